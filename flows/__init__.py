@@ -1,0 +1,1 @@
+"""The Prefect flows (importable as pubpipe_flows)."""

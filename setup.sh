@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# One-time (and idempotent) set-up on a Debian/Ubuntu machine: system packages, then a virtualenv
+# in .venv with pubpipe installed. `./setup.sh --test` also installs what the tests need.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# poppler-utils: pdfinfo/pdffonts/pdftotext for PDF checks; libharfbuzz-subset0: fast font
+# subsetting in WeasyPrint; fonts-noto-cjk: Korean and other CJK text; pango: WeasyPrint's layout.
+packages=(poppler-utils libharfbuzz-subset0 fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0)
+command -v java >/dev/null || packages+=(default-jre-headless)   # EPUBCheck runs on Java
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(pandoc)   # the EPUB round trip test reads the EPUB with a program nobody here wrote
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+python3 -m venv .venv
+if [[ "${1:-}" == "--test" ]]; then
+  .venv/bin/python -m pip install -q -e ".[test]"
+else
+  .venv/bin/python -m pip install -q -e .
+fi

@@ -1,0 +1,218 @@
+"""Clean: drop web residue and licence boilerplate, normalise whitespace — never a word of the story.
+
+Cleaning is an ordered registry of small named rules (as markdown-it-py's core rules). A line
+rule gets one line's text and returns it (changed or not) or ``DROP``; a file rule gets all lines
+of a file and returns the numbers of the lines it drops. Registry order is run order. Every dropped
+line becomes a ``Removed`` record naming its rule. When unsure, a rule keeps the line.
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from .ingest import Line, RawSource
+from .model import Removed
+
+DROP = object()
+MAX_RESIDUE_WORDS = 16
+
+
+@dataclass(frozen=True)
+class Context:
+    """What rules may know beyond the line: the file, lines repeated across sources, extra patterns."""
+
+    file: str = ""
+    repeated: frozenset = frozenset()
+    extra: tuple = ()
+
+
+@dataclass(frozen=True)
+class CleanSource:
+    """A source after cleaning: its surviving lines and what was dropped."""
+
+    file: str
+    lines: tuple
+    removed: tuple
+    kind: str = "text"
+
+
+LINE_RULES: list = []
+FILE_RULES: list = []
+
+
+def line_rule(name: str) -> Callable:
+    """Register a line rule under `name` (registration order is run order)."""
+    def register(fn):
+        LINE_RULES.append((name, fn))
+        return fn
+    return register
+
+
+def file_rule(name: str) -> Callable:
+    """Register a file rule under `name`."""
+    def register(fn):
+        FILE_RULES.append((name, fn))
+        return fn
+    return register
+
+
+def _whole(*patterns: str) -> re.Pattern:
+    return re.compile(r"^(?:%s)$" % "|".join(patterns), re.I)
+
+
+def _short(text: str) -> bool:
+    return len(text.split()) <= MAX_RESIDUE_WORDS
+
+
+# ---- file rules -----------------------------------------------------------------------------
+
+ETEXT_START = re.compile(r"^\*{3}\s*START OF (?:THE|THIS) PROJECT GUTENBERG", re.I)
+ETEXT_END = re.compile(r"^\*{3}\s*END OF (?:THE|THIS) PROJECT GUTENBERG|^End of (?:the )?Project Gutenberg", re.I)
+
+
+@file_rule("etext-licence")
+def etext_licence(lines: tuple, ctx: Context) -> set:
+    """An e-text collection's licence header (up to its START marker) and footer (from its END marker)."""
+    numbers = [line.number for line in lines]
+    start = next((i for i, line in enumerate(lines) if ETEXT_START.search(line.text)), None)
+    end = next((i for i, line in enumerate(lines) if ETEXT_END.search(line.text)), None)
+    dropped: set = set()
+    if start is not None:
+        dropped.update(range(0, start + 1))
+    if end is not None and (start is None or end > start):
+        dropped.update(range(end, len(lines)))
+    return {numbers[i] for i in dropped if lines[i].text.strip()}
+
+
+# ---- line rules -----------------------------------------------------------------------------
+
+SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+@line_rule("whitespace")
+def whitespace(text: str, ctx: Context):
+    """Tabs and odd spaces to one space; no space at either end."""
+    return SPACES.sub(" ", text).strip()
+
+
+POWERED = _whole(r".{0,40}\bpowered by\b.{0,40}")
+
+
+@line_rule("web-residue")
+def web_residue(text: str, ctx: Context):
+    """Widget and platform credits: 'HTML Snippets Powered By :', 'Powered by WordPress'."""
+    return DROP if text and _short(text) and POWERED.match(text) and not text.endswith((".", "?", "!", "”", '"')) else text
+
+
+SHARE_WORD = r"(?:share|share this(?: (?:article|story|post|page))?|share on|tweet|tweet this|pin it|pin|email|e-mail|print|facebook|twitter|x|linkedin|whatsapp|reddit|telegram|pinterest|tumblr|copy link|messenger|flipboard|pocket)"
+SHARE = re.compile(r"^(?:%s)(?:\s*[|:,/·•\-–]?\s*(?:%s))*\s*:?$" % (SHARE_WORD, SHARE_WORD), re.I)
+
+
+@line_rule("share-buttons")
+def share_buttons(text: str, ctx: Context):
+    """Lines made only of share-button labels ('Share: Facebook | Twitter | Email')."""
+    return DROP if text and SHARE.match(text) else text
+
+
+TAGS = re.compile(r"^(?:tags?|tagged(?: with| as)?|categor(?:y|ies)|filed (?:under|in)|posted (?:in|under)|topics?|labels?)\s*[:\-–]\s*\S.*$|^posted (?:on|by|in|under) [^.!?]{0,60}$", re.I)
+
+
+@line_rule("tags-and-categories")
+def tags_and_categories(text: str, ctx: Context):
+    """'Tags: a, b', 'Categories: …', 'Posted in …', 'Filed under …'."""
+    return DROP if text and _short(text) and TAGS.match(text) else text
+
+
+CONTINUE = _whole(r"(?:continue|keep) reading\b.*", r"read (?:more|the (?:full|rest|whole)|on)\b.{0,60}",
+                  r"(?:click|tap) here\b.{0,60}", r"(?:\[\s*)?(?:…|\.\.\.)?\s*(?:read more|more)\s*(?:»|›|→|>>|\])?")
+
+
+@line_rule("continue-reading")
+def continue_reading(text: str, ctx: Context):
+    """'Continue reading part 2…', 'Read more »', 'Click here to …'."""
+    return DROP if text and _short(text) and CONTINUE.match(text) else text
+
+
+CALL = _whole(
+    r"(?:sign up|subscribe|join)\b.{0,80}\b(?:newsletter|mailing list|updates|inbox|e-?mails?)\b.{0,40}",
+    r"(?:subscribe|sign up)(?: now| today| here)?[.!]?",
+    r"(?:get|receive) (?:our|the) (?:latest|newsletter|weekly)\b.{0,60}",
+    r"(?:please )?(?:donate|make a (?:gift|donation)|give today|support (?:us|our work))\b.{0,60}",
+    r"(?:like|follow) us on\b.{0,60}",
+    r"(?:enter your e-?mail|your e-?mail address).{0,40}",
+)
+
+
+@line_rule("call-to-action")
+def call_to_action(text: str, ctx: Context):
+    """Newsletter, subscribe, donate and follow prompts."""
+    return DROP if text and _short(text) and CALL.match(text) else text
+
+
+NAV = _whole(r"(?:«|‹|<<|←)?\s*(?:previous|next|older|newer|prev)\s+(?:post|article|story|entry|page|posts|entries)\b.{0,80}",
+             r".{0,80}\s*(?:»|›|>>|→)", r"(?:back to top|skip to (?:main )?content|return to (?:top|home))\W*",
+             r"(?:home|menu|search|log ?in|sign in)(?:\s*[|/·•]\s*\w+(?: \w+)?){1,8}")
+
+
+@line_rule("navigation")
+def navigation(text: str, ctx: Context):
+    """Site navigation: 'Previous Post', 'Next article »', 'Back to top', menus."""
+    return DROP if text and _short(text) and NAV.match(text) else text
+
+
+@line_rule("repeated-line")
+def repeated_line(text: str, ctx: Context):
+    """Short lines that appear in many sources: a site's boilerplate, not any one story."""
+    return DROP if text and text.casefold() in ctx.repeated else text
+
+
+@line_rule("config-residue")
+def config_residue(text: str, ctx: Context):
+    """Extra residue patterns from anthology.toml."""
+    return DROP if text and any(p.fullmatch(text) for p in ctx.extra) else text
+
+
+# ---- running the registry -------------------------------------------------------------------
+
+def repeated_lines(sources: list, min_sources: int = 3, share: float = 0.5) -> frozenset:
+    """Short non-blank lines found in at least `min_sources` sources and in `share` of all of them."""
+    if len(sources) < min_sources:
+        return frozenset()
+    seen: Counter = Counter()
+    for src in sources:
+        seen.update({whitespace(l.text, Context()).casefold() for l in src.lines
+                     if l.text.strip() and len(l.text.split()) <= 12})
+    need = max(min_sources, int(len(sources) * share + 0.999))
+    return frozenset(t for t, n in seen.items() if n >= need)
+
+
+def clean_source(src: RawSource, ctx: Context = Context()) -> CleanSource:
+    """Run every rule of the registry over one source, in order."""
+    ctx = replace(ctx, file=src.file)
+    removed: list[Removed] = []
+    lines = list(src.lines)
+    for name, fn in FILE_RULES:
+        drop = fn(tuple(lines), ctx)
+        if drop:
+            removed += [Removed(src.file, l.number, l.text, name) for l in lines if l.number in drop and l.text.strip()]
+            lines = [l for l in lines if l.number not in drop]
+    kept: list[Line] = []
+    for line in lines:
+        text = line.text
+        for name, fn in LINE_RULES:
+            result = fn(text, ctx)
+            if result is DROP:
+                removed.append(Removed(src.file, line.number, line.text.strip(), name))
+                break
+            text = result
+        else:
+            kept.append(Line(line.number, text))
+    return CleanSource(src.file, tuple(kept), tuple(sorted(removed, key=lambda r: r.line)), src.kind)
+
+
+def clean_all(sources: list, extra_patterns: tuple = ()) -> list:
+    """Clean every source with a shared context (lines repeated across sources, extra patterns)."""
+    ctx = Context(repeated=repeated_lines(sources),
+                  extra=tuple(re.compile(p, re.I) for p in extra_patterns))
+    return [clean_source(src, ctx) for src in sources]

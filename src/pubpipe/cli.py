@@ -1,0 +1,85 @@
+"""The command line: ``pubpipe build``, ``pubpipe check``.
+
+``build`` runs the Prefect flow on the embedded default: no server to start (Prefect starts a
+temporary one for the run).
+"""
+
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="pubpipe: raw article text in; a PDF booklet, an EPUB and web snippets out.")
+# soft_wrap: messages stay one line each (grep-able in logs); escape() keeps file names literal.
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+out = Console(soft_wrap=True, highlight=False)
+
+
+def _quiet_prefect() -> None:
+    """Keep Prefect's console to warnings and its server free of analytics noise, unless the user chose."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+
+
+@app.command()
+def build(
+    sources: Path = typer.Option(Path("sources"), help="Folder of raw source files."),
+    output: Path = typer.Option(Path("output"), help="Folder to publish into (replaced whole on success)."),
+    config: Optional[Path] = typer.Option(None, help="anthology.toml (default: beside the sources folder)."),
+) -> None:
+    """Build every output from the sources and publish it into the output folder."""
+    _quiet_prefect()
+    from pubpipe.errors import PubpipeError
+    from pubpipe_flows.publish import publish
+
+    if not sources.is_dir():
+        err.print(f"[red]pubpipe: sources folder {escape(str(sources))} does not exist[/red]")
+        raise typer.Exit(2)
+    try:
+        result = publish(sources=str(sources), output=str(output), config=str(config) if config else "")
+    except PubpipeError as exc:
+        err.print(f"[red]pubpipe: nothing published: {escape(str(exc))}[/red]")
+        err.print(f"The previous {escape(str(output))}/ is unchanged.")
+        raise typer.Exit(2)
+    out.print(f"[bold]Published into {escape(result.output)}[/bold]")
+    for name, info in result.outputs.items():
+        pages = f", {info['pages']} pages" if info.get("pages") else ""
+        out.print(f"  {escape(str(Path(result.output) / name))}  ({info['size']:,} bytes{pages})")
+    out.print(f"  {escape(str(Path(result.output) / 'web'))}/stories/, web/snippets/  (a page and a snippet per story)")
+    out.print(f"  {escape(str(Path(result.output) / 'report.md'))}")
+    if result.problems:
+        err.print(f"[yellow]{len(result.problems)} source(s) skipped; see report.md:[/yellow]")
+        for p in result.problems:
+            err.print(f"  {escape(p.file)}: {escape(p.reason)}")
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def check(output: Path = typer.Option(Path("output"), help="Output folder to validate.")) -> None:
+    """Validate an existing output folder: anthology.json, PDFs, EPUB (EPUBCheck) and web."""
+    from pubpipe.validate import check_output
+
+    if not output.is_dir():
+        err.print(f"[red]pubpipe: {escape(str(output))} is not a folder[/red]")
+        raise typer.Exit(2)
+    found = check_output(output)
+    for line in found.passed:
+        out.print(f"[green]ok[/green]   {escape(line)}")
+    for line in found.errors:
+        err.print(f"[red]FAIL[/red] {escape(line)}")
+    raise typer.Exit(1 if found.errors else 0)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="pubpipe")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

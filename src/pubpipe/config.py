@@ -1,0 +1,113 @@
+"""anthology.toml: optional settings for a build. Every key has a sensible default."""
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from .errors import ConfigError
+
+DEFAULT_TITLE = "Anthology"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what a source may be, so a bad file costs time and memory only up to here."""
+
+    max_file_bytes: int = 8 * 1024 * 1024
+    """A source larger than this is refused."""
+    max_line_chars: int = 20_000
+    """A source with a longer line is refused (a minified page, a binary blob)."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """What anthology.toml may set; all optional."""
+
+    title: Optional[str] = None
+    """The anthology's title; default: the first story's title when there is one story, else DEFAULT_TITLE."""
+    subtitle: Optional[str] = None
+    """Subtitle for the cover and title page."""
+    publisher: Optional[str] = None
+    """Publisher, also the EPUB's creator."""
+    language: Optional[str] = None
+    """Force the anthology's language (BCP 47); default: from its stories."""
+    order: tuple = ()
+    """Story ids (or titles) to put first, in this order; the rest follow in source order."""
+    exclude: tuple = ()
+    """Story ids (or titles) to leave out."""
+    titles: dict = field(default_factory=dict)
+    """Title overrides: story id -> new title."""
+    residue: tuple = ()
+    """Extra residue patterns (regular expressions, matched case-insensitively against a whole line)."""
+    split_before: tuple = ()
+    """Force a new story to start at a line with exactly this text."""
+    schedule: str = "0 2 * * *"
+    """Cron schedule of the nightly deployment."""
+    timezone: str = "UTC"
+    """Timezone of the schedule."""
+    limits: Limits = field(default_factory=Limits)
+    """Size limits for sources."""
+    path: Optional[str] = None
+    """The file this came from, or None for the defaults."""
+
+
+def _strings(data: dict, key: str, where: str) -> tuple:
+    value = data.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    return tuple(value)
+
+
+def _string(data: dict, key: str, where: str) -> Optional[str]:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{where}: '{key}' must be a string")
+    return value
+
+
+def load_config(path: Optional[Path]) -> Config:
+    """Read anthology.toml at `path`; no path or no file gives the defaults."""
+    if path is None or not Path(path).exists():
+        return Config()
+    where = str(path)
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from exc
+    known = {"title", "subtitle", "publisher", "language", "order", "exclude", "titles",
+             "residue", "split_before", "schedule", "timezone", "limits"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}")
+    titles = data.get("titles", {})
+    if not isinstance(titles, dict) or not all(isinstance(v, str) for v in titles.values()):
+        raise ConfigError(f"{where}: 'titles' must be a table of story id = \"New title\"")
+    residue = _strings(data, "residue", where)
+    for pattern in residue:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{where}: residue pattern {pattern!r} is not a valid regular expression: {exc}") from exc
+    limits = data.get("limits", {})
+    if not isinstance(limits, dict) or not all(isinstance(v, int) and v > 0 for v in limits.values()) \
+            or set(limits) - {"max_file_bytes", "max_line_chars"}:
+        raise ConfigError(f"{where}: 'limits' takes positive integers max_file_bytes and max_line_chars")
+    return Config(
+        title=_string(data, "title", where), subtitle=_string(data, "subtitle", where),
+        publisher=_string(data, "publisher", where), language=_string(data, "language", where),
+        order=_strings(data, "order", where), exclude=_strings(data, "exclude", where),
+        titles=dict(titles), residue=residue, split_before=_strings(data, "split_before", where),
+        schedule=_string(data, "schedule", where) or Config.schedule,
+        timezone=_string(data, "timezone", where) or Config.timezone,
+        limits=Limits(**limits), path=where,
+    )
+
+
+def default_config_path(sources: Path) -> Path:
+    """anthology.toml beside the sources folder, else inside it."""
+    beside = Path(sources).resolve().parent / "anthology.toml"
+    return beside if beside.exists() else Path(sources) / "anthology.toml"

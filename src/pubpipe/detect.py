@@ -1,0 +1,167 @@
+"""Recognisers for the pieces of a story found in raw text: each takes a unit's text and says what it is.
+
+They look at shape (length, case, punctuation, markers), never at any particular article's words.
+"""
+
+import re
+from datetime import date
+from typing import Optional
+
+from .model import Byline, Dateline, Series
+
+OPEN_QUOTES = "“\"«„‘'「『"
+LIST_ITEM = re.compile(r"^\s*(?:(?P<bullet>[-*•▪◦‣●])|(?P<number>\d{1,3})[.)]|(?P<letter>[a-z])\))\s+(?P<text>\S.*)$")
+DASH_LINE = re.compile(r"^\s*(?:[–—―]|-{1,2})\s*(?P<rest>\S.*)$")
+NAME_WORD = r"(?:[A-Z][\w’'.-]*|[a-z]{1,3}|[A-Z]\.)"
+NAME = rf"(?P<name>[A-Z][\w’'.-]*(?:\s+{NAME_WORD}){{0,4}})"
+TOP_BYLINE = re.compile(rf"^(?:by|written by|words by|story by|text by|reported by)\s*:?\s+{NAME}"
+                        r"(?:\s*(?:,|\s[-–—]|\|)\s*(?P<role>.{1,80}))?$", re.I)
+ALL_CAPS_NAME = re.compile(r"^[A-Z][A-Z’'.-]+(?:\s+[A-Z][A-Z’'.-]*){0,4}$")
+NOTE = re.compile(r"\b(?:(?:was|were) (?:originally|first) (?:written|published|posted|appeared)|originally "
+                  r"(?:written|published|appeared|posted)|first (?:published|appeared) (?:in|on|at)|"
+                  r"(?:re)?printed with (?:kind )?permission|republished (?:with|from|by)|"
+                  r"this (?:article|story|post|piece) (?:was|first|originally|is an? (?:edited|updated))|"
+                  r"^(?:editor[’']?s note|note|photo(?:graph)?s?|image|illustration|translated by|translation)\s*:)", re.I)
+NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+ROMAN = re.compile(r"^[IVXLC]+$", re.I)
+PART = r"(?:part|pt\.?|episode|chapter|installment|instalment)\s+(?P<part>\d+|[IVXLC]+|\w+)"
+SERIES_PIPE = re.compile(rf"^(?P<title>.+?)\s+\|\s+(?P<series>.+?)\s*(?:[:,]|\s[-–—])?\s*{PART}\W*$", re.I)
+SERIES_TAIL = re.compile(rf"^(?P<title>.+?)\s*(?::|,|\s[-–—]|\()\s*{PART}\)?\W*$", re.I)
+
+MONTHS = {m: i for i, m in enumerate(
+    "january february march april may june july august september october november december".split(), 1)}
+MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
+MONTHS["sept"] = 9
+NUMERIC_DATE = r"(?P<d1>\d{1,4})[./-](?P<d2>\d{1,2})[./-](?P<d3>\d{1,4})"
+WORD_DATE = (r"(?:(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month>[A-Za-z]{3,9})\.?,?\s+(?P<year>\d{4})"
+             r"|(?P<month2>[A-Za-z]{3,9})\.?\s+(?P<day2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year2>\d{4}))")
+DATELINE = re.compile(
+    rf"^(?P<source>[A-Z][^()\n]{{1,60}}?)\s*(?:\(|,\s*)(?P<date>{NUMERIC_DATE}|{WORD_DATE})\)?"
+    r"\s*(?P<dashes>(?:[-–—]{1,3}\s*){1,3}|:\s+)\s*(?P<rest>.*)$")
+
+
+def list_item(text: str) -> Optional[tuple]:
+    """(ordered, item text) for a list line (`- item`, `• item`, `1. item`), else None."""
+    m = LIST_ITEM.match(text)
+    if not m:
+        return None
+    return (m.group("bullet") is None, m.group("text").strip())
+
+
+def dash_line(text: str) -> Optional[str]:
+    """The text after a leading dash (`– Name, detail`, `--NAME - role`), else None."""
+    m = DASH_LINE.match(text)
+    return m.group("rest").strip() if m and len(m.group("rest").split()) <= 16 else None
+
+
+def quote_like(text: str) -> bool:
+    """Text that opens with a quotation mark."""
+    return bool(text) and text[0] in OPEN_QUOTES
+
+
+def heading_like(text: str, max_words: int = 14) -> bool:
+    """A bare short line: few words, no sentence-ending period or comma, starts like a title."""
+    words = text.split()
+    if not words or len(words) > max_words or len(text) > 110:
+        return False
+    if text.rstrip().endswith((".", ",", ";", ":", "!", "”", '"', "’", "'", ")")) and not text.endswith("..."):
+        return False
+    first = text.lstrip("“\"‘'(¿¡")[:1]
+    if not first or not (first.isupper() or first.isdigit() or not first.isalpha() and first.isprintable()
+                         and not first.isspace() and first not in "-–—*•"):
+        return False
+    return not list_item(text) and not dash_line(text) and any(ch.isalpha() for ch in text)
+
+
+def normal_case(name: str) -> str:
+    """`SOKEEL PARK` -> `Sokeel Park`; names already in mixed case are kept."""
+    if name.isupper():
+        return " ".join(w.capitalize() if not re.fullmatch(r"[IVX]+", w) else w for w in name.split())
+    return name
+
+
+def top_byline(text: str) -> Optional[Byline]:
+    """`By Jane Doe` / `By JANE DOE, Reuters` -> Byline, else None."""
+    m = TOP_BYLINE.match(text.strip())
+    if not m or len(text.split()) > 16:
+        return None
+    return Byline(normal_case(m.group("name").strip(" ,")), (m.group("role") or "").strip() or None)
+
+
+def bottom_byline(text: str) -> Optional[Byline]:
+    """`--JANE DOE - role` / `— Jane Doe, role` at a story's end -> Byline, else None."""
+    rest = dash_line(text)
+    if rest is None:
+        return None
+    name, role = _name_and_role(rest)
+    words = name.split()
+    if not 1 <= len(words) <= 5 or not all(w[:1].isupper() for w in words if w.isalpha() and len(w) > 3):
+        return None
+    return Byline(normal_case(name), role or None)
+
+
+def _name_and_role(rest: str) -> tuple:
+    parts = re.split(r"\s+[-–—|]\s+|,\s+|\s*\|\s*", rest, maxsplit=1)
+    return parts[0].strip(), (parts[1].strip() if len(parts) > 1 else "")
+
+
+def _iso(groups: dict) -> Optional[str]:
+    try:
+        if groups.get("d1"):
+            a, b, c = (int(groups[k]) for k in ("d1", "d2", "d3"))
+            if a > 31:
+                return date(a, b, c).isoformat()
+            year = c + 2000 if c < 100 else c
+            return date(year, b, a).isoformat() if b <= 12 else date(year, a, b).isoformat()
+        day = groups.get("day") or groups.get("day2")
+        month = (groups.get("month") or groups.get("month2") or "").lower()
+        year = groups.get("year") or groups.get("year2")
+        if month in MONTHS and day and year:
+            return date(int(year), MONTHS[month], int(day)).isoformat()
+    except ValueError:
+        return None
+    return None
+
+
+def dateline(text: str) -> Optional[tuple]:
+    """(Dateline, rest of the paragraph) for `Place (15.02.2019) – – text` and similar, else None."""
+    m = DATELINE.match(text)
+    if not m:
+        return None
+    iso = _iso(m.groupdict())
+    source = m.group("source").strip(" ,")
+    if iso is None or len(source.split()) > 6:
+        return None
+    return Dateline(source, iso), m.group("rest").strip()
+
+
+def series_title(text: str) -> Optional[tuple]:
+    """(title, Series) for `Title | Series: Part 1` or `Title: Part 2`, else None."""
+    for pattern in (SERIES_PIPE, SERIES_TAIL):
+        m = pattern.match(text.strip())
+        if not m:
+            continue
+        raw = m.group("part")
+        part = int(raw) if raw.isdigit() else NUMBER_WORDS.get(raw.lower()) or (_roman(raw) if ROMAN.match(raw) else None)
+        if part is None:
+            continue
+        title = m.group("title").strip(" |:-–—")
+        name = m.groupdict().get("series") or title
+        label = text.strip()[len(m.group("title")):].strip(" |")
+        return title, Series(name.strip(" :,"), part), label
+    return None
+
+
+def _roman(text: str) -> Optional[int]:
+    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+    total, previous = 0, 0
+    for ch in reversed(text.lower()):
+        value = values[ch]
+        total += -value if value < previous else value
+        previous = max(previous, value)
+    return total or None
+
+
+def is_note(text: str) -> bool:
+    """Editorial text that is not the story: credit lines, editor's notes, photo credits."""
+    return len(text.split()) <= 60 and bool(NOTE.search(text))

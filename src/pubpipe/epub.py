@@ -1,0 +1,311 @@
+"""The EPUB anthology: EPUB 3 (with an EPUB 2 NCX), accessible, reproducible.
+
+Every XHTML document, the navigation document and the NCX come from ``styles/epub-*.j2``
+(the story bodies from the shared ``story.html.j2`` macro); ebooklib writes the package
+document and the container. The archive is then rewritten reproducibly: ``mimetype``
+first and stored, entries sorted, fixed timestamps and permissions, and ``dcterms:modified``
+taken from ``SOURCE_DATE_EPOCH`` (or :data:`DEFAULT_EPOCH`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import time
+import uuid
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+
+from ebooklib import epub
+from lxml import etree
+from PIL import Image, ImageDraw, ImageFont
+
+from .html import render, styles_dir
+from .model import Anthology, Story
+
+DEFAULT_EPOCH = 946684800
+"""2000-01-01T00:00:00Z: the build time stamped when ``SOURCE_DATE_EPOCH`` is not set."""
+FOLDER = "EPUB"
+XHTML = "application/xhtml+xml"
+COVER_SIZE = (1600, 2560)
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")  # not strftime("%B"): that follows the locale
+ID_NAMESPACE = uuid.UUID("5f0c7d52-93a4-4cde-9a57-0b1f4c1b5e21")
+A11Y_SUMMARY = ("This publication is text only, apart from a cover image that has a text description. "
+                "It has a table of contents, headings and a logical reading order; language changes "
+                "are marked.")
+
+
+def render_epub(anthology: Anthology, out_path: Path) -> Path:
+    """Write ``anthology`` as an EPUB 3 file at ``out_path`` and return that path.
+
+    The same anthology (and the same ``SOURCE_DATE_EPOCH``) always gives the same bytes.
+    """
+    if not anthology.stories:
+        raise ValueError("an anthology without stories cannot become an EPUB")
+    out_path = Path(out_path)
+    epoch = source_date_epoch()
+    book = _book(anthology)
+    for item, linear in _items(anthology):
+        book.add_item(item)
+        if linear is not None:
+            book.spine.append((item, "yes" if linear else "no"))
+    book.guide = [{"type": "cover", "title": "Cover", "href": "cover.xhtml"},
+                  {"type": "toc", "title": "Contents", "href": "contents.xhtml"},
+                  {"type": "text", "title": "Start", "href": _story_href(anthology.stories[0])}]
+    raw = io.BytesIO()
+    mtime = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).replace(tzinfo=None)
+    epub.write_epub(raw, book, {"mtime": mtime, "raise_exceptions": True, "epub3_landmark": False})
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    _rezip(raw, out_path, epoch, anthology.language)
+    return out_path
+
+
+def source_date_epoch() -> int:
+    """The build time in seconds since 1970: ``SOURCE_DATE_EPOCH`` if set, else DEFAULT_EPOCH."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return DEFAULT_EPOCH
+    try:
+        return max(0, int(value))
+    except ValueError:
+        raise ValueError(f"SOURCE_DATE_EPOCH must be an integer, not {value!r}") from None
+
+
+def book_identifier(anthology: Anthology) -> str:
+    """A ``urn:uuid:`` that stays the same across builds of the same title and story ids."""
+    key = "\n".join([anthology.title, *(s.id for s in anthology.stories)])
+    return f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, key)}"
+
+
+def _book(anthology: Anthology) -> epub.EpubBook:
+    """The book with its package metadata (Dublin Core and accessibility)."""
+    book = epub.EpubBook()
+    book.set_identifier(book_identifier(anthology))
+    book.set_title(anthology.title)
+    book.set_language(anthology.language)
+    for lang in sorted({_lang(s, anthology) for s in anthology.stories} - {anthology.language}):
+        book.set_language(lang)
+    book.language = anthology.language
+    book.add_author(anthology.publisher or "pubpipe")
+    if anthology.publisher:
+        book.add_metadata("DC", "publisher", anthology.publisher)
+    if anthology.subtitle:
+        book.add_metadata("DC", "description", anthology.subtitle)
+    for name in dict.fromkeys(s.byline.name for s in anthology.stories if s.byline):
+        book.add_metadata("DC", "contributor", name)
+    a11y = [("schema:accessMode", "textual"), ("schema:accessMode", "visual"),
+            ("schema:accessModeSufficient", "textual"),
+            ("schema:accessibilityFeature", "structuralNavigation"),
+            ("schema:accessibilityFeature", "tableOfContents"),
+            ("schema:accessibilityFeature", "readingOrder"),
+            ("schema:accessibilityFeature", "alternativeText"),
+            ("schema:accessibilityHazard", "none"),
+            ("schema:accessibilitySummary", A11Y_SUMMARY),
+            ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
+            ("a11y:certifiedBy", anthology.publisher or "pubpipe")]
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-img"})  # EPUB 2 readers
+    for prop, value in a11y:
+        book.add_metadata(None, "meta", value, {"property": prop})
+    return book
+
+
+def _items(anthology: Anthology) -> list:
+    """Every file of the publication as (item, linear): linear None keeps it out of the spine."""
+    lang = anthology.language
+    entries = _entries(anthology)
+    cover_alt = ", ".join(filter(None, [f"Cover: {anthology.title}", anthology.subtitle,
+                                        anthology.publisher]))
+    doc = _document
+    items = [
+        (_item("css", "epub.css", "text/css", (styles_dir() / "epub.css").read_bytes()), None),
+        (_item("cover-img", "images/cover.png", "image/png", cover_png(anthology), ["cover-image"]), None),
+        (doc("cover", "cover.xhtml", "epub-cover.xhtml.j2", lang=lang, title="Cover",
+             image="images/cover.png", alt=cover_alt), True),
+        (doc("titlepage", "titlepage.xhtml", "epub-titlepage.xhtml.j2", lang=lang,
+             title=anthology.title, anthology=anthology), True),
+        (doc("contents", "contents.xhtml", "epub-contents.xhtml.j2", lang=lang, title="Contents",
+             entries=entries), True),
+        (doc("nav", "nav.xhtml", "epub-nav.xhtml.j2", lang=lang, title="Contents", entries=entries,
+             landmarks=_landmarks(anthology), properties=["nav"]), None),
+    ]
+    for entry in entries:
+        story = entry["story"]
+        items.append((doc(f"story-{story.id}", entry["href"], "epub-story.xhtml.j2", lang=entry["lang"],
+                          title=story.title, story=story, meta=entry["meta"], css="../epub.css"), True))
+    depth = 2 if any(e["headings"] for e in entries) else 1
+    ncx = render("epub-toc.ncx.j2", uid=book_identifier(anthology), title=anthology.title, lang=lang,
+                 depth=depth, entries=entries)
+    items.append((_item("ncx", "toc.ncx", "application/x-dtbncx+xml", ncx.encode("utf-8")), None))
+    return items
+
+
+def _item(uid: str, name: str, media_type: str, content: bytes, properties=()) -> epub.EpubItem:
+    """An ebooklib item written as it is (ebooklib re-parses its own EpubHtml)."""
+    item = epub.EpubItem(uid=uid, file_name=name, media_type=media_type, content=content)
+    item.properties = list(properties)
+    return item
+
+
+def _document(uid: str, name: str, template: str, *, properties=(), css="epub.css", **context):
+    """An XHTML content document rendered from one of the ``epub-*.xhtml.j2`` templates."""
+    text = render(template, css=css, **context)
+    return _item(uid, name, XHTML, text.encode("utf-8"), properties)
+
+
+def _lang(story: Story, anthology: Anthology) -> str:
+    """The story's language, or the anthology's when the story's is undetermined."""
+    return story.language if story.language not in ("", "und") else anthology.language
+
+
+def _story_href(story: Story) -> str:
+    return f"stories/{story.id}.xhtml"
+
+
+def _entries(anthology: Anthology) -> list:
+    """Stories with their hrefs, languages and headings, numbered in NCX play order."""
+    entries, order = [], 0
+    for story in anthology.stories:
+        order += 1
+        href = _story_href(story)
+        headings = []
+        for index, block in enumerate(story.blocks, start=1):
+            if block.type == "heading" and block.text.strip():
+                order += 1
+                # The same id story.html.j2 gives the heading (prefix "", loop.index).
+                headings.append({"href": f"{href}#{story.id}-h{index}", "text": block.text,
+                                 "order": order})
+        entries.append({"story": story, "href": href, "lang": _lang(story, anthology),
+                        "headings": headings, "order": order - len(headings),
+                        "meta": _story_meta(story)})
+    return entries
+
+
+def _landmarks(anthology: Anthology) -> list:
+    return [{"type": "cover", "href": "cover.xhtml", "title": "Cover"},
+            {"type": "titlepage", "href": "titlepage.xhtml", "title": "Title page"},
+            {"type": "toc", "href": "contents.xhtml", "title": "Contents"},
+            {"type": "bodymatter", "href": _story_href(anthology.stories[0]), "title": "Start of content"}]
+
+
+def _story_meta(story: Story) -> dict:
+    """Display forms the templates cannot compute: a long English date, a contents line."""
+    date = story.dateline.date if story.dateline else None
+    try:
+        day = dt.date.fromisoformat(date) if date else None
+    except ValueError:
+        day = None
+    date_text = f"{day.day} {MONTHS[day.month - 1]} {day.year}" if day else (date or "")
+    parts = []
+    if story.byline:
+        parts.append(", ".join(filter(None, [story.byline.name, story.byline.role])))
+    if story.dateline:
+        parts.append(", ".join(filter(None, [story.dateline.source, date_text])))
+    return {"date": date_text, "iso": day.isoformat() if day else None, "line": " · ".join(parts)}
+
+
+def _rezip(raw: io.BytesIO, out_path: Path, epoch: int, lang: str) -> None:
+    """Rewrite ebooklib's archive reproducibly, patching the package document on the way."""
+    stamp = max(time.gmtime(epoch)[:6], (1980, 1, 1, 0, 0, 0))
+    with zipfile.ZipFile(raw) as zin:
+        data = {name: zin.read(name) for name in zin.namelist()}
+    opf = f"{FOLDER}/content.opf"
+    data[opf] = _patch_opf(data[opf], lang)
+    tmp = out_path.with_name(out_path.name + ".part")
+    try:
+        with zipfile.ZipFile(tmp, "w") as zout:
+            for name in ["mimetype", *sorted(n for n in data if n != "mimetype")]:
+                info = zipfile.ZipInfo(name, date_time=stamp)
+                info.create_system = 3  # Unix, whatever builds it
+                info.external_attr = 0o100644 << 16
+                info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+                zout.writestr(info, data[name], compresslevel=9)
+        os.replace(tmp, out_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _patch_opf(opf: bytes, lang: str) -> bytes:
+    """Add ``xml:lang`` to ``<package>`` (ebooklib leaves it off)."""
+    root = etree.fromstring(opf)
+    root.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
+
+
+# -- the cover ------------------------------------------------------------------------------
+
+def cover_png(anthology: Anthology) -> bytes:
+    """A 1600x2560 PNG cover: title and subtitle in Literata, publisher in Inter."""
+    width, height = COVER_SIZE
+    image = Image.new("RGB", COVER_SIZE, (28, 42, 58))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, width, 36), fill=(196, 154, 84))
+    y = 560
+    for size in (170, 150, 130, 110, 96):
+        font = _font("serif", size, anthology.title)
+        lines = _wrap(draw, anthology.title, font, width - 280)
+        if len(lines) <= 4:
+            break
+    y = _draw_lines(draw, lines, font, y, (248, 244, 234))
+    y += 80
+    draw.rectangle((width // 2 - 120, y, width // 2 + 120, y + 8), fill=(196, 154, 84))
+    if anthology.subtitle:
+        font = _font("italic", 84, anthology.subtitle)
+        y = _draw_lines(draw, _wrap(draw, anthology.subtitle, font, width - 320), font, y + 110,
+                        (222, 214, 196))
+    publisher = anthology.publisher or "pubpipe"
+    font = _font("sans", 60, publisher)
+    _draw_lines(draw, _wrap(draw, publisher, font, width - 320), font, height - 300, (196, 154, 84))
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list:
+    """Greedy line breaking at spaces (or between characters for words too wide)."""
+    lines, line = [], ""
+    for word in text.split():
+        pieces = [word] if draw.textlength(word, font=font) <= width else list(word)
+        for piece in pieces:
+            glue = " " if line and piece is word else ""
+            if line and draw.textlength(line + glue + piece, font=font) > width:
+                lines.append(line)
+                line = piece
+            else:
+                line += glue + piece
+    return lines + [line] if line else lines
+
+
+def _draw_lines(draw, lines: list, font, y: int, fill) -> int:
+    """Draw centred lines from ``y`` down; return the y under the last one."""
+    step = int(font.size * 1.22)
+    for line in lines:
+        draw.text((COVER_SIZE[0] // 2, y), line, font=font, fill=fill, anchor="ma")
+        y += step
+    return y
+
+
+def _font(kind: str, size: int, text: str) -> ImageFont.FreeTypeFont:
+    """Literata (serif, italic) or Inter (sans) at ``size``; Noto CJK when they lack a glyph."""
+    import fontpkg_inter
+    import fontpkg_literata
+    path, axes = {
+        "serif": (fontpkg_literata.ROOT / "files" / "Literata[opsz,wght].ttf", [72, 650]),
+        "italic": (fontpkg_literata.ROOT / "files" / "Literata-Italic[opsz,wght].ttf", [48, 400]),
+        "sans": (fontpkg_inter.ROOT / "files" / "Inter[opsz,wght].ttf", [32, 600]),
+    }[kind]
+    if all(ord(c) in _cmap(str(path)) for c in text if not c.isspace()):
+        font = ImageFont.truetype(str(path), size)
+        font.set_variation_by_axes(axes)
+        return font
+    style = "Sans" if kind == "sans" else "Serif"
+    cjk = Path(f"/usr/share/fonts/opentype/noto/Noto{style}CJK-Bold.ttc")
+    return ImageFont.truetype(str(cjk if cjk.exists() else path), size)
+
+
+@lru_cache(maxsize=8)
+def _cmap(path: str) -> frozenset:
+    from fontTools.ttLib import TTFont
+    return frozenset(TTFont(path, lazy=True).getBestCmap())

@@ -1,0 +1,46 @@
+"""One HTML source of a story, shared by every renderer (PDF, EPUB, web).
+
+Templates and stylesheets live in ``styles/``; each target adds its own stylesheet.
+Autoescape is on everywhere: everything that comes from a source is text.
+"""
+
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+import jinja2
+
+
+def styles_dir() -> Path:
+    """The folder holding templates, stylesheets and images."""
+    return Path(str(files("pubpipe.styles")))
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The Jinja environment every renderer uses (autoescape on, strict undefined)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(styles_dir())),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["story_meta"] = story_meta
+    return env
+
+
+def story_meta(story) -> str:
+    """A one-line description of byline and dateline, for cards and openings."""
+    parts = []
+    if story.byline:
+        parts.append(story.byline.name + (f", {story.byline.role}" if story.byline.role else ""))
+    if story.dateline:
+        parts.append(" ".join(p for p in (story.dateline.source, story.dateline.date) if p))
+    return " · ".join(parts)
+
+
+def render(template: str, **context) -> str:
+    """Render one template of ``styles/`` with the shared environment."""
+    return environment().get_template(template).render(**context)

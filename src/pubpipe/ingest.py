@@ -1,0 +1,157 @@
+"""Ingest: read every source file, decode it, repair encoding damage, reject what can't be used.
+
+The result keeps the source's own line numbers so that every later message and every removed
+line can point at the line a person would find in their editor.
+"""
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import charset_normalizer
+import ftfy
+
+from .config import Limits
+from .errors import SourceError
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+SKIP_NAMES = {"anthology.toml"}
+
+# Invisible characters that only get in the way of text: zero-width space, word joiner,
+# byte order mark, soft hyphen and the bidi embedding/override/isolate controls.
+INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+# ZWJ and ZWNJ shape Arabic, Indic and emoji text; they are noise only next to Latin, digits or spaces.
+STRAY_JOINER = re.compile(r"(?<=[\sA-Za-z0-9])[\u200c\u200d]|[\u200c\u200d](?=[\sA-Za-z0-9]|$)|^[\u200c\u200d]", re.M)
+ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+BREAK_TAG = re.compile(r"\s*<(?:br\s*/?|/?p(?:\s[^<>]*)?)>\s*", re.I)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a source after decoding, with the 1-based line number it had in the file."""
+
+    number: int
+    """Line number in the source file (1-based)."""
+    text: str
+    """The line's text, without its line ending."""
+
+
+@dataclass(frozen=True)
+class RawSource:
+    """A decoded source file, ready for cleaning."""
+
+    file: str
+    """File name relative to the sources folder."""
+    lines: tuple
+    """Its lines, as a tuple of Line."""
+    encoding: str
+    """The encoding it was decoded from."""
+    repairs: tuple = ()
+    """What ingest changed, in words, for the report."""
+    kind: str = "text"
+    """"text" or "html"."""
+
+
+def list_sources(folder: Path) -> list[Path]:
+    """Every regular, visible file of the sources folder (and its subfolders), sorted by name."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SourceError(str(folder), "the sources folder does not exist or is not a folder", "source.missing")
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not any(part.startswith(".") for part in
+                  p.relative_to(folder).parts) and p.name not in SKIP_NAMES)
+
+
+def decode(name: str, data: bytes, limits: Limits = Limits()) -> tuple[str, str, list]:
+    """Bytes to text: (text, encoding, repairs). Raises SourceError for empty or binary data."""
+    if len(data) > limits.max_file_bytes:
+        raise SourceError(name, f"file is {len(data):,} bytes, over the limit of {limits.max_file_bytes:,} "
+                          "(raise limits.max_file_bytes in anthology.toml)", "source.too-large")
+    if not data.strip():
+        raise SourceError(name, "file is empty or holds only whitespace", "source.empty")
+    repairs: list[str] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        text, encoding = data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        repairs.append("UTF-8 byte order mark removed")
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text, encoding = data.decode("utf-16"), "utf-16"
+    else:
+        if b"\x00" in data[:8192]:
+            raise SourceError(name, "file looks binary (it holds NUL bytes), not text", "source.binary")
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            best = charset_normalizer.from_bytes(data).best()
+            if best is None:
+                raise SourceError(name, "file is not text in any encoding pubpipe knows", "source.binary")
+            text, encoding = str(best), best.encoding
+            repairs.append(f"decoded as {encoding} (not UTF-8)")
+    if _control_ratio(text) > 0.01:
+        raise SourceError(name, "file looks binary (it holds many control characters), not text", "source.binary")
+    return text, encoding, repairs
+
+
+def _control_ratio(text: str) -> float:
+    sample = text[:65536]
+    # C0 controls only: C1 controls (U+0080–U+009F) are typical of mojibake, which ftfy repairs.
+    controls = sum(1 for ch in sample if (ch < " " or ch == "\x7f") and ch not in "\n\r\t\f\v")
+    return controls / max(1, len(sample))
+
+
+def normalise(text: str, repairs: list) -> str:
+    """Repair mojibake (ftfy, keeping curly quotes), unify line endings, NFC, drop invisible characters."""
+    fixed = ftfy.fix_text(text, uncurl_quotes=False, fix_line_breaks=True, normalization="NFC",
+                          fix_latin_ligatures=False, fix_character_width=False, remove_control_chars=True)
+    if fixed != unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")):
+        repairs.append("encoding damage (mojibake) repaired with ftfy")
+    if INVISIBLE.search(fixed) or STRAY_JOINER.search(fixed):
+        repairs.append("zero-width and bidi control characters removed")
+        fixed = STRAY_JOINER.sub("", INVISIBLE.sub("", fixed))
+    return fixed
+
+
+def text_lines(text: str, repairs: list) -> tuple:
+    """Split text into numbered Lines; decode entities and turn <br>/<p> into line breaks."""
+    out = []
+    decoded = broken = False
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw
+        if "&" in line and ENTITY.search(line):
+            line = ENTITY.sub(lambda m: html.unescape(m.group(0)), line).replace("\u00a0", " ")
+            decoded = True
+        if "<" in line and BREAK_TAG.search(line):
+            parts = BREAK_TAG.split(line)
+            broken = True
+            out.extend(Line(number, part) for part in parts)
+            continue
+        out.append(Line(number, line))
+    if decoded:
+        repairs.append("HTML entities decoded")
+    if broken:
+        repairs.append("<br> and <p> tags turned into line breaks")
+    return tuple(out)
+
+
+def read_source(path: Path, root: Path, limits: Limits = Limits()) -> RawSource:
+    """Read and decode one source file. Raises SourceError naming the file and the problem."""
+    name = str(Path(path).relative_to(root)) if root else Path(path).name
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SourceError(name, f"cannot be read: {exc.strerror or exc}", "source.unreadable") from exc
+    text, encoding, repairs = decode(name, data, limits)
+    text = normalise(text, repairs)
+    longest = max((len(line) for line in text.split("\n")), default=0)
+    if longest > limits.max_line_chars:
+        raise SourceError(name, f"a line is {longest:,} characters long, over the limit of "
+                          f"{limits.max_line_chars:,} (raise limits.max_line_chars in anthology.toml)",
+                          "source.line-too-long")
+    if Path(path).suffix.lower() in HTML_SUFFIXES:
+        from .htmlsource import html_lines
+        return RawSource(name, html_lines(text), encoding, tuple(repairs + ["read as an HTML page"]), "html")
+    lines = text_lines(text, repairs)
+    if not any(line.text.strip() for line in lines):
+        raise SourceError(name, "file holds no text after decoding", "source.empty")
+    return RawSource(name, lines, encoding, tuple(repairs))

@@ -1,0 +1,220 @@
+"""The small, frozen model every stage passes along.
+
+`anthology.json` is the serialisation of `Anthology` (schema ``pubpipe/anthology@1``);
+renderers read only these objects, never the sources.
+"""
+
+from dataclasses import dataclass, field, fields, asdict
+from typing import Any, Optional
+
+SCHEMA = "pubpipe/anthology@1"
+BLOCK_TYPES = ("paragraph", "heading", "quote", "list", "note")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One unit of a story's body, in reading order."""
+
+    type: str
+    """One of BLOCK_TYPES: paragraph, heading, quote, list or note."""
+    text: str = ""
+    """Plain Unicode text after cleaning (empty for a list)."""
+    attribution: Optional[str] = None
+    """For a quote: who said it (``Miso, escaped North Korea in 2010``), without the dash."""
+    ordered: Optional[bool] = None
+    """For a list: True for ``1.``-style numbering, False for bullets."""
+    items: tuple = ()
+    """For a list: the items' texts, in order."""
+    line: Optional[int] = None
+    """1-based source line this block starts on (for messages and the report)."""
+
+    def __post_init__(self) -> None:
+        if self.type not in BLOCK_TYPES:
+            raise ValueError(f"unknown block type {self.type!r}")
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"type": self.type}
+        if self.type == "list":
+            out["ordered"] = bool(self.ordered)
+            out["items"] = list(self.items)
+        else:
+            out["text"] = self.text
+        if self.type == "quote":
+            out["attribution"] = self.attribution
+        if self.line is not None:
+            out["line"] = self.line
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Block":
+        return cls(type=data["type"], text=data.get("text", ""), attribution=data.get("attribution"),
+                   ordered=data.get("ordered"), items=tuple(data.get("items") or ()), line=data.get("line"))
+
+    def words(self) -> str:
+        """All text this block carries, for word counts and searches."""
+        return " ".join([self.text, *self.items, self.attribution or ""]).strip()
+
+
+@dataclass(frozen=True)
+class Byline:
+    """Who wrote the story."""
+
+    name: str
+    """The author's name in normal case (``Sokeel Park``, never ``SOKEEL PARK``)."""
+    role: Optional[str] = None
+    """The author's role, when the byline gives one."""
+
+
+@dataclass(frozen=True)
+class Dateline:
+    """Where and when the story was first published, as its opening dateline says."""
+
+    source: str
+    """The place or publication named before the date (``New Focus``, ``Seoul``)."""
+    date: Optional[str] = None
+    """ISO 8601 date (``2016-11-03``), or None when the dateline gives none."""
+
+
+@dataclass(frozen=True)
+class Series:
+    """The series a story is part of (``Title | Joseph's Story: Part 1``)."""
+
+    name: str
+    """The series name."""
+    part: Optional[int] = None
+    """The part number, when given."""
+    label: Optional[str] = None
+    """The series label as the title line wrote it (``Joseph’s Story: Part 1``)."""
+
+
+@dataclass(frozen=True)
+class SourceSpan:
+    """Where a story came from."""
+
+    file: str
+    """The source file's name, relative to the sources folder."""
+    first_line: int
+    """1-based first line of the story in that file."""
+    last_line: int
+    """1-based last line of the story in that file."""
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A source line the build dropped, and why."""
+
+    file: str
+    """The source file's name."""
+    line: int
+    """1-based line number in that file."""
+    text: str
+    """The line as it was (after decoding)."""
+    rule: str
+    """The name of the cleaning rule that dropped it."""
+
+
+@dataclass(frozen=True)
+class Story:
+    """One article: a chapter of the booklet, a document of the EPUB, a page on the web."""
+
+    id: str
+    """Unique lowercase ASCII slug; also the file name of its web page and snippet."""
+    title: str
+    """The story's title, cleaned."""
+    blocks: tuple
+    """The body as a tuple of Block, in reading order."""
+    source: SourceSpan
+    """Which file and lines it came from."""
+    language: str = "und"
+    """BCP 47 language tag (``en``, ``ko``), ``und`` when too short to tell."""
+    subtitle: Optional[str] = None
+    """A subtitle, when the title line carried one."""
+    series: Optional[Series] = None
+    """The series it belongs to, if any."""
+    byline: Optional[Byline] = None
+    """Its author, if given."""
+    dateline: Optional[Dateline] = None
+    """Its dateline, if given."""
+
+    def headings(self) -> list:
+        return [b for b in self.blocks if b.type == "heading"]
+
+    def word_count(self) -> int:
+        return sum(len(b.words().split()) for b in self.blocks)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "subtitle": self.subtitle,
+            "series": asdict(self.series) if self.series else None,
+            "language": self.language,
+            "byline": asdict(self.byline) if self.byline else None,
+            "dateline": asdict(self.dateline) if self.dateline else None,
+            "source": asdict(self.source),
+            "blocks": [b.to_dict() for b in self.blocks],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Story":
+        def opt(kind, value):
+            return kind(**value) if value else None
+        return cls(id=data["id"], title=data["title"], subtitle=data.get("subtitle"),
+                   series=opt(Series, data.get("series")), language=data.get("language", "und"),
+                   byline=opt(Byline, data.get("byline")), dateline=opt(Dateline, data.get("dateline")),
+                   source=SourceSpan(**data["source"]),
+                   blocks=tuple(Block.from_dict(b) for b in data.get("blocks") or ()))
+
+
+@dataclass(frozen=True)
+class Anthology:
+    """The whole publication: what every renderer reads."""
+
+    title: str
+    """The anthology's title (cover, metadata, file names)."""
+    stories: tuple
+    """The stories, as a tuple of Story, in publication order."""
+    language: str = "en"
+    """The anthology's main language, from its stories or the config."""
+    subtitle: Optional[str] = None
+    """Subtitle for the cover and title page."""
+    publisher: Optional[str] = None
+    """Publisher (and default creator) for the cover and metadata."""
+    slug: str = "anthology"
+    """ASCII slug of the title: the stem of the PDF and EPUB file names."""
+    removed: tuple = ()
+    """Every dropped source line, as a tuple of Removed."""
+    warnings: tuple = ()
+    """Non-fatal findings, as ``[code] file: message`` strings."""
+    sources: tuple = ()
+    """Per-source facts for the report: dicts with file, encoding, repairs, lines."""
+
+    def to_dict(self) -> dict:
+        return {
+            "schema": SCHEMA,
+            "title": self.title,
+            "subtitle": self.subtitle,
+            "publisher": self.publisher,
+            "slug": self.slug,
+            "language": self.language,
+            "stories": [s.to_dict() for s in self.stories],
+            "removed": [asdict(r) for r in self.removed],
+            "warnings": list(self.warnings),
+            "sources": [dict(s) for s in self.sources],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Anthology":
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"not a {SCHEMA} document (schema is {data.get('schema')!r})")
+        return cls(title=data["title"], subtitle=data.get("subtitle"), publisher=data.get("publisher"),
+                   slug=data.get("slug", "anthology"), language=data.get("language", "en"),
+                   stories=tuple(Story.from_dict(s) for s in data["stories"]),
+                   removed=tuple(Removed(**r) for r in data.get("removed") or ()),
+                   warnings=tuple(data.get("warnings") or ()),
+                   sources=tuple(data.get("sources") or ()))
+
+
+def field_docs(cls) -> dict:
+    """Field name -> type name, for documentation and tests."""
+    return {f.name: str(f.type) for f in fields(cls)}

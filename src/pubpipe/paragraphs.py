@@ -1,0 +1,110 @@
+"""Paragraph units: a cleaned file's lines grouped into the units structure recovery classifies.
+
+Two conventions, detected per file: one paragraph per line, and hard-wrapped paragraphs between
+blank lines (unwrapped; a hyphen at a line end is dropped only where a word was split).
+"""
+
+import re
+import statistics
+from dataclasses import dataclass
+
+MARKER = re.compile(r"^\s*(?:[-*•▪◦‣●–—]|-{2}|\d{1,3}[.)]|[IVXLC]{1,6}\.)\s+\S")
+SPLIT_WORD = re.compile(r"([A-Za-zÀ-ÿ]+)-$")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A paragraph-sized piece of a source: one line, or an unwrapped run of lines."""
+
+    text: str
+    """The unit's text, lines joined with single spaces."""
+    first: int
+    """1-based source line where it starts."""
+    last: int
+    """1-based source line where it ends."""
+    gap: int = 0
+    """Blank lines (or dropped lines) before it."""
+    lines: int = 1
+    """How many source lines it was made from."""
+
+
+def is_wrapped(runs: list) -> bool:
+    """True when a file's paragraphs are hard-wrapped: multi-line runs of lines of similar, moderate length."""
+    lines = [line for run in runs for line in run]
+    if len(lines) < 6:
+        return False
+    multi = sum(len(run) for run in runs if len(run) >= 2)
+    lengths = sorted(len(line.text) for line in lines)
+    p90 = lengths[int(len(lengths) * 0.9) - 1]
+    median = statistics.median(lengths)
+    return multi >= 0.5 * len(lines) and p90 <= 100 and median >= 30
+
+
+def _runs(lines: tuple) -> list:
+    """Runs of consecutive non-blank lines, each with the count of blank lines before it."""
+    runs, current, gaps, gap, previous = [], [], [], 0, None
+    for line in lines:
+        skipped = 0 if previous is None else line.number - previous - 1
+        previous = line.number
+        if not line.text.strip():
+            if current:
+                runs.append(current)
+                current = []
+            gap += 1
+            continue
+        if skipped > 0 and current:
+            runs.append(current)
+            current = []
+        if not current:
+            gaps.append(gap + skipped)
+            gap = 0
+        current.append(line)
+    if current:
+        runs.append(current)
+    return list(zip(gaps, runs))
+
+
+def _join(texts: list, vocabulary: set) -> str:
+    out = texts[0]
+    for text in texts[1:]:
+        m = SPLIT_WORD.search(out)
+        if m and text[:1].islower():
+            whole = m.group(1) + re.match(r"[\w’']*", text).group(0)
+            if whole.lower() in vocabulary:
+                out = out[:-1] + text
+                continue
+            out += text
+            continue
+        out += " " + text
+    return out
+
+
+def units(lines: tuple) -> list:
+    """Group a file's cleaned lines into Units, unwrapping hard-wrapped paragraphs."""
+    runs = _runs(lines)
+    wrapped = is_wrapped([run for _, run in runs])
+    if not wrapped:
+        out = []
+        for gap, run in runs:
+            out += [Unit(line.text, line.number, line.number, gap if i == 0 else 0) for i, line in enumerate(run)]
+        return out
+    vocabulary = {w.lower() for _, run in runs for line in run for w in re.findall(r"[A-Za-zÀ-ÿ]+", line.text)}
+    out = []
+    for gap, run in runs:
+        group: list = []
+        for line in run:
+            if group and (MARKER.match(line.text) or len(group[-1].text) < 0.5 * max(60, len(line.text)) and _ends_sentence(group[-1].text)):
+                out.append(_unit(group, gap, vocabulary))
+                gap = 0
+                group = []
+            group.append(line)
+        out.append(_unit(group, gap, vocabulary))
+    return out
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.rstrip().endswith((".", "!", "?", "”", '"', ":", "’"))
+
+
+def _unit(group: list, gap: int, vocabulary: set) -> Unit:
+    return Unit(_join([l.text for l in group], vocabulary), group[0].number, group[-1].number, gap, len(group))

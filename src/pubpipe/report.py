@@ -1,0 +1,72 @@
+"""report.md: what the build did, in words a member of staff can act on."""
+
+from collections import Counter
+from pathlib import Path
+
+from .model import Anthology
+
+PRINTING = """\
+## Printing the booklet
+
+`{print_name}` holds {sheets} A4 sheet(s) printed on both sides, two A5 pages a side, in
+saddle-stitch order ({pages} pages, {blanks} of them intentionally blank). Print it duplex on A4,
+landscape, **flip on short edge**, at 100 % (no "fit to page"); stack the sheets in the order they
+come out, fold the stack in half and staple on the fold.
+"""
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def human_size(size: int) -> str:
+    """1234567 -> '1.2 MB'."""
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size} bytes"
+
+
+def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), validation: tuple = (),
+                  printing: dict = None) -> str:
+    """The report's Markdown text."""
+    out = [f"# Build report: {anthology.title}", ""]
+    out.append(f"{len(anthology.stories)} stories from {len(anthology.sources)} source file(s); "
+               f"{len(anthology.removed)} line(s) removed; {len(problems)} source(s) skipped; "
+               f"{len(anthology.warnings)} warning(s). Language: {anthology.language}.")
+    out += ["", "## Outputs", "", "| file | size | pages |", "| --- | --- | --- |"]
+    for name, info in outputs.items():
+        out.append(f"| `{name}` | {human_size(info.get('size', 0))} | {info.get('pages') or ''} |")
+    if problems:
+        out += ["", "## Sources skipped", ""]
+        out += [f"- **{_cell(p.file)}**: {_cell(p.reason)} `[{p.code}]`" for p in problems]
+    out += ["", "## Sources", "", "| file | encoding | lines | repairs |", "| --- | --- | --- | --- |"]
+    for s in anthology.sources:
+        out.append(f"| `{_cell(s['file'])}` | {s['encoding']} | {s['lines']} | {_cell('; '.join(s['repairs'])) or '—'} |")
+    out += ["", "## Stories", "", "| # | title | id | source lines | language | blocks |", "| --- | --- | --- | --- | --- | --- |"]
+    for n, story in enumerate(anthology.stories, 1):
+        kinds = Counter(b.type for b in story.blocks)
+        summary = ", ".join(f"{v} {k}" for k, v in sorted(kinds.items()))
+        out.append(f"| {n} | {_cell(story.title)} | `{story.id}` | {_cell(story.source.file)} "
+                   f"{story.source.first_line}–{story.source.last_line} | {story.language} | {summary} |")
+    out += ["", "## Removed lines", ""]
+    if anthology.removed:
+        out += ["| file | line | rule | text |", "| --- | --- | --- | --- |"]
+        out += [f"| `{_cell(r.file)}` | {r.line} | {r.rule} | {_cell(r.text)} |" for r in anthology.removed]
+    else:
+        out.append("None.")
+    out += ["", "## Warnings", ""]
+    out += [f"- {_cell(w)}" for w in anthology.warnings] or ["None."]
+    out += ["", "## Validation", ""]
+    out += [f"- {_cell(v)}" for v in validation] or ["Not run."]
+    if printing:
+        out += ["", PRINTING.format(**printing).rstrip()]
+    return "\n".join(out) + "\n"
+
+
+def write_report(folder: Path, *args, **kwargs) -> Path:
+    """Write report.md into `folder`."""
+    path = Path(folder) / "report.md"
+    path.write_text(render_report(*args, **kwargs), encoding="utf-8")
+    return path

@@ -1,0 +1,122 @@
+"""Validate an output folder: anthology.json, the PDFs, the EPUB (EPUBCheck) and the web folder.
+
+Used by the build before it publishes, and by ``pubpipe check`` on an existing output.
+"""
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from .model import Anthology
+
+A5 = (419.5, 595.3)
+SCRIPT = re.compile(r"<script(?![^>]*application/ld\+json)", re.I)
+
+
+@dataclass
+class Findings:
+    """What validation found: errors stop publication; passed lists what was checked."""
+
+    errors: list = field(default_factory=list)
+    passed: list = field(default_factory=list)
+
+    def check(self, ok: bool, passed: str, error: str) -> bool:
+        (self.passed if ok else self.errors).append(passed if ok else error)
+        return ok
+
+
+def check_anthology(folder: Path, found: Findings):
+    """anthology.json exists, parses and has the pubpipe/anthology@1 schema; returns the Anthology or None."""
+    path = Path(folder) / "anthology.json"
+    try:
+        anthology = Anthology.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        found.errors.append(f"{path}: cannot be read as pubpipe/anthology@1: {exc}")
+        return None
+    found.passed.append(f"anthology.json: {len(anthology.stories)} stories, schema pubpipe/anthology@1")
+    return anthology
+
+
+def check_pdf(path: Path, found: Findings, landscape: bool = False) -> int:
+    """The PDF opens, has pages, and is A5 portrait (reading) or landscape with A5 halves (print)."""
+    try:
+        reader = PdfReader(str(path))
+        pages = len(reader.pages)
+        box = reader.pages[0].mediabox
+    except (OSError, PdfReadError, IndexError) as exc:
+        found.errors.append(f"{path.name}: not a readable PDF: {exc}")
+        return 0
+    width, height = float(box.width), float(box.height)
+    if landscape:
+        ok = width > height and abs(width - 2 * A5[0]) < 3 and abs(height - A5[1]) < 3 and pages % 2 == 0
+        found.check(ok, f"{path.name}: {pages} landscape A4 sides", f"{path.name}: not 2-up landscape A4 "
+                    f"({width:.0f}×{height:.0f} pt, {pages} pages)")
+    else:
+        ok = abs(width - A5[0]) < 3 and abs(height - A5[1]) < 3 and pages > 0
+        found.check(ok, f"{path.name}: {pages} A5 pages", f"{path.name}: not A5 ({width:.0f}×{height:.0f} pt)")
+    return pages
+
+
+def check_web(folder: Path, anthology: Anthology, found: Findings) -> None:
+    """Every web page and snippet is there, runs no script, and the JSON and feed match the stories."""
+    web = Path(folder) / "web"
+    ids = [s.id for s in anthology.stories]
+    pages = [web / "index.html"] + [web / "stories" / f"{i}.html" for i in ids]
+    snippets = [web / "snippets" / f"{i}.html" for i in ids]
+    missing = [str(p.relative_to(folder)) for p in pages + snippets if not p.is_file()]
+    if not found.check(not missing, f"web: {len(pages)} pages and {len(snippets)} snippets",
+                       f"web: missing {', '.join(missing[:5])}"):
+        return
+    scripted = [p.name for p in pages + snippets if SCRIPT.search(p.read_text(encoding="utf-8"))]
+    found.check(not scripted, "web: no executable script", f"web: <script> in {', '.join(scripted[:5])}")
+    bad_fragment = [p.name for p in snippets if re.search(r"<(?:html|head|body)\b", p.read_text(encoding="utf-8"), re.I)]
+    found.check(not bad_fragment, "web: snippets are fragments", f"web: snippets with <html>/<head>/<body>: {bad_fragment[:5]}")
+    try:
+        cards = json.loads((web / "snippets.json").read_text(encoding="utf-8"))
+        card_ids = [c["id"] for c in cards]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        found.errors.append(f"web/snippets.json: unreadable: {exc}")
+    else:
+        found.check(card_ids == ids, "web/snippets.json: one entry per story", "web/snippets.json: ids differ from the stories")
+    try:
+        entries = ET.parse(web / "feed.xml").getroot().findall("{http://www.w3.org/2005/Atom}entry")
+    except (OSError, ET.ParseError) as exc:
+        found.errors.append(f"web/feed.xml: not well-formed Atom: {exc}")
+    else:
+        found.check(len(entries) == len(ids), f"web/feed.xml: {len(entries)} entries", "web/feed.xml: entry count differs from the stories")
+
+
+def check_output(folder: Path, run_epubcheck: bool = True) -> Findings:
+    """Validate everything in an output folder."""
+    folder = Path(folder)
+    found = Findings()
+    anthology = check_anthology(folder, found)
+    if anthology is None:
+        return found
+    for name, landscape in ((f"{anthology.slug}.pdf", False), (f"{anthology.slug}-print.pdf", True)):
+        if found.check((folder / name).is_file(), "", f"{name}: missing"):
+            found.passed.pop()
+            check_pdf(folder / name, found, landscape)
+    epub = folder / f"{anthology.slug}.epub"
+    if found.check(epub.is_file(), "", f"{epub.name}: missing"):
+        found.passed.pop()
+        if run_epubcheck:
+            check_epub(epub, found)
+    check_web(folder, anthology, found)
+    if not (folder / "report.md").is_file():
+        found.errors.append("report.md: missing")
+    return found
+
+
+def check_epub(path: Path, found: Findings) -> None:
+    """EPUBCheck 5.3: no fatal, error or warning."""
+    from .epubcheck import validate_epub
+    messages = validate_epub(path)
+    bad = [m for m in messages if str(m.severity).upper() in ("FATAL", "ERROR", "WARNING")]
+    found.check(not bad, f"{path.name}: EPUBCheck 5.3 passed (no fatal, error or warning)",
+                f"{path.name}: EPUBCheck: " + "; ".join(f"{m.severity} {m.id} {m.location}: {m.message}" for m in bad[:10]))

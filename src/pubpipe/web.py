@@ -1,0 +1,294 @@
+"""The web output: a readers' index, a page per story, embeddable snippets and a feed.
+
+Everything is rendered from the frozen model with the shared Jinja environment
+(autoescape on), so source text always reaches the page as text. Outputs depend
+only on the input (and SOURCE_DATE_EPOCH): two builds are byte-identical.
+"""
+
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import quote
+
+from pubpipe.html import render, styles_dir
+from pubpipe.model import Anthology, Story
+
+WORDS_PER_MINUTE = 230
+SNIPPET_PREFIX = "pp-"
+ATOM = "http://www.w3.org/2005/Atom"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+FALLBACK_DATE = "1970-01-01"
+LANGUAGE_NAMES = {
+    "ar": "Arabic", "de": "German", "en": "English", "es": "Spanish", "fr": "French",
+    "it": "Italian", "ja": "Japanese", "ko": "Korean", "nl": "Dutch", "pt": "Portuguese",
+    "ru": "Russian", "zh": "Chinese", "zh-cn": "Chinese", "zh-tw": "Chinese", "und": "Undetermined",
+}
+MONTHS = ("January", "February", "March", "April", "May", "June", "July",
+          "August", "September", "October", "November", "December")
+_KINDS = {"pdf": ("PDF", "Printable booklet", "application/pdf"),
+          "epub": ("EPUB", "E-book for reading apps", "application/epub+zip")}
+_SAFE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_SENTENCE = re.compile(r"\S.*?(?:[.!?。！？…]+[\"'”’»)\]]*(?=\s|$)|$)", re.S)
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file readers can download, sitting in the folder above ``web/``."""
+
+    kind: str
+    """``"pdf"`` or ``"epub"``."""
+    filename: str
+    """The file's name (no folder), e.g. ``stories-of-courage.pdf``."""
+    size_bytes: int
+    """Its size in bytes, shown as ``1.2 MB``."""
+    pages: int | None = None
+    """Its page count, when it has pages (the PDF)."""
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise ValueError(f"unknown download kind {self.kind!r} (expected pdf or epub)")
+        if not self.filename or "/" in self.filename or "\\" in self.filename:
+            raise ValueError(f"download filename must be a bare file name, not {self.filename!r}")
+
+
+def human_size(size_bytes: int) -> str:
+    """A file size for readers, in decimal units: ``812 bytes``, ``45 KB``, ``1.2 MB``."""
+    if size_bytes < 1000:
+        return f"{size_bytes} byte{'' if size_bytes == 1 else 's'}"
+    value = float(size_bytes)
+    for unit in ("KB", "MB", "GB", "TB"):
+        value /= 1000
+        if value < 999.95 or unit == "TB":
+            break
+    return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+
+
+def reading_minutes(story: Story) -> int:
+    """Minutes to read the story at about 230 words a minute (at least 1)."""
+    return max(1, round(story.word_count() / WORDS_PER_MINUTE))
+
+
+def dek(story: Story, limit: int = 240) -> str:
+    """The first sentence or two of the story's first paragraph, as a teaser."""
+    source = next((b.text for b in story.blocks if b.type == "paragraph" and b.text.strip()), "")
+    source = " ".join((source or story.subtitle or "").split())
+    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(source)]
+    text = sentences[0] if sentences else ""
+    if len(sentences) > 1 and len(text) < 100 and len(text) + len(sentences[1]) < limit:
+        text += " " + sentences[1]
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return text
+
+
+def language_name(code: str) -> str:
+    """English name of a BCP 47 tag's language (``ko`` -> ``Korean``), else the tag."""
+    code = (code or "und").lower()
+    return LANGUAGE_NAMES.get(code) or LANGUAGE_NAMES.get(code.split("-")[0], code)
+
+
+def build_date(anthology: Anthology) -> str:
+    """The ISO date stamped on the outputs: SOURCE_DATE_EPOCH's date (UTC) if set,
+    else the latest dateline date of the stories, else 1970-01-01."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        if not epoch.isdigit():
+            raise ValueError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {epoch!r}")
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date().isoformat()
+    dates = [s.dateline.date for s in anthology.stories
+             if s.dateline and s.dateline.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", s.dateline.date)]
+    return max(dates, default=FALLBACK_DATE)
+
+
+def render_web(anthology: Anthology, out_dir: Path, downloads: list[Download],
+               *, base_url: str = "") -> list[Path]:
+    """Write the web output into ``out_dir`` (the ``web/`` folder) and return the files written.
+
+    Writes index.html, stories/<id>.html, snippets/<id>.html, snippets/pubpipe-snippet.css,
+    snippets.json, feed.xml and site.css. Download links point to ``../<filename>``.
+    ``base_url`` (the public address of ``web/``, ending in ``/``) makes links in
+    snippets, the feed and the social meta absolute; without it they stay relative.
+    """
+    _check_ids(anthology)
+    out_dir = Path(out_dir)
+    updated = build_date(anthology)
+    cards = [_card(anthology, story) for story in anthology.stories]
+    common = dict(anthology=anthology, updated=updated, updated_text=_date_text(updated),
+                  base_url=base_url, intro=_intro(anthology, cards))
+    written = [_write(out_dir / "index.html", render(
+        "web/index.html.j2", cards=cards, root="", path="", downloads=_downloads(downloads, "../"),
+        jsonld=_collection_ld(anthology, cards, base_url), **common))]
+    for i, card in enumerate(cards):
+        written.append(_write(out_dir / card["url"], render(
+            "web/story.html.j2", card=card, root="../", path=card["url"], downloads=_downloads(downloads, "../../"),
+            prev=cards[i - 1] if i else None, next=cards[i + 1] if i + 1 < len(cards) else None,
+            jsonld=_article_ld(anthology, card, updated, base_url), **common)))
+    snippets = [_snippet(card, base_url) for card in cards]
+    for card, html in zip(cards, snippets):
+        written.append(_write(out_dir / "snippets" / f"{card['id']}.html", html))
+    written.append(_write(out_dir / "snippets.json", _snippets_json(cards, snippets, updated)))
+    written.append(_write(out_dir / "feed.xml", _feed(anthology, cards, updated, base_url)))
+    for source, target in (("site.css", "site.css"), ("pubpipe-snippet.css", "snippets/pubpipe-snippet.css")):
+        written.append(_write(out_dir / target, (styles_dir() / "web" / source).read_text("utf-8")))
+    _prune(out_dir, {p.resolve() for p in written})
+    return written
+
+
+def _check_ids(anthology: Anthology) -> None:
+    """Story ids become file names: they must be safe slugs, and unique."""
+    seen = set()
+    for story in anthology.stories:
+        if not _SAFE_ID.fullmatch(story.id) or story.id in seen:
+            raise ValueError(f"story id {story.id!r} is not a unique lowercase ASCII slug")
+        seen.add(story.id)
+
+
+def _card(anthology: Anthology, story: Story) -> dict:
+    """What the templates need to know about one story, computed once."""
+    lang = story.language if story.language and story.language != "und" else ""
+    own = lang if lang and lang != anthology.language else ""
+    raw = story.dateline.date if story.dateline and story.dateline.date else ""
+    return {"id": story.id, "story": story, "url": f"stories/{story.id}.html", "dek": dek(story),
+            "minutes": reading_minutes(story), "words": story.word_count(),
+            "lang": lang, "language": language_name(story.language), "own_lang": own,
+            "ui_lang": anthology.language if own else "", "date_text": _date_text(raw),
+            "date": raw if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) else "",
+            "urn": f"urn:pubpipe:{anthology.slug}:{story.id}"}
+
+
+def _date_text(iso: str | None) -> str:
+    """``2016-11-03`` -> ``3 November 2016`` (the text is left alone if not a full date)."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
+    if not match or not 1 <= int(match[2]) <= 12:
+        return iso or ""
+    return f"{int(match[3])} {MONTHS[int(match[2]) - 1]} {match[1]}"
+
+
+def _intro(anthology: Anthology, cards: list[dict]) -> str:
+    """One sentence for the index: ``3 stories in English and Korean, about 9 minutes of reading.``"""
+    names = list(dict.fromkeys(c["language"] for c in cards if c["lang"]))
+    names = names or [language_name(anthology.language)]
+    langs = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    count, minutes = len(cards), sum(c["minutes"] for c in cards)
+    return (f"{count} stor{'y' if count == 1 else 'ies'} in {langs}, "
+            f"about {minutes} minute{'' if minutes == 1 else 's'} of reading.")
+
+
+def _downloads(downloads: list[Download], prefix: str) -> list[dict]:
+    """Download links as the templates show them, relative to the page (``prefix``)."""
+    out = []
+    for d in downloads:
+        label, blurb, mime = _KINDS[d.kind]
+        facts = [human_size(d.size_bytes)]
+        if d.pages:
+            facts.append(f"{d.pages} page{'' if d.pages == 1 else 's'}")
+        out.append({"kind": d.kind, "label": label, "blurb": blurb, "mime": mime,
+                    "href": prefix + quote(d.filename), "filename": d.filename,
+                    "facts": " · ".join(facts)})
+    return out
+
+
+def _collection_ld(anthology: Anthology, cards: list[dict], base_url: str) -> dict:
+    """JSON-LD for the index: a CollectionPage whose main entity lists the stories."""
+    items = [{"@type": "ListItem", "position": i, "url": base_url + c["url"], "name": c["story"].title}
+             for i, c in enumerate(cards, 1)]
+    data = {"@context": "https://schema.org", "@type": "CollectionPage", "name": anthology.title,
+            "inLanguage": anthology.language,
+            "mainEntity": {"@type": "ItemList", "numberOfItems": len(items), "itemListElement": items}}
+    if anthology.subtitle:
+        data["description"] = anthology.subtitle
+    if anthology.publisher:
+        data["publisher"] = {"@type": "Organization", "name": anthology.publisher}
+    if base_url:
+        data["url"] = base_url
+    return data
+
+
+def _article_ld(anthology: Anthology, card: dict, updated: str, base_url: str) -> dict:
+    """JSON-LD for a story page: an Article, part of the collection."""
+    story = card["story"]
+    data = {"@context": "https://schema.org", "@type": "Article", "headline": story.title,
+            "description": card["dek"], "inLanguage": story.language, "wordCount": card["words"],
+            "dateModified": updated, "url": base_url + card["url"] if base_url else f"{card['id']}.html",
+            "isPartOf": {"@type": "CollectionPage", "name": anthology.title, "url": base_url or "../index.html"}}
+    if story.byline:
+        data["author"] = {"@type": "Person", "name": story.byline.name}
+    if story.dateline and story.dateline.date:
+        data["datePublished"] = story.dateline.date
+    if anthology.publisher:
+        data["publisher"] = {"@type": "Organization", "name": anthology.publisher}
+    return data
+
+
+def _snippet(card: dict, base_url: str) -> str:
+    """The embeddable fragment of one story (classes under ``pp-``, no document tags)."""
+    href = base_url + card["url"] if base_url else "../" + card["url"]
+    return render("web/snippet.html.j2", card=card, href=href, prefix=SNIPPET_PREFIX)
+
+
+def _snippets_json(cards: list[dict], snippets: list[str], updated: str) -> str:
+    """snippets.json: one record per story, for staff embedding stories elsewhere (HTML-safe JSON)."""
+    records = [{"id": c["id"], "title": c["story"].title, "dek": c["dek"], "url": c["url"],
+                "html": html, "language": c["story"].language, "reading_minutes": c["minutes"],
+                "updated": updated} for c, html in zip(cards, snippets)]
+    text = json.dumps(records, ensure_ascii=False, indent=2)
+    # Same data once parsed; but no raw "<" means it is safe even pasted into a <script>.
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
+
+
+def _feed(anthology: Anthology, cards: list[dict], updated: str, base_url: str) -> str:
+    """An Atom feed (RFC 4287) with one entry per story, built with ElementTree."""
+    def add(parent, tag, text=None, **attrs):
+        element = ET.SubElement(parent, tag, attrs)
+        element.text = text
+        return element
+    stamp = f"{updated}T00:00:00Z"
+    feed = ET.Element("feed", {"xmlns": ATOM, XML_LANG: anthology.language})
+    add(feed, "id", f"urn:pubpipe:{anthology.slug}")
+    add(feed, "title", anthology.title)
+    if anthology.subtitle:
+        add(feed, "subtitle", anthology.subtitle)
+    add(feed, "updated", stamp)
+    add(add(feed, "author"), "name", anthology.publisher or anthology.title)
+    add(feed, "link", rel="self", type="application/atom+xml", href=base_url + "feed.xml")
+    add(feed, "link", rel="alternate", type="text/html", href=base_url + "index.html")
+    add(feed, "generator", "pubpipe")
+    for card in cards:
+        story = card["story"]
+        entry = add(feed, "entry", **({XML_LANG: story.language} if card["own_lang"] else {}))
+        add(entry, "id", card["urn"])
+        add(entry, "title", story.title)
+        add(entry, "updated", stamp)
+        if card["date"]:
+            add(entry, "published", f"{card['date']}T00:00:00Z")
+        if story.byline:
+            add(add(entry, "author"), "name", story.byline.name)
+        add(entry, "link", rel="alternate", type="text/html", href=base_url + card["url"])
+        add(entry, "summary", card["dek"])
+        add(entry, "content", render("web/feed-content.html.j2", card=card).strip(), type="html")
+    ET.indent(feed)
+    return ET.tostring(feed, encoding="unicode") + "\n"
+
+
+def _write(path: Path, text: str) -> Path:
+    """Write UTF-8 text with ``\\n`` line ends (same bytes on every platform)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".xml":
+        text = '<?xml version="1.0" encoding="utf-8"?>\n' + text
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def _prune(out_dir: Path, keep: set[Path]) -> None:
+    """Remove pages of stories that are no longer in the anthology (stories/, snippets/)."""
+    for folder in ("stories", "snippets"):
+        for path in sorted((out_dir / folder).glob("*.html")):
+            if path.resolve() not in keep:
+                path.unlink()
+
+
+__all__ = ["Download", "render_web", "human_size", "reading_minutes", "dek", "language_name", "build_date"]

@@ -1,0 +1,1 @@
+"""Templates, stylesheets and images the renderers use (importable as pubpipe.styles)."""

@@ -1,0 +1,59 @@
+"""The cleaning registry, case by case from fixture files that read like documents."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pubpipe.clean import LINE_RULES, FILE_RULES, Context, clean_all, clean_source, repeated_lines
+from pubpipe.ingest import Line, RawSource
+
+FIXTURES = Path(__file__).parent / "fixtures" / "clean"
+
+
+def cases():
+    for path in sorted(FIXTURES.glob("*.txt")):
+        for chunk in path.read_text(encoding="utf-8").split("\n## ")[1:]:
+            title, _, body = chunk.partition("\n")
+            given, kept, rules = re.split(r"^\.\n", body.rstrip("\n") + "\n", flags=re.M)[:3]
+            yield pytest.param(given.splitlines(), kept.splitlines(), rules.split(), id=f"{path.stem}: {title}")
+
+
+def _lines(texts):
+    return tuple(Line(n, "" if t == "~" else t) for n, t in enumerate(texts, 1))
+
+
+@pytest.mark.parametrize("given, kept, rules", list(cases()))
+def test_rule_case(given, kept, rules):
+    result = clean_source(RawSource("case.txt", _lines(given), "utf-8"))
+    assert [l.text or "~" for l in result.lines] == kept
+    assert [r.rule for r in result.removed] == rules
+    for r in result.removed:
+        assert r.file == "case.txt" and given[r.line - 1].strip() == r.text
+
+
+@pytest.mark.parametrize("given, kept, rules", list(cases()))
+def test_cleaning_twice_changes_nothing(given, kept, rules):
+    once = clean_source(RawSource("case.txt", _lines(given), "utf-8"))
+    twice = clean_source(RawSource("case.txt", once.lines, "utf-8"))
+    assert twice.lines == once.lines and twice.removed == ()
+
+
+def test_registry_names_are_unique_and_ordered():
+    names = [n for n, _ in FILE_RULES + LINE_RULES]
+    assert len(names) == len(set(names))
+    assert names.index("whitespace") < names.index("web-residue")
+
+
+def test_lines_repeated_across_many_sources_are_dropped():
+    boiler = "Support independent journalism today"
+    sources = [RawSource(f"{i}.txt", _lines([f"Story {i}", f"Body text number {i}.", boiler]), "utf-8") for i in range(4)]
+    assert repeated_lines(sources) == frozenset({boiler.casefold()})
+    for result in clean_all(sources):
+        assert [r.rule for r in result.removed] == ["repeated-line"]
+
+
+def test_extra_patterns_from_config():
+    src = RawSource("a.txt", _lines(["Copyright 2024 Example Org", "Text."]), "utf-8")
+    result = clean_all([src], extra_patterns=(r"copyright \d{4}.*",))[0]
+    assert [r.rule for r in result.removed] == ["config-residue"]

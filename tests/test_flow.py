@@ -1,0 +1,76 @@
+"""The publish flow end to end under Prefect, and the command line around it."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTRACT = ["anthology.json", "report.md", "web/index.html", "web/snippets.json", "web/feed.xml"]
+
+
+@pytest.fixture(scope="module")
+def built(prefect_harness, tmp_path_factory):
+    from pubpipe_flows.publish import publish
+    work = tmp_path_factory.mktemp("flow")
+    shutil.copytree(ROOT / "sources", work / "sources")
+    shutil.copy(ROOT / "anthology.toml", work / "anthology.toml")
+    result = publish(sources=str(work / "sources"), output=str(work / "output"), config="")
+    return work, result
+
+
+def test_every_output_of_the_contract(built):
+    work, result = built
+    out = work / "output"
+    assert result.exit_code == 0 and not result.problems
+    anthology = json.loads((out / "anthology.json").read_text(encoding="utf-8"))
+    slug = anthology["slug"]
+    assert anthology["schema"] == "pubpipe/anthology@1" and anthology["title"] == "Love, Money and Freedom"
+    for name in CONTRACT + [f"{slug}.pdf", f"{slug}-print.pdf", f"{slug}.epub"]:
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+    for story in anthology["stories"]:
+        assert (out / "web" / "stories" / f"{story['id']}.html").is_file()
+        assert (out / "web" / "snippets" / f"{story['id']}.html").is_file()
+    assert len(PdfReader(str(out / f"{slug}-print.pdf")).pages) * 2 % 4 == 0
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "EPUBCheck 5.3 passed" in report and "HTML Snippets Powered By" in report
+    assert not list(work.glob(".output.*staging*"))
+
+
+def test_a_bad_source_is_skipped_and_named(prefect_harness, tmp_path):
+    from pubpipe_flows.publish import publish
+    shutil.copytree(ROOT / "sources", tmp_path / "sources")
+    (tmp_path / "sources" / "broken.txt").write_bytes(b"\x00\x01\x02binary\x00" * 50)
+    result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="")
+    assert result.exit_code == 1 and [p.file for p in result.problems] == ["broken.txt"]
+    assert "broken.txt" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+
+
+def test_nothing_publishable_leaves_previous_output(prefect_harness, tmp_path):
+    from pubpipe.errors import NothingToPublish
+    from pubpipe_flows.publish import publish
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "empty.txt").write_text("   \n")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("previous build")
+    with pytest.raises(NothingToPublish, match="empty.txt"):
+        publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["keep.txt"]
+
+
+def test_cli_check_on_the_built_output(built):
+    work, _ = built
+    run = subprocess.run([sys.executable, "-m", "pubpipe.cli", "check", "--output", str(work / "output")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "EPUBCheck 5.3 passed" in run.stdout
+
+
+def test_cli_build_exit_code_2_without_sources(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "pubpipe.cli", "build", "--sources", str(tmp_path / "nope"),
+                          "--output", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and "does not exist" in run.stderr

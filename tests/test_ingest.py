@@ -1,0 +1,84 @@
+"""Ingest: whatever encoding and line endings people have, decoded and repaired, or refused by name."""
+
+import pytest
+
+from pubpipe.config import Limits
+from pubpipe.errors import SourceError
+from pubpipe.ingest import read_source
+
+TEXT = "Title line\n\nIt’s a “quoted” story — with dashes.\n"
+
+
+def write(tmp_path, name, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def lines(src):
+    return [l.text for l in src.lines]
+
+
+def test_utf8_with_bom_and_crlf(tmp_path):
+    src = read_source(write(tmp_path, "a.txt", b"\xef\xbb\xbf" + TEXT.replace("\n", "\r\n").encode()), tmp_path)
+    assert lines(src)[:3] == ["Title line", "", "It’s a “quoted” story — with dashes."]
+    assert src.encoding == "utf-8-sig" and any("byte order mark" in r for r in src.repairs)
+
+
+def test_windows_1252(tmp_path):
+    src = read_source(write(tmp_path, "b.txt", TEXT.encode("cp1252")), tmp_path)
+    assert lines(src)[2] == "It’s a “quoted” story — with dashes."
+    assert any("not UTF-8" in r for r in src.repairs)
+
+
+def test_mojibake_repaired_and_curly_quotes_kept(tmp_path):
+    import ftfy.bad_codecs  # noqa: F401  registers the sloppy codecs that real mojibake came from
+    broken = TEXT.encode("utf-8").decode("sloppy-windows-1252").encode("utf-8")
+    src = read_source(write(tmp_path, "c.txt", broken), tmp_path)
+    assert lines(src)[2] == "It’s a “quoted” story — with dashes."
+    assert any("mojibake" in r for r in src.repairs)
+
+
+def test_invisible_characters_removed_and_nfc(tmp_path):
+    src = read_source(write(tmp_path, "d.txt", "Cafe\u0301\u200b au \u202elait\u202c\n".encode()), tmp_path)
+    assert lines(src)[0] == "Café au lait"
+
+
+def test_entities_and_breaks_keep_line_numbers(tmp_path):
+    src = read_source(write(tmp_path, "e.txt", b"One&nbsp;two &amp; three<br>four\nAT&T stays\n"), tmp_path)
+    assert [(l.number, l.text) for l in src.lines][:3] == [(1, "One two & three"), (1, "four"), (2, "AT&T stays")]
+
+
+def test_other_markup_stays_literal(tmp_path):
+    src = read_source(write(tmp_path, "f.txt", b"<script>alert(1)</script> text\n"), tmp_path)
+    assert lines(src)[0] == "<script>alert(1)</script> text"
+
+
+@pytest.mark.parametrize("data, code", [
+    (b"", "source.empty"),
+    (b"  \n\t\n  ", "source.empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "source.binary"),
+])
+def test_bad_files_are_refused_by_name(tmp_path, data, code):
+    with pytest.raises(SourceError) as info:
+        read_source(write(tmp_path, "bad.txt", data), tmp_path)
+    assert info.value.code == code and "bad.txt" in str(info.value)
+
+
+def test_limits(tmp_path):
+    with pytest.raises(SourceError, match="over the limit"):
+        read_source(write(tmp_path, "big.txt", b"word " * 100), tmp_path, Limits(max_file_bytes=100))
+    with pytest.raises(SourceError, match="line is"):
+        read_source(write(tmp_path, "long.txt", b"x" * 300 + b"\n"), tmp_path, Limits(max_line_chars=200))
+
+
+def test_html_page_keeps_article_drops_chrome(tmp_path):
+    page = b"""<html><head><title>T</title><script>evil()</script><style>p{}</style></head><body>
+<nav><a href="/">Home</a> | <a href="/about">About</a></nav>
+<article><h1>The Headline</h1><p>First paragraph.</p><h2>A Section</h2>
+<ul><li>One</li><li>Two</li></ul><blockquote><p>Words said.</p></blockquote></article>
+<footer>Copyright</footer><form><input></form></body></html>"""
+    src = read_source(write(tmp_path, "page.html", page), tmp_path)
+    text = [t for t in lines(src) if t]
+    assert text == ["The Headline", "First paragraph.", "A Section", "- One", "- Two", "“Words said.”"]
+    assert src.kind == "html"

@@ -1,0 +1,218 @@
+"""The reading edition (pubpipe.pdf) and the print edition (pubpipe.impose), checked with poppler."""
+
+import dataclasses
+import json
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from weasyprint import HTML
+from weasyprint.urls import FatalURLFetchingError
+
+from pubpipe import pdf
+from pubpipe.html import styles_dir
+from pubpipe.impose import impose, saddle_order
+from pubpipe.model import Anthology, Block
+
+FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
+EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
+HOSTILE = ('<img src="file:///etc/passwd">', '<link rel="attachment" href="file:///etc/hostname">')
+
+pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
+
+
+def run(*args) -> str:
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+def page_text(path, number, *crop) -> str:
+    """pdftotext -layout of one page (optionally a -x -y -W -H crop, in points)."""
+    extra = [f"-{k}" for k in "xyWH"] if crop else []
+    extra = [str(v) for pair in zip(extra, crop) for v in pair]
+    return run("pdftotext", "-layout", "-f", str(number), "-l", str(number), *extra, str(path), "-")
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def hostile_anthology() -> Anthology:
+    """The fixture, with source text that looks like markup fetching local files."""
+    anthology = Anthology.from_dict(json.loads(FIXTURE.read_text(encoding="utf-8")))
+    first = anthology.stories[0]
+    blocks = first.blocks + tuple(Block(type="paragraph", text=t) for t in HOSTILE)
+    stories = (dataclasses.replace(first, blocks=blocks),) + anthology.stories[1:]
+    return dataclasses.replace(anthology, stories=stories)
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    """One render of the fixture (plus hostile text) and its imposition, with fetches recorded."""
+    out = tmp_path_factory.mktemp("pdf")
+    fetchers = []
+
+    class RecordingFetcher(pdf.SafeFetcher):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            fetchers.append(self)
+
+    anthology = hostile_anthology()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        mp.setattr(pdf, "SafeFetcher", RecordingFetcher)
+        started = time.perf_counter()
+        info = pdf.render_pdf(anthology, out / "book.pdf")
+        seconds = time.perf_counter() - started
+    printed = impose(out / "book.pdf", out / "print.pdf")
+    requested = [url for f in fetchers for url in f.requested]
+    return dict(dir=out, path=out / "book.pdf", info=info, anthology=anthology, seconds=seconds,
+                print_path=out / "print.pdf", printed=printed, requested=requested)
+
+
+def test_page_size_metadata_and_fonts(book):
+    info = run("pdfinfo", str(book["path"]))
+    assert re.search(r"Page size:\s+419\.5\d* x 595\.2\d* pts", info)
+    assert re.search(r"^Title:\s+Stories of Courage$", info, re.M)
+    assert re.search(r"^Author:\s+pubpipe$", info, re.M)
+    assert re.search(rf"^Pages:\s+{book['info'].pages}$", info, re.M)
+    assert PdfReader(book["path"]).trailer["/Root"]["/Lang"] == "en"
+    rows = run("pdffonts", str(book["path"])).splitlines()[2:]
+    assert rows, "no fonts"
+    for row in rows:
+        assert row.split()[-5] == "yes", f"font not embedded: {row}"
+    names = " ".join(rows)
+    assert "Literata" in names and "Inter" in names and "CJK" in names
+
+
+def test_contents_numbers_are_the_opening_pages(book):
+    info, path = book["info"], book["path"]
+    stories = book["anthology"].stories
+    assert list(info.story_pages) == [s.id for s in stories]
+    contents = next(n for n in range(1, info.pages + 1) if "CONTENTS" in page_text(path, n))
+    listed = {}
+    for line in page_text(path, contents).splitlines():
+        if m := re.match(r"\s*(.+?)\s*\.{3,}\s*(\d+)\s*$", line):
+            listed[m[1]] = int(m[2])
+    assert listed == {s.title: info.story_pages[s.id] for s in stories}
+    for story in stories:
+        opening = info.story_pages[story.id]
+        assert opening % 2 == 1, f"{story.id} opens on a left-hand page"
+        # The title (case-sensitive: running heads are in capitals) first appears there.
+        first = next(n for n in range(contents + 1, info.pages + 1) if story.title in page_text(path, n))
+        assert first == opening
+
+
+def test_running_heads_and_folios(book):
+    info, path = book["info"], book["path"]
+    opening = info.story_pages["promise"]
+    assert not re.search(r"^\s*\d+\s*$", page_text(path, opening), re.M), "folio on an opening page"
+    left = page_text(path, opening + 1)
+    # Running heads are letter-spaced: pdftotext splits their letters.
+    assert "STORIESOFCOURAGE" in "".join(left.split()) and re.search(rf"^\s*{opening + 1}\s*$", left, re.M)
+    right = page_text(path, opening + 2)
+    assert "APROMISETOHISFATHER" in "".join(right.split()) and re.search(rf"^\s*{opening + 2}\s*$", right, re.M)
+    for cover_or_title in (1, 3):
+        assert not re.search(r"^\s*\d+\s*$", page_text(path, cover_or_title), re.M)
+
+
+def test_hangul_is_set_and_extractable(book):
+    text = page_text(book["path"], book["info"].story_pages["korean"])
+    assert "평양의 봄" in text
+    assert "북한 주민들은 외부 세계에 대한 정보를" in flat(text)
+
+
+def test_source_text_is_text_and_fetches_nothing(book):
+    text = flat(run("pdftotext", "-layout", str(book["path"]), "-"))
+    assert "The end <script>alert(1)</script> & done." in text
+    for hostile in HOSTILE:
+        assert hostile in text
+    reader = PdfReader(book["path"])
+    assert "/Names" not in reader.trailer["/Root"] or \
+        "/EmbeddedFiles" not in reader.trailer["/Root"]["/Names"]
+    for page in reader.pages:
+        xobjects = page["/Resources"].get("/XObject", {})
+        assert not any(x.get_object().get("/Subtype") == "/Image" for x in xobjects.values())
+    roots = pdf.allowed_roots()
+    assert book["requested"], "the stylesheet and fonts should have been fetched"
+    for url in book["requested"]:
+        assert url.startswith("file:") and any(str(r) in url for r in roots), url
+
+
+def test_fetcher_refuses_everything_but_styles_and_fonts():
+    fetcher = pdf.SafeFetcher()
+    css = (styles_dir() / "book.css").resolve()
+    assert fetcher.fetch(css.as_uri()).read() == css.read_bytes()
+    for url in ("file:///etc/passwd", "file:///etc/hostname", "https://example.com/x.css",
+                "data:text/css,p{}", css.as_uri() + "/../../../../../../etc/passwd",
+                (styles_dir() / ".." / ".." / ".." / "etc" / "passwd").as_uri()):
+        with pytest.raises(pdf.FetchRefused):
+            fetcher.fetch(url)
+
+
+@pytest.mark.parametrize("markup", HOSTILE)
+def test_markup_reaching_weasyprint_is_refused(markup, tmp_path):
+    # Should markup ever get past autoescape, the fetcher still stops the render.
+    html = HTML(string=f"<p>x</p>{markup}", base_url=styles_dir().as_uri() + "/",
+                url_fetcher=pdf.SafeFetcher())
+    with pytest.raises(FatalURLFetchingError):
+        html.write_pdf(tmp_path / "x.pdf")
+
+
+def test_reproducible_under_source_date_epoch(book, monkeypatch, tmp_path):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    again = pdf.render_pdf(book["anthology"], tmp_path / "again.pdf")
+    assert again == book["info"]
+    assert (tmp_path / "again.pdf").read_bytes() == book["path"].read_bytes()
+    assert re.search(r"^CreationDate:\s+2023-11-14T22:13:20", run("pdfinfo", "-isodates", str(book["path"])), re.M)
+
+
+def test_render_is_quick(book):
+    assert book["seconds"] < 20
+
+
+def test_saddle_order():
+    assert saddle_order(8) == [(8, 1), (2, 7), (6, 3), (4, 5)]
+    assert sorted(p for pair in saddle_order(16) for p in pair) == list(range(1, 17))
+    with pytest.raises(ValueError):
+        saddle_order(6)
+
+
+def test_print_edition(book):
+    printed, path = book["printed"], book["print_path"]
+    pages_in = book["info"].pages
+    assert printed.pages_in == pages_in
+    assert printed.pages_padded % 4 == 0 and pages_in <= printed.pages_padded < pages_in + 4
+    assert printed.sheets == printed.pages_padded // 4
+    sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)",
+                       run("pdfinfo", "-f", "1", "-l", "999", str(path)))
+    assert len(sizes) == printed.pages_padded // 2 and len(sizes) % 2 == 0
+    assert all(float(w) > float(h) for w, h in sizes)
+    assert all(abs(float(w) - 841.89) < 0.1 and abs(float(h) - 595.28) < 0.1 for w, h in sizes)
+
+
+def test_print_edition_halves_hold_the_right_pages(book):
+    path, source = book["print_path"], book["path"]
+    half = 841.89 / 2
+    for number, pair in enumerate(saddle_order(book["printed"].pages_padded), start=1):
+        for slot, reading_page in enumerate(pair):
+            got = page_text(path, number, int(slot * half), 0, int(half), 596).split()
+            want = page_text(source, reading_page).split() if reading_page <= book["info"].pages else []
+            assert got == want, f"print page {number}, slot {slot}: expected reading page {reading_page}"
+
+
+def test_impose_300_pages_fast(book, tmp_path):
+    reader = PdfReader(book["path"])
+    writer = PdfWriter()
+    while len(writer.pages) < 300:
+        for page in reader.pages:
+            writer.add_page(page)
+    big = tmp_path / "big.pdf"
+    writer.write(big)
+    started = time.perf_counter()
+    info = impose(big, tmp_path / "big-print.pdf")
+    assert time.perf_counter() - started < 2.0
+    assert info.pages_padded % 4 == 0 and info.sheets == info.pages_padded // 4

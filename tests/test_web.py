@@ -1,0 +1,276 @@
+"""Tests of the web output: pages, snippets, snippets.json, the Atom feed, safety, determinism."""
+
+import dataclasses
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from pubpipe.model import Anthology
+from pubpipe.web import Download, build_date, dek, human_size, reading_minutes, render_web
+
+FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
+ATOM = "{http://www.w3.org/2005/Atom}"
+DOWNLOADS = [Download("pdf", "stories-of-courage.pdf", 1_234_567, 48),
+             Download("epub", "stories-of-courage.epub", 345_678, None)]
+SCRIPT_TEXT = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def anthology() -> Anthology:
+    return Anthology.from_dict(json.loads(FIXTURE.read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="module")
+def web(anthology, tmp_path_factory) -> Path:
+    """The fixture rendered once (without SOURCE_DATE_EPOCH) into <tmp>/web."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("SOURCE_DATE_EPOCH", raising=False)
+        out = tmp_path_factory.mktemp("build") / "web"
+        render_web(anthology, out, DOWNLOADS)
+    return out
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def pages(web: Path) -> list[Path]:
+    return [web / "index.html", *sorted((web / "stories").glob("*.html"))]
+
+
+def json_ld(page: BeautifulSoup) -> list[dict]:
+    return [json.loads(s.string) for s in page.find_all("script", type="application/ld+json")]
+
+
+def lang_of(element) -> str:
+    """The language in force at an element (nearest lang attribute)."""
+    while element is not None and not element.get("lang"):
+        element = element.parent
+    return element.get("lang") if element is not None else ""
+
+
+def test_returns_every_file_written(anthology, tmp_path):
+    written = render_web(anthology, tmp_path / "web", DOWNLOADS)
+    names = sorted(p.relative_to(tmp_path / "web").as_posix() for p in written)
+    ids = [s.id for s in anthology.stories]
+    assert names == sorted(["index.html", "snippets.json", "feed.xml", "site.css", "snippets/pubpipe-snippet.css",
+                            *[f"stories/{i}.html" for i in ids], *[f"snippets/{i}.html" for i in ids]])
+    assert all(p.is_file() for p in written)
+
+
+def test_index_page(web, anthology):
+    page = soup(web / "index.html")
+    assert page.html["lang"] == anthology.language
+    assert anthology.title in page.title.string
+    assert [h.get_text(strip=True) for h in page.find_all("h1")] == [anthology.title]
+    assert anthology.subtitle in page.get_text()
+    assert "3 stories in English and Korean" in page.get_text()
+    for story in anthology.stories:
+        link = page.find("a", href=f"stories/{story.id}.html")
+        assert link is not None and link.get_text(strip=True) == story.title
+        assert (web / link["href"]).is_file()
+        assert dek(story) in page.get_text()
+        assert f"{reading_minutes(story)} min read" in page.get_text()
+    assert page.find("link", rel="stylesheet")["href"] == "site.css"
+    assert (web / "site.css").is_file()
+
+
+def test_index_social_meta_and_json_ld(web, anthology):
+    page = soup(web / "index.html")
+    assert page.find("meta", property="og:title")["content"] == anthology.title
+    assert page.find("meta", property="og:description")["content"]
+    assert page.find("meta", attrs={"name": "twitter:card"})["content"] == "summary"
+    [data] = json_ld(page)
+    assert data["@type"] == "CollectionPage" and data["mainEntity"]["@type"] == "ItemList"
+    items = data["mainEntity"]["itemListElement"]
+    assert [i["name"] for i in items] == [s.title for s in anthology.stories]
+    assert [i["position"] for i in items] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("name,prefix", [("index.html", "../"), ("stories/promise.html", "../../")])
+def test_download_links(web, name, prefix):
+    page = soup(web / name)
+    pdf = page.find("a", href=f"{prefix}stories-of-courage.pdf")
+    epub = page.find("a", href=f"{prefix}stories-of-courage.epub")
+    assert pdf is not None and epub is not None
+    assert "1.2 MB" in pdf.get_text() and "48 pages" in pdf.get_text()
+    assert "346 KB" in epub.get_text() and "page" not in epub.get_text()
+
+
+def test_story_pages(web, anthology):
+    stories = anthology.stories
+    for i, story in enumerate(stories):
+        page = soup(web / "stories" / f"{story.id}.html")
+        assert page.title.string.startswith(story.title)
+        [h1] = page.find_all("h1")
+        assert h1.get_text(strip=True) == story.title
+        assert lang_of(page.find("article")) == story.language
+        assert lang_of(h1) == story.language
+        assert page.find("a", href="../index.html") is not None
+        prev, nxt = page.find("a", rel="prev"), page.find("a", rel="next")
+        assert (prev["href"] if prev else None) == (f"{stories[i - 1].id}.html" if i else None)
+        assert (nxt["href"] if nxt else None) == (f"{stories[i + 1].id}.html" if i + 1 < len(stories) else None)
+        [data] = json_ld(page)
+        assert data["@type"] == "Article" and data["headline"] == story.title
+        assert data["inLanguage"] == story.language
+        assert page.find("meta", property="og:type")["content"] == "article"
+        assert page.find("link", rel="stylesheet")["href"] == "../site.css"
+
+
+def test_story_structure(web):
+    page = soup(web / "stories" / "love-and-dating.html")
+    body = page.find("article")
+    assert [h.get_text() for h in body.find_all("h2")] == ["So, how do they do it?"]
+    figure = body.find("figure")
+    assert figure.blockquote is not None
+    assert figure.figcaption.get_text(strip=True) == "— Miso, escaped in 2010"
+    assert len(body.find("ul").find_all("li")) == 3 and len(body.find("ol").find_all("li")) == 2
+    assert body.find("aside", role="note") is not None
+    assert "Jane Doe" in body.get_text() and body.find("time", datetime="2016-11-03") is not None
+
+
+def test_no_script_except_json_ld(web):
+    for path in pages(web) + sorted((web / "snippets").glob("*.html")):
+        for script in soup(path).find_all("script"):
+            assert script.get("type") == "application/ld+json", path
+    for path in web.rglob("*"):
+        if path.is_file():
+            assert "<script>" not in path.read_text(encoding="utf-8"), path
+
+
+def test_script_text_shown_as_text(web):
+    page = soup(web / "stories" / "love-and-dating.html")
+    assert SCRIPT_TEXT in page.find("article").get_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; done." in (web / "stories" / "love-and-dating.html").read_text()
+    assert SCRIPT_TEXT in soup(web / "snippets" / "love-and-dating.html").get_text()
+
+
+def test_snippets_are_prefixed_fragments(web, anthology):
+    for story in anthology.stories:
+        path = web / "snippets" / f"{story.id}.html"
+        fragment = soup(path)
+        for tag in ("html", "head", "body", "script", "style", "link", "meta"):
+            assert fragment.find(tag) is None, (path, tag)
+        classes = [c for el in fragment.find_all(class_=True) for c in el["class"]]
+        assert classes and all(c.startswith("pp-") for c in classes), classes
+        assert all(el["id"].startswith("pp-") for el in fragment.find_all(id=True))
+        root = fragment.find("article")
+        assert root["class"] == ["pp-story"] and root["lang"] == story.language
+        assert fragment.find("a", href=f"../stories/{story.id}.html") is not None
+
+
+def test_snippet_css_selectors_all_prefixed(web):
+    css = re.sub(r"/\*.*?\*/", "", (web / "snippets" / "pubpipe-snippet.css").read_text(), flags=re.S)
+    assert "@" not in css
+    selectors = [s.strip() for block in re.findall(r"([^{}]+)\{", css) for s in block.split(",")]
+    assert selectors and all(s.startswith(".pp-") for s in selectors), selectors
+
+
+def test_snippets_json(web, anthology):
+    records = json.loads((web / "snippets.json").read_text(encoding="utf-8"))
+    assert [r["id"] for r in records] == [s.id for s in anthology.stories]
+    for record, story in zip(records, anthology.stories):
+        assert set(record) == {"id", "title", "dek", "url", "html", "language", "reading_minutes", "updated"}
+        assert record["title"] == story.title and record["language"] == story.language
+        assert record["url"] == f"stories/{story.id}.html" and (web / record["url"]).is_file()
+        assert record["html"] == (web / "snippets" / f"{story.id}.html").read_text(encoding="utf-8")
+        assert record["dek"] == dek(story) and record["reading_minutes"] == reading_minutes(story)
+        assert record["updated"] == "2016-11-03"
+
+
+def test_atom_feed(web, anthology):
+    root = ET.parse(web / "feed.xml").getroot()
+    assert root.tag == f"{ATOM}feed"
+    assert root.findtext(f"{ATOM}id") == "urn:pubpipe:stories-of-courage"
+    assert root.findtext(f"{ATOM}title") == anthology.title
+    assert root.findtext(f"{ATOM}updated") == "2016-11-03T00:00:00Z"
+    assert root.find(f"{ATOM}link[@rel='self']").get("href") == "feed.xml"
+    assert root.findtext(f"{ATOM}author/{ATOM}name")
+    entries = root.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in entries] == [s.title for s in anthology.stories]
+    ids = [e.findtext(f"{ATOM}id") for e in entries]
+    assert ids == [f"urn:pubpipe:{anthology.slug}:{s.id}" for s in anthology.stories] and len(set(ids)) == len(ids)
+    for entry, story in zip(entries, anthology.stories):
+        assert entry.find(f"{ATOM}link").get("href") == f"stories/{story.id}.html"
+        assert entry.findtext(f"{ATOM}summary") == dek(story)
+        assert entry.findtext(f"{ATOM}updated").endswith("Z")
+        content = entry.find(f"{ATOM}content")
+        assert content.get("type") == "html" and content.text.startswith("<")
+    love = entries[0].find(f"{ATOM}content").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in love and SCRIPT_TEXT not in love
+
+
+def test_two_builds_are_byte_identical(anthology, web, tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    again = tmp_path / "web"
+    render_web(anthology, again, DOWNLOADS)
+    first = {p.relative_to(web): p.read_bytes() for p in web.rglob("*") if p.is_file()}
+    second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
+    assert first == second
+
+
+def test_source_date_epoch(anthology, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert build_date(anthology) == "2023-11-14"
+    render_web(anthology, tmp_path, DOWNLOADS)
+    assert {r["updated"] for r in json.loads((tmp_path / "snippets.json").read_text())} == {"2023-11-14"}
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(ValueError):
+        build_date(anthology)
+
+
+def test_absolute_urls_with_base_url(anthology, tmp_path):
+    render_web(anthology, tmp_path, DOWNLOADS, base_url="https://example.org/courage/web/")
+    snippet = soup(tmp_path / "snippets" / "promise.html")
+    assert snippet.find("a", href="https://example.org/courage/web/stories/promise.html") is not None
+    assert soup(tmp_path / "index.html").find("meta", property="og:url")["content"] == "https://example.org/courage/web/"
+    root = ET.parse(tmp_path / "feed.xml").getroot()
+    assert root.find(f"{ATOM}link[@rel='self']").get("href") == "https://example.org/courage/web/feed.xml"
+
+
+def test_stale_story_pages_are_removed(anthology, tmp_path):
+    render_web(anthology, tmp_path, DOWNLOADS)
+    render_web(dataclasses.replace(anthology, stories=anthology.stories[:1]), tmp_path, [])
+    assert sorted(p.name for p in (tmp_path / "stories").iterdir()) == ["love-and-dating.html"]
+    assert not soup(tmp_path / "index.html").find("section", class_="downloads")
+
+
+def test_unsafe_story_ids_are_refused(anthology, tmp_path):
+    bad = dataclasses.replace(anthology.stories[0], id="../escape")
+    with pytest.raises(ValueError):
+        render_web(dataclasses.replace(anthology, stories=(bad,)), tmp_path, [])
+    twice = dataclasses.replace(anthology, stories=anthology.stories[:1] * 2)
+    with pytest.raises(ValueError):
+        render_web(twice, tmp_path, [])
+
+
+def test_helpers(anthology):
+    assert human_size(999) == "999 bytes" and human_size(1) == "1 byte"
+    assert human_size(45_000) == "45 KB" and human_size(1_234_567) == "1.2 MB"
+    assert human_size(999_999) == "1.0 MB" and human_size(12_500_000) == "12 MB"
+    promise = anthology.stories[1]
+    assert reading_minutes(promise) == round(promise.word_count() / 230)
+    assert reading_minutes(anthology.stories[2]) == 1
+    assert dek(anthology.stories[0]).startswith("According to historians")
+    assert dek(anthology.stories[2]).endswith("시작입니다.")
+    assert len(dek(promise, limit=40)) <= 41
+    with pytest.raises(ValueError):
+        Download("zip", "a.zip", 1, None)
+
+
+def test_hostile_title_stays_text(anthology, tmp_path):
+    evil = '</script><script>alert(2)</script> "quoted" & <b>bold</b>'
+    story = dataclasses.replace(anthology.stories[0], title=evil)
+    render_web(dataclasses.replace(anthology, stories=(story,)), tmp_path, DOWNLOADS)
+    page = soup(tmp_path / "stories" / f"{story.id}.html")
+    assert page.find("h1").get_text() == evil and page.find("b") is None
+    assert [s.get("type") for s in page.find_all("script")] == ["application/ld+json"]
+    assert json_ld(page)[0]["headline"] == evil
+    assert page.find("meta", property="og:title")["content"] == evil
+    assert ET.parse(tmp_path / "feed.xml").getroot().findtext(f"{ATOM}entry/{ATOM}title") == evil
+    for path in tmp_path.rglob("*.*"):
+        assert "<script>" not in path.read_text(encoding="utf-8"), path
