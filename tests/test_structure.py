@@ -14,6 +14,8 @@ from pubpipe.config import Config
 from pubpipe.detect import bottom_byline, dateline, heading_like, series_title, top_byline
 from pubpipe.typography import typeset
 
+from helpers import lost_words
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "eval"
 
@@ -69,20 +71,8 @@ def test_residue_is_listed_not_lost(anthology):
 
 def test_no_body_word_lost(anthology):
     """Every word of every source line, less the removed lines, is somewhere in the anthology."""
-    removed = {(r.file, r.line) for r in anthology.removed}
-    fold = lambda t: re.findall(r"\w+", typeset(t).replace("’", "'").casefold())
-    want: Counter = Counter()
-    for path in sorted((ROOT / "sources").glob("*.txt")):
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if (path.name, n) not in removed:
-                want.update(w for w in fold(line) if w != "by")
-    got: Counter = Counter()
-    for s in anthology.stories:
-        d = s.to_dict()
-        got.update(fold(" ".join([s.title, s.subtitle or "", *(b.words() for b in s.blocks),
-                                  json.dumps(d["byline"]), json.dumps(d["dateline"]), json.dumps(d["series"], ensure_ascii=False)])))
-    lost = {w: n - got[w] for w, n in want.items() if got[w] < n}
-    assert not lost
+    lines = {p.name: p.read_text(encoding="utf-8").splitlines() for p in sorted((ROOT / "sources").glob("*.txt"))}
+    assert lost_words(lines, anthology) == {}
 
 
 @pytest.mark.skipif(not (SHARED / "score.py").exists(), reason="shared/eval not beside the checkout")

@@ -18,7 +18,7 @@ def _typeset_block(block: Block) -> Block:
 
 def slug(text: str, limit: int = 60) -> str:
     """Lowercase ASCII slug cut at a word boundary (python-slugify's own word_boundary skips words)."""
-    full = slugify(text)
+    full = slugify(text, replacements=[["’", ""], ["'", ""]])
     if len(full) <= limit:
         return full
     cut = full[:limit + 1]
@@ -64,8 +64,11 @@ def build_anthology(cleaned: list, config: Config, removed: tuple = (), warnings
     warnings = list(warnings or [])
     stories: list[Story] = []
     taken: set = set()
+    extra_removed: list = []
     for src in cleaned:
-        for draft in split_file(src, config.split_before):
+        drafts, front = split_file(src, config.split_before)
+        extra_removed += front
+        for draft in drafts:
             blocks = build_blocks(draft)
             if not blocks:
                 warnings.append(f"[structure.empty-story] {src.file}:{draft.first}: "
@@ -84,5 +87,5 @@ def build_anthology(cleaned: list, config: Config, removed: tuple = (), warnings
     title = config.title or (stories[0].title if len(stories) == 1 else DEFAULT_TITLE)
     return Anthology(title=title, subtitle=config.subtitle, publisher=config.publisher,
                      slug=slug(title) or "anthology",
-                     language=language, stories=tuple(stories), removed=tuple(removed),
+                     language=language, stories=tuple(stories), removed=tuple(sorted((*removed, *extra_removed), key=lambda r: (r.file, r.line))),
                      warnings=tuple(w for w in warnings if w), sources=tuple(sources))

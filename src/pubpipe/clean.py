@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Callable
 
+from .contents import find_contents
 from .ingest import Line, RawSource
 from .model import Removed
 
@@ -85,6 +86,28 @@ def etext_licence(lines: tuple, ctx: Context) -> set:
     return {numbers[i] for i in dropped if lines[i].text.strip()}
 
 
+@file_rule("front-matter")
+def front_matter(lines: tuple, ctx: Context) -> set:
+    """Before a contents list: the book's own title page (short lines only: title, author, credits)."""
+    found = find_contents(lines)
+    if found is None:
+        return set()
+    before = [line for line in lines[:found[0]] if line.text.strip()]
+    if not before or any(len(line.text.split()) > 16 for line in before):
+        return set()
+    return {line.number for line in before}
+
+
+@file_rule("source-contents")
+def source_contents(lines: tuple, ctx: Context) -> set:
+    """The source's own contents list (its heading and entries); structure splits at those titles."""
+    found = find_contents(lines)
+    if found is None:
+        return set()
+    heading, entries, _ = found
+    return {lines[heading].number, *(lines[i].number for i in entries)}
+
+
 # ---- line rules -----------------------------------------------------------------------------
 
 SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
@@ -96,6 +119,15 @@ def whitespace(text: str, ctx: Context):
     return SPACES.sub(" ", text).strip()
 
 
+SEPARATOR = re.compile(r"^(?:[*\-_=~#•·+]\s*){3,}$")
+
+
+@line_rule("separator")
+def separator(text: str, ctx: Context):
+    """Rules and scene breaks ('* * *', '-----'): structure, not words; they can end a story."""
+    return DROP if text and SEPARATOR.match(text) else text
+
+
 POWERED = _whole(r".{0,40}\bpowered by\b.{0,40}")
 
 
@@ -105,17 +137,21 @@ def web_residue(text: str, ctx: Context):
     return DROP if text and _short(text) and POWERED.match(text) and not text.endswith((".", "?", "!", "”", '"')) else text
 
 
-SHARE_WORD = r"(?:share|share this(?: (?:article|story|post|page))?|share on|tweet|tweet this|pin it|pin|email|e-mail|print|facebook|twitter|x|linkedin|whatsapp|reddit|telegram|pinterest|tumblr|copy link|messenger|flipboard|pocket)"
-SHARE = re.compile(r"^(?:%s)(?:\s*[|:,/·•\-–]?\s*(?:%s))*\s*:?$" % (SHARE_WORD, SHARE_WORD), re.I)
+SHARE_WORD = (r"(?:share|share this(?: (?:article|story|post|page))?|share on \w+|tweet|tweet this|pin it|pin|email|"
+              r"e-mail|print|facebook|twitter|x|linkedin|whatsapp|reddit|telegram|pinterest|tumblr|copy link|"
+              r"messenger|flipboard|pocket|like this|loading\.*|공유하기|공유|페이스북|트위터|카카오톡|카카오스토리|"
+              r"url ?복사|스크랩|인쇄|좋아요|기사제보|보내기)")
+SHARE = re.compile(r"^(?:%s)(?:\s*[|:,/·•\-–]?\s*(?:%s))*\s*[:…]?$" % (SHARE_WORD, SHARE_WORD), re.I)
+CLICK_SHARE = re.compile(r"^(?:click to (?:share|print|email)|share on) .{0,40}\(opens in new window\)$|^.{0,40}\(opens in new window\)$", re.I)
 
 
 @line_rule("share-buttons")
 def share_buttons(text: str, ctx: Context):
     """Lines made only of share-button labels ('Share: Facebook | Twitter | Email')."""
-    return DROP if text and SHARE.match(text) else text
+    return DROP if text and (SHARE.match(text) or CLICK_SHARE.match(text)) else text
 
 
-TAGS = re.compile(r"^(?:tags?|tagged(?: with| as)?|categor(?:y|ies)|filed (?:under|in)|posted (?:in|under)|topics?|labels?)\s*[:\-–]\s*\S.*$|^posted (?:on|by|in|under) [^.!?]{0,60}$", re.I)
+TAGS = re.compile(r"^(?:tags?|tagged(?: with| as)?|categor(?:y|ies)|filed (?:under|in)|posted (?:in|under)|topics?|labels?)\s*[:\-–]\s*\S.*$|^posted (?:on|in|under) [^.!?]{0,60}$", re.I)
 
 
 @line_rule("tags-and-categories")
@@ -159,6 +195,47 @@ NAV = _whole(r"(?:«|‹|<<|←)?\s*(?:previous|next|older|newer|prev)\s+(?:post
 def navigation(text: str, ctx: Context):
     """Site navigation: 'Previous Post', 'Next article »', 'Back to top', menus."""
     return DROP if text and _short(text) and NAV.match(text) else text
+
+
+RELATED = _whole(r"related(?: (?:posts?|articles?|stories|content|reading|links))?:?", r"you (?:may|might) also (?:like|enjoy)\W*",
+                 r"(?:more|recommended|popular|trending|latest) (?:from|stories|articles|posts|news|reads)\b.{0,40}",
+                 r"(?:read|see) also:?.{0,80}", r"advertisement|sponsored(?: content)?|ad", r"관련 ?기사|많이 본 뉴스|추천 ?기사")
+
+
+@line_rule("related-links")
+def related_links(text: str, ctx: Context):
+    """'Related', 'You may also like', 'Read also: …', 'Advertisement'."""
+    return DROP if text and _short(text) and RELATED.match(text) else text
+
+
+COMMENTS = _whole(r"(?:leave|post|add|write) a (?:comment|reply)\W*", r"\d+ (?:comments?|responses?|replies)",
+                  r"(?:no )?comments?(?: \(\d+\))?:?", r"print friendly.{0,30}", r"댓글.{0,20}")
+
+
+@line_rule("comments")
+def comments(text: str, ctx: Context):
+    """Comment-section and print-widget labels."""
+    return DROP if text and _short(text) and COMMENTS.match(text) else text
+
+
+COPYRIGHT = _whole(r"(?:©|ⓒ|\(c\)|copyright\b).{0,160}", r".{0,120}\ball rights reserved\.?",
+                   r".{0,80}(?:무단\s*전재|재배포\s*금지|저작권자).{0,80}",
+                   r"(?:we use cookies|this (?:site|website) uses cookies).{0,160}")
+
+
+@line_rule("copyright-footer")
+def copyright_footer(text: str, ctx: Context):
+    """Site footers: '© 2020 Org. All rights reserved.', Korean 무단 전재 및 재배포 금지, cookie banners."""
+    return DROP if text and len(text.split()) <= 30 and COPYRIGHT.match(text) else text
+
+
+BREADCRUMB = re.compile(r"^(?:home|홈|main|start)\s*(?:»|›|>|/|\|)\s*\S.{0,150}$", re.I)
+
+
+@line_rule("breadcrumbs")
+def breadcrumbs(text: str, ctx: Context):
+    """'Home » Blog » Title' trails."""
+    return DROP if text and _short(text) and BREADCRUMB.match(text) else text
 
 
 @line_rule("repeated-line")

@@ -14,7 +14,7 @@ LIST_ITEM = re.compile(r"^\s*(?:(?P<bullet>[-*•▪◦‣●])|(?P<number>\d{1,
 DASH_LINE = re.compile(r"^\s*(?:[–—―]|-{1,2})\s*(?P<rest>\S.*)$")
 NAME_WORD = r"(?:[A-Z][\w’'.-]*|[a-z]{1,3}|[A-Z]\.)"
 NAME = rf"(?P<name>[A-Z][\w’'.-]*(?:\s+{NAME_WORD}){{0,4}})"
-TOP_BYLINE = re.compile(rf"^(?:by|written by|words by|story by|text by|reported by)\s*:?\s+{NAME}"
+TOP_BYLINE = re.compile(rf"^(?:by|written by|words by|story by|text by|reported by|posted by|author|byline)\s*:?\s+{NAME}"
                         r"(?:\s*(?:,|\s[-–—]|\|)\s*(?P<role>.{1,80}))?$", re.I)
 ALL_CAPS_NAME = re.compile(r"^[A-Z][A-Z’'.-]+(?:\s+[A-Z][A-Z’'.-]*){0,4}$")
 NOTE = re.compile(r"\b(?:(?:was|were) (?:originally|first) (?:written|published|posted|appeared)|originally "
@@ -38,6 +38,14 @@ WORD_DATE = (r"(?:(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month>[A-Za-z]{3,9})\.?
 DATELINE = re.compile(
     rf"^(?P<source>[A-Z][^()\n]{{1,60}}?)\s*(?:\(|,\s*)(?P<date>{NUMERIC_DATE}|{WORD_DATE})\)?"
     r"\s*(?P<dashes>(?:[-–—]{1,3}\s*){1,3}|:\s+)\s*(?P<rest>.*)$")
+
+
+SECTION_NUMBER = re.compile(r"^(?:(?:chapter|part|section|book)\s+)?(?:[IVXLC]{1,7}|\d{1,3})\.?$", re.I)
+
+
+def section_number(text: str) -> bool:
+    """A bare section number: `II`, `3.`, `CHAPTER IV`."""
+    return bool(SECTION_NUMBER.match(text.strip()))
 
 
 def list_item(text: str) -> Optional[tuple]:
@@ -67,8 +75,9 @@ def heading_like(text: str, max_words: int = 14) -> bool:
     if text.rstrip().endswith((".", ",", ";", ":", "!", "”", '"', "’", "'", ")")) and not text.endswith("..."):
         return False
     first = text.lstrip("“\"‘'(¿¡")[:1]
-    if not first or not (first.isupper() or first.isdigit() or not first.isalpha() and first.isprintable()
-                         and not first.isspace() and first not in "-–—*•"):
+    caseless = first.isalpha() and not first.isupper() and not first.islower()  # Hangul, CJK, Arabic…
+    if not first or not (first.isupper() or first.isdigit() or caseless or not first.isalpha()
+                         and first.isprintable() and not first.isspace() and first not in "-–—*•"):
         return False
     return not list_item(text) and not dash_line(text) and any(ch.isalpha() for ch in text)
 
@@ -81,7 +90,10 @@ def normal_case(name: str) -> str:
 
 
 def top_byline(text: str) -> Optional[Byline]:
-    """`By Jane Doe` / `By JANE DOE, Reuters` -> Byline, else None."""
+    """`By Jane Doe` / `By JANE DOE, Reuters` / `홍길동 기자` -> Byline, else None."""
+    korean = korean_byline(text) if not KOREAN_AGENCY.match(text) else None
+    if korean:
+        return korean
     m = TOP_BYLINE.match(text.strip())
     if not m or len(text.split()) > 16:
         return None
@@ -89,7 +101,10 @@ def top_byline(text: str) -> Optional[Byline]:
 
 
 def bottom_byline(text: str) -> Optional[Byline]:
-    """`--JANE DOE - role` / `— Jane Doe, role` at a story's end -> Byline, else None."""
+    """`--JANE DOE - role` / `— Jane Doe, role` / `홍길동 기자` at a story's end -> Byline, else None."""
+    korean = korean_byline(text) if not KOREAN_AGENCY.match(text) else None
+    if korean:
+        return korean
     rest = dash_line(text)
     if rest is None:
         return None
@@ -123,16 +138,45 @@ def _iso(groups: dict) -> Optional[str]:
     return None
 
 
+PLACE_DATELINE = re.compile(r"^(?P<source>[A-Z][A-Z.'-]+(?:[ ,]+[A-Z][A-Z.'-]+){0,3}(?:\s*\([A-Z][\w .&-]{1,30}\))?)"
+                            r"\s*(?P<dashes>[-–—]{1,2}|:)\s+(?P<rest>\S.*)$")
+KOREAN_AGENCY = re.compile(r"^\((?P<source>[^()=]{1,20})=(?P<agency>[^()]{1,20})\)\s*(?:(?P<name>[가-힣]{2,4})\s*"
+                           r"(?P<role>기자|특파원|통신원)\s*)?=?\s*(?P<rest>.*)$")
+
+
+def place_dateline(text: str) -> Optional[tuple]:
+    """(Dateline, rest) for `GENEVA — text`, `WASHINGTON (Reuters) - text`, `(서울=연합뉴스) 기자 = text`."""
+    m = KOREAN_AGENCY.match(text)
+    if m:
+        written = text[:m.start("rest")].strip()
+        return Dateline(m.group("source").strip(), None, written), m.group("rest").strip()
+    m = PLACE_DATELINE.match(text)
+    if not m or sum(ch.isalpha() for ch in m.group("source")) < 3:
+        return None
+    return Dateline(m.group("source").strip(" ,"), None, m.group("source").strip()), m.group("rest").strip()
+
+
+def korean_byline(text: str) -> Optional[Byline]:
+    """`홍길동 기자` (with an optional e-mail) alone on a line, or inside a `(서울=연합뉴스) 홍길동 기자 =` opening."""
+    m = KOREAN_AGENCY.match(text)
+    if m and m.group("name"):
+        return Byline(m.group("name"), m.group("role"))
+    m = re.match(r"^(?P<name>[가-힣]{2,4})\s*(?P<role>기자|특파원|객원기자|논설위원|통신원|칼럼니스트)"
+                 r"(?:\s*\(?[\w.+-]+@[\w.-]+\)?)?$", text.strip())
+    return Byline(m.group("name"), m.group("role")) if m else None
+
+
 def dateline(text: str) -> Optional[tuple]:
     """(Dateline, rest of the paragraph) for `Place (15.02.2019) – – text` and similar, else None."""
     m = DATELINE.match(text)
     if not m:
-        return None
+        return place_dateline(text)
     iso = _iso(m.groupdict())
     source = m.group("source").strip(" ,")
     if iso is None or len(source.split()) > 6:
         return None
-    return Dateline(source, iso), m.group("rest").strip()
+    written = text[:m.start("dashes")].strip()
+    return Dateline(source, iso, written), m.group("rest").strip()
 
 
 def series_title(text: str) -> Optional[tuple]:

@@ -73,6 +73,8 @@ class Dateline:
     """The place or publication named before the date (``New Focus``, ``Seoul``)."""
     date: Optional[str] = None
     """ISO 8601 date (``2016-11-03``), or None when the dateline gives none."""
+    text: Optional[str] = None
+    """The dateline as the source wrote it (``New Focus (03.11.2016)``), so no word of it is lost."""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ class Unit:
     """Blank lines (or dropped lines) before it."""
     lines: int = 1
     """How many source lines it was made from."""
+    wrapped: bool = False
+    """True when the file's paragraphs are hard-wrapped (a stricter idea of a heading applies)."""
 
 
 def is_wrapped(runs: list) -> bool:
@@ -64,19 +66,45 @@ def _runs(lines: tuple) -> list:
     return list(zip(gaps, runs))
 
 
+SUFFIX = re.compile(r"^[a-z]{0,3}(?:tions?|sions?|ings?|ed|ly|ments?|ness|ity|ities|ous|ance|ence|ful|less|able|ible"
+                    r"|ive|ies|ied|ers?|est|al|ure|ures|ated|ating|ism|ist|ists)$")
+
+
+def _split_word(first: str, second: str, vocabulary: set) -> bool:
+    """Was `first-` + `second` one word split at a line end (not a compound like well-known)?"""
+    if (first + second).lower() in vocabulary:
+        return True
+    if second.lower() in vocabulary:
+        return False
+    return bool(SUFFIX.match(second.lower()))
+
+
 def _join(texts: list, vocabulary: set) -> str:
     out = texts[0]
     for text in texts[1:]:
         m = SPLIT_WORD.search(out)
         if m and text[:1].islower():
-            whole = m.group(1) + re.match(r"[\w’']*", text).group(0)
-            if whole.lower() in vocabulary:
-                out = out[:-1] + text
-                continue
-            out += text
+            second = re.match(r"[\w’']*", text).group(0)
+            out = out[:-1] + text if _split_word(m.group(1), second, vocabulary) else out + text
             continue
         out += " " + text
     return out
+
+
+def _whole_words(runs: list) -> set:
+    """Lowercased words seen whole: not the fragments either side of a line-end hyphen."""
+    words: set = set()
+    for _, run in runs:
+        after_hyphen = False
+        for line in run:
+            found = re.findall(r"[A-Za-zÀ-ÿ]+(?:-[A-Za-zÀ-ÿ]+)*-?", line.text)
+            if after_hyphen and found:
+                found = found[1:]
+            after_hyphen = line.text.endswith("-")
+            if after_hyphen and found:
+                found = found[:-1]
+            words.update(w.lower() for w in found if not w.endswith("-") and "-" not in w)
+    return words
 
 
 def units(lines: tuple) -> list:
@@ -88,12 +116,17 @@ def units(lines: tuple) -> list:
         for gap, run in runs:
             out += [Unit(line.text, line.number, line.number, gap if i == 0 else 0) for i, line in enumerate(run)]
         return out
-    vocabulary = {w.lower() for _, run in runs for line in run for w in re.findall(r"[A-Za-zÀ-ÿ]+", line.text)}
+    vocabulary = _whole_words(runs)
+    # Without blank lines between paragraphs, a short line ending a sentence ends its paragraph.
+    run_lengths = sorted(len(run) for _, run in runs)
+    no_blank_lines = run_lengths[len(run_lengths) // 2] > 12
     out = []
     for gap, run in runs:
         group: list = []
         for line in run:
-            if group and (MARKER.match(line.text) or len(group[-1].text) < 0.5 * max(60, len(line.text)) and _ends_sentence(group[-1].text)):
+            short_end = no_blank_lines and group and len(group[-1].text) < 0.5 * max(60, len(line.text)) \
+                and _ends_sentence(group[-1].text)
+            if group and (MARKER.match(line.text) or short_end):
                 out.append(_unit(group, gap, vocabulary))
                 gap = 0
                 group = []
@@ -107,4 +140,4 @@ def _ends_sentence(text: str) -> bool:
 
 
 def _unit(group: list, gap: int, vocabulary: set) -> Unit:
-    return Unit(_join([l.text for l in group], vocabulary), group[0].number, group[-1].number, gap, len(group))
+    return Unit(_join([l.text for l in group], vocabulary), group[0].number, group[-1].number, gap, len(group), True)

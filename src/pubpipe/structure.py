@@ -10,10 +10,11 @@ from typing import Optional
 
 from . import detect
 from .clean import CleanSource
-from .model import Block, Byline, Dateline, Series
+from .contents import HEADING, entry_key
+from .model import Block, Byline, Dateline, Removed, Series
 from .paragraphs import Unit, units as paragraph_units
 
-END_RULES = {"web-residue", "continue-reading", "call-to-action", "share-buttons", "navigation", "tags-and-categories"}
+END_RULES = {"separator", "web-residue", "copyright-footer", "related-links", "comments", "continue-reading", "call-to-action", "share-buttons", "navigation", "tags-and-categories"}
 AFTERWORD_RULES = {"continue-reading", "call-to-action"}
 MAX_TITLE_WORDS = 40
 
@@ -39,6 +40,8 @@ class Draft:
 
 
 def _titleish(text: str) -> bool:
+    if detect.section_number(text) or detect.top_byline(text) or detect.dateline(text):
+        return False
     return detect.heading_like(text, max_words=20) or detect.series_title(text) is not None
 
 
@@ -74,23 +77,44 @@ def _new_draft(src: CleanSource, u: Unit) -> Draft:
     return draft
 
 
-def split_file(src: CleanSource, split_before: tuple = ()) -> list:
-    """Split one cleaned source into story drafts."""
+def _contents_keys(src: CleanSource) -> list:
+    """Entry keys of the contents list that cleaning dropped from this file, in order."""
+    return [k for r in src.removed if r.rule == "source-contents" and not HEADING.match(r.text)
+            and (k := entry_key(r.text))]
+
+
+def _front_matter(src: CleanSource, units: list) -> list:
+    """Short leftovers before a contents-listed file's first story: removed as front matter."""
+    return [Removed(src.file, n, line.text, "front-matter") for u in units
+            for n, line in ((l.number, l) for l in src.lines if u.first <= l.number <= u.last and l.text.strip())]
+
+
+def split_file(src: CleanSource, split_before: tuple = ()) -> tuple:
+    """Split one cleaned source into story drafts; also returns front matter it removed."""
     units = paragraph_units(src.lines)
+    keys = _contents_keys(src)
     gaps = sorted(u.gap for u in units[1:]) or [0]
     typical_gap = gaps[len(gaps) // 2]
     drafts: list[Draft] = []
+    before_first: list[Unit] = []
     ended, previous_last = False, 0
     for i, u in enumerate(units):
         residue = _residue_between(src, previous_last, u.first)
         previous_last = u.last
         signal = ended or bool(residue & END_RULES) or u.gap >= max(2, typical_gap + 2)
         nxt = units[i + 1] if i + 1 < len(units) else None
-        opens = nxt is not None and (detect.top_byline(nxt.text) or detect.dateline(nxt.text)) is not None
+        opens = nxt is not None and bool(drafts) and any(x.text for x in drafts[-1].units) \
+            and (detect.top_byline(nxt.text) or detect.dateline(nxt.text)) is not None
         ended = False
-        if not drafts or u.text.strip() in split_before or (
-                _titleish(u.text) and (signal or opens or detect.series_title(u.text))):
+        if keys:
+            starts = entry_key(u.text) in keys and len(u.text.split()) <= 20
+        else:
+            starts = not drafts or (_titleish(u.text) and (signal or opens or detect.series_title(u.text)))
+        if starts or u.text.strip() in split_before:
             drafts.append(_new_draft(src, u))
+            continue
+        if not drafts:
+            before_first.append(u)
             continue
         draft = drafts[-1]
         byline = _bottom_byline(units, i) if draft.byline is None else None
@@ -101,7 +125,15 @@ def split_file(src: CleanSource, split_before: tuple = ()) -> list:
         if residue & AFTERWORD_RULES and draft.afterword_from is None:
             draft.afterword_from = len(draft.units)
         draft.units.append(u)
-    return drafts
+    removed: list = []
+    if before_first:
+        if sum(len(u.text.split()) for u in before_first) < 60:
+            removed = _front_matter(src, before_first)
+        else:
+            front = _new_draft(src, before_first[0])
+            front.units += before_first[1:]
+            drafts.insert(0, front)
+    return drafts, removed
 
 
 def _strip_quotes(text: str) -> str:
@@ -122,6 +154,15 @@ def _attribution_follows(units: list, j: int) -> bool:
     return True
 
 
+def _heading(u: Unit, text: str) -> bool:
+    """A heading; in hard-wrapped files (fiction, e-texts) only capitals, section numbers or set-apart lines."""
+    if detect.section_number(text):
+        return True
+    if not detect.heading_like(text):
+        return False
+    return not u.wrapped or text.isupper() or u.gap >= 2
+
+
 def build_blocks(draft: Draft) -> tuple:
     """Type each unit of a draft: heading, paragraph, quote (with attribution), list or note.
 
@@ -133,17 +174,23 @@ def build_blocks(draft: Draft) -> tuple:
         u, text = units[j], units[j].text
         afterword = draft.afterword_from is not None and draft.units.index(u) >= draft.afterword_from
         opening = not any(b.type in ("paragraph", "quote", "list") for b in blocks)
-        if opening and draft.byline is None and detect.top_byline(text):
+        nxt = units[j + 1].text if j + 1 < len(units) else None
+        if opening and j == 0 and draft.subtitle is None and draft.title and detect.heading_like(text) \
+                and nxt is not None and (detect.top_byline(nxt) or detect.dateline(nxt)):
+            draft.subtitle = text
+            j += 1
+            continue
+        if draft.byline is None and (opening or nxt is None) and detect.top_byline(text):
             draft.byline = detect.top_byline(text)
             j += 1
             continue
         if opening and draft.dateline is None and detect.dateline(text):
+            draft.byline = draft.byline or detect.korean_byline(text)
             draft.dateline, text = detect.dateline(text)
             if not text:
                 j += 1
                 continue
         item = detect.list_item(text)
-        nxt = units[j + 1].text if j + 1 < len(units) else None
         if item:
             items, ordered = [], item[0]
             while j < len(units) and (found := detect.list_item(units[j].text)) and found[0] == ordered:
@@ -155,7 +202,7 @@ def build_blocks(draft: Draft) -> tuple:
             blocks.append(Block("quote", _strip_quotes(text), attribution=detect.dash_line(nxt), line=u.first))
             j += 2
             continue
-        if detect.heading_like(text) and nxt is not None and not afterword:
+        if _heading(u, text) and nxt is not None and not afterword:
             kind = "heading"
         elif afterword or detect.is_note(text):
             kind = "note"

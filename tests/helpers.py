@@ -1,0 +1,44 @@
+"""Helpers shared by the tests: word counts of sources and of an anthology."""
+
+import json
+import re
+from collections import Counter
+
+from pubpipe.typography import typeset
+
+LIST_MARK = re.compile(r"^\s*(?:\d{1,3}[.)]|[IVXLC]{1,6}\.|by)\s+", re.I)
+
+
+def words(text: str) -> list:
+    """Words as the scorer sees them: typographic quotes folded, case folded."""
+    text = typeset(text).replace("’", "'").replace("‘", "'")
+    return re.findall(r"\w+", text.casefold())
+
+
+def source_words(lines_by_file: dict, removed: set) -> Counter:
+    """Words of every line not listed as removed; list numbers and a byline's 'By' are structure."""
+    out: Counter = Counter()
+    for name, lines in lines_by_file.items():
+        for n, line in enumerate(lines, 1):
+            if (name, n) not in removed:
+                out.update(words(LIST_MARK.sub("", line)))
+    return out
+
+
+def anthology_words(anthology) -> Counter:
+    """Every word the anthology keeps: titles, subtitles, blocks, byline, dateline and series."""
+    out: Counter = Counter()
+    for s in anthology.stories:
+        d = s.to_dict()
+        out.update(words(" ".join([s.title, s.subtitle or "", *(b.words() for b in s.blocks),
+                                   json.dumps(d["byline"], ensure_ascii=False),
+                                   json.dumps(d["dateline"], ensure_ascii=False),
+                                   json.dumps(d["series"], ensure_ascii=False)])))
+    return out
+
+
+def lost_words(lines_by_file: dict, anthology) -> dict:
+    """Words of the sources (less removed lines) that the anthology has fewer of."""
+    removed = {(r.file, r.line) for r in anthology.removed}
+    want, got = source_words(lines_by_file, removed), anthology_words(anthology)
+    return {w: n - got[w] for w, n in want.items() if got[w] < n}
