@@ -116,3 +116,19 @@ def test_series_and_heading_shapes():
     assert series_title("Nothing serial here") is None
     assert heading_like("A Ripple Effect") and heading_like("So, how do they do it?")
     assert not heading_like("This is a sentence.") and not heading_like("- a list item")
+
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+@pytest.mark.skipif(not (SHARED / "score.py").exists(), reason="shared/eval not beside the checkout")
+def test_score_on_the_independent_corpus(tmp_path):
+    """A corpus written without reading the heuristics (tests/corpus/README.md), scored by the same scorer."""
+    config = Config()
+    ingested = stages.ingest(str(CORPUS / "sources"), config)
+    anthology = stages.structure(stages.clean(ingested, config), ingested, config)
+    path = tmp_path / "anthology.json"
+    path.write_text(json.dumps(anthology.to_dict(), ensure_ascii=False))
+    run = subprocess.run([sys.executable, str(SHARED / "score.py"), str(CORPUS / "gold.json"), str(path),
+                          str(CORPUS / "sources"), "--min", "0.95"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout

@@ -58,6 +58,9 @@ def file_rule(name: str) -> Callable:
     return register
 
 
+SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
 def _whole(*patterns: str) -> re.Pattern:
     return re.compile(r"^(?:%s)$" % "|".join(patterns), re.I)
 
@@ -108,10 +111,45 @@ def source_contents(lines: tuple, ctx: Context) -> set:
     return {lines[heading].number, *(lines[i].number for i in entries)}
 
 
+CARD_HEADER = _whole(r"related(?: (?:posts?|articles?|stories|content|reading|links))?:?", r"you (?:may|might) also (?:like|enjoy)\W*",
+                     r"(?:more|recommended|popular|trending|latest) (?:from|stories|articles|posts|news|reads)\b.{0,40}",
+                     r"(?:previous|next|older|newer)(?: (?:post|article|story|entry))?:?", r"관련 ?기사|많이 본 뉴스|추천 ?기사")
+CARD_LINE = re.compile(r"^(?:in [“\"].{1,40}[”\"]|\w+ \d{1,2}, \d{4}|\d{1,2} \w+ \d{4}|\d{4}[-./]\d{1,2}[-./]\d{1,2}\.?)$", re.I)
+
+
+def _card_like(text: str) -> bool:
+    words = text.split()
+    return bool(CARD_LINE.match(text)) or 0 < len(words) <= 14 and not text.endswith((".", ",", ";", ":"))
+
+
+@file_rule("related-block")
+def related_block(lines: tuple, ctx: Context) -> set:
+    """A 'Related' / 'Next Post' / 관련기사 block: its header and the headline, date and category lines under it."""
+    dropped: set = set()
+    i = 0
+    while i < len(lines):
+        if not CARD_HEADER.match(SPACES.sub(" ", lines[i].text).strip()):
+            i += 1
+            continue
+        dropped.add(lines[i].number)
+        i += 1
+        blanks = 0
+        while i < len(lines):
+            text = SPACES.sub(" ", lines[i].text).strip()
+            if not text:
+                blanks += 1
+                if blanks > 1:
+                    break
+            elif CARD_HEADER.match(text) or _card_like(text):
+                dropped.add(lines[i].number)
+                blanks = 0
+            else:
+                break
+            i += 1
+    return dropped
+
+
 # ---- line rules -----------------------------------------------------------------------------
-
-SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-
 
 @line_rule("whitespace")
 def whitespace(text: str, ctx: Context):
@@ -139,7 +177,7 @@ def web_residue(text: str, ctx: Context):
 
 SHARE_WORD = (r"(?:share|share this(?: (?:article|story|post|page))?|share on \w+|tweet|tweet this|pin it|pin|email|"
               r"e-mail|print|facebook|twitter|x|linkedin|whatsapp|reddit|telegram|pinterest|tumblr|copy link|"
-              r"messenger|flipboard|pocket|like this|loading\.*|공유하기|공유|페이스북|트위터|카카오톡|카카오스토리|"
+              r"messenger|flipboard|pocket|like this|like|loading\.*|공유하기|공유|페이스북|트위터|카카오톡|카카오스토리|"
               r"url ?복사|스크랩|인쇄|좋아요|기사제보|보내기)")
 SHARE = re.compile(r"^(?:%s)(?:\s*[|:,/·•\-–]?\s*(?:%s))*\s*[:…]?$" % (SHARE_WORD, SHARE_WORD), re.I)
 CLICK_SHARE = re.compile(r"^(?:click to (?:share|print|email)|share on) .{0,40}\(opens in new window\)$|^.{0,40}\(opens in new window\)$", re.I)
@@ -176,7 +214,7 @@ CALL = _whole(
     r"(?:get|receive) (?:our|the) (?:latest|newsletter|weekly)\b.{0,60}",
     r"(?:please )?(?:donate|make a (?:gift|donation)|give today|support (?:us|our work))\b.{0,60}",
     r"(?:like|follow) us on\b.{0,60}",
-    r"(?:enter your e-?mail|your e-?mail address).{0,40}",
+    r"(?:enter your e-?mail|your e-?mail address).{0,40}", r"e-?mail(?: address)?\s*\*?:?", r"(?:first |last )?name\s*\*?:?",
 )
 
 
@@ -186,8 +224,10 @@ def call_to_action(text: str, ctx: Context):
     return DROP if text and _short(text) and CALL.match(text) else text
 
 
-NAV = _whole(r"(?:«|‹|<<|←)?\s*(?:previous|next|older|newer|prev)\s+(?:post|article|story|entry|page|posts|entries)\b.{0,80}",
-             r".{0,80}\s*(?:»|›|>>|→)", r"(?:back to top|skip to (?:main )?content|return to (?:top|home))\W*",
+NAV = _whole(r"(?:←|→|<<)\s*.{0,100}", r"(?:read|continue to|go to|see) (?:part|chapter|episode) \w+\b.{0,100}",
+             r"(?:previous|next|older|newer)(?: (?:post|article|story|entry|page|posts|entries))?:?",
+             r"(?:«|‹|<<|←)?\s*(?:previous|next|older|newer|prev)\s+(?:post|article|story|entry|page|posts|entries)\b.{0,80}",
+             r"[^.!?«‹]{0,80}\s(?:»|›|>>|→)", r"(?:back to top|skip to (?:main )?content|return to (?:top|home))\W*",
              r"(?:home|menu|search|log ?in|sign in)(?:\s*[|/·•]\s*\w+(?: \w+)?){1,8}")
 
 
@@ -272,7 +312,7 @@ def clean_source(src: RawSource, ctx: Context = Context()) -> CleanSource:
     for name, fn in FILE_RULES:
         drop = fn(tuple(lines), ctx)
         if drop:
-            removed += [Removed(src.file, l.number, l.text, name) for l in lines if l.number in drop and l.text.strip()]
+            removed += [Removed(src.file, l.number, l.text.strip(), name) for l in lines if l.number in drop and l.text.strip()]
             lines = [l for l in lines if l.number not in drop]
     kept: list[Line] = []
     for line in lines:

@@ -82,6 +82,13 @@ def heading_like(text: str, max_words: int = 14) -> bool:
     return not list_item(text) and not dash_line(text) and any(ch.isalpha() for ch in text)
 
 
+def byline_role(text: str) -> bool:
+    """A line under a byline naming the writer's role (`Staff reporter`, `Correspondent in Lagos`)."""
+    words = text.split()
+    return 1 <= len(words) <= 5 and heading_like(text) and not any(ch.isdigit() for ch in text) \
+        and not text.rstrip().endswith("?")
+
+
 def normal_case(name: str) -> str:
     """`SOKEEL PARK` -> `Sokeel Park`; names already in mixed case are kept."""
     if name.isupper():

@@ -83,7 +83,7 @@ def decode(name: str, data: bytes, limits: Limits = Limits()) -> tuple[str, str,
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
-            best = charset_normalizer.from_bytes(data).best()
+            best = _best_guess(charset_normalizer.from_bytes(data))
             if best is None:
                 raise SourceError(name, "file is not text in any encoding pubpipe knows", "source.binary")
             text, encoding = str(best), best.encoding
@@ -91,6 +91,21 @@ def decode(name: str, data: bytes, limits: Limits = Limits()) -> tuple[str, str,
     if _control_ratio(text) > 0.01:
         raise SourceError(name, "file looks binary (it holds many control characters), not text", "source.binary")
     return text, encoding, repairs
+
+
+# On a tie, the encoding most legacy web and office text is in: charset-normalizer ranks
+# cp1250 and cp1252 equally for English text with a few accented letters.
+PREFERRED = ("cp1252", "latin_1", "iso8859_15")
+
+
+def _best_guess(results):
+    best = results.best()
+    if best is None:
+        return None
+    for match in results:
+        if match.encoding in PREFERRED and match.chaos <= best.chaos + 0.001 and match.coherence >= best.coherence - 0.01:
+            return match
+    return best
 
 
 def _control_ratio(text: str) -> float:

@@ -6,9 +6,11 @@ blank lines (unwrapped; a hyphen at a line end is dropped only where a word was 
 
 import re
 import statistics
+from functools import lru_cache
 from dataclasses import dataclass
 
-MARKER = re.compile(r"^\s*(?:[-*•▪◦‣●–—]|-{2}|\d{1,3}[.)]|[IVXLC]{1,6}\.)\s+\S")
+MARKER = re.compile(r"^\s*(?:[-*•▪◦‣●]|\d{1,3}[.)]|[IVXLC]{1,6}\.)\s+\S")
+DASH_START = re.compile(r"^\s*(?:-{2}|[–—―])\s*\S")
 SPLIT_WORD = re.compile(r"([A-Za-zÀ-ÿ]+)-$")
 
 
@@ -70,11 +72,28 @@ SUFFIX = re.compile(r"^[a-z]{0,3}(?:tions?|sions?|ings?|ed|ly|ments?|ness|ity|it
                     r"|ive|ies|ied|ers?|est|al|ure|ures|ated|ating|ism|ist|ists)$")
 
 
-def _split_word(first: str, second: str, vocabulary: set) -> bool:
-    """Was `first-` + `second` one word split at a line end (not a compound like well-known)?"""
-    if (first + second).lower() in vocabulary:
+@lru_cache(maxsize=1)
+def _lexicon() -> frozenset:
+    """English headwords (the english-words package), loaded on the first hyphen at a line end."""
+    from english_words import get_english_words_set
+    return frozenset(get_english_words_set(["web2", "gcide"], lower=True))
+
+
+def _known(word: str, vocabulary: set) -> bool:
+    if word in vocabulary or word in _lexicon():
         return True
-    if second.lower() in vocabulary:
+    # The lexicon lists headwords: try the word without a common inflection (foundations -> foundation).
+    stems = [word[:-len(end)] for end in ("s", "es", "ed", "ing", "ly") if word.endswith(end) and len(word) > len(end) + 2]
+    return any(stem in _lexicon() or stem + "e" in _lexicon() for stem in stems)
+
+
+def _split_word(first: str, second: str, vocabulary: set) -> bool:
+    """Was `first-` + `second` one word split at a line end (`agri-`/`cultural`), not a compound
+    (`well-`/`known`)? Yes when the joined word is a known word; else only for a bare suffix."""
+    joined = (first + second).lower()
+    if _known(joined, vocabulary):
+        return True
+    if second.lower() in vocabulary or second.lower() in _lexicon():
         return False
     return bool(SUFFIX.match(second.lower()))
 
@@ -126,7 +145,8 @@ def units(lines: tuple) -> list:
         for line in run:
             short_end = no_blank_lines and group and len(group[-1].text) < 0.5 * max(60, len(line.text)) \
                 and _ends_sentence(group[-1].text)
-            if group and (MARKER.match(line.text) or short_end):
+            attribution = DASH_START.match(line.text) and _ends_sentence(group[-1].text) if group else False
+            if group and (MARKER.match(line.text) or attribution or short_end):
                 out.append(_unit(group, gap, vocabulary))
                 gap = 0
                 group = []

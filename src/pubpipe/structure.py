@@ -14,7 +14,8 @@ from .contents import HEADING, entry_key
 from .model import Block, Byline, Dateline, Removed, Series
 from .paragraphs import Unit, units as paragraph_units
 
-END_RULES = {"separator", "web-residue", "copyright-footer", "related-links", "comments", "continue-reading", "call-to-action", "share-buttons", "navigation", "tags-and-categories"}
+END_RULES = {"separator", "web-residue", "copyright-footer", "related-links", "related-block", "comments", "continue-reading",
+             "call-to-action", "share-buttons", "navigation", "tags-and-categories"}
 AFTERWORD_RULES = {"continue-reading", "call-to-action"}
 MAX_TITLE_WORDS = 40
 
@@ -71,8 +72,6 @@ def _new_draft(src: CleanSource, u: Unit) -> Draft:
     found = detect.series_title(text)
     if found:
         text, draft.series, draft.series_label = found
-    elif len(words) > 12 and ": " in text:
-        text, draft.subtitle = (part.strip() for part in text.split(": ", 1))
     draft.title = text.rstrip(".").strip()
     return draft
 
@@ -85,7 +84,7 @@ def _contents_keys(src: CleanSource) -> list:
 
 def _front_matter(src: CleanSource, units: list) -> list:
     """Short leftovers before a contents-listed file's first story: removed as front matter."""
-    return [Removed(src.file, n, line.text, "front-matter") for u in units
+    return [Removed(src.file, n, line.text.strip(), "front-matter") for u in units
             for n, line in ((l.number, l) for l in src.lines if u.first <= l.number <= u.last and l.text.strip())]
 
 
@@ -160,19 +159,22 @@ def _heading(u: Unit, text: str) -> bool:
         return True
     if not detect.heading_like(text):
         return False
-    return not u.wrapped or text.isupper() or u.gap >= 2
+    # In hard-wrapped prose a short question or exclamation is usually dialogue, not a heading.
+    return not u.wrapped or text.isupper() or u.gap >= 2 or not text.rstrip().endswith(("?", "!"))
 
 
 def build_blocks(draft: Draft) -> tuple:
     """Type each unit of a draft: heading, paragraph, quote (with attribution), list or note.
 
     Takes a top byline and a dateline off the story's opening units into the draft."""
+    afterword_from = len(draft.units) if draft.afterword_from is None else draft.afterword_from
+    after = {id(u) for u in draft.units[afterword_from:]}
     units = [u for u in draft.units if u.text]
     blocks: list[Block] = []
     j = 0
     while j < len(units):
         u, text = units[j], units[j].text
-        afterword = draft.afterword_from is not None and draft.units.index(u) >= draft.afterword_from
+        afterword = id(u) in after
         opening = not any(b.type in ("paragraph", "quote", "list") for b in blocks)
         nxt = units[j + 1].text if j + 1 < len(units) else None
         if opening and j == 0 and draft.subtitle is None and draft.title and detect.heading_like(text) \
@@ -183,6 +185,9 @@ def build_blocks(draft: Draft) -> tuple:
         if draft.byline is None and (opening or nxt is None) and detect.top_byline(text):
             draft.byline = detect.top_byline(text)
             j += 1
+            if draft.byline.role is None and j < len(units) - 1 and detect.byline_role(units[j].text):
+                draft.byline = Byline(draft.byline.name, units[j].text.strip())
+                j += 1
             continue
         if opening and draft.dateline is None and detect.dateline(text):
             draft.byline = draft.byline or detect.korean_byline(text)
