@@ -6,7 +6,7 @@ from slugify import slugify
 
 from .config import Config, DEFAULT_TITLE
 from .language import detect_language, main_language
-from .model import Anthology, Block, Byline, Series, SourceSpan, Story
+from .model import Anthology, Block, Byline, Removed, Series, SourceSpan, Story
 from .structure import Draft, build_blocks, split_file
 from .typography import typeset
 
@@ -54,6 +54,13 @@ def _fallback_title(draft: Draft, blocks: tuple) -> str:
     return " ".join(words[:8]) + ("…" if len(words) > 8 else "") if words else draft.file
 
 
+def _title_page(src, draft: Draft) -> list:
+    """A title with nothing under it before a file's first story: a book's title page, removed as front matter."""
+    numbers = set(range(draft.first, draft.last + 1))
+    return [Removed(src.file, l.number, l.text.strip(), "front-matter") for l in src.lines
+            if l.number in numbers and l.text.strip()]
+
+
 def _select(key: str, story: Story) -> bool:
     return key == story.id or key.casefold() == story.title.casefold()
 
@@ -68,8 +75,10 @@ def build_anthology(cleaned: list, config: Config, removed: tuple = (), warnings
     for src in cleaned:
         drafts, front = split_file(src, config.split_before)
         extra_removed += front
-        for draft in drafts:
-            blocks = build_blocks(draft)
+        built = [(draft, build_blocks(draft)) for draft in drafts]
+        while len(built) > 1 and not built[0][1]:
+            extra_removed += _title_page(src, built.pop(0)[0])
+        for draft, blocks in built:
             if not blocks:
                 warnings.append(f"[structure.empty-story] {src.file}:{draft.first}: "
                                 f"{draft.title!r} has no body; kept as a title only" if draft.title else "")

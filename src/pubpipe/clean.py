@@ -84,9 +84,27 @@ def etext_licence(lines: tuple, ctx: Context) -> set:
     dropped: set = set()
     if start is not None:
         dropped.update(range(0, start + 1))
+        dropped.update(_etext_credit(lines, start + 1))
     if end is not None and (start is None or end > start):
         dropped.update(range(end, len(lines)))
     return {numbers[i] for i in dropped if lines[i].text.strip()}
+
+
+ETEXT_CREDIT = re.compile(r"^(?:produced|prepared|transcribed|digiti[sz]ed|e-?text (?:prepared|produced)) by\b", re.I)
+
+
+def _etext_credit(lines: tuple, start: int) -> set:
+    """The 'Produced by …' paragraph just after an e-text's START marker (indexes)."""
+    i = start
+    while i < len(lines) and i < start + 12 and not lines[i].text.strip():
+        i += 1
+    if i >= len(lines) or not ETEXT_CREDIT.match(lines[i].text.strip()):
+        return set()
+    found = set()
+    while i < len(lines) and lines[i].text.strip():
+        found.add(i)
+        i += 1
+    return found
 
 
 @file_rule("front-matter")
@@ -276,6 +294,19 @@ BREADCRUMB = re.compile(r"^(?:home|홈|main|start)\s*(?:»|›|>|/|\|)\s*\S.{0,1
 def breadcrumbs(text: str, ctx: Context):
     """'Home » Blog » Title' trails."""
     return DROP if text and _short(text) and BREADCRUMB.match(text) else text
+
+
+EMAIL_FOOTER = _whole(r"view (?:this (?:e-?mail|newsletter|message) )?(?:in|on) (?:your|a|the) (?:browser|web).{0,20}",
+                      r"(?:you (?:are|were) receiving|you received) this (?:e-?mail|newsletter|message)\b.{0,200}",
+                      r"(?:unsubscribe|update (?:your )?(?:preferences|subscription)|manage (?:your )?(?:preferences|subscription))"
+                      r"(?:\s*[|·•]\s*(?:unsubscribe|update (?:your )?(?:preferences|subscription)|manage (?:your )?(?:preferences|subscription)|view in browser|forward to a friend))*\.?",
+                      r"(?:forward (?:this )?to a friend|add us to your address book)\W*")
+
+
+@line_rule("email-footer")
+def email_footer(text: str, ctx: Context):
+    """Newsletter e-mail chrome: 'View this email in your browser', 'Unsubscribe | Update preferences'."""
+    return DROP if text and len(text.split()) <= 40 and EMAIL_FOOTER.match(text) else text
 
 
 @line_rule("repeated-line")

@@ -21,7 +21,8 @@ NOTE = re.compile(r"\b(?:(?:was|were) (?:originally|first) (?:written|published|
                   r"(?:written|published|appeared|posted)|first (?:published|appeared) (?:in|on|at)|"
                   r"(?:re)?printed with (?:kind )?permission|republished (?:with|from|by)|"
                   r"this (?:article|story|post|piece) (?:was|first|originally|is an? (?:edited|updated))|"
-                  r"^(?:editor[’']?s note|note|photo(?:graph)?s?|image|illustration|translated by|translation)\s*:)", re.I)
+                  r"^(?:editor[’']?s note|note|photo(?:graph)?s?|image|illustration|translated by|translation)\s*:|"
+                  r"^\[(?:illustration|transcriber[’']?s note|footnote|note)\b)", re.I)
 NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 ROMAN = re.compile(r"^[IVXLC]+$", re.I)
 PART = r"(?:part|pt\.?|episode|chapter|installment|instalment)\s+(?P<part>\d+|[IVXLC]+|\w+)"
@@ -41,11 +42,13 @@ DATELINE = re.compile(
 
 
 SECTION_NUMBER = re.compile(r"^(?:(?:chapter|part|section|book)\s+)?(?:[IVXLC]{1,7}|\d{1,3})\.?$", re.I)
+CHAPTER = re.compile(r"^(?:chapter|book|canto|letter)\s+(?:[IVXLC]{1,7}|\d{1,3}|the \w+|\w+)\b[.:—–-]?(?:\s+\S.{0,80})?$", re.I)
 
 
 def section_number(text: str) -> bool:
-    """A bare section number: `II`, `3.`, `CHAPTER IV`."""
-    return bool(SECTION_NUMBER.match(text.strip()))
+    """A section number or chapter heading inside a story: `II`, `3.`, `CHAPTER IV`, `CHAPTER I. THE ARRIVAL`."""
+    text = text.strip()
+    return bool(SECTION_NUMBER.match(text)) or (len(text.split()) <= 12 and bool(CHAPTER.match(text)))
 
 
 def list_item(text: str) -> Optional[tuple]:

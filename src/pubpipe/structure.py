@@ -14,7 +14,7 @@ from .contents import HEADING, entry_key
 from .model import Block, Byline, Dateline, Removed, Series
 from .paragraphs import Unit, units as paragraph_units
 
-END_RULES = {"separator", "web-residue", "copyright-footer", "related-links", "related-block", "comments", "continue-reading",
+END_RULES = {"separator", "web-residue", "copyright-footer", "related-links", "related-block", "comments", "email-footer", "continue-reading",
              "call-to-action", "share-buttons", "navigation", "tags-and-categories"}
 AFTERWORD_RULES = {"continue-reading", "call-to-action"}
 MAX_TITLE_WORDS = 40
@@ -35,9 +35,11 @@ class Draft:
     subtitle: Optional[str] = None
     dateline: Optional[Dateline] = None
 
+    title_last: int = 0
+
     @property
     def last(self) -> int:
-        return self.units[-1].last if self.units else self.first
+        return max(self.units[-1].last if self.units else self.first, self.title_last)
 
 
 def _titleish(text: str) -> bool:
@@ -62,7 +64,7 @@ def _bottom_byline(units: list, i: int) -> Optional[Byline]:
 
 
 def _new_draft(src: CleanSource, u: Unit) -> Draft:
-    draft = Draft(src.file, u.first)
+    draft = Draft(src.file, u.first, title_last=u.last)
     words = u.text.split()
     if detect.top_byline(u.text) or detect.dateline(u.text) or len(words) > MAX_TITLE_WORDS \
             or detect.list_item(u.text):
@@ -135,11 +137,34 @@ def split_file(src: CleanSource, split_before: tuple = ()) -> tuple:
     return drafts, removed
 
 
-def _strip_quotes(text: str) -> str:
-    if len(text) > 2 and text[0] in "“\"" and text[-1] in "”\"" and text.count("“") + text.count('"') <= 2 \
-            and text.count("”") <= 1:
+def _strip_quotes(text: str, single: bool = True) -> str:
+    """Quote marks around a whole quotation come off (the blockquote shows it is one); inner ones stay.
+    single=False: a paragraph of a multi-paragraph quotation (opening mark, closing mark only at the end)."""
+    opens, closes = text.count("“") + text.count('"'), text.count("”")
+    if single and len(text) > 2 and text[0] in "“\"" and text[-1] in "”\"" and opens <= 2 and closes <= 1:
         return text[1:-1].strip()
+    if not single and text[:1] in "“\"":
+        text = text[1:]
+        return text[:-1].strip() if text.endswith(("”", '"')) and opens <= 2 and closes <= 1 else text.strip()
     return text
+
+
+def _quote_run(units: list, j: int) -> int:
+    """Length of a multi-paragraph quotation starting at j (each paragraph opens with a quote mark,
+    only the last closes) that a dash attribution follows; 0 if there is none."""
+    k = j
+    while k < len(units) and k < j + 8 and units[k].text[:1] in "“\"":
+        text = units[k].text
+        if text.endswith(("”", '"')):
+            break
+        if "”" in text:
+            return 0
+        k += 1
+    else:
+        return 0
+    if k == j or k + 1 >= len(units) or not detect.dash_line(units[k + 1].text) or detect.list_item(units[k + 1].text):
+        return 0
+    return k - j + 1
 
 
 def _attribution_follows(units: list, j: int) -> bool:
@@ -202,6 +227,12 @@ def build_blocks(draft: Draft) -> tuple:
                 items.append(found[1])
                 j += 1
             blocks.append(Block("list", ordered=ordered, items=tuple(items), line=u.first))
+            continue
+        run = _quote_run(units, j)
+        if run:
+            texts = [_strip_quotes(units[k].text, single=False) for k in range(j, j + run)]
+            blocks.append(Block("quote", "\n\n".join(texts), attribution=detect.dash_line(units[j + run].text), line=u.first))
+            j += run + 1
             continue
         if nxt is not None and _attribution_follows(units, j):
             blocks.append(Block("quote", _strip_quotes(text), attribution=detect.dash_line(nxt), line=u.first))
