@@ -111,9 +111,9 @@ def _etext_credit(lines: tuple, start: int) -> set:
 def front_matter(lines: tuple, ctx: Context) -> set:
     """Before a contents list: the book's own title page (short lines only: title, author, credits)."""
     found = find_contents(lines)
-    if found is None:
+    if not found:
         return set()
-    before = [line for line in lines[:found[0]] if line.text.strip()]
+    before = [line for line in lines[:found[0][0]] if line.text.strip()]
     if not before or any(len(line.text.split()) > 16 for line in before):
         return set()
     return {line.number for line in before}
@@ -122,11 +122,7 @@ def front_matter(lines: tuple, ctx: Context) -> set:
 @file_rule("source-contents")
 def source_contents(lines: tuple, ctx: Context) -> set:
     """The source's own contents list (its heading and entries); structure splits at those titles."""
-    found = find_contents(lines)
-    if found is None:
-        return set()
-    heading, entries, _ = found
-    return {lines[heading].number, *(lines[i].number for i in entries)}
+    return {lines[i].number for heading, entries, _ in find_contents(lines) for i in (heading, *entries)}
 
 
 CARD_HEADER = _whole(r"related(?: (?:posts?|articles?|stories|content|reading|links))?:?", r"you (?:may|might) also (?:like|enjoy)\W*",
