@@ -9,7 +9,10 @@ cd "$(dirname "$0")"
 packages=(poppler-utils libharfbuzz-subset0 fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0)
 command -v java >/dev/null || packages+=(default-jre-headless)   # EPUBCheck runs on Java
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(pandoc)   # the EPUB round trip test reads the EPUB with a program nobody here wrote
+  # pandoc: the EPUB round trip reads the EPUB with a program nobody here wrote; chromium: DAISY Ace
+  # and the web screenshots; nodejs/npm: Ace and the Nu HTML Checker come from the npm registry.
+  packages+=(pandoc chromium)
+  command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -26,4 +29,10 @@ if [[ "${1:-}" == "--test" ]]; then
   .venv/bin/python -m pip install -q -e ".[test]"
 else
   .venv/bin/python -m pip install -q -e .
+fi
+
+if [[ "${1:-}" == "--test" ]]; then
+  # DAISY Ace and vnu-jar, pinned by package-lock.json; --ignore-scripts: puppeteer must not try to
+  # download a browser (Ace uses Debian's chromium through PUPPETEER_EXECUTABLE_PATH).
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
