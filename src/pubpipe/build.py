@@ -1,6 +1,13 @@
-"""Render, validate and publish steps the flow calls, as plain functions over a staging folder."""
+"""Render, validate and publish steps the flow calls, as plain functions.
 
+Renderers return a `Rendered` (file name, bytes, facts) instead of writing into the staging
+folder, so their results can be cached on content while writing files never is.
+"""
+
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import ValidationFailed
 from .model import Anthology
@@ -9,64 +16,98 @@ from .stages import BuildResult
 from .validate import Findings, check_output
 
 
-def render_pdf(anthology: Anthology, staging: Path):
+@dataclass(frozen=True)
+class Rendered:
+    """One rendered output file, not yet written."""
+
+    name: str
+    """File name inside the output folder."""
+    data: bytes
+    """Its bytes."""
+    info: Any = None
+    """What the renderer reported (PdfInfo, ImposeInfo…), or None."""
+
+
+def _render_to_bytes(render, name: str, *args) -> Rendered:
+    with tempfile.TemporaryDirectory(prefix="pubpipe-render-") as tmp:
+        path = Path(tmp) / name
+        info = render(*args, path)
+        return Rendered(name, path.read_bytes(), info if not isinstance(info, Path) else None)
+
+
+def render_pdf(anthology: Anthology) -> Rendered:
     """The A5 reading edition, `<slug>.pdf`."""
     from .pdf import render_pdf as render
-    return render(anthology, Path(staging) / f"{anthology.slug}.pdf")
+    return _render_to_bytes(render, f"{anthology.slug}.pdf", anthology)
 
 
-def impose_pdf(anthology: Anthology, staging: Path):
-    """The saddle-stitch print edition, `<slug>-print.pdf`, from the reading edition."""
+def impose_pdf(reading: Rendered) -> Rendered:
+    """The saddle-stitch print edition, `<slug>-print.pdf`, from the reading edition's bytes."""
     from .impose import impose
-    return impose(Path(staging) / f"{anthology.slug}.pdf", Path(staging) / f"{anthology.slug}-print.pdf")
+    with tempfile.TemporaryDirectory(prefix="pubpipe-impose-") as tmp:
+        source, target = Path(tmp) / reading.name, Path(tmp) / reading.name.replace(".pdf", "-print.pdf")
+        source.write_bytes(reading.data)
+        info = impose(source, target)
+        return Rendered(target.name, target.read_bytes(), info)
 
 
-def render_epub(anthology: Anthology, staging: Path) -> Path:
+def render_epub(anthology: Anthology) -> Rendered:
     """The EPUB 3, `<slug>.epub`."""
     from .epub import render_epub as render
-    return render(anthology, Path(staging) / f"{anthology.slug}.epub")
+    return _render_to_bytes(render, f"{anthology.slug}.epub", anthology)
 
 
-def validate_epub(path: Path) -> str:
+def validate_epub(epub: Rendered) -> str:
     """EPUBCheck the EPUB; raise ValidationFailed on any fatal, error or warning."""
-    found = Findings()
     from .validate import check_epub
-    check_epub(Path(path), found)
+    found = Findings()
+    with tempfile.TemporaryDirectory(prefix="pubpipe-epubcheck-") as tmp:
+        path = Path(tmp) / epub.name
+        path.write_bytes(epub.data)
+        check_epub(path, found)
     if found.errors:
         raise ValidationFailed("; ".join(found.errors))
     return found.passed[0]
 
 
-def render_web(anthology: Anthology, staging: Path, pdf_info, epub_path: Path) -> list:
+def write(rendered: Rendered, staging: Path) -> Path:
+    """Write a rendered file into the staging folder (never skipped by a cache hit)."""
+    path = Path(staging) / rendered.name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(rendered.data)
+    return path
+
+
+def render_web(anthology: Anthology, staging: Path, pdf: Rendered, epub: Rendered) -> list:
     """The web folder, with download links to the PDF and EPUB."""
     from .web import Download, render_web as render
-    staging = Path(staging)
-    pdf = staging / f"{anthology.slug}.pdf"
-    downloads = [Download("pdf", pdf.name, pdf.stat().st_size, pdf_info.pages),
-                 Download("epub", Path(epub_path).name, Path(epub_path).stat().st_size, None)]
-    return render(anthology, staging / "web", downloads)
+    downloads = [Download("pdf", pdf.name, len(pdf.data), pdf.info.pages),
+                 Download("epub", epub.name, len(epub.data), None)]
+    return render(anthology, Path(staging) / "web", downloads)
 
 
-def outputs_table(staging: Path, anthology: Anthology, pdf_info, print_info) -> dict:
-    """File name -> size and page count, for the report and the CLI."""
+def outputs_table(staging: Path, anthology: Anthology, pdf: Rendered, printed: Rendered) -> dict:
+    """File name -> size and page count, for the report, the CLI and the Prefect artifact."""
     staging = Path(staging)
-    pages = {f"{anthology.slug}.pdf": pdf_info.pages, f"{anthology.slug}-print.pdf": print_info.pages_padded // 2}
-    names = ["anthology.json", f"{anthology.slug}.pdf", f"{anthology.slug}-print.pdf", f"{anthology.slug}.epub",
-             "web/index.html", "web/snippets.json", "web/feed.xml"]
+    pages = {pdf.name: pdf.info.pages, printed.name: printed.info.pages_padded // 2}
+    names = ["anthology.json", pdf.name, printed.name, f"{anthology.slug}.epub",
+             "web/index.html", "web/snippets.json", "web/feed.xml", "report.md"]
     return {n: {"size": (staging / n).stat().st_size, "pages": pages.get(n)} for n in names if (staging / n).exists()}
 
 
-def finish(staging: Path, anthology: Anthology, ingested, pdf_info, print_info, epub_check: str) -> dict:
+def finish(staging: Path, anthology: Anthology, ingested, pdf: Rendered, printed: Rendered, epub_check: str) -> dict:
     """Write the report, validate the whole staging folder; raise ValidationFailed if anything is wrong."""
-    outputs = outputs_table(staging, anthology, pdf_info, print_info)
-    printing = {"print_name": f"{anthology.slug}-print.pdf", "sheets": print_info.pages_padded // 4,
-                "pages": print_info.pages_padded, "blanks": print_info.pages_padded - print_info.pages_in}
-    write_report(staging, anthology, outputs, ingested.problems, (epub_check,), printing)
+    info = printed.info
+    printing = {"print_name": printed.name, "sheets": info.pages_padded // 4,
+                "pages": info.pages_padded, "blanks": info.pages_padded - info.pages_in}
+    write_report(staging, anthology, outputs_table(staging, anthology, pdf, printed), ingested.problems,
+                 (epub_check,), printing)
     found = check_output(Path(staging), run_epubcheck=False)
     if found.errors:
         raise ValidationFailed("output failed validation: " + "; ".join(found.errors))
-    write_report(staging, anthology, outputs, ingested.problems, (epub_check, *found.passed), printing)
-    return outputs
+    write_report(staging, anthology, outputs_table(staging, anthology, pdf, printed), ingested.problems,
+                 (epub_check, *found.passed), printing)
+    return outputs_table(staging, anthology, pdf, printed)
 
 
 def result(output: Path, outputs: dict, ingested) -> BuildResult:

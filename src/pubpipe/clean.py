@@ -331,15 +331,12 @@ def repeated_lines(sources: list, min_sources: int = 3, share: float = 0.5) -> f
     return frozenset(t for t, n in seen.items() if n >= need)
 
 
-def clean_source(src: RawSource, ctx: Context = Context()) -> CleanSource:
-    """Run every rule of the registry over one source, in order."""
-    ctx = replace(ctx, file=src.file)
+def _one_pass(file: str, lines: list, ctx: Context) -> tuple:
     removed: list[Removed] = []
-    lines = list(src.lines)
     for name, fn in FILE_RULES:
         drop = fn(tuple(lines), ctx)
         if drop:
-            removed += [Removed(src.file, l.number, l.text.strip(), name) for l in lines if l.number in drop and l.text.strip()]
+            removed += [Removed(file, l.number, l.text.strip(), name) for l in lines if l.number in drop and l.text.strip()]
             lines = [l for l in lines if l.number not in drop]
     kept: list[Line] = []
     for line in lines:
@@ -347,12 +344,29 @@ def clean_source(src: RawSource, ctx: Context = Context()) -> CleanSource:
         for name, fn in LINE_RULES:
             result = fn(text, ctx)
             if result is DROP:
-                removed.append(Removed(src.file, line.number, line.text.strip(), name))
+                removed.append(Removed(file, line.number, line.text.strip(), name))
                 break
             text = result
         else:
             kept.append(Line(line.number, text))
-    return CleanSource(src.file, tuple(kept), tuple(sorted(removed, key=lambda r: r.line)), src.kind)
+    return kept, removed
+
+
+def clean_source(src: RawSource, ctx: Context = Context()) -> CleanSource:
+    """Run every rule of the registry over one source, in order, until nothing more changes.
+
+    Repeating to a fixed point makes cleaning idempotent: a drop can reveal a shape (say, a
+    contents list whose last entry was a tag line) that an earlier rule would have caught."""
+    ctx = replace(ctx, file=src.file)
+    removed: list[Removed] = []
+    lines = list(src.lines)
+    for _ in range(8):
+        kept, dropped = _one_pass(src.file, lines, ctx)
+        removed += dropped
+        if kept == lines:
+            break
+        lines = kept
+    return CleanSource(src.file, tuple(lines), tuple(sorted(removed, key=lambda r: r.line)), src.kind)
 
 
 def clean_all(sources: list, extra_patterns: tuple = ()) -> list:

@@ -36,13 +36,15 @@ def build(
     """Build every output from the sources and publish it into the output folder."""
     _quiet_prefect()
     from pubpipe.errors import PubpipeError
-    from pubpipe_flows.publish import publish
+    from pubpipe.publish import build_lock
 
     if not sources.is_dir():
         err.print(f"[red]pubpipe: sources folder {escape(str(sources))} does not exist[/red]")
         raise typer.Exit(2)
     try:
-        result = publish(sources=str(sources), output=str(output), config=str(config) if config else "")
+        with build_lock(output):  # at once, before Prefect starts; the flow takes it again (re-entrant)
+            from pubpipe_flows.publish import publish
+            result = publish(sources=str(sources), output=str(output), config=str(config) if config else "")
     except PubpipeError as exc:
         err.print(f"[red]pubpipe: nothing published: {escape(str(exc))}[/red]")
         err.print(f"The previous {escape(str(output))}/ is unchanged.")
@@ -52,12 +54,30 @@ def build(
         pages = f", {info['pages']} pages" if info.get("pages") else ""
         out.print(f"  {escape(str(Path(result.output) / name))}  ({info['size']:,} bytes{pages})")
     out.print(f"  {escape(str(Path(result.output) / 'web'))}/stories/, web/snippets/  (a page and a snippet per story)")
-    out.print(f"  {escape(str(Path(result.output) / 'report.md'))}")
     if result.problems:
         err.print(f"[yellow]{len(result.problems)} source(s) skipped; see report.md:[/yellow]")
         for p in result.problems:
             err.print(f"  {escape(p.file)}: {escape(p.reason)}")
     raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def serve(
+    sources: Path = typer.Option(Path("sources"), help="Default sources folder of the deployment."),
+    output: Path = typer.Option(Path("output"), help="Default output folder of the deployment."),
+    config: Optional[Path] = typer.Option(None, help="anthology.toml (schedule and timezone; default beside the sources)."),
+    name: str = typer.Option("pubpipe", help="Deployment name."),
+) -> None:
+    """Register the scheduled and on-demand deployment with a running Prefect server and serve it."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from pubpipe.errors import PubpipeError
+    from pubpipe.serving import serve as serve_deployment
+
+    try:
+        serve_deployment(sources, output, config, name)
+    except PubpipeError as exc:
+        err.print(f"[red]pubpipe: {escape(str(exc))}[/red]")
+        raise typer.Exit(2)
 
 
 @app.command()
