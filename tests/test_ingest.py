@@ -79,6 +79,17 @@ def test_html_page_keeps_article_drops_chrome(tmp_path):
 <ul><li>One</li><li>Two</li></ul><blockquote><p>Words said.</p></blockquote></article>
 <footer>Copyright</footer><form><input></form></body></html>"""
     src = read_source(write(tmp_path, "page.html", page), tmp_path)
-    text = [t for t in lines(src) if t]
-    assert text == ["The Headline", "First paragraph.", "A Section", "- One", "- Two", "“Words said.”"]
+    tagged = [(l.text, l.tag) for l in src.lines if l.text]
+    assert tagged == [("The Headline", "title"), ("First paragraph.", "p"), ("A Section", "heading"),
+                      ("One", "ul"), ("Two", "ul"), ("Words said.", "quote")]
     assert src.kind == "html"
+
+
+def test_html_article_header_and_quote_footer_are_kept(tmp_path):
+    page = b"""<html><body><header class="site"><a href="/">Logo</a></header><article>
+<header><h1>Title</h1><p class="byline">By <a href="/a">Ann Lee</a></p></header>
+<p>Text.</p><blockquote><p>Said it.</p><footer>\xe2\x80\x94 Bo Chen, farmer</footer></blockquote>
+<div class="share-buttons"><a>Share on Facebook</a></div></article><footer>Site footer</footer></body></html>"""
+    src = read_source(write(tmp_path, "p.htm", page), tmp_path)
+    assert [(l.text, l.tag) for l in src.lines] == [("Title", "title"), ("By Ann Lee", "byline"), ("Text.", "p"),
+                                                    ("Said it.", "quote"), ("Bo Chen, farmer", "cite")]

@@ -118,13 +118,12 @@ def test_series_and_heading_shapes():
     assert not heading_like("This is a sentence.") and not heading_like("- a list item")
 
 
-CORPUS = Path(__file__).parent / "corpus"
-
-
 @pytest.mark.skipif(not (SHARED / "score.py").exists(), reason="shared/eval not beside the checkout")
-def test_score_on_the_independent_corpus(tmp_path):
-    """A corpus written without reading the heuristics (tests/corpus/README.md), scored by the same scorer."""
+@pytest.mark.parametrize("corpus", ["corpus", "corpus2"])
+def test_score_on_the_independent_corpora(tmp_path, corpus):
+    """Corpora written without reading the heuristics (tests/corpus*/README.md), scored by the same scorer."""
     config = Config()
+    CORPUS = Path(__file__).parent / corpus
     ingested = stages.ingest(str(CORPUS / "sources"), config)
     anthology = stages.structure(stages.clean(ingested, config), ingested, config)
     path = tmp_path / "anthology.json"

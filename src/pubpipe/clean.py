@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from .contents import find_contents
+from .contents import HEADING as HEADING_LINE, find_contents
 from .ingest import Line, RawSource
 from .model import Removed
 
@@ -107,12 +107,68 @@ def _etext_credit(lines: tuple, start: int) -> set:
     return found
 
 
+def _centered(text: str) -> bool:
+    return text.startswith(" " * 8) and len(text.strip()) <= 60
+
+
+def _centered_title_page(lines: tuple) -> set:
+    """A block of centred short lines opening a file (a book's title page and dedication)."""
+    found: list = []
+    for line in lines:
+        if not line.text.strip():
+            continue
+        if HEADING_LINE.match(line.text.strip()) or not _centered(line.text):
+            break
+        found.append(line.number)
+    rest = any(l.text.strip() and l.number > max(found, default=0) for l in lines)
+    return set(found) if len(found) >= 2 and rest else set()
+
+
+TRANSCRIBER = re.compile(r"^\[?\s*transcriber[’']?s? notes?\b", re.I)
+
+
+@file_rule("transcriber-note")
+def transcriber_note(lines: tuple, ctx: Context) -> set:
+    """An e-text transcriber's note: its heading line and what follows up to a gap of two blank lines."""
+    dropped: set = set()
+    i = 0
+    while i < len(lines):
+        if not TRANSCRIBER.match(lines[i].text.strip()):
+            i += 1
+            continue
+        blanks = 0
+        while i < len(lines) and blanks < 2:
+            blanks = blanks + 1 if not lines[i].text.strip() else 0
+            if lines[i].text.strip():
+                dropped.add(lines[i].number)
+            i += 1
+    return dropped
+
+
+def _centered_colophon(lines: tuple) -> set:
+    """A block of centred short lines closing a file (a printer's imprint, 'THE END' ornaments)."""
+    found: list = []
+    for line in reversed(lines):
+        if not line.text.strip():
+            continue
+        if not _centered(line.text) or line.text.strip().upper() == "THE END":
+            break
+        found.append(line.number)
+    return set(found) if found and len(found) < len([l for l in lines if l.text.strip()]) else set()
+
+
+@file_rule("back-matter")
+def back_matter(lines: tuple, ctx: Context) -> set:
+    """Centred imprint lines at the very end of a file, after the last story."""
+    return _centered_colophon(lines)
+
+
 @file_rule("front-matter")
 def front_matter(lines: tuple, ctx: Context) -> set:
     """Before a contents list: the book's own title page (short lines only: title, author, credits)."""
     found = find_contents(lines)
     if not found:
-        return set()
+        return _centered_title_page(lines)
     before = [line for line in lines[:found[0][0]] if line.text.strip()]
     if not before or any(len(line.text.split()) > 16 for line in before):
         return set()
@@ -125,10 +181,11 @@ def source_contents(lines: tuple, ctx: Context) -> set:
     return {lines[i].number for heading, entries, _ in find_contents(lines) for i in (heading, *entries)}
 
 
-CARD_HEADER = _whole(r"related(?: (?:posts?|articles?|stories|content|reading|links))?:?", r"you (?:may|might) also (?:like|enjoy)\W*",
+CARD_HEADER = _whole(r"(?:media|press|for media|editorial) (?:contacts?|enquiries|inquiries)\s*:?", r"for (?:more|further) information,? (?:please )?contact:?",
+                     r"contacts?:",r"related(?: (?:posts?|articles?|stories|content|reading|links))?:?", r"you (?:may|might) also (?:like|enjoy)\W*",
                      r"(?:more|recommended|popular|trending|latest) (?:from|stories|articles|posts|news|reads)\b.{0,40}",
                      r"(?:previous|next|older|newer)(?: (?:post|article|story|entry))?:?", r"관련 ?기사|많이 본 뉴스|추천 ?기사")
-CARD_LINE = re.compile(r"^(?:in [“\"].{1,40}[”\"]|\w+ \d{1,2}, \d{4}|\d{1,2} \w+ \d{4}|\d{4}[-./]\d{1,2}[-./]\d{1,2}\.?)$", re.I)
+CARD_LINE = re.compile(r"^(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:tel\.?:?|phone:?|mobile:?)?\s*\+?[\d ()./-]{7,}|in [“\"].{1,40}[”\"]|\w+ \d{1,2}, \d{4}|\d{1,2} \w+ \d{4}|\d{4}[-./]\d{1,2}[-./]\d{1,2}\.?)$", re.I)
 
 
 def _card_like(text: str) -> bool:
@@ -191,8 +248,8 @@ def web_residue(text: str, ctx: Context):
 
 SHARE_WORD = (r"(?:share|share this(?: (?:article|story|post|page))?|share on \w+|tweet|tweet this|pin it|pin|email|"
               r"e-mail|print|facebook|twitter|x|linkedin|whatsapp|reddit|telegram|pinterest|tumblr|copy link|"
-              r"messenger|flipboard|pocket|like this|like|loading\.*|공유하기|공유|페이스북|트위터|카카오톡|카카오스토리|"
-              r"url ?복사|스크랩|인쇄|좋아요|기사제보|보내기)")
+              r"messenger|flipboard|pocket|like this|like|print this(?: page| article| story)?|save|bookmark|loading\.*|공유하기|공유|페이스북|트위터|카카오톡|카카오스토리|"
+              r"url ?복사|스크랩|인쇄|좋아요|기사제보|보내기|기사 ?추천|추천|카카오톡 ?공유)(?:\s*\d{1,6})?")
 SHARE = re.compile(r"^(?:%s)(?:\s*[|:,/·•\-–]?\s*(?:%s))*\s*[:…]?$" % (SHARE_WORD, SHARE_WORD), re.I)
 CLICK_SHARE = re.compile(r"^(?:click to (?:share|print|email)|share on) .{0,40}\(opens in new window\)$|^.{0,40}\(opens in new window\)$", re.I)
 
@@ -238,7 +295,8 @@ def call_to_action(text: str, ctx: Context):
     return DROP if text and _short(text) and CALL.match(text) else text
 
 
-NAV = _whole(r"(?:←|→|<<)\s*.{0,100}", r"(?:read|continue to|go to|see) (?:part|chapter|episode) \w+\b.{0,100}",
+NAV = _whole(r"(?:←|→|<<)\s*.{0,100}", r"(?:catch up|previously|also in this series|in this series|more in this series)\s*:.{0,100}",
+             r".{0,30}\bpart \w+(?:\s*[·|,/]\s*part \w+)+", r"(?:read|continue to|go to|see) (?:part|chapter|episode) \w+\b.{0,100}",
              r"(?:previous|next|older|newer)(?: (?:post|article|story|entry|page|posts|entries))?:?",
              r"(?:«|‹|<<|←)?\s*(?:previous|next|older|newer|prev)\s+(?:post|article|story|entry|page|posts|entries)\b.{0,80}",
              r"[^.!?«‹]{0,80}\s(?:»|›|>>|→)", r"(?:back to top|skip to (?:main )?content|return to (?:top|home))\W*",
@@ -262,7 +320,7 @@ def related_links(text: str, ctx: Context):
     return DROP if text and _short(text) and RELATED.match(text) else text
 
 
-COMMENTS = _whole(r"(?:leave|post|add|write) a (?:comment|reply)\W*", r"\d+ (?:comments?|responses?|replies)",
+COMMENTS = _whole(r"(?:leave|post|add|write) a (?:comment|reply)\W*", r"comments are (?:closed|off|disabled)\.?", r"\d+ (?:comments?|responses?|replies)",
                   r"(?:no )?comments?(?: \(\d+\))?:?", r"print friendly.{0,30}", r"댓글.{0,20}")
 
 
@@ -303,6 +361,25 @@ EMAIL_FOOTER = _whole(r"view (?:this (?:e-?mail|newsletter|message) )?(?:in|on) 
 def email_footer(text: str, ctx: Context):
     """Newsletter e-mail chrome: 'View this email in your browser', 'Unsubscribe | Update preferences'."""
     return DROP if text and len(text.split()) <= 40 and EMAIL_FOOTER.match(text) else text
+
+
+PRESS = _whole(r"for immediate release\W*", r"embargoed?(?: until| till)?\b.{0,60}", r"-\s*(?:ends|30)\s*-|ends\.?|end of (?:press )?release\W*",
+               r"press release\W*", r"news release\W*")
+
+
+@line_rule("press-release")
+def press_release(text: str, ctx: Context):
+    """Press-release boilerplate: 'FOR IMMEDIATE RELEASE', 'Embargoed until …', '-ENDS-'."""
+    return DROP if text and PRESS.match(text) else text
+
+
+LINK_BAR = re.compile(r"^[^.!?]{1,60}(?:\s+[·|•]\s+[^.!?·|•]{1,60}){2,}$")
+
+
+@line_rule("link-bar")
+def link_bar(text: str, ctx: Context):
+    """A footer or menu line of short items between separators: 'Org · 2 Lane · Town · Country'."""
+    return DROP if text and _short(text) and LINK_BAR.match(text) and not text.endswith(("?", "!")) else text
 
 
 @line_rule("repeated-line")
@@ -348,7 +425,7 @@ def _one_pass(file: str, lines: list, ctx: Context) -> tuple:
                 break
             text = result
         else:
-            kept.append(Line(line.number, text))
+            kept.append(replace(line, text=text))
     return kept, removed
 
 

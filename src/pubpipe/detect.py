@@ -14,7 +14,8 @@ LIST_ITEM = re.compile(r"^\s*(?:(?P<bullet>[-*•▪◦‣●])|(?P<number>\d{1,
 DASH_LINE = re.compile(r"^\s*(?:[–—―]|-{1,2})\s*(?P<rest>\S.*)$")
 NAME_WORD = r"(?:[A-Z][\w’'.-]*|[a-z]{1,3}|[A-Z]\.)"
 NAME = rf"(?P<name>[A-Z][\w’'.-]*(?:\s+{NAME_WORD}){{0,4}})"
-TOP_BYLINE = re.compile(rf"^(?:by|written by|words by|story by|text by|reported by|posted by|author|byline)\s*:?\s+{NAME}"
+CREDIT = r"(?:story|text|words|reporting|interview|photos?|pictures|images)(?:\s+(?:and|&)\s+(?:photos?|pictures|images|words|text|video))?(?:\s+by|\s*:)"
+TOP_BYLINE = re.compile(rf"^(?:by|written by|reported by|posted by|author:|byline:|(?P<credit>{CREDIT}))\s*:?\s+(?-i:{NAME})"
                         r"(?:\s*(?:,|\s[-–—]|\|)\s*(?P<role>.{1,80}))?$", re.I)
 ALL_CAPS_NAME = re.compile(r"^[A-Z][A-Z’'.-]+(?:\s+[A-Z][A-Z’'.-]*){0,4}$")
 NOTE = re.compile(r"\b(?:(?:was|were) (?:originally|first) (?:written|published|posted|appeared)|originally "
@@ -107,7 +108,8 @@ def top_byline(text: str) -> Optional[Byline]:
     m = TOP_BYLINE.match(text.strip())
     if not m or len(text.split()) > 16:
         return None
-    return Byline(normal_case(m.group("name").strip(" ,")), (m.group("role") or "").strip() or None)
+    credit = re.sub(r"(?:\s+by|\s*:)$", "", m.group("credit") or "", flags=re.I)  # "Story and photos" is a role
+    return Byline(normal_case(m.group("name").strip(" ,")), (m.group("role") or "").strip() or credit or None)
 
 
 def bottom_byline(text: str) -> Optional[Byline]:
@@ -171,16 +173,32 @@ def korean_byline(text: str) -> Optional[Byline]:
     m = KOREAN_AGENCY.match(text)
     if m and m.group("name"):
         return Byline(m.group("name"), m.group("role"))
-    m = re.match(r"^(?P<name>[가-힣]{2,4})\s*(?P<role>기자|특파원|객원기자|논설위원|통신원|칼럼니스트)"
+    m = re.match(r"^(?:(?:글|사진|글·사진|취재|정리)\s*[:=]?\s*)?(?P<name>[가-힣]{2,4})\s*(?P<role>기자|특파원|객원기자|논설위원|통신원|칼럼니스트)"
                  r"(?:\s*\(?[\w.+-]+@[\w.-]+\)?)?$", text.strip())
     return Byline(m.group("name"), m.group("role")) if m else None
+
+
+READING_TIME = r"(?:\s*[·|•,–—-]\s*\d{1,3}\s*min(?:ute)?s?(?: read)?)?"
+DATE_LINE = re.compile(rf"^(?:(?:입력|등록|작성|게재|기사입력|승인|published|updated|date|dated)\s*:?\s*(?:on\s+)?)?"
+                       rf"(?:(?P<y>\d{{4}})[.\-/]\s?(?P<m>\d{{1,2}})[.\-/]\s?(?P<d>\d{{1,2}})\.?|{WORD_DATE})"
+                       rf"(?P<rest>{READING_TIME}$|\s+\d{{1,2}}:\d{{2}}.*$|\s*\|.*$)", re.I)
+
+
+def date_line(text: str) -> Optional[tuple]:
+    """(Dateline with no source, "") for a line that only says when: `입력 2021.09.14 11:32`, `Published: 3 May 2020`."""
+    m = DATE_LINE.match(text.strip())
+    if not m or len(m.group("rest").split()) > 8 or re.search(r"[.!?]\s", m.group("rest")):
+        return None
+    groups = m.groupdict()
+    iso = _iso({"d1": groups["y"], "d2": groups["m"], "d3": groups["d"]}) if groups["y"] else _iso(groups)
+    return (Dateline("", iso, text.strip()), "") if iso else None
 
 
 def dateline(text: str) -> Optional[tuple]:
     """(Dateline, rest of the paragraph) for `Place (15.02.2019) – – text` and similar, else None."""
     m = DATELINE.match(text)
     if not m:
-        return place_dateline(text)
+        return date_line(text) or place_dateline(text)
     iso = _iso(m.groupdict())
     source = m.group("source").strip(" ,")
     if iso is None or len(source.split()) > 6:

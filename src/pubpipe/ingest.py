@@ -37,6 +37,9 @@ class Line:
     """Line number in the source file (1-based)."""
     text: str
     """The line's text, without its line ending."""
+    tag: str = ""
+    """For lines read from an HTML page, what the page marked them as (title, heading, p, ul, ol,
+    quote, cite, byline, caption); empty for text sources."""
 
 
 @dataclass(frozen=True)

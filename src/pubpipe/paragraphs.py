@@ -30,6 +30,8 @@ class Unit:
     """How many source lines it was made from."""
     wrapped: bool = False
     """True when the file's paragraphs are hard-wrapped (a stricter idea of a heading applies)."""
+    tag: str = ""
+    """What an HTML source marked this unit as (see ingest.Line.tag); empty for text."""
 
 
 def is_wrapped(runs: list) -> bool:
@@ -128,6 +130,8 @@ def _whole_words(runs: list) -> set:
 
 def units(lines: tuple) -> list:
     """Group a file's cleaned lines into Units, unwrapping hard-wrapped paragraphs."""
+    if any(line.tag for line in lines):
+        return [Unit(l.text, l.number, l.number, tag=l.tag) for l in lines if l.text.strip()]
     runs = _runs(lines)
     wrapped = is_wrapped([run for _, run in runs])
     if not wrapped:

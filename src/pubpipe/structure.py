@@ -14,8 +14,10 @@ from .contents import HEADING, entry_key
 from .model import Block, Byline, Dateline, Removed, Series
 from .paragraphs import Unit, units as paragraph_units
 
-END_RULES = {"separator", "web-residue", "copyright-footer", "related-links", "related-block", "comments", "email-footer", "continue-reading",
-             "call-to-action", "share-buttons", "navigation", "tags-and-categories"}
+# Residue that ends a story: a title-like line after it starts the next one. ("Read more" and
+# navigation links are not here: newsletters put them between the items of one story.)
+END_RULES = {"separator", "web-residue", "copyright-footer", "related-links", "related-block", "comments",
+             "email-footer", "call-to-action", "share-buttons", "tags-and-categories", "press-release", "link-bar"}
 AFTERWORD_RULES = {"continue-reading", "call-to-action"}
 MAX_TITLE_WORDS = 40
 
@@ -107,7 +109,9 @@ def split_file(src: CleanSource, split_before: tuple = ()) -> tuple:
         opens = nxt is not None and bool(drafts) and any(x.text for x in drafts[-1].units) \
             and (detect.top_byline(nxt.text) or detect.dateline(nxt.text)) is not None
         ended = False
-        if keys:
+        if u.tag:
+            starts = u.tag == "title" or not drafts
+        elif keys:
             starts = entry_key(u.text) in keys and len(u.text.split()) <= 20
         else:
             starts = not drafts or (_titleish(u.text) and (signal or opens or detect.series_title(u.text)))
@@ -118,7 +122,7 @@ def split_file(src: CleanSource, split_before: tuple = ()) -> tuple:
             before_first.append(u)
             continue
         draft = drafts[-1]
-        byline = _bottom_byline(units, i) if draft.byline is None else None
+        byline = _bottom_byline(units, i) if draft.byline is None and not u.tag else None
         if byline:
             draft.byline, ended = byline, True
             draft.units.append(Unit("", u.first, u.last))  # keeps the story's line span
@@ -178,12 +182,40 @@ def _attribution_follows(units: list, j: int) -> bool:
     return True
 
 
+def _tagged_block(draft: Draft, units: list, j: int, blocks: list) -> int:
+    """Type a unit an HTML page already marked up; returns the index of the next unit."""
+    u = units[j]
+    if u.tag in ("ul", "ol"):
+        items = []
+        while j < len(units) and units[j].tag == u.tag:
+            items.append(units[j].text)
+            j += 1
+        blocks.append(Block("list", ordered=u.tag == "ol", items=tuple(items), line=u.first))
+        return j
+    if u.tag == "quote":
+        texts = []
+        while j < len(units) and units[j].tag == "quote":
+            texts.append(_strip_quotes(units[j].text))
+            j += 1
+        who = units[j].text if j < len(units) and units[j].tag == "cite" else None
+        blocks.append(Block("quote", "\n\n".join(texts), attribution=who, line=u.first))
+        return j + (1 if who else 0)
+    if u.tag == "byline" and draft.byline is None:
+        draft.byline = detect.top_byline(u.text) or detect.Byline(detect.normal_case(u.text.strip()), None)
+        return j + 1
+    kind = {"heading": "heading", "caption": "note", "title": "heading"}.get(u.tag, "paragraph")
+    blocks.append(Block(kind, u.text, line=u.first))
+    return j + 1
+
+
 def _heading(u: Unit, text: str) -> bool:
     """A heading; in hard-wrapped files (fiction, e-texts) only capitals, section numbers or set-apart lines."""
     if detect.section_number(text):
         return True
-    if not detect.heading_like(text):
+    if u.tag or text.startswith("[") or not detect.heading_like(text):
         return False
+    if text.rstrip().endswith("?") and u.gap == 0 and not u.wrapped:
+        return False  # a question run on between paragraphs is a rhetorical one, not a heading
     # In hard-wrapped prose a short question or exclamation is usually dialogue, not a heading.
     return not u.wrapped or text.isupper() or u.gap >= 2 or not text.rstrip().endswith(("?", "!"))
 
@@ -199,10 +231,13 @@ def build_blocks(draft: Draft) -> tuple:
     j = 0
     while j < len(units):
         u, text = units[j], units[j].text
+        if id(u) in after and _heading(u, text) and j + 1 < len(units):
+            after = set()  # a heading after a "read more" link opens the next item: the afterword is over
         afterword = id(u) in after
         opening = not any(b.type in ("paragraph", "quote", "list") for b in blocks)
         nxt = units[j + 1].text if j + 1 < len(units) else None
         if opening and j == 0 and draft.subtitle is None and draft.title and detect.heading_like(text) \
+                and not detect.dateline(text) and not detect.top_byline(text) \
                 and nxt is not None and (detect.top_byline(nxt) or detect.dateline(nxt)):
             draft.subtitle = text
             j += 1
@@ -213,6 +248,10 @@ def build_blocks(draft: Draft) -> tuple:
             if draft.byline.role is None and j < len(units) - 1 and detect.byline_role(units[j].text):
                 draft.byline = Byline(draft.byline.name, units[j].text.strip())
                 j += 1
+            continue
+        if draft.dateline is None and not opening and j < 4 and detect.date_line(text):
+            draft.dateline = detect.date_line(text)[0]  # a line that only says when: never story text
+            j += 1
             continue
         if opening and draft.dateline is None and detect.dateline(text):
             draft.byline = draft.byline or detect.korean_byline(text)
@@ -227,6 +266,9 @@ def build_blocks(draft: Draft) -> tuple:
                 items.append(found[1])
                 j += 1
             blocks.append(Block("list", ordered=ordered, items=tuple(items), line=u.first))
+            continue
+        if u.tag and u.tag != "p":
+            j = _tagged_block(draft, units, j, blocks)
             continue
         run = _quote_run(units, j)
         if run:
