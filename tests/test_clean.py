@@ -57,3 +57,10 @@ def test_extra_patterns_from_config():
     src = RawSource("a.txt", _lines(["Brought to you by Example Org 2024", "Text."]), "utf-8")
     result = clean_all([src], extra_patterns=(r"brought to you by .*",))[0]
     assert [r.rule for r in result.removed] == ["config-residue"]
+
+
+def test_every_rule_has_a_fixture_case():
+    """A new rule comes with a before/after case in tests/fixtures/clean/."""
+    fired = {rule for _, _, rules in (c.values for c in cases()) for rule in rules}
+    names = {n for n, _ in FILE_RULES + LINE_RULES} - {"whitespace", "repeated-line", "config-residue"}
+    assert names <= fired, f"rules without a fixture case: {sorted(names - fired)}"
