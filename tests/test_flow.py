@@ -74,3 +74,56 @@ def test_cli_build_exit_code_2_without_sources(tmp_path):
     run = subprocess.run([sys.executable, "-m", "pubpipe.cli", "build", "--sources", str(tmp_path / "nope"),
                           "--output", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
     assert run.returncode == 2 and "does not exist" in run.stderr
+
+
+def _counting(monkeypatch, target: str):
+    """Wrap the function at dotted `target` so the test can see how often the flow called it."""
+    module_name, name = target.rsplit(".", 1)
+    module = __import__(module_name, fromlist=[name])
+    original, calls = getattr(module, name), []
+
+    def wrapper(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+    monkeypatch.setattr(module, name, wrapper)
+    return calls
+
+
+def _tree(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_unchanged_rebuild_skips_parsing_and_rendering_but_writes(built, monkeypatch):
+    from pubpipe_flows.publish import publish
+    work, _ = built
+    parsed = _counting(monkeypatch, "pubpipe.stages.read_source")
+    pdfs = _counting(monkeypatch, "pubpipe.pdf.render_pdf")
+    epubs = _counting(monkeypatch, "pubpipe.epub.render_epub")
+    (work / "output" / "anthology.json").unlink()  # writing is never skipped by a cache hit
+    result = publish(sources=str(work / "sources"), output=str(work / "output"), config="")
+    assert result.exit_code == 0 and (parsed, pdfs, epubs) == ([], [], [])
+    assert (work / "output" / "anthology.json").is_file()
+
+
+def test_changed_source_is_parsed_and_rendered_again(prefect_harness, tmp_path, monkeypatch):
+    from pubpipe_flows.publish import publish
+    shutil.copytree(ROOT / "sources", tmp_path / "sources")
+    first = sorted((tmp_path / "sources").glob("*.txt"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + f"\nA closing line written by {tmp_path.name}.\n", encoding="utf-8")
+    pdfs = _counting(monkeypatch, "pubpipe.pdf.render_pdf")
+    result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="")
+    assert result.exit_code == 0 and len(pdfs) == 1
+    assert tmp_path.name in (tmp_path / "out" / "anthology.json").read_text(encoding="utf-8")
+
+
+def test_failed_validation_leaves_previous_output_exactly(built, monkeypatch):
+    from pubpipe.errors import ValidationFailed
+    from pubpipe.validate import Findings
+    from pubpipe_flows.publish import publish
+    work, _ = built
+    before = _tree(work / "output")
+    monkeypatch.setattr("pubpipe.build.check_output", lambda folder, run_epubcheck=True: Findings(errors=["forced failure"]))
+    with pytest.raises(ValidationFailed, match="forced failure"):
+        publish(sources=str(work / "sources"), output=str(work / "output"), config="")
+    assert _tree(work / "output") == before
+    assert not list(work.glob(".output.staging*"))
