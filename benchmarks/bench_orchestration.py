@@ -1,0 +1,97 @@
+"""Orchestration overhead: `pubpipe build` (the Prefect flow on the embedded default) against the
+same stages called as plain functions, cold and with an unchanged rebuild.
+
+    .venv/bin/python benchmarks/bench_orchestration.py [--sources sources] [--runs 3]
+
+Appends a section to benchmarks/RESULTS.md. Not a test: CI does not time anything.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BIN = Path(sys.executable).parent
+
+
+def plain(sources: Path, output: Path) -> float:
+    """The stages as plain functions, in one process, sequentially (no Prefect)."""
+    code = f"""
+import time
+t = time.perf_counter()
+from pubpipe import build, stages
+from pubpipe.publish import staging, swap_in
+c = stages.load_settings({str(sources)!r}, None)
+ing = stages.ingest({str(sources)!r}, c)
+a = stages.structure(stages.clean(ing, c), ing, c)
+with staging({str(output)!r}) as folder:
+    stages.write_anthology(a, folder)
+    pdf, epub = build.render_pdf(a), build.render_epub(a)
+    printed, checked = build.impose_pdf(pdf), build.validate_epub(epub)
+    for r in (pdf, epub, printed):
+        build.write(r, folder)
+    build.render_web(a, folder, pdf, epub)
+    build.finish(folder, a, ing, pdf, printed, checked)
+    swap_in(folder, {str(output)!r})
+print(time.perf_counter() - t)
+"""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return time.perf_counter() - started
+
+
+def flow(sources: Path, output: Path, env: dict) -> float:
+    started = time.perf_counter()
+    subprocess.run([str(BIN / "pubpipe"), "build", "--sources", str(sources), "--output", str(output)],
+                   check=True, capture_output=True, env=env)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sources", default=str(ROOT / "sources"))
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    sources = Path(args.sources).resolve()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "PREFECT_HOME": str(Path(tmp) / "home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        env.pop("PREFECT_API_URL", None)
+        plain_times = [plain(sources, Path(tmp) / f"plain{i}") for i in range(args.runs)]
+        cold = []
+        for i in range(args.runs):
+            shutil.rmtree(Path(tmp) / "home", ignore_errors=True)
+            cold.append(flow(sources, Path(tmp) / f"cold{i}", env))
+        warm = [flow(sources, Path(tmp) / "warm", env) for _ in range(args.runs)]
+        server_only = []
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", "from prefect import flow\nflow(lambda: None)()"], env=env, check=True,
+                           capture_output=True)
+            server_only.append(time.perf_counter() - started)
+    med = statistics.median
+    rows = [("stages as plain functions (sequential)", med(plain_times)),
+            ("`pubpipe build`, fresh PREFECT_HOME (cold cache, migrations)", med(cold)),
+            ("`pubpipe build`, unchanged rebuild (cache hits)", med(warm)),
+            ("an empty Prefect flow (temporary server start and stop)", med(server_only))]
+    lines = [f"\n## Orchestration overhead — {datetime.date.today()}",
+             f"{platform.node()} · {platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
+             f"sources: {sources.name} · median of {args.runs}", "", "| run | seconds |", "| --- | --- |"]
+    lines += [f"| {name} | {seconds:.1f} |" for name, seconds in rows]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    with open(HERE / "RESULTS.md", "a", encoding="utf-8") as out:
+        out.write(text)
+
+
+if __name__ == "__main__":
+    main()
