@@ -111,8 +111,6 @@ def test_notes_are_notes_shown_in_the_flow(stories):
     assert not {"footnote", "endnote", "rearnote"} & set((notes[0].get(EPUB_TYPE) or "").split())
 
 
-@pytest.mark.xfail(strict=True, reason="needs the epub:type attributes of the story.html.j2 change "
-                                       "(see the issue 5 report); remove this mark with it")
 def test_notes_and_attributions_carry_z3998_types(stories):
     doc = stories["two-winters"]
     assert doc.find(".//h:aside", NS).get(EPUB_TYPE) == "z3998:editorial-note"

@@ -4,7 +4,8 @@ Every XHTML document, the navigation document and the NCX come from ``styles/epu
 (the story bodies from the shared ``story.html.j2`` macro); ebooklib writes the package
 document and the container. The archive is then rewritten reproducibly: ``mimetype``
 first and stored, entries sorted, fixed timestamps and permissions, and ``dcterms:modified``
-taken from ``SOURCE_DATE_EPOCH`` (or :data:`DEFAULT_EPOCH`).
+taken from ``SOURCE_DATE_EPOCH`` (or :data:`DEFAULT_EPOCH`). The cover image is drawn by
+``epub_cover``; ``epubcheck`` and ``ace`` validate the result.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ import os
 import time
 import uuid
 import zipfile
-from functools import lru_cache
 from pathlib import Path
 
 from ebooklib import epub
 from lxml import etree
-from PIL import Image, ImageDraw, ImageFont
 
+from .epub_cover import COVER_SIZE, cover_png, publisher_name  # noqa: F401 (re-exported)
 from .html import render, styles_dir
 from .model import Anthology, Story
 
@@ -29,13 +29,25 @@ DEFAULT_EPOCH = 946684800
 """2000-01-01T00:00:00Z: the build time stamped when ``SOURCE_DATE_EPOCH`` is not set."""
 FOLDER = "EPUB"
 XHTML = "application/xhtml+xml"
-COVER_SIZE = (1600, 2560)
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")  # not strftime("%B"): that follows the locale
 ID_NAMESPACE = uuid.UUID("5f0c7d52-93a4-4cde-9a57-0b1f4c1b5e21")
 A11Y_SUMMARY = ("This publication is text only, apart from a cover image that has a text description. "
                 "It has a table of contents, headings and a logical reading order; language changes "
                 "are marked.")
+A11Y_METADATA = (
+    ("schema:accessMode", "textual"), ("schema:accessMode", "visual"),
+    ("schema:accessModeSufficient", "textual"),
+    ("schema:accessibilityFeature", "structuralNavigation"),
+    ("schema:accessibilityFeature", "tableOfContents"),
+    ("schema:accessibilityFeature", "readingOrder"),
+    ("schema:accessibilityFeature", "alternativeText"),
+    ("schema:accessibilityFeature", "displayTransformability"),
+    ("schema:accessibilityHazard", "none"),
+    ("schema:accessibilitySummary", A11Y_SUMMARY),
+    ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
+)
+"""Accessibility metadata (EPUB Accessibility 1.1); ``a11y:certifiedBy`` is added per book."""
 
 
 def render_epub(anthology: Anthology, out_path: Path) -> Path:
@@ -89,25 +101,15 @@ def _book(anthology: Anthology) -> epub.EpubBook:
     for lang in sorted({_lang(s, anthology) for s in anthology.stories} - {anthology.language}):
         book.set_language(lang)
     book.language = anthology.language
-    book.add_author(anthology.publisher or "pubpipe")
-    if anthology.publisher:
-        book.add_metadata("DC", "publisher", anthology.publisher)
+    publisher = publisher_name(anthology)
+    book.add_author(publisher)
+    book.add_metadata("DC", "publisher", publisher)
     if anthology.subtitle:
         book.add_metadata("DC", "description", anthology.subtitle)
     for name in dict.fromkeys(s.byline.name for s in anthology.stories if s.byline):
         book.add_metadata("DC", "contributor", name)
-    a11y = [("schema:accessMode", "textual"), ("schema:accessMode", "visual"),
-            ("schema:accessModeSufficient", "textual"),
-            ("schema:accessibilityFeature", "structuralNavigation"),
-            ("schema:accessibilityFeature", "tableOfContents"),
-            ("schema:accessibilityFeature", "readingOrder"),
-            ("schema:accessibilityFeature", "alternativeText"),
-            ("schema:accessibilityHazard", "none"),
-            ("schema:accessibilitySummary", A11Y_SUMMARY),
-            ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
-            ("a11y:certifiedBy", anthology.publisher or "pubpipe")]
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-img"})  # EPUB 2 readers
-    for prop, value in a11y:
+    for prop, value in [*A11Y_METADATA, ("a11y:certifiedBy", publisher)]:
         book.add_metadata(None, "meta", value, {"property": prop})
     return book
 
@@ -232,80 +234,3 @@ def _patch_opf(opf: bytes, lang: str) -> bytes:
     root = etree.fromstring(opf)
     root.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
     return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
-
-
-# -- the cover ------------------------------------------------------------------------------
-
-def cover_png(anthology: Anthology) -> bytes:
-    """A 1600x2560 PNG cover: title and subtitle in Literata, publisher in Inter."""
-    width, height = COVER_SIZE
-    image = Image.new("RGB", COVER_SIZE, (28, 42, 58))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, width, 36), fill=(196, 154, 84))
-    y = 560
-    for size in (170, 150, 130, 110, 96):
-        font = _font("serif", size, anthology.title)
-        lines = _wrap(draw, anthology.title, font, width - 280)
-        if len(lines) <= 4:
-            break
-    y = _draw_lines(draw, lines, font, y, (248, 244, 234))
-    y += 80
-    draw.rectangle((width // 2 - 120, y, width // 2 + 120, y + 8), fill=(196, 154, 84))
-    if anthology.subtitle:
-        font = _font("italic", 84, anthology.subtitle)
-        y = _draw_lines(draw, _wrap(draw, anthology.subtitle, font, width - 320), font, y + 110,
-                        (222, 214, 196))
-    publisher = anthology.publisher or "pubpipe"
-    font = _font("sans", 60, publisher)
-    _draw_lines(draw, _wrap(draw, publisher, font, width - 320), font, height - 300, (196, 154, 84))
-    out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
-    return out.getvalue()
-
-
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list:
-    """Greedy line breaking at spaces (or between characters for words too wide)."""
-    lines, line = [], ""
-    for word in text.split():
-        pieces = [word] if draw.textlength(word, font=font) <= width else list(word)
-        for piece in pieces:
-            glue = " " if line and piece is word else ""
-            if line and draw.textlength(line + glue + piece, font=font) > width:
-                lines.append(line)
-                line = piece
-            else:
-                line += glue + piece
-    return lines + [line] if line else lines
-
-
-def _draw_lines(draw, lines: list, font, y: int, fill) -> int:
-    """Draw centred lines from ``y`` down; return the y under the last one."""
-    step = int(font.size * 1.22)
-    for line in lines:
-        draw.text((COVER_SIZE[0] // 2, y), line, font=font, fill=fill, anchor="ma")
-        y += step
-    return y
-
-
-def _font(kind: str, size: int, text: str) -> ImageFont.FreeTypeFont:
-    """Literata (serif, italic) or Inter (sans) at ``size``; Noto CJK when they lack a glyph."""
-    import fontpkg_inter
-    import fontpkg_literata
-    path, axes = {
-        "serif": (fontpkg_literata.ROOT / "files" / "Literata[opsz,wght].ttf", [72, 650]),
-        "italic": (fontpkg_literata.ROOT / "files" / "Literata-Italic[opsz,wght].ttf", [48, 400]),
-        "sans": (fontpkg_inter.ROOT / "files" / "Inter[opsz,wght].ttf", [32, 600]),
-    }[kind]
-    if all(ord(c) in _cmap(str(path)) for c in text if not c.isspace()):
-        font = ImageFont.truetype(str(path), size)
-        font.set_variation_by_axes(axes)
-        return font
-    style = "Sans" if kind == "sans" else "Serif"
-    cjk = Path(f"/usr/share/fonts/opentype/noto/Noto{style}CJK-Bold.ttc")
-    return ImageFont.truetype(str(cjk if cjk.exists() else path), size)
-
-
-@lru_cache(maxsize=8)
-def _cmap(path: str) -> frozenset:
-    from fontTools.ttLib import TTFont
-    return frozenset(TTFont(path, lazy=True).getBestCmap())
