@@ -31,7 +31,7 @@ t = time.perf_counter()
 from pubpipe import build, stages
 from pubpipe.publish import staging, swap_in
 c = stages.load_settings({str(sources)!r}, None)
-ing = stages.ingest({str(sources)!r}, c)
+ing = stages.ingest(stages.snapshot({str(sources)!r}, c), c)
 a = stages.structure(stages.clean(ing, c), ing, c)
 with staging({str(output)!r}) as folder:
     stages.write_anthology(a, folder)

@@ -10,7 +10,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from pubpipe import artifacts, build, publish as publishing, stages
-from pubpipe.cache import content_key, sources_key
+from pubpipe.cache import content_key
 
 
 def _io_error(task, task_run, state) -> bool:
@@ -29,7 +29,8 @@ step = task(cache_policy=NO_CACHE)
 io = task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_io_error)
 
 settings = step(stages.load_settings, name="settings")
-ingest = task(stages.ingest, name="ingest", cache_key_fn=sources_key, persist_result=True)
+snapshot = io(stages.snapshot, name="read sources")
+ingest = cached(stages.ingest, name="ingest")
 clean = cached(stages.clean, name="clean")
 structure = cached(stages.structure, name="structure")
 render_pdf = cached(build.render_pdf, name="render PDF")
@@ -40,6 +41,7 @@ write = io(build.write, name="write")
 write_anthology = io(stages.write_anthology, name="write anthology.json")
 render_web = io(build.render_web, name="render web")
 finish = step(build.finish, name="report and validate")
+edited = step(stages.changed_since, name="sources edited meanwhile?")
 swap_in = io(publishing.swap_in, name="publish")
 leave_artifacts = step(artifacts.publish_artifacts, name="artifacts")
 
@@ -49,7 +51,8 @@ def publish(sources: str = "sources", output: str = "output", config: str = "") 
     """Build the anthology of `sources` into `output`, using `config` (anthology.toml) if given."""
     with publishing.build_lock(output):
         config_ = settings(sources, config or None)
-        ingested = ingest(sources, config_)
+        snap = snapshot(sources, config_)
+        ingested = ingest(snap, config_)
         stages.say_problems(ingested.problems)
         anthology = structure(clean(ingested, config_), ingested, config_)
         with publishing.staging(output) as folder:
@@ -57,8 +60,9 @@ def publish(sources: str = "sources", output: str = "output", config: str = "") 
             printed, checked = impose_pdf.submit(pdf), epubcheck.submit(epub)
             written = [write_anthology.submit(anthology, folder)] + [write.submit(f, folder) for f in (pdf, epub, printed)]
             web = render_web.submit(anthology, folder, pdf, epub)
+            meanwhile = edited(snap)
             outputs = finish(folder, anthology, ingested, pdf.result(), printed.result(), checked.result(),
-                             wait_for=[web, *written])
+                             meanwhile, wait_for=[web, *written])
             swap_in(folder, output)
         leave_artifacts(output, outputs)
-    return build.result(output, outputs, ingested)
+    return build.result(output, outputs, ingested, meanwhile)

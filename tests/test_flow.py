@@ -96,7 +96,7 @@ def _tree(folder: Path) -> dict:
 def test_unchanged_rebuild_skips_parsing_and_rendering_but_writes(built, monkeypatch):
     from pubpipe_flows.publish import publish
     work, _ = built
-    parsed = _counting(monkeypatch, "pubpipe.stages.read_source")
+    parsed = _counting(monkeypatch, "pubpipe.stages.parse_source")
     pdfs = _counting(monkeypatch, "pubpipe.pdf.render_pdf")
     epubs = _counting(monkeypatch, "pubpipe.epub.render_epub")
     (work / "output" / "anthology.json").unlink()  # writing is never skipped by a cache hit
@@ -127,3 +127,23 @@ def test_failed_validation_leaves_previous_output_exactly(built, monkeypatch):
         publish(sources=str(work / "sources"), output=str(work / "output"), config="")
     assert _tree(work / "output") == before
     assert not list(work.glob(".output.staging*"))
+
+
+def test_a_source_edited_during_the_build(prefect_harness, tmp_path, monkeypatch):
+    """The build publishes the version it read at its start and says which file changed."""
+    from pubpipe import pdf
+    from pubpipe_flows.publish import publish
+    shutil.copytree(ROOT / "sources", tmp_path / "sources")
+    victim = sorted((tmp_path / "sources").glob("*.txt"))[-1]
+    original, render = victim.read_text(encoding="utf-8"), pdf.render_pdf
+
+    def render_and_edit(*args):
+        victim.write_text(original + f"\nAn edit made while {tmp_path.name} was building.\n", encoding="utf-8")
+        return render(*args)
+    monkeypatch.setattr(pdf, "render_pdf", render_and_edit)
+    result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="")
+    assert result.exit_code == 0
+    assert tmp_path.name not in (tmp_path / "out" / "anthology.json").read_text(encoding="utf-8")
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "Sources changed during the build" in report and victim.name in report
+    assert result.edited == (victim.name,)

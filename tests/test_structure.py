@@ -23,7 +23,7 @@ SHARED = ROOT.parent / "shared" / "eval"
 @pytest.fixture(scope="module")
 def anthology():
     config = Config()
-    ingested = stages.ingest(str(ROOT / "sources"), config)
+    ingested = stages.ingest(stages.snapshot(str(ROOT / "sources"), config), config)
     return stages.structure(stages.clean(ingested, config), ingested, config)
 
 
@@ -124,7 +124,7 @@ def test_score_on_the_independent_corpora(tmp_path, corpus):
     """Corpora written without reading the heuristics (tests/corpus*/README.md), scored by the same scorer."""
     config = Config()
     CORPUS = Path(__file__).parent / corpus
-    ingested = stages.ingest(str(CORPUS / "sources"), config)
+    ingested = stages.ingest(stages.snapshot(str(CORPUS / "sources"), config), config)
     anthology = stages.structure(stages.clean(ingested, config), ingested, config)
     path = tmp_path / "anthology.json"
     path.write_text(json.dumps(anthology.to_dict(), ensure_ascii=False))

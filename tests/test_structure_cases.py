@@ -17,7 +17,7 @@ def build(tmp_path, text: str, name: str = "a.txt", config: Config = Config(), s
     folder = tmp_path / "src"
     folder.mkdir(exist_ok=True)
     (folder / name).write_text(text, encoding="utf-8")
-    ingested = stages.ingest(str(folder), config)
+    ingested = stages.ingest(stages.snapshot(str(folder), config), config)
     anthology = stages.structure(stages.clean(ingested, config), ingested, config)
     lines = {name: text.splitlines()}
     assert set(lost_words(lines, anthology)) <= set(split)
@@ -109,7 +109,7 @@ def test_config_overrides(tmp_path):
     folder = tmp_path / "src"
     folder.mkdir()
     (folder / "a.txt").write_text(text, encoding="utf-8")
-    ingested = stages.ingest(str(folder), config)
+    ingested = stages.ingest(stages.snapshot(str(folder), config), config)
     a = stages.structure(stages.clean(ingested, config), ingested, config)
     assert [s.title for s in a.stories] == ["Beta, Retitled", "Gamma line to split"] and a.title == "Book"
 

@@ -95,22 +95,25 @@ def outputs_table(staging: Path, anthology: Anthology, pdf: Rendered, printed: R
     return {n: {"size": (staging / n).stat().st_size, "pages": pages.get(n)} for n in names if (staging / n).exists()}
 
 
-def finish(staging: Path, anthology: Anthology, ingested, pdf: Rendered, printed: Rendered, epub_check: str) -> dict:
-    """Write the report, validate the whole staging folder; raise ValidationFailed if anything is wrong."""
+def finish(staging: Path, anthology: Anthology, ingested, pdf: Rendered, printed: Rendered, epub_check: str,
+           edited: list = ()) -> dict:
+    """Write the report, validate the whole staging folder; raise ValidationFailed if anything is wrong.
+
+    `edited`: sources changed on disk while the build ran (it used the bytes read at its start)."""
     info = printed.info
     printing = {"print_name": printed.name, "sheets": info.pages_padded // 4,
                 "pages": info.pages_padded, "blanks": info.pages_padded - info.pages_in}
-    write_report(staging, anthology, outputs_table(staging, anthology, pdf, printed), ingested.problems,
-                 (epub_check,), printing)
+    report = dict(problems=ingested.problems, printing=printing, edited=tuple(edited))
+    write_report(staging, anthology, outputs_table(staging, anthology, pdf, printed), validation=(epub_check,), **report)
     found = check_output(Path(staging), run_epubcheck=False)
     if found.errors:
         raise ValidationFailed("output failed validation: " + "; ".join(found.errors))
-    write_report(staging, anthology, outputs_table(staging, anthology, pdf, printed), ingested.problems,
-                 (epub_check, *found.passed), printing)
+    write_report(staging, anthology, outputs_table(staging, anthology, pdf, printed),
+                 validation=(epub_check, *found.passed), **report)
     return outputs_table(staging, anthology, pdf, printed)
 
 
-def result(output: Path, outputs: dict, ingested) -> BuildResult:
+def result(output: Path, outputs: dict, ingested, edited: list = ()) -> BuildResult:
     """The build's result: exit code 1 when some sources had problems, else 0."""
     code = 1 if ingested.problems else 0
-    return BuildResult(code, str(output), outputs, tuple(ingested.problems))
+    return BuildResult(code, str(output), outputs, tuple(ingested.problems), edited=tuple(edited))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .html import styles_dir
-from .ingest import list_sources
+from .config import Config
 
 
 def _hash_files(paths, h) -> None:
@@ -40,6 +40,10 @@ def code_version() -> str:
 
 def digest(value) -> str:
     """A stable digest of a stage's input: bytes as they are, the model through its JSON, else its pickle."""
+    if hasattr(value, "content_digest"):
+        return value.content_digest()
+    if isinstance(value, Config):
+        value = replace(value, path=None)  # where anthology.toml lies is not what it says
     if isinstance(value, (bytes, bytearray)):
         data = bytes(value)
     elif hasattr(value, "to_dict"):
@@ -47,22 +51,6 @@ def digest(value) -> str:
     else:
         data = pickle.dumps(value, protocol=4)
     return hashlib.sha256(data).hexdigest()
-
-
-def sources_digest(sources: str) -> str:
-    """Digest of every source file's name and bytes."""
-    h = hashlib.sha256()
-    root = Path(sources)
-    for path in list_sources(root):
-        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def sources_key(context, parameters: dict) -> str:
-    """Cache key of the stage that reads the sources: their content and the settings, never their path."""
-    config = parameters.get("config")
-    settings = digest(replace(config, path=None) if config is not None else None)
-    return f"{context.task.name}-{code_version()}-{sources_digest(parameters['sources'])}-{settings[:16]}"
 
 
 def content_key(context, parameters: dict) -> str:

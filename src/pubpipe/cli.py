@@ -54,6 +54,9 @@ def build(
         pages = f", {info['pages']} pages" if info.get("pages") else ""
         out.print(f"  {escape(str(Path(result.output) / name))}  ({info['size']:,} bytes{pages})")
     out.print(f"  {escape(str(Path(result.output) / 'web'))}/stories/, web/snippets/  (a page and a snippet per story)")
+    for name in result.edited:
+        err.print(f"[yellow]pubpipe: {escape(name)} changed while the build ran; this build used the version "
+                  "read at its start: build again to publish the change[/yellow]")
     if result.problems:
         err.print(f"[yellow]{len(result.problems)} source(s) skipped; see report.md:[/yellow]")
         for p in result.problems:

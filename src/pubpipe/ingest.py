@@ -152,24 +152,41 @@ def text_lines(text: str, repairs: list) -> tuple:
     return tuple(out)
 
 
-def read_source(path: Path, root: Path, limits: Limits = Limits()) -> RawSource:
-    """Read and decode one source file. Raises SourceError naming the file and the problem."""
-    name = str(Path(path).relative_to(root)) if root else Path(path).name
+def read_bytes(path: Path, name: str, limits: Limits = Limits()) -> bytes:
+    """A source's bytes, refusing (before reading) a file over the size limit: memory stays bounded."""
     try:
-        data = Path(path).read_bytes()
+        size = Path(path).stat().st_size
+        if size > limits.max_file_bytes:
+            raise SourceError(name, f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,} "
+                              "(raise limits.max_file_bytes in anthology.toml)", "source.too-large")
+        with open(path, "rb") as handle:
+            return handle.read(limits.max_file_bytes + 1)
     except OSError as exc:
         raise SourceError(name, f"cannot be read: {exc.strerror or exc}", "source.unreadable") from exc
+
+
+def parse_source(name: str, data: bytes, limits: Limits = Limits()) -> RawSource:
+    """Decode and repair one source's bytes into numbered lines. Raises SourceError naming the problem."""
     text, encoding, repairs = decode(name, data, limits)
-    text = normalise(text, repairs)
     longest = max((len(line) for line in text.split("\n")), default=0)
-    if longest > limits.max_line_chars:
+    if longest > limits.max_line_chars:  # before the repairs, whose time grows with a line's length
         raise SourceError(name, f"a line is {longest:,} characters long, over the limit of "
                           f"{limits.max_line_chars:,} (raise limits.max_line_chars in anthology.toml)",
                           "source.line-too-long")
-    if Path(path).suffix.lower() in HTML_SUFFIXES:
+    text = normalise(text, repairs)
+    if Path(name).suffix.lower() in HTML_SUFFIXES:
         from .htmlsource import html_lines
-        return RawSource(name, html_lines(text), encoding, tuple(repairs + ["read as an HTML page"]), "html")
+        lines = html_lines(text)
+        if not any(line.text.strip() for line in lines):
+            raise SourceError(name, "the page holds no article text", "source.empty")
+        return RawSource(name, lines, encoding, tuple(repairs + ["read as an HTML page"]), "html")
     lines = text_lines(text, repairs)
     if not any(line.text.strip() for line in lines):
         raise SourceError(name, "file holds no text after decoding", "source.empty")
     return RawSource(name, lines, encoding, tuple(repairs))
+
+
+def read_source(path: Path, root: Path, limits: Limits = Limits()) -> RawSource:
+    """Read and decode one source file. Raises SourceError naming the file and the problem."""
+    name = str(Path(path).relative_to(root)) if root else Path(path).name
+    return parse_source(name, read_bytes(path, name, limits), limits)

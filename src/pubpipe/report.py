@@ -29,7 +29,7 @@ def human_size(size: int) -> str:
 
 
 def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), validation: tuple = (),
-                  printing: dict = None) -> str:
+                  printing: dict = None, edited: tuple = ()) -> str:
     """The report's Markdown text."""
     out = [f"# Build report: {anthology.title}", ""]
     out.append(f"{len(anthology.stories)} stories from {len(anthology.sources)} source file(s); "
@@ -41,6 +41,10 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
     if problems:
         out += ["", "## Sources skipped", ""]
         out += [f"- **{_cell(p.file)}**: {_cell(p.reason)} `[{p.code}]`" for p in problems]
+    if edited:
+        out += ["", "## Sources changed during the build", "",
+                "This build used each file as it was when the build started; build again to publish the change.", ""]
+        out += [f"- `{_cell(name)}`" for name in edited]
     out += ["", "## Sources", "", "| file | encoding | lines | repairs |", "| --- | --- | --- | --- |"]
     for s in anthology.sources:
         out.append(f"| `{_cell(s['file'])}` | {s['encoding']} | {s['lines']} | {_cell('; '.join(s['repairs'])) or '—'} |")

@@ -4,6 +4,7 @@ Each stage takes and returns plain values (paths, the model, small result record
 called and tested without Prefect.
 """
 
+import hashlib
 import json
 import sys
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from .anthology import build_anthology
 from .clean import clean_all
 from .config import Config, default_config_path, load_config
 from .errors import NothingToPublish, SourceError
-from .ingest import list_sources, read_source
+from .ingest import list_sources, parse_source, read_bytes
 from .model import Anthology
 
 
@@ -44,6 +45,7 @@ class BuildResult:
     outputs: dict = field(default_factory=dict)
     problems: tuple = ()
     message: str = ""
+    edited: tuple = ()
 
 
 def load_settings(sources: str, config: Optional[str]) -> Config:
@@ -56,16 +58,65 @@ def load_settings(sources: str, config: Optional[str]) -> Config:
     return load_config(default_config_path(Path(sources)))
 
 
-def ingest(sources: str, config: Config) -> Ingested:
-    """Read and decode every source; a bad file becomes a Problem, never a crash."""
+@dataclass(frozen=True)
+class Snapshot:
+    """Every source's bytes, read once at the start: the build works on this, whatever happens on disk."""
+
+    root: str
+    """The sources folder."""
+    files: tuple
+    """(name, bytes) of each readable source, sorted by name."""
+    problems: tuple = ()
+    """Problems of sources that could not be read at all."""
+
+    def content_digest(self) -> str:
+        """Digest of names and bytes only (never the folder's path): the cache key of parsing."""
+        h = hashlib.sha256()
+        for name, data in self.files:
+            h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+        h.update(repr(self.problems).encode())
+        return h.hexdigest()
+
+
+def snapshot(sources: str, config: Config) -> Snapshot:
+    """Read the bytes of every source file (over-size ones refused before reading)."""
     root = Path(sources)
-    read, problems = [], []
+    files, problems = [], []
     for path in list_sources(root):
+        name = str(path.relative_to(root))
         try:
-            read.append(read_source(path, root, config.limits))
+            files.append((name, read_bytes(path, name, config.limits)))
         except SourceError as exc:
             problems.append(Problem(exc.file, exc.reason, exc.code))
-    return Ingested(tuple(read), tuple(problems))
+    return Snapshot(str(root), tuple(files), tuple(problems))
+
+
+def ingest(snap: Snapshot, config: Config) -> Ingested:
+    """Decode every source of the snapshot; a bad file becomes a Problem, never a crash."""
+    read, problems = [], list(snap.problems)
+    for name, data in snap.files:
+        try:
+            read.append(parse_source(name, data, config.limits))
+        except SourceError as exc:
+            problems.append(Problem(exc.file, exc.reason, exc.code))
+    return Ingested(tuple(read), tuple(sorted(problems, key=lambda p: p.file)))
+
+
+def changed_since(snap: Snapshot) -> list:
+    """Sources edited, added or removed on disk since the snapshot was taken."""
+    root = Path(snap.root)
+    now = {str(p.relative_to(root)): p for p in list_sources(root)} if root.is_dir() else {}
+    then = dict(snap.files)
+    changed = [name for name, data in then.items() if name in now and _read_quietly(now[name]) != data]
+    return sorted(changed + [n for n in now if n not in then and n not in {p.file for p in snap.problems}]
+                  + [n for n in then if n not in now])
+
+
+def _read_quietly(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
 
 
 def clean(ingested: Ingested, config: Config) -> list:
