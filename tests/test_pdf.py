@@ -1,10 +1,12 @@
 """The reading edition (pubpipe.pdf) and the print edition (pubpipe.impose), checked with poppler."""
 
 import dataclasses
+import os
 import json
 import re
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from weasyprint.urls import FatalURLFetchingError
 
 from pubpipe import pdf
 from pubpipe.html import styles_dir
-from pubpipe.impose import impose, saddle_order
+from pubpipe.impose import impose, padded_pages, saddle_order
 from pubpipe.model import Anthology, Block
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
@@ -185,7 +187,8 @@ def test_print_edition(book):
     printed, path = book["printed"], book["print_path"]
     pages_in = book["info"].pages
     assert printed.pages_in == pages_in
-    assert printed.pages_padded % 4 == 0 and pages_in <= printed.pages_padded < pages_in + 4
+    # At least one blank, so the outside back cover is blank; never a whole sheet more than that.
+    assert printed.pages_padded % 4 == 0 and pages_in < printed.pages_padded <= pages_in + 4
     assert printed.sheets == printed.pages_padded // 4
     sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)",
                        run("pdfinfo", "-f", "1", "-l", "999", str(path)))
@@ -204,6 +207,21 @@ def test_print_edition_halves_hold_the_right_pages(book):
             assert got == want, f"print page {number}, slot {slot}: expected reading page {reading_page}"
 
 
+def test_padding_leaves_the_back_cover_blank():
+    assert [padded_pages(n) for n in (1, 3, 4, 5, 7, 8, 25, 28)] == [4, 4, 8, 8, 8, 12, 28, 32]
+
+
+def test_print_edition_back_cover_is_blank_and_front_is_the_cover(book):
+    path, printed = book["print_path"], book["printed"]
+    half = 841.89 / 2
+    assert saddle_order(printed.pages_padded)[0] == (printed.pages_padded, 1)
+    back = page_text(path, 1, 0, 0, int(half), 596)
+    front = page_text(path, 1, int(half), 0, int(half), 596)
+    assert back.split() == [] and "Stories of Courage" in front
+    assert PdfReader(path).trailer["/Root"]["/Lang"] == "en"
+    assert re.search(r"^Title:\s+Stories of Courage$", run("pdfinfo", str(path)), re.M)
+
+
 def test_impose_300_pages_fast(book, tmp_path):
     reader = PdfReader(book["path"])
     writer = PdfWriter()
@@ -216,3 +234,100 @@ def test_impose_300_pages_fast(book, tmp_path):
     info = impose(big, tmp_path / "big-print.pdf")
     assert time.perf_counter() - started < 2.0
     assert info.pages_padded % 4 == 0 and info.sheets == info.pages_padded // 4
+
+
+def test_tagged_pdf_ua_with_metadata(book):
+    info = run("pdfinfo", str(book["path"]))
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    assert re.search(r"^Metadata Stream:\s+yes$", info, re.M)
+    assert re.search(r"^PDF version:\s+1\.7$", info, re.M)
+    reader = PdfReader(book["path"])
+    root = reader.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] and root["/ViewerPreferences"]["/DisplayDocTitle"]
+    assert "/StructTreeRoot" in root
+    xmp = reader.xmp_metadata
+    assert xmp.dc_title == {"x-default": "Stories of Courage"} and xmp.dc_creator == ["pubpipe"]
+    assert b"pdfuaid:part" in root["/Metadata"].get_object().get_data()
+
+
+def _outline(reader, items, depth=0):
+    """[(depth, title, 1-based page)] of a pypdf outline, in order."""
+    rows = []
+    for item in items:
+        if isinstance(item, list):
+            rows += _outline(reader, item, depth + 1)
+        else:
+            rows.append((depth, item.title, reader.get_destination_page_number(item) + 1))
+    return rows
+
+
+def test_bookmarks_for_contents_every_story_and_heading(book):
+    info, path = book["info"], book["path"]
+    reader = PdfReader(path)
+    rows = _outline(reader, reader.outline)
+    contents = next(n for n in range(1, info.pages + 1) if "CONTENTS" in page_text(path, n))
+    want = [(0, "Contents", contents)]
+    for story in book["anthology"].stories:
+        want.append((0, story.title, info.story_pages[story.id]))
+        want += [(1, heading.text, None) for heading in story.headings()]
+    assert [(d, t) for d, t, _ in rows] == [(d, t) for d, t, _ in want]
+    for (depth, title, page), (_, _, expected) in zip(rows, want):
+        if expected is not None:
+            assert page == expected, title
+        else:  # a heading: its bookmark opens the page that shows it
+            assert title in flat(page_text(path, page)), title
+
+
+def test_running_title_is_one_line():
+    assert pdf.running_title("The Clinic That Comes to Town: Eye Care on the Roads") == \
+        "The Clinic That Comes to Town"
+    assert pdf.running_title("Note: a title") == "Note: a title"  # too short a main title to cut
+    long = "Harbour & District Food Bank fixes donation form after volunteer’s warning"
+    assert pdf.running_title(long, limit=46) == "Harbour & District Food Bank fixes donation…"
+    assert pdf.running_title("  A   Promise  ") == "A Promise"
+    korean = pdf.running_title("여든에 처음 쓴 편지 섬마을 할머니들의 한글 교실 이야기 그리고 더 많은 이야기", limit=40)
+    assert pdf.text_width(korean) <= 40 and korean.endswith("…")
+
+
+def test_authors_are_the_publisher_or_else_the_bylines(book):
+    anthology = book["anthology"]
+    assert pdf.book_authors(anthology) == ["pubpipe"]
+    unpublished = dataclasses.replace(anthology, publisher=None)
+    assert pdf.book_authors(unpublished) == ["Jane Doe"]
+    assert '<meta name="author" content="Jane Doe">' in pdf.book_html(unpublished, None)
+
+
+def test_fonts_are_the_project_fonts_and_hangul_stays_upright(book):
+    rows = run("pdffonts", str(book["path"])).splitlines()[2:]
+    names = [row.split()[0].split("+", 1)[-1] for row in rows]
+    assert all(n.startswith(("Literata", "Inter", "Noto-Serif-CJK", "Noto-Sans-CJK")) for n in names), names
+    assert not [n for n in names if "CJK" in n and "Oblique" in n], "a slanted Hangul font was synthesised"
+
+
+def test_reproducible_in_another_process(book, tmp_path):
+    # Hash randomisation or a clock must not reach the bytes: render again in a new interpreter.
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
+              "from test_pdf import hostile_anthology; from pubpipe import pdf; "
+              "pdf.render_pdf(hostile_anthology(), Path(sys.argv[2]))")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent), str(tmp_path / "b.pdf")],
+                   check=True, env=env, timeout=300)
+    assert (tmp_path / "b.pdf").read_bytes() == book["path"].read_bytes()
+
+
+def test_page_reference_cache_returns_what_pydyf_would():
+    import pydyf
+    from pubpipe import pdftags
+    assert pdftags.speed_up_page_references() and pdftags.speed_up_page_references()
+    document = pydyf.PDF()
+    assert document.page_references == ()
+    for count in (1, 2, 5):
+        while len(document.pages["Kids"]) < 3 * count:
+            document.add_page(pydyf.Dictionary({"Type": "/Page"}))
+        assert document.page_references == pdftags._original.fget(document)
+        assert len(document.page_references) == count
+
+
+def test_print_edition_is_reproducible(book, tmp_path):
+    impose(book["path"], tmp_path / "again-print.pdf")
+    assert (tmp_path / "again-print.pdf").read_bytes() == book["print_path"].read_bytes()

@@ -1,8 +1,15 @@
 """The print edition: the A5 reading edition imposed 2-up on landscape A4 for a saddle-stitched booklet.
 
 Print the result duplex, flipping on the short edge, fold the stack in half and staple:
-the pages come out in reading order. Each source page becomes a Form XObject drawn with
-one ``cm`` + ``Do`` per slot, which is about twenty times faster than pypdf's
+the pages come out in reading order.
+
+The reading edition is padded at the end with blank pages, at least one, to a multiple of 4, so
+the outside back cover is always blank (as the inside front cover already is) and a story's last
+page never ends up on the outside of the booklet. Padding pages print nothing at all: blank
+versos are what a reader expects in a book; an "intentionally blank" mark belongs to contracts
+and manuals, and on a booklet it reads as a printing fault.
+
+Each source page becomes a Form XObject drawn with one ``cm`` + ``Do`` per slot, which is about twenty times faster than pypdf's
 ``merge_transformed_page`` (that one rewrites every content stream it merges).
 """
 
@@ -24,7 +31,7 @@ class ImposeInfo:
     pages_in: int
     """Pages in the reading edition."""
     pages_padded: int
-    """Pages after padding with blanks to a multiple of 4."""
+    """Pages after padding with blanks (at least one, for the back cover) to a multiple of 4."""
     sheets: int
     """Sheets of paper (each printed on both sides: two PDF pages per sheet)."""
 
@@ -42,6 +49,11 @@ def saddle_order(pages: int) -> list:
         order.append((pages - 2 * i, 2 * i + 1))
         order.append((2 * i + 2, pages - 2 * i - 1))
     return order
+
+
+def padded_pages(pages: int) -> int:
+    """The booklet's page count: ``pages`` plus at least one blank (the back cover), a multiple of 4."""
+    return -(-(pages + 1) // 4) * 4
 
 
 def page_xobject(writer: PdfWriter, page) -> StreamObject:
@@ -78,15 +90,25 @@ def placement(page, slot: int, sheet=A4_LANDSCAPE) -> bytes:
     return f"q {scale:.6f} 0 0 {scale:.6f} {x:.4f} {y:.4f} cm /P{slot} Do Q\n".encode()
 
 
+def copy_document_facts(reader: PdfReader, writer: PdfWriter) -> None:
+    """Title, author, dates and language of the reading edition, for the print edition too."""
+    if reader.metadata:
+        writer.add_metadata({k: v for k, v in reader.metadata.items() if k != "/Producer"})
+    catalog = reader.trailer["/Root"]
+    if "/Lang" in catalog:
+        writer.root_object[NameObject("/Lang")] = catalog["/Lang"].clone(writer)
+    writer.create_viewer_preferences().display_doctitle = True
+
+
 def impose(reading_pdf: Path, out_path: Path) -> ImposeInfo:
     """Impose ``reading_pdf`` 2-up, saddle-stitch order, on landscape A4 into ``out_path``.
 
-    Pads with blank pages to a multiple of 4. Output: pages_padded / 2 landscape pages,
+    Pads with blank pages (see `padded_pages`). Output: pages_padded / 2 landscape pages,
     front and back of each sheet in turn, for duplex printing flipped on the short edge.
     """
     reader = PdfReader(reading_pdf)
     count = len(reader.pages)
-    padded = max(4, -(-count // 4) * 4)
+    padded = padded_pages(count)
     writer = PdfWriter()
     forms = {}
 
@@ -101,7 +123,7 @@ def impose(reading_pdf: Path, out_path: Path) -> ImposeInfo:
         content, xobjects = b"", DictionaryObject()
         for slot, number in enumerate(pair):
             if number > count:
-                continue  # a padding page: leave that half blank
+                continue  # a padding page: that half prints nothing
             page, ref = form_for(number)
             xobjects[NameObject(f"/P{slot}")] = ref
             content += placement(page, slot)
@@ -109,8 +131,7 @@ def impose(reading_pdf: Path, out_path: Path) -> ImposeInfo:
         stream.set_data(content)
         sheet[NameObject("/Contents")] = writer._add_object(stream.flate_encode())
         sheet[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): xobjects})
-    if reader.metadata:
-        writer.add_metadata({k: v for k, v in reader.metadata.items() if k != "/Producer"})
+    copy_document_facts(reader, writer)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with open(out_path, "wb") as handle:

@@ -2,7 +2,10 @@
 
 The HTML comes from ``styles/book.html.j2`` (autoescape on: source text is always text),
 the look from ``styles/book.css``; fonts are the fontpkg Literata and Inter variable fonts,
-Korean and other CJK text falls back to the system's Noto CJK fonts.
+Korean and other CJK text falls back to the system's Noto CJK fonts. A character no available
+font can draw stops the render (`pubpipe.pdfglyphs.MissingGlyphs`) instead of printing a box.
+The PDF is tagged (PDF/UA-1, `pubpipe.pdftags`), has a bookmark per story and heading, and is
+byte-identical from build to build when SOURCE_DATE_EPOCH is set.
 
 WeasyPrint would happily read any ``file://`` URL and attach local files named by
 ``<link rel=attachment>``; every load goes through `SafeFetcher`, which only opens files
@@ -11,6 +14,7 @@ under the styles folder and the two font folders.
 
 import mimetypes
 import os
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -26,10 +30,14 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from pubpipe.errors import PubpipeError
 from pubpipe.html import render, styles_dir
 from pubpipe.model import Anthology, Story
+from pubpipe.pdfglyphs import MissingGlyphs, check_missing, watch_missing_glyphs  # noqa: F401 (re-exported)
+from pubpipe.pdftags import VARIANT, speed_up_page_references
 
 TEMPLATE = "book.html.j2"
 STORY_ANCHOR = "story-"
 """Prefix of a story's element id in the book (keeps story slugs clear of our own ids)."""
+RUNNING_TITLE_MAX = 56
+"""Longest running head, in characters: one line of 6.8 pt letter-spaced capitals on A5."""
 FONT_FACES = (
     # (family, fontpkg module, file name, font-style)
     ("Literata", fontpkg_literata, "Literata[opsz,wght].ttf", "normal"),
@@ -142,9 +150,42 @@ def dateline_label(story: Story) -> str:
     return " · ".join(p for p in (story.dateline.source, when) if p)
 
 
+def running_title(title: str, limit: int = RUNNING_TITLE_MAX) -> str:
+    """A title as a running head: the main title before a colon, cut to one line.
+
+    ``The Clinic That Comes to Town: Eye Care on the Roads…`` -> ``The Clinic That Comes to
+    Town`` (unless what comes before the colon is under 12 characters: "Update" says too little);
+    a title still longer than ``limit`` is cut at a word and ends with an ellipsis.
+    (CSS ``text-overflow`` would cut mid-word, and WeasyPrint has no ``string-set`` trimming.)
+    """
+    title = " ".join(title.split())
+    main = title.split(": ", 1)[0]
+    if len(main) >= 12:
+        title = main
+    if text_width(title) <= limit:
+        return title
+    while text_width(title) > limit - 1 and " " in title:
+        title = title.rsplit(" ", 1)[0]
+    return title.rstrip(" ,;:—–-") + "…"
+
+
+def text_width(text: str) -> int:
+    """Width in Latin-capital units: CJK (East Asian wide/full-width) characters count two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def book_authors(anthology: Anthology) -> list:
+    """The PDF's authors: the publisher, or else the stories' bylines (each name once)."""
+    if anthology.publisher:
+        return [anthology.publisher]
+    return list(dict.fromkeys(s.byline.name for s in anthology.stories if s.byline))
+
+
 def book_html(anthology: Anthology, created: str | None) -> str:
     """The whole book as one HTML document (cover, title page, contents, stories)."""
-    return render(TEMPLATE, anthology=anthology, created=created, anchor=STORY_ANCHOR,
+    cjk = any(s.language.split("-")[0] in ("ko", "ja", "zh") for s in anthology.stories)
+    return render(TEMPLATE, anthology=anthology, created=created, anchor=STORY_ANCHOR, cjk=cjk,
+                  authors=book_authors(anthology), running_title=running_title,
                   series_label=series_label, dateline_label=dateline_label)
 
 
@@ -161,23 +202,30 @@ def story_start_pages(document, anthology: Anthology) -> dict:
 
 
 def render_pdf(anthology: Anthology, out_path: Path) -> PdfInfo:
-    """Render the A5 reading edition of ``anthology`` to ``out_path``.
+    """Render the A5 reading edition of ``anthology`` to ``out_path`` (tagged, PDF/UA-1).
 
-    Deterministic: with SOURCE_DATE_EPOCH set, two builds are byte-identical.
-    Raises FetchRefused if anything asks for a resource outside styles and fonts.
+    Deterministic: with SOURCE_DATE_EPOCH set, two builds are byte-identical (the document
+    dates come from it, and fontTools stamps the static font instances WeasyPrint makes of the
+    variable fonts with it too). Raises FetchRefused if anything asks for a resource outside styles and fonts, and
+    MissingGlyphs (writing nothing) if a character has no glyph in any available font.
     """
+    speed_up_page_references()
     fetcher = SafeFetcher()
     fonts = FontConfiguration()
     created = build_date() or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     base = styles_dir().resolve().as_uri() + "/"
+    out_path = Path(out_path)
     try:
         html = HTML(string=book_html(anthology, created), base_url=base, url_fetcher=fetcher)
         faces = CSS(string=font_faces_css(), base_url=base, url_fetcher=fetcher, font_config=fonts)
         document = html.render(font_config=fonts, stylesheets=[faces])
         story_pages = story_start_pages(document, anthology)
-        out_path = Path(out_path)
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        document.write_pdf(out_path)
+        # Glyphs are looked up while pages are drawn, so the check watches the write itself.
+        with watch_missing_glyphs() as missing:
+            pdf = document.write_pdf(pdf_variant=VARIANT)
     except FatalURLFetchingError as error:  # a BaseException: make it an ordinary error
         raise FetchRefused(str(error.__cause__ or error)) from error
+    check_missing(anthology, missing)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_bytes(pdf)
     return PdfInfo(pages=len(document.pages), story_pages=story_pages)

@@ -1,0 +1,117 @@
+"""Milliseconds per page of the A5 reading edition (pubpipe.pdf), and the print imposition.
+
+    .venv/bin/python benchmarks/bench_pdf.py [--sources DIR ...] [--runs 3] [--modes shipped,uncached,untagged]
+
+Each run is a fresh interpreter, as in a build: sources are read and structured (not timed), then
+`pubpipe.pdf.render_pdf` is timed (HTML, layout, fonts, PDF), then `pubpipe.impose.impose`.
+``--sources`` also takes an ``anthology.json``. Modes: ``shipped`` is what builds do (tagged PDF/UA-1 with the page-reference cache of
+pubpipe.pdftags); ``uncached`` is PDF/UA-1 without that cache (pydyf as released); ``untagged``
+is a plain PDF. Defaults: the sample sources and the 600 KB corpus (tests/corpus/sources).
+Appends a section to benchmarks/RESULTS.md. Not a test: CI does not time anything.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+MODES = {
+    "shipped": "",
+    "uncached": "pdf.speed_up_page_references = lambda: False",
+    "untagged": "pdf.VARIANT = None",
+}
+WORKER = """
+import json, sys, time
+from pathlib import Path
+from pubpipe import pdf, stages
+from pubpipe.impose import impose
+from pubpipe.model import Anthology
+sources, out = sys.argv[1], Path(sys.argv[2])
+if sources.endswith(".json"):  # an anthology.json from an earlier build
+    anthology = Anthology.from_dict(json.loads(Path(sources).read_text(encoding="utf-8")))
+else:
+    settings = stages.load_settings(sources, None)
+    read = stages.snapshot(sources, settings) if hasattr(stages, "snapshot") else sources
+    ingested = stages.ingest(read, settings)
+    anthology = stages.structure(stages.clean(ingested, settings), ingested, settings)
+{setup}
+started = time.perf_counter()
+info = pdf.render_pdf(anthology, out / "book.pdf")
+rendered = time.perf_counter()
+impose(out / "book.pdf", out / "print.pdf")
+print(json.dumps({{"pages": info.pages, "render": rendered - started,
+                  "impose": time.perf_counter() - rendered}}))
+"""
+
+
+def one_run(sources: Path, mode: str) -> dict:
+    """Render and impose ``sources`` once in a fresh interpreter; seconds and pages."""
+    with tempfile.TemporaryDirectory(prefix="bench-pdf-") as tmp:
+        env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+        done = subprocess.run([sys.executable, "-c", WORKER.format(setup=MODES[mode]), str(sources), tmp],
+                              check=True, capture_output=True, text=True, env=env)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    """CPU model, cores and memory, for the results table."""
+    model = platform.processor() or platform.machine()
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        model = next(line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
+                     if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{model} · {os.cpu_count()} cores · {memory:.0f} GiB"
+
+
+def versions() -> str:
+    """Python and the libraries that decide the render time."""
+    from weasyprint.text.ffi import pango
+    names = ("weasyprint", "pydyf", "fonttools", "pypdf")
+    parts = [f"Python {platform.python_version()}"] + [f"{n} {version(n)}" for n in names]
+    major, rest = divmod(pango.pango_version(), 10000)  # 15012 -> 1.50.12
+    return " · ".join(parts + [f"Pango {major}.{rest // 100}.{rest % 100}"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sources", action="append",
+                        help="sources folder or anthology.json (repeatable); "
+                             "default: sources/ and tests/corpus/sources/")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--modes", default=",".join(MODES))
+    args = parser.parse_args()
+    folders = [Path(s).resolve() for s in (args.sources or [ROOT / "sources", ROOT / "tests/corpus/sources"])]
+    rows = []
+    for folder in folders:
+        for mode in args.modes.split(","):
+            runs = [one_run(folder, mode) for _ in range(args.runs)]
+            pages = runs[0]["pages"]
+            render = statistics.median(r["render"] for r in runs)
+            imposing = statistics.median(r["impose"] for r in runs)
+            rows.append(f"| {folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder} | {mode} "
+                        f"| {pages} | {render:.2f} | {1000 * render / pages:.1f} | {imposing:.2f} |")
+            print(rows[-1], flush=True)
+    lines = [f"\n## PDF reading edition: ms per page — {datetime.date.today()}",
+             f"{machine()} · {versions()} · median of {args.runs} fresh processes", "",
+             "| sources | mode | pages | render s | ms/page | impose s |",
+             "| --- | --- | --- | --- | --- | --- |", *rows]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    with open(HERE / "RESULTS.md", "a", encoding="utf-8") as out:
+        out.write(text)
+
+
+if __name__ == "__main__":
+    main()
