@@ -38,6 +38,11 @@ def soup(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
+def text_files(folder: Path) -> list[Path]:
+    """Every text file of a web folder (all but cover.png)."""
+    return [p for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix != ".png"]
+
+
 def pages(web: Path) -> list[Path]:
     return [web / "index.html", *sorted((web / "stories").glob("*.html"))]
 
@@ -57,7 +62,7 @@ def test_returns_every_file_written(anthology, tmp_path):
     written = render_web(anthology, tmp_path / "web", DOWNLOADS)
     names = sorted(p.relative_to(tmp_path / "web").as_posix() for p in written)
     ids = [s.id for s in anthology.stories]
-    assert names == sorted(["index.html", "snippets.json", "feed.xml", "site.css", "snippets/pubpipe-snippet.css",
+    assert names == sorted(["index.html", "cover.png", "snippets.json", "feed.xml", "site.css", "snippets/pubpipe-snippet.css",
                             *[f"stories/{i}.html" for i in ids], *[f"snippets/{i}.html" for i in ids]])
     assert all(p.is_file() for p in written)
 
@@ -137,9 +142,8 @@ def test_no_script_except_json_ld(web):
     for path in pages(web) + sorted((web / "snippets").glob("*.html")):
         for script in soup(path).find_all("script"):
             assert script.get("type") == "application/ld+json", path
-    for path in web.rglob("*"):
-        if path.is_file():
-            assert "<script>" not in path.read_text(encoding="utf-8"), path
+    for path in text_files(web):
+        assert "<script>" not in path.read_text(encoding="utf-8"), path
 
 
 def test_script_text_shown_as_text(web):
@@ -272,5 +276,55 @@ def test_hostile_title_stays_text(anthology, tmp_path):
     assert json_ld(page)[0]["headline"] == evil
     assert page.find("meta", property="og:title")["content"] == evil
     assert ET.parse(tmp_path / "feed.xml").getroot().findtext(f"{ATOM}entry/{ATOM}title") == evil
-    for path in tmp_path.rglob("*.*"):
+    for path in text_files(tmp_path):
         assert "<script>" not in path.read_text(encoding="utf-8"), path
+
+
+def test_cover_on_the_index_and_in_social_meta(web, anthology):
+    from PIL import Image
+    with Image.open(web / "cover.png") as image:
+        assert image.format == "PNG" and image.size == (640, 1024)
+    index = soup(web / "index.html")
+    img = index.find("img", class_="masthead-cover")
+    assert img["src"] == "cover.png" and (int(img["width"]), int(img["height"])) == (640, 1024)
+    assert anthology.title in img["alt"]
+    assert index.find("meta", property="og:image")["content"] == "cover.png"
+    assert index.find("meta", attrs={"name": "twitter:image"})["content"] == "cover.png"
+    story = soup(web / "stories" / "promise.html")
+    assert story.find("meta", property="og:image")["content"] == "../cover.png"
+    assert story.find("meta", property="og:image:alt")["content"] == img["alt"]
+
+
+def test_cover_is_the_epub_cover_scaled(anthology, tmp_path):
+    import io
+    from PIL import Image
+    from pubpipe.epub import cover_png
+    render_web(anthology, tmp_path, DOWNLOADS)
+    with Image.open(io.BytesIO(cover_png(anthology))) as full, Image.open(tmp_path / "cover.png") as web_cover:
+        assert abs(web_cover.height - web_cover.width * full.height / full.width) < 1
+    given = io.BytesIO()
+    Image.new("RGB", (300, 480), (10, 20, 30)).save(given, "PNG")
+    render_web(anthology, tmp_path, DOWNLOADS, cover=given.getvalue())
+    assert (tmp_path / "cover.png").read_bytes() == given.getvalue()
+    assert soup(tmp_path / "index.html").find("img", class_="masthead-cover")["height"] == "480"
+
+
+def test_base_url_is_checked_and_makes_everything_absolute(anthology, tmp_path):
+    for bad in ("javascript:alert(1)//", "example.org/web/", "ftp://example.org/", 'https://x.org/"><b>'):
+        with pytest.raises(ValueError):
+            render_web(anthology, tmp_path, DOWNLOADS, base_url=bad)
+    render_web(anthology, tmp_path, DOWNLOADS, base_url="https://example.org/web")
+    index = soup(tmp_path / "index.html")
+    assert index.find("meta", property="og:image")["content"] == "https://example.org/web/cover.png"
+    records = json.loads((tmp_path / "snippets.json").read_text(encoding="utf-8"))
+    assert [r["url"] for r in records] == [f"https://example.org/web/stories/{s.id}.html" for s in anthology.stories]
+    assert index.find("a", href="../stories-of-courage.pdf") is not None  # downloads stay beside web/
+
+
+def test_reading_minutes_of_scripts_without_spaces(anthology):
+    from pubpipe.model import Block
+    japanese = dataclasses.replace(anthology.stories[2], language="ja",
+                                   blocks=(Block("paragraph", "日本語の文章です。" * 500),))
+    assert reading_minutes(japanese) == round(8 * 500 / 400)  # 8 characters a sentence, "。" not counted
+    mixed = dataclasses.replace(japanese, blocks=(Block("paragraph", "東京 " * 800 + "word " * 460),))
+    assert reading_minutes(mixed) == round(1600 / 400 + 460 / 230)

@@ -1,26 +1,29 @@
 """The web output: a readers' index, a page per story, embeddable snippets and a feed.
 
 Everything is rendered from the frozen model with the shared Jinja environment
-(autoescape on), so source text always reaches the page as text. Outputs depend
-only on the input (and SOURCE_DATE_EPOCH): two builds are byte-identical.
+(autoescape on), so source text always reaches the page as text; every HTML fragment
+(story bodies, snippets, the HTML in snippets.json and the feed) also passes the nh3
+allow-list of ``web_safe``. The cover is the EPUB's (``web_cover``); snippets.json and the
+feed are built in ``web_feed``. Outputs depend only on the input (and SOURCE_DATE_EPOCH):
+two builds are byte-identical.
 """
 
-import json
 import os
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from pubpipe.html import render, styles_dir
+from pubpipe.html import environment, render, styles_dir
 from pubpipe.model import Anthology, Story
+from pubpipe.web_cover import cover_facts, cover_image
+from pubpipe.web_feed import atom_feed, snippets_json
+from pubpipe.web_safe import clean_fragment
 
 WORDS_PER_MINUTE = 230
+CJK_CHARS_PER_MINUTE = 400
 SNIPPET_PREFIX = "pp-"
-ATOM = "http://www.w3.org/2005/Atom"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FALLBACK_DATE = "1970-01-01"
 LANGUAGE_NAMES = {
     "ar": "Arabic", "de": "German", "en": "English", "es": "Spanish", "fr": "French",
@@ -32,6 +35,7 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July",
 _KINDS = {"pdf": ("PDF", "Printable booklet", "application/pdf"),
           "epub": ("EPUB", "E-book for reading apps", "application/epub+zip")}
 _SAFE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SENTENCE = re.compile(r"\S.*?(?:[.!?。！？…]+[\"'”’»)\]]*(?=\s|$)|$)", re.S)
 
 
@@ -68,8 +72,12 @@ def human_size(size_bytes: int) -> str:
 
 
 def reading_minutes(story: Story) -> int:
-    """Minutes to read the story at about 230 words a minute (at least 1)."""
-    return max(1, round(story.word_count() / WORDS_PER_MINUTE))
+    """Minutes to read the story (at least 1): about 230 words a minute, and 400 characters a
+    minute of Chinese or Japanese script, which has no spaces between words."""
+    text = " ".join(b.words() for b in story.blocks)
+    cjk = len(_CJK.findall(text))
+    words = sum(1 for w in _CJK.sub(" ", text).split() if any(c.isalnum() for c in w))
+    return max(1, round(words / WORDS_PER_MINUTE + cjk / CJK_CHARS_PER_MINUTE))
 
 
 def dek(story: Story, limit: int = 240) -> str:
@@ -105,37 +113,63 @@ def build_date(anthology: Anthology) -> str:
 
 
 def render_web(anthology: Anthology, out_dir: Path, downloads: list[Download],
-               *, base_url: str = "") -> list[Path]:
+               *, base_url: str = "", cover: bytes | None = None) -> list[Path]:
     """Write the web output into ``out_dir`` (the ``web/`` folder) and return the files written.
 
-    Writes index.html, stories/<id>.html, snippets/<id>.html, snippets/pubpipe-snippet.css,
-    snippets.json, feed.xml and site.css. Download links point to ``../<filename>``.
-    ``base_url`` (the public address of ``web/``, ending in ``/``) makes links in
-    snippets, the feed and the social meta absolute; without it they stay relative.
+    Writes index.html, cover.png, stories/<id>.html, snippets/<id>.html,
+    snippets/pubpipe-snippet.css, snippets.json, feed.xml and site.css. Download links point to
+    ``../<filename>``. ``base_url`` (the public http(s) address of ``web/``) makes links in
+    snippets, snippets.json, the feed and the social meta absolute; without it they stay
+    relative. ``cover`` is the PNG to show (default: the EPUB's cover, see ``cover_image``).
     """
     _check_ids(anthology)
-    out_dir = Path(out_dir)
+    base_url, out_dir = _check_base_url(base_url), Path(out_dir)
+    cover = cover_image(anthology) if cover is None else cover
     updated = build_date(anthology)
-    cards = [_card(anthology, story) for story in anthology.stories]
-    common = dict(anthology=anthology, updated=updated, updated_text=_date_text(updated),
-                  base_url=base_url, intro=_intro(anthology, cards))
-    written = [_write(out_dir / "index.html", render(
+    cards = [_card(anthology, story, base_url) for story in anthology.stories]
+    common = dict(anthology=anthology, updated=updated, updated_text=_date_text(updated), base_url=base_url,
+                  intro=_intro(anthology, cards), cover=cover_facts(anthology, cover))
+    written = [_write(out_dir / "cover.png", cover), _write(out_dir / "index.html", render(
         "web/index.html.j2", cards=cards, root="", path="", downloads=_downloads(downloads, "../"),
         jsonld=_collection_ld(anthology, cards, base_url), **common))]
-    for i, card in enumerate(cards):
-        written.append(_write(out_dir / card["url"], render(
-            "web/story.html.j2", card=card, root="../", path=card["url"], downloads=_downloads(downloads, "../../"),
-            prev=cards[i - 1] if i else None, next=cards[i + 1] if i + 1 < len(cards) else None,
-            jsonld=_article_ld(anthology, card, updated, base_url), **common)))
+    written += _story_pages(anthology, cards, downloads, out_dir, common)
     snippets = [_snippet(card, base_url) for card in cards]
-    for card, html in zip(cards, snippets):
-        written.append(_write(out_dir / "snippets" / f"{card['id']}.html", html))
-    written.append(_write(out_dir / "snippets.json", _snippets_json(cards, snippets, updated)))
-    written.append(_write(out_dir / "feed.xml", _feed(anthology, cards, updated, base_url)))
+    written += [_write(out_dir / "snippets" / f"{c['id']}.html", html) for c, html in zip(cards, snippets)]
+    written.append(_write(out_dir / "snippets.json", snippets_json(cards, snippets, updated)))
+    written.append(_write(out_dir / "feed.xml", atom_feed(anthology, cards, updated, base_url)))
     for source, target in (("site.css", "site.css"), ("pubpipe-snippet.css", "snippets/pubpipe-snippet.css")):
         written.append(_write(out_dir / target, (styles_dir() / "web" / source).read_text("utf-8")))
     _prune(out_dir, {p.resolve() for p in written})
     return written
+
+
+def _story_pages(anthology: Anthology, cards: list[dict], downloads: list[Download], out_dir: Path,
+                 common: dict) -> list[Path]:
+    """One page per story, with its sanitised body, previous/next links and the downloads."""
+    written, links = [], _downloads(downloads, "../../")
+    for i, card in enumerate(cards):
+        body = story_fragment(card["story"], heading_level=2, prefix="")
+        written.append(_write(out_dir / card["url"], render(
+            "web/story.html.j2", card=card, body_html=body, root="../", path=card["url"], downloads=links,
+            prev=cards[i - 1] if i else None, next=cards[i + 1] if i + 1 < len(cards) else None,
+            jsonld=_article_ld(anthology, card, common["updated"], common["base_url"]), **common)))
+    return written
+
+
+def story_fragment(story: Story, heading_level: int = 2, prefix: str = ""):
+    """The story's body from the shared macro (``styles/story.html.j2``), sanitised, as Markup."""
+    macro = environment().get_template("story.html.j2").module.story_body
+    return clean_fragment(macro(story, target="web", heading_level=heading_level, prefix=prefix))
+
+
+def _check_base_url(base_url: str) -> str:
+    """``base_url`` must be an absolute http(s) address; it is given a trailing ``/``."""
+    if not base_url:
+        return ""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in base_url for c in "\"'<> \t\n"):
+        raise ValueError(f"base_url must be an absolute http(s) address like https://example.org/web/, not {base_url!r}")
+    return base_url if base_url.endswith("/") else base_url + "/"
 
 
 def _check_ids(anthology: Anthology) -> None:
@@ -147,12 +181,13 @@ def _check_ids(anthology: Anthology) -> None:
         seen.add(story.id)
 
 
-def _card(anthology: Anthology, story: Story) -> dict:
+def _card(anthology: Anthology, story: Story, base_url: str = "") -> dict:
     """What the templates need to know about one story, computed once."""
     lang = story.language if story.language and story.language != "und" else ""
     own = lang if lang and lang != anthology.language else ""
     raw = story.dateline.date if story.dateline and story.dateline.date else ""
-    return {"id": story.id, "story": story, "url": f"stories/{story.id}.html", "dek": dek(story),
+    url = f"stories/{story.id}.html"
+    return {"id": story.id, "story": story, "url": url, "public_url": base_url + url, "dek": dek(story),
             "minutes": reading_minutes(story), "words": story.word_count(),
             "lang": lang, "language": language_name(story.language), "own_lang": own,
             "ui_lang": anthology.language if own else "", "date_text": _date_text(raw),
@@ -225,61 +260,19 @@ def _article_ld(anthology: Anthology, card: dict, updated: str, base_url: str) -
 
 
 def _snippet(card: dict, base_url: str) -> str:
-    """The embeddable fragment of one story (classes under ``pp-``, no document tags)."""
-    href = base_url + card["url"] if base_url else "../" + card["url"]
-    return render("web/snippet.html.j2", card=card, href=href, prefix=SNIPPET_PREFIX)
+    """The embeddable fragment of one story (classes under ``pp-``, no document tags), sanitised."""
+    href = card["public_url"] if base_url else "../" + card["url"]
+    body = story_fragment(card["story"], heading_level=3, prefix=SNIPPET_PREFIX)
+    html = render("web/snippet.html.j2", card=card, body_html=body, href=href, prefix=SNIPPET_PREFIX)
+    return str(clean_fragment(html.strip())) + "\n"
 
 
-def _snippets_json(cards: list[dict], snippets: list[str], updated: str) -> str:
-    """snippets.json: one record per story, for staff embedding stories elsewhere (HTML-safe JSON)."""
-    records = [{"id": c["id"], "title": c["story"].title, "dek": c["dek"], "url": c["url"],
-                "html": html, "language": c["story"].language, "reading_minutes": c["minutes"],
-                "updated": updated} for c, html in zip(cards, snippets)]
-    text = json.dumps(records, ensure_ascii=False, indent=2)
-    # Same data once parsed; but no raw "<" means it is safe even pasted into a <script>.
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
-
-
-def _feed(anthology: Anthology, cards: list[dict], updated: str, base_url: str) -> str:
-    """An Atom feed (RFC 4287) with one entry per story, built with ElementTree."""
-    def add(parent, tag, text=None, **attrs):
-        element = ET.SubElement(parent, tag, attrs)
-        element.text = text
-        return element
-    stamp = f"{updated}T00:00:00Z"
-    feed = ET.Element("feed", {"xmlns": ATOM, XML_LANG: anthology.language})
-    add(feed, "id", f"urn:pubpipe:{anthology.slug}")
-    add(feed, "title", anthology.title)
-    if anthology.subtitle:
-        add(feed, "subtitle", anthology.subtitle)
-    add(feed, "updated", stamp)
-    add(add(feed, "author"), "name", anthology.publisher or anthology.title)
-    add(feed, "link", rel="self", type="application/atom+xml", href=base_url + "feed.xml")
-    add(feed, "link", rel="alternate", type="text/html", href=base_url + "index.html")
-    add(feed, "generator", "pubpipe")
-    for card in cards:
-        story = card["story"]
-        entry = add(feed, "entry", **({XML_LANG: story.language} if card["own_lang"] else {}))
-        add(entry, "id", card["urn"])
-        add(entry, "title", story.title)
-        add(entry, "updated", stamp)
-        if card["date"]:
-            add(entry, "published", f"{card['date']}T00:00:00Z")
-        if story.byline:
-            add(add(entry, "author"), "name", story.byline.name)
-        add(entry, "link", rel="alternate", type="text/html", href=base_url + card["url"])
-        add(entry, "summary", card["dek"])
-        add(entry, "content", render("web/feed-content.html.j2", card=card).strip(), type="html")
-    ET.indent(feed)
-    return ET.tostring(feed, encoding="unicode") + "\n"
-
-
-def _write(path: Path, text: str) -> Path:
-    """Write UTF-8 text with ``\\n`` line ends (same bytes on every platform)."""
+def _write(path: Path, content: str | bytes) -> Path:
+    """Write bytes, or UTF-8 text with ``\\n`` line ends (same bytes on every platform)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".xml":
-        text = '<?xml version="1.0" encoding="utf-8"?>\n' + text
-    path.write_bytes(text.encode("utf-8"))
+    if isinstance(content, str) and path.suffix == ".xml":
+        content = '<?xml version="1.0" encoding="utf-8"?>\n' + content
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     return path
 
 
@@ -291,4 +284,5 @@ def _prune(out_dir: Path, keep: set[Path]) -> None:
                 path.unlink()
 
 
-__all__ = ["Download", "render_web", "human_size", "reading_minutes", "dek", "language_name", "build_date"]
+__all__ = ["Download", "render_web", "cover_image", "story_fragment", "human_size", "reading_minutes", "dek",
+           "language_name", "build_date"]
