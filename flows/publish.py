@@ -59,7 +59,7 @@ def publish(sources: str = "sources", output: str = "output", config: str = "") 
             pdf, epub = render_pdf.submit(anthology), render_epub.submit(anthology)
             printed, checked = impose_pdf.submit(pdf), epubcheck.submit(epub)
             written = [write_anthology.submit(anthology, folder)] + [write.submit(f, folder) for f in (pdf, epub, printed)]
-            web = render_web.submit(anthology, folder, pdf, epub)
+            web = render_web.submit(anthology, folder, pdf, epub, config_.base_url)
             meanwhile = edited(snap)
             outputs = finish(folder, anthology, ingested, pdf.result(), printed.result(), checked.result(),
                              meanwhile, wait_for=[web, *written])

@@ -110,3 +110,19 @@ def test_serve_prints_the_address_and_serves_until_stopped(output):
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_cli_preview_command(output, tmp_path):
+    """`pubpipe preview --port 0 --no-open` serves the folder; a folder with no web/ exits 2 with a reason."""
+    cli = [sys.executable, "-m", "pubpipe.cli", "preview", "--no-open", "--port", "0", "--output"]
+    process = subprocess.Popen([*cli, str(output)], stdout=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        url = line.split(" at ")[1].strip()
+        status, _, body = fetch(url)
+        assert status == 200 and b"<html" in body
+    finally:
+        process.terminate()
+        process.wait(10)
+    empty = subprocess.run([*cli, str(tmp_path)], capture_output=True, text=True)
+    assert empty.returncode == 2 and "no web/index.html" in empty.stderr and "pubpipe build" in empty.stderr

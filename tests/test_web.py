@@ -328,3 +328,23 @@ def test_reading_minutes_of_scripts_without_spaces(anthology):
     assert reading_minutes(japanese) == round(8 * 500 / 400)  # 8 characters a sentence, "。" not counted
     mixed = dataclasses.replace(japanese, blocks=(Block("paragraph", "東京 " * 800 + "word " * 460),))
     assert reading_minutes(mixed) == round(1600 / 400 + 460 / 230)
+
+
+def test_base_url_from_anthology_toml_reaches_the_feed(anthology, tmp_path):
+    """anthology.toml's base_url is checked when read, and build.render_web makes the feed absolute with it."""
+    from pubpipe import build
+    from pubpipe.config import load_config
+    from pubpipe.errors import ConfigError
+    toml = tmp_path / "anthology.toml"
+    toml.write_text('base_url = "javascript:alert(1)"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"anthology\.toml: 'base_url' must be an absolute http\(s\) address"):
+        load_config(toml)
+    toml.write_text('base_url = "https://example.org/anthology/web/"\n', encoding="utf-8")
+    base = load_config(toml).base_url
+    info = type("Info", (), {"pages": 3})()
+    pdf = build.Rendered("a.pdf", b"%PDF", info)
+    epub = build.Rendered("a.epub", b"PK", None)
+    build.render_web(anthology, tmp_path, pdf, epub, base)
+    feed = ET.parse(tmp_path / "web" / "feed.xml").getroot()
+    hrefs = [link.get("href") for link in feed.iter(f"{ATOM}link")]
+    assert hrefs and all(h.startswith("https://example.org/anthology/web/") for h in hrefs)

@@ -78,12 +78,12 @@ def write(rendered: Rendered, staging: Path) -> Path:
     return path
 
 
-def render_web(anthology: Anthology, staging: Path, pdf: Rendered, epub: Rendered) -> list:
-    """The web folder, with download links to the PDF and EPUB."""
+def render_web(anthology: Anthology, staging: Path, pdf: Rendered, epub: Rendered, base_url: str = "") -> list:
+    """The web folder, with download links to the PDF and EPUB (absolute links under `base_url` if set)."""
     from .web import Download, render_web as render
     downloads = [Download("pdf", pdf.name, len(pdf.data), pdf.info.pages),
                  Download("epub", epub.name, len(epub.data), None)]
-    return render(anthology, Path(staging) / "web", downloads)
+    return render(anthology, Path(staging) / "web", downloads, base_url=base_url)
 
 
 def outputs_table(staging: Path, anthology: Anthology, pdf: Rendered, printed: Rendered) -> dict:

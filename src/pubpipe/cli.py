@@ -1,4 +1,4 @@
-"""The command line: ``pubpipe build``, ``pubpipe check``.
+"""The command line: ``pubpipe build``, ``serve``, ``check`` and ``preview``.
 
 ``build`` runs the Prefect flow on the embedded default: no server to start (Prefect starts a
 temporary one for the run).
@@ -97,6 +97,23 @@ def check(output: Path = typer.Option(Path("output"), help="Output folder to val
     for line in found.errors:
         err.print(f"[red]FAIL[/red] {escape(line)}")
     raise typer.Exit(1 if found.errors else 0)
+
+
+@app.command()
+def preview(
+    output: Path = typer.Option(Path("output"), help="Output folder (or its web/ folder) to serve."),
+    port: int = typer.Option(8000, help="Port on 127.0.0.1 (0 picks a free one)."),
+    open_browser: bool = typer.Option(True, "--open/--no-open", help="Open the readers' page in a browser."),
+) -> None:
+    """Serve the built web pages on http://127.0.0.1 for a look before publishing (Ctrl+C stops)."""
+    from pubpipe.errors import PubpipeError
+    from pubpipe.preview import serve as serve_preview
+
+    try:
+        serve_preview(output, port, open_browser)
+    except PubpipeError as exc:
+        err.print(f"[red]pubpipe: {escape(str(exc))}[/red]")
+        raise typer.Exit(2)
 
 
 def main() -> None:

@@ -47,6 +47,8 @@ class Config:
     """Cron schedule of the nightly deployment."""
     timezone: str = "UTC"
     """Timezone of the schedule."""
+    base_url: str = ""
+    """Public http(s) address of the published ``web/`` folder; makes feed, JSON-LD and snippet links absolute."""
     limits: Limits = field(default_factory=Limits)
     """Size limits for sources."""
     path: Optional[str] = None
@@ -69,6 +71,18 @@ def _string(data: dict, key: str, where: str) -> Optional[str]:
     return value
 
 
+def _base_url(data: dict, where: str) -> str:
+    """``base_url``: an absolute http(s) address (checked here so a typo fails before any rendering)."""
+    from urllib.parse import urlsplit
+    value = _string(data, "base_url", where) or ""
+    parts = urlsplit(value)
+    if value and (parts.scheme not in ("http", "https") or not parts.netloc
+                  or any(c in value for c in "\"'<> \t\n")):
+        raise ConfigError(f"{where}: 'base_url' must be an absolute http(s) address like "
+                          f"https://example.org/anthology/web/, not {value!r}")
+    return value
+
+
 def load_config(path: Optional[Path]) -> Config:
     """Read anthology.toml at `path`; no path or no file gives the defaults."""
     if path is None or not Path(path).exists():
@@ -79,7 +93,7 @@ def load_config(path: Optional[Path]) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: not valid TOML: {exc}") from exc
     known = {"title", "subtitle", "publisher", "language", "order", "exclude", "titles",
-             "residue", "split_before", "schedule", "timezone", "limits"}
+             "residue", "split_before", "schedule", "timezone", "base_url", "limits"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}")
@@ -103,7 +117,7 @@ def load_config(path: Optional[Path]) -> Config:
         titles=dict(titles), residue=residue, split_before=_strings(data, "split_before", where),
         schedule=_string(data, "schedule", where) or Config.schedule,
         timezone=_string(data, "timezone", where) or Config.timezone,
-        limits=Limits(**limits), path=where,
+        base_url=_base_url(data, where), limits=Limits(**limits), path=where,
     )
 
 
