@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from pubpipe import artifacts, build, publish as publishing, stages
 from pubpipe.cache import content_key
+from pubpipe.pdfglyphs import MissingGlyphs
 
 
 def _io_error(task, task_run, state) -> bool:
@@ -33,7 +34,8 @@ snapshot = io(stages.snapshot, name="read sources")
 ingest = cached(stages.ingest, name="ingest")
 clean = cached(stages.clean, name="clean")
 structure = cached(stages.structure, name="structure")
-render_pdf = cached(build.render_pdf, name="render PDF")
+render_pdf = cached(build.render_pdf_or_missing, name="render PDF")
+leave_out = step(build.leave_out, name="leave out stories no font can show")
 impose_pdf = cached(build.impose_pdf, name="impose print PDF")
 render_epub = cached(build.render_epub, name="render EPUB")
 epubcheck = cached(build.validate_epub, name="EPUBCheck")
@@ -57,7 +59,13 @@ def publish(sources: str = "sources", output: str = "output", config: str = "") 
         anthology = structure(clean(ingested, config_), ingested, config_)
         with publishing.staging(output) as folder:
             pdf, epub = render_pdf.submit(anthology), render_epub.submit(anthology)
-            printed, checked = impose_pdf.submit(pdf), epubcheck.submit(epub)
+            checked = epubcheck.submit(epub)
+            if isinstance(pdf.result(), MissingGlyphs):  # a story no font can show costs only itself
+                anthology, ingested = leave_out(anthology, ingested, pdf.result())
+                stages.say_problems(tuple(p for p in ingested.problems if p.code == "story.glyphs"))
+                pdf, epub = render_pdf.submit(anthology), render_epub.submit(anthology)
+                checked = epubcheck.submit(epub)
+            printed = impose_pdf.submit(pdf)
             written = [write_anthology.submit(anthology, folder)] + [write.submit(f, folder) for f in (pdf, epub, printed)]
             web = render_web.submit(anthology, folder, pdf, epub, config_.base_url)
             meanwhile = edited(snap)

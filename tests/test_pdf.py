@@ -7,7 +7,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -66,12 +65,10 @@ def book(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
         mp.setattr(pdf, "SafeFetcher", RecordingFetcher)
-        started = time.perf_counter()
         info = pdf.render_pdf(anthology, out / "book.pdf")
-        seconds = time.perf_counter() - started
     printed = impose(out / "book.pdf", out / "print.pdf")
     requested = [url for f in fetchers for url in f.requested]
-    return dict(dir=out, path=out / "book.pdf", info=info, anthology=anthology, seconds=seconds,
+    return dict(dir=out, path=out / "book.pdf", info=info, anthology=anthology,
                 print_path=out / "print.pdf", printed=printed, requested=requested)
 
 
@@ -172,10 +169,6 @@ def test_reproducible_under_source_date_epoch(book, monkeypatch, tmp_path):
     assert re.search(r"^CreationDate:\s+2023-11-14T22:13:20", run("pdfinfo", "-isodates", str(book["path"])), re.M)
 
 
-def test_render_is_quick(book):
-    assert book["seconds"] < 20
-
-
 def test_saddle_order():
     assert saddle_order(8) == [(8, 1), (2, 7), (6, 3), (4, 5)]
     assert sorted(p for pair in saddle_order(16) for p in pair) == list(range(1, 17))
@@ -222,7 +215,8 @@ def test_print_edition_back_cover_is_blank_and_front_is_the_cover(book):
     assert re.search(r"^Title:\s+Stories of Courage$", run("pdfinfo", str(path)), re.M)
 
 
-def test_impose_300_pages_fast(book, tmp_path):
+def test_impose_300_pages(book, tmp_path):
+    """A long book imposes whole (its speed is measured in benchmarks/bench_pdf.py, not here)."""
     reader = PdfReader(book["path"])
     writer = PdfWriter()
     while len(writer.pages) < 300:
@@ -230,10 +224,9 @@ def test_impose_300_pages_fast(book, tmp_path):
             writer.add_page(page)
     big = tmp_path / "big.pdf"
     writer.write(big)
-    started = time.perf_counter()
     info = impose(big, tmp_path / "big-print.pdf")
-    assert time.perf_counter() - started < 2.0
     assert info.pages_padded % 4 == 0 and info.sheets == info.pages_padded // 4
+    assert len(PdfReader(tmp_path / "big-print.pdf").pages) == info.sheets * 2
 
 
 def test_tagged_pdf_ua_with_metadata(book):

@@ -1,4 +1,5 @@
-"""A character no available font can draw stops the reading edition, named, instead of printing a box."""
+"""A character no available font can draw stops the reading edition, named, instead of printing a box;
+the build then leaves out the story that holds it and publishes the rest."""
 
 import dataclasses
 import json
@@ -104,17 +105,55 @@ def test_the_watch_works_when_weasyprint_is_silenced():
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
-def test_the_build_names_the_character_and_publishes_nothing(prefect_harness, tmp_path):
+def test_the_story_no_font_can_show_costs_only_itself(prefect_harness, tmp_path):
+    """The story holding the character is left out of every output and named with its file; the
+    rest is published (exit code 1), and the reading edition holds no empty box."""
     from pubpipe_flows.publish import publish
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
     first = sorted((tmp_path / "sources").iterdir())[0]
     first.write_text(first.read_text(encoding="utf-8") + f"\nThe tablet reads {LINEAR_B} here.\n",
                      encoding="utf-8")
+    result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="")
+    assert result.exit_code == 1
+    [problem] = result.problems
+    assert problem.file == first.name and problem.code == "story.glyphs"
+    assert "U+10000 LINEAR B SYLLABLE B008 A" in problem.reason and "left out" in problem.reason
+    built = json.loads((tmp_path / "out" / "anthology.json").read_text(encoding="utf-8"))
+    assert built["stories"] and all(LINEAR_B not in json.dumps(s, ensure_ascii=False) for s in built["stories"])
+    left_out = problem.reason.split("'")[1]
+    assert left_out not in [s["title"] for s in built["stories"]]
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "LINEAR B SYLLABLE B008 A" in report and first.name in report
+    book = next((tmp_path / "out").glob("*[!t].pdf"))
+    assert LINEAR_B not in subprocess.run(["pdftotext", str(book), "-"], capture_output=True, text=True).stdout
+
+
+def test_a_character_in_the_book_title_publishes_nothing(prefect_harness, tmp_path):
+    """No story to leave out can save a title no font can show: nothing is published."""
+    from pubpipe_flows.publish import publish
+    shutil.copytree(ROOT / "sources", tmp_path / "sources")
+    (tmp_path / "anthology.toml").write_text(f'title = "Tablets {LINEAR_B}"\n', encoding="utf-8")
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "keep.txt").write_text("previous build")
-    with pytest.raises(MissingGlyphs, match="U\\+10000 LINEAR B SYLLABLE B008 A in story '"):
-        publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="")
+    with pytest.raises(MissingGlyphs, match="U\\+10000 LINEAR B SYLLABLE B008 A in the book's title"):
+        publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config=str(tmp_path / "anthology.toml"))
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["keep.txt"]
+
+
+def test_leave_out_keeps_the_rest_and_names_each_story():
+    from pubpipe.build import leave_out
+    from pubpipe.stages import Ingested
+    anthology = anthology_with("promise", f"The tablet reads {LINEAR_B}.")
+    kept, ingested = leave_out(anthology, Ingested(()), MissingGlyphs({LINEAR_B: ("promise",)}))
+    assert [s.id for s in kept.stories] == [s.id for s in anthology.stories if s.id != "promise"]
+    [problem] = ingested.problems
+    promise = next(s for s in anthology.stories if s.id == "promise")
+    assert problem.file == promise.source.file and f"story '{promise.title}' left out" in problem.reason
+    everyone = MissingGlyphs({LINEAR_B: tuple(s.id for s in anthology.stories)})
+    with pytest.raises(MissingGlyphs):
+        leave_out(anthology, Ingested(()), everyone)
+    with pytest.raises(MissingGlyphs):
+        leave_out(anthology, Ingested(()), MissingGlyphs({LINEAR_B: ()}))
 
 
 def test_the_error_survives_pickling():

@@ -131,3 +131,13 @@ def test_score_on_the_independent_corpora(tmp_path, corpus):
     run = subprocess.run([sys.executable, str(SHARED / "score.py"), str(CORPUS / "gold.json"), str(path),
                           str(CORPUS / "sources"), "--min", "0.95"], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout
+
+
+@pytest.mark.parametrize("raw, set_", [
+    ('She said "yes" and left.', "She said “yes” and left."),
+    ("It's the '90s, 'he' said.", "It’s the ’90s, ‘he’ said."),
+    ('An <img src="x.png" alt=\'a\'> stays markup-shaped.', "An <img src=“x.png” alt=‘a’> stays markup-shaped."),
+    ("Pages 3 - 5 and a - b.", "Pages 3 – 5 and a – b."),
+])
+def test_typeset_quotes_and_dashes(raw, set_):
+    assert typeset(raw) == set_

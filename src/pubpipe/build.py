@@ -4,6 +4,7 @@ Renderers return a `Rendered` (file name, bytes, facts) instead of writing into 
 folder, so their results can be cached on content while writing files never is.
 """
 
+import dataclasses
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 from .errors import ValidationFailed
 from .model import Anthology
 from .report import write_report
-from .stages import BuildResult
+from .stages import BuildResult, Ingested, Problem
 from .validate import Findings, check_output
 
 
@@ -39,6 +40,41 @@ def render_pdf(anthology: Anthology) -> Rendered:
     """The A5 reading edition, `<slug>.pdf`."""
     from .pdf import render_pdf as render
     return _render_to_bytes(render, f"{anthology.slug}.pdf", anthology)
+
+
+def render_pdf_or_missing(anthology: Anthology):
+    """The reading edition, or the `MissingGlyphs` error (returned, not raised) when some
+    characters have no glyph in any font: the flow then leaves those stories out (see `leave_out`)
+    instead of failing the whole build, and the outcome is cached on content like any render."""
+    from .pdfglyphs import MissingGlyphs
+    try:
+        return render_pdf(anthology)
+    except MissingGlyphs as exc:
+        return exc
+
+
+def leave_out(anthology: Anthology, ingested: Ingested, missing) -> tuple:
+    """(anthology, ingested) without the stories holding characters no font can show, each named
+    as a problem of its source file: a bad story costs only itself. Raises the `MissingGlyphs`
+    when nothing can be saved that way (the characters are in the book's own title, subtitle or
+    publisher, or in every story)."""
+    from .pdfglyphs import describe
+    if any(not ids for ids in missing.missing.values()):
+        raise missing
+    bad = {i for ids in missing.missing.values() for i in ids}
+    kept = tuple(s for s in anthology.stories if s.id not in bad)
+    if not kept:
+        raise missing
+    problems = list(ingested.problems)
+    for story in anthology.stories:
+        if story.id in bad:
+            chars = ", ".join(describe(c) for c, ids in sorted(missing.missing.items()) if story.id in ids)
+            problems.append(Problem(story.source.file, f"story '{story.title}' left out: the PDF cannot show "
+                                    f"{chars} (no available font has a glyph for it); install a font that "
+                                    "covers it (for example a Debian fonts-noto-* package) or remove it "
+                                    "from the source", "story.glyphs"))
+    return (dataclasses.replace(anthology, stories=kept),
+            dataclasses.replace(ingested, problems=tuple(sorted(problems, key=lambda p: p.file))))
 
 
 def impose_pdf(reading: Rendered) -> Rendered:

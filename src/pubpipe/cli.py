@@ -58,7 +58,7 @@ def build(
         err.print(f"[yellow]pubpipe: {escape(name)} changed while the build ran; this build used the version "
                   "read at its start: build again to publish the change[/yellow]")
     if result.problems:
-        err.print(f"[yellow]{len(result.problems)} source(s) skipped; see report.md:[/yellow]")
+        err.print(f"[yellow]{len(result.problems)} problem(s) with sources (skipped, or a story left out); see report.md:[/yellow]")
         for p in result.problems:
             err.print(f"  {escape(p.file)}: {escape(p.reason)}")
     raise typer.Exit(result.exit_code)

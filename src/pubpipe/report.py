@@ -33,13 +33,13 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
     """The report's Markdown text."""
     out = [f"# Build report: {anthology.title}", ""]
     out.append(f"{len(anthology.stories)} stories from {len(anthology.sources)} source file(s); "
-               f"{len(anthology.removed)} line(s) removed; {len(problems)} source(s) skipped; "
+               f"{len(anthology.removed)} line(s) removed; {len(problems)} problem(s) with sources; "
                f"{len(anthology.warnings)} warning(s). Language: {anthology.language}.")
     out += ["", "## Outputs", "", "| file | size | pages |", "| --- | --- | --- |"]
     for name, info in outputs.items():
         out.append(f"| `{name}` | {human_size(info.get('size', 0))} | {info.get('pages') or ''} |")
     if problems:
-        out += ["", "## Sources skipped", ""]
+        out += ["", "## Sources skipped or cut short", ""]
         out += [f"- **{_cell(p.file)}**: {_cell(p.reason)} `[{p.code}]`" for p in problems]
     if edited:
         out += ["", "## Sources changed during the build", "",

@@ -16,9 +16,9 @@ RULES = [
     # apostrophes inside words and in decades ('90s), then opening and closing single quotes
     (re.compile(r"(?<=\w)'(?=\w)"), "’"),
     (re.compile(r"'(?=\d0s\b)"), "’"),
-    (re.compile(r"(?:(?<=^)|(?<=[\s(\[{“—–-]))'"), "‘"),
+    (re.compile(r"(?:(?<=^)|(?<=[\s(\[{“—–=-]))'"), "‘"),
     (re.compile(r"'"), "’"),
-    (re.compile(r'(?:(?<=^)|(?<=[\s(\[{‘—–-]))"'), "“"),
+    (re.compile(r'(?:(?<=^)|(?<=[\s(\[{‘—–=-]))"'), "“"),
     (re.compile(r'"'), "”"),
 ]
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from .errors import ValidationFailed
 from .model import Anthology
 
 A5 = (419.5, 595.3)
@@ -116,7 +117,12 @@ def check_output(folder: Path, run_epubcheck: bool = True) -> Findings:
 def check_epub(path: Path, found: Findings) -> None:
     """EPUBCheck 5.3: no fatal, error or warning."""
     from .epubcheck import validate_epub
-    messages = validate_epub(path)
+    try:
+        messages = validate_epub(path)
+    except FileNotFoundError as exc:  # no Java: a set-up problem, not a broken book
+        found.check(False, "", f"{path.name}: cannot run EPUBCheck: {exc}; run ./setup.sh, which "
+                               "installs Java (default-jre-headless)")
+        return
     bad = [m for m in messages if str(m.severity).upper() in ("FATAL", "ERROR", "WARNING")]
     found.check(not bad, f"{path.name}: EPUBCheck 5.3 passed (no fatal, error or warning)",
                 f"{path.name}: EPUBCheck: " + "; ".join(f"{m.severity} {m.id} {m.location}: {m.message}" for m in bad[:10]))
