@@ -205,3 +205,28 @@ def test_a_build_killed_midway_leaves_the_previous_output(tmp_path):
     assert again.returncode == 0, again.stderr
     assert json.loads((output / "anthology.json").read_text(encoding="utf-8"))["stories"]
     assert not staging.exists()
+
+
+def test_titles_that_climb_out_write_nothing_outside(tmp_path):
+    """A book title and story titles made of `../` and slashes become plain slugs: every file a
+    build writes lands inside its staging folder."""
+    from pubpipe.config import Config
+    from pubpipe.publish import staging
+    sources = tmp_path / "work" / "sources"
+    sources.mkdir(parents=True)
+    (sources / "a.txt").write_text("../../../etc/cron.d/evil\n\nA story whose title climbs out of the folder.\n\n"
+                                   "* * *\n\n/absolute/path\n\nAnother story with a rooted title.\n", encoding="utf-8")
+    config = Config(title="../../../../tmp/evil-book")
+    ingested = stages.ingest(stages.snapshot(str(sources), config), config)
+    anthology = stages.structure(stages.clean(ingested, config), ingested, config)
+    assert anthology.slug and "/" not in anthology.slug and ".." not in anthology.slug
+    before = {p for p in tmp_path.rglob("*")}
+    with staging(tmp_path / "work" / "output") as folder:
+        pdf, epub = build.render_pdf(anthology), build.render_epub(anthology)
+        for rendered in (pdf, epub, build.impose_pdf(pdf)):
+            build.write(rendered, folder)
+        stages.write_anthology(anthology, folder)
+        build.render_web(anthology, folder, pdf, epub)
+        written = {p for p in tmp_path.rglob("*") if p.is_file()} - before
+        assert written and all(folder in p.parents for p in written), sorted(map(str, written))
+        assert len(list((folder / "web" / "stories").glob("*.html"))) == len(anthology.stories) == 2
