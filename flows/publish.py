@@ -41,11 +41,22 @@ render_epub = cached(build.render_epub, name="render EPUB")
 epubcheck = cached(build.validate_epub, name="EPUBCheck")
 write = io(build.write, name="write")
 write_anthology = io(stages.write_anthology, name="write anthology.json")
-render_web = io(build.render_web, name="render web")
+web_site = cached(build.web_site, name="web: site")
+web_story = cached(build.web_story, name="web: story page")
+write_web = io(build.write_web, name="web: write")
 finish = step(build.finish, name="report and validate")
 edited = step(stages.changed_since, name="sources edited meanwhile?")
 swap_in = io(publishing.swap_in, name="publish")
 leave_artifacts = step(artifacts.publish_artifacts, name="artifacts")
+
+
+def render_all(anthology, base_url: str):
+    """Submit every renderer of `anthology` (PDF, EPUB and its EPUBCheck, a web page per story):
+    they run concurrently, on the flow's task runner."""
+    pdf, epub = render_pdf.submit(anthology), render_epub.submit(anthology)
+    site, cover = web_site(anthology, base_url)
+    pages = [web_story.submit(site, *parts) for parts in build.web_stories(site, anthology)]
+    return pdf, epub, epubcheck.submit(epub), site, cover, pages
 
 
 @flow(name="pubpipe-publish", log_prints=True)
@@ -58,16 +69,14 @@ def publish(sources: str = "sources", output: str = "output", config: str = "") 
         stages.say_problems(ingested.problems)
         anthology = structure(clean(ingested, config_), ingested, config_)
         with publishing.staging(output) as folder:
-            pdf, epub = render_pdf.submit(anthology), render_epub.submit(anthology)
-            checked = epubcheck.submit(epub)
+            pdf, epub, checked, site, cover, pages = render_all(anthology, config_.base_url)
             if isinstance(pdf.result(), MissingGlyphs):  # a story no font can show costs only itself
                 anthology, ingested = leave_out(anthology, ingested, pdf.result())
                 stages.say_problems(tuple(p for p in ingested.problems if p.code == "story.glyphs"))
-                pdf, epub = render_pdf.submit(anthology), render_epub.submit(anthology)
-                checked = epubcheck.submit(epub)
+                pdf, epub, checked, site, cover, pages = render_all(anthology, config_.base_url)
             printed = impose_pdf.submit(pdf)
             written = [write_anthology.submit(anthology, folder)] + [write.submit(f, folder) for f in (pdf, epub, printed)]
-            web = render_web.submit(anthology, folder, pdf, epub, config_.base_url)
+            web = write_web.submit(anthology, site, cover, pages, folder, pdf, epub)
             meanwhile = edited(snap)
             outputs = finish(folder, anthology, ingested, pdf.result(), printed.result(), checked.result(),
                              meanwhile, wait_for=[web, *written])

@@ -147,3 +147,31 @@ def test_a_source_edited_during_the_build(prefect_harness, tmp_path, monkeypatch
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "Sources changed during the build" in report and victim.name in report
     assert result.edited == (victim.name,)
+
+
+def test_one_changed_story_re_renders_only_its_web_page(prefect_harness, tmp_path, monkeypatch):
+    """A word changed in the middle story: its page and snippet, the PDF and the EPUB are rendered
+    again; the other stories' pages come from the cache (and are still written)."""
+    from pubpipe_flows.publish import publish
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    stories = [(f"The {name} Story", f"The {name.lower()} story opens on a quiet street in spring. "
+                f"Neighbours talk about the {name.lower()} news for a long time.") for name in ("First", "Middle", "Last")]
+    text = "\n\n* * *\n\n".join(f"{title}\n\n{body}" for title, body in stories) + "\n"
+    (sources / "three.txt").write_text(text, encoding="utf-8")
+    publish(sources=str(sources), output=str(tmp_path / "out"), config="")
+    (sources / "three.txt").write_text(text.replace("middle news", "middle rumours"), encoding="utf-8")
+    pages = _counting(monkeypatch, "pubpipe.web.story_web")
+    pdfs = _counting(monkeypatch, "pubpipe.pdf.render_pdf")
+    epubs = _counting(monkeypatch, "pubpipe.epub.render_epub")
+    result = publish(sources=str(sources), output=str(tmp_path / "out"), config="")
+    assert result.exit_code == 0 and len(pdfs) == 1 and len(epubs) == 1
+    assert [args[1].id for args in pages] == ["the-middle-story"]
+    web = tmp_path / "out" / "web"
+    assert "middle rumours" in (web / "stories" / "the-middle-story.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (web / "stories").glob("*.html")) == [
+        "the-first-story.html", "the-last-story.html", "the-middle-story.html"]
+    pdf_size = (tmp_path / "out" / next(n for n in result.outputs if n.endswith(".pdf") and "-print" not in n)).stat().st_size
+    first = (web / "stories" / "the-first-story.html").read_text(encoding="utf-8")
+    from pubpipe.web import human_size
+    assert "\x00" not in first and human_size(pdf_size) in first  # the cached page got today's sizes

@@ -114,12 +114,44 @@ def write(rendered: Rendered, staging: Path) -> Path:
     return path
 
 
+def web_site(anthology: Anthology, base_url: str = "") -> tuple:
+    """(Site, cover PNG): what every web page shares (see `pubpipe.web.Site`)."""
+    from .web import site_of
+    return site_of(anthology, base_url)
+
+
+def web_stories(site, anthology: Anthology) -> list:
+    """(story, previous, next) for each story's page: the inputs of `web_story`."""
+    from .web import neighbour
+    stories = anthology.stories
+    return [(story, neighbour(site, stories[i - 1] if i else None),
+             neighbour(site, stories[i + 1] if i + 1 < len(stories) else None)) for i, story in enumerate(stories)]
+
+
+def web_story(site, story, prev, next):
+    """One story's web page and snippet (a `StoryWeb`), rendered on its own: cached per story."""
+    from .web import story_web
+    return story_web(site, story, prev, next)
+
+
+def _downloads(pdf: Rendered, epub: Rendered) -> list:
+    from .web import Download
+    return [Download("pdf", pdf.name, len(pdf.data), pdf.info.pages),
+            Download("epub", epub.name, len(epub.data), None)]
+
+
+def write_web(anthology: Anthology, site, cover: bytes, pieces: list, staging: Path, pdf: Rendered,
+              epub: Rendered) -> list:
+    """Write the web folder from the per-story pieces, with the downloads' real sizes."""
+    from .web import write_web as write_all
+    return write_all(anthology, site, cover, pieces, Path(staging) / "web", _downloads(pdf, epub))
+
+
 def render_web(anthology: Anthology, staging: Path, pdf: Rendered, epub: Rendered, base_url: str = "") -> list:
-    """The web folder, with download links to the PDF and EPUB (absolute links under `base_url` if set)."""
-    from .web import Download, render_web as render
-    downloads = [Download("pdf", pdf.name, len(pdf.data), pdf.info.pages),
-                 Download("epub", epub.name, len(epub.data), None)]
-    return render(anthology, Path(staging) / "web", downloads, base_url=base_url)
+    """The web folder in one call (the flow runs the same steps as separate tasks)."""
+    site, cover = web_site(anthology, base_url)
+    pieces = [web_story(site, *parts) for parts in web_stories(site, anthology)]
+    return write_web(anthology, site, cover, pieces, staging, pdf, epub)
 
 
 def outputs_table(staging: Path, anthology: Anthology, pdf: Rendered, printed: Rendered) -> dict:

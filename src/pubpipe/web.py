@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from markupsafe import escape
+
 from pubpipe.html import environment, render, styles_dir
 from pubpipe.model import Anthology, Story
 from pubpipe.web_cover import cover_facts, cover_image
@@ -112,6 +114,106 @@ def build_date(anthology: Anthology) -> str:
     return max(dates, default=FALLBACK_DATE)
 
 
+@dataclass(frozen=True)
+class Site:
+    """What every page shows of the anthology as a whole (title, language, dates, cover, links).
+
+    A story's page and snippet depend only on this, the story and its neighbours' titles, so
+    a change to one story re-renders only its own page and snippet (and its neighbours', when
+    its title changes): see ``story_web`` and the flow's per-story tasks. Templates read it as
+    ``anthology`` (same attribute names)."""
+
+    title: str
+    language: str
+    slug: str
+    subtitle: str | None
+    publisher: str | None
+    updated: str
+    """ISO date stamped on the pages (``build_date``)."""
+    base_url: str
+    """Checked public address of ``web/`` with a trailing ``/``, or ``""``."""
+    cover: dict
+    """``cover_facts`` of ``cover.png``: src, width, height, alt."""
+
+
+@dataclass(frozen=True)
+class StoryWeb:
+    """A story's rendered page and snippet. The page's download facts (sizes, page count) are
+    placeholders until ``write_web`` fills them in: the PDF and EPUB change with every story."""
+
+    id: str
+    page: str
+    snippet: str
+
+
+def _facts_token(kind: str) -> str:
+    # NUL cannot come from a source (ingest refuses files holding it), so no text can imitate this.
+    return f"\x00pubpipe-download-facts:{kind}\x00"
+
+
+def site_of(anthology: Anthology, base_url: str = "", cover: bytes | None = None) -> tuple[Site, bytes]:
+    """The anthology's ``Site`` and the cover PNG (default: the EPUB's cover, see ``cover_image``)."""
+    _check_ids(anthology)
+    cover = cover_image(anthology) if cover is None else cover
+    site = Site(title=anthology.title, language=anthology.language, slug=anthology.slug,
+                subtitle=anthology.subtitle, publisher=anthology.publisher, updated=build_date(anthology),
+                base_url=_check_base_url(base_url), cover=cover_facts(anthology, cover))
+    return site, cover
+
+
+def neighbour(site: Site, story: Story | None) -> dict | None:
+    """What a page's previous/next link shows of another story."""
+    if story is None:
+        return None
+    card = _card(site, story)
+    return {"id": story.id, "title": story.title, "own_lang": card["own_lang"]}
+
+
+def story_web(site: Site, story: Story, prev: dict | None, next: dict | None,
+              files: tuple = ()) -> StoryWeb:
+    """One story's page and embeddable snippet. ``prev``/``next``: ``neighbour`` dicts;
+    ``files``: (kind, file name) of the downloads (default: ``<slug>.pdf`` and ``<slug>.epub``)."""
+    files = files or (("pdf", f"{site.slug}.pdf"), ("epub", f"{site.slug}.epub"))
+    card = _card(site, story, site.base_url)
+    links = _downloads([Download(kind, name, 0) for kind, name in files], "../../")
+    for link in links:
+        link["facts"] = _facts_token(link["kind"])
+    body = story_fragment(story, heading_level=2, prefix="")
+    page = render("web/story.html.j2", card=card, body_html=body, root="../", path=card["url"], downloads=links,
+                  prev=prev, next=next, jsonld=_article_ld(site, card, site.updated, site.base_url),
+                  **_common(site))
+    return StoryWeb(story.id, page, _snippet(card, site.base_url))
+
+
+def write_web(anthology: Anthology, site: Site, cover: bytes, pieces: list[StoryWeb], out_dir: Path,
+              downloads: list[Download]) -> list[Path]:
+    """Write the web folder: the index, cover, feed, snippets.json and stylesheets, and each
+    story's page (download facts filled in) and snippet; stale story pages are removed."""
+    out_dir, base_url = Path(out_dir), site.base_url
+    pieces = {p.id: p for p in pieces}
+    if set(pieces) != {s.id for s in anthology.stories}:
+        raise ValueError("write_web needs exactly one rendered page per story")
+    cards = [_card(site, story, base_url) for story in anthology.stories]
+    common = dict(_common(site), intro=_intro(site, cards))
+    written = [_write(out_dir / "cover.png", cover), _write(out_dir / "index.html", render(
+        "web/index.html.j2", cards=cards, root="", path="", downloads=_downloads(downloads, "../"),
+        jsonld=_collection_ld(site, cards, base_url), **common))]
+    facts = {link["kind"]: str(escape(link["facts"])) for link in _downloads(downloads, "")}
+    for card in cards:
+        page = pieces[card["id"]].page
+        for kind in _KINDS:
+            page = page.replace(_facts_token(kind), facts.get(kind, ""))
+        written.append(_write(out_dir / card["url"], page))
+    snippets = [pieces[c["id"]].snippet for c in cards]
+    written += [_write(out_dir / "snippets" / f"{c['id']}.html", html) for c, html in zip(cards, snippets)]
+    written.append(_write(out_dir / "snippets.json", snippets_json(cards, snippets, site.updated)))
+    written.append(_write(out_dir / "feed.xml", atom_feed(site, cards, site.updated, base_url)))
+    for source, target in (("site.css", "site.css"), ("pubpipe-snippet.css", "snippets/pubpipe-snippet.css")):
+        written.append(_write(out_dir / target, (styles_dir() / "web" / source).read_text("utf-8")))
+    _prune(out_dir, {p.resolve() for p in written})
+    return written
+
+
 def render_web(anthology: Anthology, out_dir: Path, downloads: list[Download],
                *, base_url: str = "", cover: bytes | None = None) -> list[Path]:
     """Write the web output into ``out_dir`` (the ``web/`` folder) and return the files written.
@@ -121,39 +223,21 @@ def render_web(anthology: Anthology, out_dir: Path, downloads: list[Download],
     ``../<filename>``. ``base_url`` (the public http(s) address of ``web/``) makes links in
     snippets, snippets.json, the feed and the social meta absolute; without it they stay
     relative. ``cover`` is the PNG to show (default: the EPUB's cover, see ``cover_image``).
+    The flow runs the same steps (``site_of``, ``story_web`` per story, ``write_web``) as tasks.
     """
-    _check_ids(anthology)
-    base_url, out_dir = _check_base_url(base_url), Path(out_dir)
-    cover = cover_image(anthology) if cover is None else cover
-    updated = build_date(anthology)
-    cards = [_card(anthology, story, base_url) for story in anthology.stories]
-    common = dict(anthology=anthology, updated=updated, updated_text=_date_text(updated), base_url=base_url,
-                  intro=_intro(anthology, cards), cover=cover_facts(anthology, cover))
-    written = [_write(out_dir / "cover.png", cover), _write(out_dir / "index.html", render(
-        "web/index.html.j2", cards=cards, root="", path="", downloads=_downloads(downloads, "../"),
-        jsonld=_collection_ld(anthology, cards, base_url), **common))]
-    written += _story_pages(anthology, cards, downloads, out_dir, common)
-    snippets = [_snippet(card, base_url) for card in cards]
-    written += [_write(out_dir / "snippets" / f"{c['id']}.html", html) for c, html in zip(cards, snippets)]
-    written.append(_write(out_dir / "snippets.json", snippets_json(cards, snippets, updated)))
-    written.append(_write(out_dir / "feed.xml", atom_feed(anthology, cards, updated, base_url)))
-    for source, target in (("site.css", "site.css"), ("pubpipe-snippet.css", "snippets/pubpipe-snippet.css")):
-        written.append(_write(out_dir / target, (styles_dir() / "web" / source).read_text("utf-8")))
-    _prune(out_dir, {p.resolve() for p in written})
-    return written
+    site, cover = site_of(anthology, base_url, cover)
+    files = tuple((d.kind, d.filename) for d in downloads)
+    stories = anthology.stories
+    pieces = [story_web(site, story, neighbour(site, stories[i - 1] if i else None),
+                        neighbour(site, stories[i + 1] if i + 1 < len(stories) else None), files)
+              for i, story in enumerate(stories)]
+    return write_web(anthology, site, cover, pieces, out_dir, downloads)
 
 
-def _story_pages(anthology: Anthology, cards: list[dict], downloads: list[Download], out_dir: Path,
-                 common: dict) -> list[Path]:
-    """One page per story, with its sanitised body, previous/next links and the downloads."""
-    written, links = [], _downloads(downloads, "../../")
-    for i, card in enumerate(cards):
-        body = story_fragment(card["story"], heading_level=2, prefix="")
-        written.append(_write(out_dir / card["url"], render(
-            "web/story.html.j2", card=card, body_html=body, root="../", path=card["url"], downloads=links,
-            prev=cards[i - 1] if i else None, next=cards[i + 1] if i + 1 < len(cards) else None,
-            jsonld=_article_ld(anthology, card, common["updated"], common["base_url"]), **common)))
-    return written
+def _common(site: Site) -> dict:
+    """The template context every page shares."""
+    return dict(anthology=site, updated=site.updated, updated_text=_date_text(site.updated),
+                base_url=site.base_url, cover=site.cover)
 
 
 def story_fragment(story: Story, heading_level: int = 2, prefix: str = ""):
@@ -181,7 +265,7 @@ def _check_ids(anthology: Anthology) -> None:
         seen.add(story.id)
 
 
-def _card(anthology: Anthology, story: Story, base_url: str = "") -> dict:
+def _card(anthology, story: Story, base_url: str = "") -> dict:
     """What the templates need to know about one story, computed once."""
     lang = story.language if story.language and story.language != "und" else ""
     own = lang if lang and lang != anthology.language else ""
@@ -203,7 +287,7 @@ def _date_text(iso: str | None) -> str:
     return f"{int(match[3])} {MONTHS[int(match[2]) - 1]} {match[1]}"
 
 
-def _intro(anthology: Anthology, cards: list[dict]) -> str:
+def _intro(anthology, cards: list[dict]) -> str:
     """One sentence for the index: ``3 stories in English and Korean, about 9 minutes of reading.``"""
     names = list(dict.fromkeys(c["language"] for c in cards if c["lang"]))
     names = names or [language_name(anthology.language)]
@@ -227,7 +311,7 @@ def _downloads(downloads: list[Download], prefix: str) -> list[dict]:
     return out
 
 
-def _collection_ld(anthology: Anthology, cards: list[dict], base_url: str) -> dict:
+def _collection_ld(anthology, cards: list[dict], base_url: str) -> dict:
     """JSON-LD for the index: a CollectionPage whose main entity lists the stories."""
     items = [{"@type": "ListItem", "position": i, "url": base_url + c["url"], "name": c["story"].title}
              for i, c in enumerate(cards, 1)]
@@ -243,7 +327,7 @@ def _collection_ld(anthology: Anthology, cards: list[dict], base_url: str) -> di
     return data
 
 
-def _article_ld(anthology: Anthology, card: dict, updated: str, base_url: str) -> dict:
+def _article_ld(anthology, card: dict, updated: str, base_url: str) -> dict:
     """JSON-LD for a story page: an Article, part of the collection."""
     story = card["story"]
     data = {"@context": "https://schema.org", "@type": "Article", "headline": story.title,
@@ -284,5 +368,5 @@ def _prune(out_dir: Path, keep: set[Path]) -> None:
                 path.unlink()
 
 
-__all__ = ["Download", "render_web", "cover_image", "story_fragment", "human_size", "reading_minutes", "dek",
+__all__ = ["Download", "Site", "StoryWeb", "site_of", "neighbour", "story_web", "write_web", "render_web", "cover_image", "story_fragment", "human_size", "reading_minutes", "dek",
            "language_name", "build_date"]

@@ -29,7 +29,7 @@ def snippets_json(cards: list[dict], snippets: list[str], updated: str) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
 
 
-def atom_feed(anthology: Anthology, cards: list[dict], updated: str, base_url: str) -> str:
+def atom_feed(anthology, cards: list[dict], updated: str, base_url: str) -> str:
     """An Atom feed (RFC 4287) with one entry per story, built with ElementTree."""
     def add(parent, tag, text=None, **attrs):
         element = ET.SubElement(parent, tag, attrs)
