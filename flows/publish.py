@@ -50,13 +50,28 @@ swap_in = io(publishing.swap_in, name="publish")
 leave_artifacts = step(artifacts.publish_artifacts, name="artifacts")
 
 
-def render_all(anthology, base_url: str):
+def render_all(anthology, config_):
     """Submit every renderer of `anthology` (PDF, EPUB and its EPUBCheck, a web page per story):
-    they run concurrently, on the flow's task runner."""
+    they run concurrently, on the flow's threads; the story pages on a Dask cluster if configured."""
     pdf, epub = render_pdf.submit(anthology), render_epub.submit(anthology)
-    site, cover = web_site(anthology, base_url)
-    pages = [web_story.submit(site, *parts) for parts in build.web_stories(site, anthology)]
-    return pdf, epub, epubcheck.submit(epub), site, cover, pages
+    checked = epubcheck.submit(epub)
+    site, cover = web_site(anthology, config_.base_url)
+    pages = story_pages(site, build.web_stories(site, anthology), config_.dask)
+    return pdf, epub, checked, site, cover, pages
+
+
+def story_pages(site, items: list, dask: str) -> list:
+    """Each story's page and snippet, one cached task per story: futures on the flow's own
+    threads, or, with `dask` ("local" for a LocalCluster here, else a scheduler address), the
+    pages themselves, fanned out to the Dask cluster with prefect-dask's DaskTaskRunner."""
+    if not dask:
+        return [web_story.submit(site, *parts) for parts in items]
+    from prefect_dask import DaskTaskRunner
+    runner = DaskTaskRunner() if dask == "local" else DaskTaskRunner(address=dask)
+    with runner:
+        futures = [runner.submit(web_story, {"site": site, "story": story, "prev": prev, "next": next_})
+                   for story, prev, next_ in items]
+        return [future.result() for future in futures]
 
 
 @flow(name="pubpipe-publish", log_prints=True)
@@ -69,11 +84,11 @@ def publish(sources: str = "sources", output: str = "output", config: str = "") 
         stages.say_problems(ingested.problems)
         anthology = structure(clean(ingested, config_), ingested, config_)
         with publishing.staging(output) as folder:
-            pdf, epub, checked, site, cover, pages = render_all(anthology, config_.base_url)
+            pdf, epub, checked, site, cover, pages = render_all(anthology, config_)
             if isinstance(pdf.result(), MissingGlyphs):  # a story no font can show costs only itself
                 anthology, ingested = leave_out(anthology, ingested, pdf.result())
                 stages.say_problems(tuple(p for p in ingested.problems if p.code == "story.glyphs"))
-                pdf, epub, checked, site, cover, pages = render_all(anthology, config_.base_url)
+                pdf, epub, checked, site, cover, pages = render_all(anthology, config_)
             printed = impose_pdf.submit(pdf)
             written = [write_anthology.submit(anthology, folder)] + [write.submit(f, folder) for f in (pdf, epub, printed)]
             web = write_web.submit(anthology, site, cover, pages, folder, pdf, epub)

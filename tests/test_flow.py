@@ -175,3 +175,25 @@ def test_one_changed_story_re_renders_only_its_web_page(prefect_harness, tmp_pat
     first = (web / "stories" / "the-first-story.html").read_text(encoding="utf-8")
     from pubpipe.web import human_size
     assert "\x00" not in first and human_size(pdf_size) in first  # the cached page got today's sizes
+
+
+def test_story_pages_fan_out_to_a_dask_cluster(prefect_harness, tmp_path, monkeypatch):
+    """With PUBPIPE_DASK set to a scheduler's address, each story's page is a task on that Dask
+    cluster (here a LocalCluster of two worker processes); the output is the same as without."""
+    from distributed import Client, LocalCluster, get_task_stream
+    from pubpipe_flows.publish import publish
+    shutil.copytree(ROOT / "sources", tmp_path / "sources")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        monkeypatch.setenv("PUBPIPE_DASK", cluster.scheduler_address)
+        with get_task_stream(client) as stream:
+            result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "dask"), config="")
+        workers = {t["worker"] for t in stream.data}
+        cluster_workers = set(client.scheduler_info()["workers"])
+    assert result.exit_code == 0
+    stories = json.loads((tmp_path / "dask" / "anthology.json").read_text(encoding="utf-8"))["stories"]
+    assert len(stream.data) == len(stories) and workers and workers <= cluster_workers
+    monkeypatch.delenv("PUBPIPE_DASK")
+    publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "threads"), config="")
+    assert _tree(tmp_path / "dask" / "web") == _tree(tmp_path / "threads" / "web")

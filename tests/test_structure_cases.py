@@ -123,3 +123,17 @@ def test_same_title_twice_gets_distinct_ids(tmp_path):
 def test_ids_are_safe_slugs(tmp_path, title):
     a = build(tmp_path, f"{title}\nSome text of the story here.\n")
     assert a.stories[0].id.replace("-", "").isalnum() and "/" not in a.stories[0].id
+
+
+def test_dask_setting_from_toml_and_environment(tmp_path, monkeypatch):
+    """`dask` in anthology.toml, overridden by PUBPIPE_DASK; neither changes the parsing cache key."""
+    from pubpipe.cache import digest
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "anthology.toml").write_text('dask = "tcp://10.0.0.5:8786"\n', encoding="utf-8")
+    monkeypatch.delenv("PUBPIPE_DASK", raising=False)
+    from_toml = stages.load_settings(str(tmp_path / "sources"), None)
+    assert from_toml.dask == "tcp://10.0.0.5:8786"
+    monkeypatch.setenv("PUBPIPE_DASK", "local")
+    overridden = stages.load_settings(str(tmp_path / "sources"), None)
+    assert overridden.dask == "local"
+    assert digest(from_toml) == digest(overridden) == digest(Config())

@@ -43,7 +43,8 @@ def digest(value) -> str:
     if hasattr(value, "content_digest"):
         return value.content_digest()
     if isinstance(value, Config):
-        value = replace(value, path=None)  # where anthology.toml lies is not what it says
+        # Only what shapes the stories: not where anthology.toml lies, nor scheduling, links or Dask.
+        value = replace(value, path=None, schedule="", timezone="", base_url="", dask="")
     if isinstance(value, (bytes, bytearray)):
         data = bytes(value)
     elif hasattr(value, "to_dict"):

@@ -32,9 +32,14 @@ def build(
     sources: Path = typer.Option(Path("sources"), help="Folder of raw source files."),
     output: Path = typer.Option(Path("output"), help="Folder to publish into (replaced whole on success)."),
     config: Optional[Path] = typer.Option(None, help="anthology.toml (default: beside the sources folder)."),
+    dask: Optional[str] = typer.Option(None, help="Render the story pages on Dask: 'local' (a LocalCluster here) "
+                                                  "or a scheduler address (tcp://host:8786)."),
 ) -> None:
     """Build every output from the sources and publish it into the output folder."""
     _quiet_prefect()
+    if dask is not None:
+        os.environ["PUBPIPE_DASK"] = dask  # read with anthology.toml by the flow's settings step
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # no cluster chatter unless asked
     from pubpipe.errors import PubpipeError
     from pubpipe.publish import build_lock
 

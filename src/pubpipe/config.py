@@ -47,6 +47,9 @@ class Config:
     """Cron schedule of the nightly deployment."""
     timezone: str = "UTC"
     """Timezone of the schedule."""
+    dask: str = ""
+    """Fan per-story rendering out to Dask: "local" (a LocalCluster on this machine) or a scheduler
+    address such as tcp://10.0.0.5:8786; "" renders on the flow's own threads. PUBPIPE_DASK overrides it."""
     base_url: str = ""
     """Public http(s) address of the published ``web/`` folder; makes feed, JSON-LD and snippet links absolute."""
     limits: Limits = field(default_factory=Limits)
@@ -93,7 +96,7 @@ def load_config(path: Optional[Path]) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: not valid TOML: {exc}") from exc
     known = {"title", "subtitle", "publisher", "language", "order", "exclude", "titles",
-             "residue", "split_before", "schedule", "timezone", "base_url", "limits"}
+             "residue", "split_before", "schedule", "timezone", "base_url", "dask", "limits"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}")
@@ -117,7 +120,8 @@ def load_config(path: Optional[Path]) -> Config:
         titles=dict(titles), residue=residue, split_before=_strings(data, "split_before", where),
         schedule=_string(data, "schedule", where) or Config.schedule,
         timezone=_string(data, "timezone", where) or Config.timezone,
-        base_url=_base_url(data, where), limits=Limits(**limits), path=where,
+        base_url=_base_url(data, where), dask=_string(data, "dask", where) or "",
+        limits=Limits(**limits), path=where,
     )
 
 
