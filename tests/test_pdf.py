@@ -324,3 +324,16 @@ def test_page_reference_cache_returns_what_pydyf_would():
 def test_print_edition_is_reproducible(book, tmp_path):
     impose(book["path"], tmp_path / "again-print.pdf")
     assert (tmp_path / "again-print.pdf").read_bytes() == book["print_path"].read_bytes()
+
+
+def test_check_refuses_an_untagged_pdf_without_bookmarks(book, tmp_path):
+    from pubpipe.validate import Findings, check_pdf
+    found = Findings()
+    check_pdf(book["path"], found)
+    assert not found.errors and f"{book['path'].name}: tagged PDF" in found.passed
+    writer = PdfWriter()
+    writer.add_blank_page(width=419.53, height=595.28)
+    writer.write(tmp_path / "plain.pdf")
+    found = Findings()
+    check_pdf(tmp_path / "plain.pdf", found)
+    assert found.errors == ["plain.pdf: not a tagged PDF (no /MarkInfo or structure tree)", "plain.pdf: no bookmarks"]

@@ -11,7 +11,8 @@ PRINTING = """\
 `{print_name}` holds {sheets} A4 sheet(s) printed on both sides, two A5 pages a side, in
 saddle-stitch order ({pages} pages, {blanks} of them intentionally blank). Print it duplex on A4,
 landscape, **flip on short edge**, at 100 % (no "fit to page"); stack the sheets in the order they
-come out, fold the stack in half and staple on the fold.
+come out (the first sheet, with the cover, stays on the outside), fold the stack in half and
+staple on the fold.
 """
 
 

@@ -60,6 +60,10 @@ def check_pdf(path: Path, found: Findings, landscape: bool = False) -> int:
     else:
         ok = abs(width - A5[0]) < 3 and abs(height - A5[1]) < 3 and pages > 0
         found.check(ok, f"{path.name}: {pages} A5 pages", f"{path.name}: not A5 ({width:.0f}×{height:.0f} pt)")
+        root = reader.trailer["/Root"]
+        tagged = bool(root.get("/MarkInfo", {}).get("/Marked")) and "/StructTreeRoot" in root
+        found.check(tagged, f"{path.name}: tagged PDF", f"{path.name}: not a tagged PDF (no /MarkInfo or structure tree)")
+        found.check("/Outlines" in root, f"{path.name}: bookmarks", f"{path.name}: no bookmarks")
     return pages
 
 
@@ -69,7 +73,8 @@ def check_web(folder: Path, anthology: Anthology, found: Findings) -> None:
     ids = [s.id for s in anthology.stories]
     pages = [web / "index.html"] + [web / "stories" / f"{i}.html" for i in ids]
     snippets = [web / "snippets" / f"{i}.html" for i in ids]
-    missing = [str(p.relative_to(folder)) for p in pages + snippets if not p.is_file()]
+    extras = [web / "cover.png", web / "site.css", web / "snippets" / "pubpipe-snippet.css"]
+    missing = [str(p.relative_to(folder)) for p in pages + snippets + extras if not p.is_file()]
     if not found.check(not missing, f"web: {len(pages)} pages and {len(snippets)} snippets",
                        f"web: missing {', '.join(missing[:5])}"):
         return
