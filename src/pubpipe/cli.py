@@ -6,6 +6,7 @@ temporary one for the run).
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -27,6 +28,21 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
 
 
+@contextmanager
+def _embedded(server):
+    """Settings for a flow run on the build's own temporary server (None: a server the user runs).
+
+    Heartbeats let a lasting server notice a crashed run; the temporary server dies with the
+    build, so they would only cost the wait for their thread at the end (up to 1 s)."""
+    if server is None:
+        yield
+        return
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    server.wait_ready()
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
 @app.command()
 def build(
     sources: Path = typer.Option(Path("sources"), help="Folder of raw source files."),
@@ -42,14 +58,18 @@ def build(
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # no cluster chatter unless asked
     from pubpipe.errors import PubpipeError
     from pubpipe.publish import build_lock
+    from pubpipe.tempserver import temporary_server
 
     if not sources.is_dir():
         err.print(f"[red]pubpipe: sources folder {escape(str(sources))} does not exist[/red]")
         raise typer.Exit(2)
     try:
-        with build_lock(output):  # at once, before Prefect starts; the flow takes it again (re-entrant)
+        # The lock at once, before Prefect starts (the flow takes it again: re-entrant); then the
+        # temporary Prefect server boots in a child process while this one imports the flow.
+        with build_lock(output), temporary_server() as server:
             from pubpipe_flows.publish import publish
-            result = publish(sources=str(sources), output=str(output), config=str(config) if config else "")
+            with _embedded(server):
+                result = publish(sources=str(sources), output=str(output), config=str(config) if config else "")
     except PubpipeError as exc:
         err.print(f"[red]pubpipe: nothing published: {escape(str(exc))}[/red]")
         err.print(f"The previous {escape(str(output))}/ is unchanged.")
