@@ -72,6 +72,10 @@ def main() -> None:
             shutil.rmtree(Path(tmp) / "home", ignore_errors=True)
             cold.append(flow(sources, Path(tmp) / f"cold{i}", env))
         warm = [flow(sources, Path(tmp) / "warm", env) for _ in range(args.runs)]
+        missed = []
+        for i in range(args.runs):  # the task cache emptied, the Prefect database kept
+            shutil.rmtree(Path(tmp) / "home" / "storage", ignore_errors=True)
+            missed.append(flow(sources, Path(tmp) / f"missed{i}", env))
         server_only = []
         for _ in range(args.runs):
             started = time.perf_counter()
@@ -81,8 +85,9 @@ def main() -> None:
     med = statistics.median
     rows = [("stages as plain functions (sequential)", med(plain_times)),
             ("`pubpipe build`, fresh PREFECT_HOME (cold cache, migrations)", med(cold)),
+            ("`pubpipe build`, empty task cache, existing PREFECT_HOME", med(missed)),
             ("`pubpipe build`, unchanged rebuild (cache hits)", med(warm)),
-            ("an empty Prefect flow (temporary server start and stop)", med(server_only))]
+            ("an empty Prefect flow on Prefect's own temporary server (start and stop)", med(server_only))]
     lines = [f"\n## Orchestration overhead — {datetime.date.today()}",
              f"{platform.node()} · {platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
              f"sources: {sources.name} · median of {args.runs}", "", "| run | seconds |", "| --- | --- |"]

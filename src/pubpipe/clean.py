@@ -8,7 +8,7 @@ line becomes a ``Removed`` record naming its rule. When unsure, a rule keeps the
 
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Callable
 
 from .contents import HEADING as HEADING_LINE, find_contents
@@ -36,6 +36,16 @@ class CleanSource:
     lines: tuple
     removed: tuple
     kind: str = "text"
+
+    def __reduce__(self):
+        # Plain tuples, never __dict__s (see ingest.Line.__reduce__): the same content always pickles
+        # to the same bytes, fresh or loaded from the task cache, so cache keys stay the same.
+        removed = tuple(tuple(getattr(r, f.name) for f in fields(r)) for r in self.removed)
+        return (_clean_source, (self.file, self.lines, removed, self.kind))
+
+
+def _clean_source(file: str, lines: tuple, removed: tuple, kind: str) -> CleanSource:
+    return CleanSource(file, lines, tuple(Removed(*r) for r in removed), kind)
 
 
 LINE_RULES: list = []

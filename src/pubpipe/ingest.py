@@ -41,6 +41,13 @@ class Line:
     """For lines read from an HTML page, what the page marked them as (title, heading, p, ul, ol,
     quote, cite, byline, caption); empty for text sources."""
 
+    def __reduce__(self):
+        # Pickled as a plain tuple, never as a __dict__: a pickle of a dict memoises its keys, so a
+        # value that happens to be the same object as a key (kind="text" and the field name `text`)
+        # pickles differently before and after a round trip. The build's cache keys digest these
+        # pickles; with the dict form an unchanged rebuild missed the cache of clean and structure.
+        return (Line, (self.number, self.text, self.tag))
+
 
 @dataclass(frozen=True)
 class RawSource:
@@ -56,6 +63,10 @@ class RawSource:
     """What ingest changed, in words, for the report."""
     kind: str = "text"
     """"text" or "html"."""
+
+    def __reduce__(self):
+        # A plain tuple, for the same reason as Line.__reduce__.
+        return (RawSource, (self.file, self.lines, self.encoding, self.repairs, self.kind))
 
 
 def list_sources(folder: Path) -> list[Path]:

@@ -1,0 +1,368 @@
+"""Where a build's time and memory go, at N stories and on a ~300-page book, side by side with the
+pandoc route a user would script instead.
+
+    .venv/bin/python benchmarks/bench_build.py [--sizes 10,100,book] [--runs 1] [--profile DIR]
+    .venv/bin/python benchmarks/bench_build.py --sizes 1000            # long: see README.md
+    .venv/bin/python benchmarks/bench_build.py --report results/*.json # tables from saved results
+
+For each size (``10``, ``100``, ``1000`` stories, or ``book``) it generates the corpus
+(benchmarks/corpus.py: the raw sources pubpipe reads and the same stories as Markdown), then:
+
+1. **stages as plain functions**: benchmarks/stage_times.py, one fresh process, the flow's calls in
+   its order, each timed in-process (no Prefect);
+2. **`pubpipe build`**, the command users run, on Prefect's embedded default (a temporary server):
+   *cold* (task cache cleared, empty output; the PREFECT_HOME database exists already, its
+   migrations are timed apart), *unchanged* (the same command again) and *one story changed* (one
+   word of one paragraph of one source edited); wall time, peak RSS of the largest process and of the
+   whole process tree (the Prefect server and the EPUBCheck JVM are separate processes), and the
+   flow's task run durations read back through the Prefect API (benchmarks/prefect_runs.py);
+3. **the pandoc route**: the same stories as Markdown to EPUB, standalone HTML, and PDF through
+   WeasyPrint (``--pdf-engine=weasyprint``, A5 pages like pubpipe's), each timed, and the sum.
+
+Each figure is the median of ``--runs``. Benchmarks run one at a time: the runner waits until the
+machine is quiet before each measured command (``--patience``) and notes the load it saw. Results go
+to ``--results`` (one JSON per size) and, unless ``--no-append``, a dated section is appended to
+benchmarks/RESULTS.md. ``--profile DIR`` adds one pyinstrument run of the plain stages per size
+(DIR/<size>.txt and .html; its times are not reported). Not a test: CI does not time anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import corpus  # noqa: E402
+import measure  # noqa: E402
+
+PY = sys.executable
+BIN = Path(PY).parent
+A5_CSS = "@page { size: A5; margin: 18mm 15mm 20mm; }\n"
+STAGES = ["import pubpipe", "settings", "read sources", "ingest", "clean", "structure", "write anthology.json",
+          "render PDF", "render EPUB", "impose print PDF", "EPUBCheck", "write", "render web",
+          "sources edited meanwhile?", "report and validate", "publish"]
+SCENARIOS = ("cold", "unchanged", "changed")
+
+
+def say(*args) -> None:
+    print(*args, flush=True)
+
+
+CODE: dict = {"path": "", "label": "working tree"}
+
+
+def freeze_code(rev: str, overlay: list, workdir: Path) -> None:
+    """Run pubpipe from a snapshot of `rev` (plus `overlay` files from the working tree), not the live
+    working tree: edits made by others while a benchmark runs would change both what is timed and
+    the cache keys (the code version). The snapshot goes first on PYTHONPATH, ahead of the editable install."""
+    snap = workdir / f"code-{rev}"
+    shutil.rmtree(snap, ignore_errors=True)
+    raw = snap / "raw"
+    raw.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src/pubpipe", "flows", "styles"],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(raw)], input=archive, check=True)
+    for name in overlay:
+        target = raw / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    lib = snap / "lib"
+    lib.mkdir()
+    (raw / "src/pubpipe").rename(lib / "pubpipe")
+    (raw / "styles").rename(lib / "pubpipe/styles")
+    (raw / "flows").rename(lib / "pubpipe_flows")
+    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", rev], capture_output=True, text=True).stdout.strip()
+    CODE.update(path=str(lib), label=f"{rev} ({sha})" + (f" + working-tree {', '.join(overlay)}" if overlay else ""))
+
+
+def env_for(home: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               SOURCE_DATE_EPOCH="1700000000", PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    if CODE["path"]:
+        env["PYTHONPATH"] = CODE["path"]
+    return env
+
+
+LOADS: list = []
+
+
+def measured(cmd: list, env: dict, args, what: str, cwd: str | None = None) -> dict:
+    load = measure.wait_until_quiet(args.quiet, args.patience, say)
+    LOADS.append(load)
+    m = measure.run(cmd, env=env, cwd=cwd)
+    if m.returncode not in (0, 1):
+        raise RuntimeError(f"{what} failed (exit {m.returncode}):\n{m.stderr[-3000:]}")
+    say(f"  {what}: {m.seconds:.1f} s, tree peak {m.tree_peak_mb:.0f} MB, largest process {m.max_process_mb:.0f} MB")
+    return {"seconds": m.seconds, "tree_mb": m.tree_peak_mb, "process_mb": m.max_process_mb,
+            "parts_mb": m.parts_peak_mb, "load_before": load, "stdout": m.stdout[-2000:]}
+
+
+def median_of(runs: list) -> dict:
+    """The run with the median time (its memory figures come with it); the spread is kept."""
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    chosen = dict(ordered[(len(ordered) - 1) // 2])
+    chosen["all_seconds"] = [r["seconds"] for r in runs]
+    return chosen
+
+
+def pdf_pages(path: Path) -> int:
+    from pypdf import PdfReader
+    return len(PdfReader(str(path)).pages)
+
+
+def run_plain(work: Path, args) -> dict:
+    runs = []
+    for i in range(args.runs):
+        out = work / f"plain{i}"
+        r = measured([PY, str(HERE / "stage_times.py"), str(work / "sources"), str(out)],
+                     env_for(work / "home-plain"), args, "stages as plain functions")
+        r.update(json.loads(r.pop("stdout").strip().splitlines()[-1]))
+        runs.append(r)
+        shutil.rmtree(out, ignore_errors=True)
+    result = median_of(runs)
+    result["stages_median"] = {s: statistics.median(r["stages"].get(s, 0.0) for r in runs) for s in STAGES}
+    return result
+
+
+def run_profile(work: Path, label: str, args) -> None:
+    folder = Path(args.profile).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    measure.wait_until_quiet(args.quiet, args.patience, say)
+    subprocess.run([PY, str(HERE / "stage_times.py"), str(work / "sources"), str(work / "profiled"),
+                    "--profile", str(folder / label)], check=True, capture_output=True, env=env_for(work / "home-plain"))
+    say(f"  profile: {folder / label}.txt and .html")
+
+
+def run_pubpipe(work: Path, args) -> dict:
+    home, output = work / "home", work / "output"
+    env = env_for(home)
+    empty_flow = [PY, "-c", "from prefect import flow\nflow(name='warm-up')(lambda: None)()"]
+    # The first flow run on a fresh PREFECT_HOME creates and migrates its database: timed apart.
+    first = measured(empty_flow, env, args, "empty flow, fresh PREFECT_HOME (database created)")
+    again = measured(empty_flow, env, args, "empty flow (temporary server start and stop)")
+    build = [str(BIN / "pubpipe"), "build", "--sources", str(work / "sources"), "--output", str(output)]
+    results: dict = {s: [] for s in SCENARIOS}
+    changed_files = []
+    for i in range(args.runs):
+        shutil.rmtree(home / "storage", ignore_errors=True)  # the task cache (PREFECT_LOCAL_STORAGE_PATH)
+        shutil.rmtree(output, ignore_errors=True)
+        results["cold"].append(measured(build, env, args, "pubpipe build, cold"))
+        results["unchanged"].append(measured(build, env, args, "pubpipe build, unchanged rebuild"))
+        changed_files.append(corpus.change_one_story(work / "sources"))
+        results["changed"].append(measured(build, env, args, f"pubpipe build, one story changed ({changed_files[-1]})"))
+    found = subprocess.run([PY, str(HERE / "prefect_runs.py"), "--last", str(3 * args.runs)], env=env,
+                           capture_output=True, text=True, check=True)
+    flow_runs = json.loads(found.stdout.strip().splitlines()[-1])
+    out = {"empty_flow_fresh_home": first["seconds"], "empty_flow": again["seconds"]}
+    for s in SCENARIOS:
+        for run, flow_run in zip(results[s], flow_runs[SCENARIOS.index(s)::3]):
+            run["flow_run"] = flow_run
+            run.pop("stdout", None)
+        out[s] = median_of(results[s])
+    return out
+
+
+def run_pandoc(work: Path, args) -> dict:
+    md = sorted(str(p) for p in (work / "markdown").glob("*.md"))
+    css = work / "a5.css"
+    css.write_text(A5_CSS, encoding="utf-8")
+    meta = ["--metadata", f"title={corpus.TITLE}", "--toc"]
+    steps = {
+        "EPUB": ["pandoc", *meta, "-o", str(work / "pandoc.epub"), *md],
+        "HTML": ["pandoc", "-s", *meta, "-o", str(work / "pandoc.html"), *md],
+        "PDF": ["pandoc", *meta, "--pdf-engine=weasyprint", "--css", str(css), "-o", str(work / "pandoc.pdf"), *md],
+    }
+    env = env_for(work / "home-plain")
+    runs = []
+    for _ in range(args.runs):
+        run = {name: measured(cmd, env, args, f"pandoc route: {name}", cwd=str(work)) for name, cmd in steps.items()}
+        for r in run.values():
+            r.pop("stdout", None)
+        runs.append({"seconds": sum(r["seconds"] for r in run.values()), "steps": run,
+                     "tree_mb": max(r["tree_mb"] for r in run.values())})
+    result = median_of(runs)
+    result["pages"] = pdf_pages(work / "pandoc.pdf")
+    return result
+
+
+def bench_size(label: str, args) -> dict:
+    say(f"\n== {label} ==")
+    work = Path(args.workdir) / label
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    summary = corpus.generate(work, None if label == "book" else int(label), is_book=label == "book")
+    say(f"  corpus: {summary}")
+    result = {"label": label, "corpus": summary}
+    if not args.no_plain:
+        result["plain"] = run_plain(work, args)
+    if args.profile:
+        run_profile(work, label, args)
+    if not args.no_pandoc:
+        result["pandoc"] = run_pandoc(work, args)
+    if not args.no_flow:
+        result["pubpipe"] = run_pubpipe(work, args)
+    result["max_load"] = max(LOADS, default=0)
+    LOADS.clear()
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+# ---- the report -------------------------------------------------------------------------------
+
+def machine() -> str:
+    model = platform.machine()
+    try:
+        model = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                     if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{model} · {os.cpu_count()} cores · {memory:.0f} GiB"
+
+
+def versions() -> str:
+    def first_line(cmd):
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            return (done.stdout or done.stderr).strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "?"
+    rev = first_line(["git", "-C", str(ROOT), "describe", "--always", "--dirty"])
+    libs = " · ".join(f"{n} {version(n)}" for n in ("prefect", "weasyprint", "pypdf", "ebooklib", "epubcheck"))
+    return (f"pubpipe {version('pubpipe')} ({rev}) · Python {platform.python_version()} · {libs} · "
+            f"{first_line(['pandoc', '--version'])} · {first_line(['java', '-version'])}")
+
+
+def fmt(x, digits=1) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def report(results: list, runs: int) -> str:
+    code = sorted({r.get("code", "working tree") for r in results})
+    lines = [f"\n## Builds: pubpipe and the pandoc route — {datetime.date.today()}",
+             f"{machine()} · {versions()} · code: {'; '.join(code)} · median of {runs} run(s) · SOURCE_DATE_EPOCH set",
+             "", "Corpora from `benchmarks/corpus.py` (same words for both routes).", "",
+             "| corpus | stories | words | pages: pubpipe / pandoc | cold `pubpipe build` s | unchanged rebuild s (× cold) "
+             "| one story changed s (× cold) | pandoc route s: EPUB + HTML + PDF | cold ÷ pandoc | plain stages s "
+             "| peak MB cold: tree / largest process |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in results:
+        c, p, pd, pl = r["corpus"], r.get("pubpipe"), r.get("pandoc"), r.get("plain")
+        cold = p and p["cold"]["seconds"]
+        row = [r["label"], str(c["stories"]), f"{c['words']:,}",
+               f"{pl['pages'] if pl else '–'} / {pd['pages'] if pd else '–'}"]
+        if p:
+            row += [fmt(cold), f"{fmt(p['unchanged']['seconds'])} ({p['unchanged']['seconds'] / cold:.2f}×)",
+                    f"{fmt(p['changed']['seconds'])} ({p['changed']['seconds'] / cold:.2f}×)"]
+        else:
+            row += ["–"] * 3
+        if pd:
+            s = pd["steps"]
+            row += [f"{fmt(pd['seconds'])}: {fmt(s['EPUB']['seconds'])} + {fmt(s['HTML']['seconds'])} + {fmt(s['PDF']['seconds'])}",
+                    f"{cold / pd['seconds']:.1f}×" if p else "–"]
+        else:
+            row += ["–", "–"]
+        row.append(fmt(pl["seconds"]) if pl else "–")
+        row.append(f"{p['cold']['tree_mb']:.0f} / {p['cold']['process_mb']:.0f}" if p else "–")
+        lines.append("| " + " | ".join(row) + " |")
+    plain = [r for r in results if r.get("plain")]
+    if plain:
+        lines += ["", "Stages as plain functions (benchmarks/stage_times.py: one process, sequential, no Prefect), seconds:",
+                  "", "| stage | " + " | ".join(r["label"] for r in plain) + " |", "| --- |" + " --- |" * len(plain)]
+        for stage in STAGES:
+            lines.append(f"| {stage} | " + " | ".join(fmt(r["plain"]["stages_median"].get(stage), 2) for r in plain) + " |")
+        lines.append("| **process total** (interpreter start included) | "
+                     + " | ".join(f"**{fmt(r['plain']['seconds'])}**" for r in plain) + " |")
+        lines.append("| peak RSS MB: process / EPUBCheck JVM | "
+                     + " | ".join(f"{r['plain']['self_mb']:.0f} / {r['plain']['children_mb']:.0f}" for r in plain) + " |")
+    flows = [r for r in results if r.get("pubpipe")]
+    if flows:
+        lines += ["", "`pubpipe build` task runs as Prefect recorded them (seconds; *c* = cache hit, the time is the "
+                  "result's load; render PDF and EPUB, impose and EPUBCheck run concurrently), and the command's "
+                  "wall time:", "",
+                  "| task | " + " | ".join(f"{r['label']} {s}" for r in flows for s in SCENARIOS) + " |",
+                  "| --- |" + " --- |" * (3 * len(flows))]
+        names = []
+        for r in flows:
+            for s in SCENARIOS:
+                for n in r["pubpipe"][s].get("flow_run", {}).get("tasks", {}):
+                    if n not in names:
+                        names.append(n)
+        for n in names:
+            cells = []
+            for r in flows:
+                for s in SCENARIOS:
+                    t = r["pubpipe"][s].get("flow_run", {}).get("tasks", {}).get(n)
+                    cells.append("–" if not t else fmt(t["seconds"], 2) + (" c" if t["cached"] else ""))
+            lines.append(f"| {n} | " + " | ".join(cells) + " |")
+        lines.append("| **flow run** | " + " | ".join(fmt(r["pubpipe"][s].get("flow_run", {}).get("seconds"), 1)
+                                                      for r in flows for s in SCENARIOS) + " |")
+        lines.append("| **`pubpipe build` wall time** | " + " | ".join(f"**{fmt(r['pubpipe'][s]['seconds'])}**"
+                                                                       for r in flows for s in SCENARIOS) + " |")
+        lines.append("| peak MB: main / Prefect server / JVM | " + " | ".join(
+            "{:.0f} / {:.0f} / {:.0f}".format(*(r["pubpipe"][s]["parts_mb"].get(k, 0) for k in ("main", "prefect-server", "java")))
+            for r in flows for s in SCENARIOS) + " |")
+        fixed = flows[0]["pubpipe"]
+        lines += ["", f"Fixed costs: an empty Prefect flow takes {fixed['empty_flow']:.1f} s (the temporary server's start "
+                  f"and stop), {fixed['empty_flow_fresh_home']:.1f} s on a fresh PREFECT_HOME (database created)."]
+    loads = [r.get("max_load", 0) for r in results]
+    if any(loads):
+        lines.append(f"Other load before each measured command: at most {max(loads):.2f} cores busy.")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10,100,book", help="comma-separated: numbers of stories, or book")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "pubpipe-bench"))
+    parser.add_argument("--results", default="", help="folder for one JSON per size (default: WORKDIR/results)")
+    parser.add_argument("--profile", default="", help="folder for pyinstrument profiles of the plain stages")
+    parser.add_argument("--keep", action="store_true", help="keep the generated corpora and outputs")
+    parser.add_argument("--no-plain", action="store_true")
+    parser.add_argument("--no-pandoc", action="store_true")
+    parser.add_argument("--no-flow", action="store_true")
+    parser.add_argument("--no-append", action="store_true", help="do not append to benchmarks/RESULTS.md")
+    parser.add_argument("--quiet", type=float, default=0.35, help="wait until other processes use fewer cores than this")
+    parser.add_argument("--patience", type=float, default=300, help="seconds to wait for a quiet machine at most")
+    parser.add_argument("--code", default="", help="benchmark this git revision (e.g. HEAD) instead of the working tree")
+    parser.add_argument("--overlay", default="", help="with --code: comma-separated files taken from the working tree")
+    parser.add_argument("--report", nargs="*", help="only print (and append) the tables of saved result JSON files")
+    args = parser.parse_args()
+    if args.report:
+        results = [json.loads(Path(p).read_text()) for p in args.report]
+    else:
+        if args.code:
+            freeze_code(args.code, [f for f in args.overlay.split(",") if f], Path(args.workdir))
+        results_dir = Path(args.results or Path(args.workdir) / "results")
+        results_dir.mkdir(parents=True, exist_ok=True)
+        results = []
+        for label in args.sizes.split(","):
+            result = bench_size(label.strip(), args)
+            result["code"] = CODE["label"]
+            (results_dir / f"{label.strip()}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+            results.append(result)
+    text = report(results, args.runs)
+    say(text)
+    if not args.no_append:
+        with open(HERE / "RESULTS.md", "a", encoding="utf-8") as out:
+            out.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Run a command and measure it: wall time, the peak RSS of its largest process, the peak RSS summed
+over its whole process tree (sampled), and the machine's load while it ran.
+
+Used by bench_build.py. Linux only (/proc, os.wait4).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass
+class Measured:
+    """What one command cost."""
+
+    seconds: float
+    returncode: int
+    max_process_mb: float
+    """ru_maxrss from wait4: the largest single process of the tree (the kernel keeps the max over
+    the child and every descendant it waited for)."""
+    tree_peak_mb: float
+    """Peak of the RSS summed over the child and all its descendants, sampled every `interval`."""
+    parts_peak_mb: dict = field(default_factory=dict)
+    """Peak RSS per kind of process (main, prefect-server, java, weasyprint, pandoc…), sampled."""
+    stdout: str = ""
+    stderr: str = ""
+
+
+def _children_map() -> dict:
+    kids: dict = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        kids.setdefault(ppid, []).append(int(entry.name))
+    return kids
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _kind(pid: int) -> str:
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "?"
+    if "uvicorn" in cmd and "prefect" in cmd:
+        return "prefect-server"
+    for name in ("java", "weasyprint", "pandoc"):
+        if name in cmd.split(" ", 1)[0] or f"/{name} " in cmd or f"bin/{name}" in cmd:
+            return name
+    return "main"
+
+
+def _tree(root: int) -> list:
+    kids = _children_map()
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(kids.get(pid, ()))
+    return out
+
+
+def run(cmd: list, env: dict | None = None, cwd: str | None = None, interval: float = 0.2,
+        timeout: float | None = None) -> Measured:
+    """Run `cmd` to completion and measure it (see Measured)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak = {"tree": 0}
+    parts: dict = {}
+    kinds: dict = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            total, now = 0, {}
+            for pid in _tree(proc.pid):
+                rss = _rss(pid)
+                if pid not in kinds:
+                    kinds[pid] = _kind(pid)
+                total += rss
+                now[kinds[pid]] = now.get(kinds[pid], 0) + rss
+            peak["tree"] = max(peak["tree"], total)
+            for k, v in now.items():
+                parts[k] = max(parts.get(k, 0), v)
+            done.wait(interval)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out: list = []
+    err: list = []
+    readers = [threading.Thread(target=lambda s=s, b=b: b.append(s.read()), daemon=True)
+               for s, b in ((proc.stdout, out), (proc.stderr, err))]
+    for r in readers:
+        r.start()
+    deadline = None if timeout is None else started + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if deadline and time.perf_counter() > deadline:
+            proc.kill()
+        time.sleep(0.02)
+    seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    done.set()
+    sampler.join()
+    for r in readers:
+        r.join()
+    mb = 1024 * 1024
+    return Measured(seconds, proc.returncode, usage.ru_maxrss / 1024, peak["tree"] / mb,
+                    {k: v / mb for k, v in sorted(parts.items())},
+                    b"".join(out).decode(errors="replace"), b"".join(err).decode(errors="replace"))
+
+
+def busy_cores(seconds: float = 1.0) -> float:
+    """How many cores were busy (all processes) over `seconds`, from /proc/stat."""
+    def read():
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]
+        return sum(fields), idle
+    t1, i1 = read()
+    time.sleep(seconds)
+    t2, i2 = read()
+    return (os.cpu_count() or 1) * (1 - (i2 - i1) / max(1, t2 - t1))
+
+
+def wait_until_quiet(limit: float = 0.3, patience: float = 600, say=print) -> float:
+    """Wait (at most `patience` seconds) until other work uses under `limit` cores; returns the last reading."""
+    started = time.monotonic()
+    load = busy_cores()
+    warned = False
+    while load > limit and time.monotonic() - started < patience:
+        if not warned:
+            say(f"  (machine busy: {load:.1f} cores in use by other processes; waiting)")
+            warned = True
+        time.sleep(4)
+        load = busy_cores()
+    return load
