@@ -42,7 +42,7 @@ epubcheck = cached(build.validate_epub, name="EPUBCheck")
 write = io(build.write, name="write")
 write_anthology = io(stages.write_anthology, name="write anthology.json")
 web_site = cached(build.web_site, name="web: site")
-web_story = cached(build.web_story, name="web: story page")
+web_batch = cached(build.web_batch, name="web: story pages")
 write_web = io(build.write_web, name="web: write")
 finish = step(build.finish, name="report and validate")
 edited = step(stages.changed_since, name="sources edited meanwhile?")
@@ -56,21 +56,20 @@ def render_all(anthology, config_):
     pdf, epub = render_pdf.submit(anthology), render_epub.submit(anthology)
     checked = epubcheck.submit(epub)
     site, cover = web_site(anthology, config_.base_url)
-    pages = story_pages(site, build.web_stories(site, anthology), config_.dask)
+    pages = story_pages(site, build.web_batches(site, anthology), config_.dask)
     return pdf, epub, checked, site, cover, pages
 
 
-def story_pages(site, items: list, dask: str) -> list:
-    """Each story's page and snippet, one cached task per story: futures on the flow's own
-    threads, or, with `dask` ("local" for a LocalCluster here, else a scheduler address), the
+def story_pages(site, batches: list, dask: str) -> list:
+    """Each story's page and snippet, one cached task per batch of stories: futures on the flow's
+    own threads, or, with `dask` ("local" for a LocalCluster here, else a scheduler address), the
     pages themselves, fanned out to the Dask cluster with prefect-dask's DaskTaskRunner."""
     if not dask:
-        return [web_story.submit(site, *parts) for parts in items]
+        return [web_batch.submit(site, batch) for batch in batches]
     from prefect_dask import DaskTaskRunner
     runner = DaskTaskRunner() if dask == "local" else DaskTaskRunner(address=dask)
     with runner:
-        futures = [runner.submit(web_story, {"site": site, "story": story, "prev": prev, "next": next_})
-                   for story, prev, next_ in items]
+        futures = [runner.submit(web_batch, {"site": site, "batch": batch}) for batch in batches]
         return [future.result() for future in futures]
 
 

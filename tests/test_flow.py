@@ -150,8 +150,9 @@ def test_a_source_edited_during_the_build(prefect_harness, tmp_path, monkeypatch
 
 
 def test_one_changed_story_re_renders_only_its_web_page(prefect_harness, tmp_path, monkeypatch):
-    """A word changed in the middle story: its page and snippet, the PDF and the EPUB are rendered
-    again; the other stories' pages come from the cache (and are still written)."""
+    """A word changed in the middle story: its page and snippet (its batch's, here a batch per
+    story), the PDF and the EPUB are rendered again; the other stories' pages come from the cache
+    (and are still written)."""
     from pubpipe_flows.publish import publish
     sources = tmp_path / "sources"
     sources.mkdir()
@@ -159,6 +160,7 @@ def test_one_changed_story_re_renders_only_its_web_page(prefect_harness, tmp_pat
                 f"Neighbours talk about the {name.lower()} news for a long time.") for name in ("First", "Middle", "Last")]
     text = "\n\n* * *\n\n".join(f"{title}\n\n{body}" for title, body in stories) + "\n"
     (sources / "three.txt").write_text(text, encoding="utf-8")
+    monkeypatch.setattr("pubpipe.build.WEB_BATCH", 1)  # a task per story, to see which ones run
     publish(sources=str(sources), output=str(tmp_path / "out"), config="")
     (sources / "three.txt").write_text(text.replace("middle news", "middle rumours"), encoding="utf-8")
     pages = _counting(monkeypatch, "pubpipe.web.story_web")
@@ -178,12 +180,14 @@ def test_one_changed_story_re_renders_only_its_web_page(prefect_harness, tmp_pat
 
 
 def test_story_pages_fan_out_to_a_dask_cluster(prefect_harness, tmp_path, monkeypatch):
-    """With PUBPIPE_DASK set to a scheduler's address, each story's page is a task on that Dask
-    cluster (here a LocalCluster of two worker processes); the output is the same as without."""
+    """With PUBPIPE_DASK set to a scheduler's address, each batch of story pages (here two stories)
+    is a task on that Dask cluster (a LocalCluster of two worker processes); the output is the same
+    as without."""
     from distributed import Client, LocalCluster, get_task_stream
     from pubpipe_flows.publish import publish
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setattr("pubpipe.build.WEB_BATCH", 2)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         monkeypatch.setenv("PUBPIPE_DASK", cluster.scheduler_address)
@@ -193,7 +197,7 @@ def test_story_pages_fan_out_to_a_dask_cluster(prefect_harness, tmp_path, monkey
         cluster_workers = set(client.scheduler_info()["workers"])
     assert result.exit_code == 0
     stories = json.loads((tmp_path / "dask" / "anthology.json").read_text(encoding="utf-8"))["stories"]
-    assert len(stream.data) == len(stories) and workers and workers <= cluster_workers
+    assert len(stream.data) == (len(stories) + 1) // 2 and workers and workers <= cluster_workers
     monkeypatch.delenv("PUBPIPE_DASK")
     publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "threads"), config="")
     assert _tree(tmp_path / "dask" / "web") == _tree(tmp_path / "threads" / "web")

@@ -120,18 +120,25 @@ def web_site(anthology: Anthology, base_url: str = "") -> tuple:
     return site_of(anthology, base_url)
 
 
-def web_stories(site, anthology: Anthology) -> list:
-    """(story, previous, next) for each story's page: the inputs of `web_story`."""
-    from .web import neighbour
-    stories = anthology.stories
-    return [(story, neighbour(site, stories[i - 1] if i else None),
-             neighbour(site, stories[i + 1] if i + 1 < len(stories) else None)) for i, story in enumerate(stories)]
+WEB_BATCH = 20
+"""Stories per web-page task: few enough that one changed story re-renders little (a page takes
+milliseconds), many enough that a large collection is not thousands of task runs."""
 
 
-def web_story(site, story, prev, next):
-    """One story's web page and snippet (a `StoryWeb`), rendered on its own: cached per story."""
+def web_batches(site, anthology: Anthology, size: int = 0) -> list:
+    """The stories' page inputs, (story, previous, next) each, in `StoryBatch`es of `size`
+    (default WEB_BATCH) stories, in order: the inputs of `web_batch`."""
+    from .web import StoryBatch, neighbour
+    stories, size = anthology.stories, size or WEB_BATCH
+    items = [(story, neighbour(site, stories[i - 1] if i else None),
+              neighbour(site, stories[i + 1] if i + 1 < len(stories) else None)) for i, story in enumerate(stories)]
+    return [StoryBatch(tuple(items[i:i + size])) for i in range(0, len(items), size)]
+
+
+def web_batch(site, batch) -> list:
+    """The web page and snippet (`StoryWeb`) of each story of a `StoryBatch`: cached per batch."""
     from .web import story_web
-    return story_web(site, story, prev, next)
+    return [story_web(site, story, prev, next_) for story, prev, next_ in batch.items]
 
 
 def _downloads(pdf: Rendered, epub: Rendered) -> list:
@@ -140,18 +147,19 @@ def _downloads(pdf: Rendered, epub: Rendered) -> list:
             Download("epub", epub.name, len(epub.data), None)]
 
 
-def write_web(anthology: Anthology, site, cover: bytes, pieces: list, staging: Path, pdf: Rendered,
+def write_web(anthology: Anthology, site, cover: bytes, batches: list, staging: Path, pdf: Rendered,
               epub: Rendered) -> list:
-    """Write the web folder from the per-story pieces, with the downloads' real sizes."""
+    """Write the web folder from the rendered batches of story pages, with the downloads' real sizes."""
     from .web import write_web as write_all
+    pieces = [piece for batch in batches for piece in batch]
     return write_all(anthology, site, cover, pieces, Path(staging) / "web", _downloads(pdf, epub))
 
 
 def render_web(anthology: Anthology, staging: Path, pdf: Rendered, epub: Rendered, base_url: str = "") -> list:
     """The web folder in one call (the flow runs the same steps as separate tasks)."""
     site, cover = web_site(anthology, base_url)
-    pieces = [web_story(site, *parts) for parts in web_stories(site, anthology)]
-    return write_web(anthology, site, cover, pieces, staging, pdf, epub)
+    batches = [web_batch(site, batch) for batch in web_batches(site, anthology)]
+    return write_web(anthology, site, cover, batches, staging, pdf, epub)
 
 
 def outputs_table(staging: Path, anthology: Anthology, pdf: Rendered, printed: Rendered) -> dict:

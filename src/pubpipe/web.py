@@ -8,9 +8,11 @@ feed are built in ``web_feed``. Outputs depend only on the input (and SOURCE_DAT
 two builds are byte-identical.
 """
 
+import hashlib
+import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -134,6 +136,22 @@ class Site:
     """Checked public address of ``web/`` with a trailing ``/``, or ``""``."""
     cover: dict
     """``cover_facts`` of ``cover.png``: src, width, height, alt."""
+
+    def content_digest(self) -> str:
+        """Digest of the fields (a cache key that does not depend on how the object was made)."""
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoryBatch:
+    """Some stories' page inputs — (story, previous, next) each — rendered together in one task:
+    a task per story costs more in orchestration than the page itself (see README)."""
+
+    items: tuple
+
+    def content_digest(self) -> str:
+        data = [[story.to_dict(), prev, next_] for story, prev, next_ in self.items]
+        return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -368,5 +386,5 @@ def _prune(out_dir: Path, keep: set[Path]) -> None:
                 path.unlink()
 
 
-__all__ = ["Download", "Site", "StoryWeb", "site_of", "neighbour", "story_web", "write_web", "render_web", "cover_image", "story_fragment", "human_size", "reading_minutes", "dek",
+__all__ = ["Download", "Site", "StoryBatch", "StoryWeb", "site_of", "neighbour", "story_web", "write_web", "render_web", "cover_image", "story_fragment", "human_size", "reading_minutes", "dek",
            "language_name", "build_date"]
