@@ -9,7 +9,7 @@ served deployments.)
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from pubpipe import artifacts, build, publish as publishing, stages
+from pubpipe import artifacts, build, manifest, publish as publishing, stages
 from pubpipe.cache import content_key
 from pubpipe.pdfglyphs import MissingGlyphs
 
@@ -47,6 +47,9 @@ write_web = io(build.write_web, name="web: write")
 finish = step(build.finish, name="report and validate")
 edited = step(stages.changed_since, name="sources edited meanwhile?")
 swap_in = io(publishing.swap_in, name="publish")
+build_key = step(manifest.build_key, name="build key")
+up_to_date = step(manifest.up_to_date, name="already published?")
+record = io(manifest.write_manifest, name="record what was published")
 leave_artifacts = step(artifacts.publish_artifacts, name="artifacts")
 
 
@@ -79,6 +82,11 @@ def publish(sources: str = "sources", output: str = "output", config: str = "") 
     with publishing.build_lock(output):
         config_ = settings(sources, config or None)
         snap = snapshot(sources, config_)
+        key = build_key(snap, config_)
+        done = up_to_date(output, key)
+        if done is not None:  # the output already holds exactly what this build would publish
+            leave_artifacts(output, done.outputs)
+            return done
         ingested = ingest(snap, config_)
         stages.say_problems(ingested.problems)
         anthology = structure(clean(ingested, config_), ingested, config_)
@@ -94,6 +102,8 @@ def publish(sources: str = "sources", output: str = "output", config: str = "") 
             meanwhile = edited(snap)
             outputs = finish(folder, anthology, ingested, pdf.result(), printed.result(), checked.result(),
                              meanwhile, wait_for=[web, *written])
+            result = build.result(output, outputs, ingested, meanwhile)
+            record(folder, key, result)
             swap_in(folder, output)
         leave_artifacts(output, outputs)
-    return build.result(output, outputs, ingested, meanwhile)
+    return result

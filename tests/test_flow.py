@@ -1,6 +1,7 @@
 """The publish flow end to end under Prefect, and the command line around it."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -122,6 +123,7 @@ def test_failed_validation_leaves_previous_output_exactly(built, monkeypatch):
     from pubpipe_flows.publish import publish
     work, _ = built
     before = _tree(work / "output")
+    monkeypatch.setenv("PUBPIPE_FORCE", "1")  # build although the output is up to date
     monkeypatch.setattr("pubpipe.build.check_output", lambda folder, run_epubcheck=True: Findings(errors=["forced failure"]))
     with pytest.raises(ValidationFailed, match="forced failure"):
         publish(sources=str(work / "sources"), output=str(work / "output"), config="")
@@ -201,3 +203,41 @@ def test_story_pages_fan_out_to_a_dask_cluster(prefect_harness, tmp_path, monkey
     monkeypatch.delenv("PUBPIPE_DASK")
     publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "threads"), config="")
     assert _tree(tmp_path / "dask" / "web") == _tree(tmp_path / "threads" / "web")
+
+
+def test_up_to_date_output_is_left_alone(built, monkeypatch):
+    """Nothing changed since the build that published the output: the flow parses, renders and
+    writes nothing and returns that build's result; an edited output file makes it build again."""
+    from pubpipe_flows.publish import publish
+    work, first = built
+    before = {p: p.stat().st_mtime_ns for p in (work / "output").rglob("*")}
+    parsed = _counting(monkeypatch, "pubpipe.stages.parse_source")
+    result = publish(sources=str(work / "sources"), output=str(work / "output"), config="")
+    assert result.message == "up to date" and parsed == []
+    assert (result.exit_code, result.outputs) == (first.exit_code, first.outputs)
+    assert {p: p.stat().st_mtime_ns for p in (work / "output").rglob("*")} == before
+    page = next((work / "output" / "web" / "stories").glob("*.html"))
+    page.write_text("defaced", encoding="utf-8")
+    result = publish(sources=str(work / "sources"), output=str(work / "output"), config="")
+    assert result.message != "up to date" and "defaced" not in page.read_text(encoding="utf-8")
+
+
+def test_cli_says_up_to_date_without_starting_prefect(tmp_path):
+    """The second `pubpipe build` of unchanged sources answers from the manifest, before Prefect
+    is imported; --force builds anyway."""
+    shutil.copytree(ROOT / "sources", tmp_path / "sources")
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PUBPIPE_FORCE")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")
+    cli = [sys.executable, "-m", "pubpipe.cli", "build", "--sources", str(tmp_path / "sources"),
+           "--output", str(tmp_path / "out")]
+    first = subprocess.run(cli, capture_output=True, text=True, env=env)
+    assert first.returncode == 0, first.stderr
+    probe = tmp_path / "probe.py"
+    probe.write_text("import runpy, sys\ntry:\n"
+                     "    runpy.run_module('pubpipe.cli', run_name='__main__')\nfinally:\n"
+                     "    print('prefect imported:', 'prefect' in sys.modules)\n", encoding="utf-8")
+    again = subprocess.run([sys.executable, str(probe), *cli[3:]], capture_output=True, text=True, env=env)
+    assert again.returncode == 0 and "is up to date" in again.stdout, again.stderr
+    assert "prefect imported: False" in again.stdout
+    forced = subprocess.run([*cli, "--force"], capture_output=True, text=True, env=env)
+    assert forced.returncode == 0 and "Published into" in forced.stdout, forced.stderr

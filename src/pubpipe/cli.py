@@ -28,6 +28,15 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
 
 
+def _up_to_date(sources: Path, output: Path, config: Optional[Path]):
+    """The stored result when `output` already holds what this build would publish (see
+    pubpipe.manifest), checked before Prefect is even imported; else None."""
+    from pubpipe import stages
+    from pubpipe.manifest import already_published, build_key
+    settings = stages.load_settings(str(sources), str(config) if config else None)
+    return already_published(output, build_key(stages.snapshot(str(sources), settings), settings))
+
+
 @contextmanager
 def _embedded(server):
     """Settings for a flow run on the build's own temporary server (None: a server the user runs).
@@ -50,6 +59,7 @@ def build(
     config: Optional[Path] = typer.Option(None, help="anthology.toml (default: beside the sources folder)."),
     dask: Optional[str] = typer.Option(None, help="Render the story pages on Dask: 'local' (a LocalCluster here) "
                                                   "or a scheduler address (tcp://host:8786)."),
+    force: bool = typer.Option(False, "--force", help="Build even when the output is already up to date."),
 ) -> None:
     """Build every output from the sources and publish it into the output folder."""
     _quiet_prefect()
@@ -66,15 +76,25 @@ def build(
     try:
         # The lock at once, before Prefect starts (the flow takes it again: re-entrant); then the
         # temporary Prefect server boots in a child process while this one imports the flow.
-        with build_lock(output), temporary_server() as server:
-            from pubpipe_flows.publish import publish
-            with _embedded(server):
-                result = publish(sources=str(sources), output=str(output), config=str(config) if config else "")
+        with build_lock(output):
+            if force:
+                os.environ["PUBPIPE_FORCE"] = "1"  # the flow checks too (scheduled runs); not this time
+            result = None if force else _up_to_date(sources, output, config)
+            if result is None:
+                with temporary_server() as server:
+                    from pubpipe_flows.publish import publish
+                    with _embedded(server):
+                        result = publish(sources=str(sources), output=str(output),
+                                         config=str(config) if config else "")
     except PubpipeError as exc:
         err.print(f"[red]pubpipe: nothing published: {escape(str(exc))}[/red]")
         err.print(f"The previous {escape(str(output))}/ is unchanged.")
         raise typer.Exit(2)
-    out.print(f"[bold]Published into {escape(result.output)}[/bold]")
+    if result.message == "up to date":
+        out.print(f"[bold]{escape(result.output)} is up to date[/bold]: nothing changed since the build that "
+                  "published it (sources, anthology.toml, pubpipe, fonts); use --force to build anyway")
+    else:
+        out.print(f"[bold]Published into {escape(result.output)}[/bold]")
     for name, info in result.outputs.items():
         pages = f", {info['pages']} pages" if info.get("pages") else ""
         out.print(f"  {escape(str(Path(result.output) / name))}  ({info['size']:,} bytes{pages})")

