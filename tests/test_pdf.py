@@ -337,3 +337,13 @@ def test_check_refuses_an_untagged_pdf_without_bookmarks(book, tmp_path):
     found = Findings()
     check_pdf(tmp_path / "plain.pdf", found)
     assert found.errors == ["plain.pdf: not a tagged PDF (no /MarkInfo or structure tree)", "plain.pdf: no bookmarks"]
+    quick = Findings()  # the build's check of its staging folder: pdfinfo, no bookmark check
+    assert check_pdf(tmp_path / "plain.pdf", quick, thorough=False) == 1
+    assert quick.errors == ["plain.pdf: not a tagged PDF (no /MarkInfo or structure tree)"]
+    quick = Findings()
+    assert check_pdf(book["path"], quick, thorough=False) == book["info"].pages and not quick.errors
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7 not really")
+    for thorough in (True, False):
+        broken = Findings()
+        assert check_pdf(tmp_path / "broken.pdf", broken, thorough=thorough) == 0
+        assert broken.errors[0].startswith("broken.pdf: not a readable PDF")
