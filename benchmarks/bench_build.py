@@ -54,7 +54,9 @@ A5_CSS = "@page { size: A5; margin: 18mm 15mm 20mm; }\n"
 STAGES = ["import pubpipe", "settings", "read sources", "ingest", "clean", "structure", "write anthology.json",
           "render PDF", "render EPUB", "impose print PDF", "EPUBCheck", "write", "render web",
           "sources edited meanwhile?", "report and validate", "publish"]
-SCENARIOS = ("cold", "unchanged", "changed")
+SCENARIOS = ("cold", "unchanged", "forced", "changed")
+"""In the order they run: unchanged is answered from output/.pubpipe-build.json without Prefect;
+forced is the same unchanged sources with --force (the flow, its tasks hitting the cache)."""
 
 
 def say(*args) -> None:
@@ -108,7 +110,8 @@ def measured(cmd: list, env: dict, args, what: str, cwd: str | None = None) -> d
         raise RuntimeError(f"{what} failed (exit {m.returncode}):\n{m.stderr[-3000:]}")
     say(f"  {what}: {m.seconds:.1f} s, tree peak {m.tree_peak_mb:.0f} MB, largest process {m.max_process_mb:.0f} MB")
     return {"seconds": m.seconds, "tree_mb": m.tree_peak_mb, "process_mb": m.max_process_mb,
-            "parts_mb": m.parts_peak_mb, "load_before": load, "stdout": m.stdout[-2000:]}
+            "parts_mb": m.parts_peak_mb, "load_before": load, "up_to_date": "is up to date" in m.stdout,
+            "stdout": m.stdout[-2000:]}
 
 
 def median_of(runs: list) -> dict:
@@ -162,15 +165,20 @@ def run_pubpipe(work: Path, args) -> dict:
         shutil.rmtree(output, ignore_errors=True)
         results["cold"].append(measured(build, env, args, "pubpipe build, cold"))
         results["unchanged"].append(measured(build, env, args, "pubpipe build, unchanged rebuild"))
+        results["forced"].append(measured([*build, "--force"], env, args, "pubpipe build --force, unchanged (cache hits)"))
         changed_files.append(corpus.change_one_story(work / "sources"))
         results["changed"].append(measured(build, env, args, f"pubpipe build, one story changed ({changed_files[-1]})"))
-    found = subprocess.run([PY, str(HERE / "prefect_runs.py"), "--last", str(3 * args.runs)], env=env,
+    # In the order they ran; a build that found its output up to date ran no flow (no Prefect at all).
+    ran = [results[s][i] for i in range(args.runs) for s in SCENARIOS]
+    flowed = [run for run in ran if not run.get("up_to_date")]
+    found = subprocess.run([PY, str(HERE / "prefect_runs.py"), "--last", str(len(flowed))], env=env,
                            capture_output=True, text=True, check=True)
-    flow_runs = json.loads(found.stdout.strip().splitlines()[-1])
+    flow_runs = json.loads(found.stdout.strip().splitlines()[-1]) if flowed else []
+    for run, flow_run in zip(flowed, flow_runs):
+        run["flow_run"] = flow_run
     out = {"empty_flow_fresh_home": first["seconds"], "empty_flow": again["seconds"]}
     for s in SCENARIOS:
-        for run, flow_run in zip(results[s], flow_runs[SCENARIOS.index(s)::3]):
-            run["flow_run"] = flow_run
+        for run in results[s]:
             run.pop("stdout", None)
         out[s] = median_of(results[s])
     return out
@@ -258,19 +266,19 @@ def report(results: list, runs: int) -> str:
              f"{machine()} · {versions()} · code: {'; '.join(code)} · median of {runs} run(s) · SOURCE_DATE_EPOCH set",
              "", "Corpora from `benchmarks/corpus.py` (same words for both routes).", "",
              "| corpus | stories | words | pages: pubpipe / pandoc | cold `pubpipe build` s | unchanged rebuild s (× cold) "
-             "| one story changed s (× cold) | pandoc route s: EPUB + HTML + PDF | cold ÷ pandoc | plain stages s "
+             "| unchanged, `--force` s (× cold) | one story changed s (× cold) | pandoc route s: EPUB + HTML + PDF | cold ÷ pandoc | plain stages s "
              "| peak MB cold: tree / largest process |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
         c, p, pd, pl = r["corpus"], r.get("pubpipe"), r.get("pandoc"), r.get("plain")
         cold = p and p["cold"]["seconds"]
         row = [r["label"], str(c["stories"]), f"{c['words']:,}",
                f"{pl['pages'] if pl else '–'} / {pd['pages'] if pd else '–'}"]
         if p:
-            row += [fmt(cold), f"{fmt(p['unchanged']['seconds'])} ({p['unchanged']['seconds'] / cold:.2f}×)",
-                    f"{fmt(p['changed']['seconds'])} ({p['changed']['seconds'] / cold:.2f}×)"]
+            row += [fmt(cold)] + [f"{fmt(p[s]['seconds'])} ({p[s]['seconds'] / cold:.2f}×)" if s in p else "–"
+                                  for s in SCENARIOS[1:]]
         else:
-            row += ["–"] * 3
+            row += ["–"] * 4
         if pd:
             s = pd["steps"]
             row += [f"{fmt(pd['seconds'])}: {fmt(s['EPUB']['seconds'])} + {fmt(s['HTML']['seconds'])} + {fmt(s['PDF']['seconds'])}",
@@ -296,26 +304,26 @@ def report(results: list, runs: int) -> str:
                   "result's load; render PDF and EPUB, impose and EPUBCheck run concurrently), and the command's "
                   "wall time:", "",
                   "| task | " + " | ".join(f"{r['label']} {s}" for r in flows for s in SCENARIOS) + " |",
-                  "| --- |" + " --- |" * (3 * len(flows))]
+                  "| --- |" + " --- |" * (len(SCENARIOS) * len(flows))]
         names = []
         for r in flows:
             for s in SCENARIOS:
-                for n in r["pubpipe"][s].get("flow_run", {}).get("tasks", {}):
+                for n in r["pubpipe"].get(s, {}).get("flow_run", {}).get("tasks", {}):
                     if n not in names:
                         names.append(n)
         for n in names:
             cells = []
             for r in flows:
                 for s in SCENARIOS:
-                    t = r["pubpipe"][s].get("flow_run", {}).get("tasks", {}).get(n)
+                    t = r["pubpipe"].get(s, {}).get("flow_run", {}).get("tasks", {}).get(n)
                     cells.append("–" if not t else fmt(t["seconds"], 2) + (" c" if t["cached"] else ""))
             lines.append(f"| {n} | " + " | ".join(cells) + " |")
-        lines.append("| **flow run** | " + " | ".join(fmt(r["pubpipe"][s].get("flow_run", {}).get("seconds"), 1)
+        lines.append("| **flow run** | " + " | ".join(fmt(r["pubpipe"].get(s, {}).get("flow_run", {}).get("seconds"), 1)
                                                       for r in flows for s in SCENARIOS) + " |")
-        lines.append("| **`pubpipe build` wall time** | " + " | ".join(f"**{fmt(r['pubpipe'][s]['seconds'])}**"
+        lines.append("| **`pubpipe build` wall time** | " + " | ".join(f"**{fmt(r['pubpipe'].get(s, {}).get('seconds'))}**"
                                                                        for r in flows for s in SCENARIOS) + " |")
         lines.append("| peak MB: main / Prefect server / JVM | " + " | ".join(
-            "{:.0f} / {:.0f} / {:.0f}".format(*(r["pubpipe"][s]["parts_mb"].get(k, 0) for k in ("main", "prefect-server", "java")))
+            "{:.0f} / {:.0f} / {:.0f}".format(*(r["pubpipe"].get(s, {}).get("parts_mb", {}).get(k, 0) for k in ("main", "prefect-server", "java")))
             for r in flows for s in SCENARIOS) + " |")
         fixed = flows[0]["pubpipe"]
         lines += ["", f"Fixed costs: an empty Prefect flow takes {fixed['empty_flow']:.1f} s (the temporary server's start "
