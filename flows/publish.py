@@ -54,7 +54,7 @@ leave_artifacts = step(artifacts.publish_artifacts, name="artifacts")
 
 
 def render_all(anthology, config_):
-    """Submit every renderer of `anthology` (PDF, EPUB and its EPUBCheck, a web page per story):
+    """Submit every renderer of `anthology` (PDF, EPUB and its EPUBCheck, the story pages in batches):
     they run concurrently, on the flow's threads; the story pages on a Dask cluster if configured."""
     pdf, epub = render_pdf.submit(anthology), render_epub.submit(anthology)
     checked = epubcheck.submit(epub)
