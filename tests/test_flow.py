@@ -152,9 +152,8 @@ def test_a_source_edited_during_the_build(prefect_harness, tmp_path, monkeypatch
 
 
 def test_one_changed_story_re_renders_only_its_web_page(prefect_harness, tmp_path, monkeypatch):
-    """A word changed in the middle story: its page and snippet (its batch's, here a batch per
-    story), the PDF and the EPUB are rendered again; the other stories' pages come from the cache
-    (and are still written)."""
+    """A word changed in the middle story: its page and snippet, the PDF and the EPUB are rendered
+    again; the other stories' pages come from the cache (and are still written)."""
     from pubpipe_flows.publish import publish
     sources = tmp_path / "sources"
     sources.mkdir()
@@ -162,7 +161,6 @@ def test_one_changed_story_re_renders_only_its_web_page(prefect_harness, tmp_pat
                 f"Neighbours talk about the {name.lower()} news for a long time.") for name in ("First", "Middle", "Last")]
     text = "\n\n* * *\n\n".join(f"{title}\n\n{body}" for title, body in stories) + "\n"
     (sources / "three.txt").write_text(text, encoding="utf-8")
-    monkeypatch.setattr("pubpipe.build.WEB_BATCH", 1)  # a task per story, to see which ones run
     publish(sources=str(sources), output=str(tmp_path / "out"), config="")
     (sources / "three.txt").write_text(text.replace("middle news", "middle rumours"), encoding="utf-8")
     pages = _counting(monkeypatch, "pubpipe.web.story_web")

@@ -348,3 +348,17 @@ def test_base_url_from_anthology_toml_reaches_the_feed(anthology, tmp_path):
     feed = ET.parse(tmp_path / "web" / "feed.xml").getroot()
     hrefs = [link.get("href") for link in feed.iter(f"{ATOM}link")]
     assert hrefs and all(h.startswith("https://example.org/anthology/web/") for h in hrefs)
+
+
+def test_story_pages_are_batched_only_beyond_twenty_stories(anthology):
+    """Up to WEB_TASKS stories, one task per story; beyond, at most WEB_TASKS even batches, in order."""
+    import dataclasses
+    from pubpipe import build
+    from pubpipe.web import site_of
+    site, _ = site_of(anthology)
+    story = anthology.stories[0]
+    for count, sizes in ((3, [1, 1, 1]), (20, [1] * 20), (21, [2] * 10 + [1]), (100, [5] * 20), (1000, [50] * 20)):
+        many = dataclasses.replace(anthology, stories=tuple(dataclasses.replace(story, id=f"s{i}") for i in range(count)))
+        batches = build.web_batches(site, many)
+        assert [len(b.items) for b in batches] == sizes
+        assert [item[0].id for b in batches for item in b.items] == [f"s{i}" for i in range(count)]

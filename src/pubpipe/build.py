@@ -120,16 +120,20 @@ def web_site(anthology: Anthology, base_url: str = "") -> tuple:
     return site_of(anthology, base_url)
 
 
-WEB_BATCH = 20
-"""Stories per web-page task: few enough that one changed story re-renders little (a page takes
-milliseconds), many enough that a large collection is not thousands of task runs."""
+WEB_TASKS = 20
+"""At most this many web-page tasks: up to 20 stories, a task per story (a changed story re-renders
+only its own page); beyond, the stories are shared out evenly, so that a large collection is not
+thousands of task runs (each costs more in orchestration than the milliseconds of its page)."""
+WEB_BATCH = 0
+"""A fixed number of stories per task instead (0: from WEB_TASKS)."""
 
 
 def web_batches(site, anthology: Anthology, size: int = 0) -> list:
     """The stories' page inputs, (story, previous, next) each, in `StoryBatch`es of `size`
-    (default WEB_BATCH) stories, in order: the inputs of `web_batch`."""
+    stories (default: WEB_BATCH, else as many as WEB_TASKS allows), in order: `web_batch`'s inputs."""
     from .web import StoryBatch, neighbour
-    stories, size = anthology.stories, size or WEB_BATCH
+    stories = anthology.stories
+    size = size or WEB_BATCH or max(1, -(-len(stories) // WEB_TASKS))
     items = [(story, neighbour(site, stories[i - 1] if i else None),
               neighbour(site, stories[i + 1] if i + 1 < len(stories) else None)) for i, story in enumerate(stories)]
     return [StoryBatch(tuple(items[i:i + size])) for i in range(0, len(items), size)]
