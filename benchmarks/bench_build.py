@@ -44,6 +44,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+from results import append, machine  # noqa: E402 (after the path is set)
 
 import corpus  # noqa: E402
 import measure  # noqa: E402
@@ -232,17 +233,6 @@ def bench_size(label: str, args) -> dict:
 
 # ---- the report -------------------------------------------------------------------------------
 
-def machine() -> str:
-    model = platform.machine()
-    try:
-        model = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                     if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{model} · {os.cpu_count()} cores · {memory:.0f} GiB"
-
-
 def versions() -> str:
     def first_line(cmd):
         try:
@@ -366,10 +356,10 @@ def main() -> None:
             (results_dir / f"{label.strip()}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
             results.append(result)
     text = report(results, args.runs)
-    say(text)
-    if not args.no_append:
-        with open(HERE / "RESULTS.md", "a", encoding="utf-8") as out:
-            out.write(text)
+    if args.no_append:
+        say(text)
+    else:
+        append(text)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(HERE))
+from results import append, machine  # noqa: E402 (after the path is set)
 
 
 def plain(sources: Path, output: Path) -> float:
@@ -89,13 +91,10 @@ def main() -> None:
             ("`pubpipe build`, unchanged rebuild (cache hits)", med(warm)),
             ("an empty Prefect flow on Prefect's own temporary server (start and stop)", med(server_only))]
     lines = [f"\n## Orchestration overhead — {datetime.date.today()}",
-             f"{platform.node()} · {platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
+             f"{machine()} · Python {platform.python_version()} · "
              f"sources: {sources.name} · median of {args.runs}", "", "| run | seconds |", "| --- | --- |"]
     lines += [f"| {name} | {seconds:.1f} |" for name, seconds in rows]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    with open(HERE / "RESULTS.md", "a", encoding="utf-8") as out:
-        out.write(text)
+    append("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

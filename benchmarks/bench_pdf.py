@@ -24,6 +24,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from results import append, machine  # noqa: E402 (after the path is set)
 MODES = {
     "shipped": "",
     "uncached": "pdf.speed_up_page_references = lambda: False",
@@ -62,19 +64,6 @@ def one_run(sources: Path, mode: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def machine() -> str:
-    """CPU model, cores and memory, for the results table."""
-    model = platform.processor() or platform.machine()
-    try:
-        cpuinfo = Path("/proc/cpuinfo").read_text()
-        model = next(line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
-                     if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{model} · {os.cpu_count()} cores · {memory:.0f} GiB"
-
-
 def versions() -> str:
     """Python and the libraries that decide the render time."""
     from weasyprint.text.ffi import pango
@@ -107,10 +96,7 @@ def main() -> None:
              f"{machine()} · {versions()} · median of {args.runs} fresh processes", "",
              "| sources | mode | pages | render s | ms/page | impose s |",
              "| --- | --- | --- | --- | --- | --- |", *rows]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    with open(HERE / "RESULTS.md", "a", encoding="utf-8") as out:
-        out.write(text)
+    append("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

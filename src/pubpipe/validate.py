@@ -15,7 +15,6 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from pypdf.generic import RectangleObject
 
-from .errors import ValidationFailed
 from .model import Anthology
 
 A5 = (419.5, 595.3)

@@ -8,7 +8,6 @@ import json
 import xml.etree.ElementTree as ET
 
 from pubpipe.html import render
-from pubpipe.model import Anthology
 from pubpipe.web_safe import clean_fragment
 
 ATOM = "http://www.w3.org/2005/Atom"
