@@ -74,13 +74,18 @@ def _string(data: dict, key: str, where: str) -> Optional[str]:
     return value
 
 
-def _base_url(data: dict, where: str) -> str:
-    """``base_url``: an absolute http(s) address (checked here so a typo fails before any rendering)."""
+def is_base_url(value: str) -> bool:
+    """An absolute http(s) address with nothing that could break out of an HTML attribute (the one
+    rule for ``base_url``, here and in pubpipe.web)."""
     from urllib.parse import urlsplit
-    value = _string(data, "base_url", where) or ""
     parts = urlsplit(value)
-    if value and (parts.scheme not in ("http", "https") or not parts.netloc
-                  or any(c in value for c in "\"'<> \t\n")):
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c in value for c in "\"'<> \t\n")
+
+
+def _base_url(data: dict, where: str) -> str:
+    """``base_url``, checked here so a typo fails before any rendering."""
+    value = _string(data, "base_url", where) or ""
+    if value and not is_base_url(value):
         raise ConfigError(f"{where}: 'base_url' must be an absolute http(s) address like "
                           f"https://example.org/anthology/web/, not {value!r}")
     return value

@@ -70,6 +70,27 @@ def _files(folder: Path) -> dict:
             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != NAME}
 
 
+def read_manifest(folder: Path):
+    """The record of the build that published `folder`, or None when there is none.
+    Raises ValueError when it is there but unreadable."""
+    path = Path(folder) / NAME
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("schema") != SCHEMA or not isinstance(data.get("files"), dict):
+            raise ValueError(f"not a {SCHEMA} record")
+        return data
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{NAME}: unreadable: {exc}") from exc
+
+
+def differences(folder: Path, recorded: dict) -> list:
+    """Files of `folder` changed, missing or added since the build recorded `recorded` (name -> digest)."""
+    now = _files(folder)
+    return sorted(name for name in set(now) | set(recorded) if now.get(name) != recorded.get(name))
+
+
 def write_manifest(folder: Path, key: str, result: BuildResult) -> Path:
     """Record the build key, its result and every file's digest in the staging folder."""
     data = {"schema": SCHEMA, "key": key, "exit_code": result.exit_code, "outputs": list(result.outputs.items()),
@@ -88,10 +109,9 @@ def up_to_date(output: Path, key: str):
 def already_published(output: Path, key: str):
     """The stored BuildResult when `output` holds exactly what a build with this key published;
     else None."""
-    path = Path(output) / NAME
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("schema") != SCHEMA or data.get("key") != key or _files(output) != data["files"]:
+        data = read_manifest(output)
+        if data is None or data.get("key") != key or differences(output, data["files"]):
             return None
         problems = tuple(Problem(p["file"], p["reason"], p["code"]) for p in data["problems"])
         return BuildResult(int(data["exit_code"]), str(output), {n: dict(i) for n, i in data["outputs"]}, problems,

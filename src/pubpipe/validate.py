@@ -159,20 +159,17 @@ def check_output(folder: Path, run_epubcheck: bool = True) -> Findings:
 
 def check_manifest(folder: Path, found: Findings) -> None:
     """When the build's record (.pubpipe-build.json) is there: every file is as that build published it."""
-    import hashlib
-    from .manifest import NAME
-    path = Path(folder) / NAME
-    if not path.is_file():
-        return
+    from .manifest import NAME, differences, read_manifest
     try:
-        recorded = json.loads(path.read_text(encoding="utf-8"))["files"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        found.errors.append(f"{NAME}: unreadable: {exc}")
+        data = read_manifest(folder)
+    except ValueError as exc:
+        found.errors.append(str(exc))
         return
-    changed = sorted(name for name, digest in recorded.items()
-                     if not (folder / name).is_file() or hashlib.sha256((folder / name).read_bytes()).hexdigest() != digest)
-    found.check(not changed, f"{NAME}: all {len(recorded)} files as published",
-                f"{NAME}: changed or missing since the build published them: {', '.join(changed[:5])}")
+    if data is None:
+        return
+    changed = differences(folder, data["files"])
+    found.check(not changed, f"{NAME}: all {len(data['files'])} files as published",
+                f"{NAME}: changed, missing or added since the build published them: {', '.join(changed[:5])}")
 
 
 def check_epub(path: Path, found: Findings) -> None:

@@ -15,10 +15,11 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from markupsafe import escape
 
+from pubpipe.config import is_base_url
 from pubpipe.html import environment, render, styles_dir
 from pubpipe.model import Anthology, Story
 from pubpipe.web_cover import cover_facts, cover_image
@@ -268,8 +269,7 @@ def _check_base_url(base_url: str) -> str:
     """``base_url`` must be an absolute http(s) address; it is given a trailing ``/``."""
     if not base_url:
         return ""
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in base_url for c in "\"'<> \t\n"):
+    if not is_base_url(base_url):
         raise ValueError(f"base_url must be an absolute http(s) address like https://example.org/web/, not {base_url!r}")
     return base_url if base_url.endswith("/") else base_url + "/"
 

@@ -1,0 +1,38 @@
+"""The record a build leaves in its output (.pubpipe-build.json) and what it is compared with."""
+
+import json
+
+from pubpipe.manifest import NAME, already_published, differences, write_manifest
+from pubpipe.stages import BuildResult, Problem
+from pubpipe.validate import Findings, check_manifest
+
+
+def test_record_compare_and_check(tmp_path):
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "index.html").write_text("<p>hi</p>", encoding="utf-8")
+    (tmp_path / "report.md").write_text("# report", encoding="utf-8")
+    result = BuildResult(1, str(tmp_path), {"report.md": {"size": 8, "pages": None}},
+                         (Problem("a.txt", "file is empty", "source.empty"),))
+    write_manifest(tmp_path, "key-1", result)
+    recorded = json.loads((tmp_path / NAME).read_text(encoding="utf-8"))["files"]
+    assert sorted(recorded) == ["report.md", "web/index.html"] and differences(tmp_path, recorded) == []
+    again = already_published(tmp_path, "key-1")
+    assert (again.exit_code, again.outputs, again.problems, again.message) == (
+        1, result.outputs, result.problems, "up to date")
+    assert already_published(tmp_path, "key-2") is None
+    found = Findings()
+    check_manifest(tmp_path, found)
+    assert found.passed == [f"{NAME}: all 2 files as published"] and not found.errors
+    (tmp_path / "web" / "index.html").write_text("<p>defaced</p>", encoding="utf-8")
+    (tmp_path / "extra.txt").write_text("dropped here", encoding="utf-8")
+    (tmp_path / "report.md").unlink()
+    assert differences(tmp_path, recorded) == ["extra.txt", "report.md", "web/index.html"]
+    assert already_published(tmp_path, "key-1") is None
+    found = Findings()
+    check_manifest(tmp_path, found)
+    assert found.errors == [f"{NAME}: changed, missing or added since the build published them: "
+                            "extra.txt, report.md, web/index.html"]
+    (tmp_path / NAME).write_text("{not json", encoding="utf-8")
+    found = Findings()
+    check_manifest(tmp_path, found)
+    assert found.errors[0].startswith(f"{NAME}: unreadable") and already_published(tmp_path, "key-1") is None
