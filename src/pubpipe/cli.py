@@ -1,7 +1,7 @@
 """The command line: ``pubpipe build``, ``serve``, ``check`` and ``preview``.
 
-``build`` runs the Prefect flow on the embedded default: no server to start (Prefect starts a
-temporary one for the run).
+``build`` runs the Prefect flow on the embedded default: no server to start (it starts a
+temporary one for the run, see pubpipe.tempserver), and none at all when the output is up to date.
 """
 
 import os
