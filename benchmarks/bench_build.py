@@ -29,15 +29,20 @@ benchmarks/RESULTS.md. ``--profile DIR`` adds one pyinstrument run of the plain 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
 import platform
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 from importlib.metadata import version
 from pathlib import Path
 
@@ -55,9 +60,11 @@ A5_CSS = "@page { size: A5; margin: 18mm 15mm 20mm; }\n"
 STAGES = ["import pubpipe", "settings", "read sources", "ingest", "clean", "structure", "write anthology.json",
           "render PDF", "render EPUB", "impose print PDF", "EPUBCheck", "write", "render web",
           "sources edited meanwhile?", "report and validate", "publish"]
-SCENARIOS = ("cold", "unchanged", "forced", "changed")
+SCENARIOS = ("cold", "unchanged", "forced", "changed", "server cold", "server changed")
 """In the order they run: unchanged is answered from output/.pubpipe-build.json without Prefect;
-forced is the same unchanged sources with --force (the flow, its tasks hitting the cache)."""
+forced is the same unchanged sources with --force (the flow, its tasks hitting the cache); the
+*server* runs go through a `prefect server start` that was already running (PREFECT_API_URL set),
+as staff's deployments and scheduled rebuilds do: no temporary server to boot."""
 
 
 def say(*args) -> None:
@@ -169,8 +176,19 @@ def run_pubpipe(work: Path, args) -> dict:
         results["forced"].append(measured([*build, "--force"], env, args, "pubpipe build --force, unchanged (cache hits)"))
         changed_files.append(corpus.change_one_story(work / "sources"))
         results["changed"].append(measured(build, env, args, f"pubpipe build, one story changed ({changed_files[-1]})"))
+    if not args.no_server:
+        with running_server(env) as api:
+            served = {**env, "PREFECT_API_URL": api}
+            for i in range(args.runs):
+                shutil.rmtree(home / "storage", ignore_errors=True)
+                shutil.rmtree(output, ignore_errors=True)
+                results["server cold"].append(measured(build, served, args, "pubpipe build, cold, running server"))
+                changed_files.append(corpus.change_one_story(work / "sources"))
+                results["server changed"].append(measured(
+                    build, served, args, f"pubpipe build, one story changed, running server ({changed_files[-1]})"))
     # In the order they ran; a build that found its output up to date ran no flow (no Prefect at all).
-    ran = [results[s][i] for i in range(args.runs) for s in SCENARIOS]
+    ran = [results[s][i] for i in range(args.runs) for s in SCENARIOS[:4]]
+    ran += [results[s][i] for i in range(len(results["server cold"])) for s in SCENARIOS[4:]]
     flowed = [run for run in ran if not run.get("up_to_date")]
     found = subprocess.run([PY, str(HERE / "prefect_runs.py"), "--last", str(len(flowed))], env=env,
                            capture_output=True, text=True, check=True)
@@ -179,6 +197,8 @@ def run_pubpipe(work: Path, args) -> dict:
         run["flow_run"] = flow_run
     out = {"empty_flow_fresh_home": first["seconds"], "empty_flow": again["seconds"]}
     for s in SCENARIOS:
+        if not results[s]:
+            continue
         for run in results[s]:
             run.pop("stdout", None)
         out[s] = median_of(results[s])
@@ -250,6 +270,33 @@ def fmt(x, digits=1) -> str:
     return "–" if x is None else f"{x:.{digits}f}"
 
 
+@contextlib.contextmanager
+def running_server(env: dict):
+    """`prefect server start` on a free loopback port for the duration (its boot is not timed); yields its API URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-ui", "--analytics-off"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(api + "/health", timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("prefect server start did not come up") from None
+                time.sleep(0.3)
+        say(f"  prefect server start running at {api}")
+        yield api
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
+
+
 def report(results: list, runs: int) -> str:
     code = sorted({r.get("code", "working tree") for r in results})
     lines = [f"\n## Builds: pubpipe and the pandoc route — {datetime.date.today()}",
@@ -257,8 +304,8 @@ def report(results: list, runs: int) -> str:
              "", "Corpora from `benchmarks/corpus.py` (same words for both routes).", "",
              "| corpus | stories | words | pages: pubpipe / pandoc | cold `pubpipe build` s | unchanged rebuild s (× cold) "
              "| unchanged, `--force` s (× cold) | one story changed s (× cold) | pandoc route s: EPUB + HTML + PDF | cold ÷ pandoc | plain stages s "
-             "| peak MB cold: tree / largest process |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| peak MB cold: tree / largest process | running server: cold s (÷ pandoc) | running server: one story changed s (× its cold) |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
         c, p, pd, pl = r["corpus"], r.get("pubpipe"), r.get("pandoc"), r.get("plain")
         cold = p and p["cold"]["seconds"]
@@ -266,7 +313,7 @@ def report(results: list, runs: int) -> str:
                f"{pl['pages'] if pl else '–'} / {pd['pages'] if pd else '–'}"]
         if p:
             row += [fmt(cold)] + [f"{fmt(p[s]['seconds'])} ({p[s]['seconds'] / cold:.2f}×)" if s in p else "–"
-                                  for s in SCENARIOS[1:]]
+                                  for s in SCENARIOS[1:4]]
         else:
             row += ["–"] * 4
         if pd:
@@ -277,6 +324,9 @@ def report(results: list, runs: int) -> str:
             row += ["–", "–"]
         row.append(fmt(pl["seconds"]) if pl else "–")
         row.append(f"{p['cold']['tree_mb']:.0f} / {p['cold']['process_mb']:.0f}" if p else "–")
+        sc, sch = (p or {}).get("server cold"), (p or {}).get("server changed")
+        row.append(f"{fmt(sc['seconds'])}" + (f" ({sc['seconds'] / pd['seconds']:.1f}×)" if pd else "") if sc else "–")
+        row.append(f"{fmt(sch['seconds'])} ({sch['seconds'] / sc['seconds']:.2f}×)" if sc and sch else "–")
         lines.append("| " + " | ".join(row) + " |")
     plain = [r for r in results if r.get("plain")]
     if plain:
@@ -312,8 +362,9 @@ def report(results: list, runs: int) -> str:
                                                       for r in flows for s in SCENARIOS) + " |")
         lines.append("| **`pubpipe build` wall time** | " + " | ".join(f"**{fmt(r['pubpipe'].get(s, {}).get('seconds'))}**"
                                                                        for r in flows for s in SCENARIOS) + " |")
-        lines.append("| peak MB: main / Prefect server / JVM | " + " | ".join(
-            "{:.0f} / {:.0f} / {:.0f}".format(*(r["pubpipe"].get(s, {}).get("parts_mb", {}).get(k, 0) for k in ("main", "prefect-server", "java")))
+        lines.append("| peak MB: main / PDF child / Prefect server / JVM | " + " | ".join(
+            "{:.0f} / {:.0f} / {:.0f} / {:.0f}".format(*(r["pubpipe"].get(s, {}).get("parts_mb", {}).get(k, 0)
+                                                   for k in ("main", "pdf-render", "prefect-server", "java")))
             for r in flows for s in SCENARIOS) + " |")
         fixed = flows[0]["pubpipe"]
         lines += ["", f"Fixed costs: an empty Prefect flow takes {fixed['empty_flow']:.1f} s (the temporary server's start "
@@ -335,6 +386,7 @@ def main() -> None:
     parser.add_argument("--no-plain", action="store_true")
     parser.add_argument("--no-pandoc", action="store_true")
     parser.add_argument("--no-flow", action="store_true")
+    parser.add_argument("--no-server", action="store_true", help="skip the builds through a running prefect server")
     parser.add_argument("--no-append", action="store_true", help="do not append to benchmarks/RESULTS.md")
     parser.add_argument("--quiet", type=float, default=0.35, help="wait until other processes use fewer cores than this")
     parser.add_argument("--patience", type=float, default=300, help="seconds to wait for a quiet machine at most")

@@ -63,6 +63,8 @@ def _kind(pid: int) -> str:
         return "?"
     if "uvicorn" in cmd and "prefect" in cmd:
         return "prefect-server"
+    if "spawn_main" in cmd:  # a multiprocessing child: pubpipe lays the PDF out in one
+        return "pdf-render"
     for name in ("java", "weasyprint", "pandoc"):
         if name in cmd.split(" ", 1)[0] or f"/{name} " in cmd or f"bin/{name}" in cmd:
             return name

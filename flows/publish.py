@@ -1,6 +1,9 @@
 """The publish flow: sources in, every output of the contract out. It reads as the list of stages.
 
-Each task calls one plain function of the pubpipe library; no logic lives here. Parsing and
+Each task calls one plain function of the pubpipe library; no logic lives here. Big arguments
+(sources, models, pages) go in as ``opaque(...)``: Prefect still resolves them and records which
+task made them, but does not walk every block of every story looking for futures (at 100 stories
+that walk cost seconds per build, most of an unchanged `--force` rebuild). Parsing and
 rendering are cached on content (pubpipe.cache): an unchanged rebuild skips them, while writing
 files never is. (No ``from __future__ import annotations``: it breaks the pydantic parameters of
 served deployments.)
@@ -8,6 +11,7 @@ served deployments.)
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import opaque
 
 from pubpipe import artifacts, build, manifest, publish as publishing, stages
 from pubpipe.cache import content_key
@@ -56,9 +60,9 @@ leave_artifacts = step(artifacts.publish_artifacts, name="artifacts")
 def render_all(anthology, config_):
     """Submit every renderer of `anthology` (PDF, EPUB and its EPUBCheck, the story pages in batches):
     they run concurrently, on the flow's threads; the story pages on a Dask cluster if configured."""
-    pdf, epub = render_pdf.submit(anthology), render_epub.submit(anthology)
+    pdf, epub = render_pdf.submit(opaque(anthology)), render_epub.submit(opaque(anthology))
     checked = epubcheck.submit(epub)
-    site, cover = web_site(anthology, config_.base_url)
+    site, cover = web_site(opaque(anthology), config_.base_url)
     pages = story_pages(site, build.web_batches(site, anthology), config_.dask)
     return pdf, epub, checked, site, cover, pages
 
@@ -68,10 +72,11 @@ def story_pages(site, batches: list, dask: str) -> list:
     own threads, or, with `dask` ("local" for a LocalCluster here, else a scheduler address), the
     pages themselves, fanned out to the Dask cluster with prefect-dask's DaskTaskRunner."""
     if not dask:
-        return [web_batch.submit(site, batch) for batch in batches]
+        return [web_batch.submit(opaque(site), opaque(batch)) for batch in batches]
     from prefect_dask import DaskTaskRunner
     runner = DaskTaskRunner() if dask == "local" else DaskTaskRunner(address=dask)
     with runner:
+        # Plain values here: prefect-dask hands annotations to its workers still wrapped.
         futures = [runner.submit(web_batch, {"site": site, "batch": batch}) for batch in batches]
         return [future.result() for future in futures]
 
@@ -82,25 +87,26 @@ def publish(sources: str = "sources", output: str = "output", config: str = "") 
     with publishing.build_lock(output):
         config_ = settings(sources, config or None)
         snap = snapshot(sources, config_)
-        key = build_key(snap, config_)
+        key = build_key(opaque(snap), config_)
         done = up_to_date(output, key)
         if done is not None:  # the output already holds exactly what this build would publish
             leave_artifacts(output, done.outputs)
             return done
-        ingested = ingest(snap, config_)
+        ingested = ingest(opaque(snap), config_)
         stages.say_problems(ingested.problems)
-        anthology = structure(clean(ingested, config_), ingested, config_)
+        cleaned = clean(opaque(ingested), config_)
+        anthology = structure(opaque(cleaned), opaque(ingested), config_)
         with publishing.staging(output) as folder:
             pdf, epub, checked, site, cover, pages = render_all(anthology, config_)
             if isinstance(pdf.result(), MissingGlyphs):  # a story no font can show costs only itself
-                anthology, ingested = leave_out(anthology, ingested, pdf.result())
+                anthology, ingested = leave_out(opaque(anthology), opaque(ingested), pdf.result())
                 stages.say_problems(tuple(p for p in ingested.problems if p.code == "story.glyphs"))
                 pdf, epub, checked, site, cover, pages = render_all(anthology, config_)
             printed = impose_pdf.submit(pdf)
-            written = [write_anthology.submit(anthology, folder)] + [write.submit(f, folder) for f in (pdf, epub, printed)]
-            web = write_web.submit(anthology, site, cover, pages, folder, pdf, epub)
-            meanwhile = edited(snap)
-            outputs = finish(folder, anthology, ingested, pdf.result(), printed.result(), checked.result(),
+            written = [write_anthology.submit(opaque(anthology), folder)] + [write.submit(f, folder) for f in (pdf, epub, printed)]
+            web = write_web.submit(opaque(anthology), opaque(site), cover, [opaque(p) for p in pages], folder, pdf, epub)
+            meanwhile = edited(opaque(snap))
+            outputs = finish(folder, opaque(anthology), opaque(ingested), pdf.result(), printed.result(), checked.result(),
                              meanwhile, wait_for=[web, *written])
             result = build.result(output, outputs, ingested, meanwhile)
             record(folder, key, result)

@@ -81,6 +81,8 @@ def _counting(monkeypatch, target: str):
     """Wrap the function at dotted `target` so the test can see how often the flow called it."""
     module_name, name = target.rsplit(".", 1)
     module = __import__(module_name, fromlist=[name])
+    if module_name == "pubpipe.pdf":  # the flow lays the PDF out in a child, out of the wrapper's sight
+        monkeypatch.setattr("pubpipe.build.PDF_IN_CHILD", False)
     original, calls = getattr(module, name), []
 
     def wrapper(*args, **kwargs):
@@ -143,6 +145,7 @@ def test_a_source_edited_during_the_build(prefect_harness, tmp_path, monkeypatch
         victim.write_text(original + f"\nAn edit made while {tmp_path.name} was building.\n", encoding="utf-8")
         return render(*args)
     monkeypatch.setattr(pdf, "render_pdf", render_and_edit)
+    monkeypatch.setattr("pubpipe.build.PDF_IN_CHILD", False)
     result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="")
     assert result.exit_code == 0
     assert tmp_path.name not in (tmp_path / "out" / "anthology.json").read_text(encoding="utf-8")

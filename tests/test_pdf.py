@@ -1,6 +1,7 @@
 """The reading edition (pubpipe.pdf) and the print edition (pubpipe.impose), checked with poppler."""
 
 import dataclasses
+import io
 import os
 import json
 import re
@@ -167,6 +168,37 @@ def test_reproducible_under_source_date_epoch(book, monkeypatch, tmp_path):
     assert again == book["info"]
     assert (tmp_path / "again.pdf").read_bytes() == book["path"].read_bytes()
     assert re.search(r"^CreationDate:\s+2023-11-14T22:13:20", run("pdfinfo", "-isodates", str(book["path"])), re.M)
+
+
+def test_linear_layout_loops_change_no_byte(book, monkeypatch, tmp_path):
+    """pubpipe.layoutspeed's replacements lay the book out exactly as WeasyPrint's own loops do."""
+    from pubpipe import layoutspeed
+    assert layoutspeed.install()  # the pinned WeasyPrint: the book fixture was rendered with them
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setattr(layoutspeed, "install", layoutspeed.uninstall)
+    import weasyprint.layout
+    try:
+        pdf.render_pdf(book["anthology"], tmp_path / "plain.pdf")
+        assert weasyprint.layout.layout_fixed_boxes is layoutspeed._original_fixed
+    finally:
+        monkeypatch.undo()
+        layoutspeed.install()
+    assert (tmp_path / "plain.pdf").read_bytes() == book["path"].read_bytes()
+
+
+def test_linear_layout_loops_with_fixed_boxes(tmp_path):
+    """A document that has position: fixed boxes and margin boxes on named and blank pages."""
+    from pubpipe import layoutspeed
+    html = ("<style>@page { size: A6; @top-center { content: 'head ' counter(page) } }"
+            "@page :blank { @bottom-left { content: 'blank' } } @page wide { @right-middle { content: 'w' } }"
+            ".fix { position: fixed; top: 0; left: 0 } section { page: wide; break-before: right }</style>"
+            "<div class=fix>on every page</div>" + "<p>line of text</p>" * 60 + "<section>named</section>" * 3)
+    outputs = []
+    for setup in (layoutspeed.uninstall, layoutspeed.install):
+        setup()
+        outputs.append(HTML(string=html).write_pdf())
+    assert outputs[0] == outputs[1]
+    assert len(PdfReader(io.BytesIO(outputs[1])).pages) >= 4
 
 
 def test_saddle_order():

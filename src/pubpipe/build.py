@@ -36,10 +36,34 @@ def _render_to_bytes(render, name: str, *args) -> Rendered:
         return Rendered(name, path.read_bytes(), info if not isinstance(info, Path) else None)
 
 
+PDF_IN_CHILD = True
+"""Lay the PDF out in a child process (`render_pdf`); tests that watch `pubpipe.pdf.render_pdf`
+being called switch it off."""
+
+
 def render_pdf(anthology: Anthology) -> Rendered:
-    """The A5 reading edition, `<slug>.pdf`."""
+    """The A5 reading edition, `<slug>.pdf`, laid out in a child process.
+
+    WeasyPrint's layout is pure Python and holds the whole book in memory until the PDF is
+    written: in a child it neither competes for the interpreter lock with the flow's other tasks
+    (EPUB, story pages), which wait on it at every bytecode boundary, nor leaves the layout's
+    memory in the long-lived build process. The child is spawned (not forked: the flow process
+    runs threads and an event loop) and gets SIGTERM if the build dies.
+    """
     from .pdf import render_pdf as render
-    return _render_to_bytes(render, f"{anthology.slug}.pdf", anthology)
+    if not PDF_IN_CHILD:
+        return _render_to_bytes(render, f"{anthology.slug}.pdf", anthology)
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+    from .errors import PubpipeError
+    from .tempserver import die_with_parent
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=die_with_parent) as pool:
+        try:
+            return pool.submit(_render_to_bytes, render, f"{anthology.slug}.pdf", anthology).result()
+        except BrokenProcessPool:
+            raise PubpipeError("the PDF renderer's process died before it finished (out of memory? "
+                               "see the system log); nothing was published") from None
 
 
 def render_pdf_or_missing(anthology: Anthology):

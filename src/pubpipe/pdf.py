@@ -5,7 +5,8 @@ the look from ``styles/book.css``; fonts are the fontpkg Literata and Inter vari
 Korean and other CJK text falls back to the system's Noto CJK fonts. A character no available
 font can draw stops the render (`pubpipe.pdfglyphs.MissingGlyphs`) instead of printing a box.
 The PDF is tagged (PDF/UA-1, `pubpipe.pdftags`), has a bookmark per story and heading, and is
-byte-identical from build to build when SOURCE_DATE_EPOCH is set.
+byte-identical from build to build when SOURCE_DATE_EPOCH is set. Two layout loops of WeasyPrint
+that grow with the square of the page count are replaced by linear ones (`pubpipe.layoutspeed`).
 
 WeasyPrint would happily read any ``file://`` URL and attach local files named by
 ``<link rel=attachment>``; every load goes through `SafeFetcher`, which only opens files
@@ -31,6 +32,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from pubpipe.errors import PubpipeError
+from pubpipe import layoutspeed
 from pubpipe.html import render, styles_dir
 from pubpipe.model import Anthology, Story
 from pubpipe.pdfglyphs import MissingGlyphs, check_missing, watch_missing_glyphs  # noqa: F401 (re-exported)
@@ -213,6 +215,7 @@ def render_pdf(anthology: Anthology, out_path: Path) -> PdfInfo:
     MissingGlyphs (writing nothing) if a character has no glyph in any available font.
     """
     speed_up_page_references()
+    layoutspeed.install()
     fetcher = SafeFetcher()
     fonts = FontConfiguration()
     created = build_date() or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

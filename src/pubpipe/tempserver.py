@@ -44,8 +44,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: receive SIGTERM when the parent dies (Linux prctl)."""
+def die_with_parent() -> None:
+    """In a child: receive SIGTERM when the parent (strictly: the thread that started the child) dies.
+
+    Linux only (prctl PR_SET_PDEATHSIG); elsewhere it does nothing."""
+    if sys.platform != "linux":
+        return
     libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
@@ -59,7 +63,7 @@ def _launch(port: int) -> subprocess.Popen:
                "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
                "--log-level", "error", "--lifespan", "on"]
     return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
-                            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+                            preexec_fn=die_with_parent if sys.platform == "linux" else None)
 
 
 class TemporaryServer:
