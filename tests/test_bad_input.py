@@ -51,7 +51,7 @@ def internal():
 
 def hostile_lines(internal: str, secret_file: Path) -> list:
     return [
-        f'Our web team found this in a draft: <script>alert("run")</script> and it must stay words.',
+        'Our web team found this in a draft: <script>alert("run")</script> and it must stay words.',
         f'An image <img src="{internal}/pixel.png" onerror="alert(2)"> pointed at an internal address.',
         f'A link <a href="javascript:alert(3)">click me</a> and <link rel="attachment" href="file://{secret_file}"> too.',
         f'A style <style>@import url("{internal}/style.css");</style> and <iframe src="{internal}/frame"></iframe> here.',

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe.clean import LINE_RULES, FILE_RULES, Context, clean_all, clean_source, repeated_lines
+from pubpipe.clean import LINE_RULES, FILE_RULES, clean_all, clean_source, repeated_lines
 from pubpipe.ingest import Line, RawSource
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clean"

@@ -1,7 +1,6 @@
 """A source's own contents list: found, so cleaning can drop it and structure can split at its titles."""
 
 import re
-from typing import Optional
 
 HEADING = re.compile(r"^(?:table of )?contents\s*[:.]?$|^c\s?o\s?n\s?t\s?e\s?n\s?t\s?s$", re.I)
 NUMBERING = re.compile(r"^(?:(?:chapter|part|book|story|no\.?)\s+)?(?:[IVXLC]{1,7}|\d{1,3})\s*[.):—–-]\s+|^(?:[IVXLC]{1,7}|\d{1,3})\s+(?=[A-Z])", re.I)

@@ -4,7 +4,7 @@
 renderers read only these objects, never the sources.
 """
 
-from dataclasses import dataclass, field, fields, asdict
+from dataclasses import dataclass, fields, asdict
 from typing import Any, Optional
 
 SCHEMA = "pubpipe/anthology@1"
