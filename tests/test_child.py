@@ -1,4 +1,4 @@
-"""build.in_child: the process the PDF is laid out in."""
+"""processes.in_child: the process the PDF is laid out in."""
 
 import operator
 import os
@@ -10,19 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import build
+from pubpipe import processes
 from pubpipe.errors import PubpipeError
 
 
 def test_result_and_exceptions_come_back():
-    assert build.in_child("adder", operator.add, 2, 3) == 5
+    assert processes.in_child("adder", operator.add, 2, 3) == 5
     with pytest.raises(ValueError, match="invalid literal"):
-        build.in_child("parser", int, "twelve")
+        processes.in_child("parser", int, "twelve")
 
 
 def test_a_child_that_dies_is_a_clear_error():
     with pytest.raises(PubpipeError, match=r"the test renderer's process died before it finished \(out of memory"):
-        build.in_child("the test renderer", os._exit, 3)
+        processes.in_child("the test renderer", os._exit, 3)
 
 
 def _spawned_children(pid: int) -> list:
@@ -56,7 +56,7 @@ def test_the_child_dies_with_the_build(tmp_path):
     # The child's work: a shell that says it started (so the child's initializer has run) and waits.
     work = ["sh", "-c", f"echo $$ > {ready}.tmp && mv {ready}.tmp {ready} && exec sleep 120"]
     parent = subprocess.Popen([sys.executable, "-c",
-                               f"from pubpipe import build\nimport subprocess\nbuild.in_child('sleeper', subprocess.call, {work!r})"])
+                               f"from pubpipe import processes\nimport subprocess\nprocesses.in_child('sleeper', subprocess.call, {work!r})"])
     try:
         deadline = time.monotonic() + 60
         while not ready.exists():

@@ -51,26 +51,9 @@ def render_pdf(anthology: Anthology) -> Rendered:
     runs threads and an event loop) and gets SIGTERM if the build dies.
     """
     from .pdf import render_pdf as render
-    if not PDF_IN_CHILD:
-        return _render_to_bytes(render, f"{anthology.slug}.pdf", anthology)
-    return in_child("the PDF renderer", _render_to_bytes, render, f"{anthology.slug}.pdf", anthology)
-
-
-def in_child(what: str, function, *args):
-    """``function(*args)`` in a spawned child process (which, once started, gets SIGTERM if the build
-    dies); its exceptions come back as they are. A child that dies (the kernel's out-of-memory killer) is a
-    `PubpipeError` naming `what`."""
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing import get_context
-    from .errors import PubpipeError
-    from .tempserver import die_with_parent
-    with ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=die_with_parent) as pool:
-        try:
-            return pool.submit(function, *args).result()
-        except BrokenProcessPool:
-            raise PubpipeError(f"{what}'s process died before it finished (out of memory? see the "
-                               "system log); nothing was published") from None
+    from .processes import in_child
+    args = (render, f"{anthology.slug}.pdf", anthology)
+    return in_child("the PDF renderer", _render_to_bytes, *args) if PDF_IN_CHILD else _render_to_bytes(*args)
 
 
 def render_pdf_or_missing(anthology: Anthology):

@@ -13,10 +13,7 @@ The child dies with its parent: on a normal exit (terminate, then kill), and, th
 ``PR_SET_PDEATHSIG``, when the build is killed outright.
 """
 
-import ctypes
-import ctypes.util
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +25,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from .errors import PubpipeError
+from .processes import die_with_parent
 
 STARTUP_SECONDS = 90
 """How long to wait for the server to answer (a fresh PREFECT_HOME migrates its database first)."""
@@ -42,16 +40,6 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def die_with_parent() -> None:
-    """In a child: receive SIGTERM when the parent (strictly: the thread that started the child) dies.
-
-    Linux only (prctl PR_SET_PDEATHSIG); elsewhere it does nothing."""
-    if sys.platform != "linux":
-        return
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _launch(port: int) -> subprocess.Popen:
