@@ -38,7 +38,8 @@ snapshot = io(stages.snapshot, name="read sources")
 ingest = cached(stages.ingest, name="ingest")
 clean = cached(stages.clean, name="clean")
 structure = cached(stages.structure, name="structure")
-render_pdf = cached(build.render_pdf_or_missing, name="render PDF")
+pdf_part = cached(build.render_pdf_part, name="PDF: lay out part")
+render_pdf = cached(build.assemble_pdf, name="render PDF")
 leave_out = step(build.leave_out, name="leave out stories no font can show")
 impose_pdf = cached(build.impose_pdf, name="impose print PDF")
 render_epub = cached(build.render_epub, name="render EPUB")
@@ -58,9 +59,12 @@ leave_artifacts = step(artifacts.publish_artifacts, name="artifacts")
 
 
 def render_all(anthology, config_):
-    """Submit every renderer of `anthology` (PDF, EPUB and its EPUBCheck, the story pages in batches):
-    they run concurrently, on the flow's threads; the story pages on a Dask cluster if configured."""
-    pdf, epub = render_pdf.submit(opaque(anthology)), render_epub.submit(opaque(anthology))
+    """Submit every renderer of `anthology` (the PDF's parts and their assembly, the EPUB and its
+    EPUBCheck, the story pages in batches): they run concurrently, on the flow's threads (the PDF's
+    layouts in processes); the story pages on a Dask cluster if configured. Each PDF part is cached
+    on its own stories: a changed story lays out only its own part again."""
+    parts = [pdf_part.submit(opaque(part)) for part in build.pdf_parts(anthology)]
+    pdf, epub = render_pdf.submit(opaque(anthology), parts), render_epub.submit(opaque(anthology))
     checked = epubcheck.submit(epub)
     site, cover = web_site(opaque(anthology), config_.base_url)
     pages = story_pages(site, build.web_batches(site, anthology), config_.dask)

@@ -1,4 +1,4 @@
-"""processes.in_child: the process the PDF is laid out in."""
+"""processes.in_pool: the processes the PDF is laid out in."""
 
 import operator
 import os
@@ -15,14 +15,33 @@ from pubpipe.errors import PubpipeError
 
 
 def test_result_and_exceptions_come_back():
-    assert processes.in_child("adder", operator.add, 2, 3) == 5
+    assert processes.in_pool("adder", operator.add, 2, 3) == 5
     with pytest.raises(ValueError, match="invalid literal"):
-        processes.in_child("parser", int, "twelve")
+        processes.in_pool("parser", int, "twelve")
 
 
-def test_a_child_that_dies_is_a_clear_error():
+def test_a_child_that_dies_is_a_clear_error_and_the_next_call_works():
     with pytest.raises(PubpipeError, match=r"the test renderer's process died before it finished \(out of memory"):
-        processes.in_child("the test renderer", os._exit, 3)
+        processes.in_pool("the test renderer", os._exit, 3)
+    assert processes.in_pool("adder", operator.add, 4, 5) == 9
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: one layout process")
+def test_the_pool_lays_out_side_by_side():
+    """As many workers as cores (at least two here, set explicitly): two calls overlap in time."""
+    from concurrent.futures import ThreadPoolExecutor
+    import time as clock
+    with ThreadPoolExecutor(2) as threads:
+        spans = list(threads.map(lambda _: processes.in_pool("sleeper", _timed_sleep, 1.0), range(2)))
+    (a0, a1), (b0, b1) = spans
+    assert a0 < b1 and b0 < a1, f"the two calls ran one after the other: {spans}"
+    assert clock.time() >= max(a1, b1)
+
+
+def _timed_sleep(seconds: float) -> tuple:
+    start = time.time()
+    time.sleep(seconds)
+    return start, time.time()
 
 
 def _spawned_children(pid: int) -> list:
@@ -56,7 +75,7 @@ def test_the_child_dies_with_the_build(tmp_path):
     # The child's work: a shell that says it started (so the child's initializer has run) and waits.
     work = ["sh", "-c", f"echo $$ > {ready}.tmp && mv {ready}.tmp {ready} && exec sleep 120"]
     parent = subprocess.Popen([sys.executable, "-c",
-                               f"from pubpipe import processes\nimport subprocess\nprocesses.in_child('sleeper', subprocess.call, {work!r})"])
+                               f"from pubpipe import processes\nimport subprocess\nprocesses.in_pool('sleeper', subprocess.call, {work!r})"])
     try:
         deadline = time.monotonic() + 60
         while not ready.exists():
@@ -78,3 +97,19 @@ def test_the_child_dies_with_the_build(tmp_path):
                 os.kill(int(ready.read_text()), signal.SIGKILL)
             except (ProcessLookupError, ValueError):
                 pass
+
+
+def test_workers_outlive_the_thread_that_started_them():
+    """Prefect runs tasks on threads that come and go: the layout processes one of them started
+    must serve the next build (PR_SET_PDEATHSIG would kill them with their thread)."""
+    import threading
+    for pool in processes._POOL:
+        pool.shutdown()
+    processes._POOL.clear()
+    started = []
+    thread = threading.Thread(target=lambda: started.append(processes.in_pool("pid", os.getpid)))
+    thread.start()
+    thread.join()
+    time.sleep(1.5)
+    assert _alive(started[0])
+    assert processes.in_pool("adder", operator.add, 1, 1) == 2

@@ -100,7 +100,7 @@ def test_unchanged_rebuild_skips_parsing_and_rendering_but_writes(built, monkeyp
     from pubpipe_flows.publish import publish
     work, _ = built
     parsed = _counting(monkeypatch, "pubpipe.stages.parse_source")
-    pdfs = _counting(monkeypatch, "pubpipe.pdf.render_pdf")
+    pdfs = _counting(monkeypatch, "pubpipe.pdf.render_stories")
     epubs = _counting(monkeypatch, "pubpipe.epub.render_epub")
     (work / "output" / "anthology.json").unlink()  # writing is never skipped by a cache hit
     result = publish(sources=str(work / "sources"), output=str(work / "output"), config="")
@@ -113,7 +113,7 @@ def test_changed_source_is_parsed_and_rendered_again(prefect_harness, tmp_path, 
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
     first = sorted((tmp_path / "sources").glob("*.txt"))[0]
     first.write_text(first.read_text(encoding="utf-8") + f"\nA closing line written by {tmp_path.name}.\n", encoding="utf-8")
-    pdfs = _counting(monkeypatch, "pubpipe.pdf.render_pdf")
+    pdfs = _counting(monkeypatch, "pubpipe.pdf.render_stories")
     result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="")
     assert result.exit_code == 0 and len(pdfs) == 1
     assert tmp_path.name in (tmp_path / "out" / "anthology.json").read_text(encoding="utf-8")
@@ -139,12 +139,12 @@ def test_a_source_edited_during_the_build(prefect_harness, tmp_path, monkeypatch
     from pubpipe_flows.publish import publish
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
     victim = sorted((tmp_path / "sources").glob("*.txt"))[-1]
-    original, render = victim.read_text(encoding="utf-8"), pdf.render_pdf
+    original, render = victim.read_text(encoding="utf-8"), pdf.render_stories
 
     def render_and_edit(*args):
         victim.write_text(original + f"\nAn edit made while {tmp_path.name} was building.\n", encoding="utf-8")
         return render(*args)
-    monkeypatch.setattr(pdf, "render_pdf", render_and_edit)
+    monkeypatch.setattr(pdf, "render_stories", render_and_edit)
     monkeypatch.setattr("pubpipe.build.PDF_IN_CHILD", False)
     result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="")
     assert result.exit_code == 0
@@ -155,8 +155,9 @@ def test_a_source_edited_during_the_build(prefect_harness, tmp_path, monkeypatch
 
 
 def test_one_changed_story_re_renders_only_its_web_page(prefect_harness, tmp_path, monkeypatch):
-    """A word changed in the middle story: its page and snippet, the PDF and the EPUB are rendered
-    again; the other stories' pages come from the cache (and are still written)."""
+    """A word changed in the middle story: its page and snippet, its part of the PDF (one story a
+    part here) and the EPUB are rendered again; the other stories' pages and PDF parts come from
+    the cache (and are still written)."""
     from pubpipe_flows.publish import publish
     sources = tmp_path / "sources"
     sources.mkdir()
@@ -164,14 +165,16 @@ def test_one_changed_story_re_renders_only_its_web_page(prefect_harness, tmp_pat
                 f"Neighbours talk about the {name.lower()} news for a long time.") for name in ("First", "Middle", "Last")]
     text = "\n\n* * *\n\n".join(f"{title}\n\n{body}" for title, body in stories) + "\n"
     (sources / "three.txt").write_text(text, encoding="utf-8")
+    monkeypatch.setattr("pubpipe.pdfbook.PART_WORDS", (1, 1))  # a PDF part per story
     publish(sources=str(sources), output=str(tmp_path / "out"), config="")
     (sources / "three.txt").write_text(text.replace("middle news", "middle rumours"), encoding="utf-8")
     pages = _counting(monkeypatch, "pubpipe.web.story_web")
-    pdfs = _counting(monkeypatch, "pubpipe.pdf.render_pdf")
+    pdfs = _counting(monkeypatch, "pubpipe.pdf.render_stories")
     epubs = _counting(monkeypatch, "pubpipe.epub.render_epub")
     result = publish(sources=str(sources), output=str(tmp_path / "out"), config="")
-    assert result.exit_code == 0 and len(pdfs) == 1 and len(epubs) == 1
+    assert result.exit_code == 0 and len(epubs) == 1
     assert [args[1].id for args in pages] == ["the-middle-story"]
+    assert [[s.id for s in args[0].stories] for args in pdfs] == [["the-middle-story"]]  # its PDF part alone
     web = tmp_path / "out" / "web"
     assert "middle rumours" in (web / "stories" / "the-middle-story.html").read_text(encoding="utf-8")
     assert sorted(p.name for p in (web / "stories").glob("*.html")) == [

@@ -15,7 +15,7 @@ from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError
 
-from pubpipe import pdf
+from pubpipe import pdf, pdfbook
 from pubpipe.html import styles_dir
 from pubpipe.impose import impose, padded_pages, saddle_order
 from pubpipe.model import Anthology, Block
@@ -24,7 +24,17 @@ FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
 HOSTILE = ('<img src="file:///etc/passwd">', '<link rel="attachment" href="file:///etc/hostname">')
 
+PART_WORDS = (250, 700)
+"""Parts this short make the fixture's book two parts, one of two stories: every test
+of the book below checks the assembly too (test_the_book_is_assembled_from_parts says so)."""
+
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
+
+
+@pytest.fixture(autouse=True)
+def short_parts(monkeypatch):
+    """The same parts as the `book` fixture's, for the tests that render it again."""
+    monkeypatch.setattr(pdfbook, "PART_WORDS", PART_WORDS)
 
 
 def run(*args) -> str:
@@ -66,6 +76,7 @@ def book(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
         mp.setattr(pdf, "SafeFetcher", RecordingFetcher)
+        mp.setattr(pdfbook, "PART_WORDS", PART_WORDS)
         info = pdf.render_pdf(anthology, out / "book.pdf")
     printed = impose(out / "book.pdf", out / "print.pdf")
     requested = [url for f in fetchers for url in f.requested]
@@ -332,8 +343,8 @@ def test_fonts_are_the_project_fonts_and_hangul_stays_upright(book):
 def test_reproducible_in_another_process(book, tmp_path):
     # Hash randomisation or a clock must not reach the bytes: render again in a new interpreter.
     script = ("import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
-              "from test_pdf import hostile_anthology; from pubpipe import pdf; "
-              "pdf.render_pdf(hostile_anthology(), Path(sys.argv[2]))")
+              "from test_pdf import hostile_anthology, PART_WORDS; from pubpipe import pdf, pdfbook; "
+              "pdfbook.PART_WORDS = PART_WORDS; pdf.render_pdf(hostile_anthology(), Path(sys.argv[2]))")
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONHASHSEED": "12345"}
     subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent), str(tmp_path / "b.pdf")],
                    check=True, env=env, timeout=300)
@@ -389,3 +400,73 @@ def test_collection_thresholds_are_restored_after_a_render(tmp_path):
             assert gc.get_threshold()[0] == 100_000
             raise RuntimeError("a failed render")
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_the_book_is_assembled_from_parts(book):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pdfbook, "PART_WORDS", PART_WORDS)
+        parts = pdfbook.parts(book["anthology"])
+    assert len(parts) >= 2 and any(len(p.stories) > 1 for p in parts)
+    assert [s for p in parts for s in p.stories] == list(book["anthology"].stories)
+
+
+def test_contents_link_to_the_openings(book):
+    info, path = book["info"], book["path"]
+    reader = PdfReader(path)
+    contents = next(n for n in range(1, info.pages + 1) if "CONTENTS" in page_text(path, n))
+    targets = []
+    for annot in reader.pages[contents - 1].get("/Annots", ()):
+        annot = annot.get_object()
+        assert "/A" not in annot, "a contents link left pointing at a URI"
+        targets.append(reader.get_page_number(annot["/Dest"][0].get_object()) + 1)
+    openings = [info.story_pages[s.id] for s in book["anthology"].stories]
+    # WeasyPrint makes a link per line box of an entry: each entry's links go to its story.
+    assert sorted(set(targets)) == sorted(set(openings)) and targets == sorted(targets)
+
+
+def test_one_structure_tree_over_every_part(book):
+    """Every page's marked content and every link is reachable in the one structure tree: the parent
+    tree has each page's and each annotation's key, its elements sit on that page, and every
+    element's parents lead up to the book's single Document element."""
+    reader = PdfReader(book["path"])
+    root = reader.trailer["/Root"]["/StructTreeRoot"]
+    [document] = root["/K"]
+    document = document.get_object()
+    assert document["/S"] == "/Document" and len(document["/K"]) > len(book["anthology"].stories)
+    nums = root["/ParentTree"]["/Nums"]
+    tree = {int(nums[i]): nums[i + 1].get_object() for i in range(0, len(nums), 2)}
+    assert int(root["/ParentTreeNextKey"]) == max(tree) + 1
+    keys = []
+    for page in reader.pages:
+        if "/StructParents" not in page:
+            assert not page.get_contents() or b"BDC" not in page.get_contents().get_data()
+            continue
+        key = int(page["/StructParents"])
+        keys.append(key)
+        for element in tree[key]:
+            element = element.get_object()
+            if "/Pg" in element:
+                assert element.raw_get("/Pg").idnum == page.indirect_reference.idnum
+            while element.get("/S") != "/Document":
+                element = element["/P"].get_object()
+            assert element is document
+        for annot in page.get("/Annots", ()):
+            keys.append(int(annot.get_object()["/StructParent"]))
+            element = tree[keys[-1]]  # WeasyPrint's /Link, or a /Span for a link's second line box
+            while element.get("/S") != "/Document":
+                element = element["/P"].get_object()
+            assert element is document
+    assert len(keys) == len(set(keys)) and set(keys) == set(tree)
+
+
+def test_folios_come_from_the_sheet_as_artifacts(book):
+    """The folio of a page is drawn from the folio sheet, inside pagination-artifact marked content
+    (so screen readers skip it, as they skip the running heads)."""
+    info, path = book["info"], book["path"]
+    reader = PdfReader(path)
+    page = reader.pages[info.story_pages["promise"]]  # the page after an opening: it has a folio
+    assert pdfbook.FOLIO in page["/Resources"]["/XObject"]
+    last = page["/Contents"][-1].get_object().get_data()
+    assert b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC" in last and pdfbook.FOLIO.encode() + b" Do" in last
+    contents = next(n for n in range(1, info.pages + 1) if "CONTENTS" in page_text(path, n))
+    assert re.search(rf"^\s*{contents}\s*$", page_text(path, contents), re.M), "no folio on the contents"

@@ -37,34 +37,79 @@ def _render_to_bytes(render, name: str, *args) -> Rendered:
 
 
 PDF_IN_CHILD = True
-"""Lay the PDF out in a child process (`render_pdf`); tests that watch `pubpipe.pdf.render_pdf`
-being called switch it off."""
+"""Lay the PDF out in child processes (`pubpipe.processes.in_pool`); tests that watch the layout
+functions of `pubpipe.pdf` being called switch it off."""
 
 
-def render_pdf(anthology: Anthology) -> Rendered:
-    """The A5 reading edition, `<slug>.pdf`, laid out in a child process.
+def _in_layout(function, *args):
+    """``function(*args)`` in the layout processes (or here, with PDF_IN_CHILD off).
 
-    WeasyPrint's layout is pure Python and holds the whole book in memory until the PDF is
-    written: in a child it neither competes for the interpreter lock with the flow's other tasks
-    (EPUB, story pages), which wait on it at every bytecode boundary, nor leaves the layout's
-    memory in the long-lived build process. The child is spawned (not forked: the flow process
-    runs threads and an event loop) and gets SIGTERM if the build dies.
-    """
-    from .pdf import render_pdf as render
-    from .processes import in_child
-    args = (render, f"{anthology.slug}.pdf", anthology)
-    return in_child("the PDF renderer", _render_to_bytes, *args) if PDF_IN_CHILD else _render_to_bytes(*args)
+    WeasyPrint's layout is pure Python and holds a document in memory until it is written: in
+    child processes the parts are laid out in parallel, neither competes for the interpreter lock
+    with the flow's other tasks (EPUB, story pages) nor leaves the layout's memory in the
+    long-lived build process."""
+    from .processes import in_pool
+    return in_pool("the PDF renderer", function, *args) if PDF_IN_CHILD else function(*args)
+
+
+def pdf_parts(anthology: Anthology) -> list:
+    """The book's stories in parts (`pubpipe.pdfbook.parts`), each laid out — and cached — alone."""
+    from .pdfbook import parts
+    return parts(anthology)
+
+
+def render_pdf_part(part: Anthology):
+    """One part of the reading edition laid out (`pubpipe.pdf.LaidOut`), or the `MissingGlyphs`
+    error (returned, not raised: the book's `assemble_pdf` names every part's)."""
+    from .pdf import render_stories
+    from .pdfglyphs import MissingGlyphs
+    try:
+        return _in_layout(render_stories, part)
+    except MissingGlyphs as exc:
+        return exc
+
+
+def _finish_pdf(anthology: Anthology, laid_out: list) -> Rendered:
+    from .pdf import render_folio_sheet, render_front
+    from .pdfbook import finish
+    data, info = finish(anthology, laid_out, render_front, render_folio_sheet)
+    return Rendered(f"{anthology.slug}.pdf", data, info)
+
+
+def assemble_pdf(anthology: Anthology, laid_out: list):
+    """The A5 reading edition, `<slug>.pdf`, from its laid-out parts (in book order): the front
+    matter and folios laid out and everything assembled, in a layout process. When some parts
+    hold characters no font can show, the book's `MissingGlyphs` error instead (returned, not
+    raised): the flow then leaves those stories out (see `leave_out`) instead of failing the
+    whole build, and the outcome is cached on content like any render."""
+    from .pdfbook import all_missing
+    from .pdfglyphs import MissingGlyphs
+    missing = [part for part in laid_out if isinstance(part, MissingGlyphs)]
+    if missing:
+        return all_missing(anthology, missing)
+    try:
+        return _in_layout(_finish_pdf, anthology, list(laid_out))
+    except MissingGlyphs as exc:  # in the book's own title, subtitle or publisher
+        return exc
 
 
 def render_pdf_or_missing(anthology: Anthology):
-    """The reading edition, or the `MissingGlyphs` error (returned, not raised) when some
-    characters have no glyph in any font: the flow then leaves those stories out (see `leave_out`)
-    instead of failing the whole build, and the outcome is cached on content like any render."""
+    """The reading edition (parts laid out in parallel, then assembled), or its `MissingGlyphs`."""
+    from concurrent.futures import ThreadPoolExecutor
+    parts = pdf_parts(anthology)
+    with ThreadPoolExecutor(max(1, min(len(parts), 8))) as threads:
+        laid_out = list(threads.map(render_pdf_part, parts))
+    return assemble_pdf(anthology, laid_out)
+
+
+def render_pdf(anthology: Anthology) -> Rendered:
+    """The A5 reading edition, `<slug>.pdf` (the flow runs the same steps as cached tasks); raises
+    MissingGlyphs when characters have no glyph in any font."""
     from .pdfglyphs import MissingGlyphs
-    try:
-        return render_pdf(anthology)
-    except MissingGlyphs as exc:
-        return exc
+    outcome = render_pdf_or_missing(anthology)
+    if isinstance(outcome, MissingGlyphs):
+        raise outcome
+    return outcome
 
 
 def leave_out(anthology: Anthology, ingested: Ingested, missing) -> tuple:

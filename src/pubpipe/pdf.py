@@ -13,6 +13,7 @@ WeasyPrint would happily read any ``file://`` URL and attach local files named b
 under the styles folder and the two font folders.
 """
 
+import dataclasses
 import gc
 import mimetypes
 import os
@@ -41,6 +42,9 @@ from pubpipe.pdftags import VARIANT, speed_up_page_references
 TEMPLATE = "book.html.j2"
 STORY_ANCHOR = "story-"
 """Prefix of a story's element id in the book (keeps story slugs clear of our own ids)."""
+STORY_LINK = "pubpipe:story/"
+"""The contents' links point here + a story's id: the story is in another part, so the link
+cannot be resolved when the front matter is laid out; pdfbook turns these into links to pages."""
 RUNNING_TITLE_MAX = 56
 """Longest running head, in characters: one line of 6.8 pt letter-spaced capitals on A5."""
 FONT_FACES = (
@@ -186,46 +190,136 @@ def book_authors(anthology: Anthology) -> list:
     return list(dict.fromkeys(s.byline.name for s in anthology.stories if s.byline))
 
 
-def book_html(anthology: Anthology, created: str | None) -> str:
-    """The whole book as one HTML document (cover, title page, contents, stories)."""
+def book_html(anthology: Anthology, created: str | None, *, front: bool = False, stories=(),
+              toc_pages=None, folio_pages: int = 0) -> str:
+    """One part of the book as an HTML document: the front matter (cover, title page, imprint and
+    contents, with the stories' page numbers ``toc_pages``), the given ``stories``, or the folio
+    sheet of ``folio_pages`` pages (see styles/book.html.j2)."""
     cjk = any(s.language.split("-")[0] in ("ko", "ja", "zh") for s in anthology.stories)
     return render(TEMPLATE, anthology=anthology, created=created, anchor=STORY_ANCHOR, cjk=cjk,
                   authors=book_authors(anthology), running_title=running_title,
-                  series_label=series_label, dateline_label=dateline_label)
+                  series_label=series_label, dateline_label=dateline_label, front=front,
+                  stories=stories, toc_pages=toc_pages or {}, folio_pages=folio_pages, link=STORY_LINK)
 
 
-def story_start_pages(document, anthology: Anthology) -> dict:
-    """Story id -> 1-based page holding the story's anchor, read from the laid-out pages."""
-    where = {}
-    for number, page in enumerate(document.pages, start=1):
-        for anchor in page.anchors:
-            where.setdefault(anchor, number)
-    missing = [s.id for s in anthology.stories if STORY_ANCHOR + s.id not in where]
-    if missing:
-        raise PubpipeError(f"stories missing from the rendered book: {', '.join(missing)}")
-    return {s.id: where[STORY_ANCHOR + s.id] for s in anthology.stories}
+@dataclass(frozen=True)
+class LaidOut:
+    """One part of the book (front matter, a run of stories, or the folio sheet) laid out by
+    WeasyPrint and written as a PDF of its own; `pubpipe.pdfbook` assembles the parts."""
+
+    data: bytes
+    """The part's PDF (tagged, PDF/UA-1)."""
+    folios: tuple
+    """Per page: True where book.css puts a folio. The part is written without them (no part
+    knows where it lands in the book); pdfbook draws them from the folio sheet."""
+    starts: dict
+    """Story id -> 1-based page of the part where the story opens."""
+
+    @property
+    def pages(self) -> int:
+        return len(self.folios)
 
 
-def render_pdf(anthology: Anthology, out_path: Path) -> PdfInfo:
-    """Render the A5 reading edition of ``anthology`` to ``out_path`` (tagged, PDF/UA-1).
+def created_date() -> str:
+    """The document date: SOURCE_DATE_EPOCH, else now (UTC)."""
+    return build_date() or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    Deterministic: with SOURCE_DATE_EPOCH set, two builds are byte-identical (the document
-    dates come from it, and fontTools stamps the static font instances WeasyPrint makes of the
-    variable fonts with it too). Raises FetchRefused if anything asks for a resource outside styles and fonts, and
-    MissingGlyphs (writing nothing) if a character has no glyph in any available font.
+
+def render_stories(anthology: Anthology) -> LaidOut:
+    """Lay out every story of ``anthology`` (a run of the book's stories, with the book's title,
+    publisher and language) as one part, opening on a recto. Raises MissingGlyphs naming the
+    characters of these stories that no font can show."""
+    return lay_out(anthology, stories=anthology.stories)
+
+
+def render_front(anthology: Anthology, toc_pages: dict) -> LaidOut:
+    """Lay out the front matter: cover, title page, imprint and the contents, whose entries show
+    ``toc_pages`` (story id -> page in the book) and link to `STORY_LINK` + the story's id."""
+    return lay_out(anthology, front=True, toc_pages=toc_pages)
+
+
+def render_folio_sheet(anthology: Anthology, pages: int) -> bytes:
+    """The folio sheet: ``pages`` empty pages, each with only the folio book.css gives page n."""
+    return lay_out(dataclasses.replace(anthology, stories=()), folio_pages=pages, strip_folios=False).data
+
+
+def lay_out(anthology: Anthology, strip_folios: bool = True, **part) -> LaidOut:
+    """Lay out and write one part of the book (`book_html`'s keyword arguments ``part``).
+
+    Only the project's styles and fonts are read (`SafeFetcher`; anything else raises
+    FetchRefused). With SOURCE_DATE_EPOCH set the bytes are the same from build to build (the
+    document dates come from it, and fontTools stamps the static font instances WeasyPrint makes
+    of the variable fonts with it too). Raises MissingGlyphs (writing nothing) if a character has
+    no glyph in any available font.
     """
     speed_up_page_references()
     layoutspeed.install()
     fetcher = SafeFetcher()
     fonts = FontConfiguration()
-    created = build_date() or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     base = styles_dir().resolve().as_uri() + "/"
-    out_path = Path(out_path)
     try:
         with fewer_collections():
-            return _render(anthology, out_path, fetcher, fonts, created, base)
+            return _lay_out(anthology, part, strip_folios, fetcher, fonts, base)
     except FatalURLFetchingError as error:  # a BaseException: make it an ordinary error
         raise FetchRefused(str(error.__cause__ or error)) from error
+
+
+def take_folio(page) -> bool:
+    """Remove the folio (the bottom-centre margin box) from a laid-out page; True if it had one.
+
+    Reads WeasyPrint's page box (``Page._page_box``, stable across the releases pyproject allows):
+    whether a page has a folio is book.css's decision, taken where the layout applied it."""
+    box = getattr(page, "_page_box", None)
+    if box is None:
+        raise PubpipeError("this WeasyPrint keeps no page box on its pages: pubpipe.pdf.take_folio "
+                           "needs updating for it")
+    folio = [child for child in box.children if getattr(child, "at_keyword", None) == "@bottom-center"]
+    if folio:
+        box.children = [child for child in box.children if child not in folio]
+    return bool(folio)
+
+
+def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, fonts, base: str) -> LaidOut:
+    """lay_out's work, under fewer_collections."""
+    html = HTML(string=book_html(anthology, created_date(), **part), base_url=base, url_fetcher=fetcher)
+    faces = CSS(string=font_faces_css(), base_url=base, url_fetcher=fetcher, font_config=fonts)
+    document = html.render(font_config=fonts, stylesheets=[faces])
+    folios = tuple(take_folio(page) if strip_folios else False for page in document.pages)
+    starts = {}
+    for number, page in enumerate(document.pages, start=1):
+        for anchor in page.anchors:
+            if anchor.startswith(STORY_ANCHOR):
+                starts.setdefault(anchor[len(STORY_ANCHOR):], number)
+    # Glyphs are looked up while pages are drawn, so the check watches the write itself.
+    with watch_missing_glyphs() as missing:
+        data = document.write_pdf(pdf_variant=VARIANT)
+    check_missing(anthology, missing)
+    return LaidOut(data, folios, starts)
+
+
+def render_pdf(anthology: Anthology, out_path: Path) -> PdfInfo:
+    """Render the A5 reading edition of ``anthology`` to ``out_path`` (tagged, PDF/UA-1), in this
+    process: the stories in parts (`pubpipe.pdfbook.parts`), then the front matter and folios,
+    assembled. (The publish flow runs the same steps as separate cached tasks, in parallel.)
+
+    Deterministic under SOURCE_DATE_EPOCH. Raises FetchRefused if anything asks for a resource
+    outside styles and fonts, and MissingGlyphs (writing nothing) naming every character, in any
+    part, that has no glyph in any available font.
+    """
+    from pubpipe import pdfbook
+    laid_out, missing = [], []
+    for part in pdfbook.parts(anthology):
+        try:
+            laid_out.append(render_stories(part))
+        except MissingGlyphs as error:
+            missing.append(error)
+    if missing:
+        raise pdfbook.all_missing(anthology, missing)
+    data, info = pdfbook.finish(anthology, laid_out, render_front, render_folio_sheet)
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_bytes(data)
+    return info
 
 
 _GC_LOCK = threading.Lock()
@@ -255,18 +349,3 @@ def fewer_collections():
             if _GC_USERS[0] == 0:
                 gc.set_threshold(*_GC_USERS[1])
                 gc.unfreeze()
-
-
-def _render(anthology: Anthology, out_path: Path, fetcher, fonts, created: str, base: str) -> PdfInfo:
-    """render_pdf's work, under fewer_collections."""
-    html = HTML(string=book_html(anthology, created), base_url=base, url_fetcher=fetcher)
-    faces = CSS(string=font_faces_css(), base_url=base, url_fetcher=fetcher, font_config=fonts)
-    document = html.render(font_config=fonts, stylesheets=[faces])
-    story_pages = story_start_pages(document, anthology)
-    # Glyphs are looked up while pages are drawn, so the check watches the write itself.
-    with watch_missing_glyphs() as missing:
-        pdf = document.write_pdf(pdf_variant=VARIANT)
-    check_missing(anthology, missing)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_bytes(pdf)
-    return PdfInfo(pages=len(document.pages), story_pages=story_pages)

@@ -1,10 +1,12 @@
 """Child processes of a build: the temporary Prefect server (`pubpipe.tempserver`) and the PDF
-layout (`pubpipe.build.render_pdf`) — both must not outlive a build that is killed outright."""
+layout (`pubpipe.build`'s parts, `in_pool`) — none may outlive a build that is killed outright."""
 
 import ctypes
 import ctypes.util
+import os
 import signal
 import sys
+import threading
 
 from .errors import PubpipeError
 
@@ -19,16 +21,53 @@ def die_with_parent() -> None:
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def in_child(what: str, function, *args):
-    """``function(*args)`` in a spawned child process (which, once started, gets SIGTERM if the build
-    dies); its exceptions come back as they are. A child that dies (the kernel's out-of-memory killer) is a
-    `PubpipeError` naming `what`."""
+def exit_with_parent(interval: float = 0.5) -> None:
+    """In a pool worker: exit as soon as the process that started it is gone.
+
+    Not PR_SET_PDEATHSIG: a pool spawns its workers from whichever thread submits first (a Prefect
+    task thread), and the kernel signals when that *thread* ends, not the process. A daemon thread
+    watches the parent's pid instead; it runs between the worker's bytecodes, even mid-layout."""
+    parent = os.getppid()
+
+    def watch():
+        import time
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+_POOL: list = []
+_POOL_LOCK = threading.Lock()
+LAYOUT_PROCESSES = 0
+"""How many layout processes `in_pool` keeps (0: one per CPU core)."""
+
+
+def _pool():
     from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
-    with ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=die_with_parent) as pool:
-        try:
-            return pool.submit(function, *args).result()
-        except BrokenProcessPool:
-            raise PubpipeError(f"{what}'s process died before it finished (out of memory? see the "
-                               "system log); nothing was published") from None
+    with _POOL_LOCK:
+        if not _POOL:
+            workers = LAYOUT_PROCESSES or os.cpu_count() or 2
+            _POOL.append(ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
+                                             initializer=exit_with_parent))
+        return _POOL[0]
+
+
+def in_pool(what: str, function, *args):
+    """``function(*args)`` in one of a few spawned processes kept for the life of this one (one per
+    core: the PDF's parts are laid out side by side, each worker paying for its imports once); they
+    exit if this process dies (`exit_with_parent`). Exceptions come back as they are; a worker that dies (the
+    kernel's out-of-memory killer) is a `PubpipeError` naming `what`, and the next call starts
+    afresh."""
+    from concurrent.futures.process import BrokenProcessPool
+    pool = _pool()
+    try:
+        return pool.submit(function, *args).result()
+    except BrokenProcessPool:
+        with _POOL_LOCK:
+            if _POOL and _POOL[0] is pool:
+                _POOL.clear()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise PubpipeError(f"{what}'s process died before it finished (out of memory? see the "
+                           "system log); nothing was published") from None

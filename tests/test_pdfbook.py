@@ -1,0 +1,71 @@
+"""pubpipe.pdfbook: where the book is cut into parts, and where the parts land."""
+
+import dataclasses
+
+from hypothesis import given, settings, strategies as st
+
+from pubpipe import pdfbook
+from pubpipe.model import Anthology, Block, SourceSpan, Story
+from pubpipe.pdf import LaidOut
+
+
+def story(i: int, words: int) -> Story:
+    return Story(id=f"story-{i}", title=f"Story {i}", language="en", source=SourceSpan(file="a.txt", first_line=i, last_line=i),
+                 blocks=(Block(type="paragraph", text=" ".join(["word"] * words)),))
+
+
+def book(sizes) -> Anthology:
+    return Anthology(title="A Book", stories=tuple(story(i, n) for i, n in enumerate(sizes)))
+
+
+def ids(parts) -> list:
+    return [[s.id for s in p.stories] for p in parts]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=50, max_value=5000), min_size=1, max_size=60))
+def test_parts_keep_every_story_in_order_within_bounds(sizes):
+    anthology = book(sizes)
+    parts = pdfbook.parts(anthology)
+    assert [s for p in parts for s in p.stories] == list(anthology.stories)
+    low, high = pdfbook.PART_WORDS
+    for part in parts:
+        assert part.title == anthology.title
+        words = [s.word_count() for s in part.stories]
+        assert sum(words[:-1]) < high, "a part went on past the upper bound"
+    for part in parts[:-1]:
+        assert sum(s.word_count() for s in part.stories) >= low
+
+
+def test_a_changed_story_changes_few_parts():
+    """The cuts follow the stories' ids: a story made longer or shorter changes its own part and
+    seldom more (the cuts after it fall where they fell), so the other parts' cached layouts serve."""
+    import random
+    rng = random.Random(5)
+    sizes = [rng.randint(300, 3000) for _ in range(200)]
+    before = ids(pdfbook.parts(book(sizes)))
+    changed_parts = []
+    for at in range(0, 200, 7):
+        changed = list(sizes)
+        changed[at] = rng.choice((300, 3000))
+        after = ids(pdfbook.parts(book(changed)))
+        changed_parts.append(sum(p not in before for p in after))
+    assert len(before) > 20 and max(changed_parts) <= 3 and sum(changed_parts) / len(changed_parts) <= 1.5, changed_parts
+
+
+def test_plan_opens_every_part_on_a_recto():
+    parts = [LaidOut(b"", (False,) * n, {f"s{i}": 1}) for i, n in enumerate((3, 4, 1))]
+    placed = pdfbook.plan(7, parts)  # front matter of 7 pages: a blank verso, then page 9
+    assert placed.firsts == (1, 9, 13, 17)
+    assert placed.story_pages == {"s0": 9, "s1": 13, "s2": 17}
+    assert placed.pages == 17
+    assert all(first % 2 == 1 for first in placed.firsts)
+
+
+def test_missing_glyphs_of_parts_name_the_books_stories():
+    from pubpipe.pdfglyphs import MissingGlyphs
+    anthology = book([10, 10])
+    first = dataclasses.replace(anthology.stories[0], title="Tablet \U00010000")
+    anthology = dataclasses.replace(anthology, stories=(first, anthology.stories[1]))
+    merged = pdfbook.all_missing(anthology, [MissingGlyphs({"\U00010000": ("story-0",)})])
+    assert merged.missing == {"\U00010000": ("story-0",)}
