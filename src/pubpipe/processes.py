@@ -1,6 +1,7 @@
 """Child processes of a build: the temporary Prefect server (`pubpipe.tempserver`) and the PDF
 layout (`pubpipe.build`'s parts, `in_pool`) — none may outlive a build that is killed outright."""
 
+import atexit
 import ctypes
 import ctypes.util
 import os
@@ -51,7 +52,14 @@ def _pool():
             workers = LAYOUT_PROCESSES or os.cpu_count() or 2
             _POOL.append(ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
                                              initializer=exit_with_parent))
+            atexit.register(_shut_down, _POOL[0])
         return _POOL[0]
+
+
+def _shut_down(pool) -> None:
+    """Stop the workers while the interpreter is whole (left to the executor's own hook at exit,
+    its callbacks run after module teardown and print an ignored AttributeError)."""
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def in_pool(what: str, function, *args):
