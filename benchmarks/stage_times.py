@@ -4,7 +4,7 @@
 
 The same calls the flow's tasks make (flows/publish.py), in its order, each timed with
 perf_counter; prints one JSON line: seconds per stage, pages, the process's peak RSS and that of its
-children (the EPUBCheck JVM). With ``--profile PREFIX`` the stages run under pyinstrument (a dev
+children (the EPUBCheck JVM, the PDF's layout processes), and the process's peak RSS after each stage. With ``--profile PREFIX`` the stages run under pyinstrument (a dev
 tool: ``.venv/bin/pip install pyinstrument``) and PREFIX.txt / PREFIX.html are written; the times of
 a profiled run are not reported as benchmark figures.
 """
@@ -32,10 +32,13 @@ def main() -> None:
     times: dict = {}
     mark = time.perf_counter()
 
+    peaks: dict = {}
+
     def lap(name: str) -> None:
         nonlocal mark
         now = time.perf_counter()
         times[name] = times.get(name, 0.0) + now - mark
+        peaks[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the peak so far, MB
         mark = now
 
     from pubpipe import build, stages
@@ -83,7 +86,8 @@ def main() -> None:
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps({"stages": times, "total": total, "pages": pdf.info.pages, "stories": len(anthology.stories),
-                      "print_sheets": printed.info.pages_padded // 4, "self_mb": me, "children_mb": kids}))
+                      "print_sheets": printed.info.pages_padded // 4, "self_mb": me, "children_mb": kids,
+                      "peak_mb_after": peaks}))
     sys.stdout.flush()
 
 

@@ -39,7 +39,16 @@ ingest = cached(stages.ingest, name="ingest")
 clean = cached(stages.clean, name="clean")
 structure = cached(stages.structure, name="structure")
 pdf_part = cached(build.render_pdf_part, name="PDF: lay out part")
-render_pdf = cached(build.assemble_pdf, name="render PDF")
+pdf_front = cached(build.render_pdf_front, name="PDF: front matter")
+pdf_sheet = cached(build.render_pdf_sheet, name="PDF: folio sheet")
+
+
+def _assemble_pdf(anthology, laid_out):
+    """build.assemble_pdf with the front matter and the folio sheet as cached tasks of their own."""
+    return build.assemble_pdf(anthology, laid_out, pdf_front, pdf_sheet)
+
+
+render_pdf = cached(_assemble_pdf, name="render PDF")
 leave_out = step(build.leave_out, name="leave out stories no font can show")
 impose_pdf = cached(build.impose_pdf, name="impose print PDF")
 render_epub = cached(build.render_epub, name="render EPUB")

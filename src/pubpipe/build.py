@@ -69,28 +69,48 @@ def render_pdf_part(part: Anthology):
         return exc
 
 
-def _finish_pdf(anthology: Anthology, laid_out: list) -> Rendered:
-    from .pdf import render_folio_sheet, render_front
-    from .pdfbook import finish
-    data, info = finish(anthology, laid_out, render_front, render_folio_sheet)
-    return Rendered(f"{anthology.slug}.pdf", data, info)
+def contents_of(anthology: Anthology) -> Anthology:
+    """What the front matter shows: the book and its stories' titles, series and bylines, without
+    their text (so the front matter's cache key holds only that)."""
+    return dataclasses.replace(anthology, stories=tuple(dataclasses.replace(s, blocks=()) for s in anthology.stories))
 
 
-def assemble_pdf(anthology: Anthology, laid_out: list):
+def render_pdf_front(contents: Anthology, story_pages: dict):
+    """The front matter (cover, title page, imprint, contents showing ``story_pages``) laid out,
+    in a layout process: a `pubpipe.pdf.LaidOut`."""
+    from .pdf import render_front
+    return _in_layout(render_front, contents, story_pages)
+
+
+def render_pdf_sheet(language: str, pages: int) -> bytes:
+    """The folio sheet of a book of ``pages`` pages, in a layout process (`pubpipe.pdf.render_folio_sheet`)."""
+    from .pdf import render_folio_sheet
+    return _in_layout(render_folio_sheet, Anthology(title="", stories=(), language=language), pages)
+
+
+def assemble_pdf(anthology: Anthology, laid_out: list, front=render_pdf_front, sheet=render_pdf_sheet):
     """The A5 reading edition, `<slug>.pdf`, from its laid-out parts (in book order): the front
-    matter and folios laid out and everything assembled, in a layout process. When some parts
-    hold characters no font can show, the book's `MissingGlyphs` error instead (returned, not
-    raised): the flow then leaves those stories out (see `leave_out`) instead of failing the
-    whole build, and the outcome is cached on content like any render."""
-    from .pdfbook import all_missing
+    matter laid out (``front``) until its length and the contents' page numbers agree, the folio
+    sheet (``sheet``), and the parts assembled (`pubpipe.pdfbook`), in layout processes. The flow
+    passes cached tasks as ``front`` and ``sheet``: a changed story that moves no page number
+    lays out neither again. When some parts hold characters no font can show, the book's
+    `MissingGlyphs` error instead (returned, not raised): the flow then leaves those stories out
+    (see `leave_out`) instead of failing the whole build, and the outcome is cached on content like
+    any render."""
+    from .pdf import PdfInfo
+    from .pdfbook import all_missing, assemble, front_matter
     from .pdfglyphs import MissingGlyphs
     missing = [part for part in laid_out if isinstance(part, MissingGlyphs)]
     if missing:
         return all_missing(anthology, missing)
+    contents = contents_of(anthology)
     try:
-        return _in_layout(_finish_pdf, anthology, list(laid_out))
+        matter, placed = front_matter(anthology, laid_out, lambda _, pages: front(contents, pages))
     except MissingGlyphs as exc:  # in the book's own title, subtitle or publisher
         return exc
+    folios = sheet(anthology.language, placed.pages)
+    data = _in_layout(assemble, [matter, *laid_out], placed, folios)
+    return Rendered(f"{anthology.slug}.pdf", data, PdfInfo(pages=placed.pages, story_pages=placed.story_pages))
 
 
 def render_pdf_or_missing(anthology: Anthology):
@@ -137,7 +157,13 @@ def leave_out(anthology: Anthology, ingested: Ingested, missing) -> tuple:
 
 
 def impose_pdf(reading: Rendered) -> Rendered:
-    """The saddle-stitch print edition, `<slug>-print.pdf`, from the reading edition's bytes."""
+    """The saddle-stitch print edition, `<slug>-print.pdf`, from the reading edition's bytes; in a
+    layout process: pypdf parses the whole book into Python objects (about 400 MB at 3,800 pages),
+    memory and interpreter time the build process is better without."""
+    return _in_layout(_impose, reading)
+
+
+def _impose(reading: Rendered) -> Rendered:
     from .impose import impose
     with tempfile.TemporaryDirectory(prefix="pubpipe-impose-") as tmp:
         source, target = Path(tmp) / reading.name, Path(tmp) / reading.name.replace(".pdf", "-print.pdf")

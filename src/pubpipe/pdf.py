@@ -8,6 +8,10 @@ The PDF is tagged (PDF/UA-1, `pubpipe.pdftags`), has a bookmark per story and he
 byte-identical from build to build when SOURCE_DATE_EPOCH is set. Two layout loops of WeasyPrint
 that grow with the square of the page count are replaced by linear ones (`pubpipe.layoutspeed`).
 
+The book is laid out in parts — runs of stories (`render_stories`), the front matter
+(`render_front`) and the folio sheet (`render_folio_sheet`) — that `pubpipe.pdfbook` places and
+assembles; `render_pdf` does all of it in this process, the publish flow as cached tasks.
+
 WeasyPrint would happily read any ``file://`` URL and attach local files named by
 ``<link rel=attachment>``; every load goes through `SafeFetcher`, which only opens files
 under the styles folder and the two font folders.
