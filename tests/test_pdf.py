@@ -24,6 +24,8 @@ FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
 HOSTILE = ('<img src="file:///etc/passwd">', '<link rel="attachment" href="file:///etc/hostname">')
 
+SHEET_PIECE = 4
+"""The folio sheet in pieces of four pages: the folios of the fixture come from several pieces."""
 PART_WORDS = (250, 700)
 """Parts this short make the fixture's book two parts, one of two stories: every test
 of the book below checks the assembly too (test_the_book_is_assembled_from_parts says so)."""
@@ -35,6 +37,7 @@ pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs pop
 def short_parts(monkeypatch):
     """The same parts as the `book` fixture's, for the tests that render it again."""
     monkeypatch.setattr(pdfbook, "PART_WORDS", PART_WORDS)
+    monkeypatch.setattr(pdfbook, "SHEET_PIECE", SHEET_PIECE)
 
 
 def run(*args) -> str:
@@ -77,6 +80,7 @@ def book(tmp_path_factory):
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
         mp.setattr(pdf, "SafeFetcher", RecordingFetcher)
         mp.setattr(pdfbook, "PART_WORDS", PART_WORDS)
+        mp.setattr(pdfbook, "SHEET_PIECE", SHEET_PIECE)
         info = pdf.render_pdf(anthology, out / "book.pdf")
     printed = impose(out / "book.pdf", out / "print.pdf")
     requested = [url for f in fetchers for url in f.requested]
@@ -344,7 +348,7 @@ def test_reproducible_in_another_process(book, tmp_path):
     # Hash randomisation or a clock must not reach the bytes: render again in a new interpreter.
     script = ("import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
               "from test_pdf import hostile_anthology, PART_WORDS; from pubpipe import pdf, pdfbook; "
-              "pdfbook.PART_WORDS = PART_WORDS; pdf.render_pdf(hostile_anthology(), Path(sys.argv[2]))")
+              "pdfbook.PART_WORDS = PART_WORDS; pdfbook.SHEET_PIECE = 4; pdf.render_pdf(hostile_anthology(), Path(sys.argv[2]))")
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONHASHSEED": "12345"}
     subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent), str(tmp_path / "b.pdf")],
                    check=True, env=env, timeout=300)
@@ -470,3 +474,12 @@ def test_folios_come_from_the_sheet_as_artifacts(book):
     assert b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC" in last and pdfbook.FOLIO.encode() + b" Do" in last
     contents = next(n for n in range(1, info.pages + 1) if "CONTENTS" in page_text(path, n))
     assert re.search(rf"^\s*{contents}\s*$", page_text(path, contents), re.M), "no folio on the contents"
+
+
+def test_a_piece_of_the_folio_sheet_starts_at_its_page(tmp_path):
+    sheet = pdf.render_folio_sheet(Anthology(title="", stories=()), 3, 401)
+    (tmp_path / "sheet.pdf").write_bytes(sheet)
+    assert [page_text(tmp_path / "sheet.pdf", n).strip() for n in (1, 2, 3)] == ["401", "402", "403"]
+    assert pdfbook.sheet_pieces(801) == [(1, 4), (5, 4)] + [(n, 4) for n in range(9, 801, 4)] + [(801, 1)]
+    with pytest.raises(ValueError, match="must be odd"):
+        pdf.render_folio_sheet(Anthology(title="", stories=()), 3, 402)

@@ -82,10 +82,16 @@ def render_pdf_front(contents: Anthology, story_pages: dict):
     return _in_layout(render_front, contents, story_pages)
 
 
-def render_pdf_sheet(language: str, pages: int) -> bytes:
-    """The folio sheet of a book of ``pages`` pages, in a layout process (`pubpipe.pdf.render_folio_sheet`)."""
+def render_pdf_sheet(language: str, pages: int) -> list:
+    """The folio sheet of a book of ``pages`` pages (`pubpipe.pdf.render_folio_sheet`), its pieces
+    (`pubpipe.pdfbook.sheet_pieces`) laid out side by side in the layout processes."""
+    from concurrent.futures import ThreadPoolExecutor
     from .pdf import render_folio_sheet
-    return _in_layout(render_folio_sheet, Anthology(title="", stories=(), language=language), pages)
+    from .pdfbook import sheet_pieces
+    book = Anthology(title="", stories=(), language=language)
+    pieces = sheet_pieces(pages)
+    with ThreadPoolExecutor(len(pieces)) as threads:
+        return list(threads.map(lambda piece: _in_layout(render_folio_sheet, book, piece[1], piece[0]), pieces))
 
 
 def assemble_pdf(anthology: Anthology, laid_out: list, front=render_pdf_front, sheet=render_pdf_sheet):

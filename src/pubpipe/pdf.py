@@ -195,15 +195,16 @@ def book_authors(anthology: Anthology) -> list:
 
 
 def book_html(anthology: Anthology, created: str | None, *, front: bool = False, stories=(),
-              toc_pages=None, folio_pages: int = 0) -> str:
+              toc_pages=None, folio_pages: int = 0, folio_first: int = 1) -> str:
     """One part of the book as an HTML document: the front matter (cover, title page, imprint and
     contents, with the stories' page numbers ``toc_pages``), the given ``stories``, or the folio
-    sheet of ``folio_pages`` pages (see styles/book.html.j2)."""
+    sheet of ``folio_pages`` pages from page ``folio_first`` (see styles/book.html.j2)."""
     cjk = any(s.language.split("-")[0] in ("ko", "ja", "zh") for s in anthology.stories)
     return render(TEMPLATE, anthology=anthology, created=created, anchor=STORY_ANCHOR, cjk=cjk,
                   authors=book_authors(anthology), running_title=running_title,
                   series_label=series_label, dateline_label=dateline_label, front=front,
-                  stories=stories, toc_pages=toc_pages or {}, folio_pages=folio_pages, link=STORY_LINK)
+                  stories=stories, toc_pages=toc_pages or {}, folio_pages=folio_pages,
+                  folio_first=int(folio_first), link=STORY_LINK)
 
 
 @dataclass(frozen=True)
@@ -242,9 +243,13 @@ def render_front(anthology: Anthology, toc_pages: dict) -> LaidOut:
     return lay_out(anthology, front=True, toc_pages=toc_pages)
 
 
-def render_folio_sheet(anthology: Anthology, pages: int) -> bytes:
-    """The folio sheet: ``pages`` empty pages, each with only the folio book.css gives page n."""
-    return lay_out(dataclasses.replace(anthology, stories=()), folio_pages=pages, strip_folios=False).data
+def render_folio_sheet(anthology: Anthology, pages: int, first: int = 1) -> bytes:
+    """(A piece of) the folio sheet: ``pages`` empty pages, each with only the folio book.css gives a
+    page, numbered from ``first`` (odd: a document opens on a recto)."""
+    if first % 2 == 0:
+        raise ValueError(f"a folio sheet opens on a recto: its first page number must be odd, not {first}")
+    return lay_out(dataclasses.replace(anthology, stories=()), folio_pages=pages, folio_first=first,
+                   strip_folios=False).data
 
 
 def lay_out(anthology: Anthology, strip_folios: bool = True, **part) -> LaidOut:

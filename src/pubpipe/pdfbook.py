@@ -43,6 +43,9 @@ FRONT_PAGES, CONTENTS_PER_PAGE = 4, 12
 """A first guess at the front matter's length (cover, blank, title page, imprint, then the
 contents at about a dozen entries a page): when it is right, the front matter is laid out once,
 else again with the page numbers its real length gives."""
+SHEET_PIECE = 400
+"""Pages of the folio sheet laid out as one document: pieces are laid out side by side (one
+empty page costs WeasyPrint about 4 ms; 3,800 of them in one document, 17 s)."""
 FOLIO = "/pubpipeFolio"
 """Resource name of a page's folio Form XObject."""
 
@@ -123,12 +126,19 @@ def front_matter(anthology: Anthology, laid_out: list, render_front) -> tuple:
     return front, placed
 
 
+def sheet_pieces(pages: int) -> list:
+    """(first page, pages) of each piece of the folio sheet of a book of ``pages`` pages: every
+    piece opens on a recto (`SHEET_PIECE` is even)."""
+    return [(first, min(SHEET_PIECE, pages - first + 1)) for first in range(1, pages + 1, SHEET_PIECE)]
+
+
 def finish(anthology: Anthology, laid_out: list, render_front, render_sheet) -> tuple:
     """(PDF bytes, PdfInfo) of the book from its story parts, laid out in book order: the front
-    matter (`front_matter`), the folio sheet (``render_sheet(anthology, pages)``), assembled."""
+    matter (`front_matter`), the folio sheet in pieces (``render_sheet(anthology, pages, first)``),
+    assembled."""
     from pubpipe.pdf import PdfInfo
     front, placed = front_matter(anthology, laid_out, render_front)
-    sheet = render_sheet(anthology, placed.pages)
+    sheet = [render_sheet(anthology, count, first) for first, count in sheet_pieces(placed.pages)]
     data = assemble([front, *laid_out], placed, sheet)
     return data, PdfInfo(pages=placed.pages, story_pages=placed.story_pages)
 
@@ -154,9 +164,10 @@ def _outline(items, pages: dict) -> list:
     return rows
 
 
-def assemble(docs: list, placed: Plan, sheet: bytes) -> bytes:
+def assemble(docs: list, placed: Plan, sheet: list) -> bytes:
     """One tagged PDF from the laid-out parts (the front matter first), placed as ``placed`` says,
-    with the folios drawn from the folio ``sheet`` (page n of the sheet is page n of the book).
+    with the folios drawn from the folio ``sheet``, a list of PDFs (`sheet_pieces`: page n of the
+    sheet is page n of the book).
 
     With pikepdf (qpdf): it copies the objects between PDFs a hundred times faster than pypdf
     parses them in Python, and writes compressed object streams, as WeasyPrint does (pypdf writes
@@ -166,7 +177,8 @@ def assemble(docs: list, placed: Plan, sheet: bytes) -> bytes:
     document = book.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document))
     tree = book.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=Array([document])))
     document.P = tree
-    kids, nums, named, outline, folios = Array(), Array(), {}, [], []
+    # Python lists, made Arrays once at the end: pikepdf's Array.extend copies the array each time.
+    kids, nums, named, outline, folios = [], [], {}, [], []
     next_key, size, sources = 0, None, []
     for doc, first in zip(docs, placed.firsts):
         part = Pdf.open(BytesIO(doc.data))
@@ -220,20 +232,20 @@ def assemble(docs: list, placed: Plan, sheet: bytes) -> bytes:
         if doc is docs[0]:
             _copy_document_facts(part, book)
     if kids:
-        document.K = kids
-        tree.ParentTree = book.make_indirect(Dictionary(Nums=nums))
+        document.K = Array(kids)
+        tree.ParentTree = book.make_indirect(Dictionary(Nums=Array(nums)))
         tree.ParentTreeNextKey = next_key
         book.Root.StructTreeRoot = tree
     if named:
-        names = Array()
+        names = []
         for name in sorted(named):
-            names.extend([String(name), named[name]])
-        book.Root.Names = Dictionary(Dests=Dictionary(Names=names))
+            names += [String(name), named[name]]
+        book.Root.Names = Dictionary(Dests=Dictionary(Names=Array(names)))
     with book.open_outline() as book_outline:
         book_outline.root.extend(outline)
     _link_contents(book, named, placed.story_pages, STORY_LINK, STORY_ANCHOR)
-    sheet_pdf = Pdf.open(BytesIO(sheet))
-    _stamp_folios(book, sheet_pdf, folios)
+    pieces = [Pdf.open(BytesIO(piece)) for piece in sheet]
+    _stamp_folios(book, [page for piece in pieces for page in piece.pages], folios)
     out = BytesIO()
     book.save(out, object_stream_mode=ObjectStreamMode.generate, deterministic_id=True,
               min_version="1.7")
@@ -303,19 +315,19 @@ def _link_contents(book: Pdf, named: dict, story_pages: dict, link: str, anchor:
             annot.Dest = dest
 
 
-def _stamp_folios(book: Pdf, sheet: Pdf, folios: list) -> None:
+def _stamp_folios(book: Pdf, sheet: list, folios: list) -> None:
     """Draw page n of the folio sheet on every page n of the book that has a folio: a Form XObject,
     drawn after the page's own content (wrapped in q/Q: WeasyPrint's content leaves its flipped
     coordinates in place), as a pagination artifact."""
-    if len(sheet.pages) != len(folios):
-        raise PubpipeError(f"the folio sheet has {len(sheet.pages)} pages for a book of {len(folios)}")
+    if len(sheet) != len(folios):
+        raise PubpipeError(f"the folio sheet has {len(sheet)} pages for a book of {len(folios)}")
     opening = book.make_stream(b"q\n")
     closing = book.make_stream(b"Q\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
                                b"q " + FOLIO.encode() + b" Do Q\nEMC\n")
     for number, (page, folio) in enumerate(zip(book.pages, folios)):
         if not folio:
             continue
-        form = book.copy_foreign(sheet.pages[number].as_form_xobject())
+        form = book.copy_foreign(sheet[number].as_form_xobject())
         resources = Dictionary(page.obj.get("/Resources", Dictionary()))
         xobjects = Dictionary(resources.get("/XObject", Dictionary()))
         xobjects[FOLIO] = form
