@@ -164,8 +164,8 @@ def leave_out(anthology: Anthology, ingested: Ingested, missing) -> tuple:
 
 def impose_pdf(reading: Rendered) -> Rendered:
     """The saddle-stitch print edition, `<slug>-print.pdf`, from the reading edition's bytes; in a
-    layout process: pypdf parses the whole book into Python objects (about 400 MB at 3,800 pages),
-    memory and interpreter time the build process is better without."""
+    layout process: pypdf parses the whole book into Python objects, memory and interpreter time
+    the long-lived build process is better without."""
     return _in_layout(_impose, reading)
 
 
