@@ -85,47 +85,43 @@ def render_pdf_front(contents: Anthology, story_pages: dict):
 def render_pdf_sheet(language: str, pages: int) -> list:
     """The folio sheet of a book of ``pages`` pages (`pubpipe.pdf.render_folio_sheet`), its pieces
     (`pubpipe.pdfbook.sheet_pieces`) laid out side by side in the layout processes."""
-    from concurrent.futures import ThreadPoolExecutor
     from .pdf import render_folio_sheet
     from .pdfbook import sheet_pieces
     book = Anthology(title="", stories=(), language=language)
-    pieces = sheet_pieces(pages)
-    with ThreadPoolExecutor(len(pieces)) as threads:
-        return list(threads.map(lambda piece: _in_layout(render_folio_sheet, book, piece[1], piece[0]), pieces))
+    return _map_in_layout(lambda piece: _in_layout(render_folio_sheet, book, piece[1], piece[0]), sheet_pieces(pages))
+
+
+def _map_in_layout(call, items) -> list:
+    """``[call(item) for item in items]``, the calls side by side (each waits on a layout process)."""
+    from concurrent.futures import ThreadPoolExecutor
+    items = list(items)
+    with ThreadPoolExecutor(max(1, min(len(items), 16))) as threads:
+        return list(threads.map(call, items))
 
 
 def assemble_pdf(anthology: Anthology, laid_out: list, front=render_pdf_front, sheet=render_pdf_sheet):
     """The A5 reading edition, `<slug>.pdf`, from its laid-out parts (in book order): the front
     matter laid out (``front``) until its length and the contents' page numbers agree, the folio
-    sheet (``sheet``), and the parts assembled (`pubpipe.pdfbook`), in layout processes. The flow
-    passes cached tasks as ``front`` and ``sheet``: a changed story that moves no page number
-    lays out neither again. When some parts hold characters no font can show, the book's
-    `MissingGlyphs` error instead (returned, not raised): the flow then leaves those stories out
-    (see `leave_out`) instead of failing the whole build, and the outcome is cached on content like
-    any render."""
-    from .pdf import PdfInfo
-    from .pdfbook import all_missing, assemble, front_matter
+    sheet (``sheet``), and the parts assembled (`pubpipe.pdfbook.finish`), in layout processes. The
+    flow passes cached tasks as ``front`` and ``sheet``: a changed story that moves no page number
+    lays out neither again. When some parts (or the book's own title, subtitle or publisher) hold
+    characters no font can show, the book's `MissingGlyphs` error instead (returned, not raised):
+    the flow then leaves those stories out (see `leave_out`) instead of failing the whole build, and
+    the outcome is cached on content like any render."""
+    from .pdfbook import finish
     from .pdfglyphs import MissingGlyphs
-    missing = [part for part in laid_out if isinstance(part, MissingGlyphs)]
-    if missing:
-        return all_missing(anthology, missing)
     contents = contents_of(anthology)
     try:
-        matter, placed = front_matter(anthology, laid_out, lambda _, pages: front(contents, pages))
-    except MissingGlyphs as exc:  # in the book's own title, subtitle or publisher
+        data, info = finish(anthology, laid_out, lambda _, pages: front(contents, pages),
+                            lambda pages: sheet(anthology.language, pages), run=_in_layout)
+    except MissingGlyphs as exc:
         return exc
-    folios = sheet(anthology.language, placed.pages)
-    data = _in_layout(assemble, [matter, *laid_out], placed, folios)
-    return Rendered(f"{anthology.slug}.pdf", data, PdfInfo(pages=placed.pages, story_pages=placed.story_pages))
+    return Rendered(f"{anthology.slug}.pdf", data, info)
 
 
 def render_pdf_or_missing(anthology: Anthology):
     """The reading edition (parts laid out in parallel, then assembled), or its `MissingGlyphs`."""
-    from concurrent.futures import ThreadPoolExecutor
-    parts = pdf_parts(anthology)
-    with ThreadPoolExecutor(max(1, min(len(parts), 8))) as threads:
-        laid_out = list(threads.map(render_pdf_part, parts))
-    return assemble_pdf(anthology, laid_out)
+    return assemble_pdf(anthology, _map_in_layout(render_pdf_part, pdf_parts(anthology)))
 
 
 def render_pdf(anthology: Anthology) -> Rendered:

@@ -316,15 +316,16 @@ def render_pdf(anthology: Anthology, out_path: Path) -> PdfInfo:
     part, that has no glyph in any available font.
     """
     from pubpipe import pdfbook
-    laid_out, missing = [], []
+    laid_out = []
     for part in pdfbook.parts(anthology):
         try:
             laid_out.append(render_stories(part))
-        except MissingGlyphs as error:
-            missing.append(error)
-    if missing:
-        raise pdfbook.all_missing(anthology, missing)
-    data, info = pdfbook.finish(anthology, laid_out, render_front, render_folio_sheet)
+        except MissingGlyphs as error:  # pdfbook.finish names every part's at once
+            laid_out.append(error)
+
+    def sheet(pages: int) -> list:
+        return [render_folio_sheet(anthology, count, first) for first, count in pdfbook.sheet_pieces(pages)]
+    data, info = pdfbook.finish(anthology, laid_out, render_front, sheet)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_bytes(data)

@@ -132,15 +132,23 @@ def sheet_pieces(pages: int) -> list:
     return [(first, min(SHEET_PIECE, pages - first + 1)) for first in range(1, pages + 1, SHEET_PIECE)]
 
 
-def finish(anthology: Anthology, laid_out: list, render_front, render_sheet) -> tuple:
-    """(PDF bytes, PdfInfo) of the book from its story parts, laid out in book order: the front
-    matter (`front_matter`), the folio sheet in pieces (``render_sheet(anthology, pages, first)``),
-    assembled."""
+def finish(anthology: Anthology, laid_out: list, render_front, render_sheet, run=None) -> tuple:
+    """(PDF bytes, PdfInfo) of the book from its story parts, laid out in book order (each a
+    `LaidOut`, or the `MissingGlyphs` of its layout): the front matter (`front_matter`), the folio
+    sheet (``render_sheet(pages)``: its pieces, `sheet_pieces`) and ``run(assemble, …)`` (default: here).
+    Raises the book's MissingGlyphs (`all_missing`) when any part had one."""
     from pubpipe.pdf import PdfInfo
+    missing = [part for part in laid_out if isinstance(part, MissingGlyphs)]
+    if missing:
+        raise all_missing(anthology, missing)
     front, placed = front_matter(anthology, laid_out, render_front)
-    sheet = [render_sheet(anthology, count, first) for first, count in sheet_pieces(placed.pages)]
-    data = assemble([front, *laid_out], placed, sheet)
+    sheet = render_sheet(placed.pages)
+    data = (run or _call)(assemble, [front, *laid_out], placed, sheet)
     return data, PdfInfo(pages=placed.pages, story_pages=placed.story_pages)
+
+
+def _call(function, *args):
+    return function(*args)
 
 
 def _flat_tree(node, key: str) -> list:
