@@ -180,14 +180,15 @@ def render_epub(anthology: Anthology) -> Rendered:
     return _render_to_bytes(render, f"{anthology.slug}.epub", anthology)
 
 
-def validate_epub(epub: Rendered) -> str:
-    """EPUBCheck the EPUB; raise ValidationFailed on any fatal, error or warning."""
+def validate_epub(epub: Rendered, seconds: int = 0) -> str:
+    """EPUBCheck the EPUB; raise ValidationFailed on any fatal, error or warning, or when it runs
+    past ``seconds`` (0: a limit that grows with the book, `pubpipe.epubcheck.time_limit`)."""
     from .validate import check_epub
     found = Findings()
     with tempfile.TemporaryDirectory(prefix="pubpipe-epubcheck-") as tmp:
         path = Path(tmp) / epub.name
         path.write_bytes(epub.data)
-        check_epub(path, found)
+        check_epub(path, found, timeout=seconds)
     if found.errors:
         raise ValidationFailed("; ".join(found.errors))
     return found.passed[0]

