@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from helpers import previous_output
+
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = ["anthology.json", "report.md", "web/index.html", "web/snippets.json", "web/feed.xml"]
 
@@ -56,11 +58,10 @@ def test_nothing_publishable_leaves_previous_output(prefect_harness, tmp_path):
     from pubpipe_flows.publish import publish
     (tmp_path / "sources").mkdir()
     (tmp_path / "sources" / "empty.txt").write_text("   \n")
-    (tmp_path / "out").mkdir()
-    (tmp_path / "out" / "keep.txt").write_text("previous build")
+    before = previous_output(tmp_path / "out", {"keep.txt": "previous build"})
     with pytest.raises(NothingToPublish, match="empty.txt"):
         publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="")
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["keep.txt"]
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before
 
 
 def test_cli_check_on_the_built_output(built):

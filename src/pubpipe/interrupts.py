@@ -62,9 +62,8 @@ def stop(signum: int, published: bool = False) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
     output = _state["output"]
     processes.kill_children()
-    held = bool(publish._HELD)
-    if output is not None and held:
-        shutil.rmtree(publish.staging_path(output), ignore_errors=True)
+    if output is not None and publish._HELD:
+        _remove_staging(publish.staging_path(output))
     publish.release_all()
     _cancel_run()
     say = _state["say"] or (lambda line: print(line, file=sys.stderr))
@@ -80,6 +79,25 @@ def stop(signum: int, published: bool = False) -> None:
         except (OSError, ValueError):
             pass
     os._exit(128 + signum)
+
+
+def _remove_staging(staging) -> None:
+    """Remove the staging folder while the flow's threads may still be writing into it: moved
+    aside at once, then removed, then removed again for a moment in case a thread that was
+    mid-write made its folder anew (the next build would remove it too, but a user should not
+    find one)."""
+    import time
+    aside = staging.with_name(f"{staging.name}.stopped-{os.getpid()}")
+    try:
+        os.rename(staging, aside)
+        shutil.rmtree(aside, ignore_errors=True)
+    except OSError:
+        pass
+    deadline = time.monotonic() + 0.3
+    while time.monotonic() < deadline:
+        shutil.rmtree(staging, ignore_errors=True)
+        time.sleep(0.03)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def _cancel_run() -> None:
