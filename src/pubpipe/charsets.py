@@ -38,7 +38,8 @@ SCRIPTS = {"cp1251": "CYRILLIC", "cp1253": "GREEK"}
 SINGLE_BYTE = ("cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257")
 LABELS = {"cp1252": "Windows-1252", "cp1250": "Windows-1250", "cp1251": "Windows-1251", "cp1253": "Windows-1253",
           "cp1254": "Windows-1254", "cp1257": "Windows-1257", "cp932": "Shift_JIS", "euc_jp": "EUC-JP",
-          "cp949": "EUC-KR", "gb18030": "GB18030", "big5": "Big5", "utf-16-le": "UTF-16 LE", "utf-16-be": "UTF-16 BE"}
+          "cp949": "EUC-KR", "gb18030": "GB18030", "big5": "Big5", "utf-8": "UTF-8", "utf-16-le": "UTF-16 LE",
+          "utf-16-be": "UTF-16 BE", "utf-32-le": "UTF-32 LE", "utf-32-be": "UTF-32 BE"}
 
 EVIDENCE = 2
 """The Windows-1252 reading is left only when it has at least this many implausible letters."""

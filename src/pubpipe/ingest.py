@@ -89,25 +89,28 @@ class Skipped:
 
 
 # Files that editors, office suites and browsers keep beside a document while it is open, being
-# saved or downloaded: never an article. (Pattern of the file name, what it is.)
+# saved or downloaded: never an article. (Pattern of the file name, what it is, what to do.)
+_WHILE_OPEN = "it goes away when the document is closed"
+_RENAME = "rename it if it is an article"
 TEMPORARY = (
-    (re.compile(r"^~\$"), "a Word lock file"),  # ~$report.docx
-    (re.compile(r"^\.~lock\..*#$"), "a LibreOffice lock file"),  # .~lock.report.docx#
-    (re.compile(r"^\..*\.sw[a-p]$|\.swp$"), "a Vim swap file"),  # .report.txt.swp, .swo
-    (re.compile(r"^#.*#$"), "an Emacs autosave file"),  # #report.txt#
-    (re.compile(r"^\.#"), "an Emacs lock file"),  # .#report.txt
-    (re.compile(r"~$"), "an editor backup"),  # report.txt~
-    (re.compile(r"\.(bak|orig)$", re.I), "a backup copy"),
-    (re.compile(r"\.(tmp|temp|kate-swp)$", re.I), "a temporary file"),
-    (re.compile(r"\.(crdownload|part|partial)$", re.I), "an unfinished download"),
+    (re.compile(r"^~\$"), "a Word lock file", _WHILE_OPEN),  # ~$report.docx
+    (re.compile(r"^\.~lock\..*#$"), "a LibreOffice lock file", _WHILE_OPEN),  # .~lock.report.docx#
+    (re.compile(r"^\..*\.sw[a-p]$|\.swp$"), "a Vim swap file", "it goes away when Vim closes the file"),
+    (re.compile(r"^#.*#$"), "an Emacs autosave file", "it goes away when the file is saved"),  # #report.txt#
+    (re.compile(r"^\.#"), "an Emacs lock file", _WHILE_OPEN),  # .#report.txt
+    (re.compile(r"~$"), "an editor backup", _RENAME),  # report.txt~
+    (re.compile(r"\.(bak|orig)$", re.I), "a backup copy", _RENAME),
+    (re.compile(r"\.(tmp|temp|kate-swp)$", re.I), "a temporary file", _RENAME),
+    (re.compile(r"\.(crdownload|part|partial)$", re.I), "an unfinished download", "finish the download, or delete it"),
 )
 # What file managers name a copy: "x (copy)", "x - Copy", "x copy 2", "Copy of x", "x (1)".
 COPY_NAME = re.compile(r"^copy of |[ _-]*\(copy(?: \d+)?\)$|[ _-]+copy(?: \d+)?$|[ _-]+copy \(\d+\)$| \(\d{1,2}\)$", re.I)
 
 
 def temporary_kind(name: str):
-    """What kind of editor backup or temporary file the name is (in words), or None."""
-    return next((what for pattern, what in TEMPORARY if pattern.search(name)), None)
+    """(what it is, what to do), in words, when the name is an editor backup's or a temporary
+    file's; else None."""
+    return next(((what, todo) for pattern, what, todo in TEMPORARY if pattern.search(name)), None)
 
 
 def looks_like_copy(name: str) -> bool:
@@ -147,8 +150,8 @@ def scan_sources(folder: Path) -> tuple:
                 continue
             temporary = None if entry.is_dir() else temporary_kind(entry.name)
             if temporary:
-                skipped.append(Skipped(name_of(path), f"looks like {temporary}, not an article; skipped "
-                                       "(rename it if it is one)", "source.backup", WARNING))
+                skipped.append(Skipped(name_of(path), f"looks like {temporary[0]}, not an article; skipped "
+                                       f"({temporary[1]})", "source.backup", WARNING))
                 continue
             if entry.name.startswith("."):
                 continue
@@ -308,7 +311,7 @@ def decode(name: str, data: bytes, limits: Limits = Limits()) -> tuple[str, str,
                 text = data.decode(encoding, errors="replace")
                 repairs.append(f"decoded as {charsets.label(encoding)} (not UTF-8)")
     except UnicodeDecodeError as exc:  # a byte order mark followed by something else
-        raise SourceError(name, f"file starts like {exc.encoding.upper()} text but is not; save it again as UTF-8",
+        raise SourceError(name, f"file starts like {charsets.label(exc.encoding)} text but is not; save it again as UTF-8",
                           "source.binary") from exc
     if _control_ratio(text) > 0.01:
         raise SourceError(name, "file looks binary (it holds many control characters), not text", "source.binary")

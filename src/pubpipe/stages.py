@@ -172,9 +172,10 @@ def write_anthology(anthology: Anthology, folder: Path) -> Path:
 
 
 def say_problems(problems: tuple) -> None:
-    """Name each bad source and the reason on stderr (warnings as warnings)."""
+    """Name each bad source and the reason on stderr, as the build finds them (warnings as
+    warnings). Written to the stream itself: inside a flow run Prefect turns `print` into INFO
+    log records, which the command line keeps off the console."""
     for p in problems:
-        if p.is_error:
-            print(f"pubpipe: skipped {p.file}: {p.reason} [{p.code}]", file=sys.stderr)
-        else:
-            print(f"pubpipe: warning: {p.file}: {p.reason} [{p.code}]", file=sys.stderr)
+        prefix = "skipped " if p.is_error else "warning: "
+        sys.stderr.write(f"pubpipe: {prefix}{p.file}: {p.reason} [{p.code}]\n")
+    sys.stderr.flush()
