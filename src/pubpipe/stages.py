@@ -173,9 +173,21 @@ def write_anthology(anthology: Anthology, folder: Path) -> Path:
 
 def say_problems(problems: tuple) -> None:
     """Name each bad source and the reason on stderr, as the build finds them (warnings as
-    warnings). Written to the stream itself: inside a flow run Prefect turns `print` into INFO
-    log records, which the command line keeps off the console."""
+    warnings), and in the flow run's log (the Prefect UI). Written to the stream itself: inside a
+    flow run Prefect turns `print` into INFO log records, which `pubpipe build` keeps off the console."""
+    logger = _run_logger()
     for p in problems:
-        prefix = "skipped " if p.is_error else "warning: "
-        sys.stderr.write(f"pubpipe: {prefix}{p.file}: {p.reason} [{p.code}]\n")
+        line = f"pubpipe: {'skipped ' if p.is_error else 'warning: '}{p.file}: {p.reason} [{p.code}]"
+        sys.stderr.write(line + "\n")
+        if logger is not None:
+            logger.info(line)
     sys.stderr.flush()
+
+
+def _run_logger():
+    """The Prefect flow run's logger, or None outside a flow run (Prefect not even imported)."""
+    context = sys.modules.get("prefect.context")
+    if context is None or context.FlowRunContext.get() is None:
+        return None
+    from prefect.logging import get_run_logger
+    return get_run_logger()
