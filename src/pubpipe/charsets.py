@@ -7,6 +7,11 @@ readings): on short texts it ranks undeclared Windows-1252 — the web's default
 (WHATWG Encoding Standard) — as cp852 or cp1250 ("won’t" read as "won ľ"), ranks a short EUC-JP or
 GB18030 text as cp949, and says nothing about how sure it is. The evidence here is stated and
 tested (tests/fixtures/encodings/): each reading is judged by the letters it yields.
+
+Known limits, by design (strong evidence only): a Windows-1250 text whose only letters that differ
+are one or two (a single Slovene "č"), or whose Windows-1252 reading still fits one language
+(Hungarian with "ő" but no "ű" reads as Portuguese "õ"), stays Windows-1252; the report says
+"decoded as Windows-1252 (not UTF-8)" so staff can save such a file as UTF-8.
 """
 
 import re
