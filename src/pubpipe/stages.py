@@ -16,7 +16,8 @@ from .anthology import build_anthology
 from .clean import clean_all
 from .config import Config, default_config_path, load_config
 from .errors import NothingToPublish, SourceError
-from .ingest import ERROR, WARNING, duplicates, list_sources, parse_source, read_bytes, scan_sources
+from .ingest import parse_source, read_bytes
+from .sourcefiles import ERROR, WARNING, duplicates, list_sources, scan_sources
 from .model import Anthology
 
 
