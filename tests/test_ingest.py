@@ -57,7 +57,8 @@ def test_other_markup_stays_literal(tmp_path):
 @pytest.mark.parametrize("data, code", [
     (b"", "source.empty"),
     (b"  \n\t\n  ", "source.empty"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "source.binary"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "source.image"),  # an image named .txt
+    (b"\x00\x01\x02\x03" + bytes(range(256)) * 4, "source.binary"),
 ])
 def test_bad_files_are_refused_by_name(tmp_path, data, code):
     with pytest.raises(SourceError) as info:

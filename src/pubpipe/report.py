@@ -33,15 +33,22 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
                   printing: dict = None, edited: tuple = ()) -> str:
     """The report's Markdown text."""
     out = [f"# Build report: {anthology.title}", ""]
+    errors = [p for p in problems if getattr(p, "severity", "error") != "warning"]
+    skipped = [p for p in problems if getattr(p, "severity", "error") == "warning"]
     out.append(f"{len(anthology.stories)} stories from {len(anthology.sources)} source file(s); "
-               f"{len(anthology.removed)} line(s) removed; {len(problems)} problem(s) with sources; "
-               f"{len(anthology.warnings)} warning(s). Language: {anthology.language}.")
+               f"{len(anthology.removed)} line(s) removed; {len(errors)} problem(s) with sources; "
+               f"{len(skipped)} file(s) skipped on purpose; {len(anthology.warnings)} warning(s). "
+               f"Language: {anthology.language}.")
     out += ["", "## Outputs", "", "| file | size | pages |", "| --- | --- | --- |"]
     for name, info in outputs.items():
         out.append(f"| `{name}` | {human_size(info.get('size', 0))} | {info.get('pages') or ''} |")
-    if problems:
+    if errors:
         out += ["", "## Sources skipped or cut short", ""]
-        out += [f"- **{_cell(p.file)}**: {_cell(p.reason)} `[{p.code}]`" for p in problems]
+        out += [f"- **{_cell(p.file)}**: {_cell(p.reason)} `[{p.code}]`" for p in errors]
+    if skipped:
+        out += ["", "## Files skipped on purpose (warnings)", "",
+                "Editor backups, temporary files and copies of other sources: not articles, so not published.", ""]
+        out += [f"- `{_cell(p.file)}`: {_cell(p.reason)} `[{p.code}]`" for p in skipped]
     if edited:
         out += ["", "## Sources changed during the build", "",
                 "This build used each file as it was when the build started; build again to publish the change.", ""]
