@@ -258,15 +258,19 @@ def test_progress_on_a_terminal_plain_lines_otherwise_and_quiet(tmp_path):
     assert process.returncode == 0, shown[-2000:]
     assert "\x1b[" in shown and "stories: 5" in shown and "rendering" in shown and "Published into" in shown
     (project / "sources" / "extra.txt").write_text("A new story\n\nWith a paragraph of its own, for a rebuild.\n")
+    (project / "sources" / "scan.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     piped = subprocess.run(CLI + ["build"], cwd=project, env=_env(tmp_path), capture_output=True, text=True, timeout=600)
-    assert piped.returncode == 0 and "\x1b[" not in piped.stderr, piped.stderr
+    assert piped.returncode == 1 and "\x1b[" not in piped.stderr, piped.stderr
+    assert piped.stderr.count("scan.pdf") == 1, piped.stderr  # said once, as the build found it
     steps = [line for line in piped.stderr.splitlines() if line.startswith("pubpipe [")]
     assert any("stories: 6" in s for s in steps) and any("EPUBCheck: passed" in s for s in steps), piped.stderr
     assert any("PDF: part 1 of 1 laid out" in s for s in steps)
     (project / "sources" / "extra.txt").write_text("A newer story\n\nWith another paragraph, for a quiet rebuild.\n")
     quiet = subprocess.run(CLI + ["build", "--quiet"], cwd=project, env=_env(tmp_path), capture_output=True,
                            text=True, timeout=600)
-    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == "", quiet.stdout + quiet.stderr
+    assert quiet.returncode == 1 and quiet.stdout == "", quiet.stdout + quiet.stderr
+    assert quiet.stderr.splitlines()[0].startswith("1 problem(s) with sources") and "scan.pdf: is a PDF" in quiet.stderr
+    assert len(quiet.stderr.splitlines()) == 2, quiet.stderr
 
 
 def test_version():

@@ -137,17 +137,23 @@ def test_copies_of_a_source_are_skipped_naming_the_one_kept(tmp_path, names, kep
     assert len(anthology.stories) == 1 and anthology.stories[0].source.file == kept  # no "-2", "-3" copies
 
 
-def test_warnings_are_said_and_reported_apart_from_problems(folder, capsys):
+def test_warnings_are_said_and_reported_apart_from_problems(folder):
+    from pubpipe import progress
     (folder / "winter.txt~").write_text(STORY + "An older ending.\n", encoding="utf-8")
     (folder / "scan.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     snap, _ = read(folder)
     ingested = stages.ingest(snap, Config())
-    stages.say_problems(ingested.problems)
-    err = capsys.readouterr().err.splitlines()
-    assert err == ["pubpipe: skipped scan.pdf: is a PDF, which pubpipe cannot read; copy the article's text into a "
-                   ".txt file (or save the web page as .html) [source.pdf]",
-                   "pubpipe: warning: winter.txt~: looks like an editor backup, not an article; skipped (rename it "
-                   "if it is an article) [source.backup]"]
+    said = []
+    listener = lambda event, data: said.append((event, data))  # noqa: E731 (what `pubpipe build` shows)
+    progress.listen(listener)
+    try:
+        stages.say_problems(ingested.problems)
+    finally:
+        progress.stop_listening(listener)
+    assert said == [("problem", {"text": "skipped scan.pdf: is a PDF, which pubpipe cannot read; copy the article's "
+                                 "text into a .txt file (or save the web page as .html) [source.pdf]", "error": True}),
+                    ("problem", {"text": "warning: winter.txt~: looks like an editor backup, not an article; skipped "
+                                 "(rename it if it is an article) [source.backup]", "error": False})]
     report = render_report(Anthology(title="T", stories=()), {}, ingested.problems)
     assert "1 problem(s) with sources; 1 file(s) skipped on purpose" in report
     skipped = report.split("## Sources skipped or cut short")[1].split("## Files skipped on purpose")

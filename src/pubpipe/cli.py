@@ -150,8 +150,7 @@ def build(
     interrupts.install(output, lambda line: (_stop_display(), err.print(escape(line))))
     if not sources.is_dir():
         _fail(f"sources folder {sources} does not exist; pass --sources the folder that holds the articles")
-    from pubpipe.ingest import list_sources
-    if not list_sources(sources):
+    if not any(path.is_file() for path in sources.rglob("*")):  # (files it skips are named by the build)
         _fail(f"sources folder {sources} holds no files; put the articles there (.txt, .html, .docx)")
     try:
         refuse_unsafe_output(output, sources, config or default_config_path(sources))
@@ -188,10 +187,16 @@ def _report(result, quiet: bool) -> None:
     for name in result.edited:
         err.print(f"[yellow]pubpipe: {escape(name)} changed while the build ran; this build used the version "
                   "read at its start: build again to publish the change[/yellow]")
+    shown = any(getattr(d, "state", None) and d.state.problems_shown for d in _DISPLAY)
     if result.problems:
-        err.print(f"[yellow]{len(result.problems)} problem(s) with sources (skipped, or a story left out); see report.md:[/yellow]")
-        for p in result.problems:
-            err.print(f"  {escape(p.file)}: {escape(p.reason)}")
+        err.print(f"[yellow]{len(result.problems)} problem(s) with sources (skipped, or a story left out); see "
+                  f"report.md{'' if shown else ':'}[/yellow]")
+        if not shown:  # (else each was shown as the build found it)
+            for p in result.problems:
+                err.print(f"  {escape(p.file)}: {escape(p.reason)}")
+    if not shown:
+        for p in getattr(result, "warnings", ()):
+            err.print(f"pubpipe: warning: {escape(p.file)}: {escape(p.reason)}", style="dim")
     raise typer.Exit(result.exit_code)
 
 

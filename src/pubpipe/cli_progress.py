@@ -27,6 +27,7 @@ class State:
         self.parts = self.parts_done = self.pages = 0
         self.book_pages = None
         self.validators: dict = {}
+        self.problems_shown = 0
 
     def update(self, event: str, data: dict) -> None:
         if event == "stage":
@@ -44,6 +45,8 @@ class State:
             self.book_pages = data["pages"]
         elif event == "validator":
             self.validators[data["name"]] = data["state"]
+        elif event == "problem":
+            self.problems_shown += 1
 
     def lines(self) -> list:
         out = []
@@ -76,6 +79,8 @@ class LiveDisplay:
 
     def __call__(self, event: str, data: dict) -> None:
         self.state.update(event, data)
+        if event == "problem":  # printed above the display, where it stays
+            self.live.console.print(problem_line(data), highlight=False)
 
     @contextmanager
     def shown(self):
@@ -104,10 +109,18 @@ class PlainLines:
         }.get(event)
         if text:
             self.console.print(f"pubpipe {elapsed} {text()}", markup=False, highlight=False)
+        elif event == "problem":
+            self.console.print(problem_line(data), highlight=False)
 
     @contextmanager
     def shown(self):
         yield
+
+
+def problem_line(data: dict):
+    """A skipped source (yellow) or a warning, as one line."""
+    from rich.text import Text
+    return Text(f"pubpipe: {data['text']}", style="yellow" if data.get("error") else "dim")
 
 
 @contextmanager

@@ -48,5 +48,6 @@ EVENTS = {
     "pdf": "the PDF was assembled (pages)",
     "validator": "a validator started or finished (name, state: running|done)",
     "web": "the story pages were rendered (count)",
+    "problem": "a source was skipped or has a problem (text, error: False for a warning)",
 }
 """The events the flow emits, and what they carry."""

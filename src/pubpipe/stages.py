@@ -173,16 +173,16 @@ def write_anthology(anthology: Anthology, folder: Path) -> Path:
 
 
 def say_problems(problems: tuple) -> None:
-    """Name each bad source and the reason on stderr, as the build finds them (warnings as
-    warnings), and in the flow run's log (the Prefect UI). Written to the stream itself: inside a
-    flow run Prefect turns `print` into INFO log records, which `pubpipe build` keeps off the console."""
+    """Name each bad source and the reason as the build finds them (warnings as warnings): as a
+    progress event (`pubpipe build` shows it on the terminal) and in the flow run's log (the
+    Prefect UI)."""
+    from . import progress
     logger = _run_logger()
     for p in problems:
-        line = f"pubpipe: {'skipped ' if p.is_error else 'warning: '}{p.file}: {p.reason} [{p.code}]"
-        sys.stderr.write(line + "\n")
+        line = f"{'skipped ' if p.is_error else 'warning: '}{p.file}: {p.reason} [{p.code}]"
+        progress.emit("problem", text=line, error=p.is_error)
         if logger is not None:
             logger.info(line)
-    sys.stderr.flush()
 
 
 def _run_logger():
