@@ -314,17 +314,23 @@ def problems(anthology: Anthology, chars, config_file: str = "anthology.toml") -
     book = [c for c in chars if c in book_text(anthology) and not any(c in text for text in texts)]
     if book:
         found.append((config_file, f"the book's title, subtitle or publisher holds {_names(book)}, which no "
-                      "installed font can show: the PDF shows a placeholder (a boxed '?') instead; install a "
-                      "font that has it (e.g. Debian fonts-noto-extra) or change it in anthology.toml"))
+                      "installed font can show: the PDF shows a placeholder (a boxed '?') instead; "
+                      f"{_advice(book, 'change it in anthology.toml')}"))
     for story, text in zip(anthology.stories, texts):
         held = [c for c in chars if c in text]
         if held:
             found.append((story.source.file, f"story '{story.title}' holds {_names(held)}, which no installed "
                           "font can show: the PDF shows a placeholder (a boxed '?') instead, the EPUB and web "
-                          "pages the character; install a font that has it (e.g. Debian fonts-noto-extra) "
-                          "or remove it from the source"))
+                          f"pages the character; {_advice(held, 'remove it from the source')}"))
     return found
 
 
 def _names(chars) -> str:
     return ", ".join(describe(c) for c in chars)
+
+
+def _advice(chars, edit: str) -> str:
+    """What to do: a font can help a character with a meaning, not a private-use or unassigned one."""
+    if all(unicodedata.category(c) in ("Co", "Cn", "Cs") for c in chars):
+        return f"{edit} (a character with no agreed meaning, often a web page's icon font: no font can help)"
+    return f"install a font that has it (e.g. Debian fonts-noto-extra) and build again, or {edit}"
