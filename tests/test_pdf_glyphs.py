@@ -228,3 +228,11 @@ def test_realweb_pages_keep_their_articles(tmp_path):
     assert all(ch >= "\ue000" and ch <= "\uf8ff" for ch in rendered.info.placeholders), rendered.info.placeholders
     noted = build.note_placeholders(anthology, ingested, rendered)
     assert {p.file[:16] for p in noted.problems if p.code == pdfglyphs.CODE} == {"b0cf2bbf0192315e"}
+
+
+def test_without_fontconfig_the_build_says_what_to_install(monkeypatch):
+    """No fc-list, no way to know what the fonts show: one line saying what to do, not a traceback."""
+    monkeypatch.setattr(pdfglyphs.shutil, "which", lambda name: None)
+    monkeypatch.setattr(pdfglyphs, "_fonts_state", lambda: ("no fontconfig",))
+    with pytest.raises(pdfglyphs.FontsUnknown, match=r"^fc-list not found: .*run \./setup\.sh"):
+        unshowable_in("text")
