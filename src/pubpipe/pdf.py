@@ -3,7 +3,7 @@
 The HTML comes from ``styles/book.html.j2`` (autoescape on: source text is always text),
 the look from ``styles/book.css``; fonts are the fontpkg Literata and Inter variable fonts,
 Korean and other CJK text falls back to the system's Noto CJK fonts, symbols to Noto Sans Symbols
-and emoji to Noto Color Emoji (book.css). A character no installed font can draw is shown as a
+and emoji to Noto Color Emoji (see book.css). A character no installed font can draw is shown as a
 placeholder, a boxed question mark (`pubpipe.pdfglyphs`), and named in `LaidOut.replaced`.
 The PDF is tagged (PDF/UA-1, `pubpipe.pdftags`), has a bookmark per story and heading, and is
 byte-identical from build to build when SOURCE_DATE_EPOCH is set. Two layout loops of WeasyPrint
