@@ -5,8 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # poppler-utils: pdfinfo/pdffonts/pdftotext for PDF checks; libharfbuzz-subset0: fast font
-# subsetting in WeasyPrint; fonts-noto-cjk: Korean and other CJK text; pango: WeasyPrint's layout.
-packages=(poppler-utils libharfbuzz-subset0 fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0)
+# subsetting in WeasyPrint; fonts-noto-cjk: Korean and other CJK text; fonts-noto-color-emoji: emoji
+# (WeasyPrint embeds its colour bitmaps); fonts-noto-core: symbols (Noto Sans Symbols, Symbols2) and
+# most other scripts (Devanagari, Thai, Arabic…); fontconfig: fc-list, which tells pubpipe which
+# characters the fonts can show; pango: WeasyPrint's layout.
+packages=(poppler-utils libharfbuzz-subset0 fonts-noto-cjk fonts-noto-color-emoji fonts-noto-core fontconfig
+          libpango-1.0-0 libpangoft2-1.0-0)
 command -v java >/dev/null || packages+=(default-jre-headless)   # EPUBCheck runs on Java
 if [[ "${1:-}" == "--test" ]]; then
   # pandoc: the EPUB round trip reads the EPUB with a program nobody here wrote; chromium: DAISY Ace

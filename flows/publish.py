@@ -17,7 +17,7 @@ from prefect.utilities.annotations import opaque
 
 from pubpipe import artifacts, build, manifest, progress, publish as publishing, stages
 from pubpipe.cache import content_key
-from pubpipe.pdfglyphs import MissingGlyphs
+from pubpipe.pdfglyphs import CODE as MISSING_GLYPH
 
 TRANSIENT = {errno.EAGAIN, errno.EINTR, errno.EBUSY, errno.ETIMEDOUT, errno.ESTALE, errno.EIO}
 
@@ -63,7 +63,7 @@ def _assemble_pdf(anthology, laid_out):
 
 
 render_pdf = cached(_assemble_pdf, name="render PDF")
-leave_out = step(build.leave_out, name="leave out stories no font can show")
+note_placeholders = step(build.note_placeholders, name="name characters no font can show")
 impose_pdf = cached(build.impose_pdf, name="impose print PDF")
 render_epub = cached(build.render_epub, name="render EPUB")
 epubcheck = cached(build.validate_epub, name="EPUBCheck", on_running=[_says("validator", name="EPUBCheck", state="running")],
@@ -87,9 +87,10 @@ def render_all(anthology, config_):
     """Submit every renderer of `anthology` (the PDF's parts and their assembly, the EPUB and its
     EPUBCheck, the story pages in batches): they run concurrently, on the flow's threads (the PDF's
     layouts in processes); the story pages on a Dask cluster if configured. Each PDF part is cached
-    on its own stories: a changed story lays out only its own part again."""
+    on its own stories and the characters of them no installed font has (shown as placeholders): a
+    changed story, or a font installed for it, lays out only its own part again."""
     progress.emit("stage", name="rendering")
-    parts = [pdf_part.submit(opaque(part)) for part in build.pdf_parts(anthology)]
+    parts = [pdf_part.submit(opaque(part), build.unshowable(part)) for part in build.pdf_parts(anthology)]
     progress.emit("pdf-parts", count=len(parts))
     pdf, epub = render_pdf.submit(opaque(anthology), parts), render_epub.submit(opaque(anthology))
     checked = epubcheck.submit(epub, config_.limits.epubcheck_seconds)
@@ -135,10 +136,8 @@ def publish(sources: str = "sources", output: str = "output", config: str = "") 
         progress.emit("stories", count=len(anthology.stories))
         with publishing.staging(output) as folder:
             pdf, epub, checked, site, cover, pages = render_all(anthology, config_)
-            if isinstance(pdf.result(), MissingGlyphs):  # a story no font can show costs only itself
-                anthology, ingested = leave_out(opaque(anthology), opaque(ingested), pdf.result())
-                stages.say_problems(tuple(p for p in ingested.problems if p.code == "story.glyphs"))
-                pdf, epub, checked, site, cover, pages = render_all(anthology, config_)
+            ingested = note_placeholders(opaque(anthology), opaque(ingested), pdf, config_.path)
+            stages.say_problems(tuple(p for p in ingested.problems if p.code == MISSING_GLYPH))
             progress.emit("pdf", pages=pdf.result().info.pages)
             printed = impose_pdf.submit(pdf)
             written = [write_anthology.submit(opaque(anthology), folder)] + [write.submit(f, folder) for f in (pdf, epub, printed)]

@@ -189,7 +189,7 @@ def _report(result, quiet: bool) -> None:
                   "read at its start: build again to publish the change[/yellow]")
     shown = any(getattr(d, "state", None) and d.state.problems_shown for d in _DISPLAY)
     if result.problems:
-        err.print(f"[yellow]{len(result.problems)} problem(s) with sources (skipped, or a story left out); see "
+        err.print(f"[yellow]{len(result.problems)} problem(s) with sources (skipped, or characters the PDF shows as placeholders); see "
                   f"report.md{'' if shown else ':'}[/yellow]")
         if not shown:  # (else each was shown as the build found it)
             for p in result.problems:

@@ -4,6 +4,7 @@ from collections import Counter
 from pathlib import Path
 
 from .model import Anthology
+from .pdfglyphs import CODE as GLYPHS
 
 PRINTING = """\
 ## Printing the booklet
@@ -42,6 +43,8 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
     out += ["", "## Outputs", "", "| file | size | pages |", "| --- | --- | --- |"]
     for name, info in outputs.items():
         out.append(f"| `{name}` | {human_size(info.get('size', 0))} | {info.get('pages') or ''} |")
+    placeholders = [p for p in errors if p.code == GLYPHS]
+    errors = [p for p in errors if p.code != GLYPHS]
     if errors:
         out += ["", "## Sources skipped or cut short", ""]
         out += [f"- **{_cell(p.file)}**: {_cell(p.reason)} `[{p.code}]`" for p in errors]
@@ -49,6 +52,12 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
         out += ["", "## Files skipped on purpose (warnings)", "",
                 "Editor backups, temporary files and copies of other sources: not articles, so not published.", ""]
         out += [f"- `{_cell(p.file)}`: {_cell(p.reason)} `[{p.code}]`" for p in skipped]
+    if placeholders:
+        out += ["", "## Characters the PDF cannot show", "",
+                "No installed font has these characters. Every story is published; the PDF shows a "
+                "placeholder (a boxed ?) in their place, while the EPUB, the web pages and anthology.json "
+                "keep them. Install a font that has them and build again, or edit the source.", ""]
+        out += [f"- **{_cell(p.file)}**: {_cell(p.reason)} `[{p.code}]`" for p in placeholders]
     if edited:
         out += ["", "## Sources changed during the build", "",
                 "This build used each file as it was when the build started; build again to publish the change.", ""]

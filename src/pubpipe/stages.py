@@ -179,7 +179,8 @@ def say_problems(problems: tuple) -> None:
     from . import progress
     logger = _run_logger()
     for p in problems:
-        line = f"{'skipped ' if p.is_error else 'warning: '}{p.file}: {p.reason} [{p.code}]"
+        verb = ("skipped " if p.code.startswith("source.") else "") if p.is_error else "warning: "
+        line = f"{verb}{p.file}: {p.reason} [{p.code}]"
         progress.emit("problem", text=line, error=p.is_error)
         if logger is not None:
             logger.info(line)
