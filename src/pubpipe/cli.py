@@ -207,16 +207,21 @@ def serve(
     config: Optional[Path] = typer.Option(None, help="anthology.toml (schedule and timezone; default beside the sources)."),
     name: str = typer.Option("pubpipe", help="Deployment name."),
 ) -> None:
-    """Register the scheduled and on-demand deployment with a running Prefect server and serve it."""
+    """Register the scheduled and on-demand deployment with a running Prefect server and serve it
+    until Ctrl-C (exit 130) or SIGTERM (exit 0); a run in progress is cancelled, the output kept."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from pubpipe.errors import PubpipeError
-    from pubpipe.serving import serve as serve_deployment
+    from pubpipe.serving import DETACHED, serve as serve_deployment, supervise
 
+    if not os.environ.get(DETACHED):  # serve in a session of its own; see pubpipe.serving.supervise
+        raise typer.Exit(supervise(sources, output, config, name))
     try:
-        serve_deployment(sources, output, config, name)
+        stopped = serve_deployment(sources, output, config, name, ready=lambda line: out.print(escape(line)))
     except PubpipeError as exc:
         err.print(f"[red]pubpipe: {escape(str(exc))}[/red]")
         raise typer.Exit(2)
+    err.print(escape(stopped.message()))
+    raise typer.Exit(stopped.exit_code)
 
 
 @app.command()
