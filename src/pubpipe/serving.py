@@ -221,16 +221,21 @@ async def _serve_until_stopped(runner, deployment_id) -> Stopped:
 
 
 async def _end_runs(stopping: asyncio.Task, running: list, settle: float = 2.0, grace: float = 8.0) -> None:
-    """End the processes of the runs being cancelled, and what they started, once they have unwound.
+    """End the processes of the runs being cancelled, and what they started, once they have unwound;
+    then make sure no staging folder or lock of theirs is left.
 
-    Prefect's cancellation SIGTERMs a run's process: its flow unwinds at once (the staging folder
-    is removed, the lock released), but the process cannot exit while a task thread still waits on
-    a PDF layout process or on EPUBCheck's Java, up to minutes for a long book; Prefect kills it
+    Prefect's cancellation SIGTERMs a run's process: its flow unwinds at once (the staging folder is
+    removed, the lock released), but the process cannot exit while a task thread still waits on a
+    PDF layout process or on EPUBCheck's Java, up to minutes for a long book; Prefect would kill it
     after 30 s. Here, once its staging folder is gone (or after `grace` seconds), the run's process
     and every process it started are killed; Prefect then records the run as Cancelled. SIGKILL,
-    not SIGTERM: a helper that merely fails would log its task's traceback on the way out."""
+    not SIGTERM: a helper that merely failed would log its task's traceback on the way out."""
     import psutil
 
+    from .errors import PubpipeError
+    from .publish import build_lock, discard, staging_path
+
+    outputs = [Path(run.parameters["output"]) for run in running if (run.parameters or {}).get("output")]
     runs = []  # the runner's flow-run processes (multiprocessing's spawn), not its resource tracker
     for child in psutil.Process().children():
         try:
@@ -238,27 +243,30 @@ async def _end_runs(stopping: asyncio.Task, running: list, settle: float = 2.0, 
                 runs.append(child)
         except psutil.Error:
             pass
-    if not runs:
-        return
-    stagings = [Path(run.parameters["output"]).parent / f".{Path(run.parameters['output']).name}.staging"
-                for run in running if (run.parameters or {}).get("output")]
-    started = time.monotonic()
-    await asyncio.sleep(settle)  # Prefect's cancel intent and SIGTERM reach the run first
-    while (time.monotonic() - started < grace and not stopping.done() and any(r.is_running() for r in runs)
-           and any(folder.exists() for folder in stagings)):
-        await asyncio.sleep(0.2)
-    tree = []
-    for run in runs:
+    if runs:
+        started = time.monotonic()
+        await asyncio.sleep(settle)  # Prefect's cancel intent and SIGTERM reach the run first
+        while (time.monotonic() - started < grace and not stopping.done() and any(r.is_running() for r in runs)
+               and any(staging_path(output).exists() for output in outputs)):
+            await asyncio.sleep(0.2)
+        tree = []
+        for run in runs:
+            try:
+                tree += [run, *run.children(recursive=True)]
+            except psutil.Error:
+                pass
+        for process in tree:
+            try:
+                process.kill()
+            except psutil.Error:
+                pass
+        await asyncio.to_thread(psutil.wait_procs, tree, timeout=5)
+    for output in outputs:  # a run killed mid-write: its staging folder and lock file go too
         try:
-            tree += [run, *run.children(recursive=True)]
-        except psutil.Error:
-            pass
-    for process in tree:
-        try:
-            process.kill()
-        except psutil.Error:
-            pass
-    await asyncio.to_thread(psutil.wait_procs, tree, timeout=5)
+            with build_lock(output):
+                discard(staging_path(output))
+        except (PubpipeError, OSError):
+            pass  # another build holds the output now (its staging is its own), or it cannot be written
 
 
 async def _runs_in_progress(deployment_id) -> list:
