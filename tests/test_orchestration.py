@@ -126,7 +126,12 @@ def test_two_builds_at_once_the_second_says_so(tmp_path):
 
 
 def api(env, method: str, path: str, body=None):
-    response = httpx.request(method, f"{env['PREFECT_API_URL']}{path}", json=body, timeout=30)
+    """A call to the server's REST API; retried on 503 (SQLite busy on a loaded machine), as Prefect's client does."""
+    for attempt in range(6):
+        response = httpx.request(method, f"{env['PREFECT_API_URL']}{path}", json=body, timeout=30)
+        if response.status_code != 503:
+            break
+        time.sleep(1 + attempt)
     response.raise_for_status()
     return response.json()
 
