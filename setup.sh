@@ -29,10 +29,12 @@ if ((${#missing[@]})); then
 fi
 
 python3 -m venv .venv
+# constraints.txt: the exact versions the tests ran with (see DEVELOPERS.md); it only constrains,
+# so a dependency it does not list yet is resolved as usual.
 if [[ "${1:-}" == "--test" ]]; then
-  .venv/bin/python -m pip install -q -e ".[test]"
+  .venv/bin/python -m pip install -q -e ".[test]" -c constraints.txt
 else
-  .venv/bin/python -m pip install -q -e .
+  .venv/bin/python -m pip install -q -e . -c constraints.txt
 fi
 
 if [[ "${1:-}" == "--test" ]]; then
