@@ -7,9 +7,10 @@ It is Prefect's own Runner (what ``Flow.serve`` uses), started and stopped here:
 ``Flow.serve`` exits 0 on Ctrl-C, and on SIGTERM its handler never awaits the runner's stop
 ("coroutine 'Runner.astop' was never awaited"), exits mid-loop with tracebacks and leaves the run
 in progress alone. Here both signals stop the runner the way Prefect means to: the run in
-progress is cancelled (its process gets Prefect's SIGTERM; the flow's staging folder is removed
-and the output keeps the last complete build; the run ends Cancelled, or Crashed when a terminal's
-Ctrl-C reached its process first), the deployment's schedules are paused until serve runs again.
+progress is cancelled (its process gets Prefect's SIGTERM, the flow's staging folder is removed,
+the output keeps the last complete build, the run ends Cancelled; `_end_runs`), and the
+deployment's schedules are paused until serve runs again. The process a user starts only relays
+the signals to the served one (`supervise`).
 """
 
 import asyncio
@@ -29,7 +30,7 @@ from .errors import ConfigError, PubpipeError
 # SIGTERM, the way service managers (systemd, docker stop) ask a service to stop.
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 0}
 DETACHED = "PUBPIPE_SERVE_DETACHED"  # set in the served process that `supervise` starts
-STOP_WAIT_SECONDS = 60  # Prefect gives a cancelled run's process 30 s after SIGTERM, then kills it
+STOP_WAIT_SECONDS = 45  # at most this long from a stop signal to exit (a normal stop takes seconds)
 
 
 class Interrupted(BaseException):
@@ -176,13 +177,30 @@ def _serve(sources: Path, output: Path, config: Optional[Path], name: str, ready
     where = f"{PREFECT_UI_URL.value()}/deployments/deployment/{deployment_id}" if PREFECT_UI_URL.value() else url
     ready(f"Serving pubpipe-publish/{name} (schedule {settings.schedule!r}, {settings.timezone}; {where}); "
           "Ctrl-C stops")
-    return asyncio.run(_serve_until_stopped(runner, deployment_id))
+    try:
+        return asyncio.run(_serve_until_stopped(runner, deployment_id, url))
+    finally:
+        if _deadlines:  # the loop is closed; the caller says the last line; the rest of the exit is bounded too
+            code = _deadlines[0].args[1]
+            _deadline(None, code, 15)
 
 
-async def _serve_until_stopped(runner, deployment_id) -> Stopped:
-    """Run `runner` until SIGINT or SIGTERM; then stop it, cancelling the run in progress."""
+async def _serve_until_stopped(runner, deployment_id, url: str) -> Stopped:
+    """Run `runner` until SIGINT or SIGTERM; then stop it, cancelling the run in progress.
+
+    Whatever Prefect does meanwhile (a server that stops answering can leave its runner's teardown
+    waiting forever), serve ends: `_deadline` forces the exit, and so does a second signal."""
     loop = asyncio.get_running_loop()
-    signals: asyncio.Queue = asyncio.Queue()
+    first = loop.create_future()
+    stopped = Stopped(0)
+
+    def on_signal(signum):
+        if not first.done():
+            first.set_result(signum)
+        else:  # a second Ctrl-C: do not wait for the cancellation
+            _force_exit(stopped.message(), stopped.exit_code)
+
+    logging.getLogger("prefect.runner").setLevel(logging.WARNING)  # not "Pausing all deployments…": serve says what it did
     serving = asyncio.create_task(runner.start())
     # runner.start() installs Prefect's SIGTERM handler before its first await (see the module's
     # docstring); let it, then replace it with ours. SIGINT left ignored (`pubpipe serve &` in a
@@ -190,34 +208,107 @@ async def _serve_until_stopped(runner, deployment_id) -> Stopped:
     await asyncio.sleep(0)
     for signum in EXIT_CODES:
         if signal.getsignal(signum) is not signal.SIG_IGN:
-            loop.add_signal_handler(signum, signals.put_nowait, signum)
-    first = asyncio.create_task(signals.get())
+            loop.add_signal_handler(signum, on_signal, signum)
     await asyncio.wait({serving, first}, return_when=asyncio.FIRST_COMPLETED)
-    if not first.done():  # the runner ended by itself: its error, if any, goes up
+    if not first.done():  # the runner ended by itself, as Prefect's runner does when its API keeps failing
         first.cancel()
-        serving.result()
-        raise PubpipeError("the Prefect runner stopped by itself")
-    stopped = Stopped(first.result())
-    running = await _runs_in_progress(deployment_id)
-    logging.getLogger("prefect.runner").setLevel(logging.WARNING)  # our one line says what it did
+        why = serving.exception() if not serving.cancelled() else None
+        line = (f"the Prefect runner stopped ({_summary(why)}): is the Prefect server at {url} well? "
+                "See its log, then start pubpipe serve again")
+        _deadline(f"pubpipe: {line}", 2)
+        raise PubpipeError(line)
+    stopped.signum = first.result()
+    _deadline(stopped.message(), stopped.exit_code)
+    running = await _bounded(_runs_in_progress(deployment_id), [])
     if runner.started:
         stopping = asyncio.create_task(runner.astop())  # cancels the runs in progress, then the loops
-        helpers = asyncio.create_task(_end_runs(stopping, running))
+        ending = asyncio.create_task(_end_runs(stopping, running))
+        await asyncio.wait({stopping}, timeout=STOP_WAIT_SECONDS)
+        await asyncio.wait({serving, ending}, timeout=STOP_WAIT_SECONDS)
     else:
         serving.cancel()
-        stopping = helpers = serving
-    again = asyncio.create_task(signals.get())  # a second Ctrl-C: stop waiting for the cancellation
-    await asyncio.wait({stopping, again}, timeout=STOP_WAIT_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-    if stopping.done() and not again.done():
-        await asyncio.wait({serving, again}, timeout=STOP_WAIT_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-    again.cancel()
-    for task in (stopping, helpers, serving):
+        stopping = ending = serving
+    for task in {stopping, ending, serving}:
         if task.done() and not task.cancelled():
             task.exception()  # retrieved: a failure while stopping is not worth a traceback
         else:
             task.cancel()
-    stopped.runs = await _final_states(running)
+    stopped.runs = await _bounded(_final_states(running), [])
     return stopped
+
+
+def _summary(exc) -> str:
+    """The innermost messages of `exc` (Prefect's runner fails with exception groups), on one line."""
+    if exc is None:
+        return "no error"
+    leaves = list(exc.exceptions) if isinstance(exc, BaseExceptionGroup) else [exc]
+    while any(isinstance(e, BaseExceptionGroup) for e in leaves):
+        leaves = [x for e in leaves for x in (e.exceptions if isinstance(e, BaseExceptionGroup) else [e])]
+    # Prefect's HTTP errors: "Server error '500 …' for url '…' - Response: {…} - For more information…"
+    return "; ".join(sorted({(str(e) or type(e).__name__).splitlines()[0].split(" - ")[0][:200] for e in leaves}))
+
+
+async def _bounded(coroutine, default, seconds: float = 10):
+    """`coroutine`'s result, or `default` after `seconds` (Prefect's client retries a server that is gone)."""
+    try:
+        return await asyncio.wait_for(coroutine, seconds)
+    except Exception:
+        return default
+
+
+_deadlines: list = []  # the pending timer of `_deadline`
+
+
+def _deadline(line: Optional[str], code: int, seconds: float = STOP_WAIT_SECONDS) -> None:
+    """From now on, serve exits within `seconds` (saying `line`), even if Prefect's teardown hangs."""
+    import threading
+
+    for timer in _deadlines:
+        timer.cancel()
+    timer = threading.Timer(seconds, _force_exit, (line, code))
+    timer.daemon = True
+    timer.start()
+    _deadlines[:] = [timer]
+
+
+def _force_exit(line: Optional[str], code: int) -> None:
+    """Kill the runs' processes, say `line` and exit now (their Prefect state is left to the server)."""
+    _kill(_run_processes())
+    if line:
+        print(line, file=sys.stderr, flush=True)
+    os._exit(code)
+
+
+def _run_processes() -> list:
+    """The runner's flow-run processes (multiprocessing's spawn children), not its resource tracker."""
+    import psutil
+
+    runs = []
+    for child in psutil.Process().children():
+        try:
+            if "--multiprocessing-fork" in child.cmdline():
+                runs.append(child)
+        except psutil.Error:
+            pass
+    return runs
+
+
+def _kill(runs: list) -> list:
+    """SIGKILL each of `runs` and every process it started; the processes killed."""
+    import psutil
+
+    tree = []
+    for run in runs:
+        try:
+            tree += [run, *run.children(recursive=True)]
+        except psutil.Error:
+            pass
+    for process in tree:
+        try:
+            process.kill()
+        except psutil.Error:
+            pass
+    return tree
 
 
 async def _end_runs(stopping: asyncio.Task, running: list, settle: float = 2.0, grace: float = 8.0) -> None:
@@ -232,35 +323,17 @@ async def _end_runs(stopping: asyncio.Task, running: list, settle: float = 2.0, 
     not SIGTERM: a helper that merely failed would log its task's traceback on the way out."""
     import psutil
 
-    from .errors import PubpipeError
     from .publish import build_lock, discard, staging_path
 
     outputs = [Path(run.parameters["output"]) for run in running if (run.parameters or {}).get("output")]
-    runs = []  # the runner's flow-run processes (multiprocessing's spawn), not its resource tracker
-    for child in psutil.Process().children():
-        try:
-            if "--multiprocessing-fork" in child.cmdline():
-                runs.append(child)
-        except psutil.Error:
-            pass
+    runs = _run_processes()
     if runs:
         started = time.monotonic()
         await asyncio.sleep(settle)  # Prefect's cancel intent and SIGTERM reach the run first
         while (time.monotonic() - started < grace and not stopping.done() and any(r.is_running() for r in runs)
                and any(staging_path(output).exists() for output in outputs)):
             await asyncio.sleep(0.2)
-        tree = []
-        for run in runs:
-            try:
-                tree += [run, *run.children(recursive=True)]
-            except psutil.Error:
-                pass
-        for process in tree:
-            try:
-                process.kill()
-            except psutil.Error:
-                pass
-        await asyncio.to_thread(psutil.wait_procs, tree, timeout=5)
+        await asyncio.to_thread(psutil.wait_procs, _kill(runs), timeout=5)
     for output in outputs:  # a run killed mid-write: its staging folder and lock file go too
         try:
             with build_lock(output):
