@@ -207,8 +207,8 @@ def test_schedule_fires_a_run_created_by_the_scheduler_that_publishes(server, tm
 def test_serve_stops_cleanly_mid_run(server, tmp_path, signum, code, said):
     """Ctrl-C (to the terminal's whole process group, as a terminal sends it) and SIGTERM (to serve
     alone, as `kill` and service managers send it) while a run is building: serve says it stopped in
-    one line with no traceback; the run is cancelled, nothing is published, no staging folder, lock
-    or process is left."""
+    one line with no traceback; the run is cancelled (its concurrency slot freed), nothing is
+    published, no staging folder, lock or process is left."""
     serve, deployment = start_serve(server, tmp_path, f"stops-{signum}", 'title = "Stopped"\n')
     out = tmp_path / "out"
     try:
@@ -232,6 +232,8 @@ def test_serve_stops_cleanly_mid_run(server, tmp_path, signum, code, said):
     last = err.splitlines()[-1]
     assert last.startswith(f"pubpipe serve stopped ({said}); the run in progress, {run['name']!r}, ended Cancelled"), last
     assert api(server, "GET", f"/flow_runs/{run['id']}")["state_type"] == "CANCELLED"
+    served = api(server, "GET", f"/deployments/{deployment}")
+    assert served["paused"] and served["global_concurrency_limit"]["active_slots"] == 0  # the next serve can run
     assert not out.exists() and not staging.exists() and not (tmp_path / ".out.lock").exists()
     gone, alive = psutil.wait_procs(processes, timeout=10)
     assert not alive, [p.cmdline() for p in alive]

@@ -193,6 +193,7 @@ async def _serve_until_stopped(runner, deployment_id, url: str) -> Stopped:
     loop = asyncio.get_running_loop()
     first = loop.create_future()
     stopped = Stopped(0)
+    _served.update(url=url, deployment=deployment_id)
 
     def on_signal(signum):
         if not first.done():
@@ -271,12 +272,45 @@ def _deadline(line: Optional[str], code: int, seconds: float = STOP_WAIT_SECONDS
     _deadlines[:] = [timer]
 
 
+_served: dict = {}  # "url" and "deployment" of what serve serves, for `_force_exit`
+
+
 def _force_exit(line: Optional[str], code: int) -> None:
-    """Kill the runs' processes, say `line` and exit now (their Prefect state is left to the server)."""
+    """Kill the runs' processes, then (best effort, a few seconds at most) mark their runs Cancelled,
+    pause the deployment and remove their staging folders and locks; say `line` and exit now."""
     _kill(_run_processes())
+    try:
+        _abandon(**_served)
+    except Exception:
+        pass
     if line:
         print(line, file=sys.stderr, flush=True)
     os._exit(code)
+
+
+def _abandon(url: str, deployment) -> None:
+    """What Prefect's runner would have done on a clean stop, straight through the REST API (its
+    client retries a server that is gone for a minute)."""
+    import httpx
+
+    from .publish import build_lock, discard, staging_path
+
+    with httpx.Client(base_url=url.rstrip("/") + "/", timeout=2) as api:
+        runs = api.post("flow_runs/filter", json={"flow_runs": {
+            "deployment_id": {"any_": [str(deployment)]},
+            "state": {"type": {"any_": ["PENDING", "RUNNING", "CANCELLING"]}}}}).json()
+        for run in runs:
+            # Not forced: the server's rules then also free the deployment's concurrency slot.
+            api.post(f"flow_runs/{run['id']}/set_state", json={"state": {
+                "type": "CANCELLED", "name": "Cancelled", "message": "pubpipe serve was stopped"}})
+            output = (run.get("parameters") or {}).get("output")
+            if output:
+                try:
+                    with build_lock(Path(output)):
+                        discard(staging_path(Path(output)))
+                except (PubpipeError, OSError):
+                    pass
+        api.post(f"deployments/{deployment}/pause_deployment")
 
 
 def _run_processes() -> list:
