@@ -247,3 +247,34 @@ def test_serve_with_the_server_down_says_so(tmp_path):
     assert done.returncode == 2, done.stderr[-3000:]
     assert done.stderr.strip().count("\n") == 0 and "cannot reach the Prefect server" in done.stderr
     assert "prefect server start" in done.stderr and env["PREFECT_API_URL"] in done.stderr
+
+
+def test_constraints_pin_the_versions_the_tests_run_with():
+    """constraints.txt (what ./setup.sh installs) names every package pubpipe[test] needs, down to the
+    last dependency, at the version installed here: the Prefect server's SQLAlchemy, fastapi,
+    pydantic… are the ones these tests ran with. After a dependency change: ./refresh-constraints.sh."""
+    from importlib.metadata import distribution
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pinned = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pinned[canonicalize_name(name)] = version.strip()
+    needed, todo, seen = {}, [("pubpipe", frozenset({"test"}))], set()
+    while todo:
+        name, extras = todo.pop()
+        if (name, extras) in seen:
+            continue
+        seen.add((name, extras))
+        dist = distribution(name)
+        needed[canonicalize_name(name)] = dist.version
+        for req in map(Requirement, dist.requires or []):
+            if not req.marker or any(req.marker.evaluate({"extra": e}) for e in extras | {""}):
+                todo.append((req.name, frozenset(req.extras)))
+    needed.pop("pubpipe")
+    wrong = {name: (version, pinned.get(name)) for name, version in needed.items() if pinned.get(name) != version}
+    assert not wrong, f"installed vs constraints.txt: {wrong}; run ./refresh-constraints.sh (DEVELOPERS.md)"
+    assert pinned["sqlalchemy"].startswith("2.0.")  # Prefect 3.8.8's scheduler creates no run with 2.1
