@@ -220,6 +220,19 @@ def serve(
     except PubpipeError as exc:
         err.print(f"[red]pubpipe: {escape(str(exc))}[/red]")
         raise typer.Exit(2)
+    except Exception as exc:  # Prefect failing (or a bug): one line here, the traceback in a log file
+        import traceback
+
+        from pubpipe import logfile
+        try:
+            where = f"; details in {logfile.start('serve')}"
+            logfile.stream().write(traceback.format_exc())
+            logfile.flush()
+        except OSError:
+            where = ""
+        err.print(f"[red]pubpipe: serve failed ({type(exc).__name__}: {escape(str(exc).splitlines()[0].split(' - ')[0][:200] if str(exc) else '')})"
+                  f"{escape(where)}[/red]")
+        raise typer.Exit(2)
     err.print(escape(stopped.message()))
     raise typer.Exit(stopped.exit_code)
 
