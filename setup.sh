@@ -40,5 +40,10 @@ fi
 if [[ "${1:-}" == "--test" ]]; then
   # DAISY Ace and vnu-jar, pinned by package-lock.json; --ignore-scripts: puppeteer must not try to
   # download a browser (Ace uses Debian's chromium through PUPPETEER_EXECUTABLE_PATH).
-  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+  if [[ -L node_modules ]]; then
+    # A link to another checkout's node_modules (a git worktree): npm ci would empty that folder.
+    echo "setup.sh: node_modules is a link to $(readlink node_modules); leaving it as it is"
+  else
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+  fi
 fi
