@@ -44,10 +44,12 @@ def unpack(corpus: Path, folder: Path) -> Path:
     return folder
 
 
-def pubpipe_stages(pages: Path, out: Path) -> float:
-    """The build's stages up to anthology.json, as plain functions; returns the seconds taken."""
+def pubpipe_stages(pages: Path, out: Path, options: dict = None) -> float:
+    """The build's stages up to anthology.json, as plain functions; returns the seconds taken.
+    `options`: trafilatura options to use instead of pubpipe's (`pubpipe.webpage.EXTRACT_OPTIONS`)."""
     sys.path.insert(0, str(ROOT / "src"))
-    from pubpipe import stages
+    from pubpipe import stages, webpage
+    webpage.EXTRACT_OPTIONS.update(options or {})
     started = time.perf_counter()
     config = stages.load_settings(str(pages), None)
     snap = stages.snapshot(str(pages), config)
@@ -103,6 +105,9 @@ def main() -> None:
     parser.add_argument("--build", action="store_true", help="run `pubpipe build` instead of the stages")
     parser.add_argument("--append", action="store_true", help="append the table to benchmarks/RESULTS.md")
     parser.add_argument("--note", default="", help="a line saying what code this is (added to the table)")
+    parser.add_argument("--options", type=json.loads, default={},
+                        help='trafilatura options over pubpipe\'s, as JSON: \'{"favor_recall": true}\' (stages only)')
+    parser.add_argument("--no-alone", action="store_true", help="skip trafilatura alone")
     args = parser.parse_args()
     rows = []
     for name in args.corpus or ["realweb", "modern"]:
@@ -111,10 +116,12 @@ def main() -> None:
         pages = unpack(corpus, args.work / label / "html")
         gold = corpus / "gold.json"
         ours = args.work / label / "pubpipe"
-        seconds = (pubpipe_build if args.build else pubpipe_stages)(pages, ours)
-        theirs = args.work / label / "trafilatura"
-        t_seconds = trafilatura_alone(pages, theirs)
-        for who, out, s in (("pubpipe", ours, seconds), ("trafilatura alone", theirs, t_seconds)):
+        seconds = pubpipe_build(pages, ours) if args.build else pubpipe_stages(pages, ours, args.options)
+        runs = [("pubpipe", ours, seconds)]
+        if not args.no_alone:
+            theirs = args.work / label / "trafilatura"
+            runs.append(("trafilatura alone", theirs, trafilatura_alone(pages, theirs)))
+        for who, out, s in runs:
             figures = score(gold, out / "anthology.json")
             print(f"{label:>8} {who:<18} {figures['line']}  ({s:.1f} s)")
             rows.append((label, who, figures, s))

@@ -267,7 +267,7 @@ def build_blocks(draft: Draft) -> tuple:
             if not text:
                 j += 1
                 continue
-        item = detect.list_item(text)
+        item = detect.list_item(text) if not u.tag else None  # a page says what its lists are: "1. A heading" stays one
         if item:
             items, ordered = [], item[0]
             while j < len(units) and (found := detect.list_item(units[j].text)) and found[0] == ordered:

@@ -17,6 +17,7 @@ the words that were left out of it, never as "the whole line".
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Optional
 
@@ -25,10 +26,16 @@ from lxml import etree
 from .ingest import INVISIBLE, Line
 
 # trafilatura's options, chosen by measurement over the realweb and modern pages (benchmarks/RESULTS.md,
-# "Saved pages (issue 16)"): readers' comments are never the article.
-EXTRACT_OPTIONS = {"output_format": "xml", "include_formatting": True, "with_metadata": True,
+# "Saved pages (issue 16)"): readers' comments are never the article. Without formatting: with it,
+# trafilatura 2.3's tree loses the space after a bold or italic word ("<hi>Expercom</hi>is"); the
+# headings, lists, quotes and tables are kept either way, and bold subheadings are read from the
+# page itself (`_subheading`).
+EXTRACT_OPTIONS = {"output_format": "xml", "include_formatting": False, "with_metadata": True,
                    "include_comments": False, "include_tables": True, "include_images": False,
-                   "include_links": False}
+                   "include_links": False,
+                   # htmldate without its free-text search: on the dev pages that search only added
+                   # dates guessed from a bare year (a copyright line's "2025" as 1 January 2025)
+                   "date_extraction_params": {"original_date": True, "extensive_search": False}}
 # Not text a reader sees on the page: never listed as left out.
 UNSEEN = {"head", "script", "style", "noscript", "template", "title", "meta", "link", "svg", "math", "iframe",
           "object", "embed", "canvas", "video", "audio", "picture", "source", "img"}
@@ -38,6 +45,8 @@ BLOCK_TAGS = {"address", "article", "aside", "blockquote", "body", "dd", "detail
               "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead",
               "tfoot", "tr", "td", "th", "ul", "br", "button", "option", "select", "label", "caption", "menu",
               "center", "textarea", "input"}
+DASH = re.compile(r"^\s*(?:[–—―]|-{1,2})\s*(?=\S)")
+BOLD = {"b", "strong"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 SUBHEAD_MAX_WORDS = 12
 CELL_SEPARATOR = " – "
@@ -57,14 +66,27 @@ class Page:
     """"trafilatura", or "html-reader" when pubpipe's own reader read the page."""
 
 
-def _squeeze_char(ch: str) -> bool:
-    return not ch.isspace() and not INVISIBLE.match(ch)
+SPACE = re.compile(r"\s|" + INVISIBLE.pattern)
 
 
 def squeeze(text: str) -> str:
     """Text without spaces or invisible characters, NFC: how a piece is found in the page whatever
     spacing the extractor put between inline elements."""
-    return "".join(ch for ch in unicodedata.normalize("NFC", text) if _squeeze_char(ch))
+    return SPACE.sub("", unicodedata.normalize("NFC", text))
+
+
+@dataclass
+class TextBlock:
+    """A run of the page's text between block boundaries (an element such as <p>, <li>, <div>, <br>)."""
+
+    line: int
+    """Source line of the element its first text belongs to."""
+    tag: str
+    """The innermost block element around it (p, li, h2, div…)."""
+    text: str
+    """Its text as the page has it (NFC)."""
+    bold: bool = False
+    """All of it is inside <b> or <strong>."""
 
 
 class PageText:
@@ -74,73 +96,73 @@ class PageText:
     from; `left_out` lists the blocks, or the parts of blocks, no piece used."""
 
     def __init__(self, root) -> None:
-        self.blocks: list = []  # [line, tag of the enclosing block element, text]
-        pieces: list = []
-        self._walk(root, pieces)
-        texts, starts, offset = [], [], 0
-        for block in self.blocks:
-            block[2] = unicodedata.normalize("NFC", block[2])
-            flat = squeeze(block[2])
-            starts.append(offset)
-            texts.append(flat)
-            offset += len(flat)
-        self.flat = "".join(texts)
-        self.starts = starts
+        self.blocks: list = self._walk(root)
+        flats = [squeeze(b.text) for b in self.blocks]
+        self.starts = [0]
+        for flat in flats:
+            self.starts.append(self.starts[-1] + len(flat))
+        self.flat = "".join(flats)
         self.used = bytearray(len(self.flat))
 
-    def _walk(self, root, pieces) -> None:
-        """Collect the blocks of text under `root` in reading order (no recursion: pages nest deep)."""
-        current: list = []  # [line, tag, [texts]]
+    @staticmethod
+    def _walk(root) -> list:
+        """The blocks of text under `root` in reading order (no recursion: pages nest deep)."""
+        blocks: list = []
         tags: list = []
-
-        def add(text, line):
-            nonlocal current
-            if not text:
-                return
-            if not current:
-                current = [line or 1, tags[-1] if tags else "", []]
-            current[2].append(text)
+        parts: list = []  # (text, line, in bold) of the block being read
+        bold = 0
 
         def cut():
-            nonlocal current
-            if current and "".join(current[2]).strip():
-                self.blocks.append([current[0], current[1], "".join(current[2])])
-            current = []
+            text = unicodedata.normalize("NFC", "".join(t for t, _, _ in parts))
+            if text.strip():
+                seen = [b for t, _, b in parts if t.strip()]
+                blocks.append(TextBlock(next(n for t, n, _ in parts if t.strip()) or 1, tags[-1] if tags else "",
+                                        text, all(seen)))
+            parts.clear()
 
         stack = [("open", root)]
         while stack:
             what, el = stack.pop()
             if what == "tail":
-                add(el.tail, el.sourceline)
+                parts.append((el.tail, el.sourceline, bold > 0))
                 continue
-            tag = el.tag if isinstance(el.tag, str) else ""
-            block = tag.lower() in BLOCK_TAGS
+            tag = el.tag.lower() if isinstance(el.tag, str) else ""
             if what == "close":
-                if block:
+                if tag in BOLD:
+                    bold -= 1
+                if tag in BLOCK_TAGS:
                     cut()
                     tags.pop()
                 continue
             if el.tail:
                 stack.append(("tail", el))
-            if not tag or tag.lower() in UNSEEN:
+            if not tag or tag in UNSEEN:
                 continue
-            if block:
+            if tag in BLOCK_TAGS:
                 cut()
-                tags.append(tag.lower())
-                stack.append(("close", el))
-            add(el.text, el.sourceline)
+                tags.append(tag)
+            bold += tag in BOLD
+            stack.append(("close", el))
+            if el.text:
+                parts.append((el.text, el.sourceline, bold > 0))
             stack.extend(("open", child) for child in reversed(el))
         cut()
+        return blocks
 
-    def _block_at(self, offset: int) -> int:
-        from bisect import bisect_right
-        return max(0, bisect_right(self.starts, offset) - 1)
+    def block_at(self, offset: int) -> int:
+        """Index of the block holding `offset` of the flat text."""
+        return max(0, min(len(self.blocks) - 1, bisect_right(self.starts, offset) - 1))
 
     def line_at(self, offset: int) -> int:
-        return self.blocks[self._block_at(offset)][0] if self.blocks else 1
+        return self.blocks[self.block_at(offset)].line if self.blocks else 1
 
     def tag_at(self, offset: int) -> str:
-        return self.blocks[self._block_at(offset)][1] if self.blocks else ""
+        return self.blocks[self.block_at(offset)].tag if self.blocks else ""
+
+    def whole_block(self, start: int, end: int) -> Optional[TextBlock]:
+        """The block that [start, end) of the flat text is exactly, or None."""
+        k = self.block_at(start)
+        return self.blocks[k] if self.blocks and self.starts[k] == start and self.starts[k + 1] == end else None
 
     def occurrences(self, piece: str, limit: int = 2) -> list:
         found, start = [], 0
@@ -156,17 +178,17 @@ class PageText:
         self.used[start:start + length] = b"\x01" * length
 
     def place(self, text: str, lo: int = 0, hi: Optional[int] = None) -> tuple:
-        """(line, end offset) of `text` found at or after `lo` (before `hi` first, then anywhere after
-        `lo`, then anywhere); found in parts of CHUNK characters when not whole; (None, lo) when
-        not found at all. Marks what it found as used."""
+        """(line, start, end) of `text` in the page, looked for at or after `lo` before `hi`, then
+        anywhere after `lo`, then anywhere; in parts of CHUNK characters when not found whole
+        (start None then); (None, None, lo) when not found at all. Marks what it found as used."""
         piece = squeeze(text)
-        if not piece:
-            return None, lo
+        if not piece or not self.blocks:
+            return None, None, lo
         for a, b in ((lo, hi), (lo, None), (0, None)):
             i = self.flat.find(piece, a, len(self.flat) if b is None else max(a, b))
             if i >= 0:
                 self.mark(i, len(piece))
-                return self.line_at(i), i + len(piece)
+                return self.line_at(i), i, i + len(piece)
         line, end = None, lo
         for k in range(0, len(piece), CHUNK):
             part = piece[k:k + CHUNK]
@@ -178,30 +200,37 @@ class PageText:
             self.mark(i, len(part))
             line = self.line_at(i) if line is None else line
             end = i + len(part)
-        return line, end
+        return line, None, end
 
     def left_out(self) -> list:
         """(line, text) of each block with words no placed piece used: only the words left out."""
         out = []
-        for (line, _, text), start in zip(self.blocks, self.starts):
-            k, runs, run = start, [], []
-            for ch in text:
-                if not _squeeze_char(ch):
+        for k, block in enumerate(self.blocks):
+            start, end = self.starts[k], self.starts[k + 1]
+            used = self.used[start:end]
+            if 0 not in used:
+                continue
+            if 1 not in used:
+                if re.search(r"\w", block.text):
+                    out.append((block.line, " ".join(block.text.split())))
+                continue
+            at, runs, run = start, [], []
+            for ch in block.text:
+                if SPACE.match(ch):
                     if run:
                         run.append(" ")
                     continue
-                if self.used[k]:
+                if self.used[at]:
                     if run:
-                        runs.append("".join(run).strip())
+                        runs.append("".join(run))
                         run = []
                 else:
                     run.append(ch)
-                k += 1
-            if run:
-                runs.append("".join(run).strip())
-            kept = [r for r in runs if re.search(r"\w", r)]
+                at += 1
+            runs.append("".join(run))
+            kept = [" ".join(r.split()) for r in runs if re.search(r"\w", r)]
             if kept:
-                out.append((line, " … ".join(" ".join(r.split()) for r in kept)))
+                out.append((block.line, " … ".join(kept)))
         return out
 
 
@@ -221,41 +250,32 @@ def _one_line(text: str) -> str:
 def _paragraph_lines(el, tag: str) -> list:
     """A paragraph's lines: one per part between <lb/>s (a <br> in the page)."""
     parts = [_one_line(p) for p in _text(el).split("\n")]
-    parts = [p for p in parts if p]
-    if tag == "p" and len(parts) == 1 and _bold_only(el) and len(parts[0].split()) <= SUBHEAD_MAX_WORDS \
-            and not parts[0].endswith((".", ",", ";", ":")):
-        return [("heading", parts[0])]  # a paragraph that is all bold, short and unpunctuated: a subheading
-    return [(tag, p) for p in parts]
-
-
-def _bold_only(el) -> bool:
-    """The paragraph's whole text is inside one bold <hi>."""
-    kids = [k for k in el if k.tag != "lb"]
-    return len(kids) == 1 and kids[0].tag == "hi" and kids[0].get("rend", "") == "#b" \
-        and not (el.text or "").strip() and not (kids[0].tail or "").strip()
+    return [(tag, p) for p in parts if p]
 
 
 def _list_lines(el) -> list:
+    """A list's items, nested lists' items after their parent item (flattened, in reading order)."""
     kind = "ol" if el.get("rend", "") == "ol" else "ul"
     out = []
-    for item in el.iter("item"):
-        nested = [n for n in item if n.tag == "list"]
-        for n in nested:
-            item.remove(n)  # its own items follow, from iter()
-            item.append(etree.Element("lb"))
-        text = _one_line(_text(item))
+    for item in list(el.iter("item")):
+        parts = [item.text or ""]
+        for child in item:
+            if child.tag != "list":  # a nested list's items come on their own
+                parts.append(_text(child))
+            parts.append(child.tail or "")
+        text = _one_line("".join(parts))
         if text:
             out.append((kind, text))
     return out
 
 
 def _quote_lines(el) -> list:
-    paras = [p for p in el if p.tag in ("p", "head")]
-    texts = [t for p in paras for _, t in _paragraph_lines(p, "quote")] if paras else \
-        [_one_line(t) for t in _text(el).split("\n") if t.strip()]
-    out = [("quote", t) for t in texts if t]
-    if len(out) > 1 and re.match(r"^\s*(?:[–—―]|-{1,2})\s*\S", out[-1][1]) and len(out[-1][1].split()) <= 16:
-        out[-1] = ("cite", re.sub(r"^\s*(?:[–—―]|-{1,2})\s*", "", out[-1][1]))
+    """A blockquote's paragraphs as quote lines (a dash line ending it: its attribution); a list in it
+    (a call-out box) stays a list."""
+    out = [("quote", t) if tag in ("p", "heading") else (tag, t) for tag, t in _container_lines(el)]
+    if len(out) > 1 and out[-2][0] == out[-1][0] == "quote" and DASH.match(out[-1][1]) \
+            and len(out[-1][1].split()) <= 16:
+        out[-1] = ("cite", DASH.sub("", out[-1][1]))
     return out
 
 
@@ -335,7 +355,7 @@ def _title_place(text: PageText, title: str, fallback: int) -> int:
 
 
 def _meta_line(tree) -> int:
-    found = tree.xpath("//head/title|//meta[@property='og:title']")
+    found = tree.xpath("//title") or tree.xpath("//meta[@property='og:title']")
     return (found[0].sourceline or 1) if found else 1
 
 
@@ -343,17 +363,27 @@ def _byline_place(text: PageText, name: str) -> Optional[int]:
     """Where the page shows the author's name in a short block of its own ("By Jane Doe")."""
     piece = squeeze(name)
     for i in text.occurrences(piece, limit=20) if piece else []:
-        block = text._block_at(i)
-        if len(squeeze(text.blocks[block][2])) <= len(piece) + 20:
+        block = text.block_at(i)
+        if text.starts[block + 1] - text.starts[block] <= len(piece) + 20:
             text.mark(i, len(piece))
             return text.line_at(i)
     return None
 
 
-def _extract(tree) -> Optional[etree._Element]:
-    import trafilatura
-    xml = trafilatura.extract(tree, **EXTRACT_OPTIONS)
-    return etree.fromstring(xml.encode("utf-8")) if xml else None
+def _subheading(text: PageText, start: Optional[int], end: int, body: str) -> bool:
+    """A paragraph that is a whole block of the page, all of it bold, short, starting with a letter or
+    digit (not "[Source]" or "– name") and without closing punctuation: the subheading of a page
+    whose editor made headings bold instead of <h2>."""
+    block = text.whole_block(start, end) if start is not None else None
+    return block is not None and block.bold and len(body.split()) <= SUBHEAD_MAX_WORDS \
+        and body[:1].isalnum() and not body.endswith((".", ",", ";", ":"))
+
+
+def _extract(tree):
+    """trafilatura's Document for the page, or None: its metadata, and as `body` the XML tree that
+    `extract(..., output_format="xml")` would serialise (walked as it is: no string and parse back)."""
+    from trafilatura import bare_extraction
+    return bare_extraction(tree, **EXTRACT_OPTIONS)
 
 
 def read_page(markup: str) -> Page:
@@ -364,12 +394,11 @@ def read_page(markup: str) -> Page:
         return _own_reader(markup)
     text = PageText(tree.find("body") if tree.find("body") is not None else tree)
     doc = _extract(tree)
-    main = doc.find("main") if doc is not None else None
-    blocks = _container_lines(main) if main is not None else []
+    blocks = _container_lines(doc.body) if doc is not None and doc.body is not None else []
     if not blocks:
         return _own_reader(markup, text)
     lines: list = []
-    title = _one_line(doc.get("title") or "")
+    title = _one_line(doc.title or "")
     if title and blocks[0][0] == "heading" and _same(blocks[0][1], title):
         blocks = blocks[1:]  # the headline, as the title
     if not title and blocks[0][0] == "heading":
@@ -379,12 +408,12 @@ def read_page(markup: str) -> Page:
         lines.append(Line(_title_place(text, title, _meta_line(tree)), title, "title"))
     else:  # no headline anywhere: the first block opens the story (structure titles it), the metadata after it
         first, blocks = blocks[0], blocks[1:]
-        line, _ = text.place(first[1])
+        line, _, _ = text.place(first[1])
         lines.append(Line(line or 1, first[1], first[0]))
-    site, date = _one_line(doc.get("sitename") or ""), doc.get("date") or ""
+    site, date = _one_line(doc.sitename or ""), doc.date or ""
     if date:
         lines.append(Line(lines[0].number if lines else 1, f"{site}, {date}" if site else date, "dateline"))
-    author = _one_line(doc.get("author") or "")
+    author = _one_line(doc.author or "")
     if author and not _same(author, site):
         name = _names(author)
         lines.append(Line(_byline_place(text, name) or (lines[0].number if lines else 1), name, "byline"))
@@ -392,7 +421,9 @@ def read_page(markup: str) -> Page:
     anchors = _anchors(text, blocks)
     for k, (tag, body) in enumerate(blocks):
         hi = next((a for j, a in anchors if j > k), None)
-        line, cursor = text.place(body, cursor, hi)
+        line, start, cursor = text.place(body, cursor, hi)
+        if tag == "p" and _subheading(text, start, cursor, body):
+            tag = "heading"
         lines.append(Line(line or text.line_at(cursor), body, tag))
     return Page(tuple(lines), tuple(text.left_out()), "trafilatura")
 
