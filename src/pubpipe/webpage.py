@@ -418,6 +418,28 @@ def _subheading(text: PageText, start: Optional[int], end: int, body: str) -> bo
         and body[:1].isalnum() and not body.endswith((".", ",", ";", ":"))
 
 
+def _attributions(tree) -> set:
+    """The attributions of the page's blockquotes (their <footer> or <cite>), squeezed and casefolded.
+    trafilatura drops a <footer> wherever it is: a blockquote's becomes a <cite>, which it keeps."""
+    found = set()
+    for quote in tree.iter("blockquote"):
+        for el in quote.iter("footer", "cite"):
+            found.add(squeeze(DASH.sub("", el.text_content())).casefold())
+            el.tag = "cite"
+    return found - {""}
+
+
+def _mark_attributions(blocks: list, cites: set) -> list:
+    """The last line of a run of quote lines that is one of the page's attributions is a cite."""
+    out = list(blocks)
+    for k, (tag, body) in enumerate(out):
+        last = k + 1 == len(out) or out[k + 1][0] != "quote"
+        if tag == "quote" and last and k and out[k - 1][0] == "quote" \
+                and squeeze(DASH.sub("", body)).casefold() in cites:
+            out[k] = ("cite", DASH.sub("", body))
+    return out
+
+
 def _extract(tree):
     """trafilatura's Document for the page, or None: its metadata, and as `body` the XML tree that
     `extract(..., output_format="xml")` would serialise (walked as it is: no string and parse back)."""
@@ -432,8 +454,10 @@ def read_page(markup: str) -> Page:
     if tree is None:
         return _own_reader(markup)
     text = PageText(tree.find("body") if tree.find("body") is not None else tree)
+    cites = _attributions(tree)
     doc = _extract(tree)
     blocks = _container_lines(doc.body) if doc is not None and doc.body is not None else []
+    blocks = _mark_attributions(blocks, cites)
     if not blocks:
         return _own_reader(markup, text)
     lines: list = []
