@@ -369,6 +369,8 @@ def _headline(title: str, blocks: list) -> tuple:
     titles the story as the page shows it (the metadata title when the heading is all capitals).
     Without a title, an opening heading is the title."""
     for k, (tag, text) in enumerate(blocks[:OPENING_BLOCKS]):
+        if title and _same(text, title):
+            return title, blocks[:k] + blocks[k + 1:]
         if tag != "heading":
             continue
         if not title:
@@ -457,31 +459,39 @@ def read_page(markup: str) -> Page:
     cites = _attributions(tree)
     doc = _extract(tree)
     blocks = _container_lines(doc.body) if doc is not None and doc.body is not None else []
-    blocks = _mark_attributions(blocks, cites)
     if not blocks:
         return _own_reader(markup, text)
-    lines: list = []
     site = _one_line(doc.sitename or "")
     title, blocks = _headline(_without_site(_one_line(doc.title or ""), site), blocks)
     title = title or _without_site(_one_line(tree.findtext(".//head/title") or ""), site)
-    if title:
-        lines.append(Line(_title_place(text, title, _meta_line(tree)), title, "title"))
-    else:  # no headline anywhere: the first block opens the story (structure titles it), the metadata after it
-        first, blocks = blocks[0], blocks[1:]
-        line, _, _ = text.place(first[1])
-        lines.append(Line(line or 1, first[1], first[0]))
-    date = doc.date or ""
-    if date:
-        lines.append(Line(lines[0].number if lines else 1, f"{site}, {date}" if site else date, "dateline"))
+    head = [Line(_title_place(text, title, _meta_line(tree)), title, "title")] if title else []
+    body = _body_lines(text, _mark_attributions(blocks, cites))
+    if not head:  # no headline anywhere: the first block opens the story (structure titles it)
+        head, body = body[:1], body[1:]
+    return Page(tuple(head + _meta_lines(text, doc, site, head[0].number if head else 1) + body),
+                tuple(text.left_out()), "trafilatura")
+
+
+def _meta_lines(text: PageText, doc, site: str, near: int) -> list:
+    """The page's site and date (one `dateline` line) and author (`byline`), on the line where the
+    page shows the author's name, else on the headline's (`near`)."""
+    out = []
+    if doc.date:
+        out.append(Line(near, f"{site}, {doc.date}" if site else doc.date, "dateline"))
     author = _one_line(doc.author or "")
     if author and not _same(author, site):
         name = _names(author)
-        lines.append(Line(_byline_place(text, name) or (lines[0].number if lines else 1), name, "byline"))
-    cursor = 0
+        out.append(Line(_byline_place(text, name) or near, name, "byline"))
+    return out
+
+
+def _body_lines(text: PageText, blocks: list) -> list:
+    """The article's blocks as Lines, each numbered by where the page shows it (see PageText.place)."""
+    out, cursor = [], 0
     anchors = _anchors(text, blocks)
     for k, (tag, body) in enumerate(blocks):
         hi = next((a for j, a in anchors if j > k), None)
-        if tag == "row":
+        if tag == "row":  # a table row: its cells, one after the other
             found = []
             for cell in body.split(CELL_SEPARATOR):
                 line, _, cursor = text.place(cell, cursor, hi)
@@ -491,8 +501,8 @@ def read_page(markup: str) -> Page:
             line, start, cursor = text.place(body, cursor, hi)
             if tag == "p" and _subheading(text, start, cursor, body):
                 tag = "heading"
-        lines.append(Line(line or text.line_at(cursor), body, tag))
-    return Page(tuple(lines), tuple(text.left_out()), "trafilatura")
+        out.append(Line(line or text.line_at(cursor), body, tag))
+    return out
 
 
 def _anchors(text: PageText, blocks: list) -> list:
