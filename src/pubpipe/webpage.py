@@ -1,29 +1,26 @@
 """Saved web pages: the article and its metadata found by trafilatura, as tagged, numbered lines.
 
 trafilatura (with htmldate for the date) finds the page's main content and its metadata; its XML
-(``output_format="xml"`` with formatting) is mapped to the lines structure recovery reads, each
-tagged as ``pubpipe.ingest.Line.tag`` says: the headline from the page's metadata as ``title`` (not
+(``output_format="xml"``: head, list, quote, table) is mapped to the lines structure recovery reads,
+each tagged as ``pubpipe.ingest.Line.tag`` says: the headline from the page's metadata as ``title`` (not
 the ``<title>`` line with its " – Site" suffix), the author as ``byline``, the site and date as
 ``dateline`` (``"SITE, YYYY-MM-DD"``), then ``heading``, ``p``, ``ul``/``ol`` items, ``quote`` and
 ``cite``. Only when trafilatura finds nothing does pubpipe's own reader (`pubpipe.htmlsource`) read
 the page.
 
 Line numbers are those of the page's elements: each extracted piece of text is found again in the
-text the page shows (`PageText`), so a line is the source line of the element the text came from,
+text the page shows (`pubpipe.pagetext`), so a line is the source line of the element the text came from,
 and on a minified page many lines share one number. What the page shows and the extraction left
 out (menus, share buttons, related links, comments) is listed block by block, each block only with
 the words that were left out of it, never as "the whole line".
 """
 
 import re
-import unicodedata
-from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Optional
 
-from lxml import etree
-
-from .ingest import INVISIBLE, Line
+from .ingest import Line
+from .pagetext import HEADINGS, PageText, anchors, squeeze
 
 # trafilatura's options, chosen by measurement over the realweb and modern pages (benchmarks/RESULTS.md,
 # "Saved pages (issue 16)"): readers' comments are never the article. Without formatting: with it,
@@ -37,22 +34,10 @@ EXTRACT_OPTIONS = {"output_format": "xml", "include_formatting": False, "with_me
                    # htmldate without its free-text search: on the dev pages that search only added
                    # dates guessed from a bare year (a copyright line's "2025" as 1 January 2025)
                    "date_extraction_params": {"original_date": True, "extensive_search": False}}
-# Not text a reader sees on the page: never listed as left out.
-UNSEEN = {"head", "script", "style", "noscript", "template", "title", "meta", "link", "svg", "math", "iframe",
-          "object", "embed", "canvas", "video", "audio", "picture", "source", "img"}
-# Elements that start a new block of text (a boundary for what is listed as left out).
-BLOCK_TAGS = {"address", "article", "aside", "blockquote", "body", "dd", "details", "dialog", "div", "dl", "dt",
-              "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-              "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead",
-              "tfoot", "tr", "td", "th", "ul", "br", "button", "option", "select", "label", "caption", "menu",
-              "center", "textarea", "input"}
 DASH = re.compile(r"^\s*(?:[–—―]|-{1,2})\s*(?=\S)")
-BOLD = {"b", "strong"}
-HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 SUBHEAD_MAX_WORDS = 12
 CELL_SEPARATOR = " – "
-CHUNK = 24
-"""Characters (without spaces) of an extracted piece looked for at a time when it is not found whole."""
+"""Between the cells of a table row, which becomes one paragraph (pubpipe's model has no tables)."""
 
 
 @dataclass(frozen=True)
@@ -65,174 +50,6 @@ class Page:
     """(line, text) of each block of the page's text the reader left out (the words left out of it)."""
     reader: str
     """"trafilatura", or "html-reader" when pubpipe's own reader read the page."""
-
-
-SPACE = re.compile(r"\s|" + INVISIBLE.pattern)
-
-
-def squeeze(text: str) -> str:
-    """Text without spaces or invisible characters, NFC: how a piece is found in the page whatever
-    spacing the extractor put between inline elements."""
-    return SPACE.sub("", unicodedata.normalize("NFC", text))
-
-
-@dataclass
-class TextBlock:
-    """A run of the page's text between block boundaries (an element such as <p>, <li>, <div>, <br>)."""
-
-    line: int
-    """Source line of the element its first text belongs to."""
-    tag: str
-    """The innermost block element around it (p, li, h2, div…)."""
-    text: str
-    """Its text as the page has it (NFC)."""
-    bold: bool = False
-    """All of it is inside <b> or <strong>."""
-
-
-class PageText:
-    """The text a reader sees on a page, block by block, with each block's source line.
-
-    `place` finds an extracted piece of text in it (marking it used) and says which line it came
-    from; `left_out` lists the blocks, or the parts of blocks, no piece used."""
-
-    def __init__(self, root) -> None:
-        self.blocks: list = self._walk(root)
-        flats = [squeeze(b.text) for b in self.blocks]
-        self.starts = [0]
-        for flat in flats:
-            self.starts.append(self.starts[-1] + len(flat))
-        self.flat = "".join(flats)
-        self.used = bytearray(len(self.flat))
-
-    @staticmethod
-    def _walk(root) -> list:
-        """The blocks of text under `root` in reading order (no recursion: pages nest deep)."""
-        blocks: list = []
-        tags: list = []
-        parts: list = []  # (text, line, in bold) of the block being read
-        bold = 0
-
-        def cut():
-            text = unicodedata.normalize("NFC", "".join(t for t, _, _ in parts))
-            if text.strip():
-                seen = [b for t, _, b in parts if t.strip()]
-                blocks.append(TextBlock(next(n for t, n, _ in parts if t.strip()) or 1, tags[-1] if tags else "",
-                                        text, all(seen)))
-            parts.clear()
-
-        stack = [("open", root)]
-        while stack:
-            what, el = stack.pop()
-            if what == "tail":
-                parts.append((el.tail, el.sourceline, bold > 0))
-                continue
-            tag = el.tag.lower() if isinstance(el.tag, str) else ""
-            if what == "close":
-                if tag in BOLD:
-                    bold -= 1
-                if tag in BLOCK_TAGS:
-                    cut()
-                    tags.pop()
-                continue
-            if el.tail:
-                stack.append(("tail", el))
-            if not tag or tag in UNSEEN:
-                continue
-            if tag in BLOCK_TAGS:
-                cut()
-                tags.append(tag)
-            bold += tag in BOLD
-            stack.append(("close", el))
-            if el.text:
-                parts.append((el.text, el.sourceline, bold > 0))
-            stack.extend(("open", child) for child in reversed(el))
-        cut()
-        return blocks
-
-    def block_at(self, offset: int) -> int:
-        """Index of the block holding `offset` of the flat text."""
-        return max(0, min(len(self.blocks) - 1, bisect_right(self.starts, offset) - 1))
-
-    def line_at(self, offset: int) -> int:
-        return self.blocks[self.block_at(offset)].line if self.blocks else 1
-
-    def tag_at(self, offset: int) -> str:
-        return self.blocks[self.block_at(offset)].tag if self.blocks else ""
-
-    def whole_block(self, start: int, end: int) -> Optional[TextBlock]:
-        """The block that [start, end) of the flat text is exactly, or None."""
-        k = self.block_at(start)
-        return self.blocks[k] if self.blocks and self.starts[k] == start and self.starts[k + 1] == end else None
-
-    def occurrences(self, piece: str, limit: int = 2) -> list:
-        found, start = [], 0
-        while len(found) < limit:
-            i = self.flat.find(piece, start)
-            if i < 0:
-                break
-            found.append(i)
-            start = i + 1
-        return found
-
-    def mark(self, start: int, length: int) -> None:
-        self.used[start:start + length] = b"\x01" * length
-
-    def place(self, text: str, lo: int = 0, hi: Optional[int] = None) -> tuple:
-        """(line, start, end) of `text` in the page, looked for at or after `lo` before `hi`, then
-        anywhere after `lo`, then anywhere; in parts of CHUNK characters when not found whole
-        (start None then); (None, None, lo) when not found at all. Marks what it found as used."""
-        piece = squeeze(text)
-        if not piece or not self.blocks:
-            return None, None, lo
-        for a, b in ((lo, hi), (lo, None), (0, None)):
-            i = self.flat.find(piece, a, len(self.flat) if b is None else max(a, b))
-            if i >= 0:
-                self.mark(i, len(piece))
-                return self.line_at(i), i, i + len(piece)
-        line, end = None, lo
-        for k in range(0, len(piece), CHUNK):
-            part = piece[k:k + CHUNK]
-            if len(part) < 8 and k:
-                break
-            i = self.flat.find(part, end)
-            if i < 0:
-                continue
-            self.mark(i, len(part))
-            line = self.line_at(i) if line is None else line
-            end = i + len(part)
-        return line, None, end
-
-    def left_out(self) -> list:
-        """(line, text) of each block with words no placed piece used: only the words left out."""
-        out = []
-        for k, block in enumerate(self.blocks):
-            start, end = self.starts[k], self.starts[k + 1]
-            used = self.used[start:end]
-            if 0 not in used:
-                continue
-            if 1 not in used:
-                if re.search(r"\w", block.text):
-                    out.append((block.line, " ".join(block.text.split())))
-                continue
-            at, runs, run = start, [], []
-            for ch in block.text:
-                if SPACE.match(ch):
-                    if run:
-                        run.append(" ")
-                    continue
-                if self.used[at]:
-                    if run:
-                        runs.append("".join(run))
-                        run = []
-                else:
-                    run.append(ch)
-                at += 1
-            runs.append("".join(run))
-            kept = [" ".join(r.split()) for r in runs if re.search(r"\w", r)]
-            if kept:
-                out.append((block.line, " … ".join(kept)))
-        return out
 
 
 # ---- trafilatura's XML to (tag, text) blocks ----------------------------------------------------
@@ -488,9 +305,9 @@ def _meta_lines(text: PageText, doc, site: str, near: int) -> list:
 def _body_lines(text: PageText, blocks: list) -> list:
     """The article's blocks as Lines, each numbered by where the page shows it (see PageText.place)."""
     out, cursor = [], 0
-    anchors = _anchors(text, blocks)
+    sure = anchors(text, [body for _, body in blocks])
     for k, (tag, body) in enumerate(blocks):
-        hi = next((a for j, a in anchors if j > k), None)
+        hi = next((a for j, a in sure if j > k), None)
         if tag == "row":  # a table row: its cells, one after the other
             found = []
             for cell in body.split(CELL_SEPARATOR):
@@ -503,25 +320,6 @@ def _body_lines(text: PageText, blocks: list) -> list:
                 tag = "heading"
         out.append(Line(line or text.line_at(cursor), body, tag))
     return out
-
-
-def _anchors(text: PageText, blocks: list) -> list:
-    """(index, offset) of the blocks found exactly once in the page and long enough to be sure: a short
-    piece ("Share", a one-word heading) is looked for between them, not wherever it first appears."""
-    out = []
-    for k, (_, body) in enumerate(blocks):
-        piece = squeeze(body)
-        if len(piece) >= 40:
-            hits = text.occurrences(piece)
-            if len(hits) == 1:
-                out.append((k, hits[0]))
-    # keep them in page order: an anchor before an earlier one says the extractor reordered
-    kept, last = [], -1
-    for k, at in out:
-        if at > last:
-            kept.append((k, at))
-            last = at
-    return kept
 
 
 def _own_reader(markup: str, text: Optional[PageText] = None) -> Page:
