@@ -278,7 +278,7 @@ def read_page(markup: str) -> Page:
     blocks = _container_lines(doc.body) if doc is not None and doc.body is not None else []
     if not blocks:
         return _own_reader(markup, text)
-    site = _one_line(doc.sitename or "")
+    site = _one_line(doc.sitename or doc.hostname or "")  # the page's own name for its site, else its host
     title, blocks = _headline(_without_site(_one_line(doc.title or ""), site), blocks)
     title = title or _without_site(_one_line(tree.findtext(".//head/title") or ""), site)
     head = [Line(_title_place(text, title, _meta_line(tree)), title, "title")] if title else []
