@@ -18,7 +18,8 @@ class Limits:
     max_file_bytes: int = 8 * 1024 * 1024
     """A source larger than this is refused."""
     max_line_chars: int = 20_000
-    """A source with a longer line is refused (a minified page, a binary blob)."""
+    """A text source with a longer line is refused (a binary blob); for a saved page, the text found
+    in it (its markup, minified on one line or not, is not counted)."""
     epubcheck_seconds: int = 0
     """EPUBCheck's time limit; 0: one that grows with the book (`pubpipe.epubcheck.time_limit`).
     Shapes no output."""

