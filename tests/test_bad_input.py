@@ -185,7 +185,7 @@ def test_a_build_killed_midway_leaves_the_previous_output(tmp_path):
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
     output = tmp_path / "output"
     before = previous_output(output, {"anthology.json": '{"previous": true}', "report.md": "previous report"})
-    env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect"))
+    env = dict(os.environ)  # the session's PREFECT_HOME (its database is made once)
     env.pop("PREFECT_API_URL", None)
     cli = [sys.executable, "-m", "pubpipe.cli", "build", "--sources", str(tmp_path / "sources"),
            "--output", str(output)]

@@ -232,7 +232,6 @@ def test_cli_says_up_to_date_without_starting_prefect(tmp_path):
     is imported; --force builds anyway."""
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PUBPIPE_FORCE")}
-    env["PREFECT_HOME"] = str(tmp_path / "prefect")
     cli = [sys.executable, "-m", "pubpipe.cli", "build", "--sources", str(tmp_path / "sources"),
            "--output", str(tmp_path / "out")]
     first = subprocess.run(cli, capture_output=True, text=True, env=env)

@@ -35,6 +35,11 @@ def install(output, say) -> None:
 def _remember_run(event: str, data: dict) -> None:
     if event == "flow-run":
         _state["flow_run"] = data.get("id")
+        # Prefect's flow engine puts its own SIGTERM handler in place for the run (it raises into
+        # the engine, which then reports a crash to the API: seconds). This build is stopped by
+        # the handler above; Prefect puts ours back when the run ends.
+        if threading.current_thread() is threading.main_thread() and not _state["stopping"]:
+            signal.signal(signal.SIGTERM, _handler)
 
 
 def _handler(signum, frame) -> None:
