@@ -40,7 +40,7 @@ def test_cleaning_twice_changes_nothing(given, kept, rules):
 
 
 def test_registry_names_are_unique_and_ordered():
-    names = [n for n, _ in FILE_RULES + LINE_RULES]
+    names = [r.name for r in FILE_RULES + LINE_RULES]
     assert len(names) == len(set(names))
     assert names.index("whitespace") < names.index("web-residue")
 
@@ -62,5 +62,5 @@ def test_extra_patterns_from_config():
 def test_every_rule_has_a_fixture_case():
     """A new rule comes with a before/after case in tests/fixtures/clean/."""
     fired = {rule for _, _, rules in (c.values for c in cases()) for rule in rules}
-    names = {n for n, _ in FILE_RULES + LINE_RULES} - {"whitespace", "repeated-line", "config-residue"}
+    names = {r.name for r in FILE_RULES + LINE_RULES} - {"whitespace", "repeated-line", "config-residue"}
     assert names <= fired, f"rules without a fixture case: {sorted(names - fired)}"

@@ -116,6 +116,26 @@ class Removed:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """A decision of cleaning or structure recovery and how sure it was: report.md lists, per story,
+    the least sure ones for a person to check."""
+
+    file: str
+    """The source file's name."""
+    line: int
+    """1-based line number in that file."""
+    text: str
+    """The line's text."""
+    what: str
+    """What was decided: "dropped", "kept" (a rule would have dropped it; `keep` kept it),
+    "heading", "story start"."""
+    rule: str
+    """The rule (or signal, or model) that decided."""
+    confidence: float
+    """How sure it was, 0–1: a learned model's probability, or a rule's fixed figure."""
+
+
+@dataclass(frozen=True)
 class Story:
     """One article: a chapter of the booklet, a document of the EPUB, a page on the web."""
 
