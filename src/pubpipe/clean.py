@@ -468,7 +468,8 @@ def clean_source(src: RawSource, ctx: Context = Context()) -> CleanSource:
         out, dropped, marked, kept_now = _one_pass(src.file, lines, ctx)
         removed += dropped
         marks += marked
-        kept.update({(k.line, k.rule): k for k in kept_now if (k.line, k.rule) not in kept})
+        for k in kept_now:
+            kept.setdefault(k.line, k)  # the first rule that would have dropped it
         if out == lines:
             break
         lines = out

@@ -133,6 +133,8 @@ class Decision:
     """The rule (or signal, or model) that decided."""
     confidence: float
     """How sure it was, 0–1: a learned model's probability, or a rule's fixed figure."""
+    story: str = ""
+    """The id of the story it concerns (a dropped line: the story it lay in or after)."""
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,9 @@ class Anthology:
     """Non-fatal findings, as ``[code] file: message`` strings."""
     sources: tuple = ()
     """Per-source facts for the report: dicts with file, encoding, repairs, lines."""
+    review: tuple = ()
+    """For each story the least certain decisions (Decision), and the lines `keep` kept: what report.md
+    asks a person to check."""
 
     def to_dict(self) -> dict:
         return {
@@ -223,6 +228,7 @@ class Anthology:
             "removed": [asdict(r) for r in self.removed],
             "warnings": list(self.warnings),
             "sources": [dict(s) for s in self.sources],
+            "review": [asdict(d) for d in self.review],
         }
 
     @classmethod
@@ -234,7 +240,8 @@ class Anthology:
                    stories=tuple(Story.from_dict(s) for s in data["stories"]),
                    removed=tuple(Removed(**r) for r in data.get("removed") or ()),
                    warnings=tuple(data.get("warnings") or ()),
-                   sources=tuple(data.get("sources") or ()))
+                   sources=tuple(data.get("sources") or ()),
+                   review=tuple(Decision(**d) for d in data.get("review") or ()))
 
 
 def field_docs(cls) -> dict:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
 from . import detect
-from .clean import CleanSource
+from .clean import CleanSource, kept_text
 from .contents import HEADING, entry_key
 from .ingest import META_TAGS
 from .model import Block, Byline, Dateline, Decision, Removed, Series
@@ -108,6 +108,11 @@ def _new_draft(src: CleanSource, u: Unit) -> Draft:
 def _contents_keys(src: CleanSource) -> list:
     """Entry keys of the contents list that cleaning dropped from this file, in order."""
     return [k for m in src.marks if m.contents and not HEADING.match(m.text) and (k := entry_key(m.text))]
+
+
+def _kept(src: CleanSource, u: Unit, keep: frozenset) -> bool:
+    """Does a line of unit u match anthology.toml's `keep`?"""
+    return bool(keep) and any(kept_text(l.text) in keep for l in src.lines if u.first <= l.number <= u.last)
 
 
 def _front_matter(src: CleanSource, units: list) -> list:
@@ -236,10 +241,12 @@ def story_start(walk: Walk, i: int) -> tuple:
     return False, None, 0.0
 
 
-def split_file(src: CleanSource, split_before: tuple = (), guesses: Optional[dict] = None) -> tuple:
+def split_file(src: CleanSource, split_before: tuple = (), guesses: Optional[dict] = None,
+               keep: frozenset = frozenset()) -> tuple:
     """Split one cleaned source into story drafts; also returns front matter it removed.
 
-    `guesses`: a learned model's label per line (see typed_units), used where present."""
+    `guesses`: a learned model's label per line (see typed_units), used where present; `keep`:
+    lines staff said to keep (clean.kept_text of anthology.toml's `keep`): never front matter."""
     units = typed_units(src, guesses)
     gaps = sorted(u.gap for u in units[1:]) or [0]
     walk = Walk(units, tuple(split_before), _contents_keys(src), gaps[len(gaps) // 2])
@@ -267,7 +274,13 @@ def split_file(src: CleanSource, split_before: tuple = (), guesses: Optional[dic
     removed: list = []
     if before_first:
         if sum(len(u.text.split()) for u in before_first) < 60:
-            removed = _front_matter(src, before_first)
+            kept = [u for u in before_first if _kept(src, u, keep)]
+            removed = _front_matter(src, [u for u in before_first if u not in kept])
+            if kept:  # staff said to keep them: a story of their own (a title page, most likely)
+                front = _new_draft(src, kept[0])
+                front.units += kept[1:]
+                front.decisions += [Decision(src.file, u.first, u.text.strip(), "kept", "front-matter", 1.0) for u in kept]
+                drafts.insert(0, front)
         else:
             front = _new_draft(src, before_first[0])
             front.units += before_first[1:]
