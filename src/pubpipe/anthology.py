@@ -1,5 +1,6 @@
 """From cleaned sources to the Anthology: stories typed, typeset, identified and ordered."""
 
+from bisect import bisect_right
 from dataclasses import replace
 
 from slugify import slugify
@@ -78,12 +79,16 @@ def _review(stories: list, decisions: list, removed: tuple) -> tuple:
         rule = rule_named(r.rule)  # rules of the saved-page reader have no confidence: not listed
         if rule is not None:
             found.append(Decision(r.file, r.line, r.text, "dropped", r.rule, rule.confidence))
+    starts = {}
+    for file, here in by_file.items():
+        here.sort(key=lambda s: s.source.first_line)
+        starts[file] = [s.source.first_line for s in here]
     per_story: dict = {}
     for d in found:
-        here = sorted(by_file.get(d.file, ()), key=lambda s: s.source.first_line)
+        here = by_file.get(d.file)
         if not here:
             continue
-        story = next((s for s in reversed(here) if s.source.first_line <= d.line), here[0])
+        story = here[max(0, bisect_right(starts[d.file], d.line) - 1)]
         per_story.setdefault(story.id, []).append(replace(d, story=story.id))
     out = []
     for story in stories:

@@ -30,7 +30,6 @@ from .paragraphs import Unit, units as paragraph_units
 MAX_TITLE_WORDS = 40
 MODEL_THRESHOLD = 0.5
 """A model's label or article start counts from this probability on."""
-FRONT_MATTER_CONFIDENCE = 0.7
 
 
 @dataclass
@@ -187,7 +186,7 @@ def first_line(walk: Walk, i: int) -> Optional[bool]:
     return True if not walk.drafts else None
 
 
-@signal("model", 0.0, decisive=True)
+@signal("model", 0.0, decisive=True)  # its confidence is the model's own (see story_start)
 def model_start(walk: Walk, i: int) -> Optional[bool]:
     """A learned model's article start, when one labelled this unit (its probability is the confidence)."""
     p = walk.units[i].article_start
