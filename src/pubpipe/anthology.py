@@ -137,7 +137,8 @@ def build_anthology(cleaned: list, config: Config, removed: tuple = (), warnings
     removed = tuple(sorted((*removed, *extra_removed), key=lambda r: (r.file, r.line)))
     review = _review(stories, decisions, removed)
     stories = [s for s in stories if not any(_select(k, s) for k in config.exclude)]
-    review = tuple(d for d in review if d.story in {s.id for s in stories})
+    published = {s.id for s in stories}
+    review = tuple(d for d in review if d.story in published)
     first = [s for k in config.order for s in stories if _select(k, s)]
     stories = first + [s for s in stories if s not in first]
     language = config.language or main_language(stories)

@@ -117,9 +117,11 @@ def file_rule(name: str, **effects) -> Callable:
 def pattern_rule(name: str, doc: str, *patterns: re.Pattern, max_words=None, not_ending: tuple = (), **effects) -> None:
     """Register a line rule that drops a line matching one of `patterns` (at most `max_words` words,
     not ending in one of `not_ending`): most residue rules are only this, so they are a table below."""
+    pattern = patterns[0] if len(patterns) == 1 else re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.I)
+
     def fn(text: str, ctx: "Context"):
         if text and (max_words is None or len(text.split()) <= max_words) and not text.endswith(not_ending) \
-                and any(p.match(text) for p in patterns):
+                and pattern.match(text):
             return DROP
         return text
     fn.__name__, fn.__doc__ = name.replace("-", "_"), doc

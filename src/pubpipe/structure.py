@@ -70,7 +70,8 @@ def typed_units(src: CleanSource, guesses: Optional[dict] = None) -> list:
     for u in paragraph_units(src.lines):
         marks = [m for m in src.marks if previous_last < m.line < u.first]
         previous_last = u.last
-        u = replace(u, follows_end=any(m.ends_story for m in marks), opens_afterword=any(m.afterword for m in marks))
+        if any(m.ends_story or m.afterword for m in marks):
+            u = replace(u, follows_end=any(m.ends_story for m in marks), opens_afterword=any(m.afterword for m in marks))
         if guesses and u.first in guesses:
             label, confidence, start = guesses[u.first]
             u = replace(u, label=label, confidence=confidence, article_start=start)
@@ -397,10 +398,9 @@ class State:
     def next_text(self) -> Optional[str]:
         return self.units[self.j + 1].text if self.j + 1 < len(self.units) else None
 
-    @property
-    def opening(self) -> bool:
-        """No body block yet: the units a story opens with (subtitle, byline, dateline) come here."""
-        return not any(b.type in ("paragraph", "quote", "list") for b in self.blocks)
+    opening: bool = True
+    """No body block yet: the units a story opens with (subtitle, byline, dateline) come here
+    (build_blocks sets it before each unit)."""
 
     @property
     def afterword(self) -> bool:
@@ -582,6 +582,7 @@ def build_blocks(draft: Draft) -> tuple:
     st = State(draft, units, after={id(u) for u in draft.units[afterword_from:]})
     while st.j < len(units):
         st.text = units[st.j].text
+        st.opening = st.opening and not any(b.type in ("paragraph", "quote", "list") for b in st.blocks)
         for _, rule in BLOCK_RULES:
             if rule(st):
                 break
