@@ -21,12 +21,10 @@ under the styles folder and the two font folders.
 import dataclasses
 import gc
 import mimetypes
-import os
 import threading
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -38,7 +36,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from pubpipe.errors import PubpipeError
-from pubpipe import layoutspeed
+from pubpipe import dates, layoutspeed
 from pubpipe.html import render, styles_dir
 from pubpipe.model import Anthology, Story
 from pubpipe import pdfglyphs
@@ -134,14 +132,8 @@ def font_faces_css() -> str:
 
 def build_date() -> str | None:
     """SOURCE_DATE_EPOCH as a W3C date-time, or None to let the build time stand."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not epoch:
-        return None
-    try:
-        moment = datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-    except (ValueError, OverflowError):
-        raise PubpipeError(f"SOURCE_DATE_EPOCH must be seconds since 1970, not {epoch!r}") from None
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = dates.build_moment()
+    return None if moment is None else dates.w3c(moment)
 
 
 def series_label(story: Story) -> str:
@@ -155,14 +147,7 @@ def dateline_label(story: Story) -> str:
     """``New Focus · 3 November 2016`` from the dateline, empty without one."""
     if not story.dateline:
         return ""
-    when = story.dateline.date
-    if when:
-        try:
-            day = date.fromisoformat(when)
-            # %B is locale-dependent, but Python never calls setlocale: it is English here.
-            when = f"{day.day} {day:%B %Y}"
-        except ValueError:
-            pass
+    when = dates.date_text(story.dateline.date)
     return " · ".join(p for p in (story.dateline.source, when) if p)
 
 
@@ -232,7 +217,7 @@ class LaidOut:
 
 def created_date() -> str:
     """The document date: SOURCE_DATE_EPOCH, else now (UTC)."""
-    return build_date() or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return build_date() or dates.w3c(dates.now())
 
 
 def render_stories(anthology: Anthology, missing=None) -> LaidOut:
