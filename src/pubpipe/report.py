@@ -5,6 +5,7 @@ from pathlib import Path
 
 from .model import Anthology
 from .pdfglyphs import CODE as GLYPHS
+from .units import human_size
 
 PRINTING = """\
 ## Printing the booklet
@@ -19,15 +20,6 @@ staple on the fold.
 
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def human_size(size: int) -> str:
-    """1234567 -> '1.2 MB'."""
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size} bytes"
 
 
 def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), validation: tuple = (),

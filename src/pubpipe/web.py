@@ -19,6 +19,7 @@ from markupsafe import escape
 
 from pubpipe import dates
 from pubpipe.config import is_base_url
+from pubpipe.units import human_size
 from pubpipe.html import environment, render, styles_dir
 from pubpipe.model import Anthology, Story
 from pubpipe.web_cover import cover_facts, cover_image
@@ -59,18 +60,6 @@ class Download:
             raise ValueError(f"unknown download kind {self.kind!r} (expected pdf or epub)")
         if not self.filename or "/" in self.filename or "\\" in self.filename:
             raise ValueError(f"download filename must be a bare file name, not {self.filename!r}")
-
-
-def human_size(size_bytes: int) -> str:
-    """A file size for readers, in decimal units: ``812 bytes``, ``45 KB``, ``1.2 MB``."""
-    if size_bytes < 1000:
-        return f"{size_bytes} byte{'' if size_bytes == 1 else 's'}"
-    value = float(size_bytes)
-    for unit in ("KB", "MB", "GB", "TB"):
-        value /= 1000
-        if value < 999.95 or unit == "TB":
-            break
-    return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
 
 
 def reading_minutes(story: Story) -> int:
