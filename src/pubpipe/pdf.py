@@ -36,18 +36,14 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from pubpipe.errors import PubpipeError
-from pubpipe import dates, layoutspeed
+from pubpipe import dates, layoutspeed, pdfbook
 from pubpipe.html import render, styles_dir
 from pubpipe.model import Anthology, Story
 from pubpipe import pdfglyphs
+from pubpipe.pdfbook import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: F401 (PdfInfo: what render_pdf returns)
 from pubpipe.pdftags import VARIANT, speed_up_page_references
 
 TEMPLATE = "book.html.j2"
-STORY_ANCHOR = "story-"
-"""Prefix of a story's element id in the book (keeps story slugs clear of our own ids)."""
-STORY_LINK = "pubpipe:story/"
-"""The contents' links point here + a story's id: the story is in another part, so the link
-cannot be resolved when the front matter is laid out; pdfbook turns these into links to pages."""
 RUNNING_TITLE_MAX = 56
 """Longest running head, in characters: one line of 6.8 pt letter-spaced capitals on A5."""
 FONT_FACES = (
@@ -61,18 +57,6 @@ FONT_FACES = (
 
 class FetchRefused(PubpipeError):
     """WeasyPrint asked for a resource outside the project's styles and fonts."""
-
-
-@dataclass(frozen=True)
-class PdfInfo:
-    """What the reading edition turned out to be."""
-
-    pages: int
-    """Number of pages in the PDF."""
-    story_pages: dict
-    """Story id -> 1-based page number where the story starts (read from the layout)."""
-    placeholders: tuple = ()
-    """The characters no installed font could draw, shown as placeholders (sorted)."""
 
 
 def allowed_roots() -> tuple:
@@ -310,7 +294,6 @@ def render_pdf(anthology: Anthology, out_path: Path) -> PdfInfo:
     outside styles and fonts. Characters no installed font has are shown as placeholders and named
     in the returned `PdfInfo.placeholders`.
     """
-    from pubpipe import pdfbook
     laid_out = [render_stories(part) for part in pdfbook.parts(anthology)]
 
     def sheet(pages: int) -> list:
