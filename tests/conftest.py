@@ -17,3 +17,8 @@ def prefect_harness():
     from prefect.testing.utilities import prefect_test_harness
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+def pytest_addoption(parser):
+    parser.addoption("--save-golden", action="store_true", default=False,
+                     help="write the outputs of tests/test_golden.py into tests/golden/ (review and commit them)")
