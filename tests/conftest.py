@@ -3,8 +3,9 @@
 The suite runs on two pytest-xdist workers (pyproject's addopts). Each worker gets a PREFECT_HOME of
 its own under the session's (its builds' temporary servers, database and result cache apart from the
 other worker's), and every home starts from one database migrated once per run (`migrated_home`):
-migrating a new one costs 20-30 s. Tests that share a module-scoped fixture (a build, a server) stay
-on one worker, so that fixture is still made once."""
+migrating a new one costs 20-30 s. Each module's tests run on one worker (`--dist loadfile`), so a
+module-scoped fixture (a build, a server) is still made once. (`--dist loadgroup` cannot group by
+fixture with pytest 9.2: xdist 3.8 renames test ids through an attribute pytest 9.2 no longer reads.)"""
 
 import fcntl
 import os
@@ -80,10 +81,13 @@ def prefect_harness(tmp_path_factory):
         yield
 
 
+BUILDS = {"session_prefect_home", "prefect_harness", "migrated"}
+"""Fixtures of the tests that build through Prefect (in this process or a command of its own)."""
+
+
 def pytest_collection_modifyitems(config, items):
-    """Under `--dist loadgroup`, the tests of a module that share a module-scoped fixture (a build,
-    a server) go to one worker together, so the fixture is made once, as without xdist."""
-    for item in items:
-        fixtures = getattr(item, "_fixtureinfo", None)
-        if fixtures and any(defs[-1].scope == "module" for defs in fixtures.name2fixturedefs.values()):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    """The modules whose tests build through Prefect first, each kept whole: they are the longest
+    (one to four minutes each), and under `--dist loadfile --no-loadscope-reorder` a long module
+    sent last would leave one worker idle while the other finishes it."""
+    builds = {item.module.__name__ for item in items if BUILDS & set(item.fixturenames)}
+    items.sort(key=lambda item: item.module.__name__ not in builds)  # stable: order within each kept
