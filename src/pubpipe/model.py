@@ -4,7 +4,7 @@
 renderers read only these objects, never the sources.
 """
 
-from dataclasses import dataclass, fields, asdict
+from dataclasses import dataclass, asdict
 from typing import Any, Optional
 
 SCHEMA = "pubpipe/anthology@1"
@@ -242,8 +242,3 @@ class Anthology:
                    warnings=tuple(data.get("warnings") or ()),
                    sources=tuple(data.get("sources") or ()),
                    review=tuple(Decision(**d) for d in data.get("review") or ()))
-
-
-def field_docs(cls) -> dict:
-    """Field name -> type name, for documentation and tests."""
-    return {f.name: str(f.type) for f in fields(cls)}

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from .model import Anthology
 from .pdfglyphs import CODE as GLYPHS
+from .units import human_size
 
 PRINTING = """\
 ## Printing the booklet
@@ -15,19 +16,30 @@ landscape, **flip on short edge**, at 100 % (no "fit to page"); stack the sheets
 come out (the first sheet, with the cover, stays on the outside), fold the stack in half and
 staple on the fold.
 """
+PRINTING_SIGNATURES = """\
+## Printing the book
+
+`{print_name}` holds {sheets} A4 sheets printed on both sides, two A5 pages a side ({pages}
+pages, {blanks} of them intentionally blank): too many to fold and staple as one booklet, so they
+are imposed as {count} signatures (sections) of {sizes} sheets, in order. Print it duplex on A4,
+landscape, **flip on short edge**, at 100 % (no "fit to page"). Take the sheets as they come out in
+groups of {sizes}: each group is one signature; keep its first sheet on the outside and fold it
+in half on its own. Stack the folded signatures in order (the one with the cover on top) and bind
+them at the spine: sew through the folds (section sewing), or trim the spine and glue it (perfect
+binding); a copy shop does either. Staples do not go through the stack.
+"""
+
+
+def _printing(printing: dict) -> str:
+    sizes = list(printing.get("signatures") or ())
+    if len(sizes) <= 1:
+        return PRINTING.format(**printing).rstrip()
+    said = ", ".join(str(s) for s in sizes[:-1]) + f" and {sizes[-1]}"
+    return PRINTING_SIGNATURES.format(**printing, count=len(sizes), sizes=said).rstrip()
 
 
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def human_size(size: int) -> str:
-    """1234567 -> '1.2 MB'."""
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size} bytes"
 
 
 def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), validation: tuple = (),
@@ -83,7 +95,7 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
     out += ["", "## Validation", ""]
     out += [f"- {_cell(v)}" for v in validation] or ["Not run."]
     if printing:
-        out += ["", PRINTING.format(**printing).rstrip()]
+        out += ["", _printing(printing)]
     return "\n".join(out) + "\n"
 
 
