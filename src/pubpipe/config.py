@@ -51,6 +51,9 @@ class Config:
     """Extra residue patterns (regular expressions, matched case-insensitively against a whole line)."""
     split_before: tuple = ()
     """Force a new story to start at a line with exactly this text."""
+    keep: tuple = ()
+    """Lines never to drop, whatever rule (or model) would: a source line whose text equals one of
+    these (runs of spaces as one, none at either end; case and punctuation exactly) is kept."""
     schedule: str = field(default="0 2 * * *", metadata=NO_OUTPUT)
     """Cron schedule of the nightly deployment."""
     timezone: str = field(default="UTC", metadata=NO_OUTPUT)
@@ -92,6 +95,23 @@ def _strings(data: dict, key: str, where: str) -> tuple:
     return tuple(value)
 
 
+def _keep(data: dict, where: str) -> tuple:
+    """``keep``: lines as report.md shows them, one string each."""
+    value = data.get("keep", [])
+    if isinstance(value, str):
+        value = [value]
+    hint = "list the lines to keep as report.md shows them, like keep = [\"Read more about our work\"]"
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: 'keep' must be a list of strings; {hint}")
+    for line in value:
+        if not line.strip():
+            raise ConfigError(f"{where}: 'keep' has an empty string, which matches no line; remove it or {hint}")
+        if "\n" in line or "\r" in line:
+            raise ConfigError(f"{where}: 'keep' entry {line[:40]!r} spans more than one line; give each line "
+                              "as its own string")
+    return tuple(value)
+
+
 def _string(data: dict, key: str, where: str) -> Optional[str]:
     value = data.get(key)
     if value is not None and not isinstance(value, str):
@@ -126,7 +146,7 @@ def load_config(path: Optional[Path]) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: not valid TOML: {exc}") from exc
     known = {"title", "subtitle", "publisher", "language", "order", "exclude", "titles",
-             "residue", "split_before", "schedule", "timezone", "base_url", "dask", "limits"}
+             "residue", "split_before", "keep", "schedule", "timezone", "base_url", "dask", "limits"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}")
@@ -149,6 +169,7 @@ def load_config(path: Optional[Path]) -> Config:
         publisher=_string(data, "publisher", where), language=_string(data, "language", where),
         order=_strings(data, "order", where), exclude=_strings(data, "exclude", where),
         titles=dict(titles), residue=residue, split_before=_strings(data, "split_before", where),
+        keep=_keep(data, where),
         schedule=_string(data, "schedule", where) or Config.schedule,
         timezone=_string(data, "timezone", where) or Config.timezone,
         base_url=_base_url(data, where), dask=_string(data, "dask", where) or "",

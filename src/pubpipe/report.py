@@ -83,6 +83,7 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
         summary = ", ".join(f"{v} {k}" for k, v in sorted(kinds.items()))
         out.append(f"| {n} | {_cell(story.title)} | `{story.id}` | {_cell(story.source.file)} "
                    f"{story.source.first_line}–{story.source.last_line} | {story.language} | {summary} |")
+    out += _review(anthology)
     out += ["", "## Removed lines", ""]
     if anthology.removed:
         out += ["| file | line | rule | text |", "| --- | --- | --- | --- |"]
@@ -96,6 +97,34 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
     if printing:
         out += ["", _printing(printing)]
     return "\n".join(out) + "\n"
+
+
+KEEP_HINT = ("To keep a dropped line, add its text as the report shows it to `keep` in anthology.toml "
+             "(`keep = [\"the line\"]`) and build again; to start a story at a line, add it to `split_before`.")
+
+
+def _review(anthology: Anthology) -> list:
+    """The least certain decisions of each story, for a person to check in a minute."""
+    doubtful = [d for d in anthology.review if d.what != "kept"]
+    kept = [d for d in anthology.review if d.what == "kept"]
+    if not doubtful and not kept:
+        return []
+    out = ["", "## Decisions to check", "",
+           "The least certain decisions of each story (at most five each: lines dropped, headings, where "
+           "stories start), least certain first. Each rule has a fixed confidence (a learned model gives "
+           "its own per line). " + KEEP_HINT, ""]
+    if doubtful:
+        out += ["| story | line | decision | rule | confidence | text |", "| --- | --- | --- | --- | --- | --- |"]
+        out += [f"| `{d.story}` | {d.line} | {d.what} | {d.rule} | {d.confidence:.2f} | {_cell(_short(d.text))} |"
+                for d in doubtful]
+    if kept:
+        out += ["", "Kept because `keep` in anthology.toml lists them (a rule would have dropped them):", ""]
+        out += [f"- `{_cell(d.file)}` line {d.line} ({d.rule}): {_cell(_short(d.text))}" for d in kept]
+    return out
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 PAGE_RULES = ("trafilatura", "html-reader")

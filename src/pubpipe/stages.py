@@ -149,7 +149,7 @@ def _read_quietly(path: Path) -> bytes:
 
 def clean(ingested: Ingested, config: Config) -> list:
     """Run the cleaning registry over every source."""
-    return clean_all(list(ingested.sources), config.residue)
+    return clean_all(list(ingested.sources), config.residue, config.keep)
 
 
 def structure(cleaned: list, ingested: Ingested, config: Config) -> Anthology:
