@@ -113,3 +113,23 @@ def test_workers_outlive_the_thread_that_started_them():
     time.sleep(1.5)
     assert _alive(started[0])
     assert processes.in_pool("adder", operator.add, 1, 1) == 2
+
+
+def test_a_worker_still_starting_when_the_build_died_leaves_too(tmp_path):
+    """A layout process whose start-up (seconds of imports on a busy machine) outlasts the build
+    that spawned it finds itself adopted by init; it must leave, not wait on its queue forever
+    holding the terminal's pipes. Before, it took the pid of its parent *then* (init's) as the one
+    to watch and lived on."""
+    code = ("import os, time; from pubpipe import processes; "
+            "processes.exit_with_parent(parent=os.getppid() + 10**6, interval=0.05); time.sleep(30)")
+    started = time.monotonic()
+    child = subprocess.run([sys.executable, "-c", code], timeout=20)
+    assert child.returncode == 1 and time.monotonic() - started < 15
+
+
+def test_an_interrupted_build_starts_no_new_layout_process(monkeypatch):
+    monkeypatch.setattr(processes, "_POOL", [])
+    monkeypatch.setattr(processes, "_STOPPING", __import__("threading").Event())
+    processes.kill_children()
+    with pytest.raises(PubpipeError):
+        processes.in_pool("the PDF renderer", operator.add, 1, 2)

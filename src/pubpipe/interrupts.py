@@ -63,13 +63,16 @@ def stop(signum: int, published: bool = False) -> None:
             return
         _state["stopping"] = True
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        # A handler that does nothing, not SIG_IGN: an ignored signal stays ignored in a process
+        # started meanwhile (a layout process a task thread is spawning), which a second Ctrl-C
+        # or SIGTERM to the group would then not stop.
+        signal.signal(signal.SIGINT, _ignore)
+        signal.signal(signal.SIGTERM, _ignore)
     output = _state["output"]
     processes.kill_children()
-    if output is not None and publish._HELD:
-        _remove_staging(publish.staging_path(output))
-    publish.release_all()
+    staging = publish.staging_path(output) if output is not None and publish._HELD else None
+    if staging is not None:
+        _remove_staging(staging)
     _cancel_run()
     say = _state["say"] or (lambda line: print(line, file=sys.stderr))
     what = NAMES.get(signum, f"signal {signum}")
@@ -83,7 +86,14 @@ def stop(signum: int, published: bool = False) -> None:
             stream.flush()
         except (OSError, ValueError):
             pass
+    if staging is not None:  # once more, last: a task thread may have written into it meanwhile
+        shutil.rmtree(staging, ignore_errors=True)
+    publish.release_all()
     os._exit(128 + signum)
+
+
+def _ignore(signum, frame) -> None:
+    pass
 
 
 def _remove_staging(staging) -> None:

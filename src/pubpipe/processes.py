@@ -22,7 +22,7 @@ def die_with_parent() -> None:
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def exit_with_parent(interval: float = 0.5) -> None:
+def exit_with_parent(parent: int = 0, interval: float = 0.5) -> None:
     """In a pool worker: exit as soon as the process that started it is gone; leave Ctrl-C to it.
 
     The terminal sends Ctrl-C's SIGINT to every process of the build; a worker would print its own
@@ -30,9 +30,13 @@ def exit_with_parent(interval: float = 0.5) -> None:
 
     Not PR_SET_PDEATHSIG: a pool spawns its workers from whichever thread submits first (a Prefect
     task thread), and the kernel signals when that *thread* ends, not the process. A daemon thread
-    watches the parent's pid instead; it runs between the worker's bytecodes, even mid-layout."""
+    watches the parent's pid instead; it runs between the worker's bytecodes, even mid-layout.
+
+    `parent`: the pid of the process that made the pool, passed in, never read here: a worker that
+    is still starting (its imports take seconds on a busy machine) when the build is stopped finds
+    itself already adopted by init, and must leave too."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
+    parent = parent or os.getppid()
 
     def watch():
         import time
@@ -60,8 +64,10 @@ def _pool():
             if QUIET_TRACKER not in sys.warnoptions:
                 sys.warnoptions.append(QUIET_TRACKER)
             workers = LAYOUT_PROCESSES or os.cpu_count() or 2
+            if _STOPPING.is_set():  # an interrupted build starts no new process
+                raise PubpipeError("the build is stopping")
             _POOL.append(ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
-                                             initializer=exit_with_parent))
+                                             initializer=exit_with_parent, initargs=(os.getpid(),)))
             atexit.register(_shut_down, _POOL[0])
         return _POOL[0]
 
@@ -91,6 +97,8 @@ def in_pool(what: str, function, *args):
                            "system log); nothing was published") from None
 
 
+_STOPPING = threading.Event()
+"""Set by `kill_children`: no layout process is started any more."""
 _CHILDREN: set = set()
 """Child processes (subprocess.Popen) a build must stop if it is interrupted."""
 
@@ -108,6 +116,7 @@ def untrack(process) -> None:
 def kill_children() -> None:
     """Kill, at once, every child of this build: tracked processes and the layout processes. For an
     interrupted build (pubpipe.interrupts); safe to call from a signal handler."""
+    _STOPPING.set()
     for process in list(_CHILDREN):
         try:
             process.kill()
