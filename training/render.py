@@ -48,7 +48,7 @@ MARK_JS = r"""
     for (let e = t.parentElement; e && e !== document.body; e = e.parentElement) {
       chain.push([e.tagName.toLowerCase(), (e.getAttribute('class') || '').slice(0, 120),
                   e.getAttribute('itemprop') || '', e.getAttribute('role') || '', e.getAttribute('rel') || '',
-                  (e.id || '').slice(0, 60)]);
+                  (e.getAttribute('id') || '').slice(0, 60)]);
     }
     t.data = lead + '\uE000' + enc(nodes.length) + '\uE001' + d.slice(lead.length);
     nodes.push(chain);
