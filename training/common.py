@@ -12,6 +12,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 from pubpipe.recover import features as F  # noqa: E402
+from pubpipe.recover import segment as SEG  # noqa: E402
 from pubpipe.recover.linemodel import LABELS, context_features  # noqa: E402
 
 DATA = REPO / "training" / "data" / "lines.jsonl.gz"
@@ -20,6 +21,11 @@ PARAMS = {"objective": "multiclass", "num_class": len(LABELS), "num_leaves": 31,
           "min_data_in_leaf": 40, "feature_fraction": 0.9, "lambda_l2": 1.0, "num_threads": 1,
           "deterministic": True, "force_row_wise": True, "seed": 0, "verbose": -1}
 ROUNDS = (150, 150)
+BOUNDARY_PARAMS = {"objective": "binary", "num_leaves": 7, "learning_rate": 0.05, "min_data_in_leaf": 20,
+                   "lambda_l2": 1.0, "num_threads": 1, "deterministic": True, "force_row_wise": True, "seed": 0,
+                   "verbose": -1}
+BOUNDARY_ROUNDS = 100
+WEIGHTS = {"title": 5.0, "byline": 3.0, "dateline": 2.0}
 
 
 def load_docs(path: Path = DATA) -> list:
@@ -54,7 +60,10 @@ def stack(docs: list, key: str = "x") -> tuple:
 def train_booster(x: np.ndarray, y: np.ndarray, rounds: int):
     import lightgbm as lgb
 
-    data = lgb.Dataset(x, label=y, params={"verbose": -1, "max_bin": 63}, free_raw_data=True)
+    weight = np.ones(len(y))
+    for name, w in WEIGHTS.items():
+        weight[y == LABEL_INDEX[name]] = w
+    data = lgb.Dataset(x, label=y, weight=weight, params={"verbose": -1, "max_bin": 63}, free_raw_data=True)
     return lgb.train(dict(PARAMS), data, num_boost_round=rounds)
 
 
@@ -81,18 +90,19 @@ def pasted(docs: list, share: float = 0.5, seed: int = 0) -> list:
     order = [copies[k] for k in rng.permutation(len(copies))][:int(len(copies) * share) // 3 * 3]
     out = []
     for k in range(0, len(order), 3):
-        lines, labels = [], []
+        lines, labels, starts = [], [], []
         for d in order[k:k + 3]:
             if lines:
                 lines.append("")
                 labels.append("")
+                starts.append(len(lines))
             body = d["lines"]
             while body and not body[-1].strip():
                 body = body[:-1]
             lines += body
             labels += d["labels"][:len(body)]
         out.append({"doc": "pasted/" + "+".join(d["doc"].rsplit("/", 1)[1][:8] for d in order[k:k + 3]),
-                    "group": order[k]["group"], "lines": lines, "labels": labels})
+                    "group": order[k]["group"], "lines": lines, "labels": labels, "starts": starts})
     repeated = F.repeated_across([d["lines"] for d in out])
     for d in out:
         d["idx"], d["x"] = F.features(d["lines"], repeated)
@@ -113,7 +123,7 @@ def train_model(docs: list, inner: int = 4, rounds: tuple = ROUNDS, two_stages: 
             docs = docs + made
     first = train_booster(*stack(docs), rounds[0])
     if not two_stages:
-        return [first]
+        return {"stages": [first], "boundary": None}
     for j in range(inner):
         booster = train_booster(*stack([d for d in docs if of[d["doc"]] != j]), rounds[0])
         for d in docs:
@@ -123,11 +133,44 @@ def train_model(docs: list, inner: int = 4, rounds: tuple = ROUNDS, two_stages: 
         if len(d["idx"]):
             d["x2"] = np.hstack([d["x"], context_features(d["oof"])])
     second = train_booster(*stack(docs, "x2"), rounds[1])
-    return [first, second]
+    return {"stages": [first, second], "boundary": train_boundary(docs)}
 
 
-def predict(stages: list, x: np.ndarray, first: bool = False):
+def gap_examples(doc: dict) -> tuple:
+    """Candidate boundaries of a document (from its out-of-fold first-stage probabilities) and
+    whether each is one: a pasted file's page starts, a project file's story titles after the
+    first; a single web page has none."""
+    texts = [doc["lines"][i] for i in doc["idx"]]
+    cands, x = SEG.gaps(texts, doc["oof"])
+    if "starts" in doc:
+        starts = doc["starts"]
+    elif doc["group"].startswith("project:"):
+        titles = [i for i in doc["idx"] if doc["labels"][i] == "title"]
+        starts = titles[1:]
+    else:
+        starts = []
+    idx = doc["idx"]
+    y = [int(any(idx[a] < s <= idx[min(b + 3, len(idx) - 1)] for s in starts)) for a, b in cands]
+    return x, np.array(y, dtype=np.int32)
+
+
+def train_boundary(docs: list):
+    """The boundary model: does a gap between two runs of article text separate two articles."""
+    import lightgbm as lgb
+
+    xs, ys = [], []
+    for d in docs:
+        if len(d["idx"]) >= 3 and "oof" in d:
+            x, y = gap_examples(d)
+            xs.append(x)
+            ys.append(y)
+    data = lgb.Dataset(np.vstack(xs), label=np.concatenate(ys), params={"verbose": -1}, free_raw_data=True)
+    return lgb.train(dict(BOUNDARY_PARAMS), data, num_boost_round=BOUNDARY_ROUNDS)
+
+
+def predict(model: dict, x: np.ndarray, first: bool = False):
     """Label probabilities of the last stage (with `first`: and of the first stage)."""
+    stages = model["stages"]
     probs = p1 = stages[0].predict(x, num_threads=1)
     if len(stages) > 1:
         probs = stages[1].predict(np.hstack([x, context_features(probs)]), num_threads=1)

@@ -25,12 +25,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common as C  # noqa: E402
+from pubpipe.recover import segment as SEG  # noqa: E402
 import render  # noqa: E402
 from labels import host_of  # noqa: E402
 
 spec = importlib.util.spec_from_file_location("realweb_score", render.SHARED / "eval" / "realweb_score.py")
 RS = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(RS)
+TITLE_MIN = 0.0
 BODY_ROWS = [C.LABEL_INDEX[x] for x in ("heading", "paragraph", "quote", "attribution", "item", "caption")]
 
 
@@ -42,7 +44,7 @@ def story(file: str, lines: list, idx: list, probs: np.ndarray, threshold: float
     1 - threshold."""
     rows = list(range(len(idx)))
     title_row = max(rows, key=lambda r: probs[r, 1]) if rows else None
-    title = lines[idx[title_row]].strip() if title_row is not None and probs[title_row, 1] >= 0.2 else ""
+    title = lines[idx[title_row]].strip() if title_row is not None and probs[title_row, 1] >= TITLE_MIN else ""
     blocks = [{"type": "paragraph", "text": lines[idx[r]].strip()} for r in rows
               if r != title_row and 1 - probs[r, 0] >= threshold and probs[r, 1:].argmax() + 1 not in (2, 3)]
     if title_row is not None and not title and 1 - probs[title_row, 0] >= threshold:
@@ -51,20 +53,12 @@ def story(file: str, lines: list, idx: list, probs: np.ndarray, threshold: float
     return {"title": title, "blocks": blocks, "source": {"file": file, "first_line": span[0] + first, "last_line": span[1] + first}}
 
 
-def split_stories(file: str, lines: list, idx: list, probs: np.ndarray, threshold: float, min_words: int = 30) -> list:
-    """Stories of a file holding several pages: a story starts at a line the model calls title
-    once the story before it has `min_words` words of body since its own title."""
-    labels = probs.argmax(axis=1)
-    starts, words = [0], 0
-    for r in range(len(idx)):
-        if labels[r] == 1 and words >= min_words and r > starts[-1]:
-            starts.append(r)
-            words = 0
-        elif 1 - probs[r, 0] >= threshold and labels[r] not in (1, 2, 3):
-            words += len(lines[idx[r]].split())
+def split_stories(file: str, lines: list, idx: list, probs: np.ndarray, first: np.ndarray, boundary, settings) -> list:
+    """Stories of a file holding one or several pages, split where segment.starts says."""
+    cuts = SEG.starts([lines[i] for i in idx], probs, first, boundary, settings)
     out = []
-    for a, b in zip(starts, starts[1:] + [len(idx)]):
-        s = story(file, lines, idx[a:b], probs[a:b], threshold)
+    for a, b in zip(cuts, cuts[1:] + [len(idx)]):
+        s = story(file, lines, idx[a:b], probs[a:b], settings.threshold)
         if s["blocks"]:
             out.append(s)
     return out
@@ -88,6 +82,25 @@ def cv_groups(docs: list) -> dict:
     for d in docs:
         out[d["doc"]] = None if d["group"].startswith("project:") else find("host:" + d["group"])
     return out
+
+
+def modern_pasted(docs: list, groups: dict, fold: dict, k: int) -> tuple:
+    """Pasted files made of modern pages as concat/ is made of realweb's (three pages of one fold
+    to a file, by id), to choose the splitting settings on pages other than realweb's."""
+    files, entries = [], []
+    for j in range(k):
+        ids = sorted(d["doc"].split("/")[2] for d in docs if d["doc"].startswith("modern/copy/")
+                     and fold[groups[d["doc"]]] == j)
+        for a in range(0, len(ids) - 2, 3):
+            pages = ids[a:a + 3] if a + 6 <= len(ids) else ids[a:]
+            texts = [(render.CORPORA["modern"] / "copy" / f"{p}.txt").read_text(encoding="utf-8") for p in pages]
+            name = f"pasted-{len(files) + 1:02d}.txt"
+            files.append({"doc": "modern/pasted/" + name, "file": name, "pages": pages, "fold": j,
+                          "lines": RS.concat_join(texts).split("\n"), "labels": [], "group": ""})
+            entries.append({"file": name, "pages": pages})
+            if a + 6 > len(ids):
+                break
+    return files, entries
 
 
 def page_of(doc: dict) -> tuple:
@@ -120,10 +133,13 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int, nargs=2, default=list(C.ROUNDS))
     ap.add_argument("--inner", type=int, default=4)
     ap.add_argument("--paste", type=float, default=0.5)
+    ap.add_argument("--weights", type=json.loads, help='label weights, e.g. {"title": 5}')
     ap.add_argument("--save", type=Path, help="keep the held-out probabilities here (npz) for later analysis")
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args(argv)
     t0 = time.time()
+    if args.weights is not None:
+        C.WEIGHTS = args.weights
     docs = C.load_docs()
     C.featurize(docs)
     groups = cv_groups(docs)
@@ -136,26 +152,32 @@ def main(argv=None) -> int:
         text = (render.CORPORA["realweb"] / "concat" / entry["file"]).read_text(encoding="utf-8")
         concat_docs.append({"doc": "realweb/concat/" + entry["file"], "file": entry["file"], "pages": entry["pages"],
                             "lines": text.split("\n"), "labels": [], "group": ""})
-    repeated = C.F.repeated_across([d["lines"] for d in concat_docs])
     for d in concat_docs:
-        d["idx"], d["x"] = C.F.features(d["lines"], repeated)
         d["fold"] = fold[groups["realweb/copy/" + d["pages"][0]]]
+    pasted_docs, pasted_entries = modern_pasted(docs, groups, fold, args.folds)
+    for members in (concat_docs, pasted_docs):
+        repeated = C.F.repeated_across([d["lines"] for d in members])
+        for d in members:
+            d["idx"], d["x"] = C.F.features(d["lines"], repeated)
     print(f"features: {time.time() - t0:.0f}s", file=sys.stderr)
     for j in range(args.folds):
         train = [d for d in docs if groups[d["doc"]] is None or fold[groups[d["doc"]]] != j]
-        stages = C.train_model(train, inner=args.inner, rounds=tuple(args.rounds), two_stages=not args.one_stage,
+        model = C.train_model(train, inner=args.inner, rounds=tuple(args.rounds), two_stages=not args.one_stage,
                                paste=args.paste)
         for d in docs:
             if groups[d["doc"]] is not None and fold[groups[d["doc"]]] == j and len(d["idx"]):
-                d["p"], d["p1"] = C.predict(stages, d["x"], first=True)
-        for d in concat_docs:
+                d["p"], d["p1"] = C.predict(model, d["x"], first=True)
+                d["boundary"] = model["boundary"]
+        for d in concat_docs + pasted_docs:
             if d["fold"] == j:
-                d["p"], d["p1"] = C.predict(stages, d["x"], first=True)
+                d["p"], d["p1"] = C.predict(model, d["x"], first=True)
+                d["boundary"] = model["boundary"]
         print(f"fold {j}: {len(train)} training documents, {time.time() - t0:.0f}s", file=sys.stderr)
     if args.save:
-        np.savez_compressed(args.save, **{d["doc"]: d["p"] for d in docs + concat_docs if "p" in d},
-                            **{"p1:" + d["doc"]: d["p1"] for d in docs + concat_docs if "p1" in d})
-    results = report(docs, concat_docs, gold, concat, args.threshold)
+        every = docs + concat_docs + pasted_docs
+        np.savez_compressed(args.save, **{d["doc"]: d["p"] for d in every if "p" in d},
+                            **{"p1:" + d["doc"]: d["p1"] for d in every if "p1" in d})
+    results = report(docs, concat_docs, gold, concat, args.threshold, pasted_docs, pasted_entries)
     if args.today:
         results["today"] = today(gold, concat)
     if args.json:
@@ -163,7 +185,7 @@ def main(argv=None) -> int:
     return 0
 
 
-def report(docs, concat_docs, gold, concat, thresholds) -> dict:
+def report(docs, concat_docs, gold, concat, thresholds, pasted_docs=(), pasted_entries=()) -> dict:
     results = {}
     by_form = defaultdict(list)
     for d in docs:
@@ -206,13 +228,33 @@ def report(docs, concat_docs, gold, concat, thresholds) -> dict:
         line_f1[name] = [round(p, 3), round(r, 3), round(2 * p * r / (p + r) if p + r else 0.0, 3), true[k]]
     print("lines (P, R, F1, n):", line_f1)
     results["lines"] = line_f1
+    modern_pages = [gold["modern"][p] for e in pasted_entries for p in e["pages"]]
+    modern_texts = RS.concat_copy_texts(modern_pages, render.CORPORA["modern"] / "copy")
+    best = None
+    for t in thresholds:
+        for bound in (0.3, 0.5, 0.7):
+            for min_words in (30, 80):
+                settings = SEG.Settings(threshold=t, boundary=bound, min_words=min_words)
+                anthology = {"stories": [s for d in pasted_docs for s in split_stories(d["file"], d["lines"], d["idx"], d["p"], d["p1"], d["boundary"], settings)]}
+                r = RS.score_concat(modern_pages, anthology, pasted_entries, modern_texts)["summary"]
+                key = (r["split_ok"], r["F1"])
+                if best is None or key > best[0]:
+                    best = (key, settings, r)
+    (_, settings, r) = best
+    print(f"modern   pasted {settings}: F1 {r['F1']:.3f} split-ok {r['split_ok']}/{r['files']} boundary {r['boundary']}/{r['pages']}")
+    results["modern/pasted"] = {"settings": settings.__dict__, "F1": r["F1"], "split_ok": r["split_ok"], "files": r["files"]}
     pages = list(gold["realweb"].values())
     copy_texts = RS.concat_copy_texts(pages, render.CORPORA["realweb"] / "copy")
-    for t in thresholds:
-        anthology = {"stories": [s for d in concat_docs for s in split_stories(d["file"], d["lines"], d["idx"], d["p"], t)]}
+    for kind in ("copy", "scrape"):
+        singles = [d for d in docs if "p" in d and f"/{kind}/" in d["doc"]]
+        one = sum(len(SEG.starts([d["lines"][i] for i in d["idx"]], d["p"], d["p1"], d["boundary"], settings)) == 1 for d in singles)
+        results[f"one-story/{kind}"] = [one, len(singles)]
+        print(f"single pages ({kind}) left as one story by the splitter: {one}/{len(singles)}")
+    for settings in (settings, SEG.Settings()):
+        anthology = {"stories": [s for d in concat_docs for s in split_stories(d["file"], d["lines"], d["idx"], d["p"], d["p1"], d["boundary"], settings)]}
         r = RS.score_concat(pages, anthology, concat, copy_texts)["summary"]
-        results[f"realweb/concat@{t}"] = {k: r[k] for k in ("P", "R", "F1", "split_ok", "files", "boundary", "title", "pages")}
-        print(f"realweb  concat t={t:.2f}: P {r['P']:.3f} R {r['R']:.3f} F1 {r['F1']:.3f} split-ok {r['split_ok']}/{r['files']} "
+        results.setdefault("realweb/concat", []).append({"settings": settings.__dict__, **{k: r[k] for k in ("P", "R", "F1", "split_ok", "files", "boundary", "title", "pages")}})
+        print(f"realweb  concat {settings}: P {r['P']:.3f} R {r['R']:.3f} F1 {r['F1']:.3f} split-ok {r['split_ok']}/{r['files']} "
               f"boundary {r['boundary']}/{r['pages']} title {r['title']}/{r['pages']}")
     return results
 
