@@ -20,11 +20,14 @@ LABEL_INDEX = {name: k for k, name in enumerate(LABELS)}
 PARAMS = {"objective": "multiclass", "num_class": len(LABELS), "num_leaves": 31, "learning_rate": 0.1,
           "min_data_in_leaf": 40, "feature_fraction": 0.9, "lambda_l2": 1.0, "num_threads": 1,
           "deterministic": True, "force_row_wise": True, "seed": 0, "verbose": -1}
-ROUNDS = (150, 150)
-BOUNDARY_PARAMS = {"objective": "binary", "num_leaves": 7, "learning_rate": 0.05, "min_data_in_leaf": 20,
+ROUNDS = (80, 80)
+INNER = 3
+# decoding settings shipped with the model (segment.Settings), chosen by cross-validation
+SETTINGS = {"threshold": 0.4, "start": 0.5, "min_words": 60}
+START_PARAMS = {"objective": "binary", "num_leaves": 15, "learning_rate": 0.05, "min_data_in_leaf": 20,
                    "lambda_l2": 1.0, "num_threads": 1, "deterministic": True, "force_row_wise": True, "seed": 0,
                    "verbose": -1}
-BOUNDARY_ROUNDS = 100
+START_ROUNDS = 150
 WEIGHTS = {"title": 5.0, "byline": 3.0, "dateline": 2.0}
 
 
@@ -110,62 +113,66 @@ def pasted(docs: list, share: float = 0.5, seed: int = 0) -> list:
     return out
 
 
-def train_model(docs: list, inner: int = 4, rounds: tuple = ROUNDS, two_stages: bool = True, paste: float = 0.5) -> list:
-    """The two stages trained on `docs` (featurized) and on pasted files made of them. Stage two
-    learns from stage-one probabilities that stage one made without seeing the document: out of
-    fold, `inner` folds by site (a pasted file is made of pages of one fold)."""
+def train_model(docs: list, inner: int = INNER, rounds: tuple = ROUNDS, two_stages: bool = True, paste: float = 0.5,
+                extra_paste: int = 2, keep: dict = None) -> dict:
+    """The two stages trained on `docs` (featurized) and on pasted files made of them, and the
+    start model. Stage two and the start model learn from stage-one probabilities that stage one
+    made without seeing the document: out of fold, `inner` folds by site (a pasted file is made of
+    pages of one fold). The start model also sees `extra_paste` more sets of pasted files."""
     fold = folds_of([d["group"] for d in docs], inner)
     of = {d["doc"]: fold[d["group"]] for d in docs}
-    if paste:
-        for j in range(inner):
-            made = pasted([d for d in docs if of[d["doc"]] == j], paste, seed=j)
+    extra = []
+    for j in range(inner):
+        members = [d for d in docs if of[d["doc"]] == j]
+        if paste:
+            made = pasted(members, paste, seed=j)
             of.update({d["doc"]: j for d in made})
             docs = docs + made
+        for k in range(extra_paste):
+            more = pasted(members, 1.0, seed=1000 + 10 * j + k)
+            for d in more:
+                d["doc"] += f"#{k}"
+            of.update({d["doc"]: j for d in more})
+            extra += more
     first = train_booster(*stack(docs), rounds[0])
     if not two_stages:
-        return {"stages": [first], "boundary": None}
+        return {"stages": [first], "start": None}
     for j in range(inner):
         booster = train_booster(*stack([d for d in docs if of[d["doc"]] != j]), rounds[0])
-        for d in docs:
+        for d in docs + extra:
             if of[d["doc"]] == j and len(d["idx"]):
                 d["oof"] = booster.predict(d["x"], num_threads=1)
     for d in docs:
         if len(d["idx"]):
             d["x2"] = np.hstack([d["x"], context_features(d["oof"])])
     second = train_booster(*stack(docs, "x2"), rounds[1])
-    return {"stages": [first, second], "boundary": train_boundary(docs)}
+    if keep is not None:  # for experiments with the start model (evaluate.py --dump)
+        keep["docs"] = [{k: d[k] for k in ("doc", "group", "lines", "labels", "oof") if k in d} for d in docs + extra]
+    return {"stages": [first, second], "start": train_start(docs + extra)}
 
 
-def gap_examples(doc: dict) -> tuple:
-    """Candidate boundaries of a document (from its out-of-fold first-stage probabilities) and
-    whether each is one: a pasted file's page starts, a project file's story titles after the
-    first; a single web page has none."""
+def start_examples(doc: dict) -> tuple:
+    """Candidate article starts of a document (from its out-of-fold first-stage probabilities)
+    and whether each is one: the title line of each page of a pasted file, of each story of a
+    project file, of a single page."""
     texts = [doc["lines"][i] for i in doc["idx"]]
-    cands, x = SEG.gaps(texts, doc["oof"])
-    if "starts" in doc:
-        starts = doc["starts"]
-    elif doc["group"].startswith("project:"):
-        titles = [i for i in doc["idx"] if doc["labels"][i] == "title"]
-        starts = titles[1:]
-    else:
-        starts = []
-    idx = doc["idx"]
-    y = [int(any(idx[a] < s <= idx[min(b + 3, len(idx) - 1)] for s in starts)) for a, b in cands]
+    rows, x = SEG.candidates(texts, doc["oof"], doc["x"])
+    y = [int(doc["labels"][doc["idx"][r]] == "title") for r in rows]
     return x, np.array(y, dtype=np.int32)
 
 
-def train_boundary(docs: list):
-    """The boundary model: does a gap between two runs of article text separate two articles."""
+def train_start(docs: list):
+    """The start model: does an article start at this line."""
     import lightgbm as lgb
 
     xs, ys = [], []
     for d in docs:
         if len(d["idx"]) >= 3 and "oof" in d:
-            x, y = gap_examples(d)
+            x, y = start_examples(d)
             xs.append(x)
             ys.append(y)
-    data = lgb.Dataset(np.vstack(xs), label=np.concatenate(ys), params={"verbose": -1}, free_raw_data=True)
-    return lgb.train(dict(BOUNDARY_PARAMS), data, num_boost_round=BOUNDARY_ROUNDS)
+    data = lgb.Dataset(np.vstack(xs), label=np.concatenate(ys), params={"verbose": -1, "max_bin": 63}, free_raw_data=True)
+    return lgb.train(dict(START_PARAMS), data, num_boost_round=START_ROUNDS)
 
 
 def predict(model: dict, x: np.ndarray, first: bool = False):

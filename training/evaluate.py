@@ -53,9 +53,13 @@ def story(file: str, lines: list, idx: list, probs: np.ndarray, threshold: float
     return {"title": title, "blocks": blocks, "source": {"file": file, "first_line": span[0] + first, "last_line": span[1] + first}}
 
 
-def split_stories(file: str, lines: list, idx: list, probs: np.ndarray, first: np.ndarray, boundary, settings) -> list:
+def split_stories(file: str, d: dict, settings) -> list:
     """Stories of a file holding one or several pages, split where segment.starts says."""
-    cuts = SEG.starts([lines[i] for i in idx], probs, first, boundary, settings)
+    lines, idx, probs = d["lines"], d["idx"], d["p"]
+    texts = [lines[i] for i in idx]
+    if "start_p" not in d:
+        d["start_p"] = SEG.start_probabilities(texts, d["p1"], d["x"], d["start"])
+    cuts = SEG.choose(texts, probs, *d["start_p"], settings)
     out = []
     for a, b in zip(cuts, cuts[1:] + [len(idx)]):
         s = story(file, lines, idx[a:b], probs[a:b], settings.threshold)
@@ -131,9 +135,10 @@ def main(argv=None) -> int:
     ap.add_argument("--threshold", type=float, nargs="*", default=[0.5])
     ap.add_argument("--today", action="store_true", help="also score today's pubpipe (slow)")
     ap.add_argument("--rounds", type=int, nargs=2, default=list(C.ROUNDS))
-    ap.add_argument("--inner", type=int, default=4)
+    ap.add_argument("--inner", type=int, default=C.INNER)
     ap.add_argument("--paste", type=float, default=0.5)
     ap.add_argument("--weights", type=json.loads, help='label weights, e.g. {"title": 5}')
+    ap.add_argument("--dump", type=Path, help="keep each fold's training documents with their out-of-fold probabilities here")
     ap.add_argument("--save", type=Path, help="keep the held-out probabilities here (npz) for later analysis")
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args(argv)
@@ -162,16 +167,22 @@ def main(argv=None) -> int:
     print(f"features: {time.time() - t0:.0f}s", file=sys.stderr)
     for j in range(args.folds):
         train = [d for d in docs if groups[d["doc"]] is None or fold[groups[d["doc"]]] != j]
+        keep = {} if args.dump else None
         model = C.train_model(train, inner=args.inner, rounds=tuple(args.rounds), two_stages=not args.one_stage,
-                               paste=args.paste)
+                               paste=args.paste, keep=keep)
+        if args.dump:
+            import pickle
+            args.dump.mkdir(parents=True, exist_ok=True)
+            with open(args.dump / f"fold{j}.pkl", "wb") as f:
+                pickle.dump(keep["docs"], f)
         for d in docs:
             if groups[d["doc"]] is not None and fold[groups[d["doc"]]] == j and len(d["idx"]):
                 d["p"], d["p1"] = C.predict(model, d["x"], first=True)
-                d["boundary"] = model["boundary"]
+                d["start"] = model["start"]
         for d in concat_docs + pasted_docs:
             if d["fold"] == j:
                 d["p"], d["p1"] = C.predict(model, d["x"], first=True)
-                d["boundary"] = model["boundary"]
+                d["start"] = model["start"]
         print(f"fold {j}: {len(train)} training documents, {time.time() - t0:.0f}s", file=sys.stderr)
     if args.save:
         every = docs + concat_docs + pasted_docs
@@ -232,10 +243,10 @@ def report(docs, concat_docs, gold, concat, thresholds, pasted_docs=(), pasted_e
     modern_texts = RS.concat_copy_texts(modern_pages, render.CORPORA["modern"] / "copy")
     best = None
     for t in thresholds:
-        for bound in (0.3, 0.5, 0.7):
-            for min_words in (30, 80):
-                settings = SEG.Settings(threshold=t, boundary=bound, min_words=min_words)
-                anthology = {"stories": [s for d in pasted_docs for s in split_stories(d["file"], d["lines"], d["idx"], d["p"], d["p1"], d["boundary"], settings)]}
+        for bound in (0.2, 0.35, 0.5, 0.7):
+            for min_words in (30, 60, 120):
+                settings = SEG.Settings(threshold=t, start=bound, min_words=min_words)
+                anthology = {"stories": [s for d in pasted_docs for s in split_stories(d["file"], d, settings)]}
                 r = RS.score_concat(modern_pages, anthology, pasted_entries, modern_texts)["summary"]
                 key = (r["split_ok"], r["F1"])
                 if best is None or key > best[0]:
@@ -247,11 +258,11 @@ def report(docs, concat_docs, gold, concat, thresholds, pasted_docs=(), pasted_e
     copy_texts = RS.concat_copy_texts(pages, render.CORPORA["realweb"] / "copy")
     for kind in ("copy", "scrape"):
         singles = [d for d in docs if "p" in d and f"/{kind}/" in d["doc"]]
-        one = sum(len(SEG.starts([d["lines"][i] for i in d["idx"]], d["p"], d["p1"], d["boundary"], settings)) == 1 for d in singles)
+        one = sum(len(split_stories("x", d, settings)) <= 1 for d in singles)
         results[f"one-story/{kind}"] = [one, len(singles)]
         print(f"single pages ({kind}) left as one story by the splitter: {one}/{len(singles)}")
     for settings in (settings, SEG.Settings()):
-        anthology = {"stories": [s for d in concat_docs for s in split_stories(d["file"], d["lines"], d["idx"], d["p"], d["p1"], d["boundary"], settings)]}
+        anthology = {"stories": [s for d in concat_docs for s in split_stories(d["file"], d, settings)]}
         r = RS.score_concat(pages, anthology, concat, copy_texts)["summary"]
         results.setdefault("realweb/concat", []).append({"settings": settings.__dict__, **{k: r[k] for k in ("P", "R", "F1", "split_ok", "files", "boundary", "title", "pages")}})
         print(f"realweb  concat {settings}: P {r['P']:.3f} R {r['R']:.3f} F1 {r['F1']:.3f} split-ok {r['split_ok']}/{r['files']} "

@@ -23,9 +23,10 @@ def build(data: Path = C.DATA) -> bytes:
     """The model file's bytes, trained on every labelled document of `data`."""
     docs = C.load_docs(data)
     C.featurize(docs)
-    stages = C.train_model(docs)
+    model = C.train_model(docs)
     spec = {"format": "pubpipe/linemodel@1", "labels": list(C.LABELS), "features": list(C.F.NAMES),
-            "stages": [s.model_to_string(num_iteration=-1) for s in stages]}
+            "stages": [s.model_to_string(num_iteration=-1) for s in model["stages"]],
+            "start": model["start"].model_to_string(num_iteration=-1), "settings": dict(C.SETTINGS)}
     raw = io.BytesIO()
     with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=9) as f:
         f.write(json.dumps(spec, sort_keys=True).encode("utf-8"))

@@ -4,8 +4,9 @@ Labels (issue 16): residue, title, byline, dateline, heading, paragraph, quote, 
 (list item), caption. Two stages of gradient-boosted trees (LightGBM): the first sees each line's
 shallow features and its neighbours' (features.py); the second also sees the first stage's label
 probabilities of the lines around it (±1..3, windows of ±5, ±10, ±25 lines, what comes before
-and after), which is how the sequence is read (stacking, "auto-context"). The model is one small
-gzip JSON file in the package (`linemodel.json.gz`), rebuilt byte for byte by training/train.py.
+and after), which is how the sequence is read (stacking, "auto-context"). A third, small model
+says where a new article starts (segment.py). The model is one gzip JSON file in the package
+(`linemodel.json.gz`), rebuilt byte for byte by training/train.py from training/data.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Optional
 import numpy as np
 
 from . import features as F
+from . import segment
 
 LABELS = ("residue", "title", "byline", "dateline", "heading", "paragraph", "quote", "attribution", "item", "caption")
 BODY = frozenset({"heading", "paragraph", "quote", "attribution", "item", "caption"})
@@ -71,15 +73,31 @@ def context_features(probs: np.ndarray) -> np.ndarray:
     return np.hstack(parts).astype(np.float32)
 
 
+@dataclass(frozen=True)
+class Article:
+    """One article found in a text: its lines (indexes into the text's lines) and its title line."""
+
+    first: int
+    """Index of its first line (a line of furniture before the title may belong to it)."""
+    last: int
+    """Index of its last line."""
+    title: Optional[int]
+    """Index of its title line (None when the model saw none)."""
+
+
 class LineModel:
-    """The two LightGBM stages and what they were trained with."""
+    """The two LightGBM stages, the boundary model and what they were trained with."""
 
     def __init__(self, spec: dict):
         import lightgbm as lgb
 
         self.spec = spec
         self.labels = tuple(spec["labels"])
+        if tuple(spec["features"]) != F.NAMES:
+            raise ValueError("the line model was trained with other features than this pubpipe computes")
         self.stages = [lgb.Booster(model_str=s) for s in spec["stages"]]
+        self.start = lgb.Booster(model_str=spec["start"]) if spec.get("start") else None
+        self.settings = segment.Settings(**spec.get("settings", {}))
 
     @classmethod
     def from_file(cls, path: Path = MODEL_FILE) -> "LineModel":
@@ -87,23 +105,39 @@ class LineModel:
             return cls(json.load(f))
 
     def probabilities(self, lines: list, repeated: tuple = (None, 0)) -> tuple:
-        """(indexes of the non-blank lines, their label probabilities: rows in LABELS order)."""
+        """(indexes of the non-blank lines, their label probabilities (rows in LABELS order),
+        the first stage's, their features)."""
         idx, x = F.features(lines, repeated)
         if not idx:
-            return idx, np.zeros((0, len(self.labels)))
-        probs = self.stages[0].predict(x, num_threads=1)
+            empty = np.zeros((0, len(self.labels)))
+            return idx, empty, empty, x
+        probs = first = self.stages[0].predict(x, num_threads=1)
         if len(self.stages) > 1:
-            probs = self.stages[1].predict(np.hstack([x, context_features(probs)]), num_threads=1)
-        return idx, probs
+            probs = self.stages[1].predict(np.hstack([x, context_features(first)]), num_threads=1)
+        return idx, probs, first, x
 
-    def label(self, lines: list, repeated: tuple = (None, 0)) -> list:
-        """A Decision for every line (None for blank lines)."""
-        idx, probs = self.probabilities(lines, repeated)
+    def read(self, lines: list, repeated: tuple = (None, 0)) -> tuple:
+        """(a Decision for every line (None for blank lines), the articles of the text).
+
+        `repeated`: features.repeated_across() of every source of the build (lines found in many
+        sources are a site's furniture)."""
+        idx, probs, first, x = self.probabilities(lines, repeated)
         out: list = [None] * len(lines)
         for row, i in enumerate(idx):
             k = int(np.argmax(probs[row]))
             out[i] = Decision(self.labels[k], float(probs[row, k]), float(1.0 - probs[row, 0]))
-        return out
+        if not idx:
+            return out, []
+        cuts = segment.starts([lines[i] for i in idx], probs, first, x, self.start, self.settings)
+        articles = []
+        for a, b in zip(cuts, cuts[1:] + [len(idx)]):
+            t = a + segment.title_row(probs[a:b])
+            articles.append(Article(idx[a], idx[b - 1], idx[t] if probs[t, 1] > 0 else None))
+        return out, articles
+
+    def label(self, lines: list, repeated: tuple = (None, 0)) -> list:
+        """A Decision for every line (None for blank lines)."""
+        return self.read(lines, repeated)[0]
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,117 @@
+"""The learned line model (pubpipe.recover): features, the shipped model's behaviour on a page
+written for this test, and that training/train.py rebuilds the shipped file byte for byte."""
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pubpipe.recover import features as F
+from pubpipe.recover import linemodel
+from pubpipe.recover.stopwords import best_stoplist
+
+REPO = Path(__file__).resolve().parents[1]
+
+# A saved page as a browser copy gives it: menus, the article, share buttons, a footer. Written for
+# this test (no real page's words): what matters is its shape.
+MENU = ["Home", "World", "Business", "Science", "Culture", "Sport", "Opinion", "Subscribe", "Sign in"]
+ARTICLE = [
+    "Harbour town opens its first night library for shift workers",
+    "By Mara Lindqvist",
+    "12 March 2024",
+    "",
+    "The reading room above the old ferry office now stays open until two in the morning, and on its first "
+    "week more than three hundred people came through the door after their shifts at the port.",
+    "",
+    "Volunteers from the dock workers' union staff the desk in turns. They lend books, print forms and keep "
+    "the kettle warm for the crews who finish late and cannot use the library during the day.",
+    "",
+    "Why it matters",
+    "",
+    "For years the only building with its lights on at night was the petrol station on the ring road, said "
+    "one of the organisers, who has worked the night shift at the container terminal for eleven years.",
+    "",
+    "The council has promised to fund the heating and the lights for a year, and the union will ask the port "
+    "authority to pay for new shelves if the number of visitors keeps growing through the winter.",
+]
+FOOTER = ["Share", "Facebook", "Twitter", "Email", "Most read", "About us", "Contact", "Privacy policy",
+          "Terms of use", "© 2024 Harbour Courier. All rights reserved."]
+PAGE = MENU + [""] + ARTICLE + [""] + FOOTER
+
+
+def test_features_one_row_per_non_blank_line_and_finite():
+    idx, x = F.features(PAGE)
+    assert idx == [i for i, line in enumerate(PAGE) if line.strip()]
+    assert x.shape == (len(idx), len(F.NAMES))
+    assert np.isfinite(x).all()
+    assert F.features([])[1].shape == (0, len(F.NAMES))
+    assert F.features(["", "  "])[0] == []
+
+
+def test_stoplist_is_the_texts_language():
+    english = best_stoplist("the reading room above the old ferry office now stays open until two".split())
+    korean = best_stoplist("그는 이 마을에서 가장 오래된 도서관을 다시 열었다 그리고 많은 사람들이 찾아왔다".split())
+    assert english[0] == "English" and "the" in english[1]
+    assert korean[0] == "Korean"
+    assert best_stoplist(["xqzv", "brrt"]) == ("", frozenset())
+
+
+def test_features_see_prose_and_furniture():
+    idx, x = F.features(PAGE)
+    col = {name: k for k, name in enumerate(F.NAMES)}
+    row = {i: r for r, i in enumerate(idx)}
+    prose = row[PAGE.index(ARTICLE[4])]
+    menu = row[0]
+    assert x[prose, col["prose"]] == 1 and x[menu, col["prose"]] == 0
+    assert x[prose, col["stop_density"]] > 0.3 > x[menu, col["stop_density"]]
+    title = row[PAGE.index(ARTICLE[0])]
+    # the headline shares its words with the article under it; a menu item does not
+    assert x[title, col["overlap_next"]] > 0.3 and x[row[PAGE.index("Most read")], col["overlap_next"]] == 0
+
+
+shipped = linemodel.shipped()
+needs_model = pytest.mark.skipif(shipped is None, reason="no shipped line model (run training/train.py)")
+
+
+@needs_model
+def test_shipped_model_keeps_the_article_and_drops_the_furniture():
+    decisions, articles = shipped.read(PAGE)
+    body = [PAGE[i] for i, d in enumerate(decisions) if d and d.label in linemodel.BODY]
+    for paragraph in [ARTICLE[4], ARTICLE[6], ARTICLE[10], ARTICLE[12]]:
+        assert paragraph in body
+    for line in MENU[:6] + FOOTER:
+        assert decisions[PAGE.index(line)].label == "residue", line
+    assert len(articles) == 1
+    assert PAGE[articles[0].title] == ARTICLE[0]
+    assert all(0 <= d.confidence <= 1 for d in decisions if d)
+
+
+@needs_model
+def test_shipped_model_splits_two_pasted_pages():
+    other = [
+        "Ferry timetable changes after the storm season ends",
+        "",
+        "From next month the morning boat to the islands will leave half an hour earlier, the ferry company "
+        "said on Tuesday, so that pupils from the outer islands reach the school before the first lesson.",
+        "",
+        "The evening crossing keeps its old time. Passengers with bicycles are asked to board first because "
+        "the new boat has less room on the car deck than the one it replaces this spring.",
+        "",
+        "The company will publish the full timetable on the harbour notice board and at the ticket office, "
+        "and the old paper timetables will be taken back and recycled at the library.",
+    ]
+    pasted = PAGE + [""] + MENU + [""] + other + [""] + FOOTER
+    _, articles = shipped.read(pasted)
+    assert len(articles) == 2
+    assert pasted[articles[1].title] == other[0]
+    assert articles[1].first > PAGE.index(FOOTER[-1])
+
+
+@needs_model
+def test_training_rebuilds_the_shipped_model_byte_for_byte():
+    sys.path.insert(0, str(REPO / "training"))
+    import train
+
+    blob = train.build()
+    assert hashlib.sha256(blob).hexdigest() == hashlib.sha256(linemodel.MODEL_FILE.read_bytes()).hexdigest()
