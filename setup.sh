@@ -5,8 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # poppler-utils: pdfinfo/pdffonts/pdftotext for PDF checks; libharfbuzz-subset0: fast font
-# subsetting in WeasyPrint; fonts-noto-cjk: Korean and other CJK text; pango: WeasyPrint's layout.
-packages=(poppler-utils libharfbuzz-subset0 fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0)
+# subsetting in WeasyPrint; fonts-noto-cjk: Korean and other CJK text; fonts-noto-color-emoji: emoji
+# (WeasyPrint embeds its colour bitmaps); fonts-noto-core: symbols (Noto Sans Symbols, Symbols2) and
+# most other scripts (Devanagari, Thai, Arabic…); fontconfig: fc-list, which tells pubpipe which
+# characters the fonts can show; pango: WeasyPrint's layout.
+packages=(poppler-utils libharfbuzz-subset0 fonts-noto-cjk fonts-noto-color-emoji fonts-noto-core fontconfig
+          libpango-1.0-0 libpangoft2-1.0-0)
 command -v java >/dev/null || packages+=(default-jre-headless)   # EPUBCheck runs on Java
 if [[ "${1:-}" == "--test" ]]; then
   # pandoc: the EPUB round trip reads the EPUB with a program nobody here wrote; chromium: DAISY Ace
@@ -25,14 +29,21 @@ if ((${#missing[@]})); then
 fi
 
 python3 -m venv .venv
+# constraints.txt: the exact versions the tests ran with (see DEVELOPERS.md); it only constrains,
+# so a dependency it does not list yet is resolved as usual.
 if [[ "${1:-}" == "--test" ]]; then
-  .venv/bin/python -m pip install -q -e ".[test]"
+  .venv/bin/python -m pip install -q -e ".[test]" -c constraints.txt
 else
-  .venv/bin/python -m pip install -q -e .
+  .venv/bin/python -m pip install -q -e . -c constraints.txt
 fi
 
 if [[ "${1:-}" == "--test" ]]; then
   # DAISY Ace and vnu-jar, pinned by package-lock.json; --ignore-scripts: puppeteer must not try to
   # download a browser (Ace uses Debian's chromium through PUPPETEER_EXECUTABLE_PATH).
-  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+  if [[ -L node_modules ]]; then
+    # A link to another checkout's node_modules (a git worktree): npm ci would empty that folder.
+    echo "setup.sh: node_modules is a link to $(readlink node_modules); leaving it as it is"
+  else
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+  fi
 fi

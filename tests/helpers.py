@@ -42,3 +42,19 @@ def lost_words(lines_by_file: dict, anthology) -> dict:
     removed = {(r.file, r.line) for r in anthology.removed}
     want, got = source_words(lines_by_file, removed), anthology_words(anthology)
     return {w: n - got[w] for w, n in want.items() if got[w] < n}
+
+
+def previous_output(folder, files: dict) -> dict:
+    """Make `folder` look like an output an earlier build published: `files` (name -> text) and the
+    build record that marks it as pubpipe's (a build refuses to replace any other folder). Returns
+    every file's bytes, record included, to compare with afterwards."""
+    from pathlib import Path
+
+    from pubpipe.manifest import write_manifest
+    from pubpipe.stages import BuildResult
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    write_manifest(folder, "an earlier build", BuildResult(0, str(folder)))
+    return {p.name: p.read_bytes() for p in folder.iterdir()}

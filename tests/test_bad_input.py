@@ -18,6 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
+from helpers import previous_output
 from pubpipe import build, stages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,11 +184,8 @@ def test_a_build_killed_midway_leaves_the_previous_output(tmp_path):
     import shutil
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
     output = tmp_path / "output"
-    output.mkdir()
-    (output / "anthology.json").write_text('{"previous": true}', encoding="utf-8")
-    (output / "report.md").write_text("previous report", encoding="utf-8")
-    before = {p.name: p.read_bytes() for p in output.iterdir()}
-    env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect"))
+    before = previous_output(output, {"anthology.json": '{"previous": true}', "report.md": "previous report"})
+    env = dict(os.environ)  # the session's PREFECT_HOME (its database is made once)
     env.pop("PREFECT_API_URL", None)
     cli = [sys.executable, "-m", "pubpipe.cli", "build", "--sources", str(tmp_path / "sources"),
            "--output", str(output)]

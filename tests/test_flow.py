@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from helpers import previous_output
+
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = ["anthology.json", "report.md", "web/index.html", "web/snippets.json", "web/feed.xml"]
 
@@ -56,11 +58,10 @@ def test_nothing_publishable_leaves_previous_output(prefect_harness, tmp_path):
     from pubpipe_flows.publish import publish
     (tmp_path / "sources").mkdir()
     (tmp_path / "sources" / "empty.txt").write_text("   \n")
-    (tmp_path / "out").mkdir()
-    (tmp_path / "out" / "keep.txt").write_text("previous build")
+    before = previous_output(tmp_path / "out", {"keep.txt": "previous build"})
     with pytest.raises(NothingToPublish, match="empty.txt"):
         publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="")
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["keep.txt"]
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before
 
 
 def test_cli_check_on_the_built_output(built):
@@ -231,7 +232,6 @@ def test_cli_says_up_to_date_without_starting_prefect(tmp_path):
     is imported; --force builds anyway."""
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PUBPIPE_FORCE")}
-    env["PREFECT_HOME"] = str(tmp_path / "prefect")
     cli = [sys.executable, "-m", "pubpipe.cli", "build", "--sources", str(tmp_path / "sources"),
            "--output", str(tmp_path / "out")]
     first = subprocess.run(cli, capture_output=True, text=True, env=env)

@@ -57,7 +57,8 @@ def test_other_markup_stays_literal(tmp_path):
 @pytest.mark.parametrize("data, code", [
     (b"", "source.empty"),
     (b"  \n\t\n  ", "source.empty"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "source.binary"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "source.image"),  # an image named .txt
+    (b"\x00\x01\x02\x03" + bytes(range(256)) * 4, "source.binary"),
 ])
 def test_bad_files_are_refused_by_name(tmp_path, data, code):
     with pytest.raises(SourceError) as info:
@@ -72,24 +73,32 @@ def test_limits(tmp_path):
         read_source(write(tmp_path, "long.txt", b"x" * 300 + b"\n"), tmp_path, Limits(max_line_chars=200))
 
 
+# An article long enough to be one: trafilatura (pubpipe.webpage) reads a page whose main text is
+# under 250 characters as a whole-page dump. Saved pages are tested further in test_webpage.py.
+P1 = "The harbour opened at dawn and the first boats came in with the tide, their holds full of the night catch."
+P2 = "Traders waited on the quay with their carts, and by seven the market was loud with bargaining and gulls."
+P3 = "By noon the boats were washed down and the nets hung to dry along the sea wall, ready for the evening."
+
+
 def test_html_page_keeps_article_drops_chrome(tmp_path):
-    page = b"""<html><head><title>T</title><script>evil()</script><style>p{}</style></head><body>
+    page = f"""<html><head><title>T</title><script>evil()</script><style>p{{}}</style></head><body>
 <nav><a href="/">Home</a> | <a href="/about">About</a></nav>
-<article><h1>The Headline</h1><p>First paragraph.</p><h2>A Section</h2>
-<ul><li>One</li><li>Two</li></ul><blockquote><p>Words said.</p></blockquote></article>
-<footer>Copyright</footer><form><input></form></body></html>"""
+<article><h1>The Headline</h1><p>{P1}</p><h2>A Section</h2>
+<ul><li>One</li><li>Two</li></ul><p>{P2}</p><blockquote><p>Words said.</p></blockquote></article>
+<footer>Copyright</footer><form><input></form></body></html>""".encode()
     src = read_source(write(tmp_path, "page.html", page), tmp_path)
     tagged = [(l.text, l.tag) for l in src.lines if l.text]
-    assert tagged == [("The Headline", "title"), ("First paragraph.", "p"), ("A Section", "heading"),
-                      ("One", "ul"), ("Two", "ul"), ("Words said.", "quote")]
+    assert tagged == [("The Headline", "title"), (P1, "p"), ("A Section", "heading"),
+                      ("One", "ul"), ("Two", "ul"), (P2, "p"), ("Words said.", "quote")]
     assert src.kind == "html"
+    assert [(r.line, r.text) for r in src.removed] == [(2, "Home | About"), (5, "Copyright")]
 
 
 def test_html_article_header_and_quote_footer_are_kept(tmp_path):
-    page = b"""<html><body><header class="site"><a href="/">Logo</a></header><article>
+    page = f"""<html><body><header class="site"><a href="/">Logo</a></header><article>
 <header><h1>Title</h1><p class="byline">By <a href="/a">Ann Lee</a></p></header>
-<p>Text.</p><blockquote><p>Said it.</p><footer>\xe2\x80\x94 Bo Chen, farmer</footer></blockquote>
-<div class="share-buttons"><a>Share on Facebook</a></div></article><footer>Site footer</footer></body></html>"""
+<p>{P1}</p><p>{P2}</p><blockquote><p>Said it.</p><footer>\u2014 Bo Chen, farmer</footer></blockquote><p>{P3}</p>
+<div class="share-buttons"><a>Share on Facebook</a></div></article><footer>Site footer</footer></body></html>""".encode()
     src = read_source(write(tmp_path, "p.htm", page), tmp_path)
-    assert [(l.text, l.tag) for l in src.lines] == [("Title", "title"), ("By Ann Lee", "byline"), ("Text.", "p"),
-                                                    ("Said it.", "quote"), ("Bo Chen, farmer", "cite")]
+    assert [(l.text, l.tag) for l in src.lines] == [("Title", "title"), ("Ann Lee", "byline"), (P1, "p"), (P2, "p"),
+                                                    ("Said it.", "quote"), ("Bo Chen, farmer", "cite"), (P3, "p")]

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,8 +30,11 @@ def server(tmp_path_factory):
     """`prefect server start` on a free loopback port with a PREFECT_HOME of its own."""
     home = tmp_path_factory.mktemp("prefect-home")
     port = free_port()
+    # The scheduler's main loop every 10 s instead of 60: a new deployment gets its runs from the
+    # loop for recent deployments (every 5 s) unless a busy machine delays it past that loop's window.
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_API_URL": f"http://127.0.0.1:{port}/api", "PREFECT_LOGGING_LEVEL": "WARNING"}
+           "PREFECT_API_URL": f"http://127.0.0.1:{port}/api", "PREFECT_LOGGING_LEVEL": "WARNING",
+           "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "10"}
     log = open(home / "server.log", "w")
     proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -119,3 +123,158 @@ def test_two_builds_at_once_the_second_says_so(tmp_path):
     assert time.monotonic() - started < 10  # at once, not after a Prefect server start and a build
     assert first.wait(timeout=300) == 0, first.stderr.read()
     assert (tmp_path / "out" / "anthology.json").is_file()
+
+
+def api(env, method: str, path: str, body=None):
+    """A call to the server's REST API; retried on 503 (SQLite busy on a loaded machine), as Prefect's client does."""
+    for attempt in range(6):
+        response = httpx.request(method, f"{env['PREFECT_API_URL']}{path}", json=body, timeout=30)
+        if response.status_code != 503:
+            break
+        time.sleep(1 + attempt)
+    response.raise_for_status()
+    return response.json()
+
+
+def start_serve(env, tmp_path, name: str, toml: str):
+    """`pubpipe serve` of a copy of the samples into tmp_path/out, as staff start it in a terminal
+    (SIGINT not ignored, in a process group of its own as a shell's job); (process, deployment id)."""
+    sources = tmp_path / "sources"
+    shutil.copytree(ROOT / "sources", sources)
+    (tmp_path / "anthology.toml").write_text(toml)
+    env = {**env, "PREFECT_RUNNER_POLL_FREQUENCY": "2"}  # the runner looks for due runs every 2 s, not 10
+    serve = subprocess.Popen([str(BIN / "pubpipe"), "serve", "--sources", str(sources), "--output", str(tmp_path / "out"),
+                              "--name", name], env=env, stdout=open(tmp_path / "serve.out", "w"),
+                             stderr=open(tmp_path / "serve.err", "w"), cwd=ROOT, start_new_session=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            return serve, api(env, "GET", f"/deployments/name/pubpipe-publish/{name}")["id"]
+        except httpx.HTTPError:
+            assert serve.poll() is None, (tmp_path / "serve.err").read_text()[-3000:]
+            time.sleep(1)
+    os.killpg(serve.pid, signal.SIGKILL)
+    pytest.fail("deployment never registered: " + (tmp_path / "serve.err").read_text()[-3000:])
+
+
+def runs_of(env, deployment_id) -> list:
+    return api(env, "POST", "/flow_runs/filter", {"flow_runs": {"deployment_id": {"any_": [deployment_id]}}})
+
+
+def scheduler_errors(env) -> str:
+    log = (Path(env["PREFECT_HOME"]) / "server.log").read_text(errors="replace").splitlines()
+    return "\n".join(line for line in log if "ERROR" in line or "Error:" in line)[-3000:]
+
+
+def test_schedule_fires_a_run_created_by_the_scheduler_that_publishes(server, tmp_path):
+    """An every-minute cron in anthology.toml: the server's scheduler creates the runs (not a run
+    started here), one of them runs on `pubpipe serve` and publishes. With SQLAlchemy 2.1 the
+    deployment still shows its schedule, but the scheduler fails every loop and creates none."""
+    serve, deployment = start_serve(server, tmp_path, "every-minute",
+                                    'title = "Every Minute"\nschedule = "* * * * *"\n')
+    try:
+        deadline = time.monotonic() + 90
+        while not [r for r in runs_of(server, deployment) if r["auto_scheduled"]]:
+            assert time.monotonic() < deadline, "the scheduler created no run in 90 s; its errors:\n" + scheduler_errors(server)
+            time.sleep(2)
+        deadline = time.monotonic() + 300  # the next minute's run, then the build on a busy machine
+        while True:
+            done = [r for r in runs_of(server, deployment) if r["auto_scheduled"] and r["state_type"] in
+                    ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")]
+            if done:
+                break
+            assert time.monotonic() < deadline, "no scheduled run finished: " + (tmp_path / "serve.err").read_text()[-3000:]
+            time.sleep(2)
+        run = done[0]
+        assert run["state_type"] == "COMPLETED", (run["state"], (tmp_path / "serve.err").read_text()[-3000:])
+        assert run["created_by"]["type"] == "SCHEDULE" and run["expected_start_time"].endswith(":00Z")  # the cron's minute
+        assert run["parameters"]["output"] == str(tmp_path / "out")
+        built = json.loads((tmp_path / "out" / "anthology.json").read_text(encoding="utf-8"))
+        assert built["title"] == "Every Minute" and len(built["stories"]) == 5
+        pdf = [p for p in (tmp_path / "out").glob("*.pdf") if not p.name.endswith("-print.pdf")]
+        assert len(pdf) == 1 and pdf[0].read_bytes()[:5] == b"%PDF-"
+        assert "bulk DML" not in scheduler_errors(server)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        code = serve.wait(timeout=120)
+    err = (tmp_path / "serve.err").read_text()
+    assert code == 0 and "Traceback" not in err, err[-3000:]
+    assert err.splitlines()[-1].startswith("pubpipe serve stopped (SIGTERM)")
+
+
+@pytest.mark.parametrize("signum, code, said", [(signal.SIGINT, 130, "Ctrl-C"), (signal.SIGTERM, 0, "SIGTERM")])
+def test_serve_stops_cleanly_mid_run(server, tmp_path, signum, code, said):
+    """Ctrl-C (to the terminal's whole process group, as a terminal sends it) and SIGTERM (to serve
+    alone, as `kill` and service managers send it) while a run is building: serve says it stopped in
+    one line with no traceback; the run is cancelled (its concurrency slot freed), nothing is
+    published, no staging folder, lock or process is left."""
+    serve, deployment = start_serve(server, tmp_path, f"stops-{signum}", 'title = "Stopped"\n')
+    out = tmp_path / "out"
+    try:
+        run = api(server, "POST", f"/deployments/{deployment}/create_flow_run", {})
+        staging = tmp_path / ".out.staging"
+        deadline = time.monotonic() + 240
+        while not staging.exists():  # the run is rendering
+            assert time.monotonic() < deadline and serve.poll() is None, (tmp_path / "serve.err").read_text()[-3000:]
+            time.sleep(0.1)
+        processes = psutil.Process(serve.pid).children(recursive=True)  # served process, run, layout, EPUBCheck…
+        if signum == signal.SIGINT:
+            os.killpg(serve.pid, signum)
+        else:
+            serve.send_signal(signum)
+        assert serve.wait(timeout=120) == code
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
+    err = (tmp_path / "serve.err").read_text()
+    assert "Traceback" not in err, err[-3000:]
+    last = err.splitlines()[-1]
+    assert last.startswith(f"pubpipe serve stopped ({said}); the run in progress, {run['name']!r}, ended Cancelled"), last
+    assert api(server, "GET", f"/flow_runs/{run['id']}")["state_type"] == "CANCELLED"
+    served = api(server, "GET", f"/deployments/{deployment}")
+    assert served["paused"] and served["global_concurrency_limit"]["active_slots"] == 0  # the next serve can run
+    assert not out.exists() and not staging.exists() and not (tmp_path / ".out.lock").exists()
+    gone, alive = psutil.wait_procs(processes, timeout=10)
+    assert not alive, [p.cmdline() for p in alive]
+
+
+def test_serve_with_the_server_down_says_so(tmp_path):
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
+    done = subprocess.run([str(BIN / "pubpipe"), "serve", "--sources", str(ROOT / "sources"), "--output",
+                           str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert done.stderr.strip().count("\n") == 0 and "cannot reach the Prefect server" in done.stderr
+    assert "prefect server start" in done.stderr and env["PREFECT_API_URL"] in done.stderr
+
+
+def test_constraints_pin_the_versions_the_tests_run_with():
+    """constraints.txt (what ./setup.sh installs) names every package pubpipe[test] needs, down to the
+    last dependency, at the version installed here: the Prefect server's SQLAlchemy, fastapi,
+    pydantic… are the ones these tests ran with. After a dependency change: ./refresh-constraints.sh."""
+    from importlib.metadata import distribution
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pinned = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pinned[canonicalize_name(name)] = version.strip()
+    needed, todo, seen = {}, [("pubpipe", frozenset({"test"}))], set()
+    while todo:
+        name, extras = todo.pop()
+        if (name, extras) in seen:
+            continue
+        seen.add((name, extras))
+        dist = distribution(name)
+        needed[canonicalize_name(name)] = dist.version
+        for req in map(Requirement, dist.requires or []):
+            if not req.marker or any(req.marker.evaluate({"extra": e}) for e in extras | {""}):
+                todo.append((req.name, frozenset(req.extras)))
+    needed.pop("pubpipe")
+    wrong = {name: (version, pinned.get(name)) for name, version in needed.items() if pinned.get(name) != version}
+    assert not wrong, f"installed vs constraints.txt: {wrong}; run ./refresh-constraints.sh (DEVELOPERS.md)"
+    assert pinned["sqlalchemy"].startswith("2.0.")  # Prefect 3.8.8's scheduler creates no run with 2.1

@@ -1,5 +1,6 @@
-"""A character no available font can draw stops the reading edition, named, instead of printing a box;
-the build then leaves out the story that holds it and publishes the rest."""
+"""A character never costs a story: emoji and symbols have fonts, and a character no installed font
+can draw is a visible placeholder in the PDF only, named in the report (exit code 1), while the
+story stays in every output and the EPUB and web pages keep the real character."""
 
 import dataclasses
 import json
@@ -7,21 +8,24 @@ import logging
 import shutil
 import subprocess
 import threading
+import zipfile
 from pathlib import Path
 
+import pikepdf
 import pytest
 
-from pubpipe import pdf
-from pubpipe.errors import PubpipeError
+from pubpipe import pdf, pdfglyphs
 from pubpipe.model import Anthology, Block
-from pubpipe.pdfglyphs import (MissingGlyphs, describe, private_use, stories_holding,
-                               watch_missing_glyphs, where)
+from pubpipe.pdfglyphs import describe, stories_holding, substitute, unshowable, unshowable_in, watch_missing_glyphs, where
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
-LINEAR_B = "\U00010000"  # LINEAR B SYLLABLE B008 A: no Debian font package this project installs has it
-PRIVATE = "\ue000"       # Inter has a glyph here, but it is Inter's own symbol, not what the source meant
+REALWEB = ROOT.parent / "shared" / "corpus" / "realweb" / "copy"
+RAINBOW, EYE = "\U0001F308", "\U0001F441"  # emoji presentation by default, and text presentation
+PRIVATE, PRIVATE_2 = "\ue000", "\ue001"  # Inter has a glyph at U+E000, but it is Inter's own symbol
+CYPRO = "\U00012F90"     # CYPRO-MINOAN SIGN CM001 (Unicode 14): no Debian font this project installs has it
 UNASSIGNED = "\u0378"
+needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
 
 
 def anthology_with(story_id: str, text: str) -> Anthology:
@@ -32,29 +36,97 @@ def anthology_with(story_id: str, text: str) -> Anthology:
     return dataclasses.replace(anthology, stories=stories)
 
 
-def test_a_character_without_a_glyph_fails_the_pdf_by_name(tmp_path):
-    anthology = anthology_with("promise", f"The tablet reads {LINEAR_B} and {UNASSIGNED}.")
-    anthology = dataclasses.replace(anthology, stories=tuple(
-        dataclasses.replace(s, title=s.title + " " + PRIVATE) if s.id == "korean" else s
-        for s in anthology.stories))
+def figures(path: Path) -> list:
+    """The /Alt of every Figure of a tagged PDF's structure tree, in order."""
+    found = []
+
+    def walk(element):
+        if isinstance(element, pikepdf.Array):
+            for kid in element:
+                walk(kid)
+        elif isinstance(element, pikepdf.Dictionary) and "/S" in element:
+            if element.S == "/Figure":
+                found.append(str(element.get("/Alt", "")))
+            walk(element.get("/K", pikepdf.Array()))
+    with pikepdf.open(path) as book:
+        walk(book.Root.StructTreeRoot.K)
+    return found
+
+
+def text_of(path: Path) -> str:
+    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def test_what_no_font_can_show_is_found_before_layout():
+    """From the fonts' cmaps: emoji (with joiners, skin tones, variation selectors, flags), symbols,
+    Korean and Devanagari have fonts after ./setup.sh; private-use, unassigned and Cypro-Minoan do not."""
+    shown = "Rainbow 🌈 eye 👁 👁️ 👍🏽 👨‍👩‍👧 🇰🇷 1️⃣ ✓ ★ ☎ → € ½ Ελληνικά кириллица 한국어 中文 हिन्दी ไทย\u00ad"
+    assert unshowable_in(shown) == ()
+    assert unshowable_in(f"a {PRIVATE} b {CYPRO} c {UNASSIGNED} {RAINBOW}") == (UNASSIGNED, PRIVATE, CYPRO)
+    book = dataclasses.replace(anthology_with("promise", f"x {CYPRO}"), publisher="Org " + PRIVATE)
+    assert unshowable(book) == (PRIVATE, CYPRO)
+    moved = tuple(dataclasses.replace(s, source=dataclasses.replace(s.source, file=PRIVATE_2 + ".txt"))
+                  for s in book.stories)
+    assert PRIVATE_2 not in unshowable(dataclasses.replace(book, stories=moved))  # file names are not printed
+
+
+def test_the_placeholder_replaces_the_character_in_the_body_only():
+    html = (f'<html><head><title>Book {PRIVATE}</title><meta name="author" content="{PRIVATE}"></head>'
+            f'<body data-running="Book {PRIVATE}"><h1 data-running="T {PRIVATE}">T {PRIVATE}</h1>'
+            f'<p>a &amp; {PRIVATE}{PRIVATE} b {RAINBOW}</p></body></html>')
+    out, replaced = substitute(html, [PRIVATE, CYPRO])
+    assert replaced == (PRIVATE,)  # CYPRO is not in the body: not named
+    head, body = out.split("<body", 1)
+    assert head == html.split("<body", 1)[0]  # the PDF's title and author keep the character
+    assert f'data-running="Book \ufffd"' in body and 'data-running="T \ufffd"' in body
+    assert body.count(f'<svg class="missing-glyph"') == 3 and body.count(f"<title>{PRIVATE}</title>") == 3
+    assert PRIVATE not in body.replace(f"<title>{PRIVATE}</title>", "") and RAINBOW in body
+    assert substitute(html, []) == (html, ())
+
+
+@needs_poppler
+def test_a_character_without_a_glyph_is_a_placeholder_in_the_pdf(tmp_path):
+    """The PDF is written with every story; the placeholder is a tagged Figure whose /Alt is the real
+    character, and the characters are named with the stories that hold them."""
+    anthology = anthology_with("promise", f"The tablet reads {CYPRO} and {UNASSIGNED}, the icon {PRIVATE}.")
+    anthology = dataclasses.replace(anthology, subtitle="Voices " + PRIVATE_2, stories=tuple(
+        dataclasses.replace(s, title=s.title + " " + PRIVATE) if s.id == "korean" else s for s in anthology.stories))
     out = tmp_path / "book.pdf"
-    with pytest.raises(MissingGlyphs) as caught:
-        pdf.render_pdf(anthology, out)
-    error = caught.value
-    assert isinstance(error, PubpipeError)
-    assert error.missing == {LINEAR_B: ("promise",), UNASSIGNED: ("promise",), PRIVATE: ("korean",)}
-    message = str(error)
-    assert "U+10000 LINEAR B SYLLABLE B008 A in story 'promise'" in message
-    assert "U+0378 (an unassigned code point) in story 'promise'" in message
-    assert "U+E000 (a private-use character: no agreed glyph) in story 'korean'" in message
-    assert not out.exists(), "no PDF with empty boxes may be written"
+    info = pdf.render_pdf(anthology, out)
+    assert info.placeholders == (UNASSIGNED, PRIVATE, PRIVATE_2, CYPRO)
+    assert set(info.story_pages) == {s.id for s in anthology.stories}
+    alts = figures(out)
+    assert {CYPRO, UNASSIGNED, PRIVATE, PRIVATE_2} <= set(alts)
+    assert alts.count(PRIVATE_2) == 3  # cover, title page, imprint
+    assert alts.count(PRIVATE) == 3    # the contents, the korean story's title, the promise story's text
+    text = text_of(out)
+    assert "The tablet reads" in text and "the icon" in text
+    assert not {CYPRO, UNASSIGNED, PRIVATE, PRIVATE_2} & set(text)  # nothing drawn as an empty box
+    named = dict((file, reason) for file, reason in pdfglyphs.problems(anthology, info.placeholders))
+    promise = next(s for s in anthology.stories if s.id == "promise")
+    assert "U+12F90 CYPRO-MINOAN SIGN CM001" in named[promise.source.file]
+    assert "U+0378 (an unassigned code point)" in named[promise.source.file]
+    assert "U+E001 (a private-use character: no agreed glyph)" in named["anthology.toml"]
+    assert f"story '{promise.title}'" in named[promise.source.file]
+
+
+@needs_poppler
+def test_emoji_and_symbols_are_drawn(tmp_path):
+    anthology = anthology_with("promise", f"Under the {RAINBOW} an {EYE} watched, 12 times in 2019 ✓ ★ ☎.")
+    out = tmp_path / "book.pdf"
+    info = pdf.render_pdf(anthology, out)
+    assert info.placeholders == () and figures(out) == []
+    text = text_of(out)
+    assert f"Under the {RAINBOW} an {EYE} watched, 12 times in 2019 ✓ ★ ☎." in " ".join(text.split())
+    fonts = subprocess.run(["pdffonts", str(out)], check=True, capture_output=True, text=True).stdout
+    assert "Noto-Color-Emoji" in fonts  # the rainbow is the colour emoji font's, not a .notdef box
 
 
 def test_scripts_the_fonts_cover_render(tmp_path):
     # Greek and Cyrillic (Literata), Hangul and Han (Noto CJK), symbols a book uses.
     anthology = anthology_with("promise", "Ελληνικά, кириллица, 한국어, 中文, № 5 — “quoted” … €12 ½ ©")
     info = pdf.render_pdf(anthology, tmp_path / "book.pdf")
-    assert info.pages > 0
+    assert info.pages > 0 and info.placeholders == ()
     if shutil.which("pdffonts"):  # and by the project's fonts, not whatever else the machine has
         rows = subprocess.run(["pdffonts", str(tmp_path / "book.pdf")], check=True, capture_output=True,
                               text=True).stdout.splitlines()[2:]
@@ -63,21 +135,12 @@ def test_scripts_the_fonts_cover_render(tmp_path):
 
 
 def test_descriptions_and_places():
-    assert describe(LINEAR_B) == "U+10000 LINEAR B SYLLABLE B008 A"
+    assert describe(CYPRO) == "U+12F90 CYPRO-MINOAN SIGN CM001"
     assert describe(UNASSIGNED) == "U+0378 (an unassigned code point)"
     assert describe("\U000F0001").startswith("U+F0001 (a private-use character")
     assert where(()) == "the book's title, subtitle or publisher"
     assert where(("a",)) == "story 'a'" and where(("a", "b")) == "stories 'a', 'b'"
-
-
-def test_private_use_is_found_everywhere_the_book_prints_but_not_in_file_names():
-    anthology = anthology_with("promise", "plain")
-    assert private_use(anthology) == set()
-    assert private_use(dataclasses.replace(anthology, publisher="Org " + PRIVATE)) == {PRIVATE}
-    moved = tuple(dataclasses.replace(s, source=dataclasses.replace(s.source, file=PRIVATE + ".txt"))
-                  for s in anthology.stories)
-    assert private_use(dataclasses.replace(anthology, stories=moved)) == set()
-    assert stories_holding(anthology_with("korean", "x" + LINEAR_B), [LINEAR_B]) == {LINEAR_B: ("korean",)}
+    assert stories_holding(anthology_with("korean", "x" + CYPRO), [CYPRO]) == {CYPRO: ("korean",)}
 
 
 def test_the_watch_hears_only_its_own_thread():
@@ -99,66 +162,77 @@ def test_the_watch_works_when_weasyprint_is_silenced():
     try:
         with watch_missing_glyphs() as found:
             logger.warning('.notdef glyph rendered for Unicode string unsupported by fonts: "x" (U+10000)')
-        assert found == {LINEAR_B} and logger.level == logging.ERROR
+        assert found == {"\U00010000"} and logger.level == logging.ERROR
     finally:
         logger.setLevel(before)
 
 
-@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
-def test_the_story_no_font_can_show_costs_only_itself(prefect_harness, tmp_path):
-    """The story holding the character is left out of every output and named with its file; the
-    rest is published (exit code 1), and the reading edition holds no empty box."""
+@needs_poppler
+def test_a_story_with_emoji_and_a_character_no_font_has_is_in_every_output(prefect_harness, tmp_path):
+    """The story with 🌈, 👁 and a private-use character is published everywhere; the PDF draws the
+    emoji and a placeholder for the other, named with its file in the report and on the result (exit
+    code 1); so does the book's subtitle (from anthology.toml), where nothing used to be published."""
     from pubpipe_flows.publish import publish
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
     first = sorted((tmp_path / "sources").iterdir())[0]
-    first.write_text(first.read_text(encoding="utf-8") + f"\nThe tablet reads {LINEAR_B} here.\n",
-                     encoding="utf-8")
-    result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="")
+    line = f"Under the {RAINBOW} the {EYE} of the icon {PRIVATE} saw everything."
+    first.write_text(first.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+    (tmp_path / "anthology.toml").write_text(f'title = "Tablets"\nsubtitle = "Signs {PRIVATE_2}"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = publish(sources=str(tmp_path / "sources"), output=str(out), config=str(tmp_path / "anthology.toml"))
     assert result.exit_code == 1
-    [problem] = result.problems
-    assert problem.file == first.name and problem.code == "story.glyphs"
-    assert "U+10000 LINEAR B SYLLABLE B008 A" in problem.reason and "left out" in problem.reason
-    built = json.loads((tmp_path / "out" / "anthology.json").read_text(encoding="utf-8"))
-    assert built["stories"] and all(LINEAR_B not in json.dumps(s, ensure_ascii=False) for s in built["stories"])
-    left_out = problem.reason.split("'")[1]
-    assert left_out not in [s["title"] for s in built["stories"]]
-    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
-    assert "LINEAR B SYLLABLE B008 A" in report and first.name in report
-    book = next((tmp_path / "out").glob("*[!t].pdf"))
-    assert LINEAR_B not in subprocess.run(["pdftotext", str(book), "-"], capture_output=True, text=True).stdout
+    named = {p.file: p for p in result.problems}
+    assert set(named) == {first.name, "anthology.toml"}
+    assert all(p.code == "pdf.missing-glyph" for p in result.problems)
+    assert "U+E000 (a private-use character: no agreed glyph)" in named[first.name].reason
+    assert "U+E001" in named["anthology.toml"].reason and "subtitle" in named["anthology.toml"].reason
+    assert RAINBOW not in named[first.name].reason  # the emoji are drawn: no problem
+
+    built = json.loads((out / "anthology.json").read_text(encoding="utf-8"))
+    [story] = [s for s in built["stories"] if line in json.dumps(s, ensure_ascii=False)]
+    assert built["subtitle"] == f"Signs {PRIVATE_2}"
+    with zipfile.ZipFile(next(out.glob("*.epub"))) as epub:
+        pages = "".join(epub.read(n).decode() for n in epub.namelist() if n.endswith(".xhtml"))
+    assert line in pages and f"Signs {PRIVATE_2}" in pages
+    assert line in (out / "web" / "stories" / f"{story['id']}.html").read_text(encoding="utf-8")
+
+    book = next(out.glob("*[!t].pdf"))
+    text = " ".join(text_of(book).split())
+    assert f"Under the {RAINBOW} the {EYE} of the icon" in text and story["title"] in text
+    assert PRIVATE not in text and PRIVATE_2 not in text
+    assert {PRIVATE, PRIVATE_2} <= set(figures(book))
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Characters the PDF cannot show" in report and first.name in report
+    assert "U+E000" in report and "U+E001" in report and "Sources skipped" not in report
 
 
-def test_a_character_in_the_book_title_publishes_nothing(prefect_harness, tmp_path):
-    """No story to leave out can save a title no font can show: nothing is published."""
-    from pubpipe_flows.publish import publish
-    shutil.copytree(ROOT / "sources", tmp_path / "sources")
-    (tmp_path / "anthology.toml").write_text(f'title = "Tablets {LINEAR_B}"\n', encoding="utf-8")
-    (tmp_path / "out").mkdir()
-    (tmp_path / "out" / "keep.txt").write_text("previous build")
-    with pytest.raises(MissingGlyphs, match="U\\+10000 LINEAR B SYLLABLE B008 A in the book's title"):
-        publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config=str(tmp_path / "anthology.toml"))
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["keep.txt"]
+@pytest.mark.skipif(not REALWEB.is_dir(), reason="shared/corpus/realweb not beside the checkout")
+def test_realweb_pages_keep_their_articles(tmp_path):
+    """The ten realweb pages whose stories the build used to leave out for one character (emoji,
+    Devanagari, Bengali, Telugu and Thai in language menus, icon-font characters) keep every story in
+    the PDF; only the private-use icons become placeholders, named with their page."""
+    from pubpipe import build, stages
+    pages = ("5211188428849a31", "5f9c5ed5d64dfe68", "65408257dbe4b41f", "8cad00dc22de45ba", "9eef8162bbb67b0b",
+             "abd9d6291b6bfae0", "b0cf2bbf0192315e", "c582d3b772578e8f", "d48aeb9cf2f2ff15", "ec7fc408c5ce66c2")
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for page in pages:
+        [path] = REALWEB.glob(page + "*.txt")
+        shutil.copy(path, sources / path.name)
+    config = stages.load_settings(str(sources), None)
+    ingested = stages.ingest(stages.snapshot(str(sources), config), config)
+    anthology = stages.structure(stages.clean(ingested, config), ingested, config)
+    rendered = build.render_pdf(anthology)
+    assert set(rendered.info.story_pages) == {s.id for s in anthology.stories}
+    assert {s.source.file[:16] for s in anthology.stories} == set(pages)
+    assert all(ch >= "\ue000" and ch <= "\uf8ff" for ch in rendered.info.placeholders), rendered.info.placeholders
+    noted = build.note_placeholders(anthology, ingested, rendered)
+    assert {p.file[:16] for p in noted.problems if p.code == pdfglyphs.CODE} == {"b0cf2bbf0192315e"}
 
 
-def test_leave_out_keeps_the_rest_and_names_each_story():
-    from pubpipe.build import leave_out
-    from pubpipe.stages import Ingested
-    anthology = anthology_with("promise", f"The tablet reads {LINEAR_B}.")
-    kept, ingested = leave_out(anthology, Ingested(()), MissingGlyphs({LINEAR_B: ("promise",)}))
-    assert [s.id for s in kept.stories] == [s.id for s in anthology.stories if s.id != "promise"]
-    [problem] = ingested.problems
-    promise = next(s for s in anthology.stories if s.id == "promise")
-    assert problem.file == promise.source.file and f"story '{promise.title}' left out" in problem.reason
-    everyone = MissingGlyphs({LINEAR_B: tuple(s.id for s in anthology.stories)})
-    with pytest.raises(MissingGlyphs):
-        leave_out(anthology, Ingested(()), everyone)
-    with pytest.raises(MissingGlyphs):
-        leave_out(anthology, Ingested(()), MissingGlyphs({LINEAR_B: ()}))
-
-
-def test_the_error_survives_pickling():
-    import pickle
-    error = MissingGlyphs({LINEAR_B: ("promise",)})
-    again = pickle.loads(pickle.dumps(error))
-    assert again.missing == error.missing and str(again) == str(error)
-    assert str(error).endswith("or remove it from the sources")
+def test_without_fontconfig_the_build_says_what_to_install(monkeypatch):
+    """No fc-list, no way to know what the fonts show: one line saying what to do, not a traceback."""
+    monkeypatch.setattr(pdfglyphs.shutil, "which", lambda name: None)
+    monkeypatch.setattr(pdfglyphs, "_fonts_state", lambda: ("no fontconfig",))
+    with pytest.raises(pdfglyphs.FontsUnknown, match=r"^fc-list not found: .*run \./setup\.sh"):
+        unshowable_in("text")

@@ -63,10 +63,13 @@ def test_plan_opens_every_part_on_a_recto():
     assert all(first % 2 == 1 for first in placed.firsts)
 
 
-def test_missing_glyphs_of_parts_name_the_books_stories():
-    from pubpipe.pdfglyphs import MissingGlyphs
+def test_the_book_names_every_parts_placeholders():
+    """Each part (and the front matter) names the characters it showed as placeholders; the book's
+    PdfInfo names them all, once."""
     anthology = book([10, 10])
-    first = dataclasses.replace(anthology.stories[0], title="Tablet \U00010000")
-    anthology = dataclasses.replace(anthology, stories=(first, anthology.stories[1]))
-    merged = pdfbook.all_missing(anthology, [MissingGlyphs({"\U00010000": ("story-0",)})])
-    assert merged.missing == {"\U00010000": ("story-0",)}
+    parts = [LaidOut(b"", (False,) * 3, {"story-0": 1}, ("\ue001",)),
+             LaidOut(b"", (False,) * 2, {"story-1": 1}, ("\ue000", "\ue001"))]
+    front = LaidOut(b"", (False,) * 5, {}, ("\ue002",))
+    _, info = pdfbook.finish(anthology, parts, lambda _, pages: front, lambda pages: [], run=lambda *args: b"%PDF")
+    assert info.placeholders == ("\ue000", "\ue001", "\ue002")
+    assert info.story_pages == {"story-0": 7, "story-1": 11}

@@ -24,7 +24,6 @@ def _alive(pid: int) -> bool:
 
 
 def test_serves_the_prefect_api_and_stops(tmp_path, monkeypatch):
-    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     with temporary_server() as server:
         assert os.environ["PREFECT_API_URL"] == server.api_url
@@ -47,7 +46,7 @@ def test_dies_with_a_killed_build(tmp_path):
             "with temporary_server() as s:\n    print(s.process.pid, flush=True); time.sleep(600)\n")
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     build = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                             env={**env, "PREFECT_HOME": str(tmp_path)})
+                             env=env)
     child = int(build.stdout.readline())
     assert _alive(child)
     build.send_signal(signal.SIGKILL)

@@ -58,15 +58,19 @@ def pdf_parts(anthology: Anthology) -> list:
     return parts(anthology)
 
 
-def render_pdf_part(part: Anthology):
-    """One part of the reading edition laid out (`pubpipe.pdf.LaidOut`), or the `MissingGlyphs`
-    error (returned, not raised: the book's `assemble_pdf` names every part's)."""
+def unshowable(anthology: Anthology) -> tuple:
+    """The characters of a part (or the book) no installed font has (`pubpipe.pdfglyphs.unshowable`),
+    found here, before layout, from the fonts' cmaps. The flow passes them to each layout task as an
+    argument: the cached layout is keyed on them, so a font installed since lays the part out again."""
+    from .pdfglyphs import unshowable as find
+    return find(anthology)
+
+
+def render_pdf_part(part: Anthology, missing=None):
+    """One part of the reading edition laid out (`pubpipe.pdf.LaidOut`), its characters of
+    ``missing`` (default: `unshowable`) shown as placeholders and named in its ``replaced``."""
     from .pdf import render_stories
-    from .pdfglyphs import MissingGlyphs
-    try:
-        return _in_layout(render_stories, part)
-    except MissingGlyphs as exc:
-        return exc
+    return _in_layout(render_stories, part, unshowable(part) if missing is None else tuple(missing))
 
 
 def contents_of(anthology: Anthology) -> Anthology:
@@ -75,11 +79,12 @@ def contents_of(anthology: Anthology) -> Anthology:
     return dataclasses.replace(anthology, stories=tuple(dataclasses.replace(s, blocks=()) for s in anthology.stories))
 
 
-def render_pdf_front(contents: Anthology, story_pages: dict):
+def render_pdf_front(contents: Anthology, story_pages: dict, missing=None):
     """The front matter (cover, title page, imprint, contents showing ``story_pages``) laid out,
-    in a layout process: a `pubpipe.pdf.LaidOut`."""
+    in a layout process: a `pubpipe.pdf.LaidOut` (``missing`` as in `render_pdf_part`)."""
     from .pdf import render_front
-    return _in_layout(render_front, contents, story_pages)
+    return _in_layout(render_front, contents, story_pages,
+                      unshowable(contents) if missing is None else tuple(missing))
 
 
 def render_pdf_sheet(language: str, pages: int) -> list:
@@ -104,58 +109,33 @@ def assemble_pdf(anthology: Anthology, laid_out: list, front=render_pdf_front, s
     matter laid out (``front``) until its length and the contents' page numbers agree, the folio
     sheet (``sheet``), and the parts assembled (`pubpipe.pdfbook.finish`), in layout processes. The
     flow passes cached tasks as ``front`` and ``sheet``: a changed story that moves no page number
-    lays out neither again. When some parts (or the book's own title, subtitle or publisher) hold
-    characters no font can show, the book's `MissingGlyphs` error instead (returned, not raised):
-    the flow then leaves those stories out (see `leave_out`) instead of failing the whole build, and
-    the outcome is cached on content like any render."""
+    lays out neither again. Characters no installed font has are placeholders in the PDF, named in
+    the PdfInfo's ``placeholders`` (see `note_placeholders`)."""
     from .pdfbook import finish
-    from .pdfglyphs import MissingGlyphs
     contents = contents_of(anthology)
-    try:
-        data, info = finish(anthology, laid_out, lambda _, pages: front(contents, pages),
-                            lambda pages: sheet(anthology.language, pages), run=_in_layout)
-    except MissingGlyphs as exc:
-        return exc
+    missing = unshowable(contents)
+    data, info = finish(anthology, laid_out, lambda _, pages: front(contents, pages, missing),
+                        lambda pages: sheet(anthology.language, pages), run=_in_layout)
     return Rendered(f"{anthology.slug}.pdf", data, info)
 
 
-def render_pdf_or_missing(anthology: Anthology):
-    """The reading edition (parts laid out in parallel, then assembled), or its `MissingGlyphs`."""
+def render_pdf(anthology: Anthology) -> Rendered:
+    """The A5 reading edition, `<slug>.pdf`: its parts laid out side by side, then assembled (the flow
+    runs the same steps as cached tasks)."""
     return assemble_pdf(anthology, _map_in_layout(render_pdf_part, pdf_parts(anthology)))
 
 
-def render_pdf(anthology: Anthology) -> Rendered:
-    """The A5 reading edition, `<slug>.pdf` (the flow runs the same steps as cached tasks); raises
-    MissingGlyphs when characters have no glyph in any font."""
-    from .pdfglyphs import MissingGlyphs
-    outcome = render_pdf_or_missing(anthology)
-    if isinstance(outcome, MissingGlyphs):
-        raise outcome
-    return outcome
-
-
-def leave_out(anthology: Anthology, ingested: Ingested, missing) -> tuple:
-    """(anthology, ingested) without the stories holding characters no font can show, each named
-    as a problem of its source file: a bad story costs only itself. Raises the `MissingGlyphs`
-    when nothing can be saved that way (the characters are in the book's own title, subtitle or
-    publisher, or in every story)."""
-    from .pdfglyphs import describe
-    if any(not ids for ids in missing.missing.values()):
-        raise missing
-    bad = {i for ids in missing.missing.values() for i in ids}
-    kept = tuple(s for s in anthology.stories if s.id not in bad)
-    if not kept:
-        raise missing
-    problems = list(ingested.problems)
-    for story in anthology.stories:
-        if story.id in bad:
-            chars = ", ".join(describe(c) for c, ids in sorted(missing.missing.items()) if story.id in ids)
-            problems.append(Problem(story.source.file, f"story '{story.title}' left out: the PDF cannot show "
-                                    f"{chars} (no available font has a glyph for it); install a font that "
-                                    "covers it (for example a Debian fonts-noto-* package) or remove it "
-                                    "from the source", "story.glyphs"))
-    return (dataclasses.replace(anthology, stories=kept),
-            dataclasses.replace(ingested, problems=tuple(sorted(problems, key=lambda p: p.file))))
+def note_placeholders(anthology: Anthology, ingested: Ingested, pdf: Rendered, config_path=None) -> Ingested:
+    """``ingested`` with a problem for each story (on its source file) and for the book's title,
+    subtitle or publisher (on ``config_path``, the anthology.toml) holding characters the PDF showed
+    as placeholders (`pubpipe.pdfglyphs.problems`): the story is published everywhere, the build ends
+    with exit code 1."""
+    from .pdfglyphs import CODE, problems
+    config = Path(config_path).name if config_path else "anthology.toml"
+    found = [Problem(file, reason, CODE) for file, reason in problems(anthology, pdf.info.placeholders, config)]
+    if not found:
+        return ingested
+    return dataclasses.replace(ingested, problems=tuple(sorted([*ingested.problems, *found], key=lambda p: p.file)))
 
 
 def impose_pdf(reading: Rendered) -> Rendered:
@@ -180,14 +160,15 @@ def render_epub(anthology: Anthology) -> Rendered:
     return _render_to_bytes(render, f"{anthology.slug}.epub", anthology)
 
 
-def validate_epub(epub: Rendered) -> str:
-    """EPUBCheck the EPUB; raise ValidationFailed on any fatal, error or warning."""
+def validate_epub(epub: Rendered, seconds: int = 0) -> str:
+    """EPUBCheck the EPUB; raise ValidationFailed on any fatal, error or warning, or when it runs
+    past ``seconds`` (0: a limit that grows with the book, `pubpipe.epubcheck.time_limit`)."""
     from .validate import check_epub
     found = Findings()
     with tempfile.TemporaryDirectory(prefix="pubpipe-epubcheck-") as tmp:
         path = Path(tmp) / epub.name
         path.write_bytes(epub.data)
-        check_epub(path, found)
+        check_epub(path, found, timeout=seconds)
     if found.errors:
         raise ValidationFailed("; ".join(found.errors))
     return found.passed[0]
@@ -281,6 +262,8 @@ def finish(staging: Path, anthology: Anthology, ingested, pdf: Rendered, printed
 
 
 def result(output: Path, outputs: dict, ingested, edited: list = ()) -> BuildResult:
-    """The build's result: exit code 1 when some sources had problems, else 0."""
-    code = 1 if ingested.problems else 0
-    return BuildResult(code, str(output), outputs, tuple(ingested.problems), edited=tuple(edited))
+    """The build's result: exit code 1 when some sources had problems (errors), else 0; files
+    skipped with a warning (editor backups, duplicates) are listed apart and leave the code alone."""
+    errors = tuple(p for p in ingested.problems if p.is_error)
+    warnings = tuple(p for p in ingested.problems if not p.is_error)
+    return BuildResult(1 if errors else 0, str(output), outputs, errors, edited=tuple(edited), warnings=warnings)

@@ -16,6 +16,7 @@ from pathlib import Path
 from . import __version__
 from .html import styles_dir
 from .config import Config
+from .pdfglyphs import FONT_DIRS
 
 
 def _hash_files(paths, h) -> None:
@@ -38,13 +39,28 @@ def code_version() -> str:
     return h.hexdigest()[:16]
 
 
+@lru_cache(maxsize=1)
+def system_fonts() -> str:
+    """Digest of the fonts installed on the system: a new font can change which font draws a
+    character, so it is part of every rendering's cache key (and of the build key)."""
+    h = hashlib.sha256()
+    for folder in FONT_DIRS:
+        root = Path(folder).expanduser()
+        if root.is_dir():
+            for font in sorted(root.rglob("*")):
+                if font.is_file():
+                    h.update(f"{font}:{font.stat().st_size}\n".encode())
+    return h.hexdigest()[:16]
+
+
 def digest(value) -> str:
     """A stable digest of a stage's input: bytes as they are, the model through its JSON, else its pickle."""
     if hasattr(value, "content_digest"):
         return value.content_digest()
     if isinstance(value, Config):
         # Only what shapes the stories: not where anthology.toml lies, nor scheduling, links or Dask.
-        value = replace(value, path=None, schedule="", timezone="", base_url="", dask="")
+        value = replace(value, path=None, schedule="", timezone="", base_url="", dask="",
+                        limits=replace(value.limits, epubcheck_seconds=0))
     if isinstance(value, (bytes, bytearray)):
         data = bytes(value)
     elif hasattr(value, "to_dict"):
@@ -58,4 +74,4 @@ def content_key(context, parameters: dict) -> str:
     """Cache key of a stage from its inputs' content (paths and folders excluded) and the code version."""
     parts = [digest(v) for k, v in sorted(parameters.items()) if k not in ("staging", "folder", "sources", "output")]
     parts.append(os.environ.get("SOURCE_DATE_EPOCH", ""))  # dates in the outputs come from it
-    return f"{context.task.name}-{code_version()}-{hashlib.sha256(''.join(parts).encode()).hexdigest()}"
+    return f"{context.task.name}-{code_version()}-{system_fonts()}-{hashlib.sha256(''.join(parts).encode()).hexdigest()}"

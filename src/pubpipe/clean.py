@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Callable
 
 from .contents import HEADING as HEADING_LINE, find_contents
-from .ingest import Line, RawSource
+from .ingest import META_TAGS, Line, RawSource
 from .model import Removed
 
 DROP = object()
@@ -421,12 +421,20 @@ def repeated_lines(sources: list, min_sources: int = 3, share: float = 0.5) -> f
 def _one_pass(file: str, lines: list, ctx: Context) -> tuple:
     removed: list[Removed] = []
     for name, fn in FILE_RULES:
-        drop = fn(tuple(lines), ctx)
+        # File rules name lines by number. On a saved page many lines share one (a minified page is
+        # one line): they see the lines numbered in order, so a drop takes only the lines it names.
+        view = lines if len({l.number for l in lines}) == len(lines) else \
+            [replace(l, number=i) for i, l in enumerate(lines, 1)]
+        drop = fn(tuple(view), ctx)
         if drop:
-            removed += [Removed(file, l.number, l.text.strip(), name) for l in lines if l.number in drop and l.text.strip()]
-            lines = [l for l in lines if l.number not in drop]
+            gone = {id(l) for l, v in zip(lines, view) if v.number in drop and l.tag not in META_TAGS}
+            removed += [Removed(file, l.number, l.text.strip(), name) for l in lines if id(l) in gone and l.text.strip()]
+            lines = [l for l in lines if id(l) not in gone]
     kept: list[Line] = []
     for line in lines:
+        if line.tag in META_TAGS:  # a saved page's headline, author, date: metadata, not page text
+            kept.append(line)
+            continue
         text = line.text
         for name, fn in LINE_RULES:
             result = fn(text, ctx)

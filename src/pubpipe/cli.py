@@ -46,66 +46,157 @@ def _embedded(server):
     if server is None:
         yield
         return
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, PREFECT_LOGGING_TO_API_ENABLED, temporary_settings
     server.wait_ready()
-    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+    # No run logs shipped to a server that dies with the build (they are in the log file): its
+    # worker would complain on stderr when the server stops before it flushed.
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None, PREFECT_LOGGING_TO_API_ENABLED: False}):
         yield
+
+
+def _fail(message: str, output: Optional[Path] = None, code: int = 2) -> None:
+    """Say what went wrong in one line (and where the detail is in a second) and exit with `code`."""
+    from pubpipe import logfile
+    _stop_display()
+    err.print(f"[red]pubpipe: nothing published: {escape(message)}[/red]")
+    log = logfile.path() if _STARTED else None
+    if log or (output is not None and Path(output).is_dir()):
+        where = f"The previous {escape(str(output))}/ is unchanged" if Path(output).is_dir() else "Nothing was written"
+        err.print(f"{where}" + (f"; details in {escape(str(log))}" if log else "") + ".")
+    raise typer.Exit(code)
+
+
+_DISPLAY: list = []
+_STARTED: list = []
+"""Non-empty once the flow started: a failure from then on has detail in the log file."""
+
+
+def _stop_display() -> None:
+    """End the live progress display, if one is shown, before printing a message."""
+    for display in _DISPLAY:
+        live = getattr(display, "live", None)
+        if live is not None and live.is_started:
+            live.stop()
+
+
+def _check_server() -> None:
+    """When PREFECT_API_URL names a server, make sure it answers before the build relies on it."""
+    url = os.environ.get("PREFECT_API_URL")
+    if not url:
+        return
+    import httpx
+    from pubpipe.errors import ServerUnreachable
+    try:
+        httpx.get(f"{url.rstrip('/')}/health", timeout=5).raise_for_status()
+    except httpx.HTTPError as exc:
+        raise ServerUnreachable(f"the Prefect server at {url} (PREFECT_API_URL) does not answer ({type(exc).__name__}); "
+                                "start it with `prefect server start`, or unset PREFECT_API_URL to build "
+                                "on a temporary server of the build's own") from None
+
+
+def _run(sources: Path, output: Path, config: Optional[Path], force: bool, quiet: bool):
+    """The build itself, under the lock: the up-to-date check, then the flow on a Prefect server."""
+    from pubpipe import cli_progress, logfile, progress
+    from pubpipe.publish import build_lock
+    from pubpipe.tempserver import temporary_server
+    # The lock at once, before Prefect starts (the flow takes it again: re-entrant); then the
+    # temporary Prefect server boots in a child process while this one imports the flow.
+    with build_lock(output):
+        if force:
+            os.environ["PUBPIPE_FORCE"] = "1"  # the flow checks too (scheduled runs); not this time
+        result = None if force else _up_to_date(sources, output, config)
+        if result is not None:
+            return result
+        _check_server()
+        with cli_progress.showing(err, quiet) as display:
+            _DISPLAY[:] = [display] if display else []
+            progress.emit("stage", name="starting Prefect")
+            _STARTED.append(True)
+            with temporary_server() as server:
+                from pubpipe_flows.publish import publish
+                logfile.quiet_console()
+                with _embedded(server):
+                    return publish(sources=str(sources), output=str(output), config=str(config) if config else "")
 
 
 @app.command()
 def build(
     sources: Path = typer.Option(Path("sources"), help="Folder of raw source files."),
-    output: Path = typer.Option(Path("output"), help="Folder to publish into (replaced whole on success)."),
+    output: Path = typer.Option(Path("output"), help="Folder to publish into (replaced whole on success; "
+                                                     "only a new or empty folder, or one pubpipe made)."),
     config: Optional[Path] = typer.Option(None, help="anthology.toml (default: beside the sources folder)."),
     dask: Optional[str] = typer.Option(None, help="Render the story pages on Dask: 'local' (a LocalCluster here) "
                                                   "or a scheduler address (tcp://host:8786)."),
     force: bool = typer.Option(False, "--force", help="Build even when the output is already up to date."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Show no progress and no list of outputs; only problems."),
 ) -> None:
-    """Build every output from the sources and publish it into the output folder."""
+    """Build every output from the sources and publish it into the output folder.
+
+    Exit code 0: published; 1: published, but some sources had problems; 2: nothing published
+    (the output folder is as it was); 130: stopped with Ctrl-C."""
     _quiet_prefect()
     if dask is not None:
         os.environ["PUBPIPE_DASK"] = dask  # read with anthology.toml by the flow's settings step
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # no cluster chatter unless asked
+    from pubpipe import interrupts, logfile
+    from pubpipe.config import default_config_path
     from pubpipe.errors import PubpipeError
-    from pubpipe.publish import build_lock
-    from pubpipe.tempserver import temporary_server
+    from pubpipe.publish import refuse_unsafe_output, unwritable
 
-    if not sources.is_dir():
-        err.print(f"[red]pubpipe: sources folder {escape(str(sources))} does not exist[/red]")
-        raise typer.Exit(2)
     try:
-        # The lock at once, before Prefect starts (the flow takes it again: re-entrant); then the
-        # temporary Prefect server boots in a child process while this one imports the flow.
-        with build_lock(output):
-            if force:
-                os.environ["PUBPIPE_FORCE"] = "1"  # the flow checks too (scheduled runs); not this time
-            result = None if force else _up_to_date(sources, output, config)
-            if result is None:
-                with temporary_server() as server:
-                    from pubpipe_flows.publish import publish
-                    with _embedded(server):
-                        result = publish(sources=str(sources), output=str(output),
-                                         config=str(config) if config else "")
+        logfile.start("build")
+    except OSError:
+        pass  # no log file: messages still reach the terminal
+    interrupts.install(output, lambda line: (_stop_display(), err.print(escape(line))))
+    if not sources.is_dir():
+        _fail(f"sources folder {sources} does not exist; pass --sources the folder that holds the articles")
+    if not any(path.is_file() for path in sources.rglob("*")):  # (files it skips are named by the build)
+        _fail(f"sources folder {sources} holds no files; put the articles there (.txt, .html, .docx)")
+    try:
+        refuse_unsafe_output(output, sources, config or default_config_path(sources))
+        result = _run(sources, output, config, force, quiet)
+    except typer.Exit:
+        raise
     except PubpipeError as exc:
-        err.print(f"[red]pubpipe: nothing published: {escape(str(exc))}[/red]")
-        err.print(f"The previous {escape(str(output))}/ is unchanged.")
-        raise typer.Exit(2)
-    if result.message == "up to date":
-        out.print(f"[bold]{escape(result.output)} is up to date[/bold]: nothing changed since the build that "
-                  "published it (sources, anthology.toml, pubpipe, fonts); use --force to build anyway")
-    else:
-        out.print(f"[bold]Published into {escape(result.output)}[/bold]")
-    for name, info in result.outputs.items():
-        pages = f", {info['pages']} pages" if info.get("pages") else ""
-        out.print(f"  {escape(str(Path(result.output) / name))}  ({info['size']:,} bytes{pages})")
-    out.print(f"  {escape(str(Path(result.output) / 'web'))}/stories/, web/snippets/  (a page and a snippet per story)")
+        logfile.exception("build failed")
+        _fail(str(exc), output)
+    except OSError as exc:
+        logfile.exception("build failed")
+        known = unwritable(exc, output)
+        _fail(str(known) if known else f"{exc.filename or output}: {exc.strerror or exc}", output)
+    except Exception as exc:  # a bug: one line here, the traceback in the log
+        logfile.exception("build failed")
+        _fail(f"unexpected error ({type(exc).__name__}: {str(exc)[:200]}); please report it with the log file", output)
+    finally:
+        _stop_display()
+    _report(result, quiet)
+
+
+def _report(result, quiet: bool) -> None:
+    """Print what the build published (or that nothing changed) and exit with its code."""
+    if not quiet:
+        if result.message == "up to date":
+            out.print(f"[bold]{escape(result.output)} is up to date[/bold]: nothing changed since the build that "
+                      "published it (sources, anthology.toml, pubpipe, fonts); use --force to build anyway")
+        else:
+            out.print(f"[bold]Published into {escape(result.output)}[/bold]")
+        for name, info in result.outputs.items():
+            pages = f", {info['pages']} pages" if info.get("pages") else ""
+            out.print(f"  {escape(str(Path(result.output) / name))}  ({info['size']:,} bytes{pages})")
+        out.print(f"  {escape(str(Path(result.output) / 'web'))}/stories/, web/snippets/  (a page and a snippet per story)")
     for name in result.edited:
         err.print(f"[yellow]pubpipe: {escape(name)} changed while the build ran; this build used the version "
                   "read at its start: build again to publish the change[/yellow]")
+    shown = any(getattr(d, "state", None) and d.state.problems_shown for d in _DISPLAY)
     if result.problems:
-        err.print(f"[yellow]{len(result.problems)} problem(s) with sources (skipped, or a story left out); see report.md:[/yellow]")
-        for p in result.problems:
-            err.print(f"  {escape(p.file)}: {escape(p.reason)}")
+        err.print(f"[yellow]{len(result.problems)} problem(s) with sources (skipped, or characters the PDF shows as placeholders); see "
+                  f"report.md{'' if shown else ':'}[/yellow]")
+        if not shown:  # (else each was shown as the build found it)
+            for p in result.problems:
+                err.print(f"  {escape(p.file)}: {escape(p.reason)}")
+    if not shown:
+        for p in getattr(result, "warnings", ()):
+            err.print(f"pubpipe: warning: {escape(p.file)}: {escape(p.reason)}", style="dim")
     raise typer.Exit(result.exit_code)
 
 
@@ -116,16 +207,34 @@ def serve(
     config: Optional[Path] = typer.Option(None, help="anthology.toml (schedule and timezone; default beside the sources)."),
     name: str = typer.Option("pubpipe", help="Deployment name."),
 ) -> None:
-    """Register the scheduled and on-demand deployment with a running Prefect server and serve it."""
+    """Register the scheduled and on-demand deployment with a running Prefect server and serve it
+    until Ctrl-C (exit 130) or SIGTERM (exit 0); a run in progress is cancelled, the output kept."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from pubpipe.errors import PubpipeError
-    from pubpipe.serving import serve as serve_deployment
+    from pubpipe.serving import DETACHED, serve as serve_deployment, supervise
 
+    if not os.environ.get(DETACHED):  # serve in a session of its own; see pubpipe.serving.supervise
+        raise typer.Exit(supervise(sources, output, config, name))
     try:
-        serve_deployment(sources, output, config, name)
+        stopped = serve_deployment(sources, output, config, name, ready=lambda line: out.print(escape(line)))
     except PubpipeError as exc:
         err.print(f"[red]pubpipe: {escape(str(exc))}[/red]")
         raise typer.Exit(2)
+    except Exception as exc:  # Prefect failing (or a bug): one line here, the traceback in a log file
+        import traceback
+
+        from pubpipe import logfile
+        try:
+            where = f"; details in {logfile.start('serve')}"
+            logfile.stream().write(traceback.format_exc())
+            logfile.flush()
+        except OSError:
+            where = ""
+        err.print(f"[red]pubpipe: serve failed ({type(exc).__name__}: {escape(str(exc).splitlines()[0].split(' - ')[0][:200] if str(exc) else '')})"
+                  f"{escape(where)}[/red]")
+        raise typer.Exit(2)
+    err.print(escape(stopped.message()))
+    raise typer.Exit(stopped.exit_code)
 
 
 @app.command()
@@ -159,6 +268,20 @@ def preview(
     except PubpipeError as exc:
         err.print(f"[red]pubpipe: {escape(str(exc))}[/red]")
         raise typer.Exit(2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+        out.print(f"pubpipe {version('pubpipe')} (Prefect {version('prefect')}, WeasyPrint {version('weasyprint')})",
+                  markup=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                          help="Show pubpipe's version and exit.")) -> None:
+    """pubpipe: raw article text in; a PDF booklet, an EPUB and web snippets out."""
 
 
 def main() -> None:

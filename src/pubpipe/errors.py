@@ -33,3 +33,21 @@ class ValidationFailed(PubpipeError):
 
 class BuildLocked(PubpipeError):
     """Another build is writing the same output folder."""
+
+
+class UnsafeOutput(PubpipeError):
+    """The output folder names a place a build must not replace (a file, the sources, a folder of
+    someone's files…): refused before anything is written."""
+
+
+class UnwritableOutput(PubpipeError):
+    """The output (or the folder beside it, where the build stages) cannot be written: permission,
+    a read-only file system, a full disk."""
+
+
+class ServerUnreachable(PubpipeError):
+    """The Prefect server named by PREFECT_API_URL does not answer."""
+
+
+class Interrupted(PubpipeError):
+    """The build was stopped (Ctrl-C, SIGTERM) before it published."""

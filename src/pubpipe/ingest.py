@@ -5,20 +5,21 @@ line can point at the line a person would find in their editor.
 """
 
 import html
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import charset_normalizer
 import ftfy
 
+from . import charsets
 from .config import Limits
 from .errors import SourceError
+from .model import Removed
+from .sourcefiles import inside, list_sources, refuse_format, source_format  # noqa: F401 (list_sources: re-exported)
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
-HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-SKIP_NAMES = {"anthology.toml"}
 
 # Invisible characters that only get in the way of text: zero-width space, word joiner,
 # byte order mark, soft hyphen and the bidi embedding/override/isolate controls.
@@ -26,6 +27,8 @@ INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066
 # ZWJ and ZWNJ shape Arabic, Indic and emoji text; they are noise only next to Latin, digits or spaces.
 STRAY_JOINER = re.compile(r"(?<=[\sA-Za-z0-9])[\u200c\u200d]|[\u200c\u200d](?=[\sA-Za-z0-9]|$)|^[\u200c\u200d]", re.M)
 ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+META_TAGS = ("title", "byline", "dateline")
+"""Line tags of a page's metadata, not of its text: cleaning leaves these lines alone."""
 BREAK_TAG = re.compile(r"\s*<(?:br\s*/?|/?p(?:\s[^<>]*)?)>\s*", re.I)
 
 
@@ -39,7 +42,9 @@ class Line:
     """The line's text, without its line ending."""
     tag: str = ""
     """For lines read from an HTML page, what the page marked them as (title, heading, p, ul, ol,
-    quote, cite, byline, caption); empty for text sources."""
+    quote, cite, byline, caption); empty for text sources. A saved page's metadata comes as
+    `META_TAGS` lines (`pubpipe.webpage`): its headline (title), author (byline) and site and date
+    (dateline, ``"SITE, YYYY-MM-DD"``)."""
 
     def __reduce__(self):
         # Pickled as a plain tuple, never as a __dict__: a pickle of a dict memoises its keys, so a
@@ -63,63 +68,63 @@ class RawSource:
     """What ingest changed, in words, for the report."""
     kind: str = "text"
     """"text" or "html"."""
+    removed: tuple = ()
+    """For a saved page: what the page shows that its reader left out (menus, share buttons,
+    comments…), as Removed records, one per block of the page's text."""
 
     def __reduce__(self):
         # A plain tuple, for the same reason as Line.__reduce__.
-        return (RawSource, (self.file, self.lines, self.encoding, self.repairs, self.kind))
+        removed = tuple((r.file, r.line, r.text, r.rule) for r in self.removed)
+        return (_raw_source, (self.file, self.lines, self.encoding, self.repairs, self.kind, removed))
 
 
-def list_sources(folder: Path) -> list[Path]:
-    """Every regular, visible file of the sources folder (and its subfolders), sorted by name."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise SourceError(str(folder), "the sources folder does not exist or is not a folder", "source.missing")
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not any(part.startswith(".") for part in
-                  p.relative_to(folder).parts) and p.name not in SKIP_NAMES)
+def _raw_source(file: str, lines: tuple, encoding: str, repairs: tuple, kind: str, removed: tuple) -> RawSource:
+    return RawSource(file, lines, encoding, repairs, kind, tuple(Removed(*r) for r in removed))
+
+
+def _too_large(name: str, size: int, limits: Limits) -> SourceError:
+    return SourceError(name, f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,} "
+                       "(raise limits.max_file_bytes in anthology.toml)", "source.too-large")
 
 
 def decode(name: str, data: bytes, limits: Limits = Limits()) -> tuple[str, str, list]:
-    """Bytes to text: (text, encoding, repairs). Raises SourceError for empty or binary data."""
+    """Bytes to text: (text, encoding, repairs). UTF-8 (with or without a byte order mark), UTF-16
+    and UTF-32 with one, UTF-16 without one, else a legacy code page (`pubpipe.charsets`).
+    Raises SourceError for empty or binary data."""
     if len(data) > limits.max_file_bytes:
-        raise SourceError(name, f"file is {len(data):,} bytes, over the limit of {limits.max_file_bytes:,} "
-                          "(raise limits.max_file_bytes in anthology.toml)", "source.too-large")
+        raise _too_large(name, len(data), limits)
     if not data.strip():
         raise SourceError(name, "file is empty or holds only whitespace", "source.empty")
     repairs: list[str] = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        text, encoding = data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-        repairs.append("UTF-8 byte order mark removed")
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text, encoding = data.decode("utf-16"), "utf-16"
-    else:
-        if b"\x00" in data[:8192]:
-            raise SourceError(name, "file looks binary (it holds NUL bytes), not text", "source.binary")
-        try:
-            text, encoding = data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            best = _best_guess(charset_normalizer.from_bytes(data))
-            if best is None:
-                raise SourceError(name, "file is not text in any encoding pubpipe knows", "source.binary")
-            text, encoding = str(best), best.encoding
-            repairs.append(f"decoded as {encoding} (not UTF-8)")
+    try:
+        if data.startswith(b"\xef\xbb\xbf"):
+            text, encoding = data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+            repairs.append("UTF-8 byte order mark removed")
+        elif data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+            text, encoding = data.decode("utf-32"), "utf-32"
+        elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text, encoding = data.decode("utf-16"), "utf-16"
+        elif b"\x00" in data[:8192]:
+            encoding = charsets.utf16_without_bom(data)
+            if encoding is None:
+                raise SourceError(name, "file looks binary (it holds NUL bytes), not text", "source.binary")
+            text = data.decode(encoding)
+            repairs.append(f"decoded as {charsets.label(encoding)} (it has no byte order mark)")
+        else:
+            try:
+                text, encoding = data.decode("utf-8"), "utf-8"
+            except UnicodeDecodeError:
+                encoding = charsets.legacy(data)
+                if encoding is None:
+                    raise SourceError(name, "file is not text in any encoding pubpipe knows", "source.binary")
+                text = data.decode(encoding, errors="replace")
+                repairs.append(f"decoded as {charsets.label(encoding)} (not UTF-8)")
+    except UnicodeDecodeError as exc:  # a byte order mark followed by something else
+        raise SourceError(name, f"file starts like {charsets.label(exc.encoding)} text but is not; save it again as UTF-8",
+                          "source.binary") from exc
     if _control_ratio(text) > 0.01:
         raise SourceError(name, "file looks binary (it holds many control characters), not text", "source.binary")
     return text, encoding, repairs
-
-
-# On a tie, the encoding most legacy web and office text is in: charset-normalizer ranks
-# cp1250 and cp1252 equally for English text with a few accented letters.
-PREFERRED = ("cp1252", "latin_1", "iso8859_15")
-
-
-def _best_guess(results):
-    best = results.best()
-    if best is None:
-        return None
-    for match in results:
-        if match.encoding in PREFERRED and match.chaos <= best.chaos + 0.001 and match.coherence >= best.coherence - 0.01:
-            return match
-    return best
 
 
 def _control_ratio(text: str) -> float:
@@ -163,38 +168,93 @@ def text_lines(text: str, repairs: list) -> tuple:
     return tuple(out)
 
 
-def read_bytes(path: Path, name: str, limits: Limits = Limits()) -> bytes:
-    """A source's bytes, refusing (before reading) a file over the size limit: memory stays bounded."""
+def read_bytes(path: Path, name: str, limits: Limits = Limits(), root: Path = None) -> bytes:
+    """A source's bytes, refusing (before reading) a PDF, an image or a document pubpipe cannot read,
+    and a file over the size limit: memory stays bounded. With `root`, the file is opened only where
+    its links lead inside `root` (a link swapped in after `scan_sources` looked is not followed out)."""
+    refuse_format(name)
     try:
-        size = Path(path).stat().st_size
-        if size > limits.max_file_bytes:
-            raise SourceError(name, f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,} "
-                              "(raise limits.max_file_bytes in anthology.toml)", "source.too-large")
-        with open(path, "rb") as handle:
+        if root is not None:
+            real = os.path.realpath(path)
+            if not inside(Path(real), Path(os.path.realpath(root))):
+                raise SourceError(name, "is a link to a file outside the sources folder; not read (copy the file "
+                                  "into the sources folder if it belongs in the anthology)", "source.outside")
+            path = real
+        handle = os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb")
+        with handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > limits.max_file_bytes:
+                raise _too_large(name, size, limits)
             return handle.read(limits.max_file_bytes + 1)
     except OSError as exc:
         raise SourceError(name, f"cannot be read: {exc.strerror or exc}", "source.unreadable") from exc
 
 
-def parse_source(name: str, data: bytes, limits: Limits = Limits()) -> RawSource:
-    """Decode and repair one source's bytes into numbered lines. Raises SourceError naming the problem."""
-    text, encoding, repairs = decode(name, data, limits)
+def _check_lines(name: str, text: str, limits: Limits) -> None:
     longest = max((len(line) for line in text.split("\n")), default=0)
     if longest > limits.max_line_chars:  # before the repairs, whose time grows with a line's length
         raise SourceError(name, f"a line is {longest:,} characters long, over the limit of "
                           f"{limits.max_line_chars:,} (raise limits.max_line_chars in anthology.toml)",
                           "source.line-too-long")
+
+
+def parse_source(name: str, data: bytes, limits: Limits = Limits()) -> RawSource:
+    """Decode and repair one source's bytes into numbered lines. Raises SourceError naming the problem."""
+    kind = source_format(name, data)
+    if kind == "docx":
+        return _parse_docx(name, data, limits)
+    text, encoding, repairs = decode(name, data, limits)
+    if kind == "html":
+        return _parse_page(name, text, encoding, repairs, limits)
+    _check_lines(name, text, limits)
     text = normalise(text, repairs)
-    if Path(name).suffix.lower() in HTML_SUFFIXES:
-        from .htmlsource import html_lines
-        lines = html_lines(text)
-        if not any(line.text.strip() for line in lines):
-            raise SourceError(name, "the page holds no article text", "source.empty")
-        return RawSource(name, lines, encoding, tuple(repairs + ["read as an HTML page"]), "html")
     lines = text_lines(text, repairs)
     if not any(line.text.strip() for line in lines):
         raise SourceError(name, "file holds no text after decoding", "source.empty")
     return RawSource(name, lines, encoding, tuple(repairs))
+
+
+def _parse_page(name: str, markup: str, encoding: str, repairs: list, limits: Limits) -> RawSource:
+    """A saved page (`pubpipe.webpage`): the article and metadata trafilatura finds, pubpipe's own
+    reader only when it finds nothing. `max_line_chars` bounds the text found, never the page's
+    markup (a minified page is one long line); repairs are made to that text, not to the markup."""
+    from .webpage import read_page
+    page = read_page(markup)
+    longest = max((len(line.text) for line in page.lines), default=0)
+    if longest > limits.max_line_chars:
+        raise SourceError(name, f"a paragraph of the page's text is {longest:,} characters long, over the limit "
+                          f"of {limits.max_line_chars:,} (raise limits.max_line_chars in anthology.toml)",
+                          "source.line-too-long")
+    notes: list = []
+    lines = []
+    for line in page.lines:
+        text = " ".join(normalise(line.text, notes).split())
+        if text:
+            lines.append(Line(line.number, text, line.tag))
+    if not any(line.tag not in META_TAGS for line in lines):
+        raise SourceError(name, "the page holds no article text: neither trafilatura nor pubpipe's own reader "
+                          "found one (save the article's own page, not a home page or a list of articles)",
+                          "source.empty")
+    how = ("read as an HTML page: article and metadata found by trafilatura" if page.reader == "trafilatura" else
+           "read as an HTML page by pubpipe's own reader (trafilatura found no article in it)")
+    repairs = repairs + list(dict.fromkeys(notes)) + [how]
+    removed = tuple(Removed(name, number, text, page.reader) for number, text in page.left_out)
+    return RawSource(name, tuple(lines), encoding, tuple(repairs), "html", removed)
+
+
+def _parse_docx(name: str, data: bytes, limits: Limits) -> RawSource:
+    """A Word document through the saved-page path: mammoth's HTML (`pubpipe.docxsource`), one
+    line per paragraph, read by `pubpipe.htmlsource`."""
+    from .docxsource import docx_html
+    from .htmlsource import html_lines
+    if len(data) > limits.max_file_bytes:
+        raise _too_large(name, len(data), limits)
+    markup, repairs = docx_html(name, data, limits)
+    _check_lines(name, markup, limits)
+    lines = html_lines(normalise(markup, repairs))
+    if not any(line.text.strip() for line in lines):
+        raise SourceError(name, "the Word document holds no text; check that it is the right file", "source.empty")
+    return RawSource(name, lines, "docx", tuple(repairs), "html")
 
 
 def read_source(path: Path, root: Path, limits: Limits = Limits()) -> RawSource:

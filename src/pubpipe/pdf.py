@@ -2,8 +2,9 @@
 
 The HTML comes from ``styles/book.html.j2`` (autoescape on: source text is always text),
 the look from ``styles/book.css``; fonts are the fontpkg Literata and Inter variable fonts,
-Korean and other CJK text falls back to the system's Noto CJK fonts. A character no available
-font can draw stops the render (`pubpipe.pdfglyphs.MissingGlyphs`) instead of printing a box.
+Korean and other CJK text falls back to the system's Noto CJK fonts, symbols to Noto Sans Symbols
+and emoji to Noto Color Emoji (see book.css). A character no installed font can draw is shown as a
+placeholder, a boxed question mark (`pubpipe.pdfglyphs`), and named in `LaidOut.replaced`.
 The PDF is tagged (PDF/UA-1, `pubpipe.pdftags`), has a bookmark per story and heading, and is
 byte-identical from build to build when SOURCE_DATE_EPOCH is set. Two layout loops of WeasyPrint
 that grow with the square of the page count are replaced by linear ones (`pubpipe.layoutspeed`).
@@ -40,7 +41,7 @@ from pubpipe.errors import PubpipeError
 from pubpipe import layoutspeed
 from pubpipe.html import render, styles_dir
 from pubpipe.model import Anthology, Story
-from pubpipe.pdfglyphs import MissingGlyphs, check_missing, watch_missing_glyphs  # noqa: F401 (re-exported)
+from pubpipe import pdfglyphs
 from pubpipe.pdftags import VARIANT, speed_up_page_references
 
 TEMPLATE = "book.html.j2"
@@ -72,6 +73,8 @@ class PdfInfo:
     """Number of pages in the PDF."""
     story_pages: dict
     """Story id -> 1-based page number where the story starts (read from the layout)."""
+    placeholders: tuple = ()
+    """The characters no installed font could draw, shown as placeholders (sorted)."""
 
 
 def allowed_roots() -> tuple:
@@ -219,6 +222,8 @@ class LaidOut:
     knows where it lands in the book); pdfbook draws them from the folio sheet."""
     starts: dict
     """Story id -> 1-based page of the part where the story opens."""
+    replaced: tuple = ()
+    """The characters of this part no installed font can draw, shown as placeholders (sorted)."""
 
     @property
     def pages(self) -> int:
@@ -230,17 +235,18 @@ def created_date() -> str:
     return build_date() or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def render_stories(anthology: Anthology) -> LaidOut:
+def render_stories(anthology: Anthology, missing=None) -> LaidOut:
     """Lay out every story of ``anthology`` (a run of the book's stories, with the book's title,
-    publisher and language) as one part, opening on a recto. Raises MissingGlyphs naming the
-    characters of these stories that no font can show."""
-    return lay_out(anthology, stories=anthology.stories)
+    publisher and language) as one part, opening on a recto. ``missing``: the characters to show as
+    placeholders (default: `pubpipe.pdfglyphs.unshowable` of these stories, worked out here)."""
+    return lay_out(anthology, missing=missing, stories=anthology.stories)
 
 
-def render_front(anthology: Anthology, toc_pages: dict) -> LaidOut:
+def render_front(anthology: Anthology, toc_pages: dict, missing=None) -> LaidOut:
     """Lay out the front matter: cover, title page, imprint and the contents, whose entries show
-    ``toc_pages`` (story id -> page in the book) and link to `STORY_LINK` + the story's id."""
-    return lay_out(anthology, front=True, toc_pages=toc_pages)
+    ``toc_pages`` (story id -> page in the book) and link to `STORY_LINK` + the story's id;
+    ``missing`` as in `render_stories`."""
+    return lay_out(anthology, missing=missing, front=True, toc_pages=toc_pages)
 
 
 def render_folio_sheet(anthology: Anthology, pages: int, first: int = 1) -> bytes:
@@ -248,27 +254,28 @@ def render_folio_sheet(anthology: Anthology, pages: int, first: int = 1) -> byte
     page, numbered from ``first`` (odd: a document opens on a recto)."""
     if first % 2 == 0:
         raise ValueError(f"a folio sheet opens on a recto: its first page number must be odd, not {first}")
-    return lay_out(dataclasses.replace(anthology, stories=()), folio_pages=pages, folio_first=first,
-                   strip_folios=False).data
+    return lay_out(dataclasses.replace(anthology, stories=()), missing=(), folio_pages=pages,
+                   folio_first=first, strip_folios=False).data
 
 
-def lay_out(anthology: Anthology, strip_folios: bool = True, **part) -> LaidOut:
+def lay_out(anthology: Anthology, strip_folios: bool = True, missing=None, **part) -> LaidOut:
     """Lay out and write one part of the book (`book_html`'s keyword arguments ``part``).
 
     Only the project's styles and fonts are read (`SafeFetcher`; anything else raises
     FetchRefused). With SOURCE_DATE_EPOCH set the bytes are the same from build to build (the
     document dates come from it, and fontTools stamps the static font instances WeasyPrint makes
-    of the variable fonts with it too). Raises MissingGlyphs (writing nothing) if a character has
-    no glyph in any available font.
+    of the variable fonts with it too). The characters of ``missing`` (default: those of
+    ``anthology`` no installed font has, `pubpipe.pdfglyphs.unshowable`) are shown as placeholders.
     """
     speed_up_page_references()
     layoutspeed.install()
     fetcher = SafeFetcher()
     fonts = FontConfiguration()
     base = styles_dir().resolve().as_uri() + "/"
+    missing = pdfglyphs.unshowable(anthology) if missing is None else tuple(missing)
     try:
         with fewer_collections():
-            return _lay_out(anthology, part, strip_folios, fetcher, fonts, base)
+            return _lay_out(anthology, part, strip_folios, fetcher, fonts, base, missing)
     except FatalURLFetchingError as error:  # a BaseException: make it an ordinary error
         raise FetchRefused(str(error.__cause__ or error)) from error
 
@@ -288,9 +295,12 @@ def take_folio(page) -> bool:
     return bool(folio)
 
 
-def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, fonts, base: str) -> LaidOut:
+def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, fonts, base: str, missing) -> LaidOut:
     """lay_out's work, under fewer_collections."""
-    html = HTML(string=book_html(anthology, created_date(), **part), base_url=base, url_fetcher=fetcher)
+    # The placeholders go into the HTML itself: found before layout from the fonts' cmaps, so
+    # WeasyPrint never meets a character it cannot draw.
+    source, replaced = pdfglyphs.substitute(book_html(anthology, created_date(), **part), missing)
+    html = HTML(string=source, base_url=base, url_fetcher=fetcher)
     faces = CSS(string=font_faces_css(), base_url=base, url_fetcher=fetcher, font_config=fonts)
     document = html.render(font_config=fonts, stylesheets=[faces])
     folios = tuple(take_folio(page) if strip_folios else False for page in document.pages)
@@ -299,11 +309,11 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
         for anchor in page.anchors:
             if anchor.startswith(STORY_ANCHOR):
                 starts.setdefault(anchor[len(STORY_ANCHOR):], number)
-    # Glyphs are looked up while pages are drawn, so the check watches the write itself.
-    with watch_missing_glyphs() as missing:
+    # Glyphs are looked up while pages are drawn: should Pango still find none for a character the
+    # cmaps promised (WeasyPrint then draws the font's .notdef box), the write names it too.
+    with pdfglyphs.watch_missing_glyphs() as notdef:
         data = document.write_pdf(pdf_variant=VARIANT)
-    check_missing(anthology, missing)
-    return LaidOut(data, folios, starts)
+    return LaidOut(data, folios, starts, tuple(sorted(set(replaced) | notdef)))
 
 
 def render_pdf(anthology: Anthology, out_path: Path) -> PdfInfo:
@@ -312,16 +322,11 @@ def render_pdf(anthology: Anthology, out_path: Path) -> PdfInfo:
     assembled. (The publish flow runs the same steps as separate cached tasks, in parallel.)
 
     Deterministic under SOURCE_DATE_EPOCH. Raises FetchRefused if anything asks for a resource
-    outside styles and fonts, and MissingGlyphs (writing nothing) naming every character, in any
-    part, that has no glyph in any available font.
+    outside styles and fonts. Characters no installed font has are shown as placeholders and named
+    in the returned `PdfInfo.placeholders`.
     """
     from pubpipe import pdfbook
-    laid_out = []
-    for part in pdfbook.parts(anthology):
-        try:
-            laid_out.append(render_stories(part))
-        except MissingGlyphs as error:  # pdfbook.finish names every part's at once
-            laid_out.append(error)
+    laid_out = [render_stories(part) for part in pdfbook.parts(anthology)]
 
     def sheet(pages: int) -> list:
         return [render_folio_sheet(anthology, count, first) for first, count in pdfbook.sheet_pieces(pages)]

@@ -31,7 +31,6 @@ from pikepdf import Array, Dictionary, Name, ObjectStreamMode, OutlineItem, Pdf,
 
 from pubpipe.errors import PubpipeError
 from pubpipe.model import Anthology
-from pubpipe.pdfglyphs import MissingGlyphs, stories_holding
 
 PART_WORDS = (16_000, 48_000)
 """A part closes after a story once it holds the first number of words and the story's id says so
@@ -72,13 +71,6 @@ def parts(anthology: Anthology) -> list:
     if run:
         runs.append(run)
     return [dataclasses.replace(anthology, stories=tuple(r)) for r in runs]
-
-
-def all_missing(anthology: Anthology, errors) -> MissingGlyphs:
-    """One MissingGlyphs for the book from those of its parts: each character with every story of
-    the book that holds it (as one layout of the whole book would have named them)."""
-    chars = sorted({char for error in errors for char in error.missing})
-    return MissingGlyphs(stories_holding(anthology, chars))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,17 +126,15 @@ def sheet_pieces(pages: int) -> list:
 
 def finish(anthology: Anthology, laid_out: list, render_front, render_sheet, run=None) -> tuple:
     """(PDF bytes, PdfInfo) of the book from its story parts, laid out in book order (each a
-    `LaidOut`, or the `MissingGlyphs` of its layout): the front matter (`front_matter`), the folio
-    sheet (``render_sheet(pages)``: its pieces, `sheet_pieces`) and ``run(assemble, …)`` (default: here).
-    Raises the book's MissingGlyphs (`all_missing`) when any part had one."""
+    `LaidOut`): the front matter (`front_matter`), the folio sheet (``render_sheet(pages)``: its
+    pieces, `sheet_pieces`) and ``run(assemble, …)`` (default: here). The PdfInfo names every
+    character some part showed as a placeholder."""
     from pubpipe.pdf import PdfInfo
-    missing = [part for part in laid_out if isinstance(part, MissingGlyphs)]
-    if missing:
-        raise all_missing(anthology, missing)
     front, placed = front_matter(anthology, laid_out, render_front)
     sheet = render_sheet(placed.pages)
     data = (run or _call)(assemble, [front, *laid_out], placed, sheet)
-    return data, PdfInfo(pages=placed.pages, story_pages=placed.story_pages)
+    replaced = tuple(sorted({c for part in [front, *laid_out] for c in part.replaced}))
+    return data, PdfInfo(pages=placed.pages, story_pages=placed.story_pages, placeholders=replaced)
 
 
 def _call(function, *args):

@@ -23,11 +23,15 @@ def die_with_parent() -> None:
 
 
 def exit_with_parent(interval: float = 0.5) -> None:
-    """In a pool worker: exit as soon as the process that started it is gone.
+    """In a pool worker: exit as soon as the process that started it is gone; leave Ctrl-C to it.
+
+    The terminal sends Ctrl-C's SIGINT to every process of the build; a worker would print its own
+    KeyboardInterrupt traceback. The build stops its workers itself (`kill_children`).
 
     Not PR_SET_PDEATHSIG: a pool spawns its workers from whichever thread submits first (a Prefect
     task thread), and the kernel signals when that *thread* ends, not the process. A daemon thread
     watches the parent's pid instead; it runs between the worker's bytecodes, even mid-layout."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
 
     def watch():
@@ -38,6 +42,7 @@ def exit_with_parent(interval: float = 0.5) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
+QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
 _POOL: list = []
 _POOL_LOCK = threading.Lock()
 LAYOUT_PROCESSES = 0
@@ -49,6 +54,11 @@ def _pool():
     from multiprocessing import get_context
     with _POOL_LOCK:
         if not _POOL:
+            # multiprocessing's resource tracker (a process the pool starts) cleans up after a build
+            # stopped with Ctrl-C, and then warns on stderr about "leaked semaphore objects"; it takes
+            # its warning filters from sys.warnoptions when it starts.
+            if QUIET_TRACKER not in sys.warnoptions:
+                sys.warnoptions.append(QUIET_TRACKER)
             workers = LAYOUT_PROCESSES or os.cpu_count() or 2
             _POOL.append(ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
                                              initializer=exit_with_parent))
@@ -79,3 +89,34 @@ def in_pool(what: str, function, *args):
         pool.shutdown(wait=False, cancel_futures=True)
         raise PubpipeError(f"{what}'s process died before it finished (out of memory? see the "
                            "system log); nothing was published") from None
+
+
+_CHILDREN: set = set()
+"""Child processes (subprocess.Popen) a build must stop if it is interrupted."""
+
+
+def track(process):
+    """Remember `process` (a Popen) so `kill_children` stops it; returns it."""
+    _CHILDREN.add(process)
+    return process
+
+
+def untrack(process) -> None:
+    _CHILDREN.discard(process)
+
+
+def kill_children() -> None:
+    """Kill, at once, every child of this build: tracked processes and the layout processes. For an
+    interrupted build (pubpipe.interrupts); safe to call from a signal handler."""
+    for process in list(_CHILDREN):
+        try:
+            process.kill()
+        except OSError:
+            pass
+    for pool in list(_POOL):
+        # ProcessPoolExecutor has no public way to kill its workers without waiting on them.
+        for worker in list(getattr(pool, "_processes", {}).values()):
+            try:
+                worker.kill()
+            except (OSError, AttributeError):
+                pass

@@ -4,6 +4,7 @@ from collections import Counter
 from pathlib import Path
 
 from .model import Anthology
+from .pdfglyphs import CODE as GLYPHS
 
 PRINTING = """\
 ## Printing the booklet
@@ -33,15 +34,30 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
                   printing: dict = None, edited: tuple = ()) -> str:
     """The report's Markdown text."""
     out = [f"# Build report: {anthology.title}", ""]
+    errors = [p for p in problems if getattr(p, "severity", "error") != "warning"]
+    skipped = [p for p in problems if getattr(p, "severity", "error") == "warning"]
     out.append(f"{len(anthology.stories)} stories from {len(anthology.sources)} source file(s); "
-               f"{len(anthology.removed)} line(s) removed; {len(problems)} problem(s) with sources; "
-               f"{len(anthology.warnings)} warning(s). Language: {anthology.language}.")
+               f"{len(anthology.removed)} line(s) removed; {len(errors)} problem(s) with sources; "
+               f"{len(skipped)} file(s) skipped on purpose; {len(anthology.warnings)} warning(s). "
+               f"Language: {anthology.language}.")
     out += ["", "## Outputs", "", "| file | size | pages |", "| --- | --- | --- |"]
     for name, info in outputs.items():
         out.append(f"| `{name}` | {human_size(info.get('size', 0))} | {info.get('pages') or ''} |")
-    if problems:
+    placeholders = [p for p in errors if p.code == GLYPHS]
+    errors = [p for p in errors if p.code != GLYPHS]
+    if errors:
         out += ["", "## Sources skipped or cut short", ""]
-        out += [f"- **{_cell(p.file)}**: {_cell(p.reason)} `[{p.code}]`" for p in problems]
+        out += [f"- **{_cell(p.file)}**: {_cell(p.reason)} `[{p.code}]`" for p in errors]
+    if skipped:
+        out += ["", "## Files skipped on purpose (warnings)", "",
+                "Editor backups, temporary files and copies of other sources: not articles, so not published.", ""]
+        out += [f"- `{_cell(p.file)}`: {_cell(p.reason)} `[{p.code}]`" for p in skipped]
+    if placeholders:
+        out += ["", "## Characters the PDF cannot show", "",
+                "No installed font has these characters. Every story is published; the PDF shows a "
+                "placeholder (a boxed ?) in their place, while the EPUB, the web pages and anthology.json "
+                "keep them. Install a font that has them and build again, or edit the source.", ""]
+        out += [f"- **{_cell(p.file)}**: {_cell(p.reason)} `[{p.code}]`" for p in placeholders]
     if edited:
         out += ["", "## Sources changed during the build", "",
                 "This build used each file as it was when the build started; build again to publish the change.", ""]
@@ -58,7 +74,7 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
     out += ["", "## Removed lines", ""]
     if anthology.removed:
         out += ["| file | line | rule | text |", "| --- | --- | --- | --- |"]
-        out += [f"| `{_cell(r.file)}` | {r.line} | {r.rule} | {_cell(r.text)} |" for r in anthology.removed]
+        out += _removed_rows(anthology.removed)
     else:
         out.append("None.")
     out += ["", "## Warnings", ""]
@@ -68,6 +84,38 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
     if printing:
         out += ["", PRINTING.format(**printing).rstrip()]
     return "\n".join(out) + "\n"
+
+
+PAGE_RULES = ("trafilatura", "html-reader")
+"""Rules of what a saved page's reader left out (pubpipe.webpage): hundreds of menu and link blocks
+a page, so the report gives one row per page and anthology.json the list."""
+PAGE_SAMPLE = 12
+
+
+def _removed_rows(removed: tuple) -> list:
+    rows, pages = [], {}
+    for r in removed:
+        if r.rule in PAGE_RULES:
+            if (r.file, r.rule) not in pages:
+                pages[(r.file, r.rule)] = []
+                rows.append((r.file, r.rule))
+            pages[(r.file, r.rule)].append(r)
+        else:
+            rows.append(r)
+    out = []
+    for row in rows:
+        if not isinstance(row, tuple):
+            out.append(f"| `{_cell(row.file)}` | {row.line} | {row.rule} | {_cell(row.text)} |")
+            continue
+        blocks = pages[row]
+        lines = sorted({b.line for b in blocks})
+        span = f"{lines[0]}–{lines[-1]}" if len(lines) > 1 else str(lines[0])
+        words = sum(len(b.text.split()) for b in blocks)
+        sample = "; ".join(b.text if len(b.text) <= 60 else b.text[:59] + "…" for b in blocks[:PAGE_SAMPLE])
+        more = f"; … ({len(blocks) - PAGE_SAMPLE} more)" if len(blocks) > PAGE_SAMPLE else ""
+        out.append(f"| `{_cell(row[0])}` | {span} | {row[1]} | {len(blocks)} block(s) of the page ({words:,} words) "
+                   f"left out of the article, each in anthology.json's `removed`: {_cell(sample + more)} |")
+    return out
 
 
 def write_report(folder: Path, *args, **kwargs) -> Path:

@@ -16,7 +16,8 @@ from .anthology import build_anthology
 from .clean import clean_all
 from .config import Config, default_config_path, load_config
 from .errors import NothingToPublish, SourceError
-from .ingest import list_sources, parse_source, read_bytes
+from .ingest import parse_source, read_bytes
+from .sourcefiles import ERROR, WARNING, duplicates, list_sources, scan_sources
 from .model import Anthology
 
 
@@ -27,6 +28,14 @@ class Problem:
     file: str
     reason: str
     code: str
+    severity: str = ERROR
+    """"error": a source (or story) that should have been published was not, and the build exits 1;
+    "warning": a file that is not meant to be published was skipped (an editor backup, a duplicate),
+    listed but leaving the exit code alone."""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity != WARNING
 
 
 @dataclass(frozen=True)
@@ -45,8 +54,11 @@ class BuildResult:
     output: str
     outputs: dict = field(default_factory=dict)
     problems: tuple = ()
+    """The errors (what makes the exit code 1)."""
     message: str = ""
     edited: tuple = ()
+    warnings: tuple = ()
+    """Problems of severity "warning": files skipped on purpose (backups, duplicates)."""
 
 
 def load_settings(sources: str, config: Optional[str]) -> Config:
@@ -85,16 +97,26 @@ class Snapshot:
 
 
 def snapshot(sources: str, config: Config) -> Snapshot:
-    """Read the bytes of every source file (over-size ones refused before reading)."""
+    """Read the bytes of every source file (over-size ones, PDFs and images refused before reading;
+    nothing read through a link that leads outside the folder). Editor backups and files whose
+    bytes equal another source's are left out with a warning (see `pubpipe.ingest.scan_sources`)."""
     root = Path(sources)
-    files, problems = [], []
-    for path in list_sources(root):
+    paths, skipped = scan_sources(root)
+    problems = [Problem(s.file, s.reason, s.code, s.severity) for s in skipped]
+    files, links = [], set()
+    for path in paths:
         name = str(path.relative_to(root))
+        if path.is_symlink():
+            links.add(name)
         try:
-            files.append((name, read_bytes(path, name, config.limits)))
+            files.append((name, read_bytes(path, name, config.limits, root)))
         except SourceError as exc:
             problems.append(Problem(exc.file, exc.reason, exc.code))
-    return Snapshot(str(root), tuple(files), tuple(problems))
+    copies = duplicates(files, frozenset(links))
+    problems += [Problem(s.file, s.reason, s.code, s.severity) for s in copies]
+    left_out = {s.file for s in copies}
+    return Snapshot(str(root), tuple(f for f in files if f[0] not in left_out),
+                    tuple(sorted(problems, key=lambda p: p.file)))
 
 
 def ingest(snap: Snapshot, config: Config) -> Ingested:
@@ -132,7 +154,8 @@ def clean(ingested: Ingested, config: Config) -> list:
 
 def structure(cleaned: list, ingested: Ingested, config: Config) -> Anthology:
     """Recover the stories; raise NothingToPublish when there are none."""
-    removed = tuple(r for c in cleaned for r in c.removed)
+    # what ingest left out of saved pages (pubpipe.webpage), then what cleaning dropped
+    removed = tuple(r for s in ingested.sources for r in s.removed) + tuple(r for c in cleaned for r in c.removed)
     facts = tuple({"file": s.file, "encoding": s.encoding, "repairs": list(s.repairs), "kind": s.kind,
                    "lines": max((l.number for l in s.lines), default=0)} for s in ingested.sources)
     warnings = [f"[{p.code}] {p.file}: {p.reason}" for p in ingested.problems]
@@ -151,6 +174,23 @@ def write_anthology(anthology: Anthology, folder: Path) -> Path:
 
 
 def say_problems(problems: tuple) -> None:
-    """Name each bad source and the reason on stderr."""
+    """Name each bad source and the reason as the build finds them (warnings as warnings): as a
+    progress event (`pubpipe build` shows it on the terminal) and in the flow run's log (the
+    Prefect UI)."""
+    from . import progress
+    logger = _run_logger()
     for p in problems:
-        print(f"pubpipe: skipped {p.file}: {p.reason} [{p.code}]", file=sys.stderr)
+        verb = ("skipped " if p.code.startswith("source.") else "") if p.is_error else "warning: "
+        line = f"{verb}{p.file}: {p.reason} [{p.code}]"
+        progress.emit("problem", text=line, error=p.is_error)
+        if logger is not None:
+            logger.info(line)
+
+
+def _run_logger():
+    """The Prefect flow run's logger, or None outside a flow run (Prefect not even imported)."""
+    context = sys.modules.get("prefect.context")
+    if context is None or context.FlowRunContext.get() is None:
+        return None
+    from prefect.logging import get_run_logger
+    return get_run_logger()

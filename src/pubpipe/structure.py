@@ -11,6 +11,7 @@ from typing import Optional
 from . import detect
 from .clean import CleanSource
 from .contents import HEADING, entry_key
+from .ingest import META_TAGS
 from .model import Block, Byline, Dateline, Removed, Series
 from .paragraphs import Unit, units as paragraph_units
 
@@ -203,6 +204,10 @@ def _tagged_block(draft: Draft, units: list, j: int, blocks: list) -> int:
     if u.tag == "byline" and draft.byline is None:
         draft.byline = detect.top_byline(u.text) or detect.Byline(detect.normal_case(u.text.strip()), None)
         return j + 1
+    if u.tag == "dateline":  # a saved page's site and date (pubpipe.webpage): "SITE, YYYY-MM-DD"
+        source, _, date = u.text.rpartition(", ")
+        draft.dateline = draft.dateline or Dateline(source, date or None)
+        return j + 1
     kind = {"heading": "heading", "caption": "note", "title": "heading"}.get(u.tag, "paragraph")
     blocks.append(Block(kind, u.text, line=u.first))
     return j + 1
@@ -231,6 +236,9 @@ def build_blocks(draft: Draft) -> tuple:
     j = 0
     while j < len(units):
         u, text = units[j], units[j].text
+        if u.tag in META_TAGS:  # a saved page's metadata: never guessed at as text
+            j = _tagged_block(draft, units, j, blocks)
+            continue
         if id(u) in after and _heading(u, text) and j + 1 < len(units):
             after = set()  # a heading after a "read more" link opens the next item: the afterword is over
         afterword = id(u) in after
@@ -259,7 +267,7 @@ def build_blocks(draft: Draft) -> tuple:
             if not text:
                 j += 1
                 continue
-        item = detect.list_item(text)
+        item = detect.list_item(text) if not u.tag else None  # a page says what its lists are: "1. A heading" stays one
         if item:
             items, ordered = [], item[0]
             while j < len(units) and (found := detect.list_item(units[j].text)) and found[0] == ordered:

@@ -24,8 +24,9 @@ from contextlib import contextmanager
 from importlib.util import find_spec
 from pathlib import Path
 
+from . import logfile
 from .errors import PubpipeError
-from .processes import die_with_parent
+from .processes import die_with_parent, track, untrack
 
 STARTUP_SECONDS = 90
 """How long to wait for the server to answer (a fresh PREFECT_HOME migrates its database first)."""
@@ -50,8 +51,13 @@ def _launch(port: int) -> subprocess.Popen:
     command = [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory",
                "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
                "--log-level", "error", "--lifespan", "on"]
-    return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
-                            preexec_fn=die_with_parent if sys.platform == "linux" else None)
+    # A session of its own: Ctrl-C in the terminal must not kill the server under the build (which
+    # would then retry it for a minute); the build stops it (pubpipe.interrupts). Its output goes to
+    # the build's log file when there is one.
+    log = logfile.stream()
+    return track(subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                  start_new_session=True,
+                                  preexec_fn=die_with_parent if sys.platform == "linux" else None))
 
 
 class TemporaryServer:
@@ -71,12 +77,14 @@ class TemporaryServer:
         while time.monotonic() < deadline:
             code = self.process.poll()
             if code == PORT_TAKEN:
+                untrack(self.process)
                 self.port = _free_port()
                 self.process = _launch(self.port)
-                os.environ["PREFECT_API_URL"] = self.api_url
+                os.environ["PREFECT_API_URL"] = os.environ["PUBPIPE_TEMPORARY_SERVER"] = self.api_url
             elif code is not None:
                 raise ServerFailed(f"the temporary Prefect server exited with code {code} before it was "
-                                   f"ready; see the messages above (PREFECT_HOME={os.environ.get('PREFECT_HOME', '~/.prefect')})")
+                                   f"ready (PREFECT_HOME={os.environ.get('PREFECT_HOME', '~/.prefect')}); its "
+                                   "messages are in the log")
             try:
                 with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:
                     if response.status == 200:
@@ -87,6 +95,7 @@ class TemporaryServer:
         raise ServerFailed(f"the temporary Prefect server did not answer within {timeout:.0f} s")
 
     def stop(self) -> None:
+        untrack(self.process)
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -106,9 +115,10 @@ def temporary_server():
         yield None
         return
     server = TemporaryServer()
-    os.environ["PREFECT_API_URL"] = server.api_url
+    os.environ["PREFECT_API_URL"] = os.environ["PUBPIPE_TEMPORARY_SERVER"] = server.api_url
     try:
         yield server
     finally:
         os.environ.pop("PREFECT_API_URL", None)
+        os.environ.pop("PUBPIPE_TEMPORARY_SERVER", None)
         server.stop()

@@ -172,11 +172,15 @@ def check_manifest(folder: Path, found: Findings) -> None:
                 f"{NAME}: changed, missing or added since the build published them: {', '.join(changed[:5])}")
 
 
-def check_epub(path: Path, found: Findings) -> None:
-    """EPUBCheck 5.3: no fatal, error or warning."""
-    from .epubcheck import validate_epub
+def check_epub(path: Path, found: Findings, timeout: float = 0) -> None:
+    """EPUBCheck 5.3: no fatal, error or warning (``timeout``: see `epubcheck.validate_epub`)."""
+    from .epubcheck import EpubcheckTimeout, validate_epub
     try:
-        messages = validate_epub(path)
+        messages = validate_epub(path, timeout=timeout)
+    except EpubcheckTimeout as exc:
+        found.check(False, "", f"{exc}; the machine may be busy: try again, or raise epubcheck_seconds "
+                               "under [limits] in anthology.toml")
+        return
     except FileNotFoundError as exc:  # no Java: a set-up problem, not a broken book
         found.check(False, "", f"{path.name}: cannot run EPUBCheck: {exc}; run ./setup.sh, which "
                                "installs Java (default-jre-headless)")
