@@ -115,3 +115,86 @@ def test_training_rebuilds_the_shipped_model_byte_for_byte():
 
     blob = train.build()
     assert hashlib.sha256(blob).hexdigest() == hashlib.sha256(linemodel.MODEL_FILE.read_bytes()).hexdigest()
+
+
+# ---------------------------------------------------------------- the model in the build
+
+def _build(files: dict, tmp_path):
+    """`files` (name -> text) through the build's stages up to the anthology, as the flow calls them."""
+    from pubpipe import stages
+    from pubpipe.config import Config
+
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    config = Config()
+    ingested = stages.ingest(stages.snapshot(str(folder), config), config)
+    return stages.structure(stages.clean(ingested, config), ingested, config)
+
+
+@needs_model
+def test_build_publishes_a_copied_page_as_one_story_titled_by_its_headline(tmp_path):
+    anthology = _build({"page.txt": "\n".join(PAGE) + "\n"}, tmp_path)
+    assert len(anthology.stories) == 1
+    story = anthology.stories[0]
+    assert story.title == ARTICLE[0]
+    assert story.byline is not None and story.byline.name == "Mara Lindqvist"
+    text = " ".join(b.text or " ".join(b.items) for b in story.blocks)
+    for paragraph in [ARTICLE[4], ARTICLE[6], ARTICLE[10], ARTICLE[12]]:
+        assert paragraph in text
+    # every line left out is listed, with the model as its rule (or the cleaning rule that fired) and,
+    # for the model, its confidence
+    removed = {r.text: r for r in anthology.removed}
+    for line in MENU[:6] + FOOTER:
+        assert line in removed, line
+        assert line not in text
+    model_drops = [r for r in anthology.removed if r.rule == "model"]
+    assert model_drops and all(0.5 <= r.confidence <= 1 for r in model_drops)
+    assert all(r.confidence is None for r in anthology.removed if r.rule != "model")
+    entry = next(r for r in anthology.to_dict()["removed"] if r["rule"] == "model")
+    assert 0 < entry["confidence"] <= 1
+    assert all("confidence" not in r for r in anthology.to_dict()["removed"] if r["rule"] != "model")
+
+
+@needs_model
+def test_build_splits_pasted_pages_into_their_articles(tmp_path):
+    other_page = MENU + [""] + ARTICLE[:1] + ["By Jon Berg", ""] + [
+        "From next month the morning boat to the islands will leave half an hour earlier, the ferry company "
+        "said on Tuesday, so that pupils from the outer islands reach the school before the first lesson.",
+        "",
+        "The evening crossing keeps its old time. Passengers with bicycles are asked to board first because "
+        "the new boat has less room on the car deck than the one it replaces this spring.",
+        "",
+        "The company will publish the full timetable on the harbour notice board and at the ticket office, "
+        "and the old paper timetables will be taken back and recycled at the library.",
+    ] + [""] + FOOTER
+    other_page[len(MENU) + 1] = "Ferry timetable changes after the storm season ends"
+    anthology = _build({"pasted.txt": "\n".join(PAGE + [""] + other_page) + "\n"}, tmp_path)
+    assert [s.title for s in anthology.stories] == [ARTICLE[0], "Ferry timetable changes after the storm season ends"]
+    first = " ".join(b.text or "" for b in anthology.stories[0].blocks)
+    assert "ferry company" not in first and "Privacy policy" not in first
+
+
+@needs_model
+def test_our_own_samples_are_left_to_the_rules():
+    """The samples in sources/ are articles with a little residue, not a web page's text: the model
+    leaves them as cleaning made them."""
+    from pubpipe import stages
+    from pubpipe.config import Config
+    from pubpipe.clean import clean_all
+    from pubpipe.recover import apply
+
+    config = Config()
+    ingested = stages.ingest(stages.snapshot(str(REPO / "sources"), config), config)
+    cleaned = clean_all(list(ingested.sources))
+    assert apply.recover(list(ingested.sources), cleaned) == cleaned
+
+
+def test_report_shows_the_models_confidence():
+    from pubpipe.model import Removed
+    from pubpipe.report import _removed_rows
+
+    rows = _removed_rows((Removed("a.txt", 3, "Sign in", "model", 0.973), Removed("a.txt", 9, "Share", "share-buttons")))
+    assert rows[0] == "| `a.txt` | 3 | model (0.97) | Sign in |"
+    assert rows[1] == "| `a.txt` | 9 | share-buttons | Share |"
