@@ -39,6 +39,8 @@ class Decision:
     """The model's probability of that label (0–1)."""
     body: float
     """Probability that the line belongs to the article (title or any body label)."""
+    kept_as: str = "paragraph"
+    """The likeliest label other than residue: what the line is if it is kept."""
 
 
 def context_features(probs: np.ndarray) -> np.ndarray:
@@ -125,7 +127,8 @@ class LineModel:
         out: list = [None] * len(lines)
         for row, i in enumerate(idx):
             k = int(np.argmax(probs[row]))
-            out[i] = Decision(self.labels[k], float(probs[row, k]), float(1.0 - probs[row, 0]))
+            out[i] = Decision(self.labels[k], float(probs[row, k]), float(1.0 - probs[row, 0]),
+                              self.labels[1 + int(np.argmax(probs[row, 1:]))])
         if not idx:
             return out, []
         cuts = segment.starts([lines[i] for i in idx], probs, first, x, self.start, self.settings)
