@@ -228,3 +228,18 @@ def test_report_shows_the_models_confidence():
     rows = _removed_rows((Removed("a.txt", 3, "Sign in", "model", 0.973), Removed("a.txt", 9, "Share", "share-buttons")))
     assert rows[0] == "| `a.txt` | 3 | model (0.97) | Sign in |"
     assert rows[1] == "| `a.txt` | 9 | share-buttons | Share |"
+
+
+@needs_model
+def test_lines_staff_keep_are_never_dropped_by_the_model():
+    from pubpipe.clean import clean_all
+    from pubpipe.ingest import parse_source
+    from pubpipe.recover import apply
+
+    raw = [parse_source("page.txt", ("\n".join(PAGE) + "\n").encode("utf-8"))]
+    cleaned = clean_all(raw)
+    dropped = {r.text for r in apply.recover(raw, cleaned)[0].removed if r.rule == "model"}
+    assert "Most read" in dropped
+    again = apply.recover(raw, cleaned, keep=["Most  read "])[0]
+    assert "Most read" not in {r.text for r in again.removed}
+    assert "Most read" in [l.text for l in again.lines]

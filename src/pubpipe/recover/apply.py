@@ -55,7 +55,13 @@ def _dateline(text: str) -> Optional[str]:
     return f"{found[0].source}, {found[0].date}"
 
 
-def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, threshold: float) -> CleanSource:
+def _kept(text: str) -> str:
+    """A line as anthology.toml's `keep` names it: spaces collapsed, none at the ends."""
+    return " ".join(text.split())
+
+
+def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, threshold: float,
+            keep: frozenset = frozenset()) -> CleanSource:
     """The cleaned source with the model's drops and tags (see the module's docstring)."""
     alive = {l.number - 1 for l in src.lines if l.text.strip()}
     titles = set()
@@ -80,7 +86,7 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
         text = line.text
         if i in titles:
             tag = "title"
-        elif d.body < threshold:
+        elif d.body < threshold and _kept(text) not in keep:
             removed.append(Removed(src.file, line.number, lines[i].strip(), RULE, round(1.0 - d.body, 3)))
             continue
         elif d.kept_as == "dateline" and _dateline(text):
@@ -97,9 +103,11 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
     return replace(src, lines=tuple(kept), removed=tuple(sorted(removed, key=lambda r: r.line)))
 
 
-def recover(raw: list, cleaned: list, model: Optional[LineModel] = None) -> list:
+def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()) -> list:
     """The cleaned sources, web-page text sources read by the line model (see the module docstring).
-    `raw`: the ingested sources, in the same order as `cleaned`; `model`: the shipped one if None."""
+    `raw`: the ingested sources, in the same order as `cleaned`; `model`: the shipped one if None;
+    `keep`: lines staff said to keep (anthology.toml's `keep`): never dropped by the model."""
+    keep = frozenset(_kept(k) for k in keep)
     model = model if model is not None else shipped()
     if model is None:
         return list(cleaned)
@@ -121,5 +129,5 @@ def recover(raw: list, cleaned: list, model: Optional[LineModel] = None) -> list
             out.append(src)
             continue
         decisions, articles = model.read(lines, repeated)
-        out.append(_tagged(src, lines, decisions, articles, threshold) if web_dump(decisions, threshold) else src)
+        out.append(_tagged(src, lines, decisions, articles, threshold, keep) if web_dump(decisions, threshold) else src)
     return out
