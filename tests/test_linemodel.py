@@ -243,3 +243,15 @@ def test_lines_staff_keep_are_never_dropped_by_the_model():
     again = apply.recover(raw, cleaned, keep=["Most  read "])[0]
     assert "Most read" not in {r.text for r in again.removed}
     assert "Most read" in [l.text for l in again.lines]
+
+
+@needs_model
+def test_a_call_to_action_amid_the_menus_does_not_make_the_article_an_afterword(tmp_path):
+    """Cleaning's call-to-action rule marks what follows as an afterword (notes) in a pasted article;
+    on a page the model reads, the article after a newsletter prompt stays paragraphs."""
+    page = MENU + [""] + ARTICLE[:3] + ["Receive the latest local updates in your inbox"] + ARTICLE[3:] + [""] + FOOTER
+    anthology = _build({"page.txt": "\n".join(page) + "\n"}, tmp_path)
+    story = anthology.stories[0]
+    assert story.title == ARTICLE[0]
+    assert "call-to-action" in {r.rule for r in anthology.removed}
+    assert [b.type for b in story.blocks if b.text and b.text.startswith("The reading room")] == ["paragraph"]
