@@ -28,13 +28,20 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-python3 -m venv .venv
+[[ -x .venv/bin/python ]] || python3 -m venv .venv  # re-making an existing one re-runs ensurepip (seconds)
 # constraints.txt: the exact versions the tests ran with (see DEVELOPERS.md); it only constrains,
 # so a dependency it does not list yet is resolved as usual.
-if [[ "${1:-}" == "--test" ]]; then
-  .venv/bin/python -m pip install -q -e ".[test]" -c constraints.txt
+# A re-run skips pip (30 s even with nothing to do) when .venv already holds this checkout's
+# editable pubpipe installed from the same pyproject.toml and constraints.txt (and [test] when asked).
+extra=""; [[ "${1:-}" == "--test" ]] && extra="[test]"
+stamp=.venv/.pubpipe-setup
+want="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1) $PWD"
+here=$(.venv/bin/python -c 'import importlib.util as u, pathlib; print(pathlib.Path(u.find_spec("pubpipe").origin).resolve().parents[2])' 2>/dev/null || true)
+if [[ -f $stamp && "$here" == "$PWD" ]] && { grep -qxF "$want [test]" "$stamp" || grep -qxF "$want $extra" "$stamp"; }; then
+  echo "setup.sh: .venv is up to date (pyproject.toml and constraints.txt unchanged since it was installed)"
 else
-  .venv/bin/python -m pip install -q -e . -c constraints.txt
+  .venv/bin/python -m pip install -q -e ".$extra" -c constraints.txt
+  echo "$want $extra" > "$stamp"
 fi
 
 if [[ "${1:-}" == "--test" ]]; then
@@ -43,7 +50,11 @@ if [[ "${1:-}" == "--test" ]]; then
   if [[ -L node_modules ]]; then
     # A link to another checkout's node_modules (a git worktree): npm ci would empty that folder.
     echo "setup.sh: node_modules is a link to $(readlink node_modules); leaving it as it is"
+  elif [[ -x node_modules/.bin/ace-puppeteer && -f node_modules/.pubpipe-lock ]] &&
+       cmp -s package-lock.json node_modules/.pubpipe-lock; then
+    echo "setup.sh: node_modules is up to date (package-lock.json unchanged since npm ci)"
   else
     npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+    cp package-lock.json node_modules/.pubpipe-lock  # what the next run compares with
   fi
 fi

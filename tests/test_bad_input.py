@@ -23,6 +23,7 @@ from pubpipe import build, stages
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "correct-horse-battery-staple-7f3a"  # the content of a local file a source points at
+pytestmark = pytest.mark.usefixtures("session_prefect_home")  # its builds use the session's PREFECT_HOME (conftest.py)
 
 
 class Recorder(BaseHTTPRequestHandler):

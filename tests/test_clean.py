@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe.clean import LINE_RULES, FILE_RULES, clean_all, clean_source, repeated_lines
+from pubpipe import clean
+from pubpipe.clean import DROP, LINE_RULES, FILE_RULES, clean_all, clean_source, repeated_lines
 from pubpipe.ingest import Line, RawSource
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clean"
@@ -40,7 +41,7 @@ def test_cleaning_twice_changes_nothing(given, kept, rules):
 
 
 def test_registry_names_are_unique_and_ordered():
-    names = [n for n, _ in FILE_RULES + LINE_RULES]
+    names = [r.name for r in FILE_RULES + LINE_RULES]
     assert len(names) == len(set(names))
     assert names.index("whitespace") < names.index("web-residue")
 
@@ -62,5 +63,29 @@ def test_extra_patterns_from_config():
 def test_every_rule_has_a_fixture_case():
     """A new rule comes with a before/after case in tests/fixtures/clean/."""
     fired = {rule for _, _, rules in (c.values for c in cases()) for rule in rules}
-    names = {n for n, _ in FILE_RULES + LINE_RULES} - {"whitespace", "repeated-line", "config-residue"}
+    names = {r.name for r in FILE_RULES + LINE_RULES} - {"whitespace", "repeated-line", "config-residue"}
     assert names <= fired, f"rules without a fixture case: {sorted(names - fired)}"
+
+
+def test_a_rule_tells_structure_what_its_drops_mean_through_typed_marks(monkeypatch):
+    """Structure reads Rule.ends_story / afterword as marks, never rule names: a new rule that ends
+    stories splits them without structure.py knowing its name."""
+    from pubpipe import clean
+    from pubpipe.structure import split_file
+    given = ["First Story", "The story is told in one long sentence here.", "~~ END ~~", "Second Story", "Told too."]
+    src = RawSource("case.txt", _lines(given), "utf-8")
+    assert [d.title for d in split_file(clean_source(src))[0]] == ["First Story"]
+    ending = clean.Rule("end-marker", lambda text, ctx: DROP if text == "~~ END ~~" else text, ends_story=True)
+    monkeypatch.setattr(clean, "LINE_RULES", [*clean.LINE_RULES, ending])
+    result = clean_source(src)
+    assert [(m.line, m.ends_story, m.afterword) for m in result.marks] == [(3, True, False)]
+    assert [d.title for d in split_file(result)[0]] == ["First Story", "Second Story"]
+
+
+def test_keep_keeps_lines_of_file_and_line_rules_and_says_so():
+    given = ["Related", "Another Story Title", "~", "A sentence of the story.", "Share this article"]
+    result = clean_source(RawSource("case.txt", _lines(given), "utf-8"),
+                          clean.Context(keep=frozenset({"Related", "Share this article"})))
+    assert [l.text for l in result.lines if l.text] == ["Related", "A sentence of the story.", "Share this article"]
+    assert [(r.line, r.rule) for r in result.removed] == [(2, "related-block")]  # not listed in keep: dropped
+    assert [(k.line, k.what, k.rule) for k in result.kept] == [(1, "kept", "related-block"), (5, "kept", "share-buttons")]

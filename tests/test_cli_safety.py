@@ -19,6 +19,7 @@ from helpers import previous_output
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "pubpipe.cli"]
+pytestmark = pytest.mark.usefixtures("session_prefect_home")  # its builds use the session's PREFECT_HOME (conftest.py)
 
 
 def _env(tmp_path: Path, **extra) -> dict:

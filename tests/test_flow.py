@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from helpers import previous_output
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = ["anthology.json", "report.md", "web/index.html", "web/snippets.json", "web/feed.xml"]
+pytestmark = pytest.mark.usefixtures("session_prefect_home")  # its builds use the session's PREFECT_HOME (conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +142,10 @@ def test_a_source_edited_during_the_build(prefect_harness, tmp_path, monkeypatch
     from pubpipe_flows.publish import publish
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
     victim = sorted((tmp_path / "sources").glob("*.txt"))[-1]
+    # A line no other build has, so that its PDF part is laid out (not a cache hit of an earlier
+    # build of the samples in this PREFECT_HOME) and the edit below happens during this build.
+    victim.write_text(victim.read_text(encoding="utf-8") + f"\nA closing line of build {uuid.uuid4().hex}.\n",
+                      encoding="utf-8")
     original, render = victim.read_text(encoding="utf-8"), pdf.render_stories
 
     def render_and_edit(*args):

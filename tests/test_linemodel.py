@@ -255,3 +255,12 @@ def test_a_call_to_action_amid_the_menus_does_not_make_the_article_an_afterword(
     assert story.title == ARTICLE[0]
     assert "call-to-action" in {r.rule for r in anthology.removed}
     assert [b.type for b in story.blocks if b.text and b.text.startswith("The reading room")] == ["paragraph"]
+
+
+@needs_model
+def test_the_models_least_sure_drops_are_listed_for_review(tmp_path):
+    anthology = _build({"page.txt": "\n".join(PAGE) + "\n"}, tmp_path)
+    dropped = [d for d in anthology.review if d.what == "dropped" and d.rule == "model"]
+    assert dropped and all(d.confidence < 1.0 for d in dropped)
+    least = min(r.confidence for r in anthology.removed if r.rule == "model")
+    assert min(d.confidence for d in dropped) == least

@@ -36,3 +36,29 @@ def test_record_compare_and_check(tmp_path):
     found = Findings()
     check_manifest(tmp_path, found)
     assert found.errors[0].startswith(f"{NAME}: unreadable") and already_published(tmp_path, "key-1") is None
+
+
+def test_settings_that_shape_nothing_are_declared_once_and_change_no_key(tmp_path):
+    """Which settings shape no output is said on the Config field; the build key (manifest) and
+    the parsing cache key (cache) both follow it. base_url shapes the web pages only: it changes
+    the build key, not the stories' cache key. (Before, the two lists disagreed on base_url.)"""
+    from dataclasses import replace
+
+    from pubpipe import stages
+    from pubpipe.cache import digest
+    from pubpipe.config import Config, Limits
+    from pubpipe.manifest import build_key
+    from dataclasses import fields
+    declared = {f.name: f.metadata.get("shapes") for f in fields(Config) + fields(Limits) if f.metadata}
+    assert declared == {"schedule": "nothing", "timezone": "nothing", "dask": "nothing", "base_url": "web",
+                        "path": "nothing", "epubcheck_seconds": "nothing"}
+    (tmp_path / "a.txt").write_text("Title\n\nA paragraph.\n", encoding="utf-8")
+    base = Config()
+    snap = stages.snapshot(str(tmp_path), base)
+    same = replace(base, schedule="* * * * *", timezone="Asia/Seoul", dask="local", path="/elsewhere.toml",
+                   limits=Limits(epubcheck_seconds=900))
+    assert build_key(snap, same) == build_key(snap, base) and digest(same) == digest(base)
+    linked = replace(base, base_url="https://example.org/web/")
+    assert build_key(snap, linked) != build_key(snap, base) and digest(linked) == digest(base)
+    for shaping in (replace(base, title="Other"), replace(base, limits=Limits(max_line_chars=99))):
+        assert build_key(snap, shaping) != build_key(snap, base) and digest(shaping) != digest(base)

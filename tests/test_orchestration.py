@@ -26,9 +26,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, migrated):
     """`prefect server start` on a free loopback port with a PREFECT_HOME of its own."""
-    home = tmp_path_factory.mktemp("prefect-home")
+    home = migrated(tmp_path_factory.mktemp("prefect-home"))
     port = free_port()
     # The scheduler's main loop every 10 s instead of 60: a new deployment gets its runs from the
     # loop for recent deployments (every 5 s) unless a busy machine delays it past that loop's window.
@@ -107,8 +107,8 @@ def test_process_work_pool_from_prefect_yaml(server, tmp_path):
     assert (out / "anthology.json").is_file() and (out / "web" / "index.html").is_file()
 
 
-def test_two_builds_at_once_the_second_says_so(tmp_path):
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+def test_two_builds_at_once_the_second_says_so(tmp_path, migrated):
+    env = {**os.environ, "PREFECT_HOME": str(migrated(tmp_path / "home")), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)
     args = [str(BIN / "pubpipe"), "build", "--sources", str(ROOT / "sources"), "--output", str(tmp_path / "out")]
     first = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)

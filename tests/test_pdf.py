@@ -17,7 +17,7 @@ from weasyprint.urls import FatalURLFetchingError
 
 from pubpipe import pdf, pdfbook
 from pubpipe.html import styles_dir
-from pubpipe.impose import impose, padded_pages, saddle_order
+from pubpipe.impose import imposition_order, impose, padded_pages, saddle_order, signatures
 from pubpipe.model import Anthology, Block
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
@@ -274,6 +274,36 @@ def test_impose_300_pages(book, tmp_path):
     info = impose(big, tmp_path / "big-print.pdf")
     assert info.pages_padded % 4 == 0 and info.sheets == info.pages_padded // 4
     assert len(PdfReader(tmp_path / "big-print.pdf").pages) == info.sheets * 2
+    # 75-odd sheets do not fold and staple as one booklet: the fewest signatures of at most 8 sheets
+    assert len(info.signatures) == -(-info.sheets // 8) and sum(info.signatures) == info.sheets
+    assert max(info.signatures) <= 8 and max(info.signatures) - min(info.signatures) <= 1
+
+
+def test_a_long_book_is_imposed_in_signatures_a_short_one_as_one_booklet():
+    """Before: a 334-page book was one saddle-stitched booklet of 84 sheets."""
+    assert signatures(64) == [(1, 64)] and imposition_order(64) == saddle_order(64)
+    assert signatures(68) == [(1, 24), (25, 24), (49, 20)]  # 17 sheets: 6, 6 and 5
+    order = imposition_order(336)  # the 334-page book, padded
+    assert sorted(p for pair in order for p in pair) == list(range(1, 337))
+    first, pages = 0, 0
+    for start, count in signatures(336):  # each signature: its own outer sheet, pages in order when folded
+        assert count % 4 == 0 and count <= 32
+        sheet = order[(start - 1) // 2]
+        assert sheet == (start + count - 1, start)
+        pages += count
+    assert pages == 336 and len(signatures(336)) == 11
+
+
+def test_the_report_says_how_to_bind_signatures():
+    from pubpipe.report import render_report
+    from pubpipe.model import Anthology
+    printing = {"print_name": "book-print.pdf", "sheets": 84, "pages": 336, "blanks": 2,
+                "signatures": (8,) * 7 + (7,) * 4}
+    text = render_report(Anthology(title="T", stories=()), {}, printing=printing)
+    assert "11 signatures" in text and "8, 8, 8, 8, 8, 8, 8, 7, 7, 7 and 7" in text
+    assert "staple on the fold" not in text and "perfect" in text
+    one = render_report(Anthology(title="T", stories=()), {}, printing={**printing, "sheets": 7, "signatures": (7,)})
+    assert "staple on the fold" in one and "signatures" not in one
 
 
 def test_tagged_pdf_ua_with_metadata(book):

@@ -28,42 +28,46 @@ def kinds(story):
     return [b.type for b in story.blocks]
 
 
-def test_stories_separated_by_a_rule_line(tmp_path):
-    a = build(tmp_path, "First Story\nIt began in spring.\nIt ended in autumn.\n* * *\nSecond Story\nAnother tale.\n")
-    assert [s.title for s in a.stories] == ["First Story", "Second Story"]
+def outline(anthology) -> list:
+    """An anthology as the outline lines of tests/fixtures/structure/*.txt (see the file's header)."""
+    out = []
+    for s in anthology.stories:
+        out.append(f"story {s.id}: {s.title}")
+        if s.subtitle:
+            out.append(f"subtitle: {s.subtitle}")
+        if s.series:
+            out.append(f"series: {s.series.name}, part {s.series.part}")
+        if s.byline:
+            out.append(f"byline: {s.byline.name}" + (f" / {s.byline.role}" if s.byline.role else ""))
+        if s.dateline:
+            out.append(f"dateline: {s.dateline.source}" + (f", {s.dateline.date}" if s.dateline.date else ""))
+        if s.language != "en":
+            out.append(f"language: {s.language}")
+        for b in s.blocks:
+            if b.type == "list":
+                out.append(("ordered list: " if b.ordered else "list: ") + " | ".join(b.items))
+            elif b.type == "quote":
+                out.append(f"quote: {b.text}" + (f" — {b.attribution}" if b.attribution else ""))
+            else:
+                out.append(f"{b.type}: {b.text}")
+    out += [f"removed: {r.line} {r.rule}: {r.text}" for r in anthology.removed]
+    return out
 
 
-def test_title_subtitle_byline_dateline(tmp_path):
-    a = build(tmp_path, "Water Returns to the Valley\nA drought ends after six years\nBy Ana Ruiz\n"
-                        "GENEVA (12.03.2021) – – Rain fell for the first time in years.\nFarmers celebrated.\n")
-    s = a.stories[0]
-    assert s.subtitle == "A drought ends after six years" and s.byline.name == "Ana Ruiz"
-    assert (s.dateline.source, s.dateline.date) == ("GENEVA", "2021-03-12")
-    assert s.blocks[0].text == "Rain fell for the first time in years."
+def cases():
+    for path in sorted(FIXTURES.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        if not text.startswith("# Cases"):
+            continue  # a whole source (collection.txt), used by a test below
+        for chunk in text.split("\n## ")[1:]:
+            title, _, body = chunk.partition("\n")
+            given, _, expected = body.partition("\n.\n")
+            yield pytest.param(given + "\n", expected.strip("\n").splitlines(), id=f"{path.stem}: {title}")
 
 
-def test_byline_and_dateline_open_a_new_story_without_other_signal(tmp_path):
-    a = build(tmp_path, "One\nA first story, told in full.\nTwo Is Here\nBy Kim Lee\nThe second story.\n")
-    assert [s.title for s in a.stories] == ["One", "Two Is Here"] and a.stories[1].byline.name == "Kim Lee"
-
-
-def test_bottom_byline_without_dashes(tmp_path):
-    a = build(tmp_path, "A Title\nThe story is told here in a sentence.\nBy Jane Doe\n")
-    assert a.stories[0].byline.name == "Jane Doe" and kinds(a.stories[0]) == ["paragraph"]
-
-
-def test_quote_with_hyphen_attribution_and_ordered_list(tmp_path):
-    a = build(tmp_path, "Title Here\nShe explained the plan.\n“We will not stop.”\n-- Amal, volunteer\n"
-                        "1. Gather water.\n2. Share it.\nThe end came.\n")
-    s = a.stories[0]
-    assert kinds(s) == ["paragraph", "quote", "list", "paragraph"]
-    assert s.blocks[1].attribution == "Amal, volunteer" and s.blocks[1].text == "We will not stop."
-    assert s.blocks[2].ordered and s.blocks[2].items == ("Gather water.", "Share it.")
-
-
-def test_series_forms(tmp_path):
-    a = build(tmp_path, "The Crossing: Part 2\nText of the second part.\n")
-    assert a.stories[0].title == "The Crossing" and a.stories[0].series.part == 2
+@pytest.mark.parametrize("given, expected", list(cases()))
+def test_structure_case(tmp_path, given, expected):
+    assert outline(build(tmp_path, given)) == expected
 
 
 def test_hard_wrapped_paragraphs_unwrapped_and_dehyphenated(tmp_path):
@@ -92,16 +96,6 @@ def test_collection_with_licence_and_contents(tmp_path):
     assert not any("Gutenberg" in b.words() for s in a.stories for b in s.blocks)
 
 
-def test_korean_story_language_byline_and_residue(tmp_path):
-    text = ("북한 장마당의 봄\n(서울=뉴스) 홍길동 기자 = 북한의 장마당은 주민들의 생활을 크게 바꾸어 놓았다.\n"
-            "시장에서는 쌀과 옥수수, 중국산 옷과 휴대전화까지 거래된다고 탈북민들은 전한다.\n"
-            "상인들은 단속을 피해 밤에도 장사를 이어간다고 한다.\nⓒ 뉴스, 무단 전재 및 재배포 금지\n공유하기\n")
-    a = build(tmp_path, text)
-    s = a.stories[0]
-    assert s.language == "ko" and s.byline.name == "홍길동" and s.dateline.source == "서울"
-    assert [r.rule for r in a.removed] == ["copyright-footer", "share-buttons"]
-
-
 def test_config_overrides(tmp_path):
     text = "Alpha Story\nText of alpha.\n* * *\nBeta Story\nText of beta.\nGamma line to split\nText of gamma.\n"
     config = Config(title="Book", order=("beta-story",), exclude=("Alpha Story",),
@@ -112,11 +106,6 @@ def test_config_overrides(tmp_path):
     ingested = stages.ingest(stages.snapshot(str(folder), config), config)
     a = stages.structure(stages.clean(ingested, config), ingested, config)
     assert [s.title for s in a.stories] == ["Beta, Retitled", "Gamma line to split"] and a.title == "Book"
-
-
-def test_same_title_twice_gets_distinct_ids(tmp_path):
-    a = build(tmp_path, "Same Title\nOne text.\n* * *\nSame Title\nOther text.\n")
-    assert [s.id for s in a.stories] == ["same-title", "same-title-2"]
 
 
 @pytest.mark.parametrize("title", ["../../etc/passwd", "\u202e\u200bTitle", "!!!"])
@@ -137,3 +126,86 @@ def test_dask_setting_from_toml_and_environment(tmp_path, monkeypatch):
     overridden = stages.load_settings(str(tmp_path / "sources"), None)
     assert overridden.dask == "local"
     assert digest(from_toml) == digest(overridden) == digest(Config())
+
+
+def test_a_learned_model_starts_stories_and_labels_headings_where_it_labelled_units():
+    """Units carry a model's label, confidence and article start; a signal and a block rule use them."""
+    from pubpipe.clean import clean_source
+    from pubpipe.ingest import Line, RawSource
+    from pubpipe.structure import build_blocks, split_file
+    texts = ["Harvest Time", "The grain came in early this year, and the barns were full.",
+             "what the model calls a heading", "More of the same story, told in a long sentence here.",
+             "a plain line the model says starts an article", "Its body, one sentence long and plain."]
+    lines = tuple(Line(n, t) for n, t in enumerate("\n\n".join(texts).split("\n"), 1))  # line 1, 3, 5…
+    src = clean_source(RawSource("a.txt", lines, "utf-8"))
+    without, _ = split_file(src)
+    assert len(without) == 1 and [b.type for b in build_blocks(without[0])] == ["paragraph"] * 5
+    guesses = {5: ("heading", 0.81, 0.1), 9: ("title", 0.7, 0.93), 11: ("paragraph", 0.9, 0.02)}
+    drafts, _ = split_file(src, guesses=guesses)
+    assert [d.title for d in drafts] == ["Harvest Time", "a plain line the model says starts an article"]
+    assert [b.type for b in build_blocks(drafts[0])] == ["paragraph", "heading", "paragraph"]
+    decided = [(d.what, d.rule, round(d.confidence, 2)) for d in drafts[0].decisions + drafts[1].decisions]
+    assert ("heading", "model", 0.81) in decided and ("story start", "model", 0.93) in decided
+
+
+KEEP_TEXT = ("The Harvest\nThe first part of the story is told here, at some length.\n"
+             "Share this article\nThe rest of the story, told at some length too.\n")
+
+
+def test_keep_in_config_keeps_a_line_a_rule_dropped(tmp_path):
+    kept = build(tmp_path, KEEP_TEXT, config=Config(keep=("  Share   this article ",)))
+    assert not kept.removed and "Share this article" in [b.text for b in kept.stories[0].blocks]
+    assert [(d.what, d.rule, d.line) for d in kept.review if d.what == "kept"] == [("kept", "share-buttons", 3)]
+    dropped = build(tmp_path, KEEP_TEXT)
+    assert [r.rule for r in dropped.removed] == ["share-buttons"]
+    # the same line in another case is not the line staff listed
+    assert build(tmp_path, KEEP_TEXT, config=Config(keep=("share this article",))).removed
+
+
+def test_keep_saves_front_matter_from_cleaning_and_from_structure(tmp_path):
+    text = (FIXTURES / "collection.txt").read_text(encoding="utf-8")
+    a = build(tmp_path, text, "collection.txt", config=Config(keep=("THREE TALES",)))
+    assert "THREE TALES" not in [r.text for r in a.removed]
+    assert a.stories[0].title == "THREE TALES" and len(a.stories) == 4
+
+
+def test_keep_is_part_of_the_parsing_cache_key():
+    from pubpipe.cache import digest
+    assert digest(Config(keep=("A line",))) != digest(Config())
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('keep = "Share this article"', None),
+    ("keep = [1, 2]", r"'keep' must be a list of strings; list the lines to keep as report\.md shows them"),
+    ('keep = ["  "]', r"'keep' has an empty string, which matches no line"),
+    ('keep = ["two\\nlines"]', r"'keep' entry 'two\\nlines' spans more than one line; give each line as its own string"),
+    ("keep = {a = 1}", r"'keep' must be a list of strings"),
+])
+def test_keep_is_validated_with_a_message_naming_the_file(tmp_path, toml, message):
+    from pubpipe.config import load_config
+    from pubpipe.errors import ConfigError
+    path = tmp_path / "anthology.toml"
+    path.write_text(toml + "\n", encoding="utf-8")
+    if message is None:
+        assert load_config(path).keep == ("Share this article",)
+        return
+    with pytest.raises(ConfigError, match=r"^" + str(path).replace(".", r"\.") + ": " + message) as err:
+        load_config(path)
+    assert "\n" not in str(err.value)
+
+
+def test_report_lists_the_least_certain_decisions_of_each_story(tmp_path):
+    from pubpipe.anthology import REVIEW_PER_STORY
+    from pubpipe.report import render_report
+    headings = "".join(f"Part Number {n}\nA paragraph of the story, number {n}, in a sentence.\n" for n in range(8))
+    a = build(tmp_path, "A Long Story\nIt opens here.\n" + headings + "Share this article\n")
+    review = [d for d in a.review if d.story == "a-long-story"]
+    assert len(review) == REVIEW_PER_STORY == 5
+    assert [d.confidence for d in review] == sorted(d.confidence for d in review)
+    assert {d.what for d in review} == {"heading"} and all(d.rule == "heading-shape" for d in review)
+    report = render_report(a, {})
+    section = report[report.index("## Decisions to check"):report.index("## Removed lines")]
+    assert "| `a-long-story` | 3 | heading | heading-shape | 0.70 | Part Number 0 |" in section
+    assert "add its text as the report shows it to `keep` in anthology.toml" in section
+    assert section.count("| `a-long-story` |") == 5
+    assert [d["rule"] for d in a.to_dict()["review"]] == ["heading-shape"] * 5

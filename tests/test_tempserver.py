@@ -13,6 +13,8 @@ import pytest
 
 from pubpipe.tempserver import temporary_server
 
+pytestmark = pytest.mark.usefixtures("session_prefect_home")  # its builds use the session's PREFECT_HOME (conftest.py)
+
 
 def _alive(pid: int) -> bool:
     try:

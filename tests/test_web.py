@@ -256,6 +256,8 @@ def test_helpers(anthology):
     assert human_size(999) == "999 bytes" and human_size(1) == "1 byte"
     assert human_size(45_000) == "45 KB" and human_size(1_234_567) == "1.2 MB"
     assert human_size(999_999) == "1.0 MB" and human_size(12_500_000) == "12 MB"
+    from pubpipe.report import render_report  # the report says sizes as the download links do
+    assert "| `anthology.pdf` | 45 KB |" in render_report(anthology, {"anthology.pdf": {"size": 45_000}})
     promise = anthology.stories[1]
     assert reading_minutes(promise) == round(promise.word_count() / 230)
     assert reading_minutes(anthology.stories[2]) == 1

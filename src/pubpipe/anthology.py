@@ -1,12 +1,14 @@
 """From cleaned sources to the Anthology: stories typed, typeset, identified and ordered."""
 
+from bisect import bisect_right
 from dataclasses import replace
 
 from slugify import slugify
 
 from .config import Config, DEFAULT_TITLE
 from .language import detect_language, main_language
-from .model import Anthology, Block, Byline, Removed, Series, SourceSpan, Story
+from .clean import kept_text, rule_named
+from .model import Anthology, Block, Byline, Decision, Removed, Series, SourceSpan, Story
 from .structure import Draft, build_blocks, split_file
 from .typography import typeset
 
@@ -61,6 +63,48 @@ def _title_page(src, draft: Draft) -> list:
             if l.number in numbers and l.text.strip()]
 
 
+REVIEW_PER_STORY = 5
+"""How many of a story's least certain decisions report.md lists: few enough to check in a minute."""
+
+
+def _review(stories: list, decisions: list, removed: tuple) -> tuple:
+    """Per story, its REVIEW_PER_STORY least certain decisions (its start, headings, dropped lines
+    with the dropping rule's confidence), and every line `keep` kept. A dropped line belongs to the
+    story it lay in or after (the file's first story for lines before it)."""
+    by_file: dict = {}
+    for story in stories:
+        by_file.setdefault(story.source.file, []).append(story)
+    found = list(decisions)
+    for r in removed:
+        if r.confidence is not None:  # the line model's drop (issue 16): its own confidence, per line
+            found.append(Decision(r.file, r.line, r.text, "dropped", r.rule, r.confidence))
+            continue
+        rule = rule_named(r.rule)  # rules of the saved-page reader have no confidence: not listed
+        if rule is not None:
+            found.append(Decision(r.file, r.line, r.text, "dropped", r.rule, rule.confidence))
+    starts = {}
+    for file, here in by_file.items():
+        here.sort(key=lambda s: s.source.first_line)
+        starts[file] = [s.source.first_line for s in here]
+    per_story: dict = {}
+    for d in found:
+        here = by_file.get(d.file)
+        if not here:
+            continue
+        story = here[max(0, bisect_right(starts[d.file], d.line) - 1)]
+        per_story.setdefault(story.id, []).append(replace(d, story=story.id))
+    out = []
+    for story in stories:
+        mine = sorted(per_story.get(story.id, ()), key=lambda d: (d.confidence, d.line))
+        out += [d for d in mine if d.confidence < 1.0][:REVIEW_PER_STORY] + [d for d in mine if d.what == "kept"]
+    return tuple(out)
+
+
+def _kept_lines(src, draft: Draft, keep: frozenset) -> bool:
+    """Does a line of the draft match anthology.toml's `keep` (then it is never removed as a title page)?"""
+    return bool(keep) and any(kept_text(l.text) in keep for l in src.lines if draft.first <= l.number <= draft.last)
+
+
 def _select(key: str, story: Story) -> bool:
     return key == story.id or key.casefold() == story.title.casefold()
 
@@ -72,11 +116,14 @@ def build_anthology(cleaned: list, config: Config, removed: tuple = (), warnings
     stories: list[Story] = []
     taken: set = set()
     extra_removed: list = []
+    decisions: list = []
+    keep = frozenset(kept_text(k) for k in config.keep)
     for src in cleaned:
-        drafts, front = split_file(src, config.split_before)
+        drafts, front = split_file(src, config.split_before, keep=keep)
         extra_removed += front
+        decisions += src.kept
         built = [(draft, build_blocks(draft)) for draft in drafts]
-        while len(built) > 1 and not built[0][1]:
+        while len(built) > 1 and not built[0][1] and not _kept_lines(src, built[0][0], keep):
             extra_removed += _title_page(src, built.pop(0)[0])
         for draft, blocks in built:
             if not blocks:
@@ -89,12 +136,17 @@ def build_anthology(cleaned: list, config: Config, removed: tuple = (), warnings
             story_id = unique_id(title, taken, src.file)
             title = config.titles.get(story_id, title)
             stories.append(_story(draft, blocks, story_id, title))
+            decisions += draft.decisions
+    removed = tuple(sorted((*removed, *extra_removed), key=lambda r: (r.file, r.line)))
+    review = _review(stories, decisions, removed)
     stories = [s for s in stories if not any(_select(k, s) for k in config.exclude)]
+    published = {s.id for s in stories}
+    review = tuple(d for d in review if d.story in published)
     first = [s for k in config.order for s in stories if _select(k, s)]
     stories = first + [s for s in stories if s not in first]
     language = config.language or main_language(stories)
     title = config.title or (stories[0].title if len(stories) == 1 else DEFAULT_TITLE)
     return Anthology(title=title, subtitle=config.subtitle, publisher=config.publisher,
                      slug=slug(title) or "anthology",
-                     language=language, stories=tuple(stories), removed=tuple(sorted((*removed, *extra_removed), key=lambda r: (r.file, r.line))),
-                     warnings=tuple(w for w in warnings if w), sources=tuple(sources))
+                     language=language, stories=tuple(stories), removed=removed,
+                     warnings=tuple(w for w in warnings if w), sources=tuple(sources), review=review)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from .report import human_size
+from .units import human_size
 
 
 def publish_artifacts(output: Path, outputs: dict) -> None:

@@ -250,7 +250,8 @@ def finish(staging: Path, anthology: Anthology, ingested, pdf: Rendered, printed
     `edited`: sources changed on disk while the build ran (it used the bytes read at its start)."""
     info = printed.info
     printing = {"print_name": printed.name, "sheets": info.pages_padded // 4,
-                "pages": info.pages_padded, "blanks": info.pages_padded - info.pages_in}
+                "pages": info.pages_padded, "blanks": info.pages_padded - info.pages_in,
+                "signatures": info.signatures}
     report = dict(problems=ingested.problems, printing=printing, edited=tuple(edited))
     write_report(staging, anthology, outputs_table(staging, anthology, pdf, printed), validation=(epub_check,), **report)
     found = check_output(Path(staging), run_epubcheck=False)

@@ -9,13 +9,12 @@ import hashlib
 import json
 import os
 import pickle
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
 from .html import styles_dir
-from .config import Config
+from .config import Config, shaping
 from .pdfglyphs import FONT_DIRS
 
 
@@ -58,9 +57,7 @@ def digest(value) -> str:
     if hasattr(value, "content_digest"):
         return value.content_digest()
     if isinstance(value, Config):
-        # Only what shapes the stories: not where anthology.toml lies, nor scheduling, links or Dask.
-        value = replace(value, path=None, schedule="", timezone="", base_url="", dask="",
-                        limits=replace(value.limits, epubcheck_seconds=0))
+        value = shaping(value, of="stories")  # not where anthology.toml lies, nor scheduling, links or Dask
     if isinstance(value, (bytes, bytearray)):
         data = bytes(value)
     elif hasattr(value, "to_dict"):

@@ -13,7 +13,7 @@ from typing import Callable
 
 from .contents import HEADING as HEADING_LINE, find_contents
 from .ingest import META_TAGS, Line, RawSource
-from .model import Removed
+from .model import Decision, Removed
 
 DROP = object()
 MAX_RESIDUE_WORDS = 16
@@ -26,6 +26,14 @@ class Context:
     file: str = ""
     repeated: frozenset = frozenset()
     extra: tuple = ()
+    keep: frozenset = frozenset()
+    """Lines staff said to keep (`keep` in anthology.toml), as `kept_text` gives them: never dropped."""
+
+
+def kept_text(text: str) -> str:
+    """A line as `keep` compares it: runs of spaces (tabs, no-break spaces) as one, none at either end;
+    case and punctuation as they are."""
+    return SPACES.sub(" ", text).strip()
 
 
 @dataclass(frozen=True)
@@ -36,36 +44,93 @@ class CleanSource:
     lines: tuple
     removed: tuple
     kind: str = "text"
+    marks: tuple = ()
+    """A Mark for each dropped line that tells structure something (a story ends, an afterword, a contents entry)."""
+    kept: tuple = ()
+    """A Decision ("kept") for each line a rule would have dropped but `keep` kept."""
 
     def __reduce__(self):
         # Plain tuples, never __dict__s (see ingest.Line.__reduce__): the same content always pickles
         # to the same bytes, fresh or loaded from the task cache, so cache keys stay the same.
-        removed = tuple(tuple(getattr(r, f.name) for f in fields(r)) for r in self.removed)
-        return (_clean_source, (self.file, self.lines, removed, self.kind))
+        def plain(records):
+            return tuple(tuple(getattr(r, f.name) for f in fields(r)) for r in records)
+        return (_clean_source, (self.file, self.lines, plain(self.removed), self.kind, plain(self.marks), plain(self.kept)))
 
 
-def _clean_source(file: str, lines: tuple, removed: tuple, kind: str) -> CleanSource:
-    return CleanSource(file, lines, tuple(Removed(*r) for r in removed), kind)
+def _clean_source(file: str, lines: tuple, removed: tuple, kind: str, marks: tuple = (), kept: tuple = ()) -> CleanSource:
+    return CleanSource(file, lines, tuple(Removed(*r) for r in removed), kind, tuple(Mark(*m) for m in marks),
+                       tuple(Decision(*k) for k in kept))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registry entry: a named rule, and what a line it drops tells structure recovery."""
+
+    name: str
+    """The name `removed` and report.md give for the lines it drops."""
+    fn: Callable
+    """Line rule: (text, Context) -> text or DROP; file rule: (lines, Context) -> line numbers to drop."""
+    ends_story: bool = False
+    """A line it drops ends a story: a title-like line after it starts the next one (structure.py)."""
+    afterword: bool = False
+    """A line it drops ("Continue reading…", a call to action) marks what follows as an afterword."""
+    contents: bool = False
+    """The lines it drops are the source's own contents list: structure splits at those titles."""
+    confidence: float = 0.9
+    """How sure the rule is that a line it drops is not the story's (a fixed figure per rule, until a
+    learned model gives one per line); report.md lists the least sure drops for staff to check."""
+
+
+@dataclass(frozen=True)
+class Mark:
+    """What a dropped line tells structure recovery (see Rule): typed, so structure never reads rule names."""
+
+    line: int
+    """The dropped line's number."""
+    text: str
+    """The dropped line's text."""
+    ends_story: bool = False
+    afterword: bool = False
+    contents: bool = False
 
 
 LINE_RULES: list = []
 FILE_RULES: list = []
 
 
-def line_rule(name: str) -> Callable:
-    """Register a line rule under `name` (registration order is run order)."""
+def line_rule(name: str, **effects) -> Callable:
+    """Register a line rule under `name` (registration order is run order); `effects`: Rule's fields."""
     def register(fn):
-        LINE_RULES.append((name, fn))
+        LINE_RULES.append(Rule(name, fn, **effects))
         return fn
     return register
 
 
-def file_rule(name: str) -> Callable:
-    """Register a file rule under `name`."""
+def file_rule(name: str, **effects) -> Callable:
+    """Register a file rule under `name`; `effects`: Rule's fields."""
     def register(fn):
-        FILE_RULES.append((name, fn))
+        FILE_RULES.append(Rule(name, fn, **effects))
         return fn
     return register
+
+
+def pattern_rule(name: str, doc: str, *patterns: re.Pattern, max_words=None, not_ending: tuple = (), **effects) -> None:
+    """Register a line rule that drops a line matching one of `patterns` (at most `max_words` words,
+    not ending in one of `not_ending`): most residue rules are only this, so they are a table below."""
+    pattern = patterns[0] if len(patterns) == 1 else re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.I)
+
+    def fn(text: str, ctx: "Context"):
+        if text and (max_words is None or len(text.split()) <= max_words) and not text.endswith(not_ending) \
+                and pattern.match(text):
+            return DROP
+        return text
+    fn.__name__, fn.__doc__ = name.replace("-", "_"), doc
+    LINE_RULES.append(Rule(name, fn, **effects))
+
+
+def rule_named(name: str):
+    """The registry entry called `name`, or None (a rule of another stage: front-matter of structure…)."""
+    return next((r for r in FILE_RULES + LINE_RULES if r.name == name), None)
 
 
 SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
@@ -85,7 +150,7 @@ ETEXT_START = re.compile(r"^\*{3}\s*START OF (?:THE|THIS) PROJECT GUTENBERG", re
 ETEXT_END = re.compile(r"^\*{3}\s*END OF (?:THE|THIS) PROJECT GUTENBERG|^End of (?:the )?Project Gutenberg", re.I)
 
 
-@file_rule("etext-licence")
+@file_rule("etext-licence", confidence=0.99)
 def etext_licence(lines: tuple, ctx: Context) -> set:
     """An e-text collection's licence header (up to its START marker) and footer (from its END marker)."""
     numbers = [line.number for line in lines]
@@ -137,7 +202,7 @@ def _centered_title_page(lines: tuple) -> set:
 TRANSCRIBER = re.compile(r"^\[?\s*transcriber[’']?s? notes?\b", re.I)
 
 
-@file_rule("transcriber-note")
+@file_rule("transcriber-note", confidence=0.95)
 def transcriber_note(lines: tuple, ctx: Context) -> set:
     """An e-text transcriber's note: its heading line and what follows up to a gap of two blank lines."""
     dropped: set = set()
@@ -167,13 +232,13 @@ def _centered_colophon(lines: tuple) -> set:
     return set(found) if found and len(found) < len([l for l in lines if l.text.strip()]) else set()
 
 
-@file_rule("back-matter")
+@file_rule("back-matter", confidence=0.8)
 def back_matter(lines: tuple, ctx: Context) -> set:
     """Centred imprint lines at the very end of a file, after the last story."""
     return _centered_colophon(lines)
 
 
-@file_rule("front-matter")
+@file_rule("front-matter", confidence=0.8)
 def front_matter(lines: tuple, ctx: Context) -> set:
     """Before a contents list: the book's own title page (short lines only: title, author, credits)."""
     found = find_contents(lines)
@@ -185,16 +250,18 @@ def front_matter(lines: tuple, ctx: Context) -> set:
     return {line.number for line in before}
 
 
-@file_rule("source-contents")
+@file_rule("source-contents", contents=True, confidence=0.9)
 def source_contents(lines: tuple, ctx: Context) -> set:
     """The source's own contents list (its heading and entries); structure splits at those titles."""
     return {lines[i].number for heading, entries, _ in find_contents(lines) for i in (heading, *entries)}
 
 
+RELATED_HEADERS = (r"related(?: (?:posts?|articles?|stories|content|reading|links))?:?", r"you (?:may|might) also (?:like|enjoy)\W*",
+                   r"(?:more|recommended|popular|trending|latest) (?:from|stories|articles|posts|news|reads)\b.{0,40}",
+                   r"관련 ?기사|많이 본 뉴스|추천 ?기사")
+"""Headers of a block of links to other articles (the related-block and related-links rules)."""
 CARD_HEADER = _whole(r"(?:media|press|for media|editorial) (?:contacts?|enquiries|inquiries)\s*:?", r"for (?:more|further) information,? (?:please )?contact:?",
-                     r"contacts?:",r"related(?: (?:posts?|articles?|stories|content|reading|links))?:?", r"you (?:may|might) also (?:like|enjoy)\W*",
-                     r"(?:more|recommended|popular|trending|latest) (?:from|stories|articles|posts|news|reads)\b.{0,40}",
-                     r"(?:previous|next|older|newer)(?: (?:post|article|story|entry))?:?", r"관련 ?기사|많이 본 뉴스|추천 ?기사")
+                     r"contacts?:", *RELATED_HEADERS, r"(?:previous|next|older|newer)(?: (?:post|article|story|entry))?:?")
 CARD_LINE = re.compile(r"^(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:tel\.?:?|phone:?|mobile:?)?\s*\+?[\d ()./-]{7,}|in [“\"].{1,40}[”\"]|\w+ \d{1,2}, \d{4}|\d{1,2} \w+ \d{4}|\d{4}[-./]\d{1,2}[-./]\d{1,2}\.?)$", re.I)
 
 
@@ -203,7 +270,7 @@ def _card_like(text: str) -> bool:
     return bool(CARD_LINE.match(text)) or 0 < len(words) <= 14 and not text.endswith((".", ",", ";", ":"))
 
 
-@file_rule("related-block")
+@file_rule("related-block", ends_story=True, confidence=0.85)
 def related_block(lines: tuple, ctx: Context) -> set:
     """A 'Related' / 'Next Post' / 관련기사 block: its header and the headline, date and category lines under it."""
     dropped: set = set()
@@ -239,56 +306,16 @@ def whitespace(text: str, ctx: Context):
 
 
 SEPARATOR = re.compile(r"^(?:[*\-_=~#•·+]\s*){3,}$")
-
-
-@line_rule("separator")
-def separator(text: str, ctx: Context):
-    """Rules and scene breaks ('* * *', '-----'): structure, not words; they can end a story."""
-    return DROP if text and SEPARATOR.match(text) else text
-
-
 POWERED = _whole(r".{0,40}\bpowered by\b.{0,40}")
-
-
-@line_rule("web-residue")
-def web_residue(text: str, ctx: Context):
-    """Widget and platform credits: 'HTML Snippets Powered By :', 'Powered by WordPress'."""
-    return DROP if text and _short(text) and POWERED.match(text) and not text.endswith((".", "?", "!", "”", '"')) else text
-
-
 SHARE_WORD = (r"(?:share|share this(?: (?:article|story|post|page))?|share on \w+|tweet|tweet this|pin it|pin|email|"
               r"e-mail|print|facebook|twitter|x|linkedin|whatsapp|reddit|telegram|pinterest|tumblr|copy link|"
               r"messenger|flipboard|pocket|like this|like|print this(?: page| article| story)?|save|bookmark|loading\.*|공유하기|공유|페이스북|트위터|카카오톡|카카오스토리|"
               r"url ?복사|스크랩|인쇄|좋아요|기사제보|보내기|기사 ?추천|추천|카카오톡 ?공유)(?:\s*\d{1,6})?")
 SHARE = re.compile(r"^(?:%s)(?:\s*[|:,/·•\-–]?\s*(?:%s))*\s*[:…]?$" % (SHARE_WORD, SHARE_WORD), re.I)
 CLICK_SHARE = re.compile(r"^(?:click to (?:share|print|email)|share on) .{0,40}\(opens in new window\)$|^.{0,40}\(opens in new window\)$", re.I)
-
-
-@line_rule("share-buttons")
-def share_buttons(text: str, ctx: Context):
-    """Lines made only of share-button labels ('Share: Facebook | Twitter | Email')."""
-    return DROP if text and (SHARE.match(text) or CLICK_SHARE.match(text)) else text
-
-
 TAGS = re.compile(r"^(?:tags?|tagged(?: with| as)?|categor(?:y|ies)|filed (?:under|in)|posted (?:in|under)|topics?|labels?)\s*[:\-–]\s*\S.*$|^posted (?:on|in|under) [^.!?]{0,60}$", re.I)
-
-
-@line_rule("tags-and-categories")
-def tags_and_categories(text: str, ctx: Context):
-    """'Tags: a, b', 'Categories: …', 'Posted in …', 'Filed under …'."""
-    return DROP if text and _short(text) and TAGS.match(text) else text
-
-
 CONTINUE = _whole(r"(?:continue|keep) reading\b.*", r"read (?:more|the (?:full|rest|whole)|on)\b.{0,60}",
                   r"(?:click|tap) here\b.{0,60}", r"(?:\[\s*)?(?:…|\.\.\.)?\s*(?:read more|more)\s*(?:»|›|→|>>|\])?")
-
-
-@line_rule("continue-reading")
-def continue_reading(text: str, ctx: Context):
-    """'Continue reading part 2…', 'Read more »', 'Click here to …'."""
-    return DROP if text and _short(text) and CONTINUE.match(text) else text
-
-
 CALL = _whole(
     r"(?:sign up|subscribe|join)\b.{0,80}\b(?:newsletter|mailing list|updates|inbox|e-?mails?)\b.{0,40}",
     r"(?:subscribe|sign up)(?: now| today| here)?[.!]?",
@@ -297,108 +324,70 @@ CALL = _whole(
     r"(?:like|follow) us on\b.{0,60}",
     r"(?:enter your e-?mail|your e-?mail address).{0,40}", r"e-?mail(?: address)?\s*\*?:?", r"(?:first |last )?name\s*\*?:?",
 )
-
-
-@line_rule("call-to-action")
-def call_to_action(text: str, ctx: Context):
-    """Newsletter, subscribe, donate and follow prompts."""
-    return DROP if text and _short(text) and CALL.match(text) else text
-
-
 NAV = _whole(r"(?:←|→|<<)\s*.{0,100}", r"(?:catch up|previously|also in this series|in this series|more in this series)\s*:.{0,100}",
              r".{0,30}\bpart \w+(?:\s*[·|,/]\s*part \w+)+", r"(?:read|continue to|go to|see) (?:part|chapter|episode) \w+\b.{0,100}",
              r"(?:previous|next|older|newer)(?: (?:post|article|story|entry|page|posts|entries))?:?",
              r"(?:«|‹|<<|←)?\s*(?:previous|next|older|newer|prev)\s+(?:post|article|story|entry|page|posts|entries)\b.{0,80}",
              r"[^.!?«‹]{0,80}\s(?:»|›|>>|→)", r"(?:back to top|skip to (?:main )?content|return to (?:top|home))\W*",
              r"(?:home|menu|search|log ?in|sign in)(?:\s*[|/·•]\s*\w+(?: \w+)?){1,8}")
-
-
-@line_rule("navigation")
-def navigation(text: str, ctx: Context):
-    """Site navigation: 'Previous Post', 'Next article »', 'Back to top', menus."""
-    return DROP if text and _short(text) and NAV.match(text) else text
-
-
-RELATED = _whole(r"related(?: (?:posts?|articles?|stories|content|reading|links))?:?", r"you (?:may|might) also (?:like|enjoy)\W*",
-                 r"(?:more|recommended|popular|trending|latest) (?:from|stories|articles|posts|news|reads)\b.{0,40}",
-                 r"(?:read|see) also:?.{0,80}", r"advertisement|sponsored(?: content)?|ad", r"관련 ?기사|많이 본 뉴스|추천 ?기사")
-
-
-@line_rule("related-links")
-def related_links(text: str, ctx: Context):
-    """'Related', 'You may also like', 'Read also: …', 'Advertisement'."""
-    return DROP if text and _short(text) and RELATED.match(text) else text
-
-
+RELATED = _whole(*RELATED_HEADERS, r"(?:read|see) also:?.{0,80}", r"advertisement|sponsored(?: content)?|ad")
 COMMENTS = _whole(r"(?:leave|post|add|write) a (?:comment|reply)\W*", r"comments are (?:closed|off|disabled)\.?", r"\d+ (?:comments?|responses?|replies)",
                   r"(?:no )?comments?(?: \(\d+\))?:?", r"print friendly.{0,30}", r"댓글.{0,20}")
-
-
-@line_rule("comments")
-def comments(text: str, ctx: Context):
-    """Comment-section and print-widget labels."""
-    return DROP if text and _short(text) and COMMENTS.match(text) else text
-
-
 COPYRIGHT = _whole(r"(?:©|ⓒ|\(c\)|copyright\b).{0,160}", r".{0,120}\ball rights reserved\.?",
                    r".{0,80}(?:무단\s*전재|재배포\s*금지|저작권자).{0,80}",
                    r"(?:we use cookies|this (?:site|website) uses cookies).{0,160}")
-
-
-@line_rule("copyright-footer")
-def copyright_footer(text: str, ctx: Context):
-    """Site footers: '© 2020 Org. All rights reserved.', Korean 무단 전재 및 재배포 금지, cookie banners."""
-    return DROP if text and len(text.split()) <= 30 and COPYRIGHT.match(text) else text
-
-
 BREADCRUMB = re.compile(r"^(?:home|홈|main|start)\s*(?:»|›|>|/|\|)\s*\S.{0,150}$", re.I)
-
-
-@line_rule("breadcrumbs")
-def breadcrumbs(text: str, ctx: Context):
-    """'Home » Blog » Title' trails."""
-    return DROP if text and _short(text) and BREADCRUMB.match(text) else text
-
-
 EMAIL_FOOTER = _whole(r"view (?:this (?:e-?mail|newsletter|message) )?(?:in|on) (?:your|a|the) (?:browser|web).{0,20}",
                       r"(?:you (?:are|were) receiving|you received) this (?:e-?mail|newsletter|message)\b.{0,200}",
                       r"(?:unsubscribe|update (?:your )?(?:preferences|subscription)|manage (?:your )?(?:preferences|subscription))"
                       r"(?:\s*[|·•]\s*(?:unsubscribe|update (?:your )?(?:preferences|subscription)|manage (?:your )?(?:preferences|subscription)|view in browser|forward to a friend))*\.?",
                       r"(?:forward (?:this )?to a friend|add us to your address book)\W*")
-
-
-@line_rule("email-footer")
-def email_footer(text: str, ctx: Context):
-    """Newsletter e-mail chrome: 'View this email in your browser', 'Unsubscribe | Update preferences'."""
-    return DROP if text and len(text.split()) <= 40 and EMAIL_FOOTER.match(text) else text
-
-
 PRESS = _whole(r"for immediate release\W*", r"embargoed?(?: until| till)?\b.{0,60}", r"-\s*(?:ends|30)\s*-|ends\.?|end of (?:press )?release\W*",
                r"press release\W*", r"news release\W*")
-
-
-@line_rule("press-release")
-def press_release(text: str, ctx: Context):
-    """Press-release boilerplate: 'FOR IMMEDIATE RELEASE', 'Embargoed until …', '-ENDS-'."""
-    return DROP if text and PRESS.match(text) else text
-
-
 LINK_BAR = re.compile(r"^[^.!?]{1,60}(?:\s+[·|•]\s+[^.!?·|•]{1,60}){2,}$")
+SENTENCE_END = (".", "?", "!", "”", '"')
+
+# The pattern rules, in run order: name, what it drops, its patterns, and (see pattern_rule and Rule)
+# a word limit, endings that keep a line, and what a drop tells structure.
+for _name, _doc, _patterns, _options in (
+    ("separator", "Rules and scene breaks ('* * *', '-----'): structure, not words; they can end a story.",
+     (SEPARATOR,), dict(ends_story=True, confidence=0.99)),
+    ("web-residue", "Widget and platform credits: 'HTML Snippets Powered By :', 'Powered by WordPress'.",
+     (POWERED,), dict(max_words=MAX_RESIDUE_WORDS, not_ending=SENTENCE_END, ends_story=True, confidence=0.95)),
+    ("share-buttons", "Lines made only of share-button labels ('Share: Facebook | Twitter | Email').",
+     (SHARE, CLICK_SHARE), dict(ends_story=True, confidence=0.95)),
+    ("tags-and-categories", "'Tags: a, b', 'Categories: …', 'Posted in …', 'Filed under …'.",
+     (TAGS,), dict(max_words=MAX_RESIDUE_WORDS, ends_story=True)),
+    ("continue-reading", "'Continue reading part 2…', 'Read more »', 'Click here to …'.",
+     (CONTINUE,), dict(max_words=MAX_RESIDUE_WORDS, afterword=True)),
+    ("call-to-action", "Newsletter, subscribe, donate and follow prompts.",
+     (CALL,), dict(max_words=MAX_RESIDUE_WORDS, ends_story=True, afterword=True, confidence=0.85)),
+    ("navigation", "Site navigation: 'Previous Post', 'Next article »', 'Back to top', menus.",
+     (NAV,), dict(max_words=MAX_RESIDUE_WORDS, confidence=0.85)),
+    ("related-links", "'Related', 'You may also like', 'Read also: …', 'Advertisement'.",
+     (RELATED,), dict(max_words=MAX_RESIDUE_WORDS, ends_story=True, confidence=0.85)),
+    ("comments", "Comment-section and print-widget labels.",
+     (COMMENTS,), dict(max_words=MAX_RESIDUE_WORDS, ends_story=True, confidence=0.85)),
+    ("copyright-footer", "Site footers: '© 2020 Org. All rights reserved.', Korean 무단 전재 및 재배포 금지, cookie banners.",
+     (COPYRIGHT,), dict(max_words=30, ends_story=True)),
+    ("breadcrumbs", "'Home » Blog » Title' trails.", (BREADCRUMB,), dict(max_words=MAX_RESIDUE_WORDS)),
+    ("email-footer", "Newsletter e-mail chrome: 'View this email in your browser', 'Unsubscribe | Update preferences'.",
+     (EMAIL_FOOTER,), dict(max_words=40, ends_story=True)),
+    ("press-release", "Press-release boilerplate: 'FOR IMMEDIATE RELEASE', 'Embargoed until …', '-ENDS-'.",
+     (PRESS,), dict(ends_story=True)),
+    ("link-bar", "A footer or menu line of short items between separators: 'Org · 2 Lane · Town · Country'.",
+     (LINK_BAR,), dict(max_words=MAX_RESIDUE_WORDS, not_ending=("?", "!"), ends_story=True, confidence=0.7)),
+):
+    pattern_rule(_name, _doc, *_patterns, **_options)
 
 
-@line_rule("link-bar")
-def link_bar(text: str, ctx: Context):
-    """A footer or menu line of short items between separators: 'Org · 2 Lane · Town · Country'."""
-    return DROP if text and _short(text) and LINK_BAR.match(text) and not text.endswith(("?", "!")) else text
-
-
-@line_rule("repeated-line")
+@line_rule("repeated-line", confidence=0.75)
 def repeated_line(text: str, ctx: Context):
     """Short lines that appear in many sources: a site's boilerplate, not any one story."""
     return DROP if text and text.casefold() in ctx.repeated else text
 
 
-@line_rule("config-residue")
+@line_rule("config-residue", confidence=1.0)
 def config_residue(text: str, ctx: Context):
     """Extra residue patterns from anthology.toml."""
     return DROP if text and any(p.fullmatch(text) for p in ctx.extra) else text
@@ -418,33 +407,53 @@ def repeated_lines(sources: list, min_sources: int = 3, share: float = 0.5) -> f
     return frozenset(t for t, n in seen.items() if n >= need)
 
 
+def _drop(file: str, line: Line, rule: Rule, removed: list, marks: list) -> None:
+    removed.append(Removed(file, line.number, line.text.strip(), rule.name))
+    if rule.ends_story or rule.afterword or rule.contents:
+        marks.append(Mark(line.number, line.text.strip(), rule.ends_story, rule.afterword, rule.contents))
+
+
 def _one_pass(file: str, lines: list, ctx: Context) -> tuple:
     removed: list[Removed] = []
-    for name, fn in FILE_RULES:
+    marks: list[Mark] = []
+    kept_by_staff: list[Decision] = []
+
+    def keeps(line: Line, rule: Rule) -> bool:
+        if ctx.keep and kept_text(line.text) in ctx.keep:
+            kept_by_staff.append(Decision(file, line.number, line.text.strip(), "kept", rule.name, 1.0))
+            return True
+        return False
+
+    for rule in FILE_RULES:
         # File rules name lines by number. On a saved page many lines share one (a minified page is
         # one line): they see the lines numbered in order, so a drop takes only the lines it names.
         view = lines if len({l.number for l in lines}) == len(lines) else \
             [replace(l, number=i) for i, l in enumerate(lines, 1)]
-        drop = fn(tuple(view), ctx)
+        drop = rule.fn(tuple(view), ctx)
         if drop:
-            gone = {id(l) for l, v in zip(lines, view) if v.number in drop and l.tag not in META_TAGS}
-            removed += [Removed(file, l.number, l.text.strip(), name) for l in lines if id(l) in gone and l.text.strip()]
+            gone = {id(l) for l, v in zip(lines, view) if v.number in drop and l.tag not in META_TAGS
+                    and not keeps(l, rule)}
+            for l in lines:
+                if id(l) in gone and l.text.strip():
+                    _drop(file, l, rule, removed, marks)
             lines = [l for l in lines if id(l) not in gone]
-    kept: list[Line] = []
+    out: list[Line] = []
     for line in lines:
         if line.tag in META_TAGS:  # a saved page's headline, author, date: metadata, not page text
-            kept.append(line)
+            out.append(line)
             continue
         text = line.text
-        for name, fn in LINE_RULES:
-            result = fn(text, ctx)
+        for rule in LINE_RULES:
+            result = rule.fn(text, ctx)
             if result is DROP:
-                removed.append(Removed(file, line.number, line.text.strip(), name))
+                if keeps(line, rule):
+                    continue
+                _drop(file, line, rule, removed, marks)
                 break
             text = result
         else:
-            kept.append(replace(line, text=text))
-    return kept, removed
+            out.append(replace(line, text=text))
+    return out, removed, marks, kept_by_staff
 
 
 def clean_source(src: RawSource, ctx: Context = Context()) -> CleanSource:
@@ -454,18 +463,26 @@ def clean_source(src: RawSource, ctx: Context = Context()) -> CleanSource:
     contents list whose last entry was a tag line) that an earlier rule would have caught."""
     ctx = replace(ctx, file=src.file)
     removed: list[Removed] = []
+    marks: list[Mark] = []
+    kept: dict = {}
     lines = list(src.lines)
     for _ in range(8):
-        kept, dropped = _one_pass(src.file, lines, ctx)
+        out, dropped, marked, kept_now = _one_pass(src.file, lines, ctx)
         removed += dropped
-        if kept == lines:
+        marks += marked
+        for k in kept_now:
+            kept.setdefault(k.line, k)  # the first rule that would have dropped it
+        if out == lines:
             break
-        lines = kept
-    return CleanSource(src.file, tuple(lines), tuple(sorted(removed, key=lambda r: r.line)), src.kind)
+        lines = out
+    return CleanSource(src.file, tuple(lines), tuple(sorted(removed, key=lambda r: r.line)), src.kind,
+                       tuple(sorted(marks, key=lambda m: m.line)), tuple(sorted(kept.values(), key=lambda k: k.line)))
 
 
-def clean_all(sources: list, extra_patterns: tuple = ()) -> list:
-    """Clean every source with a shared context (lines repeated across sources, extra patterns)."""
+def clean_all(sources: list, extra_patterns: tuple = (), keep: tuple = ()) -> list:
+    """Clean every source with a shared context (lines repeated across sources, extra patterns, and
+    the lines staff said to keep)."""
     ctx = Context(repeated=repeated_lines(sources),
-                  extra=tuple(re.compile(p, re.I) for p in extra_patterns))
+                  extra=tuple(re.compile(p, re.I) for p in extra_patterns),
+                  keep=frozenset(kept_text(k) for k in keep))
     return [clean_source(src, ctx) for src in sources]

@@ -138,7 +138,7 @@ def build(
     if dask is not None:
         os.environ["PUBPIPE_DASK"] = dask  # read with anthology.toml by the flow's settings step
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # no cluster chatter unless asked
-    from pubpipe import interrupts, logfile
+    from pubpipe import dates, interrupts, logfile
     from pubpipe.config import default_config_path
     from pubpipe.errors import PubpipeError
     from pubpipe.publish import refuse_unsafe_output, unwritable
@@ -148,6 +148,10 @@ def build(
     except OSError:
         pass  # no log file: messages still reach the terminal
     interrupts.install(output, lambda line: (_stop_display(), err.print(escape(line))))
+    try:
+        dates.source_date_epoch()
+    except PubpipeError as exc:
+        _fail(str(exc))
     if not sources.is_dir():
         _fail(f"sources folder {sources} does not exist; pass --sources the folder that holds the articles")
     if not any(path.is_file() for path in sources.rglob("*")):  # (files it skips are named by the build)

@@ -9,6 +9,10 @@ from typing import Optional
 from .errors import ConfigError
 
 DEFAULT_TITLE = "Anthology"
+NO_OUTPUT = {"shapes": "nothing"}
+"""Field metadata: the setting shapes no output (where a file lies, when and how a build runs)."""
+WEB_ONLY = {"shapes": "web"}
+"""Field metadata: the setting shapes the rendered web pages, not the stories parsed from the sources."""
 
 
 @dataclass(frozen=True)
@@ -20,7 +24,7 @@ class Limits:
     max_line_chars: int = 20_000
     """A text source with a longer line is refused (a binary blob); for a saved page, the text found
     in it (its markup, minified on one line or not, is not counted)."""
-    epubcheck_seconds: int = 0
+    epubcheck_seconds: int = field(default=0, metadata=NO_OUTPUT)
     """EPUBCheck's time limit; 0: one that grows with the book (`pubpipe.epubcheck.time_limit`).
     Shapes no output."""
 
@@ -47,19 +51,39 @@ class Config:
     """Extra residue patterns (regular expressions, matched case-insensitively against a whole line)."""
     split_before: tuple = ()
     """Force a new story to start at a line with exactly this text."""
-    schedule: str = "0 2 * * *"
+    keep: tuple = ()
+    """Lines never to drop, whatever rule (or model) would: a source line whose text equals one of
+    these (runs of spaces as one, none at either end; case and punctuation exactly) is kept."""
+    schedule: str = field(default="0 2 * * *", metadata=NO_OUTPUT)
     """Cron schedule of the nightly deployment."""
-    timezone: str = "UTC"
+    timezone: str = field(default="UTC", metadata=NO_OUTPUT)
     """Timezone of the schedule."""
-    dask: str = ""
+    dask: str = field(default="", metadata=NO_OUTPUT)
     """Fan per-story rendering out to Dask: "local" (a LocalCluster on this machine) or a scheduler
     address such as tcp://10.0.0.5:8786; "" renders on the flow's own threads. PUBPIPE_DASK overrides it."""
-    base_url: str = ""
+    base_url: str = field(default="", metadata=WEB_ONLY)
     """Public http(s) address of the published ``web/`` folder; makes feed, JSON-LD and snippet links absolute."""
     limits: Limits = field(default_factory=Limits)
     """Size limits for sources."""
-    path: Optional[str] = None
+    path: Optional[str] = field(default=None, metadata=NO_OUTPUT)
     """The file this came from, or None for the defaults."""
+
+
+def shaping(value, of: str = "outputs"):
+    """`value` (a Config, or its Limits) with every setting that shapes nothing in `of` set to its
+    default: of="outputs" keeps all that changes a published file; of="stories" also drops what
+    shapes only the web pages. Cache and build keys are made from this, so a change to the schedule
+    or to where anthology.toml lies rebuilds nothing."""
+    from dataclasses import MISSING, fields, is_dataclass, replace
+    ignored = {"nothing"} | ({"web"} if of == "stories" else set())
+    changes = {}
+    for f in fields(value):
+        current = getattr(value, f.name)
+        if f.metadata.get("shapes") in ignored:
+            changes[f.name] = f.default if f.default is not MISSING else f.default_factory()
+        elif is_dataclass(current):
+            changes[f.name] = shaping(current, of)
+    return replace(value, **changes)
 
 
 def _strings(data: dict, key: str, where: str) -> tuple:
@@ -68,6 +92,23 @@ def _strings(data: dict, key: str, where: str) -> tuple:
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    return tuple(value)
+
+
+def _keep(data: dict, where: str) -> tuple:
+    """``keep``: lines as report.md shows them, one string each."""
+    value = data.get("keep", [])
+    if isinstance(value, str):
+        value = [value]
+    hint = "list the lines to keep as report.md shows them, like keep = [\"Read more about our work\"]"
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: 'keep' must be a list of strings; {hint}")
+    for line in value:
+        if not line.strip():
+            raise ConfigError(f"{where}: 'keep' has an empty string, which matches no line; remove it or {hint}")
+        if "\n" in line or "\r" in line:
+            raise ConfigError(f"{where}: 'keep' entry {line[:40]!r} spans more than one line; give each line "
+                              "as its own string")
     return tuple(value)
 
 
@@ -105,7 +146,7 @@ def load_config(path: Optional[Path]) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: not valid TOML: {exc}") from exc
     known = {"title", "subtitle", "publisher", "language", "order", "exclude", "titles",
-             "residue", "split_before", "schedule", "timezone", "base_url", "dask", "limits"}
+             "residue", "split_before", "keep", "schedule", "timezone", "base_url", "dask", "limits"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}")
@@ -128,6 +169,7 @@ def load_config(path: Optional[Path]) -> Config:
         publisher=_string(data, "publisher", where), language=_string(data, "language", where),
         order=_strings(data, "order", where), exclude=_strings(data, "exclude", where),
         titles=dict(titles), residue=residue, split_before=_strings(data, "split_before", where),
+        keep=_keep(data, where),
         schedule=_string(data, "schedule", where) or Config.schedule,
         timezone=_string(data, "timezone", where) or Config.timezone,
         base_url=_base_url(data, where), dask=_string(data, "dask", where) or "",

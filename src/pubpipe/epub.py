@@ -22,6 +22,7 @@ from ebooklib import epub
 from lxml import etree
 
 from .epub_cover import COVER_SIZE, cover_png, publisher_name  # noqa: F401 (re-exported)
+from . import dates
 from .html import render, styles_dir
 from .model import Anthology, Story
 
@@ -29,8 +30,6 @@ DEFAULT_EPOCH = 946684800
 """2000-01-01T00:00:00Z: the build time stamped when ``SOURCE_DATE_EPOCH`` is not set."""
 FOLDER = "EPUB"
 XHTML = "application/xhtml+xml"
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")  # not strftime("%B"): that follows the locale
 ID_NAMESPACE = uuid.UUID("5f0c7d52-93a4-4cde-9a57-0b1f4c1b5e21")
 A11Y_SUMMARY = ("This publication is text only, apart from a cover image that has a text description. "
                 "It has a table of contents, headings and a logical reading order; language changes "
@@ -77,13 +76,8 @@ def render_epub(anthology: Anthology, out_path: Path) -> Path:
 
 def source_date_epoch() -> int:
     """The build time in seconds since 1970: ``SOURCE_DATE_EPOCH`` if set, else DEFAULT_EPOCH."""
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not value:
-        return DEFAULT_EPOCH
-    try:
-        return max(0, int(value))
-    except ValueError:
-        raise ValueError(f"SOURCE_DATE_EPOCH must be an integer, not {value!r}") from None
+    epoch = dates.source_date_epoch()
+    return DEFAULT_EPOCH if epoch is None else epoch
 
 
 def book_identifier(anthology: Anthology) -> str:
@@ -195,11 +189,7 @@ def _landmarks(anthology: Anthology) -> list:
 def _story_meta(story: Story) -> dict:
     """Display forms the templates cannot compute: a long English date, a contents line."""
     date = story.dateline.date if story.dateline else None
-    try:
-        day = dt.date.fromisoformat(date) if date else None
-    except ValueError:
-        day = None
-    date_text = f"{day.day} {MONTHS[day.month - 1]} {day.year}" if day else (date or "")
+    day, date_text = dates.parse_iso(date), dates.date_text(date)
     parts = []
     if story.byline:
         parts.append(", ".join(filter(None, [story.byline.name, story.byline.role])))

@@ -27,18 +27,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["story_meta"] = story_meta
     return env
-
-
-def story_meta(story) -> str:
-    """A one-line description of byline and dateline, for cards and openings."""
-    parts = []
-    if story.byline:
-        parts.append(story.byline.name + (f", {story.byline.role}" if story.byline.role else ""))
-    if story.dateline:
-        parts.append(" ".join(p for p in (story.dateline.source, story.dateline.date) if p))
-    return " · ".join(parts)
 
 
 def render(template: str, **context) -> str:

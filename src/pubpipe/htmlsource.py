@@ -9,7 +9,7 @@ each line carries its tag, so structure recovery need not guess what the page al
 
 from bs4 import BeautifulSoup, Tag
 
-from .ingest import Line
+from .lines import Line
 
 CHROME = ["script", "style", "noscript", "template", "nav", "form", "iframe", "svg", "button", "select",
           "input", "menu", "dialog", "aside"]

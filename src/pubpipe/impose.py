@@ -1,7 +1,10 @@
-"""The print edition: the A5 reading edition imposed 2-up on landscape A4 for a saddle-stitched booklet.
+"""The print edition: the A5 reading edition imposed 2-up on landscape A4, in saddle-stitch order.
 
-Print the result duplex, flipping on the short edge, fold the stack in half and staple:
-the pages come out in reading order.
+Up to `BOOKLET_SHEETS` sheets (64 pages) it is one booklet: print duplex, flipping on the short
+edge, fold the stack in half and staple. A longer book does not fold flat and a stapler does not
+go through it, so it is imposed as several signatures (sections) of at most `SIGNATURE_SHEETS`
+sheets each, as books are printed: each signature folds on its own, and the folded signatures,
+stacked in order, are sewn through their folds or glued at the spine (perfect binding).
 
 The reading edition is padded at the end with blank pages, at least one, to a multiple of 4, so
 the outside back cover is always blank (as the inside front cover already is) and a story's last
@@ -22,6 +25,13 @@ from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, F
 
 A4_LANDSCAPE = (841.8898, 595.2756)
 """Sheet size in PDF points (297 x 210 mm)."""
+BOOKLET_SHEETS = 16
+"""The most sheets folded and stapled as one booklet (64 A5 pages): a thicker stack of A4 80 g/m²
+does not fold flat, its inner pages creep out at the fore-edge, and office staplers stop at ~20
+sheets folded."""
+SIGNATURE_SHEETS = 8
+"""Beyond a booklet, the most sheets in one signature (32 pages, a usual section of a sewn book);
+the signatures are made as even as the sheet count allows."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,8 @@ class ImposeInfo:
     """Pages after padding with blanks (at least one, for the back cover) to a multiple of 4."""
     sheets: int
     """Sheets of paper (each printed on both sides: two PDF pages per sheet)."""
+    signatures: tuple = ()
+    """Sheets in each signature, in order (one entry: a single saddle-stitched booklet)."""
 
 
 def saddle_order(pages: int) -> list:
@@ -49,6 +61,30 @@ def saddle_order(pages: int) -> list:
         order.append((pages - 2 * i, 2 * i + 1))
         order.append((2 * i + 2, pages - 2 * i - 1))
     return order
+
+
+def signatures(padded: int) -> list:
+    """The (first page, page count) of each signature of a book of ``padded`` pages (a multiple
+    of 4): one up to `BOOKLET_SHEETS` sheets, else the fewest signatures of at most
+    `SIGNATURE_SHEETS` sheets, their sizes differing by one sheet at most (the larger ones first)."""
+    sheets = padded // 4
+    if sheets <= BOOKLET_SHEETS:
+        return [(1, padded)]
+    count = -(-sheets // SIGNATURE_SHEETS)
+    base, extra = divmod(sheets, count)
+    out, first = [], 1
+    for i in range(count):
+        pages = (base + (i < extra)) * 4
+        out.append((first, pages))
+        first += pages
+    return out
+
+
+def imposition_order(padded: int) -> list:
+    """Per PDF page of the print edition, the (left, right) reading pages it holds: each
+    signature in saddle-stitch order, one after the other."""
+    return [(first - 1 + left, first - 1 + right)
+            for first, pages in signatures(padded) for left, right in saddle_order(pages)]
 
 
 def padded_pages(pages: int) -> int:
@@ -101,7 +137,8 @@ def copy_document_facts(reader: PdfReader, writer: PdfWriter) -> None:
 
 
 def impose(reading_pdf: Path, out_path: Path) -> ImposeInfo:
-    """Impose ``reading_pdf`` 2-up, saddle-stitch order, on landscape A4 into ``out_path``.
+    """Impose ``reading_pdf`` 2-up on landscape A4 into ``out_path``, in saddle-stitch order per
+    signature (`signatures`: one for a booklet).
 
     Pads with blank pages (see `padded_pages`). Output: pages_padded / 2 landscape pages,
     front and back of each sheet in turn, for duplex printing flipped on the short edge.
@@ -118,7 +155,7 @@ def impose(reading_pdf: Path, out_path: Path) -> ImposeInfo:
             forms[number] = (page, writer._add_object(page_xobject(writer, page)))
         return forms[number]
 
-    for pair in saddle_order(padded):
+    for pair in imposition_order(padded):
         sheet = writer.add_blank_page(*A4_LANDSCAPE)
         content, xobjects = b"", DictionaryObject()
         for slot, number in enumerate(pair):
@@ -136,4 +173,5 @@ def impose(reading_pdf: Path, out_path: Path) -> ImposeInfo:
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with open(out_path, "wb") as handle:
         writer.write(handle)
-    return ImposeInfo(pages_in=count, pages_padded=padded, sheets=padded // 4)
+    return ImposeInfo(pages_in=count, pages_padded=padded, sheets=padded // 4,
+                      signatures=tuple(pages // 4 for _, pages in signatures(padded)))

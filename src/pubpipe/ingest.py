@@ -16,42 +16,16 @@ import ftfy
 from . import charsets
 from .config import Limits
 from .errors import SourceError
+from .lines import INVISIBLE, META_TAGS, Line  # noqa: F401 (META_TAGS: re-exported)
 from .model import Removed
 from .sourcefiles import inside, list_sources, refuse_format, source_format  # noqa: F401 (list_sources: re-exported)
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 
-# Invisible characters that only get in the way of text: zero-width space, word joiner,
-# byte order mark, soft hyphen and the bidi embedding/override/isolate controls.
-INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 # ZWJ and ZWNJ shape Arabic, Indic and emoji text; they are noise only next to Latin, digits or spaces.
 STRAY_JOINER = re.compile(r"(?<=[\sA-Za-z0-9])[\u200c\u200d]|[\u200c\u200d](?=[\sA-Za-z0-9]|$)|^[\u200c\u200d]", re.M)
 ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-META_TAGS = ("title", "byline", "dateline")
-"""Line tags of a page's metadata, not of its text: cleaning leaves these lines alone."""
 BREAK_TAG = re.compile(r"\s*<(?:br\s*/?|/?p(?:\s[^<>]*)?)>\s*", re.I)
-
-
-@dataclass(frozen=True)
-class Line:
-    """One line of a source after decoding, with the 1-based line number it had in the file."""
-
-    number: int
-    """Line number in the source file (1-based)."""
-    text: str
-    """The line's text, without its line ending."""
-    tag: str = ""
-    """For lines read from an HTML page, what the page marked them as (title, heading, p, ul, ol,
-    quote, cite, byline, caption); empty for text sources. A saved page's metadata comes as
-    `META_TAGS` lines (`pubpipe.webpage`): its headline (title), author (byline) and site and date
-    (dateline, ``"SITE, YYYY-MM-DD"``)."""
-
-    def __reduce__(self):
-        # Pickled as a plain tuple, never as a __dict__: a pickle of a dict memoises its keys, so a
-        # value that happens to be the same object as a key (kind="text" and the field name `text`)
-        # pickles differently before and after a round trip. The build's cache keys digest these
-        # pickles; with the dict form an unchanged rebuild missed the cache of clean and structure.
-        return (Line, (self.number, self.text, self.tag))
 
 
 @dataclass(frozen=True)

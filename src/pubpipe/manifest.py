@@ -16,13 +16,12 @@ code, and the build runs in full. ``pubpipe build --force`` always runs it.
 import hashlib
 import json
 import os
-from dataclasses import replace
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 from .cache import code_version, system_fonts
-from .config import Config
+from .config import Config, shaping
 from .publish import MANIFEST as NAME
 from .stages import BuildResult, Problem, Snapshot
 
@@ -51,8 +50,7 @@ def environment_version() -> str:
 
 def build_key(snap: Snapshot, config: Config) -> str:
     """The digest of everything the outputs depend on (see the module's docstring)."""
-    settings = replace(config, path=None, schedule="", timezone="", dask="",  # these shape no output
-                       limits=replace(config.limits, epubcheck_seconds=0))
+    settings = shaping(config, of="outputs")
     h = hashlib.sha256(environment_version().encode())
     h.update(snap.content_digest().encode())
     h.update(repr(settings).encode())

@@ -4,7 +4,7 @@
 renderers read only these objects, never the sources.
 """
 
-from dataclasses import dataclass, fields, asdict
+from dataclasses import dataclass, asdict
 from typing import Any, Optional
 
 SCHEMA = "pubpipe/anthology@1"
@@ -122,6 +122,28 @@ class Removed:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """A decision of cleaning or structure recovery and how sure it was: report.md lists, per story,
+    the least sure ones for a person to check."""
+
+    file: str
+    """The source file's name."""
+    line: int
+    """1-based line number in that file."""
+    text: str
+    """The line's text."""
+    what: str
+    """What was decided: "dropped", "kept" (a rule would have dropped it; `keep` kept it),
+    "heading", "story start"."""
+    rule: str
+    """The rule (or signal, or model) that decided."""
+    confidence: float
+    """How sure it was, 0–1: a learned model's probability, or a rule's fixed figure."""
+    story: str = ""
+    """The id of the story it concerns (a dropped line: the story it lay in or after)."""
+
+
+@dataclass(frozen=True)
 class Story:
     """One article: a chapter of the booklet, a document of the EPUB, a page on the web."""
 
@@ -196,6 +218,9 @@ class Anthology:
     """Non-fatal findings, as ``[code] file: message`` strings."""
     sources: tuple = ()
     """Per-source facts for the report: dicts with file, encoding, repairs, lines."""
+    review: tuple = ()
+    """For each story the least certain decisions (Decision), and the lines `keep` kept: what report.md
+    asks a person to check."""
 
     def to_dict(self) -> dict:
         return {
@@ -209,6 +234,7 @@ class Anthology:
             "removed": [r.to_dict() for r in self.removed],
             "warnings": list(self.warnings),
             "sources": [dict(s) for s in self.sources],
+            "review": [asdict(d) for d in self.review],
         }
 
     @classmethod
@@ -220,9 +246,5 @@ class Anthology:
                    stories=tuple(Story.from_dict(s) for s in data["stories"]),
                    removed=tuple(Removed(**r) for r in data.get("removed") or ()),
                    warnings=tuple(data.get("warnings") or ()),
-                   sources=tuple(data.get("sources") or ()))
-
-
-def field_docs(cls) -> dict:
-    """Field name -> type name, for documentation and tests."""
-    return {f.name: str(f.type) for f in fields(cls)}
+                   sources=tuple(data.get("sources") or ()),
+                   review=tuple(Decision(**d) for d in data.get("review") or ()))

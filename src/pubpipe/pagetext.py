@@ -12,7 +12,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Optional
 
-from .ingest import INVISIBLE
+from .lines import INVISIBLE
 
 # Not text a reader sees on the page: never listed as left out.
 UNSEEN = {"head", "script", "style", "noscript", "template", "title", "meta", "link", "svg", "math", "iframe",

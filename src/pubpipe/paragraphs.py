@@ -8,6 +8,7 @@ import re
 import statistics
 from functools import lru_cache
 from dataclasses import dataclass
+from typing import Optional
 
 MARKER = re.compile(r"^\s*(?:[-*•▪◦‣●]|\d{1,3}[.)]|[IVXLC]{1,6}\.)\s+\S")
 DASH_START = re.compile(r"^\s*(?:-{2}|[–—―])\s*\S")
@@ -32,6 +33,17 @@ class Unit:
     """True when the file's paragraphs are hard-wrapped (a stricter idea of a heading applies)."""
     tag: str = ""
     """What an HTML source marked this unit as (see ingest.Line.tag); empty for text."""
+    follows_end: bool = False
+    """Cleaning dropped, just before this unit, a line that ends a story (clean.Rule.ends_story)."""
+    opens_afterword: bool = False
+    """Cleaning dropped, just before this unit, a line after which comes an afterword (clean.Rule.afterword)."""
+    label: str = ""
+    """What a learned line model says the unit's first line is (residue, title, byline, dateline,
+    heading, paragraph, quote, attribution, item, caption); empty without a model."""
+    confidence: Optional[float] = None
+    """The model's probability of `label` (0–1); None without a model."""
+    article_start: Optional[float] = None
+    """The model's probability that a new article starts at this unit; None without a model."""
 
 
 def is_wrapped(runs: list) -> bool:

@@ -21,12 +21,10 @@ under the styles folder and the two font folders.
 import dataclasses
 import gc
 import mimetypes
-import os
 import threading
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -38,18 +36,14 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from pubpipe.errors import PubpipeError
-from pubpipe import layoutspeed
+from pubpipe import dates, layoutspeed, pdfbook
 from pubpipe.html import render, styles_dir
 from pubpipe.model import Anthology, Story
 from pubpipe import pdfglyphs
+from pubpipe.pdfbook import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: F401 (PdfInfo: what render_pdf returns)
 from pubpipe.pdftags import VARIANT, speed_up_page_references
 
 TEMPLATE = "book.html.j2"
-STORY_ANCHOR = "story-"
-"""Prefix of a story's element id in the book (keeps story slugs clear of our own ids)."""
-STORY_LINK = "pubpipe:story/"
-"""The contents' links point here + a story's id: the story is in another part, so the link
-cannot be resolved when the front matter is laid out; pdfbook turns these into links to pages."""
 RUNNING_TITLE_MAX = 56
 """Longest running head, in characters: one line of 6.8 pt letter-spaced capitals on A5."""
 FONT_FACES = (
@@ -63,18 +57,6 @@ FONT_FACES = (
 
 class FetchRefused(PubpipeError):
     """WeasyPrint asked for a resource outside the project's styles and fonts."""
-
-
-@dataclass(frozen=True)
-class PdfInfo:
-    """What the reading edition turned out to be."""
-
-    pages: int
-    """Number of pages in the PDF."""
-    story_pages: dict
-    """Story id -> 1-based page number where the story starts (read from the layout)."""
-    placeholders: tuple = ()
-    """The characters no installed font could draw, shown as placeholders (sorted)."""
 
 
 def allowed_roots() -> tuple:
@@ -134,14 +116,8 @@ def font_faces_css() -> str:
 
 def build_date() -> str | None:
     """SOURCE_DATE_EPOCH as a W3C date-time, or None to let the build time stand."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not epoch:
-        return None
-    try:
-        moment = datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-    except (ValueError, OverflowError):
-        raise PubpipeError(f"SOURCE_DATE_EPOCH must be seconds since 1970, not {epoch!r}") from None
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = dates.build_moment()
+    return None if moment is None else dates.w3c(moment)
 
 
 def series_label(story: Story) -> str:
@@ -155,14 +131,7 @@ def dateline_label(story: Story) -> str:
     """``New Focus · 3 November 2016`` from the dateline, empty without one."""
     if not story.dateline:
         return ""
-    when = story.dateline.date
-    if when:
-        try:
-            day = date.fromisoformat(when)
-            # %B is locale-dependent, but Python never calls setlocale: it is English here.
-            when = f"{day.day} {day:%B %Y}"
-        except ValueError:
-            pass
+    when = dates.date_text(story.dateline.date)
     return " · ".join(p for p in (story.dateline.source, when) if p)
 
 
@@ -232,7 +201,7 @@ class LaidOut:
 
 def created_date() -> str:
     """The document date: SOURCE_DATE_EPOCH, else now (UTC)."""
-    return build_date() or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return build_date() or dates.w3c(dates.now())
 
 
 def render_stories(anthology: Anthology, missing=None) -> LaidOut:
@@ -325,7 +294,6 @@ def render_pdf(anthology: Anthology, out_path: Path) -> PdfInfo:
     outside styles and fonts. Characters no installed font has are shown as placeholders and named
     in the returned `PdfInfo.placeholders`.
     """
-    from pubpipe import pdfbook
     laid_out = [render_stories(part) for part in pdfbook.parts(anthology)]
 
     def sheet(pages: int) -> list:

@@ -25,12 +25,32 @@ merge of the trees is done here, on pikepdf's objects.)
 
 import dataclasses
 import hashlib
+from dataclasses import dataclass
 from io import BytesIO
 
 from pikepdf import Array, Dictionary, Name, ObjectStreamMode, OutlineItem, Pdf, Stream, String
 
 from pubpipe.errors import PubpipeError
 from pubpipe.model import Anthology
+
+STORY_ANCHOR = "story-"
+"""Prefix of a story's element id in the book (keeps story slugs clear of our own ids)."""
+STORY_LINK = "pubpipe:story/"
+"""The contents' links point here + a story's id: the story is in another part, so the link
+cannot be resolved when the front matter is laid out; pdfbook turns these into links to pages."""
+
+
+@dataclass(frozen=True)
+class PdfInfo:
+    """What the reading edition turned out to be."""
+
+    pages: int
+    """Number of pages in the PDF."""
+    story_pages: dict
+    """Story id -> 1-based page number where the story starts (read from the layout)."""
+    placeholders: tuple = ()
+    """The characters no installed font could draw, shown as placeholders (sorted)."""
+
 
 PART_WORDS = (16_000, 48_000)
 """A part closes after a story once it holds the first number of words and the story's id says so
@@ -129,7 +149,6 @@ def finish(anthology: Anthology, laid_out: list, render_front, render_sheet, run
     `LaidOut`): the front matter (`front_matter`), the folio sheet (``render_sheet(pages)``: its
     pieces, `sheet_pieces`) and ``run(assemble, …)`` (default: here). The PdfInfo names every
     character some part showed as a placeholder."""
-    from pubpipe.pdf import PdfInfo
     front, placed = front_matter(anthology, laid_out, render_front)
     sheet = render_sheet(placed.pages)
     data = (run or _call)(assemble, [front, *laid_out], placed, sheet)
@@ -170,7 +189,6 @@ def assemble(docs: list, placed: Plan, sheet: list) -> bytes:
     With pikepdf (qpdf): it copies the objects between PDFs a hundred times faster than pypdf
     parses them in Python, and writes compressed object streams, as WeasyPrint does (pypdf writes
     every structure element as a plain object: twice the file)."""
-    from pubpipe.pdf import STORY_ANCHOR, STORY_LINK
     book = Pdf.new()
     document = book.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document))
     tree = book.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=Array([document])))

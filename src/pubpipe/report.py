@@ -5,6 +5,7 @@ from pathlib import Path
 
 from .model import Anthology
 from .pdfglyphs import CODE as GLYPHS
+from .units import human_size
 
 PRINTING = """\
 ## Printing the booklet
@@ -15,19 +16,30 @@ landscape, **flip on short edge**, at 100 % (no "fit to page"); stack the sheets
 come out (the first sheet, with the cover, stays on the outside), fold the stack in half and
 staple on the fold.
 """
+PRINTING_SIGNATURES = """\
+## Printing the book
+
+`{print_name}` holds {sheets} A4 sheets printed on both sides, two A5 pages a side ({pages}
+pages, {blanks} of them intentionally blank): too many to fold and staple as one booklet, so they
+are imposed as {count} signatures (sections) of {sizes} sheets, in order. Print it duplex on A4,
+landscape, **flip on short edge**, at 100 % (no "fit to page"). Take the sheets as they come out in
+groups of {sizes}: each group is one signature; keep its first sheet on the outside and fold it
+in half on its own. Stack the folded signatures in order (the one with the cover on top) and bind
+them at the spine: sew through the folds (section sewing), or trim the spine and glue it (perfect
+binding); a copy shop does either. Staples do not go through the stack.
+"""
+
+
+def _printing(printing: dict) -> str:
+    sizes = list(printing.get("signatures") or ())
+    if len(sizes) <= 1:
+        return PRINTING.format(**printing).rstrip()
+    said = ", ".join(str(s) for s in sizes[:-1]) + f" and {sizes[-1]}"
+    return PRINTING_SIGNATURES.format(**printing, count=len(sizes), sizes=said).rstrip()
 
 
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def human_size(size: int) -> str:
-    """1234567 -> '1.2 MB'."""
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size} bytes"
 
 
 def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), validation: tuple = (),
@@ -71,6 +83,7 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
         summary = ", ".join(f"{v} {k}" for k, v in sorted(kinds.items()))
         out.append(f"| {n} | {_cell(story.title)} | `{story.id}` | {_cell(story.source.file)} "
                    f"{story.source.first_line}–{story.source.last_line} | {story.language} | {summary} |")
+    out += _review(anthology)
     out += ["", "## Removed lines", ""]
     if anthology.removed:
         out += ["| file | line | rule | text |", "| --- | --- | --- | --- |"]
@@ -82,8 +95,36 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
     out += ["", "## Validation", ""]
     out += [f"- {_cell(v)}" for v in validation] or ["Not run."]
     if printing:
-        out += ["", PRINTING.format(**printing).rstrip()]
+        out += ["", _printing(printing)]
     return "\n".join(out) + "\n"
+
+
+KEEP_HINT = ("To keep a dropped line, add its text as the report shows it to `keep` in anthology.toml "
+             "(`keep = [\"the line\"]`) and build again; to start a story at a line, add it to `split_before`.")
+
+
+def _review(anthology: Anthology) -> list:
+    """The least certain decisions of each story, for a person to check in a minute."""
+    doubtful = [d for d in anthology.review if d.what != "kept"]
+    kept = [d for d in anthology.review if d.what == "kept"]
+    if not doubtful and not kept:
+        return []
+    out = ["", "## Decisions to check", "",
+           "The least certain decisions of each story (at most five each: lines dropped, headings, where "
+           "stories start), least certain first. Each rule has a fixed confidence (a learned model gives "
+           "its own per line). " + KEEP_HINT, ""]
+    if doubtful:
+        out += ["| story | line | decision | rule | confidence | text |", "| --- | --- | --- | --- | --- | --- |"]
+        out += [f"| `{d.story}` | {d.line} | {d.what} | {d.rule} | {d.confidence:.2f} | {_cell(_short(d.text))} |"
+                for d in doubtful]
+    if kept:
+        out += ["", "Kept because `keep` in anthology.toml lists them (a rule would have dropped them):", ""]
+        out += [f"- `{_cell(d.file)}` line {d.line} ({d.rule}): {_cell(_short(d.text))}" for d in kept]
+    return out
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 PAGE_RULES = ("trafilatura", "html-reader")

@@ -10,16 +10,16 @@ two builds are byte-identical.
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
 from markupsafe import escape
 
+from pubpipe import dates
 from pubpipe.config import is_base_url
+from pubpipe.units import human_size
 from pubpipe.html import environment, render, styles_dir
 from pubpipe.model import Anthology, Story
 from pubpipe.web_cover import cover_facts, cover_image
@@ -35,8 +35,6 @@ LANGUAGE_NAMES = {
     "it": "Italian", "ja": "Japanese", "ko": "Korean", "nl": "Dutch", "pt": "Portuguese",
     "ru": "Russian", "zh": "Chinese", "zh-cn": "Chinese", "zh-tw": "Chinese", "und": "Undetermined",
 }
-MONTHS = ("January", "February", "March", "April", "May", "June", "July",
-          "August", "September", "October", "November", "December")
 _KINDS = {"pdf": ("PDF", "Printable booklet", "application/pdf"),
           "epub": ("EPUB", "E-book for reading apps", "application/epub+zip")}
 _SAFE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -62,18 +60,6 @@ class Download:
             raise ValueError(f"unknown download kind {self.kind!r} (expected pdf or epub)")
         if not self.filename or "/" in self.filename or "\\" in self.filename:
             raise ValueError(f"download filename must be a bare file name, not {self.filename!r}")
-
-
-def human_size(size_bytes: int) -> str:
-    """A file size for readers, in decimal units: ``812 bytes``, ``45 KB``, ``1.2 MB``."""
-    if size_bytes < 1000:
-        return f"{size_bytes} byte{'' if size_bytes == 1 else 's'}"
-    value = float(size_bytes)
-    for unit in ("KB", "MB", "GB", "TB"):
-        value /= 1000
-        if value < 999.95 or unit == "TB":
-            break
-    return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
 
 
 def reading_minutes(story: Story) -> int:
@@ -107,14 +93,11 @@ def language_name(code: str) -> str:
 def build_date(anthology: Anthology) -> str:
     """The ISO date stamped on the outputs: SOURCE_DATE_EPOCH's date (UTC) if set,
     else the latest dateline date of the stories, else 1970-01-01."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        if not epoch.isdigit():
-            raise ValueError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {epoch!r}")
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date().isoformat()
-    dates = [s.dateline.date for s in anthology.stories
-             if s.dateline and s.dateline.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", s.dateline.date)]
-    return max(dates, default=FALLBACK_DATE)
+    moment = dates.build_moment()
+    if moment is not None:
+        return moment.date().isoformat()
+    known = [s.dateline.date for s in anthology.stories if s.dateline and dates.parse_iso(s.dateline.date)]
+    return max(known, default=FALLBACK_DATE)
 
 
 @dataclass(frozen=True)
@@ -299,10 +282,7 @@ def _card(anthology, story: Story, base_url: str = "") -> dict:
 
 def _date_text(iso: str | None) -> str:
     """``2016-11-03`` -> ``3 November 2016`` (the text is left alone if not a full date)."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
-    if not match or not 1 <= int(match[2]) <= 12:
-        return iso or ""
-    return f"{int(match[3])} {MONTHS[int(match[2]) - 1]} {match[1]}"
+    return dates.date_text(iso)
 
 
 def _intro(anthology, cards: list[dict]) -> str:

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from .ingest import Line
+from .lines import Line
 from .pagetext import HEADINGS, PageText, anchors, squeeze
 
 # trafilatura's options, chosen by measurement over the realweb and modern pages (benchmarks/RESULTS.md,

@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import Optional
 
 from .. import detect
-from ..clean import CleanSource
+from ..clean import CleanSource, kept_text
 from ..model import Removed
 from . import features as F
 from .linemodel import LineModel, shipped
@@ -55,11 +55,6 @@ def _dateline(text: str) -> Optional[str]:
     return f"{found[0].source}, {found[0].date}"
 
 
-def _kept(text: str) -> str:
-    """A line as anthology.toml's `keep` names it: spaces collapsed, none at the ends."""
-    return " ".join(text.split())
-
-
 def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, threshold: float,
             keep: frozenset = frozenset()) -> CleanSource:
     """The cleaned source with the model's drops and tags (see the module's docstring)."""
@@ -86,7 +81,7 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
         text = line.text
         if i in titles:
             tag = "title"
-        elif d.body < threshold and _kept(text) not in keep:
+        elif d.body < threshold and kept_text(text) not in keep:
             removed.append(Removed(src.file, line.number, lines[i].strip(), RULE, round(1.0 - d.body, 3)))
             continue
         elif d.kept_as == "dateline" and _dateline(text):
@@ -107,7 +102,7 @@ def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()
     """The cleaned sources, web-page text sources read by the line model (see the module docstring).
     `raw`: the ingested sources, in the same order as `cleaned`; `model`: the shipped one if None;
     `keep`: lines staff said to keep (anthology.toml's `keep`): never dropped by the model."""
-    keep = frozenset(_kept(k) for k in keep)
+    keep = frozenset(kept_text(k) for k in keep)
     model = model if model is not None else shipped()
     if model is None:
         return list(cleaned)

@@ -1,0 +1,127 @@
+"""Golden outputs (as Standard Ebooks and Pelican keep them): the project's sample sources built
+into anthology.json, the EPUB unpacked and the web folder, checked in under tests/golden/ and
+compared file by file; the PDFs by their text, page by page, and their bookmarks, never their
+bytes. A change to what readers get shows here as a diff to review; when it is meant:
+
+    .venv/bin/python -m pytest tests/test_golden.py --save-golden
+
+and commit tests/golden/ with the change. Images are compared by kind and pixel size (their bytes
+follow the installed fonts and Pillow)."""
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pubpipe import build, stages
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).parent / "golden" / "sources"
+EPOCH = "1700000000"  # fixed dates in every output
+BINARY = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".woff", ".woff2", ".ttf", ".otf", ".pdf", ".epub"}
+
+
+def _image(data: bytes) -> str:
+    from PIL import Image
+    with Image.open(io.BytesIO(data)) as image:
+        return f"<{image.format} image {image.width}x{image.height}>\n"
+
+
+def _pdf_text(data: bytes, tmp: Path) -> str:
+    """Each page's text (pdftotext), then the bookmarks with their pages (pikepdf)."""
+    import pikepdf
+    path = tmp / "book.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True,
+                          text=True).stdout
+    pages = text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+    out = [f"--- page {n} ---\n" + "\n".join(line.rstrip() for line in page.strip("\n").splitlines()) + "\n"
+           for n, page in enumerate(pages, 1)]
+    with pikepdf.open(path) as pdf:
+        numbers = {page.objgen: n for n, page in enumerate(pdf.pages, 1)}
+        with pdf.open_outline() as outline:
+            def walk(items, depth):
+                for item in items:
+                    dest = item.destination
+                    page = numbers.get(dest[0].objgen) if isinstance(dest, pikepdf.Array) and len(dest) else None
+                    out.append(f"{'  ' * depth}- {item.title} (page {page})\n")
+                    walk(item.children, depth + 1)
+            out.append("--- bookmarks ---\n")
+            walk(outline.root, 0)
+        out.append(f"--- {len(pdf.pages)} pages; title {str(pdf.docinfo.get('/Title', ''))!r}; "
+                   f"language {str(pdf.Root.get('/Lang', ''))!r} ---\n")
+    return "".join(out)
+
+
+def _outputs(tmp: Path) -> dict:
+    """Relative path -> the text compared for it."""
+    config = stages.load_settings(str(ROOT / "sources"), None)
+    snap = stages.snapshot(str(ROOT / "sources"), config)
+    ingested = stages.ingest(snap, config)
+    anthology = stages.structure(stages.clean(ingested, config), ingested, config)
+    folder = tmp / "out"
+    folder.mkdir()
+    pdf, epub = build.render_pdf(anthology), build.render_epub(anthology)
+    printed = build.impose_pdf(pdf)
+    stages.write_anthology(anthology, folder)
+    build.render_web(anthology, folder, pdf, epub, config.base_url)
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            data = path.read_bytes()
+            name = path.relative_to(folder).as_posix()
+            found[name] = _image(data) if path.suffix in BINARY else data.decode("utf-8")
+    with zipfile.ZipFile(io.BytesIO(epub.data)) as book:
+        for info in sorted(book.infolist(), key=lambda i: i.filename):
+            if not info.is_dir():
+                data = book.read(info)
+                suffix = Path(info.filename).suffix
+                found[f"epub/{info.filename}"] = _image(data) if suffix in BINARY else data.decode("utf-8")
+    found["pdf/reading.txt"] = _pdf_text(pdf.data, tmp)
+    found["pdf/print.txt"] = _pdf_text(printed.data, tmp)
+    return found
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        yield _outputs(tmp_path_factory.mktemp("golden"))
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+def test_outputs_of_the_sample_sources_are_as_checked_in(outputs, request):
+    if request.config.getoption("--save-golden"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for name, text in outputs.items():
+            path = GOLDEN / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        pytest.skip(f"golden outputs saved in {GOLDEN.relative_to(ROOT)}: review `git diff` and commit them")
+    assert GOLDEN.is_dir(), "no golden outputs: run pytest tests/test_golden.py --save-golden"
+    golden = {p.relative_to(GOLDEN).as_posix(): p.read_text(encoding="utf-8")
+              for p in sorted(GOLDEN.rglob("*")) if p.is_file()}
+    assert sorted(outputs) == sorted(golden), "files made and files checked in differ"
+    changed = [name for name in golden if outputs[name] != golden[name]]
+    if changed:
+        import difflib
+        first = changed[0]
+        diff = "".join(list(difflib.unified_diff(golden[first].splitlines(True), outputs[first].splitlines(True),
+                                                 f"golden/{first}", f"built/{first}"))[:80])
+        pytest.fail(f"{len(changed)} output(s) differ from tests/golden/ ({', '.join(changed[:8])}); "
+                    f"if meant, run with --save-golden and commit. First diff:\n{diff}")
+
+
+def test_the_golden_anthology_is_the_contract_schema():
+    data = json.loads((GOLDEN / "anthology.json").read_text(encoding="utf-8"))
+    assert data["schema"].startswith("pubpipe/anthology@") and len(data["stories"]) >= 3
