@@ -22,8 +22,9 @@ PARAMS = {"objective": "multiclass", "num_class": len(LABELS), "num_leaves": 31,
           "deterministic": True, "force_row_wise": True, "seed": 0, "verbose": -1}
 ROUNDS = (80, 80)
 INNER = 3
-# decoding settings shipped with the model (segment.Settings), chosen by cross-validation
-SETTINGS = {"threshold": 0.4, "start": 0.5, "min_words": 60}
+# decoding settings shipped with the model (segment.Settings), chosen by cross-validation on pasted
+# modern pages (evaluate.py); the 0.5 / 60 of before split 16 of 37 realweb concat files right, these 27-28
+SETTINGS = {"threshold": 0.4, "start": 0.2, "min_words": 30}
 START_PARAMS = {"objective": "binary", "num_leaves": 15, "learning_rate": 0.05, "min_data_in_leaf": 20,
                    "lambda_l2": 1.0, "num_threads": 1, "deterministic": True, "force_row_wise": True, "seed": 0,
                    "verbose": -1}
