@@ -76,6 +76,9 @@ def _review(stories: list, decisions: list, removed: tuple) -> tuple:
         by_file.setdefault(story.source.file, []).append(story)
     found = list(decisions)
     for r in removed:
+        if r.confidence is not None:  # the line model's drop (issue 16): its own confidence, per line
+            found.append(Decision(r.file, r.line, r.text, "dropped", r.rule, r.confidence))
+            continue
         rule = rule_named(r.rule)  # rules of the saved-page reader have no confidence: not listed
         if rule is not None:
             found.append(Decision(r.file, r.line, r.text, "dropped", r.rule, rule.confidence))

@@ -112,7 +112,13 @@ class Removed:
     text: str
     """The line as it was (after decoding)."""
     rule: str
-    """The name of the cleaning rule that dropped it."""
+    """The name of the cleaning rule that dropped it ("model": the learned line model, pubpipe.recover)."""
+    confidence: Optional[float] = None
+    """A learned model's probability that the line is not the article's (0–1); None for a rule."""
+
+    def to_dict(self) -> dict:
+        """anthology.json's entry: `confidence` only where a model decided."""
+        return {k: v for k, v in asdict(self).items() if k != "confidence" or v is not None}
 
 
 @dataclass(frozen=True)
@@ -225,7 +231,7 @@ class Anthology:
             "slug": self.slug,
             "language": self.language,
             "stories": [s.to_dict() for s in self.stories],
-            "removed": [asdict(r) for r in self.removed],
+            "removed": [r.to_dict() for r in self.removed],
             "warnings": list(self.warnings),
             "sources": [dict(s) for s in self.sources],
             "review": [asdict(d) for d in self.review],

@@ -146,7 +146,8 @@ def _removed_rows(removed: tuple) -> list:
     out = []
     for row in rows:
         if not isinstance(row, tuple):
-            out.append(f"| `{_cell(row.file)}` | {row.line} | {row.rule} | {_cell(row.text)} |")
+            rule = row.rule if row.confidence is None else f"{row.rule} ({row.confidence:.2f})"
+            out.append(f"| `{_cell(row.file)}` | {row.line} | {rule} | {_cell(row.text)} |")
             continue
         blocks = pages[row]
         lines = sorted({b.line for b in blocks})

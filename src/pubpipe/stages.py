@@ -148,8 +148,11 @@ def _read_quietly(path: Path) -> bytes:
 
 
 def clean(ingested: Ingested, config: Config) -> list:
-    """Run the cleaning registry over every source."""
-    return clean_all(list(ingested.sources), config.residue, config.keep)
+    """Run the cleaning registry over every source, then the learned line model over text sources
+    that are a web page's text (pubpipe.recover.apply: it drops furniture and tags what it keeps)."""
+    from .recover.apply import recover  # issue 16: the line model (loads LightGBM only here)
+    cleaned = clean_all(list(ingested.sources), config.residue, config.keep)
+    return recover(list(ingested.sources), cleaned, keep=config.keep)
 
 
 def structure(cleaned: list, ingested: Ingested, config: Config) -> Anthology:

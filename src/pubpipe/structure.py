@@ -268,7 +268,9 @@ def split_file(src: CleanSource, split_before: tuple = (), guesses: Optional[dic
             draft.byline, walk.ended = byline, True
             draft.units.append(Unit("", u.first, u.last))  # keeps the story's line span
             continue
-        if u.opens_afterword and draft.afterword_from is None:
+        # issue 16: a page's lines carry what they are (a saved page's markup, the line model's
+        # labels): a call to action dropped amid a page's menus does not make the article an afterword
+        if u.opens_afterword and draft.afterword_from is None and not u.tag:
             draft.afterword_from = len(draft.units)
         draft.units.append(u)
     removed: list = []

@@ -1,0 +1,128 @@
+"""The line model in the build: what it says about a text source, as cleaning's and structure's terms.
+
+`recover(raw, cleaned)` runs after the cleaning registry (`stages.clean` calls it). For each text
+source it reads every line of the file as decoded (the model was trained on whole pages, furniture
+and all) and, when the file looks like a web page's text (browser copy, scraper dump, several pages
+pasted one after another: page furniture around the prose, see `web_dump`), it
+
+- drops the lines the model calls page furniture, each a `Removed` with rule "model" and the
+  model's confidence (a line a cleaning rule dropped keeps that rule's name: the named rules are
+  high-precision overrides);
+- tags every line it keeps with what the model says it is, in the tags a saved page's reader gives
+  (`ingest.Line.tag`): "title" at each article's headline (structure starts a story there),
+  "byline", "heading", "p", "quote"/"cite", "ul", "caption", "dateline". Structure already reads a
+  saved page's lines by these tags, so a pasted page becomes one story titled by its headline with
+  its byline in the story's byline field.
+
+Other text sources (our own samples: articles with a little residue that the rules catch) are left
+to the rules, untouched.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional
+
+from .. import detect
+from ..clean import CleanSource, kept_text
+from ..model import Removed
+from . import features as F
+from .linemodel import LineModel, shipped
+
+RULE = "model"
+MIN_FURNITURE = 0.25
+"""A text source is a web page's text when at least this share of its non-blank lines are furniture
+(by the model) and the furniture holds at least MIN_FURNITURE_LINES lines. A page's text carries
+dozens of lines of menus, links and footers (realweb's copies: 30 or more on nine pages in ten); an
+article pasted with a few lines of residue (our corpora: 14 at most) is left to the named rules,
+which are written for it."""
+MIN_FURNITURE_LINES = 20
+TAGS = {"heading": "heading", "paragraph": "p", "quote": "quote", "attribution": "cite", "item": "ul",
+        "caption": "caption", "byline": "byline", "title": "heading"}
+
+
+def web_dump(decisions: list, threshold: float) -> bool:
+    """Does the model see a web page's furniture around the text (menus, share buttons, footers)?"""
+    seen = [d for d in decisions if d is not None]
+    furniture = sum(1 for d in seen if d.body < threshold)
+    return furniture >= MIN_FURNITURE_LINES and furniture >= MIN_FURNITURE * len(seen)
+
+
+def _dateline(text: str) -> Optional[str]:
+    """A dateline line as a saved page's reader gives one ("SITE, YYYY-MM-DD"), when it parses."""
+    found = detect.dateline(text)
+    if not found or found[1] or not found[0].date:
+        return None
+    return f"{found[0].source}, {found[0].date}"
+
+
+def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, threshold: float,
+            keep: frozenset = frozenset()) -> CleanSource:
+    """The cleaned source with the model's drops and tags (see the module's docstring)."""
+    alive = {l.number - 1 for l in src.lines if l.text.strip()}
+    titles = set()
+    for a in articles:
+        if a.title is not None and a.title in alive:
+            titles.add(a.title)
+            continue
+        # no headline seen (or cleaning dropped it): the article starts at its first line kept
+        for i in range(a.first, a.last + 1):
+            d = decisions[i]
+            if i in alive and d is not None and d.body >= threshold and d.kept_as not in ("byline", "dateline"):
+                titles.add(i)
+                break
+    kept, removed = [], list(src.removed)
+    previous = ""
+    for line in src.lines:
+        i = line.number - 1
+        d = decisions[i] if 0 <= i < len(decisions) else None
+        if not line.text.strip() or d is None:
+            kept.append(line)
+            continue
+        text = line.text
+        if i in titles:
+            tag = "title"
+        elif d.body < threshold and kept_text(text) not in keep:
+            removed.append(Removed(src.file, line.number, lines[i].strip(), RULE, round(1.0 - d.body, 3)))
+            continue
+        elif d.kept_as == "dateline" and _dateline(text):
+            tag, text = "dateline", _dateline(text)
+        else:
+            tag = TAGS.get(d.kept_as, "p")
+            if tag == "cite" and previous != "quote":
+                tag = "p"
+            item = detect.list_item(text) if tag == "ul" else None
+            if item:  # the marker is the list's, not the item's text (a saved page's items have none)
+                tag, text = ("ol" if item[0] else "ul"), item[1]
+        kept.append(replace(line, text=text, tag=tag))
+        previous = tag
+    return replace(src, lines=tuple(kept), removed=tuple(sorted(removed, key=lambda r: r.line)))
+
+
+def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()) -> list:
+    """The cleaned sources, web-page text sources read by the line model (see the module docstring).
+    `raw`: the ingested sources, in the same order as `cleaned`; `model`: the shipped one if None;
+    `keep`: lines staff said to keep (anthology.toml's `keep`): never dropped by the model."""
+    keep = frozenset(kept_text(k) for k in keep)
+    model = model if model is not None else shipped()
+    if model is None:
+        return list(cleaned)
+    texts = {}
+    for src in raw:
+        if src.kind == "text" and src.lines:
+            lines = [""] * max(l.number for l in src.lines)
+            for l in src.lines:
+                lines[l.number - 1] = l.text
+            texts[src.file] = lines
+    if not texts:
+        return list(cleaned)
+    repeated = F.repeated_across(list(texts.values()))
+    threshold = model.settings.threshold
+    out = []
+    for src in cleaned:
+        lines = texts.get(src.file)
+        if lines is None:
+            out.append(src)
+            continue
+        decisions, articles = model.read(lines, repeated)
+        out.append(_tagged(src, lines, decisions, articles, threshold, keep) if web_dump(decisions, threshold) else src)
+    return out

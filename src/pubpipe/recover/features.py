@@ -1,0 +1,241 @@
+"""Shallow features of each line of a text, in the boilerpipe / jusText tradition.
+
+Only the text is looked at: words, characters, stopword density for the text's language (jusText's
+lists), sentence-end punctuation, capitals, digits, generic menu and link tokens (separators such
+as "|", "»", "›"; never a word of a particular page or site), position in the file, repetition
+within the file and across the sources of a build, blank-line context, where the text's prose is
+(distance from the nearest prose line, share of the prose before and after), and the same for the
+neighbouring lines (±1, ±2). `features(lines)` gives a matrix with one row per non-blank line.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+
+import numpy as np
+
+from .stopwords import PUNCT, best_stoplist
+
+TOKEN = re.compile(r"\w+")
+SENT_END = re.compile(r"[.!?…。！？](?:[\"'”’»)\]]+)?$")
+INNER_SENT = re.compile(r"[.!?][\"'”’)]?\s+[\"'“‘(]?[A-Z]")
+BULLET = re.compile(r"^(?:[•·▪►▸◦‣●■□➤✓✔*]|-\s|\d{1,3}[.)]\s)")
+DASH = re.compile(r"^(?:--|[—–―])")
+QUOTE_START = re.compile(r"^[\"“‘«„']")
+QUOTE_END = re.compile(r"[\"”’»]$")
+SEPARATORS = re.compile(r"(?:^|\s)[|»›>/·•«‹<]+(?=\s|$)|\|")
+URLISH = re.compile(r"https?://|www\.|\S@\S+\.\w|\.com\b|\.org\b")
+COPYRIGHT = re.compile(r"©|ⓒ|\(c\)", re.I)
+MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+DATE = re.compile(r"\b%s,? \d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)?,? %s|\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}:\d\d\b"
+                  r"|\d{4}\s*년|\d{1,2}\s*월\s*\d{1,2}\s*일|\d{4}年|\d{1,2}月\d{1,2}日" % (MONTH, MONTH), re.I)
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+BY = re.compile(r"^(?:by|written by|posted by|words by|story by|reporting by|von|par|por|di|door|av|af)\s+\S", re.I)
+ONLY_SYMBOLS = re.compile(r"^[\W\d_]+$")
+LETTER = re.compile(r"[^\W\d_]")
+DIGIT = re.compile(r"\d")
+PUNCT_CHAR = re.compile(r"[^\w\s]")
+
+BASE = ("words", "chars", "tokens", "stop_density", "stops", "end_sentence", "end_colon", "end_comma",
+        "end_alnum", "start_upper", "start_lower", "start_digit", "start_bullet", "start_dash", "start_quote",
+        "end_quote", "titlecase", "upper", "cased", "digits", "punct", "separators", "urlish", "copyright",
+        "date", "year", "by", "word_len", "sentences", "commas", "symbols_only", "repeat_file", "repeat_sources",
+        "blank_before", "blank_after", "prose")
+CONTEXT = ("rel_pos", "char_pos", "prose_before", "prose_after", "since_prose", "to_prose", "short_run",
+           "window_words", "window_prose", "first_line", "last_line", "to_first_prose", "from_last_prose",
+           "overlap_next", "overlap_prev", "overlap_doc", "content_words")
+DOC = ("doc_lines", "doc_blank_share", "doc_mean_words", "doc_lower_start", "doc_stoplist", "doc_prose_share")
+NEIGHBOUR = ("words", "stop_density", "end_sentence", "titlecase", "start_lower", "blank_before", "prose",
+             "separators", "date", "repeat_file", "overlap_next")
+OFFSETS = (-2, -1, 1, 2)
+NAMES = BASE + CONTEXT + DOC + tuple(f"{name}@{o:+d}" for o in OFFSETS for name in NEIGHBOUR) + ("missing@-1", "missing@+1")
+
+
+def norm_line(text: str) -> str:
+    """A line as repetition counts it: NFKC, case-folded, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def repeated_across(sources: list) -> tuple:
+    """({normalised line: number of sources holding it}, number of sources) for `sources` (lists of lines)."""
+    seen: Counter = Counter()
+    for lines in sources:
+        seen.update({norm_line(l) for l in lines if l.strip()})
+    return seen, len(sources)
+
+
+def _base(text: str, stoplist: frozenset) -> list:
+    t = text.strip()
+    words = t.split()
+    n = len(words)
+    toks = TOKEN.findall(t)
+    lowered = [PUNCT.sub("", w.lower()) for w in words]
+    stops = sum(1 for w in lowered if w in stoplist)
+    n_letters = len(LETTER.findall(t))
+    low = t.lower()
+    upper = sum(map(str.__ne__, t, low)) if len(low) == len(t) else 0
+    n_cased = upper + (sum(map(str.__ne__, t, t.upper())) if len(t.upper()) == len(t) else 0)
+    cased_words = [w for w in words if w[:1].isalpha() and (w[0].isupper() or w[0].islower())]
+    title = sum(1 for w in cased_words if w[0].isupper())
+    chars = len(t)
+    digits = len(DIGIT.findall(t))
+    punct = len(PUNCT_CHAR.findall(t))
+    first = t[:1]
+    return [math.log1p(n), math.log1p(chars), math.log1p(len(toks)), stops / n if n else 0.0, math.log1p(stops),
+            float(bool(SENT_END.search(t))), float(t.endswith(":")), float(t.endswith((",", ";"))),
+            float(t[-1:].isalnum()), float(first.isupper()), float(first.islower()), float(first.isdigit()),
+            float(bool(BULLET.match(t))), float(bool(DASH.match(t))), float(bool(QUOTE_START.match(t))),
+            float(bool(QUOTE_END.search(t))), title / len(cased_words) if cased_words else 0.0,
+            upper / n_cased if n_cased else 0.0, min(1.0, n_cased / n_letters) if n_letters else 0.0,
+            digits / chars if chars else 0.0, punct / chars if chars else 0.0, float(len(SEPARATORS.findall(t))),
+            float(bool(URLISH.search(t))), float(bool(COPYRIGHT.search(t))), float(bool(DATE.search(t))),
+            float(bool(YEAR.search(t))), float(bool(BY.match(t))), chars / n if n else 0.0,
+            float(len(INNER_SENT.findall(t))), float(t.count(",")), float(bool(ONLY_SYMBOLS.match(t))),
+            0.0, 0.0, 0.0, 0.0, 0.0]  # repeat_file, repeat_sources, blank_before, blank_after, prose: set by features()
+
+
+def _runs(mask: np.ndarray) -> np.ndarray:
+    """For each position, the length of the run of True values it is in (0 where False)."""
+    out = np.zeros(len(mask))
+    i = 0
+    while i < len(mask):
+        if mask[i]:
+            j = i
+            while j < len(mask) and mask[j]:
+                j += 1
+            out[i:j] = j - i
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def _window_sum(values: np.ndarray, half: int) -> np.ndarray:
+    """Sum of values[i - half : i + half + 1] for each i (cut at the ends)."""
+    cum = np.concatenate([[0.0], np.cumsum(values)])
+    ar = np.arange(len(values))
+    return cum[np.minimum(len(values), ar + half + 1)] - cum[np.maximum(0, ar - half)]
+
+
+def _since(flags: np.ndarray, reverse: bool = False) -> np.ndarray:
+    """Lines since the last flagged line (or until the next one), capped at 50."""
+    out = np.zeros(len(flags))
+    last = None
+    order = range(len(flags) - 1, -1, -1) if reverse else range(len(flags))
+    for i in order:
+        out[i] = 50.0 if last is None else min(50.0, abs(i - last))
+        if flags[i]:
+            last = i
+    return out
+
+
+def _content(text: str, stoplist: frozenset) -> set:
+    return {t for t in TOKEN.findall(text.lower()) if (len(t) >= 3 or not t.isascii()) and not t.isdigit() and t not in stoplist}
+
+
+def _overlaps(texts: list, prose: np.ndarray, stoplist: frozenset, window: int = 50) -> np.ndarray:
+    """Per line: the share of its content words (not stopwords, not numbers) found in the prose
+    lines of the next `window` lines, of the previous `window` lines, of the whole text (itself
+    left out); and how many content words it has. A headline shares its words with the article
+    under it; a menu item or a teaser for another article does not."""
+    n = len(texts)
+    words = [_content(t, stoplist) for t in texts]
+    out = np.zeros((n, 4))
+    total: Counter = Counter()
+    for i in np.flatnonzero(prose):
+        total.update(words[i])
+    for direction, col in ((1, 0), (-1, 1)):
+        seen: Counter = Counter()
+        order = range(n - 1, -1, -1) if direction == 1 else range(n)
+        for i in order:
+            # `seen` holds the prose lines strictly after (before) i, within the window
+            if words[i]:
+                out[i, col] = sum(1 for w in words[i] if seen[w] > 0) / len(words[i])
+            j = i + direction * window
+            if prose[i]:
+                seen.update(words[i])
+            if 0 <= j < n and prose[j]:
+                seen.subtract(words[j])
+    for i in range(n):
+        if words[i]:
+            own = 1 if prose[i] else 0
+            out[i, 2] = sum(1 for w in words[i] if total[w] - own > 0) / len(words[i])
+            out[i, 3] = math.log1p(len(words[i]))
+    return out
+
+
+def features(lines: list, repeated: tuple = (None, 0)) -> tuple:
+    """(indexes of the non-blank lines, float32 matrix of their features in NAMES order).
+
+    `repeated`: repeated_across() of all the sources of a build (the line counts once for its own
+    source, which is not counted)."""
+    idx = [i for i, l in enumerate(lines) if l.strip()]
+    n = len(idx)
+    if not n:
+        return idx, np.zeros((0, len(NAMES)), dtype=np.float32)
+    texts = [lines[i].strip() for i in idx]
+    all_words = [PUNCT.sub("", w.lower()) for t in texts if len(t.split()) >= 6 for w in t.split()]
+    _, stoplist = best_stoplist(all_words)
+    base = np.array([_base(t, stoplist) for t in texts], dtype=np.float64)
+    col = {name: k for k, name in enumerate(BASE)}
+    normed = [norm_line(t) for t in texts]
+    counts = Counter(normed)
+    seen, n_sources = repeated
+    base[:, col["repeat_file"]] = [math.log(counts[t]) for t in normed]
+    if seen and n_sources > 1:
+        base[:, col["repeat_sources"]] = [max(0, seen.get(t, 1) - 1) / (n_sources - 1) for t in normed]
+    blank_before = np.array([1.0 if i == 0 or not lines[i - 1].strip() else 0.0 for i in idx])
+    blank_after = np.array([1.0 if i + 1 >= len(lines) or not lines[i + 1].strip() else 0.0 for i in idx])
+    base[:, col["blank_before"]], base[:, col["blank_after"]] = blank_before, blank_after
+    nwords = np.expm1(base[:, col["words"]])
+    stop = base[:, col["stop_density"]]
+    if stoplist:
+        prose = (nwords >= 10) & (stop >= 0.2)
+    else:
+        prose = (nwords >= 10) & (base[:, col["end_sentence"]] > 0) | (base[:, col["chars"]] >= math.log1p(80))
+    base[:, col["prose"]] = prose
+
+    ctx = np.zeros((n, len(CONTEXT)))
+    c = {name: k for k, name in enumerate(CONTEXT)}
+    ctx[:, c["rel_pos"]] = np.arange(n) / max(1, n - 1)
+    chars = np.array([len(t) for t in texts], dtype=np.float64)
+    ctx[:, c["char_pos"]] = (np.cumsum(chars) - chars) / max(1.0, chars.sum())
+    pw = np.where(prose, nwords, 0.0)
+    total = max(1.0, pw.sum())
+    ctx[:, c["prose_before"]] = (np.cumsum(pw) - pw) / total
+    ctx[:, c["prose_after"]] = (pw.sum() - np.cumsum(pw)) / total
+    ctx[:, c["since_prose"]] = np.log1p(_since(prose))
+    ctx[:, c["to_prose"]] = np.log1p(_since(prose, reverse=True))
+    ctx[:, c["short_run"]] = np.log1p(_runs(nwords <= 4))
+    ctx[:, c["window_words"]] = np.log1p(_window_sum(nwords, 3))
+    ctx[:, c["window_prose"]] = _window_sum(prose.astype(float), 5) / 11
+    ctx[0, c["first_line"]] = 1.0
+    ctx[-1, c["last_line"]] = 1.0
+    where = np.flatnonzero(prose)
+    first_prose, last_prose = (where[0], where[-1]) if len(where) else (n, -1)
+    ar = np.arange(n)
+    ctx[:, c["to_first_prose"]] = np.sign(first_prose - ar) * np.log1p(np.abs(first_prose - ar))
+    ctx[:, c["from_last_prose"]] = np.sign(ar - last_prose) * np.log1p(np.abs(ar - last_prose))
+
+    ov = _overlaps(texts, prose, stoplist)
+    for k, name in enumerate(("overlap_next", "overlap_prev", "overlap_doc", "content_words")):
+        ctx[:, c[name]] = ov[:, k]
+
+    doc = np.array([math.log1p(len(lines)), 1 - n / max(1, len(lines)), float(nwords.mean()),
+                    float(base[:, col["start_lower"]].mean()), float(bool(stoplist)), float(prose.mean())])
+    parts = [base, ctx, np.tile(doc, (n, 1))]
+    both = np.hstack([base, ctx])
+    names = BASE + CONTEXT
+    ncols = [names.index(name) for name in NEIGHBOUR]
+    for o in OFFSETS:
+        shifted = np.zeros((n, len(NEIGHBOUR)))
+        lo, hi = max(0, -o), min(n, n - o)
+        if hi > lo:
+            shifted[lo:hi] = both[lo + o:hi + o][:, ncols]
+        parts.append(shifted)
+    missing = np.zeros((n, 2))
+    missing[0, 0] = missing[-1, 1] = 1.0
+    parts.append(missing)
+    return idx, np.hstack(parts).astype(np.float32)

@@ -1,0 +1,149 @@
+"""The learned line model: label each line of a text source with what it is.
+
+Labels (issue 16): residue, title, byline, dateline, heading, paragraph, quote, attribution, item
+(list item), caption. Two stages of gradient-boosted trees (LightGBM): the first sees each line's
+shallow features and its neighbours' (features.py); the second also sees the first stage's label
+probabilities of the lines around it (±1..3, windows of ±5, ±10, ±25 lines, what comes before
+and after), which is how the sequence is read (stacking, "auto-context"). A third, small model
+says where a new article starts (segment.py). The model is one gzip JSON file in the package
+(`linemodel.json.gz`), rebuilt byte for byte by training/train.py from training/data.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from . import features as F
+from . import segment
+
+LABELS = ("residue", "title", "byline", "dateline", "heading", "paragraph", "quote", "attribution", "item", "caption")
+BODY = frozenset({"heading", "paragraph", "quote", "attribution", "item", "caption"})
+MODEL_FILE = Path(__file__).with_name("linemodel.json.gz")
+WINDOWS = (5, 10, 25)
+SHIFTS = (-3, -2, -1, 1, 2, 3)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the model says a line is."""
+
+    label: str
+    """One of LABELS."""
+    confidence: float
+    """The model's probability of that label (0–1)."""
+    body: float
+    """Probability that the line belongs to the article (title or any body label)."""
+    kept_as: str = "paragraph"
+    """The likeliest label other than residue: what the line is if it is kept."""
+
+
+def context_features(probs: np.ndarray) -> np.ndarray:
+    """Stage-two features from stage-one probabilities (n lines x labels): the neighbours' labels,
+    mean label probabilities over windows around the line, the share of article-like lines before
+    and after it, and where the likeliest title lines are."""
+    n, k = probs.shape
+    parts = []
+    for s in SHIFTS:
+        shifted = np.zeros((n, k))
+        lo, hi = max(0, -s), min(n, n - s)
+        if hi > lo:
+            shifted[lo:hi] = probs[lo + s:hi + s]
+        parts.append(shifted)
+    cum = np.vstack([np.zeros((1, k)), np.cumsum(probs, axis=0)])
+    ar = np.arange(n)
+    for w in WINDOWS:
+        lo, hi = np.maximum(0, ar - w), np.minimum(n, ar + w + 1)
+        parts.append((cum[hi] - cum[lo]) / (hi - lo)[:, None])
+    body = 1.0 - probs[:, 0]
+    total = max(1e-9, body.sum())
+    before = (np.cumsum(body) - body) / total
+    parts.append(np.stack([before, 1.0 - before - body / total], axis=1))
+    title = probs[:, 1]
+    best = int(np.argmax(title)) if n else 0
+    running = np.maximum.accumulate(title)
+    seen_before = np.concatenate([[0.0], running[:-1]])
+    after = np.maximum.accumulate(title[::-1])[::-1]
+    seen_after = np.concatenate([after[1:], [0.0]])
+    parts.append(np.stack([np.sign(ar - best) * np.log1p(np.abs(ar - best)), seen_before, seen_after,
+                           title / max(1e-9, title.max())], axis=1))
+    return np.hstack(parts).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article found in a text: its lines (indexes into the text's lines) and its title line."""
+
+    first: int
+    """Index of its first line (a line of furniture before the title may belong to it)."""
+    last: int
+    """Index of its last line."""
+    title: Optional[int]
+    """Index of its title line (None when the model saw none)."""
+
+
+class LineModel:
+    """The two LightGBM stages, the boundary model and what they were trained with."""
+
+    def __init__(self, spec: dict):
+        import lightgbm as lgb
+
+        self.spec = spec
+        self.labels = tuple(spec["labels"])
+        if tuple(spec["features"]) != F.NAMES:
+            raise ValueError("the line model was trained with other features than this pubpipe computes")
+        self.stages = [lgb.Booster(model_str=s) for s in spec["stages"]]
+        self.start = lgb.Booster(model_str=spec["start"]) if spec.get("start") else None
+        self.settings = segment.Settings(**spec.get("settings", {}))
+
+    @classmethod
+    def from_file(cls, path: Path = MODEL_FILE) -> "LineModel":
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            return cls(json.load(f))
+
+    def probabilities(self, lines: list, repeated: tuple = (None, 0)) -> tuple:
+        """(indexes of the non-blank lines, their label probabilities (rows in LABELS order),
+        the first stage's, their features)."""
+        idx, x = F.features(lines, repeated)
+        if not idx:
+            empty = np.zeros((0, len(self.labels)))
+            return idx, empty, empty, x
+        probs = first = self.stages[0].predict(x, num_threads=1)
+        if len(self.stages) > 1:
+            probs = self.stages[1].predict(np.hstack([x, context_features(first)]), num_threads=1)
+        return idx, probs, first, x
+
+    def read(self, lines: list, repeated: tuple = (None, 0)) -> tuple:
+        """(a Decision for every line (None for blank lines), the articles of the text).
+
+        `repeated`: features.repeated_across() of every source of the build (lines found in many
+        sources are a site's furniture)."""
+        idx, probs, first, x = self.probabilities(lines, repeated)
+        out: list = [None] * len(lines)
+        for row, i in enumerate(idx):
+            k = int(np.argmax(probs[row]))
+            out[i] = Decision(self.labels[k], float(probs[row, k]), float(1.0 - probs[row, 0]),
+                              self.labels[1 + int(np.argmax(probs[row, 1:]))])
+        if not idx:
+            return out, []
+        cuts = segment.starts([lines[i] for i in idx], probs, first, x, self.start, self.settings)
+        articles = []
+        for a, b in zip(cuts, cuts[1:] + [len(idx)]):
+            t = a + segment.title_row(probs[a:b])
+            articles.append(Article(idx[a], idx[b - 1], idx[t] if probs[t, 1] > 0 else None))
+        return out, articles
+
+    def label(self, lines: list, repeated: tuple = (None, 0)) -> list:
+        """A Decision for every line (None for blank lines)."""
+        return self.read(lines, repeated)[0]
+
+
+@lru_cache(maxsize=1)
+def shipped() -> Optional[LineModel]:
+    """The model shipped in the package (None when the file is missing)."""
+    return LineModel.from_file() if MODEL_FILE.exists() else None

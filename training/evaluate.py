@@ -1,0 +1,284 @@
+"""Cross-validate the line model by site and score it with the benchmark's own metric.
+
+    python training/evaluate.py [--folds 5] [--one-stage] [--threshold 0.5]
+
+Folds group pages by URL host (realweb and modern are distinct sites); a realweb page also stays
+with the other pages of its `concat/` file, so every concat file is scored by a model that saw
+none of its pages. The project's own corpora are always in training (they are scored by
+score.py, not here). Each held-out page's `copy/` and `scrape/` lines are labelled; the lines
+labelled title or body are its published text, scored with shared/eval/realweb_score.py (imported
+by path): 4-gram P/R/F1, title = headline, byline found where the page shows one; `concat/` files
+are split into stories at the lines labelled title and scored with the scorer's concat mode.
+Baselines on the same pages: publishing everything, and today's pubpipe (clean + structure).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common as C  # noqa: E402
+from pubpipe.recover import segment as SEG  # noqa: E402
+import render  # noqa: E402
+from labels import host_of  # noqa: E402
+
+spec = importlib.util.spec_from_file_location("realweb_score", render.SHARED / "eval" / "realweb_score.py")
+RS = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(RS)
+TITLE_MIN = 0.0
+BODY_ROWS = [C.LABEL_INDEX[x] for x in ("heading", "paragraph", "quote", "attribution", "item", "caption")]
+
+
+# ---------------------------------------------------------------- stories from labelled lines
+
+def story(file: str, lines: list, idx: list, probs: np.ndarray, threshold: float, first: int = 0) -> dict:
+    """One story (the scorer's shape) of the lines idx[first:] labelled as article: the title is
+    the likeliest title line, the blocks every other line whose residue probability is under
+    1 - threshold."""
+    rows = list(range(len(idx)))
+    title_row = max(rows, key=lambda r: probs[r, 1]) if rows else None
+    title = lines[idx[title_row]].strip() if title_row is not None and probs[title_row, 1] >= TITLE_MIN else ""
+    blocks = [{"type": "paragraph", "text": lines[idx[r]].strip()} for r in rows
+              if r != title_row and 1 - probs[r, 0] >= threshold and probs[r, 1:].argmax() + 1 not in (2, 3)]
+    if title_row is not None and not title and 1 - probs[title_row, 0] >= threshold:
+        blocks.insert(0, {"type": "paragraph", "text": lines[idx[title_row]].strip()})
+    span = [idx[0] + 1, idx[-1] + 1] if idx else [1, 1]
+    return {"title": title, "blocks": blocks, "source": {"file": file, "first_line": span[0] + first, "last_line": span[1] + first}}
+
+
+def split_stories(file: str, d: dict, settings) -> list:
+    """Stories of a file holding one or several pages, split where segment.starts says."""
+    lines, idx, probs = d["lines"], d["idx"], d["p"]
+    texts = [lines[i] for i in idx]
+    if "start_p" not in d:
+        d["start_p"] = SEG.start_probabilities(texts, d["p1"], d["x"], d["start"])
+    cuts = SEG.choose(texts, probs, *d["start_p"], settings)
+    out = []
+    for a, b in zip(cuts, cuts[1:] + [len(idx)]):
+        s = story(file, lines, idx[a:b], probs[a:b], settings.threshold)
+        if s["blocks"]:
+            out.append(s)
+    return out
+
+
+# ---------------------------------------------------------------- folds
+
+def cv_groups(docs: list) -> dict:
+    """doc -> CV group: hosts, joined with the other pages of the same concat file."""
+    gold = json.loads((render.CORPORA["realweb"] / "gold.json").read_text(encoding="utf-8"))
+    parent: dict = {}
+
+    def find(a):
+        while parent.setdefault(a, a) != a:
+            a = parent[a]
+        return a
+
+    for p in gold["pages"]:
+        parent[find("host:" + host_of(p["url"]))] = find("concat:" + p["concat_file"])
+    out = {}
+    for d in docs:
+        out[d["doc"]] = None if d["group"].startswith("project:") else find("host:" + d["group"])
+    return out
+
+
+def modern_pasted(docs: list, groups: dict, fold: dict, k: int) -> tuple:
+    """Pasted files made of modern pages as concat/ is made of realweb's (three pages of one fold
+    to a file, by id), to choose the splitting settings on pages other than realweb's."""
+    files, entries = [], []
+    for j in range(k):
+        ids = sorted(d["doc"].split("/")[2] for d in docs if d["doc"].startswith("modern/copy/")
+                     and fold[groups[d["doc"]]] == j)
+        for a in range(0, len(ids) - 2, 3):
+            pages = ids[a:a + 3] if a + 6 <= len(ids) else ids[a:]
+            texts = [(render.CORPORA["modern"] / "copy" / f"{p}.txt").read_text(encoding="utf-8") for p in pages]
+            name = f"pasted-{len(files) + 1:02d}.txt"
+            files.append({"doc": "modern/pasted/" + name, "file": name, "pages": pages, "fold": j,
+                          "lines": RS.concat_join(texts).split("\n"), "labels": [], "group": ""})
+            entries.append({"file": name, "pages": pages})
+            if a + 6 > len(ids):
+                break
+    return files, entries
+
+
+def page_of(doc: dict) -> tuple:
+    corpus, form, pid = doc["doc"].split("/", 2)
+    return corpus, form, pid
+
+
+# ---------------------------------------------------------------- today's pubpipe
+
+def pubpipe_today(folder: Path, names: list) -> dict:
+    """Today's pubpipe (ingest, clean, structure; no rendering) over `folder`: anthology dict."""
+    from pubpipe.config import Config
+    from pubpipe import stages
+
+    snap = stages.snapshot(str(folder), Config())
+    ing = stages.ingest(snap, Config())
+    cleaned = stages.clean(ing, Config())
+    anthology = stages.structure(cleaned, ing, Config())
+    return anthology.to_dict()
+
+
+# ---------------------------------------------------------------- the run
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--one-stage", action="store_true")
+    ap.add_argument("--threshold", type=float, nargs="*", default=[0.5])
+    ap.add_argument("--today", action="store_true", help="also score today's pubpipe (slow)")
+    ap.add_argument("--rounds", type=int, nargs=2, default=list(C.ROUNDS))
+    ap.add_argument("--inner", type=int, default=C.INNER)
+    ap.add_argument("--paste", type=float, default=0.5)
+    ap.add_argument("--weights", type=json.loads, help='label weights, e.g. {"title": 5}')
+    ap.add_argument("--dump", type=Path, help="keep each fold's training documents with their out-of-fold probabilities here")
+    ap.add_argument("--save", type=Path, help="keep the held-out probabilities here (npz) for later analysis")
+    ap.add_argument("--json", type=Path, help="write the figures here")
+    args = ap.parse_args(argv)
+    t0 = time.time()
+    if args.weights is not None:
+        C.WEIGHTS = args.weights
+    docs = C.load_docs()
+    C.featurize(docs)
+    groups = cv_groups(docs)
+    fold = C.folds_of([g for g in groups.values() if g is not None], args.folds)
+    gold = {c: {p["id"]: p for p in json.loads((render.CORPORA[c] / "gold.json").read_text(encoding="utf-8"))["pages"]}
+            for c in ("realweb", "modern")}
+    concat = json.loads((render.CORPORA["realweb"] / "gold.json").read_text(encoding="utf-8"))["concat"]
+    concat_docs = []
+    for entry in concat:
+        text = (render.CORPORA["realweb"] / "concat" / entry["file"]).read_text(encoding="utf-8")
+        concat_docs.append({"doc": "realweb/concat/" + entry["file"], "file": entry["file"], "pages": entry["pages"],
+                            "lines": text.split("\n"), "labels": [], "group": ""})
+    for d in concat_docs:
+        d["fold"] = fold[groups["realweb/copy/" + d["pages"][0]]]
+    pasted_docs, pasted_entries = modern_pasted(docs, groups, fold, args.folds)
+    for members in (concat_docs, pasted_docs):
+        repeated = C.F.repeated_across([d["lines"] for d in members])
+        for d in members:
+            d["idx"], d["x"] = C.F.features(d["lines"], repeated)
+    print(f"features: {time.time() - t0:.0f}s", file=sys.stderr)
+    for j in range(args.folds):
+        train = [d for d in docs if groups[d["doc"]] is None or fold[groups[d["doc"]]] != j]
+        keep = {} if args.dump else None
+        model = C.train_model(train, inner=args.inner, rounds=tuple(args.rounds), two_stages=not args.one_stage,
+                               paste=args.paste, keep=keep)
+        if args.dump:
+            import pickle
+            args.dump.mkdir(parents=True, exist_ok=True)
+            with open(args.dump / f"fold{j}.pkl", "wb") as f:
+                pickle.dump(keep["docs"], f)
+        for d in docs:
+            if groups[d["doc"]] is not None and fold[groups[d["doc"]]] == j and len(d["idx"]):
+                d["p"], d["p1"] = C.predict(model, d["x"], first=True)
+                d["start"] = model["start"]
+        for d in concat_docs + pasted_docs:
+            if d["fold"] == j:
+                d["p"], d["p1"] = C.predict(model, d["x"], first=True)
+                d["start"] = model["start"]
+        print(f"fold {j}: {len(train)} training documents, {time.time() - t0:.0f}s", file=sys.stderr)
+    if args.save:
+        every = docs + concat_docs + pasted_docs
+        np.savez_compressed(args.save, **{d["doc"]: d["p"] for d in every if "p" in d},
+                            **{"p1:" + d["doc"]: d["p1"] for d in every if "p1" in d})
+    results = report(docs, concat_docs, gold, concat, args.threshold, pasted_docs, pasted_entries)
+    if args.today:
+        results["today"] = today(gold, concat)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+def report(docs, concat_docs, gold, concat, thresholds, pasted_docs=(), pasted_entries=()) -> dict:
+    results = {}
+    by_form = defaultdict(list)
+    for d in docs:
+        if "p" in d:
+            corpus, form, pid = page_of(d)
+            by_form[(corpus, form)].append(d)
+    for (corpus, form), members in sorted(by_form.items()):
+        pages = [gold[corpus][page_of(d)[2]] for d in members]
+        everything = {"stories": [{"title": "", "blocks": [{"type": "paragraph", "text": l} for l in d["lines"] if l.strip()],
+                                   "source": {"file": gold[corpus][page_of(d)[2]]["file"]}} for d in members]}
+        base = RS.score_pages(pages, everything)["summary"]
+        print(f"{corpus:8} {form:6} publish everything: P {base['P']:.3f} R {base['R']:.3f} F1 {base['F1']:.3f}")
+        for t in thresholds:
+            anthology = {"stories": [story(gold[corpus][page_of(d)[2]]["file"], d["lines"], d["idx"], d["p"], t) for d in members]}
+            s = RS.score_pages(pages, anthology)["summary"]
+            shown = found = 0
+            for d in members:
+                gold_by = {i for i in d["idx"] if d["labels"][i] == "byline"}
+                if gold_by:
+                    shown += 1
+                    pred = {d["idx"][r] for r in range(len(d["idx"])) if d["p"][r].argmax() == 2}
+                    found += any(abs(a - b) <= 1 for a in pred for b in gold_by)
+            key = f"{corpus}/{form}@{t}"
+            results[key] = {"P": s["P"], "R": s["R"], "F1": s["F1"], "title": s["title"], "pages": s["pages"],
+                            "byline": [found, shown], "everything": base["F1"]}
+            print(f"{corpus:8} {form:6} t={t:.2f}: P {s['P']:.3f} R {s['R']:.3f} F1 {s['F1']:.3f} title {s['title']}/{s['pages']}"
+                  f" byline {found}/{shown}")
+    # per-label line F1 (argmax), all held-out lines
+    tp, pred, true = Counter(), Counter(), Counter()
+    for d in docs:
+        if "p" in d:
+            for yt, yp in zip(d["y"], d["p"].argmax(axis=1)):
+                true[yt] += 1
+                pred[yp] += 1
+                tp[yt] += yt == yp
+    line_f1 = {}
+    for k, name in enumerate(C.LABELS):
+        p = tp[k] / pred[k] if pred[k] else 0.0
+        r = tp[k] / true[k] if true[k] else 0.0
+        line_f1[name] = [round(p, 3), round(r, 3), round(2 * p * r / (p + r) if p + r else 0.0, 3), true[k]]
+    print("lines (P, R, F1, n):", line_f1)
+    results["lines"] = line_f1
+    modern_pages = [gold["modern"][p] for e in pasted_entries for p in e["pages"]]
+    modern_texts = RS.concat_copy_texts(modern_pages, render.CORPORA["modern"] / "copy")
+    best = None
+    for t in thresholds:
+        for bound in (0.2, 0.35, 0.5, 0.7):
+            for min_words in (30, 60, 120):
+                settings = SEG.Settings(threshold=t, start=bound, min_words=min_words)
+                anthology = {"stories": [s for d in pasted_docs for s in split_stories(d["file"], d, settings)]}
+                r = RS.score_concat(modern_pages, anthology, pasted_entries, modern_texts)["summary"]
+                key = (r["split_ok"], r["F1"])
+                if best is None or key > best[0]:
+                    best = (key, settings, r)
+    (_, settings, r) = best
+    print(f"modern   pasted {settings}: F1 {r['F1']:.3f} split-ok {r['split_ok']}/{r['files']} boundary {r['boundary']}/{r['pages']}")
+    results["modern/pasted"] = {"settings": settings.__dict__, "F1": r["F1"], "split_ok": r["split_ok"], "files": r["files"]}
+    pages = list(gold["realweb"].values())
+    copy_texts = RS.concat_copy_texts(pages, render.CORPORA["realweb"] / "copy")
+    for kind in ("copy", "scrape"):
+        singles = [d for d in docs if "p" in d and f"/{kind}/" in d["doc"]]
+        one = sum(len(split_stories("x", d, settings)) <= 1 for d in singles)
+        results[f"one-story/{kind}"] = [one, len(singles)]
+        print(f"single pages ({kind}) left as one story by the splitter: {one}/{len(singles)}")
+    for settings in (settings, SEG.Settings()):
+        anthology = {"stories": [s for d in concat_docs for s in split_stories(d["file"], d, settings)]}
+        r = RS.score_concat(pages, anthology, concat, copy_texts)["summary"]
+        results.setdefault("realweb/concat", []).append({"settings": settings.__dict__, **{k: r[k] for k in ("P", "R", "F1", "split_ok", "files", "boundary", "title", "pages")}})
+        print(f"realweb  concat {settings}: P {r['P']:.3f} R {r['R']:.3f} F1 {r['F1']:.3f} split-ok {r['split_ok']}/{r['files']} "
+              f"boundary {r['boundary']}/{r['pages']} title {r['title']}/{r['pages']}")
+    return results
+
+
+def today(gold, concat) -> dict:
+    out = {}
+    for corpus, form in (("realweb", "copy"), ("realweb", "scrape"), ("modern", "copy")):
+        anthology = pubpipe_today(render.CORPORA[corpus] / form, [])
+        s = RS.score_pages(list(gold[corpus].values()), anthology)["summary"]
+        out[f"{corpus}/{form}"] = {"P": s["P"], "R": s["R"], "F1": s["F1"], "title": s["title"]}
+        print(f"today's pubpipe {corpus} {form}: P {s['P']:.3f} R {s['R']:.3f} F1 {s['F1']:.3f} title {s['title']}/{s['pages']}")
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())
