@@ -7,6 +7,7 @@ import re
 from datetime import date
 from typing import Optional
 
+from .dates import MONTH_NUMBERS
 from .model import Byline, Dateline, Series
 
 OPEN_QUOTES = "“\"«„‘'「『"
@@ -30,10 +31,7 @@ PART = r"(?:part|pt\.?|episode|chapter|installment|instalment)\s+(?P<part>\d+|[I
 SERIES_PIPE = re.compile(rf"^(?P<title>.+?)\s+\|\s+(?P<series>.+?)\s*(?:[:,]|\s[-–—])?\s*{PART}\W*$", re.I)
 SERIES_TAIL = re.compile(rf"^(?P<title>.+?)\s*(?::|,|\s[-–—]|\()\s*{PART}\)?\W*$", re.I)
 
-MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), 1)}
-MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
-MONTHS["sept"] = 9
+MONTHS = MONTH_NUMBERS  # month name or abbreviation (lower case) -> number
 NUMERIC_DATE = r"(?P<d1>\d{1,4})[./-](?P<d2>\d{1,2})[./-](?P<d3>\d{1,4})"
 WORD_DATE = (r"(?:(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month>[A-Za-z]{3,9})\.?,?\s+(?P<year>\d{4})"
              r"|(?P<month2>[A-Za-z]{3,9})\.?\s+(?P<day2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year2>\d{4}))")
@@ -129,7 +127,6 @@ def _name_before_the_rest(text: str) -> Optional[str]:
     match = BY_PREFIX.match(text)
     if not match:
         return None
-    from .dates import MONTH_NUMBERS
     name = []
     for raw in text[match.end():].split():
         word = raw.split("@")[0].rstrip(",;|")
