@@ -106,12 +106,24 @@ def in_layout(function, *args):
     long-lived build process. Here, layouts run one at a time: WeasyPrint keeps per-process
     caches (the fonts' static instances) that a part laid out beside another must not share."""
     if PDF_IN_CHILD:
-        return in_pool("the PDF renderer", function, *args)
+        return in_pool("the PDF renderer", _dated, os.environ.get(EPOCH), function, *args)
     with _HERE:  # one at a time, in order of asking, as the pool's workers do each
         return function(*args)
 
 
 _HERE = threading.Lock()
+EPOCH = "SOURCE_DATE_EPOCH"
+
+
+def _dated(epoch, function, *args):
+    """``function(*args)`` in a layout process under the caller's SOURCE_DATE_EPOCH (``epoch``; None:
+    unset): the process lives on from build to build (and a test session's builds set it or not),
+    while the dates it stamps must be this one's."""
+    if epoch is None:
+        os.environ.pop(EPOCH, None)
+    else:
+        os.environ[EPOCH] = epoch
+    return function(*args)
 
 
 _CHILDREN: set = set()
