@@ -139,7 +139,12 @@ def test_a_source_edited_during_the_build(prefect_harness, tmp_path, monkeypatch
     from pubpipe import pdf
     from pubpipe_flows.publish import publish
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
-    victim = sorted((tmp_path / "sources").glob("*.txt"))[-1]
+    files = sorted((tmp_path / "sources").glob("*.txt"))
+    first, victim = files[0], files[-1]
+    # Sources of this test's own: the session's task cache may hold the samples' PDF laid out
+    # (tests/test_bad_input.py builds them), and then no layout would run to make the edit.
+    first.write_text(first.read_text(encoding="utf-8") + "\nA closing line only this test's sources have.\n",
+                     encoding="utf-8")
     original, render = victim.read_text(encoding="utf-8"), pdf.render_stories
 
     def render_and_edit(*args):
