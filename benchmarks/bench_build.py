@@ -8,7 +8,7 @@ pandoc route a user would script instead.
 For each size (``10``, ``100``, ``1000`` stories, or ``book``) it generates the corpus
 (benchmarks/corpus.py: the raw sources pubpipe reads and the same stories as Markdown), then:
 
-1. **stages as plain functions**: benchmarks/stage_times.py, one fresh process, the flow's calls in
+1. **stages as plain functions**: benchmarks/stage_times.py, one fresh process, pubpipe.pipeline.build's steps in
    its order, each timed in-process (no Prefect);
 2. **`pubpipe build`**, the command users run, on Prefect's embedded default (a temporary server):
    *cold* (task cache cleared, empty output; the PREFECT_HOME database exists already, its
@@ -57,9 +57,10 @@ import measure  # noqa: E402
 PY = sys.executable
 BIN = Path(PY).parent
 A5_CSS = "@page { size: A5; margin: 18mm 15mm 20mm; }\n"
-STAGES = ["import pubpipe", "settings", "read sources", "ingest", "clean", "structure", "write anthology.json",
-          "render PDF", "render EPUB", "impose print PDF", "EPUBCheck", "write", "render web",
-          "sources edited meanwhile?", "report and validate", "publish"]
+STAGES = ["import pubpipe", "settings", "read sources", "build key", "ingest", "clean", "structure", "render PDF",
+          "render EPUB", "EPUBCheck", "render web", "impose print PDF", "write", "write anthology.json",
+          "sources edited meanwhile?", "report and validate", "record what was published", "publish"]
+"""The labels of benchmarks/stage_times.py, in the order pubpipe.pipeline.build runs them."""
 SCENARIOS = ("cold", "unchanged", "forced", "changed", "server cold", "server changed")
 """In the order they run: unchanged is answered from output/.pubpipe-build.json without Prefect;
 forced is the same unchanged sources with --force (the flow, its tasks hitting the cache); the

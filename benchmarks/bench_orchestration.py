@@ -26,24 +26,13 @@ from results import append, machine  # noqa: E402 (after the path is set)
 
 
 def plain(sources: Path, output: Path) -> float:
-    """The stages as plain functions, in one process, sequentially (no Prefect)."""
+    """`pubpipe.pipeline.build` with its default runner: the stages as plain functions, in one process
+    (no Prefect; the renderers side by side on threads, as the flow runs them)."""
     code = f"""
 import time
 t = time.perf_counter()
-from pubpipe import build, stages
-from pubpipe.publish import staging, swap_in
-c = stages.load_settings({str(sources)!r}, None)
-ing = stages.ingest(stages.snapshot({str(sources)!r}, c), c)
-a = stages.structure(stages.clean(ing, c), ing, c)
-with staging({str(output)!r}) as folder:
-    stages.write_anthology(a, folder)
-    pdf, epub = build.render_pdf(a), build.render_epub(a)
-    printed, checked = build.impose_pdf(pdf), build.validate_epub(epub)
-    for r in (pdf, epub, printed):
-        build.write(r, folder)
-    build.render_web(a, folder, pdf, epub)
-    build.finish(folder, a, ing, pdf, printed, checked)
-    swap_in(folder, {str(output)!r})
+from pubpipe import pipeline
+pipeline.build({str(sources)!r}, {str(output)!r}, force=True)
 print(time.perf_counter() - t)
 """
     started = time.perf_counter()

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_pdf.py [--sources DIR ...] [--runs 3] [--modes shipped,uncached,untagged]
 
 Each run is a fresh interpreter, as in a build: sources are read and structured (not timed), then
-`pubpipe.pdf.render_pdf` is timed (HTML, layout, fonts, PDF), then `pubpipe.impose.impose`.
+`pubpipe.pdf.render` is timed, in one process (HTML, layout, fonts, PDF), then `pubpipe.impose.render`.
 ``--sources`` also takes an ``anthology.json``. Modes: ``shipped`` is what builds do (tagged PDF/UA-1 with the page-reference cache of
 pubpipe.pdftags); ``uncached`` is PDF/UA-1 without that cache (pydyf as released); ``untagged``
 is a plain PDF. Defaults: the sample sources and the 600 KB corpus (tests/corpus/sources).
@@ -34,23 +34,22 @@ MODES = {
 WORKER = """
 import json, sys, time
 from pathlib import Path
-from pubpipe import pdf, stages
-from pubpipe.impose import impose
+from pubpipe import impose, pdf, pipeline, processes
 from pubpipe.model import Anthology
+from pubpipe.render import write
 sources, out = sys.argv[1], Path(sys.argv[2])
 if sources.endswith(".json"):  # an anthology.json from an earlier build
     anthology = Anthology.from_dict(json.loads(Path(sources).read_text(encoding="utf-8")))
 else:
-    settings = stages.load_settings(sources, None)
-    read = stages.snapshot(sources, settings) if hasattr(stages, "snapshot") else sources
-    ingested = stages.ingest(read, settings)
-    anthology = stages.structure(stages.clean(ingested, settings), ingested, settings)
+    anthology = pipeline.recover(sources)
+processes.PDF_IN_CHILD = False  # one layout in this process: the modes' patches reach it
 {setup}
 started = time.perf_counter()
-info = pdf.render_pdf(anthology, out / "book.pdf")
+reading = pdf.render(anthology)
+write(reading, out)
 rendered = time.perf_counter()
-impose(out / "book.pdf", out / "print.pdf")
-print(json.dumps({{"pages": info.pages, "render": rendered - started,
+write(impose.render(reading), out)
+print(json.dumps({{"pages": reading.info.pages, "render": rendered - started,
                   "impose": time.perf_counter() - rendered}}))
 """
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the tests: word counts of sources and of an anthology."""
+"""Helpers shared by the tests: word counts of sources and of an anthology; renderers writing where a test wants their files."""
 
 import json
 import re
@@ -58,3 +58,31 @@ def previous_output(folder, files: dict) -> dict:
         (folder / name).write_text(text, encoding="utf-8")
     write_manifest(folder, "an earlier build", BuildResult(0, str(folder)))
     return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def write_web(anthology, folder, downloads=(), **options) -> list:
+    """`pubpipe.web.render` written into ``folder`` as the web folder itself (its files named
+    without the ``web/`` an output folder puts them in); the paths written."""
+    from pubpipe import web
+    from pubpipe.render import Rendered, write
+    rendered = web.render(anthology, downloads, **options)
+    inside = Rendered({name.removeprefix("web/"): data for name, data in rendered.files.items()},
+                      owns=tuple(pattern.removeprefix("web/") for pattern in rendered.owns))
+    return write(inside, folder)
+
+
+def write_as(rendered, path):
+    """The one file of a single-file `Rendered` (the PDF, the EPUB) written at ``path``; its info."""
+    from pathlib import Path
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(rendered.data)
+    return rendered.info
+
+
+def write_epub(anthology, path):
+    """`pubpipe.epub.render` written at ``path``; the path."""
+    from pathlib import Path
+    from pubpipe import epub
+    write_as(epub.render(anthology), path)
+    return Path(path)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pubpipe import ace
-from pubpipe.epub import render_epub
+from helpers import write_epub
 from pubpipe.model import Anthology
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +29,7 @@ def fixture_epub(tmp_path_factory) -> Path:
     mp.delenv("SOURCE_DATE_EPOCH", raising=False)
     try:
         anthology = Anthology.from_dict(json.loads(FIXTURE.read_text(encoding="utf-8")))
-        return render_epub(anthology, tmp_path_factory.mktemp("ace") / "fixture.epub")
+        return write_epub(anthology, tmp_path_factory.mktemp("ace") / "fixture.epub")
     finally:
         mp.undo()
 

@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from helpers import previous_output
-from pubpipe import build, stages
+from pubpipe import epub as ebook, impose, pdf as reading_edition, pipeline, render, stages, web
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "correct-horse-battery-staple-7f3a"  # the content of a local file a source points at
@@ -81,12 +81,10 @@ def built(internal, tmp_path_factory):
 <p><img src="{internal}/photo.jpg" alt="boats"> Fishermen said the catch was good this year.</p>
 <p><a href="javascript:alert(5)">The mayor</a> said the <a href="{internal}/x">harbour</a> would stay open.</p>
 </article></body></html>""", encoding="utf-8")
-    config = stages.load_settings(str(sources), None)
-    ingested = stages.ingest(stages.snapshot(str(sources), config), config)
-    anthology = stages.structure(stages.clean(ingested, config), ingested, config)
-    pdf, epub = build.render_pdf(anthology), build.render_epub(anthology)
+    anthology = pipeline.recover(sources)
+    pdf, epub = reading_edition.render(anthology), ebook.render(anthology)
     out = tmp / "out"
-    build.render_web(anthology, out, pdf, epub)
+    render.write(web.render(anthology, [pdf, epub]), out)
     return dict(anthology=anthology, pdf=pdf, epub=epub, web=out / "web", lines=lines, secret_file=secret_file)
 
 
@@ -216,16 +214,14 @@ def test_titles_that_climb_out_write_nothing_outside(tmp_path):
     (sources / "a.txt").write_text("../../../etc/cron.d/evil\n\nA story whose title climbs out of the folder.\n\n"
                                    "* * *\n\n/absolute/path\n\nAnother story with a rooted title.\n", encoding="utf-8")
     config = Config(title="../../../../tmp/evil-book")
-    ingested = stages.ingest(stages.snapshot(str(sources), config), config)
-    anthology = stages.structure(stages.clean(ingested, config), ingested, config)
+    anthology = pipeline.recover(sources, config)
     assert anthology.slug and "/" not in anthology.slug and ".." not in anthology.slug
     before = {p for p in tmp_path.rglob("*")}
     with staging(tmp_path / "work" / "output") as folder:
-        pdf, epub = build.render_pdf(anthology), build.render_epub(anthology)
-        for rendered in (pdf, epub, build.impose_pdf(pdf)):
-            build.write(rendered, folder)
+        pdf, epub = reading_edition.render(anthology), ebook.render(anthology)
+        for rendered in (pdf, epub, impose.render(pdf), web.render(anthology, [pdf, epub])):
+            render.write(rendered, folder)
         stages.write_anthology(anthology, folder)
-        build.render_web(anthology, folder, pdf, epub)
         written = {p for p in tmp_path.rglob("*") if p.is_file()} - before
         assert written and all(folder in p.parents for p in written), sorted(map(str, written))
         assert len(list((folder / "web" / "stories").glob("*.html"))) == len(anthology.stories) == 2

@@ -9,7 +9,7 @@ import docx
 import pytest
 from PIL import Image
 
-from pubpipe import build, stages
+from pubpipe import stages, summary
 from pubpipe.config import Config, Limits
 from pubpipe.errors import SourceError
 from pubpipe.ingest import parse_source, read_bytes
@@ -190,4 +190,4 @@ def test_each_unreadable_document_costs_only_itself(tmp_path):
     assert [s["title"] for s in data["stories"]] == ["The Harbour at Dawn"]
     assert [(p.file, p.code) for p in ingested.problems] == [
         ("broken.docx", "source.docx-unreadable"), ("old.doc", "source.document"), ("scan.pdf", "source.pdf")]
-    assert build.result(tmp_path / "out", {}, ingested).exit_code == 1
+    assert summary.result(tmp_path / "out", {}, ingested).exit_code == 1

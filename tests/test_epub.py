@@ -16,7 +16,8 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from pubpipe.epub import book_identifier, render_epub
+from pubpipe.epub import book_identifier
+from helpers import write_epub
 from pubpipe.epub_cover import DEFAULT_PUBLISHER
 from pubpipe.epubcheck import EpubInvalid, assert_publishable, validate_epub
 from pubpipe.model import Anthology
@@ -38,7 +39,7 @@ def built(anthology, tmp_path_factory) -> Path:
     mp = pytest.MonkeyPatch()
     mp.delenv("SOURCE_DATE_EPOCH", raising=False)
     try:
-        return render_epub(anthology, tmp_path_factory.mktemp("epub") / "anthology.epub")
+        return write_epub(anthology, tmp_path_factory.mktemp("epub") / "anthology.epub")
     finally:
         mp.undo()
 
@@ -90,13 +91,13 @@ def test_a_warning_alone_blocks_publication(built, tmp_path):
 
 def test_two_builds_are_byte_identical(anthology, built, tmp_path, monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    again = render_epub(anthology, tmp_path / "again.epub")
+    again = write_epub(anthology, tmp_path / "again.epub")
     assert again.read_bytes() == built.read_bytes()
 
 
 def test_source_date_epoch_sets_modified_and_zip_times(anthology, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14T22:13:20Z
-    with zipfile.ZipFile(render_epub(anthology, tmp_path / "a.epub")) as z:
+    with zipfile.ZipFile(write_epub(anthology, tmp_path / "a.epub")) as z:
         opf = z.read("EPUB/content.opf").decode()
         assert {i.date_time for i in z.infolist()} == {(2023, 11, 14, 22, 13, 20)}
     assert '<meta property="dcterms:modified">2023-11-14T22:13:20Z</meta>' in opf
@@ -135,13 +136,13 @@ def test_package_metadata(anthology, files):
 
 def test_publisher_names_creator_publisher_and_certifier(anthology, tmp_path):
     named = dataclasses.replace(anthology, publisher="Example Org")
-    with zipfile.ZipFile(render_epub(named, tmp_path / "named.epub")) as z:
+    with zipfile.ZipFile(write_epub(named, tmp_path / "named.epub")) as z:
         opf = etree.fromstring(z.read("EPUB/content.opf"))
     assert opf.findtext("opf:metadata/dc:publisher", namespaces=NS) == "Example Org"
     assert opf.findtext("opf:metadata/dc:creator", namespaces=NS) == "Example Org"
     assert opf.findtext("opf:metadata/opf:meta[@property='a11y:certifiedBy']", namespaces=NS) == "Example Org"
     unnamed = dataclasses.replace(anthology, publisher=None)
-    with zipfile.ZipFile(render_epub(unnamed, tmp_path / "unnamed.epub")) as z:
+    with zipfile.ZipFile(write_epub(unnamed, tmp_path / "unnamed.epub")) as z:
         opf = etree.fromstring(z.read("EPUB/content.opf"))
     assert opf.findtext("opf:metadata/dc:publisher", namespaces=NS) == DEFAULT_PUBLISHER
 
@@ -220,4 +221,4 @@ def test_cover_image(files):
 
 def test_empty_anthology_is_refused(anthology, tmp_path):
     with pytest.raises(ValueError):
-        render_epub(dataclasses.replace(anthology, stories=()), tmp_path / "empty.epub")
+        write_epub(dataclasses.replace(anthology, stories=()), tmp_path / "empty.epub")

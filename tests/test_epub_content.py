@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pubpipe.epub import render_epub
+from helpers import write_epub
 from pubpipe.epubcheck import validate_epub
 from pubpipe.model import Anthology, Block, Byline, Dateline, Series, SourceSpan, Story
 
@@ -51,7 +51,7 @@ def anthology() -> Anthology:
 
 @pytest.fixture(scope="module")
 def built(anthology, tmp_path_factory) -> Path:
-    return render_epub(anthology, tmp_path_factory.mktemp("epub-content") / "content.epub")
+    return write_epub(anthology, tmp_path_factory.mktemp("epub-content") / "content.epub")
 
 
 @pytest.fixture(scope="module")

@@ -85,7 +85,7 @@ def _counting(monkeypatch, target: str):
     module_name, name = target.rsplit(".", 1)
     module = __import__(module_name, fromlist=[name])
     if module_name == "pubpipe.pdf":  # the flow lays the PDF out in a child, out of the wrapper's sight
-        monkeypatch.setattr("pubpipe.build.PDF_IN_CHILD", False)
+        monkeypatch.setattr("pubpipe.processes.PDF_IN_CHILD", False)
     original, calls = getattr(module, name), []
 
     def wrapper(*args, **kwargs):
@@ -104,7 +104,7 @@ def test_unchanged_rebuild_skips_parsing_and_rendering_but_writes(built, monkeyp
     work, _ = built
     parsed = _counting(monkeypatch, "pubpipe.stages.parse_source")
     pdfs = _counting(monkeypatch, "pubpipe.pdf.render_stories")
-    epubs = _counting(monkeypatch, "pubpipe.epub.render_epub")
+    epubs = _counting(monkeypatch, "pubpipe.epub._book")  # once per EPUB made
     (work / "output" / "anthology.json").unlink()  # writing is never skipped by a cache hit
     result = publish(sources=str(work / "sources"), output=str(work / "output"), config="")
     assert result.exit_code == 0 and (parsed, pdfs, epubs) == ([], [], [])
@@ -129,7 +129,7 @@ def test_failed_validation_leaves_previous_output_exactly(built, monkeypatch):
     work, _ = built
     before = _tree(work / "output")
     monkeypatch.setenv("PUBPIPE_FORCE", "1")  # build although the output is up to date
-    monkeypatch.setattr("pubpipe.build.check_output", lambda folder, run_epubcheck=True: Findings(errors=["forced failure"]))
+    monkeypatch.setattr("pubpipe.summary.check_output", lambda folder, run_epubcheck=True: Findings(errors=["forced failure"]))
     with pytest.raises(ValidationFailed, match="forced failure"):
         publish(sources=str(work / "sources"), output=str(work / "output"), config="")
     assert _tree(work / "output") == before
@@ -152,7 +152,7 @@ def test_a_source_edited_during_the_build(prefect_harness, tmp_path, monkeypatch
         victim.write_text(original + f"\nAn edit made while {tmp_path.name} was building.\n", encoding="utf-8")
         return render(*args)
     monkeypatch.setattr(pdf, "render_stories", render_and_edit)
-    monkeypatch.setattr("pubpipe.build.PDF_IN_CHILD", False)
+    monkeypatch.setattr("pubpipe.processes.PDF_IN_CHILD", False)
     result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="")
     assert result.exit_code == 0
     assert tmp_path.name not in (tmp_path / "out" / "anthology.json").read_text(encoding="utf-8")
@@ -177,7 +177,7 @@ def test_one_changed_story_re_renders_only_its_web_page(prefect_harness, tmp_pat
     (sources / "three.txt").write_text(text.replace("middle news", "middle rumours"), encoding="utf-8")
     pages = _counting(monkeypatch, "pubpipe.web.story_web")
     pdfs = _counting(monkeypatch, "pubpipe.pdf.render_stories")
-    epubs = _counting(monkeypatch, "pubpipe.epub.render_epub")
+    epubs = _counting(monkeypatch, "pubpipe.epub._book")  # once per EPUB made
     result = publish(sources=str(sources), output=str(tmp_path / "out"), config="")
     assert result.exit_code == 0 and len(epubs) == 1
     assert [args[1].id for args in pages] == ["the-middle-story"]
@@ -200,7 +200,7 @@ def test_story_pages_fan_out_to_a_dask_cluster(prefect_harness, tmp_path, monkey
     from pubpipe_flows.publish import publish
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    monkeypatch.setattr("pubpipe.build.WEB_BATCH", 2)
+    monkeypatch.setattr("pubpipe.web.WEB_BATCH", 2)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         monkeypatch.setenv("PUBPIPE_DASK", cluster.scheduler_address)

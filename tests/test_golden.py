@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import build, stages
+from pubpipe import epub as ebook, impose, pdf as reading_edition, pipeline, render, stages, web
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "sources"
@@ -69,15 +69,13 @@ def _pdf_text(data: bytes, tmp: Path) -> str:
 def _outputs(tmp: Path) -> dict:
     """Relative path -> the text compared for it."""
     config = stages.load_settings(str(ROOT / "sources"), None)
-    snap = stages.snapshot(str(ROOT / "sources"), config)
-    ingested = stages.ingest(snap, config)
-    anthology = stages.structure(stages.clean(ingested, config), ingested, config)
+    anthology = pipeline.recover(ROOT / "sources", config)
     folder = tmp / "out"
     folder.mkdir()
-    pdf, epub = build.render_pdf(anthology), build.render_epub(anthology)
-    printed = build.impose_pdf(pdf)
+    pdf, epub = reading_edition.render(anthology), ebook.render(anthology)
+    printed = impose.render(pdf)
     stages.write_anthology(anthology, folder)
-    build.render_web(anthology, folder, pdf, epub, config.base_url)
+    render.write(web.render(anthology, [pdf, epub], base_url=config.base_url), folder)
     found = {}
     for path in sorted(folder.rglob("*")):
         if path.is_file():

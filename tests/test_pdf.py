@@ -15,7 +15,8 @@ from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError
 
-from pubpipe import pdf, pdfbook
+from helpers import write_as
+from pubpipe import pdf, pdfbook, processes
 from pubpipe.html import styles_dir
 from pubpipe.impose import imposition_order, impose, padded_pages, saddle_order, signatures
 from pubpipe.model import Anthology, Block
@@ -81,7 +82,8 @@ def book(tmp_path_factory):
         mp.setattr(pdf, "SafeFetcher", RecordingFetcher)
         mp.setattr(pdfbook, "PART_WORDS", PART_WORDS)
         mp.setattr(pdfbook, "SHEET_PIECE", SHEET_PIECE)
-        info = pdf.render_pdf(anthology, out / "book.pdf")
+        mp.setattr(processes, "PDF_IN_CHILD", False)  # the recording fetcher lays out here
+        info = write_as(pdf.render(anthology), out / "book.pdf")
     printed = impose(out / "book.pdf", out / "print.pdf")
     requested = [url for f in fetchers for url in f.requested]
     return dict(dir=out, path=out / "book.pdf", info=info, anthology=anthology,
@@ -179,7 +181,7 @@ def test_markup_reaching_weasyprint_is_refused(markup, tmp_path):
 
 def test_reproducible_under_source_date_epoch(book, monkeypatch, tmp_path):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    again = pdf.render_pdf(book["anthology"], tmp_path / "again.pdf")
+    again = write_as(pdf.render(book["anthology"]), tmp_path / "again.pdf")
     assert again == book["info"]
     assert (tmp_path / "again.pdf").read_bytes() == book["path"].read_bytes()
     assert re.search(r"^CreationDate:\s+2023-11-14T22:13:20", run("pdfinfo", "-isodates", str(book["path"])), re.M)
@@ -191,9 +193,10 @@ def test_linear_layout_loops_change_no_byte(book, monkeypatch, tmp_path):
     assert layoutspeed.install()  # the pinned WeasyPrint: the book fixture was rendered with them
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     monkeypatch.setattr(layoutspeed, "install", layoutspeed.uninstall)
+    monkeypatch.setattr(processes, "PDF_IN_CHILD", False)  # the patch reaches only this process
     import weasyprint.layout
     try:
-        pdf.render_pdf(book["anthology"], tmp_path / "plain.pdf")
+        write_as(pdf.render(book["anthology"]), tmp_path / "plain.pdf")
         assert weasyprint.layout.layout_fixed_boxes is layoutspeed._original_fixed
     finally:
         monkeypatch.undo()
@@ -377,8 +380,9 @@ def test_fonts_are_the_project_fonts_and_hangul_stays_upright(book):
 def test_reproducible_in_another_process(book, tmp_path):
     # Hash randomisation or a clock must not reach the bytes: render again in a new interpreter.
     script = ("import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
-              "from test_pdf import hostile_anthology, PART_WORDS; from pubpipe import pdf, pdfbook; "
-              "pdfbook.PART_WORDS = PART_WORDS; pdfbook.SHEET_PIECE = 4; pdf.render_pdf(hostile_anthology(), Path(sys.argv[2]))")
+              "from test_pdf import hostile_anthology, PART_WORDS; from pubpipe import pdf, pdfbook, processes; "
+              "from helpers import write_as; processes.PDF_IN_CHILD = False; "
+              "pdfbook.PART_WORDS = PART_WORDS; pdfbook.SHEET_PIECE = 4; write_as(pdf.render(hostile_anthology()), Path(sys.argv[2]))")
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONHASHSEED": "12345"}
     subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent), str(tmp_path / "b.pdf")],
                    check=True, env=env, timeout=300)

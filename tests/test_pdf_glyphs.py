@@ -14,6 +14,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
+from helpers import write_as
 from pubpipe import pdf, pdfglyphs
 from pubpipe.model import Anthology, Block
 from pubpipe.pdfglyphs import describe, stories_holding, substitute, unshowable, unshowable_in, watch_missing_glyphs, where
@@ -92,7 +93,7 @@ def test_a_character_without_a_glyph_is_a_placeholder_in_the_pdf(tmp_path):
     anthology = dataclasses.replace(anthology, subtitle="Voices " + PRIVATE_2, stories=tuple(
         dataclasses.replace(s, title=s.title + " " + PRIVATE) if s.id == "korean" else s for s in anthology.stories))
     out = tmp_path / "book.pdf"
-    info = pdf.render_pdf(anthology, out)
+    info = write_as(pdf.render(anthology), out)
     assert info.placeholders == (UNASSIGNED, PRIVATE, PRIVATE_2, CYPRO)
     assert set(info.story_pages) == {s.id for s in anthology.stories}
     alts = figures(out)
@@ -114,7 +115,7 @@ def test_a_character_without_a_glyph_is_a_placeholder_in_the_pdf(tmp_path):
 def test_emoji_and_symbols_are_drawn(tmp_path):
     anthology = anthology_with("promise", f"Under the {RAINBOW} an {EYE} watched, 12 times in 2019 ✓ ★ ☎.")
     out = tmp_path / "book.pdf"
-    info = pdf.render_pdf(anthology, out)
+    info = write_as(pdf.render(anthology), out)
     assert info.placeholders == () and figures(out) == []
     text = text_of(out)
     assert f"Under the {RAINBOW} an {EYE} watched, 12 times in 2019 ✓ ★ ☎." in " ".join(text.split())
@@ -125,7 +126,7 @@ def test_emoji_and_symbols_are_drawn(tmp_path):
 def test_scripts_the_fonts_cover_render(tmp_path):
     # Greek and Cyrillic (Literata), Hangul and Han (Noto CJK), symbols a book uses.
     anthology = anthology_with("promise", "Ελληνικά, кириллица, 한국어, 中文, № 5 — “quoted” … €12 ½ ©")
-    info = pdf.render_pdf(anthology, tmp_path / "book.pdf")
+    info = write_as(pdf.render(anthology), tmp_path / "book.pdf")
     assert info.pages > 0 and info.placeholders == ()
     if shutil.which("pdffonts"):  # and by the project's fonts, not whatever else the machine has
         rows = subprocess.run(["pdffonts", str(tmp_path / "book.pdf")], check=True, capture_output=True,
@@ -211,7 +212,7 @@ def test_realweb_pages_keep_their_articles(tmp_path):
     """The ten realweb pages whose stories the build used to leave out for one character (emoji,
     Devanagari, Bengali, Telugu and Thai in language menus, icon-font characters) keep every story in
     the PDF; only private-use icons become placeholders, each named with its page."""
-    from pubpipe import build, stages
+    from pubpipe import stages, summary
     pages = ("5211188428849a31", "5f9c5ed5d64dfe68", "65408257dbe4b41f", "8cad00dc22de45ba", "9eef8162bbb67b0b",
              "abd9d6291b6bfae0", "b0cf2bbf0192315e", "c582d3b772578e8f", "d48aeb9cf2f2ff15", "ec7fc408c5ce66c2")
     sources = tmp_path / "sources"
@@ -222,7 +223,7 @@ def test_realweb_pages_keep_their_articles(tmp_path):
     config = stages.load_settings(str(sources), None)
     ingested = stages.ingest(stages.snapshot(str(sources), config), config)
     anthology = stages.structure(stages.clean(ingested, config), ingested, config)
-    rendered = build.render_pdf(anthology)
+    rendered = pdf.render(anthology)
     assert set(rendered.info.story_pages) == {s.id for s in anthology.stories}
     assert {s.source.file[:16] for s in anthology.stories} == set(pages)
     assert all(ch >= "\ue000" and ch <= "\uf8ff" for ch in rendered.info.placeholders), rendered.info.placeholders
@@ -232,7 +233,7 @@ def test_realweb_pages_keep_their_articles(tmp_path):
                if any("\ue000" <= ch <= "\uf8ff" for ch in pdfglyphs.story_text(s))}
     assert private == {s.source.file[:16] for s in anthology.stories
                        if set(pdfglyphs.story_text(s)) & set(rendered.info.placeholders)}
-    noted = build.note_placeholders(anthology, ingested, rendered)
+    noted = summary.note_placeholders(anthology, ingested, rendered)
     assert {p.file[:16] for p in noted.problems if p.code == pdfglyphs.CODE} == private
 
 

@@ -70,6 +70,6 @@ def test_the_book_names_every_parts_placeholders():
     parts = [LaidOut(b"", (False,) * 3, {"story-0": 1}, ("\ue001",)),
              LaidOut(b"", (False,) * 2, {"story-1": 1}, ("\ue000", "\ue001"))]
     front = LaidOut(b"", (False,) * 5, {}, ("\ue002",))
-    _, info = pdfbook.finish(anthology, parts, lambda _, pages: front, lambda pages: [], run=lambda *args: b"%PDF")
+    _, info = pdfbook.book_from_parts(anthology, parts, lambda _, pages: front, lambda pages: [], run=lambda *args: b"%PDF")
     assert info.placeholders == ("\ue000", "\ue001", "\ue002")
     assert info.story_pages == {"story-0": 7, "story-1": 11}

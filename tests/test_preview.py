@@ -16,7 +16,8 @@ from bs4 import BeautifulSoup
 from pubpipe.errors import PubpipeError
 from pubpipe.model import Anthology
 from pubpipe.preview import PreviewError, make_server, url_of, web_folder
-from pubpipe.web import Download, render_web
+from pubpipe.web import Download
+from helpers import write_web
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
 PDF, EPUB = b"%PDF-1.7 fake booklet\n" * 50, b"PK\x03\x04 fake epub" * 50
@@ -31,7 +32,7 @@ def output(tmp_path_factory) -> Path:
     (folder / "stories-of-courage.epub").write_bytes(EPUB)
     (folder / "anthology.json").write_text("{}", encoding="utf-8")
     (folder / "report.md").write_text("# report", encoding="utf-8")
-    render_web(anthology, folder / "web", [Download("pdf", "stories-of-courage.pdf", len(PDF), 2),
+    write_web(anthology, folder / "web", [Download("pdf", "stories-of-courage.pdf", len(PDF), 2),
                                            Download("epub", "stories-of-courage.epub", len(EPUB))])
     return folder
 

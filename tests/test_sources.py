@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import build, stages
+from pubpipe import stages, summary
 from pubpipe.config import Config
 from pubpipe.manifest import already_published, build_key, write_manifest
 from pubpipe.model import Anthology
@@ -53,7 +53,7 @@ def test_links_leading_outside_are_never_read(folder, tmp_path):
         assert p.reason.startswith("is a link to a file outside the sources folder; not read")
     assert problems["more"].reason.startswith("is a link to a folder outside the sources folder")
     ingested = stages.ingest(snap, Config())
-    result = build.result(Path("out"), {}, ingested)
+    result = summary.result(Path("out"), {}, ingested)
     assert result.exit_code == 1 and {p.file for p in result.problems} == {"notes.txt", "passwd.txt", "relative.txt", "more"}
 
 
@@ -110,7 +110,7 @@ def test_backups_and_temporary_files_are_skipped_with_a_warning(folder, name, ki
     assert list(problems) == [name]
     p = problems[name]
     assert (p.code, p.severity) == ("source.backup", "warning") and p.reason.startswith(f"looks like {kind}, not an article")
-    result = build.result(Path("out"), {}, stages.ingest(snap, Config()))
+    result = summary.result(Path("out"), {}, stages.ingest(snap, Config()))
     assert (result.exit_code, result.problems, [w.file for w in result.warnings]) == (0, (), [name])
 
 
@@ -159,7 +159,7 @@ def test_warnings_are_said_and_reported_apart_from_problems(folder):
     skipped = report.split("## Sources skipped or cut short")[1].split("## Files skipped on purpose")
     assert "scan.pdf" in skipped[0] and "winter.txt~" not in skipped[0]
     assert "winter.txt~" in skipped[1].split("##")[0] and "scan.pdf" not in skipped[1].split("##")[0]
-    assert build.result(Path("out"), {}, ingested).exit_code == 1
+    assert summary.result(Path("out"), {}, ingested).exit_code == 1
 
 
 def test_nothing_changed_still_answers_from_the_record(folder, tmp_path):
@@ -170,7 +170,7 @@ def test_nothing_changed_still_answers_from_the_record(folder, tmp_path):
     config = Config()
     key = build_key(stages.snapshot(str(folder), config), config)
     assert build_key(stages.snapshot(str(folder), config), config) == key
-    result = build.result(tmp_path / "out", {}, stages.ingest(stages.snapshot(str(folder), config), config))
+    result = summary.result(tmp_path / "out", {}, stages.ingest(stages.snapshot(str(folder), config), config))
     assert result.exit_code == 0 and len(result.warnings) == 2
     out = tmp_path / "out"
     out.mkdir()

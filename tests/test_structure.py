@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import stages
+from pubpipe import pipeline
 from pubpipe.config import Config
 from pubpipe.detect import bottom_byline, dateline, heading_like, series_title, top_byline
 from pubpipe.model import Byline
@@ -24,8 +24,7 @@ SHARED = ROOT.parent / "shared" / "eval"
 @pytest.fixture(scope="module")
 def anthology():
     config = Config()
-    ingested = stages.ingest(stages.snapshot(str(ROOT / "sources"), config), config)
-    return stages.structure(stages.clean(ingested, config), ingested, config)
+    return pipeline.recover(ROOT / "sources", config)
 
 
 def by_title(anthology, start):
@@ -125,8 +124,7 @@ def test_score_on_the_independent_corpora(tmp_path, corpus):
     """Corpora written without reading the heuristics (tests/corpus*/README.md), scored by the same scorer."""
     config = Config()
     CORPUS = Path(__file__).parent / corpus
-    ingested = stages.ingest(stages.snapshot(str(CORPUS / "sources"), config), config)
-    anthology = stages.structure(stages.clean(ingested, config), ingested, config)
+    anthology = pipeline.recover(CORPUS / "sources", config)
     path = tmp_path / "anthology.json"
     path.write_text(json.dumps(anthology.to_dict(), ensure_ascii=False))
     run = subprocess.run([sys.executable, str(SHARED / "score.py"), str(CORPUS / "gold.json"), str(path),

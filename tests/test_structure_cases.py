@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import stages
+from pubpipe import pipeline, stages
 from pubpipe.config import Config
 
 from helpers import lost_words
@@ -17,8 +17,7 @@ def build(tmp_path, text: str, name: str = "a.txt", config: Config = Config(), s
     folder = tmp_path / "src"
     folder.mkdir(exist_ok=True)
     (folder / name).write_text(text, encoding="utf-8")
-    ingested = stages.ingest(stages.snapshot(str(folder), config), config)
-    anthology = stages.structure(stages.clean(ingested, config), ingested, config)
+    anthology = pipeline.recover(folder, config)
     lines = {name: text.splitlines()}
     assert set(lost_words(lines, anthology)) <= set(split)
     return anthology
@@ -103,8 +102,7 @@ def test_config_overrides(tmp_path):
     folder = tmp_path / "src"
     folder.mkdir()
     (folder / "a.txt").write_text(text, encoding="utf-8")
-    ingested = stages.ingest(stages.snapshot(str(folder), config), config)
-    a = stages.structure(stages.clean(ingested, config), ingested, config)
+    a = pipeline.recover(folder, config)
     assert [s.title for s in a.stories] == ["Beta, Retitled", "Gamma line to split"] and a.title == "Book"
 
 

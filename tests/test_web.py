@@ -10,7 +10,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from pubpipe.model import Anthology
-from pubpipe.web import Download, build_date, dek, human_size, reading_minutes, render_web
+from pubpipe.web import Download, build_date, dek, human_size, reading_minutes
+from helpers import write_web
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -30,7 +31,7 @@ def web(anthology, tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("SOURCE_DATE_EPOCH", raising=False)
         out = tmp_path_factory.mktemp("build") / "web"
-        render_web(anthology, out, DOWNLOADS)
+        write_web(anthology, out, DOWNLOADS)
     return out
 
 
@@ -59,7 +60,7 @@ def lang_of(element) -> str:
 
 
 def test_returns_every_file_written(anthology, tmp_path):
-    written = render_web(anthology, tmp_path / "web", DOWNLOADS)
+    written = write_web(anthology, tmp_path / "web", DOWNLOADS)
     names = sorted(p.relative_to(tmp_path / "web").as_posix() for p in written)
     ids = [s.id for s in anthology.stories]
     assert names == sorted(["index.html", "cover.png", "snippets.json", "feed.xml", "site.css", "snippets/pubpipe-snippet.css",
@@ -211,7 +212,7 @@ def test_atom_feed(web, anthology):
 def test_two_builds_are_byte_identical(anthology, web, tmp_path, monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     again = tmp_path / "web"
-    render_web(anthology, again, DOWNLOADS)
+    write_web(anthology, again, DOWNLOADS)
     first = {p.relative_to(web): p.read_bytes() for p in web.rglob("*") if p.is_file()}
     second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
     assert first == second
@@ -220,7 +221,7 @@ def test_two_builds_are_byte_identical(anthology, web, tmp_path, monkeypatch):
 def test_source_date_epoch(anthology, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     assert build_date(anthology) == "2023-11-14"
-    render_web(anthology, tmp_path, DOWNLOADS)
+    write_web(anthology, tmp_path, DOWNLOADS)
     assert {r["updated"] for r in json.loads((tmp_path / "snippets.json").read_text())} == {"2023-11-14"}
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     with pytest.raises(ValueError):
@@ -228,7 +229,7 @@ def test_source_date_epoch(anthology, tmp_path, monkeypatch):
 
 
 def test_absolute_urls_with_base_url(anthology, tmp_path):
-    render_web(anthology, tmp_path, DOWNLOADS, base_url="https://example.org/courage/web/")
+    write_web(anthology, tmp_path, DOWNLOADS, base_url="https://example.org/courage/web/")
     snippet = soup(tmp_path / "snippets" / "promise.html")
     assert snippet.find("a", href="https://example.org/courage/web/stories/promise.html") is not None
     assert soup(tmp_path / "index.html").find("meta", property="og:url")["content"] == "https://example.org/courage/web/"
@@ -237,8 +238,8 @@ def test_absolute_urls_with_base_url(anthology, tmp_path):
 
 
 def test_stale_story_pages_are_removed(anthology, tmp_path):
-    render_web(anthology, tmp_path, DOWNLOADS)
-    render_web(dataclasses.replace(anthology, stories=anthology.stories[:1]), tmp_path, [])
+    write_web(anthology, tmp_path, DOWNLOADS)
+    write_web(dataclasses.replace(anthology, stories=anthology.stories[:1]), tmp_path, [])
     assert sorted(p.name for p in (tmp_path / "stories").iterdir()) == ["love-and-dating.html"]
     assert not soup(tmp_path / "index.html").find("section", class_="downloads")
 
@@ -246,10 +247,10 @@ def test_stale_story_pages_are_removed(anthology, tmp_path):
 def test_unsafe_story_ids_are_refused(anthology, tmp_path):
     bad = dataclasses.replace(anthology.stories[0], id="../escape")
     with pytest.raises(ValueError):
-        render_web(dataclasses.replace(anthology, stories=(bad,)), tmp_path, [])
+        write_web(dataclasses.replace(anthology, stories=(bad,)), tmp_path, [])
     twice = dataclasses.replace(anthology, stories=anthology.stories[:1] * 2)
     with pytest.raises(ValueError):
-        render_web(twice, tmp_path, [])
+        write_web(twice, tmp_path, [])
 
 
 def test_helpers(anthology):
@@ -271,7 +272,7 @@ def test_helpers(anthology):
 def test_hostile_title_stays_text(anthology, tmp_path):
     evil = '</script><script>alert(2)</script> "quoted" & <b>bold</b>'
     story = dataclasses.replace(anthology.stories[0], title=evil)
-    render_web(dataclasses.replace(anthology, stories=(story,)), tmp_path, DOWNLOADS)
+    write_web(dataclasses.replace(anthology, stories=(story,)), tmp_path, DOWNLOADS)
     page = soup(tmp_path / "stories" / f"{story.id}.html")
     assert page.find("h1").get_text() == evil and page.find("b") is None
     assert [s.get("type") for s in page.find_all("script")] == ["application/ld+json"]
@@ -301,12 +302,12 @@ def test_cover_is_the_epub_cover_scaled(anthology, tmp_path):
     import io
     from PIL import Image
     from pubpipe.epub import cover_png
-    render_web(anthology, tmp_path, DOWNLOADS)
+    write_web(anthology, tmp_path, DOWNLOADS)
     with Image.open(io.BytesIO(cover_png(anthology))) as full, Image.open(tmp_path / "cover.png") as web_cover:
         assert abs(web_cover.height - web_cover.width * full.height / full.width) < 1
     given = io.BytesIO()
     Image.new("RGB", (300, 480), (10, 20, 30)).save(given, "PNG")
-    render_web(anthology, tmp_path, DOWNLOADS, cover=given.getvalue())
+    write_web(anthology, tmp_path, DOWNLOADS, cover=given.getvalue())
     assert (tmp_path / "cover.png").read_bytes() == given.getvalue()
     assert soup(tmp_path / "index.html").find("img", class_="masthead-cover")["height"] == "480"
 
@@ -314,8 +315,8 @@ def test_cover_is_the_epub_cover_scaled(anthology, tmp_path):
 def test_base_url_is_checked_and_makes_everything_absolute(anthology, tmp_path):
     for bad in ("javascript:alert(1)//", "example.org/web/", "ftp://example.org/", 'https://x.org/"><b>'):
         with pytest.raises(ValueError):
-            render_web(anthology, tmp_path, DOWNLOADS, base_url=bad)
-    render_web(anthology, tmp_path, DOWNLOADS, base_url="https://example.org/web")
+            write_web(anthology, tmp_path, DOWNLOADS, base_url=bad)
+    write_web(anthology, tmp_path, DOWNLOADS, base_url="https://example.org/web")
     index = soup(tmp_path / "index.html")
     assert index.find("meta", property="og:image")["content"] == "https://example.org/web/cover.png"
     records = json.loads((tmp_path / "snippets.json").read_text(encoding="utf-8"))
@@ -333,8 +334,9 @@ def test_reading_minutes_of_scripts_without_spaces(anthology):
 
 
 def test_base_url_from_anthology_toml_reaches_the_feed(anthology, tmp_path):
-    """anthology.toml's base_url is checked when read, and build.render_web makes the feed absolute with it."""
-    from pubpipe import build
+    """anthology.toml's base_url is checked when read, and web.render makes the feed absolute with it."""
+    from pubpipe import web
+    from pubpipe.render import Rendered, write
     from pubpipe.config import load_config
     from pubpipe.errors import ConfigError
     toml = tmp_path / "anthology.toml"
@@ -344,9 +346,9 @@ def test_base_url_from_anthology_toml_reaches_the_feed(anthology, tmp_path):
     toml.write_text('base_url = "https://example.org/anthology/web/"\n', encoding="utf-8")
     base = load_config(toml).base_url
     info = type("Info", (), {"pages": 3})()
-    pdf = build.Rendered("a.pdf", b"%PDF", info)
-    epub = build.Rendered("a.epub", b"PK", None)
-    build.render_web(anthology, tmp_path, pdf, epub, base)
+    pdf = Rendered({"a.pdf": b"%PDF"}, info)
+    epub = Rendered({"a.epub": b"PK"}, None)
+    write(web.render(anthology, [pdf, epub], base_url=base), tmp_path)
     feed = ET.parse(tmp_path / "web" / "feed.xml").getroot()
     hrefs = [link.get("href") for link in feed.iter(f"{ATOM}link")]
     assert hrefs and all(h.startswith("https://example.org/anthology/web/") for h in hrefs)
@@ -355,12 +357,11 @@ def test_base_url_from_anthology_toml_reaches_the_feed(anthology, tmp_path):
 def test_story_pages_are_batched_only_beyond_twenty_stories(anthology):
     """Up to WEB_TASKS stories, one task per story; beyond, at most WEB_TASKS even batches, in order."""
     import dataclasses
-    from pubpipe import build
-    from pubpipe.web import site_of
+    from pubpipe.web import batches as web_batches, site_of
     site, _ = site_of(anthology)
     story = anthology.stories[0]
     for count, sizes in ((3, [1, 1, 1]), (20, [1] * 20), (21, [2] * 10 + [1]), (100, [5] * 20), (1000, [50] * 20)):
         many = dataclasses.replace(anthology, stories=tuple(dataclasses.replace(story, id=f"s{i}") for i in range(count)))
-        batches = build.web_batches(site, many)
+        batches = web_batches(site, many)
         assert [len(b.items) for b in batches] == sizes
         assert [item[0].id for b in batches for item in b.items] == [f"s{i}" for i in range(count)]

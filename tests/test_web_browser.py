@@ -22,7 +22,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from pubpipe.model import Anthology
-from pubpipe.web import Download, render_web
+from pubpipe.web import Download
+from helpers import write_web
 from test_web_corpus import from_sources
 from test_web_safety import hostile_anthology
 
@@ -76,7 +77,7 @@ def builds(tmp_path_factory) -> dict:
         for kind, data in (("pdf", b"%PDF-1.7\n"), ("epub", b"PK\x03\x04")):
             (folder / f"{anthology.slug}.{kind}").write_bytes(data * 1000)
         downloads = [Download("pdf", f"{anthology.slug}.pdf", 9000, 24), Download("epub", f"{anthology.slug}.epub", 4000)]
-        render_web(anthology, folder / "web", downloads)
+        write_web(anthology, folder / "web", downloads)
         out[name] = folder / "web"
     return out
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from pubpipe import stages
+from pubpipe import pipeline
 from pubpipe.model import Anthology
-from pubpipe.web import Download, dek, reading_minutes, render_web
+from pubpipe.web import Download, dek, reading_minutes
+from helpers import write_web
 
 ROOT = Path(__file__).resolve().parents[1]
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -19,9 +20,7 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 def from_sources(folder: Path) -> Anthology:
     """The anthology of a sources folder, from the same stages the flow runs (no PDF or EPUB)."""
-    config = stages.load_settings(str(folder), None)
-    ingested = stages.ingest(stages.snapshot(str(folder), config), config)
-    return stages.structure(stages.clean(ingested, config), ingested, config)
+    return pipeline.recover(folder)
 
 
 def flat(text: str) -> str:
@@ -41,7 +40,7 @@ def texts(story) -> list[str]:
 def corpus(tmp_path_factory):
     anthology = from_sources(ROOT / "tests" / "corpus" / "sources")
     web = tmp_path_factory.mktemp("corpus") / "web"
-    render_web(anthology, web, [Download("pdf", "anthology.pdf", 1_700_000, 350), Download("epub", "anthology.epub", 160_000)])
+    write_web(anthology, web, [Download("pdf", "anthology.pdf", 1_700_000, 350), Download("epub", "anthology.epub", 160_000)])
     return anthology, web
 
 

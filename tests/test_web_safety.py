@@ -12,7 +12,8 @@ from markupsafe import Markup
 
 from pubpipe.html import environment
 from pubpipe.model import Anthology, Block, Byline, Dateline, Series, SourceSpan, Story
-from pubpipe.web import Download, render_web
+from pubpipe.web import Download
+from helpers import write_web
 from pubpipe.web_safe import clean_fragment
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
@@ -72,7 +73,7 @@ def assert_inert(name: str, html: str) -> None:
 @pytest.fixture(scope="module")
 def hostile_web(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("hostile") / "web"
-    render_web(hostile_anthology(), out, DOWNLOADS)
+    write_web(hostile_anthology(), out, DOWNLOADS)
     return out
 
 
@@ -129,7 +130,7 @@ def test_markup_let_through_by_a_template_bug_is_still_sanitised(tmp_path):
     anthology = hostile_anthology()
     leak = Markup('<img src="https://tracker.example.com/p.png" onerror="alert(1)"><script>alert(2)</script>leaked')
     story = dataclasses.replace(anthology.stories[0], blocks=(Block("paragraph", leak),))
-    render_web(dataclasses.replace(anthology, stories=(story,)), tmp_path, DOWNLOADS)
+    write_web(dataclasses.replace(anthology, stories=(story,)), tmp_path, DOWNLOADS)
     docs = documents(tmp_path)
     for name in ("stories/hostile.html", "snippets/hostile.html", "snippets.json:hostile", "feed.xml:urn:pubpipe:evil:hostile"):
         assert "leaked" in docs[name] and "alert(2)" not in BeautifulSoup(docs[name], "html.parser").get_text(), name

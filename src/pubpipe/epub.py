@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import time
 import uuid
 import zipfile
-from pathlib import Path
 
 from ebooklib import epub
 from lxml import etree
 
 from .epub_cover import COVER_SIZE, cover_png, publisher_name  # noqa: F401 (re-exported)
 from . import dates
-from .html import render, styles_dir
+from .html import render as render_template, styles_dir
 from .model import Anthology, Story
+from .render import Rendered
 
 DEFAULT_EPOCH = 946684800
 """2000-01-01T00:00:00Z: the build time stamped when ``SOURCE_DATE_EPOCH`` is not set."""
@@ -49,14 +48,12 @@ A11Y_METADATA = (
 """Accessibility metadata (EPUB Accessibility 1.1); ``a11y:certifiedBy`` is added per book."""
 
 
-def render_epub(anthology: Anthology, out_path: Path) -> Path:
-    """Write ``anthology`` as an EPUB 3 file at ``out_path`` and return that path.
-
-    The same anthology (and the same ``SOURCE_DATE_EPOCH``) always gives the same bytes.
-    """
+def render(anthology: Anthology) -> Rendered:
+    """The EPUB 3 of ``anthology``, ``<slug>.epub`` (the EPUB renderer's entry point, see
+    `pubpipe.render`). The same anthology (and the same ``SOURCE_DATE_EPOCH``) always gives the
+    same bytes."""
     if not anthology.stories:
         raise ValueError("an anthology without stories cannot become an EPUB")
-    out_path = Path(out_path)
     epoch = source_date_epoch()
     book = _book(anthology)
     for item, linear in _items(anthology):
@@ -69,9 +66,7 @@ def render_epub(anthology: Anthology, out_path: Path) -> Path:
     raw = io.BytesIO()
     mtime = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).replace(tzinfo=None)
     epub.write_epub(raw, book, {"mtime": mtime, "raise_exceptions": True, "epub3_landmark": False})
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    _rezip(raw, out_path, epoch, anthology.language)
-    return out_path
+    return Rendered({f"{anthology.slug}.epub": _rezip(raw, epoch, anthology.language)})
 
 
 def source_date_epoch() -> int:
@@ -132,7 +127,7 @@ def _items(anthology: Anthology) -> list:
         items.append((doc(f"story-{story.id}", entry["href"], "epub-story.xhtml.j2", lang=entry["lang"],
                           title=story.title, story=story, meta=entry["meta"], css="../epub.css"), True))
     depth = 2 if any(e["headings"] for e in entries) else 1
-    ncx = render("epub-toc.ncx.j2", uid=book_identifier(anthology), title=anthology.title, lang=lang,
+    ncx = render_template("epub-toc.ncx.j2", uid=book_identifier(anthology), title=anthology.title, lang=lang,
                  depth=depth, entries=entries)
     items.append((_item("ncx", "toc.ncx", "application/x-dtbncx+xml", ncx.encode("utf-8")), None))
     return items
@@ -147,7 +142,7 @@ def _item(uid: str, name: str, media_type: str, content: bytes, properties=()) -
 
 def _document(uid: str, name: str, template: str, *, properties=(), css="epub.css", **context):
     """An XHTML content document rendered from one of the ``epub-*.xhtml.j2`` templates."""
-    text = render(template, css=css, **context)
+    text = render_template(template, css=css, **context)
     return _item(uid, name, XHTML, text.encode("utf-8"), properties)
 
 
@@ -198,25 +193,22 @@ def _story_meta(story: Story) -> dict:
     return {"date": date_text, "iso": day.isoformat() if day else None, "line": " · ".join(parts)}
 
 
-def _rezip(raw: io.BytesIO, out_path: Path, epoch: int, lang: str) -> None:
-    """Rewrite ebooklib's archive reproducibly, patching the package document on the way."""
+def _rezip(raw: io.BytesIO, epoch: int, lang: str) -> bytes:
+    """ebooklib's archive rewritten reproducibly, the package document patched on the way."""
     stamp = max(time.gmtime(epoch)[:6], (1980, 1, 1, 0, 0, 0))
     with zipfile.ZipFile(raw) as zin:
         data = {name: zin.read(name) for name in zin.namelist()}
     opf = f"{FOLDER}/content.opf"
     data[opf] = _patch_opf(data[opf], lang)
-    tmp = out_path.with_name(out_path.name + ".part")
-    try:
-        with zipfile.ZipFile(tmp, "w") as zout:
-            for name in ["mimetype", *sorted(n for n in data if n != "mimetype")]:
-                info = zipfile.ZipInfo(name, date_time=stamp)
-                info.create_system = 3  # Unix, whatever builds it
-                info.external_attr = 0o100644 << 16
-                info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
-                zout.writestr(info, data[name], compresslevel=9)
-        os.replace(tmp, out_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zout:
+        for name in ["mimetype", *sorted(n for n in data if n != "mimetype")]:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.create_system = 3  # Unix, whatever builds it
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            zout.writestr(info, data[name], compresslevel=9)
+    return out.getvalue()
 
 
 def _patch_opf(opf: bytes, lang: str) -> bytes:

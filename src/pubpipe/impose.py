@@ -17,11 +17,15 @@ Each source page becomes a Form XObject drawn with one ``cm`` + ``Do`` per slot,
 """
 
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject,
                            NameObject, StreamObject)
+
+from .processes import in_layout
+from .render import Rendered
 
 A4_LANDSCAPE = (841.8898, 595.2756)
 """Sheet size in PDF points (297 x 210 mm)."""
@@ -136,9 +140,23 @@ def copy_document_facts(reader: PdfReader, writer: PdfWriter) -> None:
     writer.create_viewer_preferences().display_doctitle = True
 
 
-def impose(reading_pdf: Path, out_path: Path) -> ImposeInfo:
-    """Impose ``reading_pdf`` 2-up on landscape A4 into ``out_path``, in saddle-stitch order per
-    signature (`signatures`: one for a booklet).
+def render(reading: Rendered) -> Rendered:
+    """The print edition, ``<slug>-print.pdf``, of the reading edition ``reading`` (the print
+    edition's entry point, see `pubpipe.render`), in a layout process (`pubpipe.processes.in_layout`):
+    pypdf parses the whole book into Python objects, memory and interpreter time the long-lived
+    build process is better without."""
+    return in_layout(_render, reading)
+
+
+def _render(reading: Rendered) -> Rendered:
+    out = BytesIO()
+    info = impose(BytesIO(reading.data), out)
+    return Rendered({reading.name.replace(".pdf", "-print.pdf"): out.getvalue()}, info)
+
+
+def impose(reading_pdf, out_path) -> ImposeInfo:
+    """Impose ``reading_pdf`` 2-up on landscape A4 into ``out_path`` (each a path or a
+    binary file), in saddle-stitch order per signature (`signatures`: one for a booklet).
 
     Pads with blank pages (see `padded_pages`). Output: pages_padded / 2 landscape pages,
     front and back of each sheet in turn, for duplex printing flipped on the short edge.
@@ -169,9 +187,12 @@ def impose(reading_pdf: Path, out_path: Path) -> ImposeInfo:
         sheet[NameObject("/Contents")] = writer._add_object(stream.flate_encode())
         sheet[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): xobjects})
     copy_document_facts(reader, writer)
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(out_path, "wb") as handle:
-        writer.write(handle)
+    if hasattr(out_path, "write"):
+        writer.write(out_path)
+    else:
+        out_path = Path(out_path)
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(out_path, "wb") as handle:
+            writer.write(handle)
     return ImposeInfo(pages_in=count, pages_padded=padded, sheets=padded // 4,
                       signatures=tuple(pages // 4 for _, pages in signatures(padded)))

@@ -95,11 +95,6 @@ def write_manifest(folder: Path, key: str, result: BuildResult) -> Path:
     return path
 
 
-def up_to_date(output: Path, key: str):
-    """`already_published`, unless PUBPIPE_FORCE is set (``pubpipe build --force``): the flow's check."""
-    return None if os.environ.get("PUBPIPE_FORCE") else already_published(output, key)
-
-
 def already_published(output: Path, key: str):
     """The stored BuildResult when `output` holds exactly what a build with this key published;
     else None."""

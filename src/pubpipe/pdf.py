@@ -9,9 +9,11 @@ The PDF is tagged (PDF/UA-1, `pubpipe.pdftags`), has a bookmark per story and he
 byte-identical from build to build when SOURCE_DATE_EPOCH is set. Two layout loops of WeasyPrint
 that grow with the square of the page count are replaced by linear ones (`pubpipe.layoutspeed`).
 
-The book is laid out in parts — runs of stories (`render_stories`), the front matter
-(`render_front`) and the folio sheet (`render_folio_sheet`) — that `pubpipe.pdfbook` places and
-assembles; `render_pdf` does all of it in this process, the publish flow as cached tasks.
+`render` is the reading edition's entry point (see `pubpipe.render`). The book is laid out in
+parts — runs of stories (`render_stories`), the front matter (`render_front`) and the folio sheet
+(`render_folio_sheet`), each in a layout process (`lay_out_part`, `lay_out_front`, `lay_out_sheet`)
+— that `pubpipe.pdfbook` places and assembles (`bind`); `render` calls these steps through a
+runner (`pubpipe.runner`): here by default, as cached Prefect tasks in the publish flow.
 
 WeasyPrint would happily read any ``file://`` URL and attach local files named by
 ``<link rel=attachment>``; every load goes through `SafeFetcher`, which only opens files
@@ -23,6 +25,7 @@ import gc
 import mimetypes
 import threading
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,12 +39,15 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from pubpipe.errors import PubpipeError
-from pubpipe import dates, layoutspeed, pdfbook
-from pubpipe.html import render, styles_dir
+from pubpipe import dates, layoutspeed, pdfbook, progress
+from pubpipe.html import render as render_template, styles_dir
 from pubpipe.model import Anthology, Story
 from pubpipe import pdfglyphs
-from pubpipe.pdfbook import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: F401 (PdfInfo: what render_pdf returns)
+from pubpipe.pdfbook import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: F401 (PdfInfo: the info `render` returns)
 from pubpipe.pdftags import VARIANT, speed_up_page_references
+from pubpipe.processes import in_layout
+from pubpipe.render import Rendered
+from pubpipe.runner import Local
 
 TEMPLATE = "book.html.j2"
 RUNNING_TITLE_MAX = 56
@@ -172,7 +178,7 @@ def book_html(anthology: Anthology, created: str | None, *, front: bool = False,
     contents, with the stories' page numbers ``toc_pages``), the given ``stories``, or the folio
     sheet of ``folio_pages`` pages from page ``folio_first`` (see styles/book.html.j2)."""
     cjk = any(s.language.split("-")[0] in ("ko", "ja", "zh") for s in anthology.stories)
-    return render(TEMPLATE, anthology=anthology, created=created, anchor=STORY_ANCHOR, cjk=cjk,
+    return render_template(TEMPLATE, anthology=anthology, created=created, anchor=STORY_ANCHOR, cjk=cjk,
                   authors=book_authors(anthology), running_title=running_title,
                   series_label=series_label, dateline_label=dateline_label, front=front,
                   stories=stories, toc_pages=toc_pages or {}, folio_pages=folio_pages,
@@ -285,24 +291,60 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
     return LaidOut(data, folios, starts, tuple(sorted(set(replaced) | notdef)))
 
 
-def render_pdf(anthology: Anthology, out_path: Path) -> PdfInfo:
-    """Render the A5 reading edition of ``anthology`` to ``out_path`` (tagged, PDF/UA-1), in this
-    process: the stories in parts (`pubpipe.pdfbook.parts`), then the front matter and folios,
-    assembled. (The publish flow runs the same steps as separate cached tasks, in parallel.)
+def render(anthology: Anthology, run=None) -> Rendered:
+    """The A5 reading edition of ``anthology``, ``<slug>.pdf`` (tagged, PDF/UA-1), with its
+    `PdfInfo`: its stories laid out in parts (`pubpipe.pdfbook.parts`) side by side, then bound
+    into one book (`bind`). ``run``: the runner of these steps (`pubpipe.runner`; default: here).
 
     Deterministic under SOURCE_DATE_EPOCH. Raises FetchRefused if anything asks for a resource
     outside styles and fonts. Characters no installed font has are shown as placeholders and named
-    in the returned `PdfInfo.placeholders`.
-    """
-    laid_out = [render_stories(part) for part in pdfbook.parts(anthology)]
+    in the `PdfInfo`'s ``placeholders``."""
+    run = run or Local()
+    parts = [run.submit(lay_out_part, part, pdfglyphs.unshowable(part)) for part in pdfbook.parts(anthology)]
+    progress.emit("pdf-parts", count=len(parts))
+    return run.call(bind, anthology, parts)
 
-    def sheet(pages: int) -> list:
-        return [render_folio_sheet(anthology, count, first) for first, count in pdfbook.sheet_pieces(pages)]
-    data, info = pdfbook.finish(anthology, laid_out, render_front, sheet)
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_bytes(data)
-    return info
+
+def lay_out_part(part: Anthology, missing: tuple) -> LaidOut:
+    """One part of the book (`pubpipe.pdfbook.parts`) laid out, in a layout process, its
+    characters of ``missing`` — found before layout, from the fonts' cmaps (`pubpipe.pdfglyphs.unshowable`)
+    — shown as placeholders and named in its ``replaced``. (The flow caches the layout on the part
+    and ``missing``: a font installed since lays the part out again.)"""
+    return in_layout(render_stories, part, tuple(missing))
+
+
+def contents_of(anthology: Anthology) -> Anthology:
+    """What the front matter shows: the book and its stories' titles, series and bylines, without
+    their text (so the front matter's cache key holds only that)."""
+    return dataclasses.replace(anthology, stories=tuple(dataclasses.replace(s, blocks=()) for s in anthology.stories))
+
+
+def lay_out_front(contents: Anthology, story_pages: dict, missing: tuple) -> LaidOut:
+    """The front matter (`render_front`: cover, title page, imprint, the contents showing
+    ``story_pages``) laid out in a layout process (``missing`` as in `lay_out_part`)."""
+    return in_layout(render_front, contents, story_pages, tuple(missing))
+
+
+def lay_out_sheet(language: str, pages: int) -> list:
+    """The folio sheet of a book of ``pages`` pages (`render_folio_sheet`), its pieces
+    (`pubpipe.pdfbook.sheet_pieces`) laid out side by side in the layout processes."""
+    book = Anthology(title="", stories=(), language=language)
+    pieces = pdfbook.sheet_pieces(pages)
+    with ThreadPoolExecutor(max(1, min(len(pieces), 16))) as threads:  # each waits on a layout process
+        return list(threads.map(lambda piece: in_layout(render_folio_sheet, book, piece[1], piece[0]), pieces))
+
+
+def bind(anthology: Anthology, laid_out: list, front=lay_out_front, sheet=lay_out_sheet) -> Rendered:
+    """The reading edition bound from its laid-out parts (in book order): the front matter laid
+    out (``front``) until its length and the contents' page numbers agree, the folio sheet
+    (``sheet``), and the parts assembled (`pubpipe.pdfbook.book_from_parts`), in layout processes.
+    The flow passes cached tasks as ``front`` and ``sheet``: a changed story that moves no page
+    number lays out neither again."""
+    contents = contents_of(anthology)
+    missing = pdfglyphs.unshowable(contents)
+    data, info = pdfbook.book_from_parts(anthology, laid_out, lambda _, pages: front(contents, pages, missing),
+                                         lambda pages: sheet(anthology.language, pages), run=in_layout)
+    return Rendered({f"{anthology.slug}.pdf": data}, info)
 
 
 _GC_LOCK = threading.Lock()

@@ -5,7 +5,7 @@ document per book made a 1,000-story PDF take 2.3 GB and more time per page the 
 (and a changed word re-laid every page). Stories open on a recto, so where a story lands never
 changes its own layout: the book is laid out in **parts** (`parts`: runs of stories, cut where the
 stories' own ids say, so a changed story changes only its own part), each its own WeasyPrint
-document, cached and laid out in parallel by the flow; then `finish`:
+document, laid out in parallel (`pubpipe.pdf.render`); then `book_from_parts`:
 
 1. lays out the front matter (cover, title page, imprint, contents) with the stories' page numbers,
    which are known once the parts' page counts are (again if its own length changed them);
@@ -144,7 +144,7 @@ def sheet_pieces(pages: int) -> list:
     return [(first, min(SHEET_PIECE, pages - first + 1)) for first in range(1, pages + 1, SHEET_PIECE)]
 
 
-def finish(anthology: Anthology, laid_out: list, render_front, render_sheet, run=None) -> tuple:
+def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_sheet, run=None) -> tuple:
     """(PDF bytes, PdfInfo) of the book from its story parts, laid out in book order (each a
     `LaidOut`): the front matter (`front_matter`), the folio sheet (``render_sheet(pages)``: its
     pieces, `sheet_pieces`) and ``run(assemble, …)`` (default: here). The PdfInfo names every

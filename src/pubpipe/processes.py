@@ -1,5 +1,6 @@
 """Child processes of a build: the temporary Prefect server (`pubpipe.tempserver`) and the PDF
-layout (`pubpipe.build`'s parts, `in_pool`) — none may outlive a build that is killed outright."""
+layout (`pubpipe.pdf`'s parts and `pubpipe.impose`, `in_layout`) — none may outlive a build that
+is killed outright."""
 
 import atexit
 import ctypes
@@ -99,6 +100,42 @@ def in_pool(what: str, function, *args):
 
 _STOPPING = threading.Event()
 """Set by `kill_children`: no layout process is started any more."""
+
+
+PDF_IN_CHILD = True
+"""Lay the PDF out (and impose it) in the layout processes (`in_layout`); tests that watch the
+layout functions of `pubpipe.pdf` being called switch it off."""
+
+
+def in_layout(function, *args):
+    """``function(*args)`` in the layout processes (`in_pool`), or here with `PDF_IN_CHILD` off.
+
+    WeasyPrint's layout is pure Python and holds a document in memory until it is written: in
+    child processes the parts are laid out in parallel, neither competes for the interpreter lock
+    with the build's other work (EPUB, story pages) nor leaves the layout's memory in the
+    long-lived build process. Here, layouts run one at a time: WeasyPrint keeps per-process
+    caches (the fonts' static instances) that a part laid out beside another must not share."""
+    if PDF_IN_CHILD:
+        return in_pool("the PDF renderer", _dated, os.environ.get(EPOCH), function, *args)
+    with _HERE:  # one at a time, in order of asking, as the pool's workers do each
+        return function(*args)
+
+
+_HERE = threading.Lock()
+EPOCH = "SOURCE_DATE_EPOCH"
+
+
+def _dated(epoch, function, *args):
+    """``function(*args)`` in a layout process under the caller's SOURCE_DATE_EPOCH (``epoch``; None:
+    unset): the process lives on from build to build (and a test session's builds set it or not),
+    while the dates it stamps must be this one's."""
+    if epoch is None:
+        os.environ.pop(EPOCH, None)
+    else:
+        os.environ[EPOCH] = epoch
+    return function(*args)
+
+
 _CHILDREN: set = set()
 """Child processes (subprocess.Popen) a build must stop if it is interrupted."""
 

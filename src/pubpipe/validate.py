@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from pypdf.generic import RectangleObject
 
+from .errors import ValidationFailed
 from .model import Anthology
 
 A5 = (419.5, 595.3)
@@ -188,3 +190,17 @@ def check_epub(path: Path, found: Findings, timeout: float = 0) -> None:
     bad = [m for m in messages if str(m.severity).upper() in ("FATAL", "ERROR", "WARNING")]
     found.check(not bad, f"{path.name}: EPUBCheck 5.3 passed (no fatal, error or warning)",
                 f"{path.name}: EPUBCheck: " + "; ".join(f"{m.severity} {m.id} {m.location}: {m.message}" for m in bad[:10]))
+
+
+def check_rendered_epub(epub, seconds: int = 0) -> str:
+    """EPUBCheck a rendered EPUB (`pubpipe.render.Rendered`); raise ValidationFailed on any fatal,
+    error or warning, or when it runs past ``seconds`` (0: a limit that grows with the book,
+    `pubpipe.epubcheck.time_limit`). Returns what passed, for the report."""
+    found = Findings()
+    with tempfile.TemporaryDirectory(prefix="pubpipe-epubcheck-") as tmp:
+        path = Path(tmp) / epub.name
+        path.write_bytes(epub.data)
+        check_epub(path, found, timeout=seconds)
+    if found.errors:
+        raise ValidationFailed("; ".join(found.errors))
+    return found.passed[0]

@@ -6,13 +6,16 @@ Everything is rendered from the frozen model with the shared Jinja environment
 allow-list of ``web_safe``. The cover is the EPUB's (``web_cover``); snippets.json and the
 feed are built in ``web_feed``. Outputs depend only on the input (and SOURCE_DATE_EPOCH):
 two builds are byte-identical.
+
+`render` is the web renderer's entry point (see `pubpipe.render`): the site (`site_of`), the
+stories' pages in batches (`batches`, `render_batch`: a cached task each in the publish flow) and
+the folder's files put together (`assemble`), each step through a runner (`pubpipe.runner`).
 """
 
 import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from urllib.parse import quote
 
 from markupsafe import escape
@@ -20,8 +23,9 @@ from markupsafe import escape
 from pubpipe import dates
 from pubpipe.config import is_base_url
 from pubpipe.units import human_size
-from pubpipe.html import environment, render, styles_dir
+from pubpipe.html import environment, render as render_template, styles_dir
 from pubpipe.model import Anthology, Story
+from pubpipe.render import Rendered
 from pubpipe.web_cover import cover_facts, cover_image
 from pubpipe.web_feed import atom_feed, snippets_json
 from pubpipe.web_safe import clean_fragment
@@ -30,6 +34,8 @@ WORDS_PER_MINUTE = 230
 CJK_CHARS_PER_MINUTE = 400
 SNIPPET_PREFIX = "pp-"
 FALLBACK_DATE = "1970-01-01"
+FOLDER = "web"
+"""The web output's folder, inside the output folder."""
 LANGUAGE_NAMES = {
     "ar": "Arabic", "de": "German", "en": "English", "es": "Spanish", "fr": "French",
     "it": "Italian", "ja": "Japanese", "ko": "Korean", "nl": "Dutch", "pt": "Portuguese",
@@ -141,7 +147,7 @@ class StoryBatch:
 @dataclass(frozen=True)
 class StoryWeb:
     """A story's rendered page and snippet. The page's download facts (sizes, page count) are
-    placeholders until ``write_web`` fills them in: the PDF and EPUB change with every story."""
+    placeholders until ``assemble`` fills them in: the PDF and EPUB change with every story."""
 
     id: str
     page: str
@@ -181,59 +187,96 @@ def story_web(site: Site, story: Story, prev: dict | None, next: dict | None,
     for link in links:
         link["facts"] = _facts_token(link["kind"])
     body = story_fragment(story, heading_level=2, prefix="")
-    page = render("web/story.html.j2", card=card, body_html=body, root="../", path=card["url"], downloads=links,
+    page = render_template("web/story.html.j2", card=card, body_html=body, root="../", path=card["url"], downloads=links,
                   prev=prev, next=next, jsonld=_article_ld(site, card, site.updated, site.base_url),
                   **_common(site))
     return StoryWeb(story.id, page, _snippet(card, site.base_url))
 
 
-def write_web(anthology: Anthology, site: Site, cover: bytes, pieces: list[StoryWeb], out_dir: Path,
-              downloads: list[Download]) -> list[Path]:
-    """Write the web folder: the index, cover, feed, snippets.json and stylesheets, and each
-    story's page (download facts filled in) and snippet; stale story pages are removed."""
-    out_dir, base_url = Path(out_dir), site.base_url
-    pieces = {p.id: p for p in pieces}
+def render(anthology: Anthology, downloads=(), *, base_url: str = "", cover: bytes | None = None,
+           dask: str = "", run=None) -> Rendered:
+    """The ``web/`` folder of ``anthology`` (the web renderer's entry point, see `pubpipe.render`):
+    index.html, cover.png, stories/<id>.html, snippets/<id>.html, snippets/pubpipe-snippet.css,
+    snippets.json, feed.xml and site.css.
+
+    ``downloads``: what the pages offer for download, beside ``web/`` — `Download`s, or the
+    rendered PDF and EPUB themselves (or a runner's futures of them: only the index and the
+    pages' sizes wait for them). Story pages link to the `Download`s' names, else to the
+    renderers' own (``<slug>.pdf``, ``<slug>.epub``). ``base_url`` (the public http(s) address of
+    ``web/``) makes links in snippets, snippets.json, the feed and the social meta absolute;
+    without it they stay relative. ``cover`` is the PNG to show (default: the EPUB's cover, see
+    ``cover_image``). The steps — `site_of`, `render_batch` per batch of stories (`batches`),
+    `assemble` — go through ``run`` (`pubpipe.runner`; default: here); ``dask``: the Dask cluster
+    the runner sends the batches to, if it can (see `pubpipe.config.Config.dask`)."""
+    from .runner import Local
+    run = run or Local()
+    site, cover = run.call(site_of, anthology, base_url, cover)
+    files = tuple((d.kind, d.filename) for d in downloads if isinstance(d, Download))
+    pages = run.map(render_batch, [(site, batch, files) for batch in batches(site, anthology)], cluster=dask)
+    return run.call(assemble, anthology, site, cover, pages, list(downloads))
+
+
+WEB_TASKS = 20
+"""At most this many batches of story pages: up to 20 stories, a batch (and a cached task of the
+flow) per story, so a changed story re-renders only its own page; beyond, the stories are shared
+out evenly, so that a large collection is not thousands of task runs (each costs more in
+orchestration than the milliseconds of its page)."""
+WEB_BATCH = 0
+"""A fixed number of stories per batch instead (0: from WEB_TASKS)."""
+
+
+def batches(site: Site, anthology: Anthology, size: int = 0) -> list:
+    """The stories' page inputs, (story, previous, next) each, in `StoryBatch`es of `size`
+    stories (default: WEB_BATCH, else as many as WEB_TASKS allows), in order: `render_batch`'s inputs."""
+    stories = anthology.stories
+    size = size or WEB_BATCH or max(1, -(-len(stories) // WEB_TASKS))
+    items = [(story, neighbour(site, stories[i - 1] if i else None),
+              neighbour(site, stories[i + 1] if i + 1 < len(stories) else None)) for i, story in enumerate(stories)]
+    return [StoryBatch(tuple(items[i:i + size])) for i in range(0, len(items), size)]
+
+
+def render_batch(site: Site, batch: StoryBatch, files: tuple = ()) -> list:
+    """The page and snippet (`StoryWeb`) of each story of a `StoryBatch` (``files`` as in `story_web`)."""
+    return [story_web(site, story, prev, next_, files) for story, prev, next_ in batch.items]
+
+
+def download_of(item) -> Download:
+    """A `Download` as it is; a rendered PDF or EPUB (`pubpipe.render.Rendered`) as the download of its file."""
+    if isinstance(item, Download):
+        return item
+    kind = item.name.rsplit(".", 1)[-1]
+    return Download(kind, item.name, len(item.data), getattr(item.info, "pages", None))
+
+
+def assemble(anthology: Anthology, site: Site, cover: bytes, batches_: list, downloads: list) -> Rendered:
+    """The web folder's files from the rendered batches of story pages (`render_batch`): the
+    index, cover, feed, snippets.json and stylesheets, and each story's page (the downloads' real
+    sizes filled in, see `download_of`) and snippet. The stories' pages and snippets are the
+    renderer's own (`Rendered.owns`): writing it removes those of stories no longer there."""
+    base_url = site.base_url
+    downloads = [download_of(d) for d in downloads]
+    pieces = {p.id: p for batch in batches_ for p in batch}
     if set(pieces) != {s.id for s in anthology.stories}:
-        raise ValueError("write_web needs exactly one rendered page per story")
+        raise ValueError("the web folder needs exactly one rendered page per story")
     cards = [_card(site, story, base_url) for story in anthology.stories]
     common = dict(_common(site), intro=_intro(site, cards))
-    written = [_write(out_dir / "cover.png", cover), _write(out_dir / "index.html", render(
+    files = {"cover.png": cover, "index.html": render_template(
         "web/index.html.j2", cards=cards, root="", path="", downloads=_downloads(downloads, "../"),
-        jsonld=_collection_ld(site, cards, base_url), **common))]
+        jsonld=_collection_ld(site, cards, base_url), **common)}
     facts = {link["kind"]: str(escape(link["facts"])) for link in _downloads(downloads, "")}
     for card in cards:
         page = pieces[card["id"]].page
         for kind in _KINDS:
             page = page.replace(_facts_token(kind), facts.get(kind, ""))
-        written.append(_write(out_dir / card["url"], page))
+        files[card["url"]] = page
     snippets = [pieces[c["id"]].snippet for c in cards]
-    written += [_write(out_dir / "snippets" / f"{c['id']}.html", html) for c, html in zip(cards, snippets)]
-    written.append(_write(out_dir / "snippets.json", snippets_json(cards, snippets, site.updated)))
-    written.append(_write(out_dir / "feed.xml", atom_feed(site, cards, site.updated, base_url)))
+    files.update({f"snippets/{c['id']}.html": html for c, html in zip(cards, snippets)})
+    files["snippets.json"] = snippets_json(cards, snippets, site.updated)
+    files["feed.xml"] = atom_feed(site, cards, site.updated, base_url)
     for source, target in (("site.css", "site.css"), ("pubpipe-snippet.css", "snippets/pubpipe-snippet.css")):
-        written.append(_write(out_dir / target, (styles_dir() / "web" / source).read_text("utf-8")))
-    _prune(out_dir, {p.resolve() for p in written})
-    return written
-
-
-def render_web(anthology: Anthology, out_dir: Path, downloads: list[Download],
-               *, base_url: str = "", cover: bytes | None = None) -> list[Path]:
-    """Write the web output into ``out_dir`` (the ``web/`` folder) and return the files written.
-
-    Writes index.html, cover.png, stories/<id>.html, snippets/<id>.html,
-    snippets/pubpipe-snippet.css, snippets.json, feed.xml and site.css. Download links point to
-    ``../<filename>``. ``base_url`` (the public http(s) address of ``web/``) makes links in
-    snippets, snippets.json, the feed and the social meta absolute; without it they stay
-    relative. ``cover`` is the PNG to show (default: the EPUB's cover, see ``cover_image``).
-    The flow runs the same steps (``site_of``, ``story_web`` per story, ``write_web``) as tasks.
-    """
-    site, cover = site_of(anthology, base_url, cover)
-    files = tuple((d.kind, d.filename) for d in downloads)
-    stories = anthology.stories
-    pieces = [story_web(site, story, neighbour(site, stories[i - 1] if i else None),
-                        neighbour(site, stories[i + 1] if i + 1 < len(stories) else None), files)
-              for i, story in enumerate(stories)]
-    return write_web(anthology, site, cover, pieces, out_dir, downloads)
+        files[target] = (styles_dir() / "web" / source).read_text("utf-8")
+    return Rendered({f"{FOLDER}/{name}": _file_bytes(name, content) for name, content in files.items()},
+                    owns=(f"{FOLDER}/stories/*.html", f"{FOLDER}/snippets/*.html"))
 
 
 def _common(site: Site) -> dict:
@@ -345,26 +388,18 @@ def _snippet(card: dict, base_url: str) -> str:
     """The embeddable fragment of one story (classes under ``pp-``, no document tags), sanitised."""
     href = card["public_url"] if base_url else "../" + card["url"]
     body = story_fragment(card["story"], heading_level=3, prefix=SNIPPET_PREFIX)
-    html = render("web/snippet.html.j2", card=card, body_html=body, href=href, prefix=SNIPPET_PREFIX)
+    html = render_template("web/snippet.html.j2", card=card, body_html=body, href=href, prefix=SNIPPET_PREFIX)
     return str(clean_fragment(html.strip())) + "\n"
 
 
-def _write(path: Path, content: str | bytes) -> Path:
-    """Write bytes, or UTF-8 text with ``\\n`` line ends (same bytes on every platform)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, str) and path.suffix == ".xml":
+def _file_bytes(name: str, content: str | bytes) -> bytes:
+    """Bytes as they are; text as UTF-8 with ``\\n`` line ends (same bytes on every platform),
+    an XML file's with its declaration."""
+    if isinstance(content, str) and name.endswith(".xml"):
         content = '<?xml version="1.0" encoding="utf-8"?>\n' + content
-    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    return path
+    return content.encode("utf-8") if isinstance(content, str) else content
 
 
-def _prune(out_dir: Path, keep: set[Path]) -> None:
-    """Remove pages of stories that are no longer in the anthology (stories/, snippets/)."""
-    for folder in ("stories", "snippets"):
-        for path in sorted((out_dir / folder).glob("*.html")):
-            if path.resolve() not in keep:
-                path.unlink()
-
-
-__all__ = ["Download", "Site", "StoryBatch", "StoryWeb", "site_of", "neighbour", "story_web", "write_web", "render_web", "cover_image", "story_fragment", "human_size", "reading_minutes", "dek",
+__all__ = ["Download", "Site", "StoryBatch", "StoryWeb", "render", "site_of", "batches", "render_batch", "assemble",
+           "download_of", "neighbour", "story_web", "cover_image", "story_fragment", "human_size", "reading_minutes", "dek",
            "language_name", "build_date"]

@@ -1,0 +1,96 @@
+"""The build, top to bottom: sources in, every output of the contract published.
+
+`build` is the whole of it, in the order it happens; `recover` is its first half (the model from
+the sources) for tests and benchmarks. Each step is a plain function of pubpipe called through a
+runner (`pubpipe.runner`): `Local` calls them in this process; the Prefect flow
+(flows/publish.py) passes one that runs each step as its task, cached, retried and shown in the
+Prefect UI — the flow adds nothing else.
+"""
+
+from typing import Optional
+
+from . import epub, impose, manifest, pdf, progress, render, stages, summary, validate, web
+from . import publish as publishing
+from .config import Config
+from .model import Anthology
+from .pdfglyphs import CODE as MISSING_GLYPH
+from .runner import Local
+from .stages import BuildResult
+
+
+def build(sources, output, config: Optional[str] = None, *, force: bool = False, run=None) -> BuildResult:
+    """Build the anthology of the folder ``sources`` into the folder ``output`` (replaced whole, and
+    only once everything validated), with ``config`` (anthology.toml; default: the one beside the
+    sources). Unless ``force``, an output that already holds what this build would publish is left
+    alone and its build's result returned. ``run``: the runner of the steps (default: `Local`)."""
+    run = run or Local()
+    sources, output = str(sources), str(output)
+    settings = run.call(stages.load_settings, sources, config)
+    run.call(publishing.refuse_unsafe_output, output, sources, settings.path)
+    with publishing.build_lock(output):
+        progress.emit("stage", name="reading sources")
+        snapshot = run.call(stages.snapshot, sources, settings)
+        key = run.call(manifest.build_key, snapshot, settings)
+        done = None if force else run.call(manifest.already_published, output, key)
+        if done is not None:  # the output already holds exactly what this build would publish
+            return done
+        ingested, anthology = _recover(run, snapshot, settings)
+        with publishing.staging(output) as folder:
+            progress.emit("stage", name="rendering")
+            reading = run.spawn(pdf.render, anthology, run)
+            book = run.submit(epub.render, anthology)
+            checked = run.submit(validate.check_rendered_epub, book, settings.limits.epubcheck_seconds)
+            site = run.spawn(web.render, anthology, [reading, book], base_url=settings.base_url, dask=settings.dask,
+                             run=run)
+            ingested = run.call(summary.note_placeholders, anthology, ingested, reading, settings.path)
+            stages.say_problems(tuple(p for p in ingested.problems if p.code == MISSING_GLYPH))
+            progress.emit("pdf", pages=reading.result().info.pages)
+            printed = run.submit(impose.render, reading)
+            written = [run.submit(render.write, rendered, folder) for rendered in (site, reading, book, printed)]
+            written.append(run.submit(stages.write_anthology, anthology, folder))
+            meanwhile = run.call(stages.changed_since, snapshot)
+            _all_then_first_failure((*written, checked))
+            progress.emit("stage", name="validating")
+            outputs = run.call(summary.report_and_validate, folder, anthology, ingested, reading, printed, checked,
+                               meanwhile)
+            result = summary.result(output, outputs, ingested, meanwhile)
+            run.call(manifest.write_manifest, folder, key, result)
+            progress.emit("stage", name="publishing")
+            run.call(publishing.swap_in, folder, output)
+    return result
+
+
+def _all_then_first_failure(steps) -> None:
+    """Wait for every one of ``steps``, then raise the first failure among them (a full disk…), not
+    a step skipped because of it: a writer still at work when the staging folder is removed would
+    make it anew (seen under two test workers)."""
+    failure = None
+    for step in steps:
+        try:
+            step.result()
+        except Exception as exc:  # kept until every writer has ended
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+
+
+def recover(sources, config: Optional[Config] = None, run=None) -> Anthology:
+    """The anthology of the folder ``sources`` (snapshot, ingest, clean, structure), with
+    ``config`` (default: anthology.toml beside the sources, if there is one); raises
+    NothingToPublish when no source holds a story. Nothing is written."""
+    run = run or Local()
+    settings = config if config is not None else run.call(stages.load_settings, str(sources), None)
+    return _recover(run, run.call(stages.snapshot, str(sources), settings), settings)[1]
+
+
+def _recover(run, snapshot, settings: Config) -> tuple:
+    """(what ingest read, the anthology) from the sources' snapshot: the stages before rendering."""
+    ingested = run.call(stages.ingest, snapshot, settings)
+    progress.emit("sources", files=len(ingested.sources), problems=len(ingested.problems))
+    stages.say_problems(ingested.problems)
+    progress.emit("stage", name="recovering stories")
+    cleaned = run.call(stages.clean, ingested, settings)
+    anthology = run.call(stages.structure, cleaned, ingested, settings)
+    progress.emit("stories", count=len(anthology.stories))
+    return ingested, anthology
+

@@ -1,0 +1,111 @@
+"""pubpipe.pipeline: the whole build as one function, its steps through a runner; the renderer
+protocol (pubpipe.render)."""
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pubpipe import pipeline
+from pubpipe.render import Rendered, write
+from pubpipe.runner import Local
+from test_golden import EPOCH, GOLDEN, _image
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Recording(Local):
+    """The default runner, noting every step it is given."""
+
+    def __init__(self):
+        self.steps = []
+
+    def call(self, step, *args):
+        self.steps.append(step)
+        return super().call(step, *args)
+
+    def submit(self, step, *args):
+        self.steps.append(step)
+        return super().submit(step, *args)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pipeline") / "output"
+    run = Recording()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        result = pipeline.build(ROOT / "sources", out, run=run)
+    return out, result, run.steps
+
+
+def test_the_default_runner_publishes_the_golden_outputs(built):
+    """pipeline.build without Prefect publishes, from the sample sources, what tests/golden/ holds
+    (anthology.json, the web folder, the EPUB unpacked), with a report and a build record."""
+    out, result, _ = built
+    assert result.exit_code == 0 and result.output == str(out)
+    published = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert set(result.outputs) <= published and {"report.md", ".pubpipe-build.json"} <= published
+    golden = {p.relative_to(GOLDEN).as_posix(): p.read_text(encoding="utf-8") for p in GOLDEN.rglob("*") if p.is_file()}
+    found = {}
+    for name in published:
+        if name == "anthology.json" or name.startswith("web/"):
+            data = (out / name).read_bytes()
+            found[name] = _image(data) if name.endswith(".png") else data.decode("utf-8")
+    [book] = [name for name in published if name.endswith(".epub")]
+    with zipfile.ZipFile(io.BytesIO((out / book).read_bytes())) as epub:
+        for info in epub.infolist():
+            data = epub.read(info)
+            found[f"epub/{info.filename}"] = _image(data) if info.filename.endswith(".png") else data.decode("utf-8")
+    expected = {name: text for name, text in golden.items() if not name.startswith("pdf/")}
+    assert sorted(found) == sorted(expected)
+    assert [name for name in expected if found[name] != expected[name]] == []
+
+
+def test_every_step_has_its_task_in_the_flow(built):
+    """The Prefect flow runs the same pipeline: every step the build took (its renderers' steps too)
+    is one the flow has a task for."""
+    from pubpipe_flows.publish import TASKS
+    _, _, steps = built
+    assert steps and [f"{s.__module__}.{s.__qualname__}" for s in steps if s not in TASKS] == []
+
+
+def test_an_up_to_date_output_is_left_alone_unless_forced(built, monkeypatch):
+    out, first, _ = built
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    again = pipeline.build(ROOT / "sources", out)
+    assert again.message == "up to date" and again.outputs == first.outputs
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+
+
+def test_a_step_the_flow_has_no_task_for_is_named():
+    from pubpipe.errors import PubpipeError
+    from pubpipe_flows.publish import Tasks
+
+    def unknown_step():
+        pass
+    with pytest.raises(PubpipeError, match=r"no task for the step test_pipeline\..*unknown_step: add one to TASKS"):
+        Tasks().call(unknown_step)
+
+
+def test_recover_is_the_model_of_the_sources():
+    anthology = pipeline.recover(ROOT / "sources")
+    golden = (GOLDEN / "anthology.json").read_text(encoding="utf-8")
+    assert [s.id for s in anthology.stories] and all(f'"id": "{s.id}"' in golden for s in anthology.stories)
+
+
+def test_write_puts_rendered_files_in_a_folder_and_removes_only_its_own_stale_ones(tmp_path):
+    (tmp_path / "web" / "stories").mkdir(parents=True)
+    (tmp_path / "web" / "stories" / "gone.html").write_text("a story no longer there")
+    (tmp_path / "web" / "notes.txt").write_text("not the renderer's")
+    rendered = Rendered({"web/index.html": b"<p>index</p>", "web/stories/kept.html": b"<p>kept</p>"},
+                        owns=("web/stories/*.html",))
+    written = write(rendered, tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in written] == ["web/index.html", "web/stories/kept.html"]
+    assert sorted(p.name for p in (tmp_path / "web" / "stories").iterdir()) == ["kept.html"]
+    assert (tmp_path / "web" / "notes.txt").read_text() == "not the renderer's"
+    with pytest.raises(ValueError, match="2 files"):
+        rendered.name
+    assert Rendered({"a.epub": b"PK"}).data == b"PK"
