@@ -222,10 +222,10 @@ def test_our_own_samples_are_left_to_the_rules():
 
 
 def test_report_shows_the_models_confidence():
-    from pubpipe.model import Removed
+    from pubpipe.model import dropped
     from pubpipe.report import _removed_rows
 
-    rows = _removed_rows((Removed("a.txt", 3, "Sign in", "model", 0.973), Removed("a.txt", 9, "Share", "share-buttons")))
+    rows = _removed_rows((dropped("a.txt", 3, "Sign in", "model", 0.973), dropped("a.txt", 9, "Share", "share-buttons")))
     assert rows[0] == "| `a.txt` | 3 | model (0.97) | Sign in |"
     assert rows[1] == "| `a.txt` | 9 | share-buttons | Share |"
 

@@ -3,7 +3,8 @@
 import json
 
 from pubpipe.manifest import NAME, already_published, differences, write_manifest
-from pubpipe.stages import BuildResult, Problem
+from pubpipe.model import problem
+from pubpipe.stages import BuildResult
 from pubpipe.validate import Findings, check_manifest
 
 
@@ -12,7 +13,7 @@ def test_record_compare_and_check(tmp_path):
     (tmp_path / "web" / "index.html").write_text("<p>hi</p>", encoding="utf-8")
     (tmp_path / "report.md").write_text("# report", encoding="utf-8")
     result = BuildResult(1, str(tmp_path), {"report.md": {"size": 8, "pages": None}},
-                         (Problem("a.txt", "file is empty", "source.empty"),))
+                         (problem("a.txt", "file is empty", "source.empty"),))
     write_manifest(tmp_path, "key-1", result)
     recorded = json.loads((tmp_path / NAME).read_text(encoding="utf-8"))["files"]
     assert sorted(recorded) == ["report.md", "web/index.html"] and differences(tmp_path, recorded) == []

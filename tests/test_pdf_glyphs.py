@@ -185,9 +185,9 @@ def test_a_story_with_emoji_and_a_character_no_font_has_is_in_every_output(prefe
     named = {p.file: p for p in result.problems}
     assert set(named) == {first.name, "anthology.toml"}
     assert all(p.code == "pdf.missing-glyph" for p in result.problems)
-    assert "U+E000 (a private-use character: no agreed glyph)" in named[first.name].reason
-    assert "U+E001" in named["anthology.toml"].reason and "subtitle" in named["anthology.toml"].reason
-    assert RAINBOW not in named[first.name].reason  # the emoji are drawn: no problem
+    assert "U+E000 (a private-use character: no agreed glyph)" in named[first.name].message
+    assert "U+E001" in named["anthology.toml"].message and "subtitle" in named["anthology.toml"].message
+    assert RAINBOW not in named[first.name].message  # the emoji are drawn: no problem
 
     built = json.loads((out / "anthology.json").read_text(encoding="utf-8"))
     [story] = [s for s in built["stories"] if line in json.dumps(s, ensure_ascii=False)]

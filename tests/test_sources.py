@@ -50,8 +50,8 @@ def test_links_leading_outside_are_never_read(folder, tmp_path):
     for name in ("notes.txt", "passwd.txt", "relative.txt"):
         p = problems[name]
         assert (p.code, p.severity) == ("source.outside", "error")
-        assert p.reason.startswith("is a link to a file outside the sources folder; not read")
-    assert problems["more"].reason.startswith("is a link to a folder outside the sources folder")
+        assert p.message.startswith("is a link to a file outside the sources folder; not read")
+    assert problems["more"].message.startswith("is a link to a folder outside the sources folder")
     ingested = stages.ingest(snap, Config())
     result = summary.result(Path("out"), {}, ingested)
     assert result.exit_code == 1 and {p.file for p in result.problems} == {"notes.txt", "passwd.txt", "relative.txt", "more"}
@@ -81,7 +81,7 @@ def test_links_that_stay_inside_are_read(folder):
     assert [name for name, _ in snap.files] == ["drafts/summer.txt", "sub/spring.txt", "winter.txt"]
     assert list(problems) == ["alias.txt"]
     assert (problems["alias.txt"].code, problems["alias.txt"].severity) == ("source.duplicate", "warning")
-    assert "sub/spring.txt" in problems["alias.txt"].reason
+    assert "sub/spring.txt" in problems["alias.txt"].message
 
 
 def test_a_link_to_nothing_is_named(folder):
@@ -109,7 +109,7 @@ def test_backups_and_temporary_files_are_skipped_with_a_warning(folder, name, ki
     assert [n for n, _ in snap.files] == ["winter.txt"]
     assert list(problems) == [name]
     p = problems[name]
-    assert (p.code, p.severity) == ("source.backup", "warning") and p.reason.startswith(f"looks like {kind}, not an article")
+    assert (p.code, p.severity) == ("source.backup", "warning") and p.message.startswith(f"looks like {kind}, not an article")
     result = summary.result(Path("out"), {}, stages.ingest(snap, Config()))
     assert (result.exit_code, result.problems, [w.file for w in result.warnings]) == (0, (), [name])
 
@@ -131,7 +131,7 @@ def test_copies_of_a_source_are_skipped_naming_the_one_kept(tmp_path, names, kep
     for name in names:
         if name != kept:
             assert (problems[name].code, problems[name].severity) == ("source.duplicate", "warning")
-            assert problems[name].reason.startswith(f"has the same content as {kept}, which is published")
+            assert problems[name].message.startswith(f"has the same content as {kept}, which is published")
     ingested = stages.ingest(snap, Config())
     anthology = stages.structure(stages.clean(ingested, Config()), ingested, Config())
     assert len(anthology.stories) == 1 and anthology.stories[0].source.file == kept  # no "-2", "-3" copies
@@ -160,6 +160,31 @@ def test_warnings_are_said_and_reported_apart_from_problems(folder):
     assert "scan.pdf" in skipped[0] and "winter.txt~" not in skipped[0]
     assert "winter.txt~" in skipped[1].split("##")[0] and "scan.pdf" not in skipped[1].split("##")[0]
     assert summary.result(Path("out"), {}, ingested).exit_code == 1
+
+
+def test_report_lists_each_diagnostic_once_and_anthology_json_keeps_its_shapes(folder):
+    """A skipped source, a file skipped on purpose and a story with no body are each listed
+    once in report.md (a skipped source used to stand under "Sources skipped" and again under
+    "Warnings"); anthology.json's `warnings` keep their ``[code] file[:line]: message`` lines and
+    read back as the same diagnostics."""
+    (folder / "winter.txt~").write_text(STORY + "An older ending.\n", encoding="utf-8")
+    (folder / "scan.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    (folder / "untitled.txt").write_text("A Title Alone\n", encoding="utf-8")
+    ingested = stages.ingest(stages.snapshot(str(folder), Config()), Config())
+    anthology = stages.structure(stages.clean(ingested, Config()), ingested, Config())
+    report = render_report(anthology, {}, ingested.problems)
+    assert report.count("scan.pdf") == 1 and report.count("winter.txt~") == 1
+    assert report.count("has no body") == 1 and "1 warning(s)" in report
+    warnings = report.split("## Warnings")[1].split("##")[0]
+    assert "untitled.txt:1: 'A Title Alone' has no body" in warnings and "scan.pdf" not in warnings
+    data = anthology.to_dict()
+    assert data["warnings"][:2] == [
+        "[source.pdf] scan.pdf: is a PDF, which pubpipe cannot read; copy the article's text into a .txt file "
+        "(or save the web page as .html)",
+        "[source.backup] winter.txt~: looks like an editor backup, not an article; skipped (rename it if it is "
+        "an article)"]
+    assert data["warnings"][2] == "[structure.empty-story] untitled.txt:1: 'A Title Alone' has no body; kept as a title only"
+    assert Anthology.from_dict(data).to_dict() == data
 
 
 def test_nothing_changed_still_answers_from_the_record(folder, tmp_path):

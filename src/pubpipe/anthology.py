@@ -8,7 +8,7 @@ from slugify import slugify
 from .config import Config, DEFAULT_TITLE
 from .language import detect_language, main_language
 from .clean import kept_text, rule_named
-from .model import Anthology, Block, Byline, Decision, Removed, Series, SourceSpan, Story
+from .model import WARNING, Anthology, Block, Byline, Decision, Series, SourceSpan, Story, dropped, problem
 from .structure import Draft, build_blocks, split_file
 from .typography import typeset
 
@@ -59,7 +59,7 @@ def _fallback_title(draft: Draft, blocks: tuple) -> str:
 def _title_page(src, draft: Draft) -> list:
     """A title with nothing under it before a file's first story: a book's title page, removed as front matter."""
     numbers = set(range(draft.first, draft.last + 1))
-    return [Removed(src.file, l.number, l.text.strip(), "front-matter") for l in src.lines
+    return [dropped(src.file, l.number, l.text.strip(), "front-matter") for l in src.lines
             if l.number in numbers and l.text.strip()]
 
 
@@ -126,13 +126,14 @@ def build_anthology(cleaned: list, config: Config, removed: tuple = (), warnings
         while len(built) > 1 and not built[0][1] and not _kept_lines(src, built[0][0], keep):
             extra_removed += _title_page(src, built.pop(0)[0])
         for draft, blocks in built:
-            if not blocks:
-                warnings.append(f"[structure.empty-story] {src.file}:{draft.first}: "
-                                f"{draft.title!r} has no body; kept as a title only" if draft.title else "")
+            if not blocks and draft.title:
+                warnings.append(problem(src.file, f"{draft.title!r} has no body; kept as a title only",
+                                        "structure.empty-story", WARNING, draft.first))
             title = draft.title
             if not title:
                 title = _fallback_title(draft, blocks)
-                warnings.append(f"[structure.no-title] {src.file}:{draft.first}: no title line; using {title!r}")
+                warnings.append(problem(src.file, f"no title line; using {title!r}", "structure.no-title", WARNING,
+                                        draft.first))
             story_id = unique_id(title, taken, src.file)
             title = config.titles.get(story_id, title)
             stories.append(_story(draft, blocks, story_id, title))
@@ -149,4 +150,4 @@ def build_anthology(cleaned: list, config: Config, removed: tuple = (), warnings
     return Anthology(title=title, subtitle=config.subtitle, publisher=config.publisher,
                      slug=slug(title) or "anthology",
                      language=language, stories=tuple(stories), removed=removed,
-                     warnings=tuple(w for w in warnings if w), sources=tuple(sources), review=review)
+                     warnings=tuple(warnings), sources=tuple(sources), review=review)

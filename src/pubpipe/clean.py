@@ -3,7 +3,7 @@
 Cleaning is an ordered registry of small named rules (as markdown-it-py's core rules). A line
 rule gets one line's text and returns it (changed or not) or ``DROP``; a file rule gets all lines
 of a file and returns the numbers of the lines it drops. Registry order is run order. Every dropped
-line becomes a ``Removed`` record naming its rule. When unsure, a rule keeps the line.
+line becomes a Diagnostic (``model.dropped``) naming its rule. When unsure, a rule keeps the line.
 """
 
 import re
@@ -13,7 +13,7 @@ from typing import Callable
 
 from .contents import HEADING as HEADING_LINE, find_contents
 from .ingest import META_TAGS, Line, RawSource
-from .model import Decision, Removed
+from .model import Decision, Diagnostic, dropped
 
 DROP = object()
 MAX_RESIDUE_WORDS = 16
@@ -58,7 +58,7 @@ class CleanSource:
 
 
 def _clean_source(file: str, lines: tuple, removed: tuple, kind: str, marks: tuple = (), kept: tuple = ()) -> CleanSource:
-    return CleanSource(file, lines, tuple(Removed(*r) for r in removed), kind, tuple(Mark(*m) for m in marks),
+    return CleanSource(file, lines, tuple(Diagnostic(*r) for r in removed), kind, tuple(Mark(*m) for m in marks),
                        tuple(Decision(*k) for k in kept))
 
 
@@ -408,13 +408,13 @@ def repeated_lines(sources: list, min_sources: int = 3, share: float = 0.5) -> f
 
 
 def _drop(file: str, line: Line, rule: Rule, removed: list, marks: list) -> None:
-    removed.append(Removed(file, line.number, line.text.strip(), rule.name))
+    removed.append(dropped(file, line.number, line.text.strip(), rule.name))
     if rule.ends_story or rule.afterword or rule.contents:
         marks.append(Mark(line.number, line.text.strip(), rule.ends_story, rule.afterword, rule.contents))
 
 
 def _one_pass(file: str, lines: list, ctx: Context) -> tuple:
-    removed: list[Removed] = []
+    removed: list[Diagnostic] = []
     marks: list[Mark] = []
     kept_by_staff: list[Decision] = []
 
@@ -462,7 +462,7 @@ def clean_source(src: RawSource, ctx: Context = Context()) -> CleanSource:
     Repeating to a fixed point makes cleaning idempotent: a drop can reveal a shape (say, a
     contents list whose last entry was a tag line) that an earlier rule would have caught."""
     ctx = replace(ctx, file=src.file)
-    removed: list[Removed] = []
+    removed: list[Diagnostic] = []
     marks: list[Mark] = []
     kept: dict = {}
     lines = list(src.lines)

@@ -197,10 +197,10 @@ def _report(result, quiet: bool) -> None:
                   f"report.md{'' if shown else ':'}[/yellow]")
         if not shown:  # (else each was shown as the build found it)
             for p in result.problems:
-                err.print(f"  {escape(p.file)}: {escape(p.reason)}")
+                err.print(f"  {escape(p.file)}: {escape(p.message)}")
     if not shown:
         for p in getattr(result, "warnings", ()):
-            err.print(f"pubpipe: warning: {escape(p.file)}: {escape(p.reason)}", style="dim")
+            err.print(f"pubpipe: warning: {escape(p.file)}: {escape(p.message)}", style="dim")
     raise typer.Exit(result.exit_code)
 
 

@@ -17,7 +17,7 @@ from . import charsets
 from .config import Limits
 from .errors import SourceError
 from .lines import INVISIBLE, META_TAGS, Line  # noqa: F401 (META_TAGS: re-exported)
-from .model import Removed
+from .model import dropped
 from .sourcefiles import inside, list_sources, refuse_format, source_format  # noqa: F401 (list_sources: re-exported)
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
@@ -44,7 +44,7 @@ class RawSource:
     """"text" or "html"."""
     removed: tuple = ()
     """For a saved page: what the page shows that its reader left out (menus, share buttons,
-    comments…), as Removed records, one per block of the page's text."""
+    comments…), as dropped-line Diagnostics, one per block of the page's text."""
 
     def __reduce__(self):
         # A plain tuple, for the same reason as Line.__reduce__.
@@ -53,7 +53,7 @@ class RawSource:
 
 
 def _raw_source(file: str, lines: tuple, encoding: str, repairs: tuple, kind: str, removed: tuple) -> RawSource:
-    return RawSource(file, lines, encoding, repairs, kind, tuple(Removed(*r) for r in removed))
+    return RawSource(file, lines, encoding, repairs, kind, tuple(dropped(*r) for r in removed))
 
 
 def _too_large(name: str, size: int, limits: Limits) -> SourceError:
@@ -212,7 +212,7 @@ def _parse_page(name: str, markup: str, encoding: str, repairs: list, limits: Li
     how = ("read as an HTML page: article and metadata found by trafilatura" if page.reader == "trafilatura" else
            "read as an HTML page by pubpipe's own reader (trafilatura found no article in it)")
     repairs = repairs + list(dict.fromkeys(notes)) + [how]
-    removed = tuple(Removed(name, number, text, page.reader) for number, text in page.left_out)
+    removed = tuple(dropped(name, number, text, page.reader) for number, text in page.left_out)
     return RawSource(name, tuple(lines), encoding, tuple(repairs), "html", removed)
 
 

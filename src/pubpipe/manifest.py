@@ -23,7 +23,8 @@ from pathlib import Path
 from .cache import code_version, system_fonts
 from .config import Config, shaping
 from .publish import MANIFEST as NAME
-from .stages import BuildResult, Problem, Snapshot
+from .model import problem
+from .stages import BuildResult, Snapshot
 
 SCHEMA = "pubpipe/build@1"
 LIBRARIES = ("weasyprint", "pydyf", "fonttools", "ebooklib", "pypdf", "nh3", "jinja2", "ftfy", "langdetect",
@@ -88,7 +89,7 @@ def differences(folder: Path, recorded: dict) -> list:
 def write_manifest(folder: Path, key: str, result: BuildResult) -> Path:
     """Record the build key, its result and every file's digest in the staging folder."""
     data = {"schema": SCHEMA, "key": key, "exit_code": result.exit_code, "outputs": list(result.outputs.items()),
-            "problems": [{"file": p.file, "reason": p.reason, "code": p.code} for p in result.problems],
+            "problems": [{"file": p.file, "reason": p.message, "code": p.code} for p in result.problems],
             "files": _files(folder)}
     path = Path(folder) / NAME
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -102,7 +103,7 @@ def already_published(output: Path, key: str):
         data = read_manifest(output)
         if data is None or data.get("key") != key or differences(output, data["files"]):
             return None
-        problems = tuple(Problem(p["file"], p["reason"], p["code"]) for p in data["problems"])
+        problems = tuple(problem(p["file"], p["reason"], p["code"]) for p in data["problems"])
         return BuildResult(int(data["exit_code"]), str(output), {n: dict(i) for n, i in data["outputs"]}, problems,
                            message="up to date")
     except (OSError, ValueError, KeyError, TypeError):

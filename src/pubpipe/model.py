@@ -4,6 +4,7 @@
 renderers read only these objects, never the sources.
 """
 
+import re
 from dataclasses import dataclass, asdict
 from typing import Any, Optional
 
@@ -101,24 +102,66 @@ class SourceSpan:
     """1-based last line of the story in that file."""
 
 
+DROPPED, WARNING, ERROR = "dropped", "warning", "error"
+"""The severities of a Diagnostic, from least to most serious (see `Diagnostic.severity`)."""
+
+
 @dataclass(frozen=True)
-class Removed:
-    """A source line the build dropped, and why."""
+class Diagnostic:
+    """Something the build left out or found wrong, and where: a source line it dropped, a source
+    it could not use (or a story it could not show whole), a warning. One kind for all three, so
+    report.md lists each once, under its severity; anthology.json keeps its contract shapes
+    (`removed` entries and `warnings` lines, made from these by `Anthology.to_dict`).
+    Made by `dropped` and `problem`."""
 
+    code: str
+    """A stable code: for a dropped line the rule that dropped it (``web-residue``; ``model``: the
+    learned line model, pubpipe.recover); else a dotted code (``source.empty``,
+    ``structure.no-title``, ``pdf.missing-glyph``)."""
     file: str
-    """The source file's name."""
-    line: int
-    """1-based line number in that file."""
-    text: str
-    """The line as it was (after decoding)."""
-    rule: str
-    """The name of the cleaning rule that dropped it ("model": the learned line model, pubpipe.recover)."""
+    """The source file's name, relative to the sources folder (or the anthology.toml)."""
+    line: Optional[int]
+    """1-based line number in that file; None when it concerns the whole file."""
+    message: str
+    """For a dropped line, the line as it was (after decoding); else what happened and what to do."""
+    severity: str = ERROR
+    """DROPPED: a line left out of the stories (listed, never a fault); WARNING: a finding that
+    leaves the exit code alone (an editor backup skipped, a story without a title line); ERROR:
+    a source (or story) that should have been published was not, or not whole: the build exits 1."""
     confidence: Optional[float] = None
-    """A learned model's probability that the line is not the article's (0–1); None for a rule."""
+    """For a line dropped by a learned model, its probability that the line is not the article's
+    (0-1); None for a rule."""
 
-    def to_dict(self) -> dict:
-        """anthology.json's entry: `confidence` only where a model decided."""
-        return {k: v for k, v in asdict(self).items() if k != "confidence" or v is not None}
+    @property
+    def rule(self) -> str:
+        """For a dropped line: the rule that dropped it (its code)."""
+        return self.code
+
+    @property
+    def text(self) -> str:
+        """For a dropped line: the line's text (its message)."""
+        return self.message
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def __str__(self) -> str:
+        """``[code] file: message`` (``file:line`` where it has a line): a line of anthology.json's
+        ``warnings`` and of report.md's."""
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"[{self.code}] {where}: {self.message}"
+
+
+def dropped(file: str, line: int, text: str, rule: str, confidence: Optional[float] = None) -> Diagnostic:
+    """The Diagnostic of a source line the build dropped: ``rule`` names what dropped it (a learned
+    model: ``"model"`` with its ``confidence``)."""
+    return Diagnostic(rule, file, line, text, DROPPED, confidence)
+
+
+def problem(file: str, reason: str, code: str, severity: str = ERROR, line: Optional[int] = None) -> Diagnostic:
+    """The Diagnostic of a source (or story) the build could not use whole, or a warning about one."""
+    return Diagnostic(code, file, line, reason, severity)
 
 
 @dataclass(frozen=True)
@@ -213,9 +256,10 @@ class Anthology:
     slug: str = "anthology"
     """ASCII slug of the title: the stem of the PDF and EPUB file names."""
     removed: tuple = ()
-    """Every dropped source line, as a tuple of Removed."""
+    """Every dropped source line, as a tuple of Diagnostic (severity DROPPED)."""
     warnings: tuple = ()
-    """Non-fatal findings, as ``[code] file: message`` strings."""
+    """What the build found in the sources, as a tuple of Diagnostic: the sources it skipped
+    and the warnings of structure recovery."""
     sources: tuple = ()
     """Per-source facts for the report: dicts with file, encoding, repairs, lines."""
     review: tuple = ()
@@ -231,8 +275,8 @@ class Anthology:
             "slug": self.slug,
             "language": self.language,
             "stories": [s.to_dict() for s in self.stories],
-            "removed": [r.to_dict() for r in self.removed],
-            "warnings": list(self.warnings),
+            "removed": [_removed_entry(r) for r in self.removed],
+            "warnings": [str(w) for w in self.warnings],
             "sources": [dict(s) for s in self.sources],
             "review": [asdict(d) for d in self.review],
         }
@@ -244,7 +288,28 @@ class Anthology:
         return cls(title=data["title"], subtitle=data.get("subtitle"), publisher=data.get("publisher"),
                    slug=data.get("slug", "anthology"), language=data.get("language", "en"),
                    stories=tuple(Story.from_dict(s) for s in data["stories"]),
-                   removed=tuple(Removed(**r) for r in data.get("removed") or ()),
-                   warnings=tuple(data.get("warnings") or ()),
+                   removed=tuple(dropped(**r) for r in data.get("removed") or ()),
+                   warnings=tuple(_warning_of(w) for w in data.get("warnings") or ()),
                    sources=tuple(data.get("sources") or ()),
                    review=tuple(Decision(**d) for d in data.get("review") or ()))
+
+
+def _removed_entry(line: Diagnostic) -> dict:
+    """anthology.json's ``removed`` entry (the contract's shape): `confidence` only where a model decided."""
+    entry = {"file": line.file, "line": line.line, "text": line.message, "rule": line.code}
+    if line.confidence is not None:
+        entry["confidence"] = line.confidence
+    return entry
+
+
+_WARNING_LINE = re.compile(r"\[(?P<code>[^\]]+)\] (?P<file>.*?)(?::(?P<line>\d+))?: (?P<message>.*)", re.S)
+
+
+def _warning_of(text: str) -> Diagnostic:
+    """The Diagnostic of an anthology.json ``warnings`` line (as `Diagnostic.__str__` writes it; its
+    severity is not written, so "warning"); a line of another shape is kept whole as the message."""
+    match = _WARNING_LINE.fullmatch(text)
+    if not match:
+        return Diagnostic("warning", "", None, text, WARNING)
+    line = match["line"]
+    return Diagnostic(match["code"], match["file"], int(line) if line else None, match["message"], WARNING)

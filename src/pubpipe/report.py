@@ -44,13 +44,18 @@ def _cell(text: str) -> str:
 
 def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), validation: tuple = (),
                   printing: dict = None, edited: tuple = ()) -> str:
-    """The report's Markdown text."""
+    """The report's Markdown text. Each Diagnostic is listed once: ``problems`` (the build's
+    sources skipped, files skipped on purpose, characters the PDF cannot show) each in a section of
+    its own, the anthology's dropped lines under "Removed lines", its other warnings (those not
+    among ``problems``) under "Warnings"."""
     out = [f"# Build report: {anthology.title}", ""]
-    errors = [p for p in problems if getattr(p, "severity", "error") != "warning"]
-    skipped = [p for p in problems if getattr(p, "severity", "error") == "warning"]
+    errors = [p for p in problems if p.is_error]
+    skipped = [p for p in problems if not p.is_error]
+    listed = set(problems)
+    warnings = [w for w in anthology.warnings if w not in listed]
     out.append(f"{len(anthology.stories)} stories from {len(anthology.sources)} source file(s); "
                f"{len(anthology.removed)} line(s) removed; {len(errors)} problem(s) with sources; "
-               f"{len(skipped)} file(s) skipped on purpose; {len(anthology.warnings)} warning(s). "
+               f"{len(skipped)} file(s) skipped on purpose; {len(warnings)} warning(s). "
                f"Language: {anthology.language}.")
     out += ["", "## Outputs", "", "| file | size | pages |", "| --- | --- | --- |"]
     for name, info in outputs.items():
@@ -59,17 +64,17 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
     errors = [p for p in errors if p.code != GLYPHS]
     if errors:
         out += ["", "## Sources skipped or cut short", ""]
-        out += [f"- **{_cell(p.file)}**: {_cell(p.reason)} `[{p.code}]`" for p in errors]
+        out += [f"- **{_cell(p.file)}**: {_cell(p.message)} `[{p.code}]`" for p in errors]
     if skipped:
         out += ["", "## Files skipped on purpose (warnings)", "",
                 "Editor backups, temporary files and copies of other sources: not articles, so not published.", ""]
-        out += [f"- `{_cell(p.file)}`: {_cell(p.reason)} `[{p.code}]`" for p in skipped]
+        out += [f"- `{_cell(p.file)}`: {_cell(p.message)} `[{p.code}]`" for p in skipped]
     if placeholders:
         out += ["", "## Characters the PDF cannot show", "",
                 "No installed font has these characters. Every story is published; the PDF shows a "
                 "placeholder (a boxed ?) in their place, while the EPUB, the web pages and anthology.json "
                 "keep them. Install a font that has them and build again, or edit the source.", ""]
-        out += [f"- **{_cell(p.file)}**: {_cell(p.reason)} `[{p.code}]`" for p in placeholders]
+        out += [f"- **{_cell(p.file)}**: {_cell(p.message)} `[{p.code}]`" for p in placeholders]
     if edited:
         out += ["", "## Sources changed during the build", "",
                 "This build used each file as it was when the build started; build again to publish the change.", ""]
@@ -91,7 +96,7 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
     else:
         out.append("None.")
     out += ["", "## Warnings", ""]
-    out += [f"- {_cell(w)}" for w in anthology.warnings] or ["None."]
+    out += [f"- {_cell(w)}" for w in warnings] or ["None."]
     out += ["", "## Validation", ""]
     out += [f"- {_cell(v)}" for v in validation] or ["Not run."]
     if printing:

@@ -10,31 +10,14 @@ pubpipe cannot read — by its name, or for a text name by its first bytes.
 import hashlib
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SourceError
+from .model import WARNING, problem
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 WORD_SUFFIXES = {".docx"}
 SKIP_NAMES = {"anthology.toml", "thumbs.db", "ehthumbs.db", "desktop.ini"}  # (lower case) never articles
-
-ERROR, WARNING = "error", "warning"
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A file of the sources folder that is not read, and why."""
-
-    file: str
-    """Its name relative to the sources folder."""
-    reason: str
-    """What happened and what to do, in words."""
-    code: str
-    """A stable code (source.outside, source.backup…)."""
-    severity: str = ERROR
-    """"error" (the build exits 1) or "warning" (listed, exit code unchanged)."""
-
 
 # Files that editors, office suites and browsers keep beside a document while it is open, being
 # saved or downloaded: never an article. (Pattern of the file name, what it is, what to do.)
@@ -73,7 +56,7 @@ def inside(path: Path, root: Path) -> bool:
 
 def scan_sources(folder: Path) -> tuple:
     """(files, skipped): every source file to read (sorted by name), and the files the build will
-    not read, each a `Skipped`. Hidden files and folders are passed over silently, like the
+    not read, each a `model.problem` Diagnostic. Hidden files and folders are passed over silently, like the
     system's own (Thumbs.db); editor backups and temporary files are skipped with a warning; a
     link (file or folder) that leads outside the sources folder is never followed: it is an error,
     as is a link to nothing. Links that stay inside are read (a folder's files once)."""
@@ -91,7 +74,7 @@ def scan_sources(folder: Path) -> tuple:
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
-            skipped.append(Skipped(name_of(directory), f"cannot be read: {exc.strerror or exc}", "source.unreadable"))
+            skipped.append(problem(name_of(directory), f"cannot be read: {exc.strerror or exc}", "source.unreadable"))
             return
         for entry in entries:
             path = directory / entry.name
@@ -99,8 +82,8 @@ def scan_sources(folder: Path) -> tuple:
                 continue
             temporary = None if entry.is_dir() else temporary_kind(entry.name)
             if temporary:
-                skipped.append(Skipped(name_of(path), f"looks like {temporary[0]}, not an article; skipped "
-                                       f"({temporary[1]})", "source.backup", WARNING))
+                skipped.append(problem(name_of(path), f"looks like {temporary[0]}, not an article; skipped "
+                                      f"({temporary[1]})", "source.backup", WARNING))
                 continue
             if entry.name.startswith("."):
                 continue
@@ -108,19 +91,19 @@ def scan_sources(folder: Path) -> tuple:
                 target = Path(os.path.realpath(path))
                 if not inside(target, root):
                     what = "folder" if target.is_dir() else "file"
-                    skipped.append(Skipped(name_of(path), f"is a link to a {what} outside the sources folder; not "
-                                           f"read (copy the {what} into the sources folder if it belongs in the "
-                                           "anthology)", "source.outside"))
+                    skipped.append(problem(name_of(path), f"is a link to a {what} outside the sources folder; not "
+                                          f"read (copy the {what} into the sources folder if it belongs in the "
+                                          "anthology)", "source.outside"))
                 elif not target.exists():
-                    skipped.append(Skipped(name_of(path), "is a link to a file that does not exist; remove the "
-                                           "link, or put the file in its place", "source.broken-link"))
+                    skipped.append(problem(name_of(path), "is a link to a file that does not exist; remove the "
+                                          "link, or put the file in its place", "source.broken-link"))
                 elif target.is_dir():
                     linked_folders.append(path)
                 elif target.is_file():
                     files.append(path)
             elif entry.is_dir(follow_symlinks=False):
                 if Path(entry.name).suffix.lower() in DOCUMENTS:  # a macOS package (.pages) is a folder
-                    skipped.append(Skipped(name_of(path), DOCUMENTS[Path(entry.name).suffix.lower()], "source.document"))
+                    skipped.append(problem(name_of(path), DOCUMENTS[Path(entry.name).suffix.lower()], "source.document"))
                 else:
                     walk(path)
             elif entry.is_file(follow_symlinks=False):
@@ -140,7 +123,7 @@ def list_sources(folder: Path) -> list[Path]:
 
 
 def duplicates(files: list, links: frozenset = frozenset()) -> list:
-    """`Skipped` warnings for the files whose bytes equal an earlier-ranked file's. `files` holds
+    """Warnings (`model.problem`) for the files whose bytes equal an earlier-ranked file's. `files` holds
     (name, bytes); of equal files the one kept is the one whose name looks least like a copy
     ("x (copy).txt", "Copy of x.txt"), then not a link (`links`), then the shallowest, shortest
     and first by name. Empty files are left to fail on their own."""
@@ -153,8 +136,8 @@ def duplicates(files: list, links: frozenset = frozenset()) -> list:
         if len(names) < 2:
             continue
         kept, *others = sorted(names, key=lambda n: (looks_like_copy(n), n in links, n.count(os.sep), len(n), n))
-        skipped += [Skipped(n, f"has the same content as {kept}, which is published; skipped (delete one of "
-                            "the two to silence this warning)", "source.duplicate", WARNING) for n in others]
+        skipped += [problem(n, f"has the same content as {kept}, which is published; skipped (delete one of "
+                           "the two to silence this warning)", "source.duplicate", WARNING) for n in others]
     return sorted(skipped, key=lambda s: s.file)
 
 

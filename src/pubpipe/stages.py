@@ -17,25 +17,8 @@ from .clean import clean_all
 from .config import Config, default_config_path, load_config
 from .errors import NothingToPublish, SourceError
 from .ingest import parse_source, read_bytes
-from .sourcefiles import ERROR, WARNING, duplicates, list_sources, scan_sources
-from .model import Anthology
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A source that could not be used, and why."""
-
-    file: str
-    reason: str
-    code: str
-    severity: str = ERROR
-    """"error": a source (or story) that should have been published was not, and the build exits 1;
-    "warning": a file that is not meant to be published was skipped (an editor backup, a duplicate),
-    listed but leaving the exit code alone."""
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity != WARNING
+from .sourcefiles import duplicates, list_sources, scan_sources
+from .model import Anthology, problem
 
 
 @dataclass(frozen=True)
@@ -44,6 +27,8 @@ class Ingested:
 
     sources: tuple
     problems: tuple = ()
+    """A Diagnostic (`model.problem`) for each source skipped: errors, and warnings for files not
+    meant to be published (an editor backup, a duplicate)."""
 
 
 @dataclass
@@ -54,11 +39,11 @@ class BuildResult:
     output: str
     outputs: dict = field(default_factory=dict)
     problems: tuple = ()
-    """The errors (what makes the exit code 1)."""
+    """The errors (Diagnostics of severity "error": what makes the exit code 1)."""
     message: str = ""
     edited: tuple = ()
     warnings: tuple = ()
-    """Problems of severity "warning": files skipped on purpose (backups, duplicates)."""
+    """The sources' Diagnostics of severity "warning": files skipped on purpose (backups, duplicates)."""
 
 
 def load_settings(sources: str, config: Optional[str]) -> Config:
@@ -85,7 +70,7 @@ class Snapshot:
     files: tuple
     """(name, bytes) of each readable source, sorted by name."""
     problems: tuple = ()
-    """Problems of sources that could not be read at all."""
+    """Diagnostics of the sources that could not be read at all."""
 
     def content_digest(self) -> str:
         """Digest of names and bytes only (never the folder's path): the cache key of parsing."""
@@ -102,7 +87,7 @@ def snapshot(sources: str, config: Config) -> Snapshot:
     bytes equal another source's are left out with a warning (see `pubpipe.ingest.scan_sources`)."""
     root = Path(sources)
     paths, skipped = scan_sources(root)
-    problems = [Problem(s.file, s.reason, s.code, s.severity) for s in skipped]
+    problems = list(skipped)
     files, links = [], set()
     for path in paths:
         name = str(path.relative_to(root))
@@ -111,22 +96,22 @@ def snapshot(sources: str, config: Config) -> Snapshot:
         try:
             files.append((name, read_bytes(path, name, config.limits, root)))
         except SourceError as exc:
-            problems.append(Problem(exc.file, exc.reason, exc.code))
+            problems.append(problem(exc.file, exc.reason, exc.code))
     copies = duplicates(files, frozenset(links))
-    problems += [Problem(s.file, s.reason, s.code, s.severity) for s in copies]
+    problems += copies
     left_out = {s.file for s in copies}
     return Snapshot(str(root), tuple(f for f in files if f[0] not in left_out),
                     tuple(sorted(problems, key=lambda p: p.file)))
 
 
 def ingest(snap: Snapshot, config: Config) -> Ingested:
-    """Decode every source of the snapshot; a bad file becomes a Problem, never a crash."""
+    """Decode every source of the snapshot; a bad file becomes a problem Diagnostic, never a crash."""
     read, problems = [], list(snap.problems)
     for name, data in snap.files:
         try:
             read.append(parse_source(name, data, config.limits))
         except SourceError as exc:
-            problems.append(Problem(exc.file, exc.reason, exc.code))
+            problems.append(problem(exc.file, exc.reason, exc.code))
     return Ingested(tuple(read), tuple(sorted(problems, key=lambda p: p.file)))
 
 
@@ -161,10 +146,9 @@ def structure(cleaned: list, ingested: Ingested, config: Config) -> Anthology:
     removed = tuple(r for s in ingested.sources for r in s.removed) + tuple(r for c in cleaned for r in c.removed)
     facts = tuple({"file": s.file, "encoding": s.encoding, "repairs": list(s.repairs), "kind": s.kind,
                    "lines": max((l.number for l in s.lines), default=0)} for s in ingested.sources)
-    warnings = [f"[{p.code}] {p.file}: {p.reason}" for p in ingested.problems]
-    anthology = build_anthology(cleaned, config, removed, warnings, facts)
+    anthology = build_anthology(cleaned, config, removed, list(ingested.problems), facts)
     if not anthology.stories:
-        reasons = "; ".join(f"{p.file}: {p.reason}" for p in ingested.problems) or "no source files"
+        reasons = "; ".join(f"{p.file}: {p.message}" for p in ingested.problems) or "no source files"
         raise NothingToPublish(f"no publishable story in the sources ({reasons})")
     return anthology
 
@@ -184,7 +168,7 @@ def say_problems(problems: tuple) -> None:
     logger = _run_logger()
     for p in problems:
         verb = ("skipped " if p.code.startswith("source.") else "") if p.is_error else "warning: "
-        line = f"{verb}{p.file}: {p.reason} [{p.code}]"
+        line = f"{verb}{p.file}: {p.message} [{p.code}]"
         progress.emit("problem", text=line, error=p.is_error)
         if logger is not None:
             logger.info(line)

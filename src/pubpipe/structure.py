@@ -24,7 +24,7 @@ from . import detect
 from .clean import CleanSource, kept_text
 from .contents import HEADING, entry_key
 from .ingest import META_TAGS
-from .model import Block, Byline, Dateline, Decision, Removed, Series
+from .model import Block, Byline, Dateline, Decision, Series, dropped
 from .paragraphs import Unit, units as paragraph_units
 
 MAX_TITLE_WORDS = 40
@@ -117,7 +117,7 @@ def _kept(src: CleanSource, u: Unit, keep: frozenset) -> bool:
 
 def _front_matter(src: CleanSource, units: list) -> list:
     """Short leftovers before a contents-listed file's first story: removed as front matter."""
-    return [Removed(src.file, n, line.text.strip(), "front-matter") for u in units
+    return [dropped(src.file, n, line.text.strip(), "front-matter") for u in units
             for n, line in ((l.number, l) for l in src.lines if u.first <= l.number <= u.last and l.text.strip())]
 
 

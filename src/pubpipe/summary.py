@@ -5,10 +5,10 @@ import dataclasses
 from pathlib import Path
 
 from .errors import ValidationFailed
-from .model import Anthology
+from .model import Anthology, problem
 from .render import Rendered
 from .report import write_report
-from .stages import BuildResult, Ingested, Problem
+from .stages import BuildResult, Ingested
 from .validate import check_output
 
 
@@ -19,7 +19,7 @@ def note_placeholders(anthology: Anthology, ingested: Ingested, pdf: Rendered, c
     with exit code 1."""
     from .pdfglyphs import CODE, problems
     config = Path(config_path).name if config_path else "anthology.toml"
-    found = [Problem(file, reason, CODE) for file, reason in problems(anthology, pdf.info.placeholders, config)]
+    found = [problem(file, reason, CODE) for file, reason in problems(anthology, pdf.info.placeholders, config)]
     if not found:
         return ingested
     return dataclasses.replace(ingested, problems=tuple(sorted([*ingested.problems, *found], key=lambda p: p.file)))

@@ -5,8 +5,8 @@ source it reads every line of the file as decoded (the model was trained on whol
 and all) and, when the file looks like a web page's text (browser copy, scraper dump, several pages
 pasted one after another: page furniture around the prose, see `web_dump`), it
 
-- drops the lines the model calls page furniture, each a `Removed` with rule "model" and the
-  model's confidence (a line a cleaning rule dropped keeps that rule's name: the named rules are
+- drops the lines the model calls page furniture, each a `model.dropped` Diagnostic with rule "model"
+  and the model's confidence (a line a cleaning rule dropped keeps that rule's name: the named rules are
   high-precision overrides);
 - tags every line it keeps with what the model says it is, in the tags a saved page's reader gives
   (`ingest.Line.tag`): "title" at each article's headline (structure starts a story there),
@@ -24,7 +24,7 @@ from typing import Optional
 
 from .. import detect
 from ..clean import CleanSource, kept_text
-from ..model import Removed
+from ..model import dropped
 from . import features as F
 from .linemodel import LineModel, shipped
 
@@ -82,7 +82,7 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
         if i in titles:
             tag = "title"
         elif d.body < threshold and kept_text(text) not in keep:
-            removed.append(Removed(src.file, line.number, lines[i].strip(), RULE, round(1.0 - d.body, 3)))
+            removed.append(dropped(src.file, line.number, lines[i].strip(), RULE, round(1.0 - d.body, 3)))
             continue
         elif d.kept_as == "dateline" and _dateline(text):
             tag, text = "dateline", _dateline(text)
