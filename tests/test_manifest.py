@@ -63,3 +63,35 @@ def test_settings_that_shape_nothing_are_declared_once_and_change_no_key(tmp_pat
     assert build_key(snap, linked) != build_key(snap, base) and digest(linked) == digest(base)
     for shaping in (replace(base, title="Other"), replace(base, limits=Limits(max_line_chars=99))):
         assert build_key(snap, shaping) != build_key(snap, base) and digest(shaping) != digest(base)
+
+
+def test_cache_keys_come_from_the_content_never_from_how_it_was_made(tmp_path):
+    """Every input of a cached step digests through one canonical JSON serialisation of the model:
+    the same fresh, after the task cache's pickle round trip and made anew, wherever the sources lie;
+    one changed word changes it; a value with no canonical form is refused, never pickled."""
+    import pickle
+
+    import pytest
+
+    from pubpipe import stages, web
+    from pubpipe.cache import canonical, digest
+    from pubpipe.config import Config
+    text = "The Long Winter\n\nBy Ann Lee\n\nThe snow came early that year.\n\nShare this article\n"
+    steps = []
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.txt").write_text(text, encoding="utf-8")
+        snap = stages.snapshot(str(tmp_path / folder), Config())
+        ingested = stages.ingest(snap, Config())
+        cleaned = stages.clean(ingested, Config())
+        anthology = stages.structure(cleaned, ingested, Config())
+        batch = web.StoryBatch(((anthology.stories[0], None, None),))
+        steps.append([snap, ingested, cleaned, anthology, batch])
+    assert steps[0][3].removed and steps[0][1].sources[0].kind == "text"
+    for made, again in zip(*steps):
+        assert digest(made) == digest(again) == digest(pickle.loads(pickle.dumps(made)))
+    assert canonical(steps[0][0]).startswith(b"[1,") and str(tmp_path).encode() not in canonical(steps[0][0])
+    (tmp_path / "one" / "a.txt").write_text(text.replace("early", "late"), encoding="utf-8")
+    assert digest(stages.snapshot(str(tmp_path / "one"), Config())) != digest(steps[0][0])
+    with pytest.raises(TypeError, match="no canonical form for a object"):
+        digest([object()])

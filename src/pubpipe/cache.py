@@ -3,18 +3,20 @@
 A task's key is a digest of what its result depends on: the bytes of the sources and of
 anthology.toml for the parsing stages; the model (or rendered bytes) for the later ones; and for
 every stage the code version — pubpipe's own source, its templates and styles, and the fonts.
+The inputs are digested through one canonical serialisation (`canonical`: JSON of the frozen
+dataclasses), so a key never depends on how an object was made or pickled.
 """
 
 import hashlib
 import json
 import os
-import pickle
+from dataclasses import fields, is_dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
 from .html import styles_dir
-from .config import Config, shaping
+from .config import NO_OUTPUT, Config, shaping
 from .pdfglyphs import FONT_DIRS
 
 
@@ -52,18 +54,40 @@ def system_fonts() -> str:
     return h.hexdigest()[:16]
 
 
+FORMAT = 1
+"""The version of `canonical`'s serialisation: raise it whenever what `canonical` writes changes
+shape, so that no key made the old way can equal one made the new way."""
+
+
+def canonical(value) -> bytes:
+    """The canonical serialisation of a step's input: JSON with sorted keys, each frozen dataclass
+    as its class name and its fields (a field whose metadata is `config.NO_OUTPUT`, such as where a
+    file lies, left out), tuples and lists as arrays, bytes as their SHA-256. The same content
+    always gives the same bytes, fresh or loaded from the task cache."""
+    text = json.dumps([FORMAT, value], default=_plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return text.encode()
+
+
+def _plain(value):
+    """`canonical`'s form of what JSON has no form for; anything else is refused, never guessed."""
+    if is_dataclass(value) and not isinstance(value, type):
+        plain = {f.name: getattr(value, f.name) for f in fields(value)
+                 if f.metadata.get("shapes") != NO_OUTPUT["shapes"]}
+        plain["__class__"] = type(value).__qualname__
+        return plain
+    if isinstance(value, (bytes, bytearray)):
+        return {"sha256": hashlib.sha256(value).hexdigest()}
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"no canonical form for a {type(value).__qualname__} (pubpipe.cache.canonical)")
+
+
 def digest(value) -> str:
-    """A stable digest of a stage's input: bytes as they are, the model through its JSON, else its pickle."""
-    if hasattr(value, "content_digest"):
-        return value.content_digest()
+    """A stable digest of a stage's input: its `canonical` serialisation (bytes as they are);
+    for settings, only those that shape the stories."""
     if isinstance(value, Config):
         value = shaping(value, of="stories")  # not where anthology.toml lies, nor scheduling, links or Dask
-    if isinstance(value, (bytes, bytearray)):
-        data = bytes(value)
-    elif hasattr(value, "to_dict"):
-        data = json.dumps(value.to_dict(), sort_keys=True, ensure_ascii=False).encode()
-    else:
-        data = pickle.dumps(value, protocol=4)
+    data = bytes(value) if isinstance(value, (bytes, bytearray)) else canonical(value)
     return hashlib.sha256(data).hexdigest()
 
 

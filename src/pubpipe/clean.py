@@ -8,7 +8,7 @@ line becomes a Diagnostic (``model.dropped``) naming its rule. When unsure, a ru
 
 import re
 from collections import Counter
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from .contents import HEADING as HEADING_LINE, find_contents
@@ -48,18 +48,6 @@ class CleanSource:
     """A Mark for each dropped line that tells structure something (a story ends, an afterword, a contents entry)."""
     kept: tuple = ()
     """A Decision ("kept") for each line a rule would have dropped but `keep` kept."""
-
-    def __reduce__(self):
-        # Plain tuples, never __dict__s (see ingest.Line.__reduce__): the same content always pickles
-        # to the same bytes, fresh or loaded from the task cache, so cache keys stay the same.
-        def plain(records):
-            return tuple(tuple(getattr(r, f.name) for f in fields(r)) for r in records)
-        return (_clean_source, (self.file, self.lines, plain(self.removed), self.kind, plain(self.marks), plain(self.kept)))
-
-
-def _clean_source(file: str, lines: tuple, removed: tuple, kind: str, marks: tuple = (), kept: tuple = ()) -> CleanSource:
-    return CleanSource(file, lines, tuple(Diagnostic(*r) for r in removed), kind, tuple(Mark(*m) for m in marks),
-                       tuple(Decision(*k) for k in kept))
 
 
 @dataclass(frozen=True)

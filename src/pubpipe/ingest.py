@@ -46,15 +46,6 @@ class RawSource:
     """For a saved page: what the page shows that its reader left out (menus, share buttons,
     comments…), as dropped-line Diagnostics, one per block of the page's text."""
 
-    def __reduce__(self):
-        # A plain tuple, for the same reason as Line.__reduce__.
-        removed = tuple((r.file, r.line, r.text, r.rule) for r in self.removed)
-        return (_raw_source, (self.file, self.lines, self.encoding, self.repairs, self.kind, removed))
-
-
-def _raw_source(file: str, lines: tuple, encoding: str, repairs: tuple, kind: str, removed: tuple) -> RawSource:
-    return RawSource(file, lines, encoding, repairs, kind, tuple(dropped(*r) for r in removed))
-
 
 def _too_large(name: str, size: int, limits: Limits) -> SourceError:
     return SourceError(name, f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,} "

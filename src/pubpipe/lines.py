@@ -27,10 +27,3 @@ class Line:
     quote, cite, byline, caption); empty for text sources. A saved page's metadata comes as
     `META_TAGS` lines (`pubpipe.webpage`): its headline (title), author (byline) and site and date
     (dateline, ``"SITE, YYYY-MM-DD"``)."""
-
-    def __reduce__(self):
-        # Pickled as a plain tuple, never as a __dict__: a pickle of a dict memoises its keys, so a
-        # value that happens to be the same object as a key (kind="text" and the field name `text`)
-        # pickles differently before and after a round trip. The build's cache keys digest these
-        # pickles; with the dict form an unchanged rebuild missed the cache of clean and structure.
-        return (Line, (self.number, self.text, self.tag))

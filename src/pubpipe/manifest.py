@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from .cache import code_version, system_fonts
+from .cache import canonical, code_version, digest, system_fonts
 from .config import Config, shaping
 from .publish import MANIFEST as NAME
 from .model import problem
@@ -51,10 +51,9 @@ def environment_version() -> str:
 
 def build_key(snap: Snapshot, config: Config) -> str:
     """The digest of everything the outputs depend on (see the module's docstring)."""
-    settings = shaping(config, of="outputs")
     h = hashlib.sha256(environment_version().encode())
-    h.update(snap.content_digest().encode())
-    h.update(repr(settings).encode())
+    h.update(digest(snap).encode())
+    h.update(canonical(shaping(config, of="outputs")))
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
     return h.hexdigest()
 

@@ -4,7 +4,6 @@ Each stage takes and returns plain values (paths, the model, small result record
 called and tested without Prefect.
 """
 
-import hashlib
 import json
 import os
 import sys
@@ -14,7 +13,7 @@ from typing import Optional
 
 from .anthology import build_anthology
 from .clean import clean_all
-from .config import Config, default_config_path, load_config
+from .config import NO_OUTPUT, Config, default_config_path, load_config
 from .errors import NothingToPublish, SourceError
 from .ingest import parse_source, read_bytes
 from .sourcefiles import duplicates, list_sources, scan_sources
@@ -65,20 +64,12 @@ def load_settings(sources: str, config: Optional[str]) -> Config:
 class Snapshot:
     """Every source's bytes, read once at the start: the build works on this, whatever happens on disk."""
 
-    root: str
-    """The sources folder."""
+    root: str = field(metadata=NO_OUTPUT)
+    """The sources folder (not part of a cache key: never the folder's path)."""
     files: tuple
     """(name, bytes) of each readable source, sorted by name."""
     problems: tuple = ()
     """Diagnostics of the sources that could not be read at all."""
-
-    def content_digest(self) -> str:
-        """Digest of names and bytes only (never the folder's path): the cache key of parsing."""
-        h = hashlib.sha256()
-        for name, data in self.files:
-            h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-        h.update(repr(self.problems).encode())
-        return h.hexdigest()
 
 
 def snapshot(sources: str, config: Config) -> Snapshot:

@@ -12,10 +12,8 @@ stories' pages in batches (`batches`, `render_batch`: a cached task each in the 
 the folder's files put together (`assemble`), each step through a runner (`pubpipe.runner`).
 """
 
-import hashlib
-import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from markupsafe import escape
@@ -127,10 +125,6 @@ class Site:
     cover: dict
     """``cover_facts`` of ``cover.png``: src, width, height, alt."""
 
-    def content_digest(self) -> str:
-        """Digest of the fields (a cache key that does not depend on how the object was made)."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
 
 @dataclass(frozen=True)
 class StoryBatch:
@@ -138,10 +132,6 @@ class StoryBatch:
     a task per story costs more in orchestration than the page itself (see README)."""
 
     items: tuple
-
-    def content_digest(self) -> str:
-        data = [[story.to_dict(), prev, next_] for story, prev, next_ in self.items]
-        return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
