@@ -11,9 +11,9 @@ records which task made them, but does not walk every block of every story looki
 
 import errno
 import inspect
-import os
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Optional
 
 from prefect import flow, runtime, task
 from prefect.cache_policies import NO_CACHE
@@ -140,10 +140,12 @@ class Tasks:
 
 
 @flow(name="pubpipe-publish", log_prints=True)
-def publish(sources: str = "sources", output: str = "output", config: str = "") -> stages.BuildResult:
+def publish(sources: str = "sources", output: str = "output", config: str = "", force: bool = False,
+            dask: Optional[str] = None) -> stages.BuildResult:
     """Build the anthology of `sources` into `output`, using `config` (anthology.toml) if given;
-    PUBPIPE_FORCE set (``pubpipe build --force``, ``pubpipe serve``): even when it is up to date."""
+    with `force` (``pubpipe build --force``) even when it is up to date; `dask`: the Dask cluster of
+    the story pages, in place of anthology.toml's (see `pubpipe.config.Config.dask`)."""
     progress.emit("flow-run", id=runtime.flow_run.id)
-    result = pipeline.build(sources, output, config or None, force=bool(os.environ.get("PUBPIPE_FORCE")), run=Tasks())
+    result = pipeline.build(sources, output, config or None, force=force, dask=dask, run=Tasks())
     leave_artifacts(output, result.outputs)
     return result

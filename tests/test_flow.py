@@ -128,10 +128,9 @@ def test_failed_validation_leaves_previous_output_exactly(built, monkeypatch):
     from pubpipe_flows.publish import publish
     work, _ = built
     before = _tree(work / "output")
-    monkeypatch.setenv("PUBPIPE_FORCE", "1")  # build although the output is up to date
     monkeypatch.setattr("pubpipe.summary.check_output", lambda folder, run_epubcheck=True: Findings(errors=["forced failure"]))
-    with pytest.raises(ValidationFailed, match="forced failure"):
-        publish(sources=str(work / "sources"), output=str(work / "output"), config="")
+    with pytest.raises(ValidationFailed, match="forced failure"):  # force: although the output is up to date
+        publish(sources=str(work / "sources"), output=str(work / "output"), config="", force=True)
     assert _tree(work / "output") == before
     assert not list(work.glob(".output.staging*"))
 
@@ -193,7 +192,7 @@ def test_one_changed_story_re_renders_only_its_web_page(prefect_harness, tmp_pat
 
 
 def test_story_pages_fan_out_to_a_dask_cluster(prefect_harness, tmp_path, monkeypatch):
-    """With PUBPIPE_DASK set to a scheduler's address, each batch of story pages (here two stories)
+    """With the flow's ``dask`` a scheduler's address, each batch of story pages (here two stories)
     is a task on that Dask cluster (a LocalCluster of two worker processes); the output is the same
     as without."""
     from distributed import Client, LocalCluster, get_task_stream
@@ -203,15 +202,14 @@ def test_story_pages_fan_out_to_a_dask_cluster(prefect_harness, tmp_path, monkey
     monkeypatch.setattr("pubpipe.web.WEB_BATCH", 2)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        monkeypatch.setenv("PUBPIPE_DASK", cluster.scheduler_address)
         with get_task_stream(client) as stream:
-            result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "dask"), config="")
+            result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "dask"), config="",
+                             dask=cluster.scheduler_address)
         workers = {t["worker"] for t in stream.data}
         cluster_workers = set(client.scheduler_info()["workers"])
     assert result.exit_code == 0
     stories = json.loads((tmp_path / "dask" / "anthology.json").read_text(encoding="utf-8"))["stories"]
     assert len(stream.data) == (len(stories) + 1) // 2 and workers and workers <= cluster_workers
-    monkeypatch.delenv("PUBPIPE_DASK")
     publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "threads"), config="")
     assert _tree(tmp_path / "dask" / "web") == _tree(tmp_path / "threads" / "web")
 

@@ -112,18 +112,24 @@ def test_ids_are_safe_slugs(tmp_path, title):
     assert a.stories[0].id.replace("-", "").isalnum() and "/" not in a.stories[0].id
 
 
-def test_dask_setting_from_toml_and_environment(tmp_path, monkeypatch):
-    """`dask` in anthology.toml, overridden by PUBPIPE_DASK; neither changes the parsing cache key."""
+def test_dask_setting_from_toml_and_the_command_line(tmp_path, monkeypatch):
+    """`dask` in anthology.toml, overridden by pipeline.build's ``dask`` (`pubpipe build --dask`,
+    PUBPIPE_DASK read by the command line or by `pubpipe serve` for its deployment); the
+    environment is no channel of its own; neither changes the parsing cache key."""
+    from dataclasses import replace
+
     from pubpipe.cache import digest
+    from pubpipe.serving import deployment_parameters
     (tmp_path / "sources").mkdir()
     (tmp_path / "anthology.toml").write_text('dask = "tcp://10.0.0.5:8786"\n', encoding="utf-8")
-    monkeypatch.delenv("PUBPIPE_DASK", raising=False)
+    monkeypatch.setenv("PUBPIPE_DASK", "local")
     from_toml = stages.load_settings(str(tmp_path / "sources"), None)
     assert from_toml.dask == "tcp://10.0.0.5:8786"
-    monkeypatch.setenv("PUBPIPE_DASK", "local")
-    overridden = stages.load_settings(str(tmp_path / "sources"), None)
-    assert overridden.dask == "local"
-    assert digest(from_toml) == digest(overridden) == digest(Config())
+    served = deployment_parameters(tmp_path / "sources", tmp_path / "out", None)
+    assert (served["dask"], served["force"]) == ("local", False)
+    monkeypatch.setenv("PUBPIPE_FORCE", "1")
+    assert deployment_parameters(tmp_path / "sources", tmp_path / "out", None)["force"] is True
+    assert digest(from_toml) == digest(replace(from_toml, dask="local")) == digest(Config())
 
 
 def test_a_learned_model_starts_stories_and_labels_headings_where_it_labelled_units():

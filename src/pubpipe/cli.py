@@ -94,7 +94,7 @@ def _check_server() -> None:
                                 "on a temporary server of the build's own") from None
 
 
-def _run(sources: Path, output: Path, config: Optional[Path], force: bool, quiet: bool):
+def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask: Optional[str], quiet: bool):
     """The build itself, under the lock: the up-to-date check, then the flow on a Prefect server."""
     from pubpipe import cli_progress, logfile, progress
     from pubpipe.publish import build_lock
@@ -102,8 +102,6 @@ def _run(sources: Path, output: Path, config: Optional[Path], force: bool, quiet
     # The lock at once, before Prefect starts (the flow takes it again: re-entrant); then the
     # temporary Prefect server boots in a child process while this one imports the flow.
     with build_lock(output):
-        if force:
-            os.environ["PUBPIPE_FORCE"] = "1"  # the flow checks too (scheduled runs); not this time
         result = None if force else _up_to_date(sources, output, config)
         if result is not None:
             return result
@@ -116,7 +114,8 @@ def _run(sources: Path, output: Path, config: Optional[Path], force: bool, quiet
                 from pubpipe_flows.publish import publish
                 logfile.quiet_console()
                 with _embedded(server):
-                    return publish(sources=str(sources), output=str(output), config=str(config) if config else "")
+                    return publish(sources=str(sources), output=str(output), config=str(config) if config else "",
+                                   force=force, dask=dask)
 
 
 @app.command()
@@ -135,8 +134,8 @@ def build(
     Exit code 0: published; 1: published, but some sources had problems; 2: nothing published
     (the output folder is as it was); 130: stopped with Ctrl-C."""
     _quiet_prefect()
-    if dask is not None:
-        os.environ["PUBPIPE_DASK"] = dask  # read with anthology.toml by the flow's settings step
+    if dask is None:
+        dask = os.environ.get("PUBPIPE_DASK")  # in place of anthology.toml's `dask`, as --dask
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # no cluster chatter unless asked
     from pubpipe import dates, interrupts, logfile
     from pubpipe.config import default_config_path
@@ -158,7 +157,7 @@ def build(
         _fail(f"sources folder {sources} holds no files; put the articles there (.txt, .html, .docx)")
     try:
         refuse_unsafe_output(output, sources, config or default_config_path(sources))
-        result = _run(sources, output, config, force, quiet)
+        result = _run(sources, output, config, force, dask, quiet)
     except typer.Exit:
         raise
     except PubpipeError as exc:

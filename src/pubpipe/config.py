@@ -60,7 +60,8 @@ class Config:
     """Timezone of the schedule."""
     dask: str = field(default="", metadata=NO_OUTPUT)
     """Fan per-story rendering out to Dask: "local" (a LocalCluster on this machine) or a scheduler
-    address such as tcp://10.0.0.5:8786; "" renders on the flow's own threads. PUBPIPE_DASK overrides it."""
+    address such as tcp://10.0.0.5:8786; "" renders on the flow's own threads. `pubpipe build --dask`
+    (or PUBPIPE_DASK in the environment of `pubpipe build` or `pubpipe serve`) overrides it."""
     base_url: str = field(default="", metadata=WEB_ONLY)
     """Public http(s) address of the published ``web/`` folder; makes feed, JSON-LD and snippet links absolute."""
     limits: Limits = field(default_factory=Limits)

@@ -7,6 +7,7 @@ runner (`pubpipe.runner`): `Local` calls them in this process; the Prefect flow
 Prefect UI — the flow adds nothing else.
 """
 
+from dataclasses import replace
 from typing import Optional
 
 from . import epub, impose, manifest, pdf, progress, render, stages, summary, validate, web
@@ -18,14 +19,18 @@ from .runner import Local
 from .stages import BuildResult
 
 
-def build(sources, output, config: Optional[str] = None, *, force: bool = False, run=None) -> BuildResult:
+def build(sources, output, config: Optional[str] = None, *, force: bool = False, dask: Optional[str] = None,
+          run=None) -> BuildResult:
     """Build the anthology of the folder ``sources`` into the folder ``output`` (replaced whole, and
     only once everything validated), with ``config`` (anthology.toml; default: the one beside the
     sources). Unless ``force``, an output that already holds what this build would publish is left
-    alone and its build's result returned. ``run``: the runner of the steps (default: `Local`)."""
+    alone and its build's result returned. ``dask``: the Dask cluster of the story pages, in place
+    of the config's (`Config.dask`; "": none). ``run``: the runner of the steps (default: `Local`)."""
     run = run or Local()
     sources, output = str(sources), str(output)
     settings = run.call(stages.load_settings, sources, config)
+    if dask is not None:
+        settings = replace(settings, dask=dask.strip())
     run.call(publishing.refuse_unsafe_output, output, sources, settings.path)
     with publishing.build_lock(output):
         progress.emit("stage", name="reading sources")

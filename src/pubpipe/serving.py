@@ -97,9 +97,14 @@ def supervise(sources: Path, output: Path, config: Optional[Path], name: str) ->
 
 
 def deployment_parameters(sources: Path, output: Path, config: Optional[Path]) -> dict:
-    """The deployment's default parameters: absolute paths, so a run works from any directory."""
-    return {"sources": str(Path(sources).resolve()), "output": str(Path(output).resolve()),
-            "config": str(Path(config).resolve()) if config else ""}
+    """The deployment's default parameters: absolute paths, so a run works from any directory;
+    ``force`` when serve was started with PUBPIPE_FORCE set (every run builds, even an up-to-date
+    output), ``dask`` when with PUBPIPE_DASK (in place of anthology.toml's `dask`)."""
+    parameters = {"sources": str(Path(sources).resolve()), "output": str(Path(output).resolve()),
+                  "config": str(Path(config).resolve()) if config else "", "force": bool(os.environ.get("PUBPIPE_FORCE"))}
+    if os.environ.get("PUBPIPE_DASK") is not None:
+        parameters["dask"] = os.environ["PUBPIPE_DASK"]
+    return parameters
 
 
 def check_server() -> str:

@@ -5,9 +5,8 @@ called and tested without Prefect.
 """
 
 import json
-import os
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -46,18 +45,13 @@ class BuildResult:
 
 
 def load_settings(sources: str, config: Optional[str]) -> Config:
-    """The build's Config: `config` if given (it must exist), else anthology.toml beside the sources;
-    the environment's PUBPIPE_DASK, when set, chooses the Dask cluster (see Config.dask)."""
+    """The build's Config: `config` if given (it must exist), else anthology.toml beside the sources."""
     if config:
         if not Path(config).is_file():
             from .errors import ConfigError
             raise ConfigError(f"{config}: config file not found")
-        settings = load_config(Path(config))
-    else:
-        settings = load_config(default_config_path(Path(sources)))
-    if os.environ.get("PUBPIPE_DASK") is not None:
-        settings = replace(settings, dask=os.environ["PUBPIPE_DASK"].strip())
-    return settings
+        return load_config(Path(config))
+    return load_config(default_config_path(Path(sources)))
 
 
 @dataclass(frozen=True)
