@@ -20,8 +20,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.utilities.annotations import opaque
 
-from pubpipe import (artifacts, epub, impose, manifest, pdf, pipeline, progress, publish as publishing, render,
-                     stages, summary, validate, web)
+from pubpipe import (artifacts, epub, impose, manifest, pdf, pipeline, progress, render, stages, summary, swap,
+                     validate, web)
 from pubpipe.cache import content_key
 from pubpipe.errors import PubpipeError
 from pubpipe.runner import done, in_thread
@@ -65,7 +65,7 @@ def _bind_pdf(anthology, laid_out):
 
 TASKS = {
     stages.load_settings: step(stages.load_settings, name="settings"),
-    publishing.refuse_unsafe_output: step(publishing.refuse_unsafe_output, name="output folder safe to replace?"),
+    swap.refuse_unsafe_output: step(swap.refuse_unsafe_output, name="output folder safe to replace?"),
     stages.snapshot: io(stages.snapshot, name="read sources"),
     manifest.build_key: step(manifest.build_key, name="build key"),
     manifest.already_published: step(manifest.already_published, name="already published?"),
@@ -88,7 +88,7 @@ TASKS = {
     stages.changed_since: step(stages.changed_since, name="sources edited meanwhile?"),
     summary.report_and_validate: step(summary.report_and_validate, name="report and validate"),
     manifest.write_manifest: io(manifest.write_manifest, name="record what was published"),
-    publishing.swap_in: io(publishing.swap_in, name="publish"),
+    swap.swap_in: io(swap.swap_in, name="publish"),
 }
 """Each step of pubpipe.pipeline (and of the renderers it calls) -> its task."""
 leave_artifacts = step(artifacts.publish_artifacts, name="artifacts")

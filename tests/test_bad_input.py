@@ -208,7 +208,7 @@ def test_titles_that_climb_out_write_nothing_outside(tmp_path):
     """A book title and story titles made of `../` and slashes become plain slugs: every file a
     build writes lands inside its staging folder."""
     from pubpipe.config import Config
-    from pubpipe.publish import staging
+    from pubpipe.swap import staging
     sources = tmp_path / "work" / "sources"
     sources.mkdir(parents=True)
     (sources / "a.txt").write_text("../../../etc/cron.d/evil\n\nA story whose title climbs out of the folder.\n\n"

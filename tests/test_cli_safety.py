@@ -96,8 +96,8 @@ def test_an_output_with_a_file_added_since_the_build_is_refused(tmp_path):
 
 
 def test_the_build_lock_is_removed_when_the_build_ends(tmp_path):
-    from pubpipe.publish import build_lock
-    take = [sys.executable, "-c", "import sys\nfrom pubpipe.publish import build_lock\nwith build_lock(sys.argv[1]): pass",
+    from pubpipe.swap import build_lock
+    take = [sys.executable, "-c", "import sys\nfrom pubpipe.swap import build_lock\nwith build_lock(sys.argv[1]): pass",
             str(tmp_path / "output")]
     with build_lock(tmp_path / "output") as lock:
         assert lock.exists()

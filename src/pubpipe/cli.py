@@ -97,7 +97,7 @@ def _check_server() -> None:
 def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask: Optional[str], quiet: bool):
     """The build itself, under the lock: the up-to-date check, then the flow on a Prefect server."""
     from pubpipe import cli_progress, logfile, progress
-    from pubpipe.publish import build_lock
+    from pubpipe.swap import build_lock
     from pubpipe.tempserver import temporary_server
     # The lock at once, before Prefect starts (the flow takes it again: re-entrant); then the
     # temporary Prefect server boots in a child process while this one imports the flow.
@@ -140,7 +140,7 @@ def build(
     from pubpipe import dates, interrupts, logfile
     from pubpipe.config import default_config_path
     from pubpipe.errors import PubpipeError
-    from pubpipe.publish import refuse_unsafe_output, unwritable
+    from pubpipe.swap import refuse_unsafe_output, unwritable
 
     try:
         logfile.start("build")

@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 
-from . import logfile, processes, progress, publish
+from . import logfile, processes, progress, swap
 
 _state: dict = {"output": None, "say": None, "pending": None, "flow_run": None, "stopping": False}
 _lock = threading.Lock()
@@ -43,7 +43,7 @@ def _remember_run(event: str, data: dict) -> None:
 
 
 def _handler(signum, frame) -> None:
-    if publish.SWAPPING.is_set():  # a validated output is being swapped in: let it finish
+    if swap.SWAPPING.is_set():  # a validated output is being swapped in: let it finish
         _state["pending"] = signum
         threading.Thread(target=_after_swap, daemon=True).start()
         return
@@ -51,7 +51,7 @@ def _handler(signum, frame) -> None:
 
 
 def _after_swap() -> None:
-    while publish.SWAPPING.is_set():
+    while swap.SWAPPING.is_set():
         threading.Event().wait(0.01)
     stop(_state["pending"], published=True)
 
@@ -70,7 +70,7 @@ def stop(signum: int, published: bool = False) -> None:
         signal.signal(signal.SIGTERM, _ignore)
     output = _state["output"]
     processes.kill_children()
-    staging = publish.staging_path(output) if output is not None and publish._HELD else None
+    staging = swap.staging_path(output) if output is not None and swap._HELD else None
     if staging is not None:
         _remove_staging(staging)
     _cancel_run()
@@ -88,7 +88,7 @@ def stop(signum: int, published: bool = False) -> None:
             pass
     if staging is not None:  # once more, last: a task thread may have written into it meanwhile
         shutil.rmtree(staging, ignore_errors=True)
-    publish.release_all()
+    swap.release_all()
     os._exit(128 + signum)
 
 

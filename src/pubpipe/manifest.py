@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .cache import canonical, code_version, digest, system_fonts
 from .config import Config, shaping
-from .publish import MANIFEST as NAME
+from .swap import MANIFEST as NAME
 from .model import problem
 from .stages import BuildResult, Snapshot
 

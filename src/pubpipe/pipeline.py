@@ -10,8 +10,7 @@ Prefect UI — the flow adds nothing else.
 from dataclasses import replace
 from typing import Optional
 
-from . import epub, impose, manifest, pdf, progress, render, stages, summary, validate, web
-from . import publish as publishing
+from . import epub, impose, manifest, pdf, progress, render, stages, summary, swap, validate, web
 from .config import Config
 from .model import Anthology
 from .pdfglyphs import CODE as MISSING_GLYPH
@@ -31,8 +30,8 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
     settings = run.call(stages.load_settings, sources, config)
     if dask is not None:
         settings = replace(settings, dask=dask.strip())
-    run.call(publishing.refuse_unsafe_output, output, sources, settings.path)
-    with publishing.build_lock(output):
+    run.call(swap.refuse_unsafe_output, output, sources, settings.path)
+    with swap.build_lock(output):
         progress.emit("stage", name="reading sources")
         snapshot = run.call(stages.snapshot, sources, settings)
         key = run.call(manifest.build_key, snapshot, settings)
@@ -40,7 +39,7 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
         if done is not None:  # the output already holds exactly what this build would publish
             return done
         ingested, anthology = _recover(run, snapshot, settings)
-        with publishing.staging(output) as folder:
+        with swap.staging(output) as folder:
             progress.emit("stage", name="rendering")
             reading = run.spawn(pdf.render, anthology, run)
             book = run.submit(epub.render, anthology)
@@ -61,7 +60,7 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
             result = summary.result(output, outputs, ingested, meanwhile)
             run.call(manifest.write_manifest, folder, key, result)
             progress.emit("stage", name="publishing")
-            run.call(publishing.swap_in, folder, output)
+            run.call(swap.swap_in, folder, output)
     return result
 
 

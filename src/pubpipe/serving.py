@@ -298,7 +298,7 @@ def _abandon(url: str, deployment) -> None:
     client retries a server that is gone for a minute)."""
     import httpx
 
-    from .publish import build_lock, discard, staging_path
+    from .swap import build_lock, discard, staging_path
 
     with httpx.Client(base_url=url.rstrip("/") + "/", timeout=2) as api:
         runs = api.post("flow_runs/filter", json={"flow_runs": {
@@ -362,7 +362,7 @@ async def _end_runs(stopping: asyncio.Task, running: list, settle: float = 2.0, 
     not SIGTERM: a helper that merely failed would log its task's traceback on the way out."""
     import psutil
 
-    from .publish import build_lock, discard, staging_path
+    from .swap import build_lock, discard, staging_path
 
     outputs = [Path(run.parameters["output"]) for run in running if (run.parameters or {}).get("output")]
     runs = _run_processes()

@@ -1,4 +1,5 @@
-"""Publish: build into a staging folder beside the output, then swap it in whole.
+"""Publishing an output folder whole: a lock per output, a staging folder beside it that the build
+writes into, and the atomic exchange of the two.
 
 Readers never see a half-written output: the previous folder stays as it was until the new one
 is complete and validated, and a lock keeps two builds from writing the same output.
