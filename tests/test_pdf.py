@@ -17,7 +17,7 @@ from weasyprint.urls import FatalURLFetchingError
 
 from helpers import write_as
 from pubpipe import pdf, pdfbook, processes
-from pubpipe.html import styles_dir
+from pubpipe.templates import styles_dir
 from pubpipe.impose import imposition_order, impose, padded_pages, saddle_order, signatures
 from pubpipe.model import Anthology, Block
 

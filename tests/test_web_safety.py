@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from markupsafe import Markup
 
-from pubpipe.html import environment
+from pubpipe.templates import environment
 from pubpipe.model import Anthology, Block, Byline, Dateline, Series, SourceSpan, Story
 from pubpipe.web import Download
 from helpers import write_web

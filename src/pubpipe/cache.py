@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
-from .html import styles_dir
+from .templates import styles_dir
 from .config import NO_OUTPUT, Config, shaping
 from .pdfglyphs import FONT_DIRS
 

@@ -21,7 +21,7 @@ from lxml import etree
 
 from .epub_cover import COVER_SIZE, cover_png, publisher_name  # noqa: F401 (re-exported)
 from . import dates
-from .html import render as render_template, styles_dir
+from .templates import render_template, styles_dir
 from .model import Anthology, Story
 from .render import Rendered
 

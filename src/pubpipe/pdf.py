@@ -40,7 +40,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from pubpipe.errors import PubpipeError
 from pubpipe import dates, layoutspeed, pdfbook, progress
-from pubpipe.html import render as render_template, styles_dir
+from pubpipe.templates import render_template, styles_dir
 from pubpipe.model import Anthology, Story
 from pubpipe import pdfglyphs
 from pubpipe.pdfbook import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: F401 (PdfInfo: the info `render` returns)

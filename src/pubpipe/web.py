@@ -21,7 +21,7 @@ from markupsafe import escape
 from pubpipe import dates
 from pubpipe.config import is_base_url
 from pubpipe.units import human_size
-from pubpipe.html import environment, render as render_template, styles_dir
+from pubpipe.templates import environment, render_template, styles_dir
 from pubpipe.model import Anthology, Story
 from pubpipe.render import Rendered
 from pubpipe.web_cover import cover_facts, cover_image

@@ -7,7 +7,7 @@ carry has been through ``web_safe.clean_fragment``.
 import json
 import xml.etree.ElementTree as ET
 
-from pubpipe.html import render
+from pubpipe.templates import render_template
 from pubpipe.web_safe import clean_fragment
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -64,7 +64,7 @@ def _entry(add, feed: ET.Element, card: dict, stamp: str, base_url: str) -> None
         add(add(entry, "author"), "name", story.byline.name)
     add(entry, "link", rel="alternate", type="text/html", href=base_url + card["url"])
     add(entry, "summary", card["dek"])
-    html = clean_fragment(render("web/feed-content.html.j2", card=card).strip())
+    html = clean_fragment(render_template("web/feed-content.html.j2", card=card).strip())
     add(entry, "content", str(html), type="html")
 
 

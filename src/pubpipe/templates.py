@@ -1,4 +1,4 @@
-"""One HTML source of a story, shared by every renderer (PDF, EPUB, web).
+"""The Jinja templates: one HTML source of a story, shared by every renderer (PDF, EPUB, web).
 
 Templates and stylesheets live in ``styles/``; each target adds its own stylesheet.
 Autoescape is on everywhere: everything that comes from a source is text.
@@ -30,6 +30,6 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render(template: str, **context) -> str:
+def render_template(template: str, **context) -> str:
     """Render one template of ``styles/`` with the shared environment."""
     return environment().get_template(template).render(**context)
