@@ -10,7 +10,7 @@ import pytest
 from pubpipe import pipeline
 from pubpipe.render import Rendered, write
 from pubpipe.runner import Local
-from test_golden import EPOCH, GOLDEN, _image
+from test_golden import EPOCH, GOLDEN, _image, _text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,12 +52,12 @@ def test_the_default_runner_publishes_the_golden_outputs(built):
     for name in published:
         if name == "anthology.json" or name.startswith("web/"):
             data = (out / name).read_bytes()
-            found[name] = _image(data) if name.endswith(".png") else data.decode("utf-8")
+            found[name] = _image(data) if name.endswith(".png") else _text(data)
     [book] = [name for name in published if name.endswith(".epub")]
     with zipfile.ZipFile(io.BytesIO((out / book).read_bytes())) as epub:
         for info in epub.infolist():
             data = epub.read(info)
-            found[f"epub/{info.filename}"] = _image(data) if info.filename.endswith(".png") else data.decode("utf-8")
+            found[f"epub/{info.filename}"] = _image(data) if info.filename.endswith(".png") else _text(data)
     expected = {name: text for name, text in golden.items() if not name.startswith("pdf/")}
     assert sorted(found) == sorted(expected)
     assert [name for name in expected if found[name] != expected[name]] == []
