@@ -35,21 +35,21 @@ def pubpipe_stages(folder: Path, out: Path, model: bool = True) -> dict:
     """The build's stages up to anthology.json, as plain functions; seconds taken by each (wall
     clock, and CPU time of this process as `*_cpu`: on a shared machine the wall clock says little)."""
     sys.path.insert(0, str(ROOT / "src"))
-    from pubpipe import stages
+    from pubpipe import recovery
     from pubpipe.recover import apply
     if not model:
         apply.shipped = lambda: None
     apply.shipped()  # loading the model file is not the stage's time
-    config = stages.load_settings(str(folder), None)
+    config = recovery.load_settings(str(folder), None)
     marks = [(time.perf_counter(), time.process_time())]
-    ingested = stages.ingest(stages.snapshot(str(folder), config), config)
+    ingested = recovery.ingest(recovery.snapshot(str(folder), config), config)
     marks.append((time.perf_counter(), time.process_time()))
-    cleaned = stages.clean(ingested, config)
+    cleaned = recovery.clean(ingested, config)
     marks.append((time.perf_counter(), time.process_time()))
-    anthology = stages.structure(cleaned, ingested, config)
+    anthology = recovery.structure(cleaned, ingested, config)
     marks.append((time.perf_counter(), time.process_time()))
     out.mkdir(parents=True, exist_ok=True)
-    stages.write_anthology(anthology, out)
+    recovery.write_anthology(anthology, out)
     took = {}
     for k, name in enumerate(("ingest", "clean", "structure")):
         took[name] = marks[k + 1][0] - marks[k][0]

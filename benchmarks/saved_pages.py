@@ -50,13 +50,13 @@ def pubpipe_stages(pages: Path, out: Path, options: dict = None) -> float:
     """The build's stages up to anthology.json, as plain functions; returns the seconds taken.
     `options`: trafilatura options to use instead of pubpipe's (`pubpipe.webpage.EXTRACT_OPTIONS`)."""
     sys.path.insert(0, str(ROOT / "src"))
-    from pubpipe import pipeline, progress, stages, webpage
+    from pubpipe import pipeline, progress, recovery, webpage
     webpage.EXTRACT_OPTIONS.update(options or {})
     progress.listen(lambda event, data: print(f"  {data['text']}", file=sys.stderr) if event == "problem" else None)
     started = time.perf_counter()
     anthology = pipeline.recover(pages)
     out.mkdir(parents=True, exist_ok=True)
-    stages.write_anthology(anthology, out)
+    recovery.write_anthology(anthology, out)
     return time.perf_counter() - started
 
 

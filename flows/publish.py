@@ -20,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.utilities.annotations import opaque
 
-from pubpipe import (artifacts, epub, impose, manifest, pdf, pipeline, progress, render, stages, summary, swap,
+from pubpipe import (artifacts, epub, impose, manifest, pdf, pipeline, progress, recovery, render, summary, swap,
                      validate, web)
 from pubpipe.cache import content_key
 from pubpipe.errors import PubpipeError
@@ -64,14 +64,14 @@ def _bind_pdf(anthology, laid_out):
 
 
 TASKS = {
-    stages.load_settings: step(stages.load_settings, name="settings"),
+    recovery.load_settings: step(recovery.load_settings, name="settings"),
     swap.refuse_unsafe_output: step(swap.refuse_unsafe_output, name="output folder safe to replace?"),
-    stages.snapshot: io(stages.snapshot, name="read sources"),
+    recovery.snapshot: io(recovery.snapshot, name="read sources"),
     manifest.build_key: step(manifest.build_key, name="build key"),
     manifest.already_published: step(manifest.already_published, name="already published?"),
-    stages.ingest: cached(stages.ingest, name="ingest"),
-    stages.clean: cached(stages.clean, name="clean"),
-    stages.structure: cached(stages.structure, name="structure"),
+    recovery.ingest: cached(recovery.ingest, name="ingest"),
+    recovery.clean: cached(recovery.clean, name="clean"),
+    recovery.structure: cached(recovery.structure, name="structure"),
     pdf.lay_out_part: cached(pdf.lay_out_part, name="PDF: lay out part", on_completion=[_part_done]),
     pdf.bind: cached(_bind_pdf, name="render PDF"),
     summary.note_placeholders: step(summary.note_placeholders, name="name characters no font can show"),
@@ -84,8 +84,8 @@ TASKS = {
     web.render_batch: cached(web.render_batch, name="web: story pages"),
     web.assemble: step(web.assemble, name="web: assemble"),
     render.write: io(render.write, name="write"),
-    stages.write_anthology: io(stages.write_anthology, name="write anthology.json"),
-    stages.changed_since: step(stages.changed_since, name="sources edited meanwhile?"),
+    recovery.write_anthology: io(recovery.write_anthology, name="write anthology.json"),
+    recovery.changed_since: step(recovery.changed_since, name="sources edited meanwhile?"),
     summary.report_and_validate: step(summary.report_and_validate, name="report and validate"),
     manifest.write_manifest: io(manifest.write_manifest, name="record what was published"),
     swap.swap_in: io(swap.swap_in, name="publish"),
@@ -141,7 +141,7 @@ class Tasks:
 
 @flow(name="pubpipe-publish", log_prints=True)
 def publish(sources: str = "sources", output: str = "output", config: str = "", force: bool = False,
-            dask: Optional[str] = None) -> stages.BuildResult:
+            dask: Optional[str] = None) -> recovery.BuildResult:
     """Build the anthology of `sources` into `output`, using `config` (anthology.toml) if given;
     with `force` (``pubpipe build --force``) even when it is up to date; `dask`: the Dask cluster of
     the story pages, in place of anthology.toml's (see `pubpipe.config.Config.dask`)."""

@@ -51,7 +51,7 @@ def previous_output(folder, files: dict) -> dict:
     from pathlib import Path
 
     from pubpipe.manifest import write_manifest
-    from pubpipe.stages import BuildResult
+    from pubpipe.recovery import BuildResult
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():

@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from helpers import previous_output
-from pubpipe import epub as ebook, impose, pdf as reading_edition, pipeline, render, stages, web
+from pubpipe import epub as ebook, impose, pdf as reading_edition, pipeline, recovery, render, web
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "correct-horse-battery-staple-7f3a"  # the content of a local file a source points at
@@ -221,7 +221,7 @@ def test_titles_that_climb_out_write_nothing_outside(tmp_path):
         pdf, epub = reading_edition.render(anthology), ebook.render(anthology)
         for rendered in (pdf, epub, impose.render(pdf), web.render(anthology, [pdf, epub])):
             render.write(rendered, folder)
-        stages.write_anthology(anthology, folder)
+        recovery.write_anthology(anthology, folder)
         written = {p for p in tmp_path.rglob("*") if p.is_file()} - before
         assert written and all(folder in p.parents for p in written), sorted(map(str, written))
         assert len(list((folder / "web" / "stories").glob("*.html"))) == len(anthology.stories) == 2

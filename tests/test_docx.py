@@ -9,7 +9,7 @@ import docx
 import pytest
 from PIL import Image
 
-from pubpipe import stages, summary
+from pubpipe import recovery, summary
 from pubpipe.config import Config, Limits
 from pubpipe.errors import SourceError
 from pubpipe.ingest import parse_source, read_bytes
@@ -52,9 +52,9 @@ def blocks_of(tmp_path, files: dict) -> tuple:
     for name, data in files.items():
         (sources / name).write_bytes(data)
     config = Config()
-    ingested = stages.ingest(stages.snapshot(str(sources), config), config)
-    anthology = stages.structure(stages.clean(ingested, config), ingested, config)
-    path = stages.write_anthology(anthology, tmp_path)
+    ingested = recovery.ingest(recovery.snapshot(str(sources), config), config)
+    anthology = recovery.structure(recovery.clean(ingested, config), ingested, config)
+    path = recovery.write_anthology(anthology, tmp_path)
     return json.loads(path.read_text(encoding="utf-8")), ingested
 
 
@@ -179,7 +179,7 @@ def test_a_pages_package_folder_is_one_problem(tmp_path):
     (sources / "minutes.pages" / "Index.zip").write_bytes(b"PK\x03\x04" + bytes(30))
     (sources / "minutes.pages" / "preview.jpg").write_bytes(b"\xff\xd8\xff" + bytes(30))
     (sources / "story.txt").write_text("A Title\n\nSome text of the story, long enough to be one.\n", encoding="utf-8")
-    snap = stages.snapshot(str(sources), Config())
+    snap = recovery.snapshot(str(sources), Config())
     assert [name for name, _ in snap.files] == ["story.txt"]
     assert [(p.file, p.code) for p in snap.problems] == [("minutes.pages", "source.document")]
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import epub as ebook, impose, pdf as reading_edition, pipeline, render, stages, web
+from pubpipe import epub as ebook, impose, pdf as reading_edition, pipeline, recovery, render, web
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "sources"
@@ -68,13 +68,13 @@ def _pdf_text(data: bytes, tmp: Path) -> str:
 
 def _outputs(tmp: Path) -> dict:
     """Relative path -> the text compared for it."""
-    config = stages.load_settings(str(ROOT / "sources"), None)
+    config = recovery.load_settings(str(ROOT / "sources"), None)
     anthology = pipeline.recover(ROOT / "sources", config)
     folder = tmp / "out"
     folder.mkdir()
     pdf, epub = reading_edition.render(anthology), ebook.render(anthology)
     printed = impose.render(pdf)
-    stages.write_anthology(anthology, folder)
+    recovery.write_anthology(anthology, folder)
     render.write(web.render(anthology, [pdf, epub], base_url=config.base_url), folder)
     found = {}
     for path in sorted(folder.rglob("*")):

@@ -4,7 +4,7 @@ import json
 
 from pubpipe.manifest import NAME, already_published, differences, write_manifest
 from pubpipe.model import problem
-from pubpipe.stages import BuildResult
+from pubpipe.recovery import BuildResult
 from pubpipe.validate import Findings, check_manifest
 
 
@@ -45,7 +45,7 @@ def test_settings_that_shape_nothing_are_declared_once_and_change_no_key(tmp_pat
     the build key, not the stories' cache key. (Before, the two lists disagreed on base_url.)"""
     from dataclasses import replace
 
-    from pubpipe import stages
+    from pubpipe import recovery
     from pubpipe.cache import digest
     from pubpipe.config import Config, Limits
     from pubpipe.manifest import build_key
@@ -55,7 +55,7 @@ def test_settings_that_shape_nothing_are_declared_once_and_change_no_key(tmp_pat
                         "path": "nothing", "epubcheck_seconds": "nothing"}
     (tmp_path / "a.txt").write_text("Title\n\nA paragraph.\n", encoding="utf-8")
     base = Config()
-    snap = stages.snapshot(str(tmp_path), base)
+    snap = recovery.snapshot(str(tmp_path), base)
     same = replace(base, schedule="* * * * *", timezone="Asia/Seoul", dask="local", path="/elsewhere.toml",
                    limits=Limits(epubcheck_seconds=900))
     assert build_key(snap, same) == build_key(snap, base) and digest(same) == digest(base)
@@ -73,7 +73,7 @@ def test_cache_keys_come_from_the_content_never_from_how_it_was_made(tmp_path):
 
     import pytest
 
-    from pubpipe import stages, web
+    from pubpipe import recovery, web
     from pubpipe.cache import canonical, digest
     from pubpipe.config import Config
     text = "The Long Winter\n\nBy Ann Lee\n\nThe snow came early that year.\n\nShare this article\n"
@@ -81,10 +81,10 @@ def test_cache_keys_come_from_the_content_never_from_how_it_was_made(tmp_path):
     for folder in ("one", "two"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "a.txt").write_text(text, encoding="utf-8")
-        snap = stages.snapshot(str(tmp_path / folder), Config())
-        ingested = stages.ingest(snap, Config())
-        cleaned = stages.clean(ingested, Config())
-        anthology = stages.structure(cleaned, ingested, Config())
+        snap = recovery.snapshot(str(tmp_path / folder), Config())
+        ingested = recovery.ingest(snap, Config())
+        cleaned = recovery.clean(ingested, Config())
+        anthology = recovery.structure(cleaned, ingested, Config())
         batch = web.StoryBatch(((anthology.stories[0], None, None),))
         steps.append([snap, ingested, cleaned, anthology, batch])
     assert steps[0][3].removed and steps[0][1].sources[0].kind == "text"
@@ -92,6 +92,6 @@ def test_cache_keys_come_from_the_content_never_from_how_it_was_made(tmp_path):
         assert digest(made) == digest(again) == digest(pickle.loads(pickle.dumps(made)))
     assert canonical(steps[0][0]).startswith(b"[1,") and str(tmp_path).encode() not in canonical(steps[0][0])
     (tmp_path / "one" / "a.txt").write_text(text.replace("early", "late"), encoding="utf-8")
-    assert digest(stages.snapshot(str(tmp_path / "one"), Config())) != digest(steps[0][0])
+    assert digest(recovery.snapshot(str(tmp_path / "one"), Config())) != digest(steps[0][0])
     with pytest.raises(TypeError, match="no canonical form for a object"):
         digest([object()])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import stages, webpage
+from pubpipe import recovery, webpage
 from pubpipe.config import Config, Limits
 from pubpipe.errors import SourceError
 from pubpipe.ingest import parse_source
@@ -48,9 +48,9 @@ def build(tmp_path, pages: dict):
     for name, markup in pages.items():
         (sources / name).write_text(markup, encoding="utf-8")
     config = Config()
-    ingested = stages.ingest(stages.snapshot(str(sources), config), config)
+    ingested = recovery.ingest(recovery.snapshot(str(sources), config), config)
     assert not ingested.problems, ingested.problems
-    return stages.structure(stages.clean(ingested, config), ingested, config)
+    return recovery.structure(recovery.clean(ingested, config), ingested, config)
 
 
 def story_text(story) -> str:
@@ -211,9 +211,9 @@ def test_realweb_html_form_scores_with_trafilatura(tmp_path):
         alone.append({"title": "", "source": {"file": name},
                       "blocks": [{"type": "paragraph", "text": t} for t in text.split("\n") if t.strip()]})
     config = Config()
-    ingested = stages.ingest(stages.snapshot(str(sources), config), config)
+    ingested = recovery.ingest(recovery.snapshot(str(sources), config), config)
     assert not ingested.problems  # no page refused (55 of the 110 have a line over 20,000 characters)
-    ours = stages.structure(stages.clean(ingested, config), ingested, config).to_dict()
+    ours = recovery.structure(recovery.clean(ingested, config), ingested, config).to_dict()
     mine = realweb_score.score_pages(pages, ours, "html")["summary"]
     theirs = realweb_score.score_pages(pages, {"stories": alone}, "html")["summary"]
     blanked = realweb_score.score_pages(pages, {"stories": [{**s, "title": ""} for s in ours["stories"]]},

@@ -117,12 +117,12 @@ def page_of(doc: dict) -> tuple:
 def pubpipe_today(folder: Path, names: list) -> dict:
     """Today's pubpipe (ingest, clean, structure; no rendering) over `folder`: anthology dict."""
     from pubpipe.config import Config
-    from pubpipe import stages
+    from pubpipe import recovery
 
-    snap = stages.snapshot(str(folder), Config())
-    ing = stages.ingest(snap, Config())
-    cleaned = stages.clean(ing, Config())
-    anthology = stages.structure(cleaned, ing, Config())
+    snap = recovery.snapshot(str(folder), Config())
+    ing = recovery.ingest(snap, Config())
+    cleaned = recovery.clean(ing, Config())
+    anthology = recovery.structure(cleaned, ing, Config())
     return anthology.to_dict()
 
 

@@ -31,10 +31,10 @@ def _quiet_prefect() -> None:
 def _up_to_date(sources: Path, output: Path, config: Optional[Path]):
     """The stored result when `output` already holds what this build would publish (see
     pubpipe.manifest), checked before Prefect is even imported; else None."""
-    from pubpipe import stages
+    from pubpipe import recovery
     from pubpipe.manifest import already_published, build_key
-    settings = stages.load_settings(str(sources), str(config) if config else None)
-    return already_published(output, build_key(stages.snapshot(str(sources), settings), settings))
+    settings = recovery.load_settings(str(sources), str(config) if config else None)
+    return already_published(output, build_key(recovery.snapshot(str(sources), settings), settings))
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from .cache import canonical, code_version, digest, system_fonts
 from .config import Config, shaping
 from .swap import MANIFEST as NAME
 from .model import problem
-from .stages import BuildResult, Snapshot
+from .recovery import BuildResult, Snapshot
 
 SCHEMA = "pubpipe/build@1"
 LIBRARIES = ("weasyprint", "pydyf", "fonttools", "ebooklib", "pypdf", "nh3", "jinja2", "ftfy", "langdetect",

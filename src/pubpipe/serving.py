@@ -150,7 +150,7 @@ def serve(sources: Path, output: Path, config: Optional[Path], name: str = "pubp
 def _serve(sources: Path, output: Path, config: Optional[Path], name: str, ready: Callable[[str], None]) -> Stopped:
     from prefect.client.schemas.schedules import CronSchedule
 
-    from .stages import load_settings
+    from .recovery import load_settings
 
     settings = load_settings(str(sources), str(config) if config else None)
     try:

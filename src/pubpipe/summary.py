@@ -8,7 +8,7 @@ from .errors import ValidationFailed
 from .model import Anthology, problem
 from .render import Rendered
 from .report import write_report
-from .stages import BuildResult, Ingested
+from .recovery import BuildResult, Ingested
 from .validate import check_output
 
 

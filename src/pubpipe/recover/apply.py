@@ -1,6 +1,6 @@
 """The line model in the build: what it says about a text source, as cleaning's and structure's terms.
 
-`recover(raw, cleaned)` runs after the cleaning registry (`stages.clean` calls it). For each text
+`recover(raw, cleaned)` runs after the cleaning registry (`recovery.clean` calls it). For each text
 source it reads every line of the file as decoded (the model was trained on whole pages, furniture
 and all) and, when the file looks like a web page's text (browser copy, scraper dump, several pages
 pasted one after another: page furniture around the prose, see `web_dump`), it

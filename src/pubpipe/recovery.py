@@ -1,7 +1,9 @@
-"""The build's stages as plain functions: what each task of the Prefect flow calls.
+"""The steps of the build before rendering, as plain functions: the settings, a snapshot of the
+sources, ingest, clean and structure — the model recovered from the sources (`pubpipe.pipeline.recover`)
+— and anthology.json written; the records they pass (`Snapshot`, `Ingested`, `BuildResult`).
 
-Each stage takes and returns plain values (paths, the model, small result records), so it can be
-called and tested without Prefect.
+Each step takes and returns plain values (paths, the model, small result records), so it can be
+called and tested without Prefect (the flow runs each as its task).
 """
 
 import json
