@@ -101,7 +101,7 @@ def test_web_folder_and_errors(output, tmp_path):
 
 
 def test_serve_prints_the_address_and_serves_until_stopped(output):
-    code = "import sys; from pathlib import Path; from pubpipe.preview import serve; serve(Path(sys.argv[1]), 0, False)"
+    code = "import sys; from pathlib import Path; from pubpipe.preview import serve_folder; serve_folder(Path(sys.argv[1]), 0, False)"
     process = subprocess.Popen([sys.executable, "-c", code, str(output)], stdout=subprocess.PIPE, text=True)
     try:
         line = process.stdout.readline()

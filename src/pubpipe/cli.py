@@ -214,7 +214,7 @@ def serve(
     until Ctrl-C (exit 130) or SIGTERM (exit 0); a run in progress is cancelled, the output kept."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from pubpipe.errors import PubpipeError
-    from pubpipe.serving import DETACHED, serve as serve_deployment, supervise
+    from pubpipe.serving import DETACHED, serve_deployment, supervise
 
     if not os.environ.get(DETACHED):  # serve in a session of its own; see pubpipe.serving.supervise
         raise typer.Exit(supervise(sources, output, config, name))
@@ -264,10 +264,10 @@ def preview(
 ) -> None:
     """Serve the built web pages on http://127.0.0.1 for a look before publishing (Ctrl+C stops)."""
     from pubpipe.errors import PubpipeError
-    from pubpipe.preview import serve as serve_preview
+    from pubpipe.preview import serve_folder
 
     try:
-        serve_preview(output, port, open_browser)
+        serve_folder(output, port, open_browser)
     except PubpipeError as exc:
         err.print(f"[red]pubpipe: {escape(str(exc))}[/red]")
         raise typer.Exit(2)

@@ -102,7 +102,7 @@ def url_of(server: ThreadingHTTPServer) -> str:
     return f"http://{host}:{port}/index.html"
 
 
-def serve(folder: Path = Path("output"), port: int = DEFAULT_PORT, open_browser: bool = True) -> None:
+def serve_folder(folder: Path = Path("output"), port: int = DEFAULT_PORT, open_browser: bool = True) -> None:
     """Serve ``folder`` (an output folder, or its ``web/``) on http://127.0.0.1:``port``/ until
     Ctrl+C; print the address, and open it in the default browser if ``open_browser``.
     Raises PreviewError (a PubpipeError) when there is no built web folder or the port is taken."""
@@ -120,4 +120,4 @@ def serve(folder: Path = Path("output"), port: int = DEFAULT_PORT, open_browser:
         server.server_close()
 
 
-__all__ = ["serve", "make_server", "url_of", "web_folder", "PreviewError", "HOST", "DEFAULT_PORT"]
+__all__ = ["serve_folder", "make_server", "url_of", "web_folder", "PreviewError", "HOST", "DEFAULT_PORT"]

@@ -126,8 +126,8 @@ def check_server() -> str:
     return url
 
 
-def serve(sources: Path, output: Path, config: Optional[Path], name: str = "pubpipe",
-          ready: Callable[[str], None] = print) -> Stopped:
+def serve_deployment(sources: Path, output: Path, config: Optional[Path], name: str = "pubpipe",
+                     ready: Callable[[str], None] = print) -> Stopped:
     """Register the deployment `pubpipe-publish/<name>` and serve it until SIGINT or SIGTERM.
 
     `ready` is called with a line saying what is served once the deployment is registered."""
@@ -138,7 +138,7 @@ def serve(sources: Path, output: Path, config: Optional[Path], name: str = "pubp
     # Until the runner serves (checks, imports, registering the deployment), SIGTERM stops like Ctrl-C.
     previous = signal.signal(signal.SIGTERM, interrupted)
     try:
-        return _serve(sources, output, config, name, ready)
+        return _register_and_run(sources, output, config, name, ready)
     except KeyboardInterrupt:
         return Stopped(signal.SIGINT)
     except Interrupted as stop:
@@ -147,7 +147,8 @@ def serve(sources: Path, output: Path, config: Optional[Path], name: str = "pubp
         signal.signal(signal.SIGTERM, previous)
 
 
-def _serve(sources: Path, output: Path, config: Optional[Path], name: str, ready: Callable[[str], None]) -> Stopped:
+def _register_and_run(sources: Path, output: Path, config: Optional[Path], name: str,
+                      ready: Callable[[str], None]) -> Stopped:
     from prefect.client.schemas.schedules import CronSchedule
 
     from .recovery import load_settings
