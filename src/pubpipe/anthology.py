@@ -155,9 +155,8 @@ def build_anthology(cleaned: list, config: Config, removed: tuple = (), warnings
     credits = credits_for(stories, removed, config.credits)
     book = credits[0] if len(credits) == 1 else None  # a book made of one source: its own title and author
     stories = [_with_author(s, next(c for c in credits if c.file == s.source.file)) for s in stories]
-    title = config.title or (book and book.title and typeset(book.title)) or \
-        (stories[0].title if len(stories) == 1 else DEFAULT_TITLE)
-    subtitle = config.subtitle or (book.subtitle and typeset(book.subtitle) if book and not config.title else None)
+    title = config.title or (book.title if book else None) or (stories[0].title if len(stories) == 1 else DEFAULT_TITLE)
+    subtitle = config.subtitle or (book.subtitle if book and not config.title else None)
     return Anthology(title=title, subtitle=subtitle, publisher=config.publisher,
                      author=config.author or (book.author if book else None),
                      editor=config.editor or (book.editor if book else None), rights=config.rights,

@@ -16,6 +16,7 @@ from typing import Optional
 
 from . import dates
 from .model import Credit, Removed, Story
+from .typography import typeset
 
 FIELD = re.compile(r"^(?P<key>title|author|authors|editor|editors|translator|translators|release date|"
                    r"posting date|first posted|original publication|language)\s*:\s*(?P<value>.*)$", re.I)
@@ -143,8 +144,9 @@ def credit_of(file: str, removed: list, stories: list, configured: Optional[str]
     shown = title_page(page) if page else {}
     is_etext = bool(etext) and any(ETEXT_HEAD.match(r.text) or "project gutenberg" in r.text.lower() for r in etext)
     number = head.get("number")
+    title, subtitle = head.get("title") or shown.get("title"), head.get("subtitle")
     fields = dict(
-        title=head.get("title") or shown.get("title"), subtitle=head.get("subtitle"),
+        title=typeset(title) if title else None, subtitle=typeset(subtitle) if subtitle else None,
         author=head.get("author") or shown.get("author"),
         editor=head.get("editor") or shown.get("editor"), translator=head.get("translator"),
         published=shown.get("published"), publisher=shown.get("publisher"), released=head.get("released"),
