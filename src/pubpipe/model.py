@@ -233,7 +233,8 @@ class Story:
         return cls(id=data["id"], title=data["title"], subtitle=data.get("subtitle"),
                    series=opt(Series, data.get("series")), language=data.get("language", "und"),
                    byline=opt(Byline, data.get("byline")), dateline=opt(Dateline, data.get("dateline")),
-                   author=data.get("author"), source=SourceSpan(**data["source"]),
+                   author=data.get("author") or ((data.get("byline") or {}).get("name")),  # older files: the byline's
+                   source=SourceSpan(**data["source"]),
                    blocks=tuple(Block.from_dict(b) for b in data.get("blocks") or ()))
 
 
