@@ -130,8 +130,11 @@ def test_each_web_story_has_its_author_and_a_source_line(rendered, book):
         assert ld["author"] == {"@type": "Person", "name": "Margaret Ellery Vane"}
         assert ld["isBasedOn"] == "https://www.gutenberg.org/ebooks/25713"
         assert "dateModified" not in ld
+        assert " ".join(page.find(class_="byline").get_text().split()) == "By Margaret Ellery Vane"
         source = page.find(class_="source")
         assert source is not None and "Project Gutenberg eBook #25713" in source.get_text()
+    index = BeautifulSoup((rendered / "web/index.html").read_text(), "html.parser")
+    assert index.find(class_="masthead-author").get_text() == "By Margaret Ellery Vane"
     feed = etree.parse(str(rendered / "web/feed.xml")).getroot()
     atom = "{http://www.w3.org/2005/Atom}"
     assert feed.findtext(f"{atom}author/{atom}name") == "Margaret Ellery Vane"

@@ -320,7 +320,8 @@ def _card(anthology, story: Story, base_url: str = "") -> dict:
     url = f"stories/{story.id}.html"
     credit = anthology.credit(story) if isinstance(anthology, Site) else None
     return {"id": story.id, "story": story, "url": url, "public_url": base_url + url, "dek": dek(story),
-            "byline": labels.byline(story, anthology), "dateline": labels.dateline(story),
+            # a web page stands alone: it names its author even where the book's cover already does
+            "byline": labels.byline(story), "dateline": labels.dateline(story),
             "source": labels.source_line(story, credit), "credit": credit,
             "minutes": reading_minutes(story), "words": story.word_count(),
             "lang": lang, "language": language_name(story.language), "own_lang": own,
