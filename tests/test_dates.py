@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from pubpipe import dates, epub, pdf, web
+from pubpipe import dates, epub, labels, pdf, web
 from pubpipe.model import Anthology, Dateline, SourceSpan, Story
 
 CLI = [sys.executable, "-m", "pubpipe.cli"]
@@ -34,15 +34,26 @@ def test_every_output_reads_the_same_moment(monkeypatch):
     assert epub.source_date_epoch() == 1700000000
     assert pdf.build_date() == "2023-11-14T22:13:20Z"
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    assert web.build_date(_anthology()) == "2016-11-03" and pdf.build_date() is None
+    # Unset: the build's own time (issue 18), never a story's dateline (2016) nor a fixed fallback.
+    today = dates.now().date().isoformat()
+    assert web.build_date(_anthology()) == today and pdf.build_date() is None
+    assert abs(epub.source_date_epoch() - dates.now().timestamp()) < 60
+    assert pdf.created_date().startswith(today)
+
+
+def test_written_out_dates_of_a_source_header():
+    assert dates.iso_from_text("June 1, 2008 [eBook #1661]") == "2008-06-01"
+    assert dates.iso_from_text("Release Date: April, 2002 [EBook #3172]") == "2002-04"
+    assert dates.iso_from_text("3 November 2016") == "2016-11-03"
+    assert dates.iso_from_text("no date here") is None and dates.iso_from_text("Smarch 3, 2001") is None
+    assert dates.date_text("2002-04") == "April 2002" and dates.date_text("1898") == "1898"
 
 
 def test_date_text_is_one_english_form_whatever_the_locale():
     assert dates.date_text("2016-11-03") == "3 November 2016"
     assert dates.date_text("2016-02-30") == "2016-02-30"  # not a date: left as written
     assert dates.date_text("Spring 2016") == "Spring 2016" and dates.date_text(None) == ""
-    assert pdf.dateline_label(_anthology().stories[0]) == "Desk · 3 November 2016"
-    assert epub._story_meta(_anthology().stories[0])["date"] == "3 November 2016"
+    assert labels.dateline(_anthology().stories[0]).text == "Desk, 3 November 2016"
 
 
 def test_the_cli_refuses_a_bad_epoch_before_building(tmp_path):

@@ -6,6 +6,8 @@ Story semantics and the pandoc round trip: test_epub_content.py; DAISY Ace: test
 import dataclasses
 import io
 import json
+import time
+from datetime import datetime, timezone
 import posixpath
 import re
 import shutil
@@ -89,10 +91,12 @@ def test_a_warning_alone_blocks_publication(built, tmp_path):
     assert len(found.errors) == 1 and "WARNING OPF-053" in found.errors[0]
 
 
-def test_two_builds_are_byte_identical(anthology, built, tmp_path, monkeypatch):
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+def test_two_builds_are_byte_identical(anthology, tmp_path, monkeypatch):
+    """With SOURCE_DATE_EPOCH set (without it, dcterms:modified is the build's own time)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first = write_epub(anthology, tmp_path / "first.epub")
     again = write_epub(anthology, tmp_path / "again.epub")
-    assert again.read_bytes() == built.read_bytes()
+    assert again.read_bytes() == first.read_bytes()
 
 
 def test_source_date_epoch_sets_modified_and_zip_times(anthology, tmp_path, monkeypatch):
@@ -118,12 +122,18 @@ def test_package_metadata(anthology, files):
     opf = xml(files, "EPUB/content.opf")
     assert opf.get(XML_LANG) == "en"
     meta = lambda prop: [m.text for m in opf.iterfind(f"opf:metadata/opf:meta[@property='{prop}']", NS)]
-    assert meta("dcterms:modified") == ["2000-01-01T00:00:00Z"]
+    # EPUB requires dcterms:modified: the build's own time without SOURCE_DATE_EPOCH, never a made-up date
+    modified = meta("dcterms:modified")
+    assert len(modified) == 1 and modified[0] != "2000-01-01T00:00:00Z"
+    assert abs(datetime.strptime(modified[0], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
+               - time.time()) < 600
     assert opf.findtext("opf:metadata/dc:identifier", namespaces=NS) == book_identifier(anthology)
     assert re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", book_identifier(anthology))
     assert opf.findtext("opf:metadata/dc:title", namespaces=NS) == "Stories of Courage"
-    assert opf.findtext("opf:metadata/dc:creator", namespaces=NS) == "pubpipe"
-    assert opf.findtext("opf:metadata/dc:publisher", namespaces=NS) == "pubpipe"
+    # the stories' authors, never the publisher or the tool; the publisher as dc:publisher
+    assert [e.text for e in opf.iterfind("opf:metadata/dc:creator", NS)] == \
+        list(dict.fromkeys(s.byline.name for s in anthology.stories if s.byline))
+    assert opf.findtext("opf:metadata/dc:publisher", namespaces=NS) == anthology.publisher
     assert [e.text for e in opf.iterfind("opf:metadata/dc:language", NS)] == ["en", "ko"]
     assert set(meta("schema:accessibilityFeature")) >= {"structuralNavigation", "tableOfContents", "readingOrder",
                                                         "alternativeText", "displayTransformability"}
@@ -139,12 +149,19 @@ def test_publisher_names_creator_publisher_and_certifier(anthology, tmp_path):
     with zipfile.ZipFile(write_epub(named, tmp_path / "named.epub")) as z:
         opf = etree.fromstring(z.read("EPUB/content.opf"))
     assert opf.findtext("opf:metadata/dc:publisher", namespaces=NS) == "Example Org"
-    assert opf.findtext("opf:metadata/dc:creator", namespaces=NS) == "Example Org"
+    assert "Example Org" not in [e.text for e in opf.iterfind("opf:metadata/dc:creator", NS)]  # a publisher is no author
     assert opf.findtext("opf:metadata/opf:meta[@property='a11y:certifiedBy']", namespaces=NS) == "Example Org"
     unnamed = dataclasses.replace(anthology, publisher=None)
     with zipfile.ZipFile(write_epub(unnamed, tmp_path / "unnamed.epub")) as z:
         opf = etree.fromstring(z.read("EPUB/content.opf"))
-    assert opf.findtext("opf:metadata/dc:publisher", namespaces=NS) == DEFAULT_PUBLISHER
+    assert opf.find("opf:metadata/dc:publisher", NS) is None
+    assert opf.findtext("opf:metadata/opf:meta[@property='a11y:certifiedBy']", namespaces=NS) == DEFAULT_PUBLISHER
+    edited = dataclasses.replace(anthology, author="Ann Author", editor="Ed Editor")
+    with zipfile.ZipFile(write_epub(edited, tmp_path / "edited.epub")) as z:
+        opf = etree.fromstring(z.read("EPUB/content.opf"))
+    assert [e.text for e in opf.iterfind("opf:metadata/dc:creator", NS)] == ["Ann Author"]
+    assert opf.findtext("opf:metadata/dc:contributor[@id='editor']", namespaces=NS) == "Ed Editor"
+    assert opf.findtext("opf:metadata/opf:meta[@refines='#editor'][@property='role']", namespaces=NS) == "edt"
 
 
 def test_identifier_depends_on_title_and_story_ids(anthology):
@@ -156,7 +173,7 @@ def test_identifier_depends_on_title_and_story_ids(anthology):
 def test_spine_is_front_matter_then_stories_in_order(anthology, files):
     opf = xml(files, "EPUB/content.opf")
     spine = [i.get("idref") for i in opf.iterfind("opf:spine/opf:itemref", NS)]
-    assert spine == ["cover", "titlepage", "contents", *(f"story-{s.id}" for s in anthology.stories)]
+    assert spine == ["cover", "titlepage", "contents", *(f"story-{s.id}" for s in anthology.stories), "colophon"]
     assert opf.find("opf:spine", NS).get("toc") == "ncx"
 
 
@@ -191,7 +208,7 @@ def test_nav_has_stories_headings_and_landmarks(anthology, files):
     nav = xml(files, "EPUB/nav.xhtml")
     toc = nav.find(".//h:nav[@id='toc']/h:ol", NS)
     titles = ["".join(li.find("h:a", NS).itertext()) for li in toc.iterfind("h:li", NS)]
-    assert titles == [s.title for s in anthology.stories]
+    assert titles == [s.title for s in anthology.stories] + ["Sources and credits"]
     nested = toc.findall("h:li", NS)[0].findall("h:ol/h:li/h:a", NS)
     assert [a.text for a in nested] == ["So, how do they do it?"]
     marks = {a.get("{http://www.idpf.org/2007/ops}type"): a.get("href")

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+from datetime import date
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -179,12 +180,16 @@ def test_snippets_json(web, anthology):
     records = json.loads((web / "snippets.json").read_text(encoding="utf-8"))
     assert [r["id"] for r in records] == [s.id for s in anthology.stories]
     for record, story in zip(records, anthology.stories):
-        assert set(record) == {"id", "title", "dek", "url", "html", "language", "reading_minutes", "updated"}
+        assert set(record) == {"id", "title", "dek", "url", "html", "language", "reading_minutes", "updated",
+                               "author", "published"}
         assert record["title"] == story.title and record["language"] == story.language
         assert record["url"] == f"stories/{story.id}.html" and (web / record["url"]).is_file()
         assert record["html"] == (web / "snippets" / f"{story.id}.html").read_text(encoding="utf-8")
         assert record["dek"] == dek(story) and record["reading_minutes"] == reading_minutes(story)
-        assert record["updated"] == "2016-11-03"
+        # the build's date (no SOURCE_DATE_EPOCH: today), never one story's dateline copied onto all
+        assert record["updated"] == date.today().isoformat()
+        assert record["author"] == story.author
+        assert record["published"] == (story.dateline.date if story.dateline else None)
 
 
 def test_atom_feed(web, anthology):
@@ -192,7 +197,7 @@ def test_atom_feed(web, anthology):
     assert root.tag == f"{ATOM}feed"
     assert root.findtext(f"{ATOM}id") == "urn:pubpipe:stories-of-courage"
     assert root.findtext(f"{ATOM}title") == anthology.title
-    assert root.findtext(f"{ATOM}updated") == "2016-11-03T00:00:00Z"
+    assert root.findtext(f"{ATOM}updated").startswith(date.today().isoformat() + "T")  # the build's moment
     assert root.find(f"{ATOM}link[@rel='self']").get("href") == "feed.xml"
     assert root.findtext(f"{ATOM}author/{ATOM}name")
     entries = root.findall(f"{ATOM}entry")
@@ -203,6 +208,8 @@ def test_atom_feed(web, anthology):
         assert entry.find(f"{ATOM}link").get("href") == f"stories/{story.id}.html"
         assert entry.findtext(f"{ATOM}summary") == dek(story)
         assert entry.findtext(f"{ATOM}updated").endswith("Z")
+        if story.dateline and story.dateline.date:  # a story's own date, where it has one
+            assert entry.findtext(f"{ATOM}published") == f"{story.dateline.date}T00:00:00Z"
         content = entry.find(f"{ATOM}content")
         assert content.get("type") == "html" and content.text.startswith("<")
     love = entries[0].find(f"{ATOM}content").text
@@ -210,12 +217,20 @@ def test_atom_feed(web, anthology):
 
 
 def test_two_builds_are_byte_identical(anthology, web, tmp_path, monkeypatch):
+    """The pages carry no build date: identical from build to build; the feed and snippets.json
+    (whose formats require one) only with SOURCE_DATE_EPOCH set."""
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     again = tmp_path / "web"
     write_web(anthology, again, DOWNLOADS)
+    dated = {Path("feed.xml"), Path("snippets.json")}
     first = {p.relative_to(web): p.read_bytes() for p in web.rglob("*") if p.is_file()}
     second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
-    assert first == second
+    assert {k: v for k, v in first.items() if k not in dated} == {k: v for k, v in second.items() if k not in dated}
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    write_web(anthology, tmp_path / "a", DOWNLOADS)
+    write_web(anthology, tmp_path / "b", DOWNLOADS)
+    assert [p.read_bytes() for p in sorted((tmp_path / "a").rglob("*")) if p.is_file()] == \
+        [p.read_bytes() for p in sorted((tmp_path / "b").rglob("*")) if p.is_file()]
 
 
 def test_source_date_epoch(anthology, tmp_path, monkeypatch):

@@ -6,6 +6,7 @@ from dataclasses import replace
 from slugify import slugify
 
 from .config import Config, DEFAULT_TITLE
+from .credits import credits_for
 from .language import detect_language, main_language
 from .clean import kept_text, rule_named
 from .model import WARNING, Anthology, Block, Byline, Decision, Series, SourceSpan, Story, dropped, problem
@@ -48,6 +49,12 @@ def _story(draft: Draft, blocks: tuple, story_id: str, title: str) -> Story:
         byline=Byline(draft.byline.name, typeset(draft.byline.role) if draft.byline.role else None) if draft.byline else None,
         dateline=draft.dateline,
     )
+
+
+def _with_author(story: Story, credit) -> Story:
+    """The story with its author: its byline's name, else what its source says (`Credit.author`)."""
+    author = story.byline.name if story.byline else credit.author
+    return replace(story, author=author) if author else story
 
 
 def _fallback_title(draft: Draft, blocks: tuple) -> str:
@@ -146,8 +153,14 @@ def build_anthology(cleaned: list, config: Config, removed: tuple = (), warnings
     first = [s for k in config.order for s in stories if _select(k, s)]
     stories = first + [s for s in stories if s not in first]
     language = config.language or main_language(stories)
-    title = config.title or (stories[0].title if len(stories) == 1 else DEFAULT_TITLE)
-    return Anthology(title=title, subtitle=config.subtitle, publisher=config.publisher,
-                     slug=slug(title) or "anthology",
+    credits = credits_for(stories, removed, config.credits)
+    book = credits[0] if len(credits) == 1 else None  # a book made of one source: its own title and author
+    stories = [_with_author(s, next(c for c in credits if c.file == s.source.file)) for s in stories]
+    title = config.title or (book.title if book else None) or (stories[0].title if len(stories) == 1 else DEFAULT_TITLE)
+    subtitle = config.subtitle or (book.subtitle if book and not config.title else None)
+    return Anthology(title=title, subtitle=subtitle, publisher=config.publisher,
+                     author=config.author or (book.author if book else None),
+                     editor=config.editor or (book.editor if book else None), rights=config.rights,
+                     credits=credits, slug=slug(title) or "anthology",
                      language=language, stories=tuple(stories), removed=removed,
                      warnings=tuple(warnings), sources=tuple(sources), review=review)

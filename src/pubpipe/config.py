@@ -38,7 +38,16 @@ class Config:
     subtitle: Optional[str] = None
     """Subtitle for the cover and title page."""
     publisher: Optional[str] = None
-    """Publisher, also the EPUB's creator."""
+    """Publisher (the EPUB's dc:publisher); never named as the author."""
+    author: Optional[str] = None
+    """The book's author (PDF, EPUB dc:creator, cover); default: a one-book source's own author."""
+    editor: Optional[str] = None
+    """Who edited or compiled the anthology (EPUB dc:contributor with role edt; cover and title page)."""
+    rights: Optional[str] = None
+    """The anthology's rights statement for the colophon (``© 2024 Example Org. CC BY 4.0``)."""
+    credits: dict = field(default_factory=dict)
+    """Per source file name (or story id): a credit and rights line for the colophon and web source
+    line, said where the source does not (or instead of what it says)."""
     language: Optional[str] = None
     """Force the anthology's language (BCP 47); default: from its stories."""
     order: tuple = ()
@@ -146,7 +155,7 @@ def load_config(path: Optional[Path]) -> Config:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: not valid TOML: {exc}") from exc
-    known = {"title", "subtitle", "publisher", "language", "order", "exclude", "titles",
+    known = {"title", "subtitle", "publisher", "author", "editor", "rights", "credits", "language", "order", "exclude", "titles",
              "residue", "split_before", "keep", "schedule", "timezone", "base_url", "dask", "limits"}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -154,6 +163,11 @@ def load_config(path: Optional[Path]) -> Config:
     titles = data.get("titles", {})
     if not isinstance(titles, dict) or not all(isinstance(v, str) for v in titles.values()):
         raise ConfigError(f"{where}: 'titles' must be a table of story id = \"New title\"")
+    credits = data.get("credits", {})
+    if not isinstance(credits, dict) or not all(isinstance(v, str) and v.strip() for v in credits.values()):
+        raise ConfigError(f"{where}: 'credits' must be a table of \"source file name\" (or story id) = "
+                          "\"where it comes from and its rights\", e.g. [credits] \"essay.txt\" = "
+                          "\"First published by Example Org, 2019. CC BY 4.0\"")
     residue = _strings(data, "residue", where)
     for pattern in residue:
         try:
@@ -168,6 +182,8 @@ def load_config(path: Optional[Path]) -> Config:
     return Config(
         title=_string(data, "title", where), subtitle=_string(data, "subtitle", where),
         publisher=_string(data, "publisher", where), language=_string(data, "language", where),
+        author=_string(data, "author", where), editor=_string(data, "editor", where),
+        rights=_string(data, "rights", where), credits={k: v.strip() for k, v in credits.items()},
         order=_strings(data, "order", where), exclude=_strings(data, "exclude", where),
         titles=dict(titles), residue=residue, split_before=_strings(data, "split_before", where),
         keep=_keep(data, where),

@@ -50,6 +50,35 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def stamp() -> datetime:
+    """The build's moment for a format that requires one (an Atom feed's ``updated``, EPUB's
+    ``dcterms:modified``, the PDF's dates): ``SOURCE_DATE_EPOCH`` when set, else the time of the
+    build itself (UTC, whole seconds). Never a made-up date: where no format requires one, an
+    output shows no build date at all."""
+    return build_moment() or now().replace(microsecond=0)
+
+
+WORDS_DATE = re.compile(r"(?:(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month>[A-Za-z]{3,9})\.?,?\s+(?P<year>\d{4})"
+                        r"|(?P<month2>[A-Za-z]{3,9})\.?,?\s+(?:(?P<day2>\d{1,2})(?:st|nd|rd|th)?,?\s+)?(?P<year2>\d{4}))")
+
+
+def iso_from_text(text: str) -> Optional[str]:
+    """The first written-out date of ``text`` in ISO 8601: ``June 1, 2008`` and ``1 June 2008`` ->
+    ``2008-06-01``; ``April, 2002`` -> ``2002-04`` (a month is all it says); else None."""
+    for m in WORDS_DATE.finditer(text or ""):
+        month = MONTH_NUMBERS.get((m["month"] or m["month2"] or "").lower().rstrip("."))
+        if not month:
+            continue
+        day, year = m["day"] or m["day2"], int(m["year"] or m["year2"])
+        if not day:
+            return f"{year:04d}-{month:02d}"
+        try:
+            return date(year, month, int(day)).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
 def parse_iso(text: Optional[str]) -> Optional[date]:
     """A ``YYYY-MM-DD`` date, or None for anything else (a year, a free-text date, nothing)."""
     if not text or not ISO_DATE.fullmatch(text):
@@ -61,6 +90,12 @@ def parse_iso(text: Optional[str]) -> Optional[date]:
 
 
 def date_text(iso: Optional[str]) -> str:
-    """``2016-11-03`` -> ``3 November 2016``; text that is not a full date is returned as it is."""
+    """``2016-11-03`` -> ``3 November 2016``, ``2002-04`` -> ``April 2002``; other text (a year, a
+    free-text date) is returned as it is."""
     day = parse_iso(iso)
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}" if day else (iso or "")
+    if day:
+        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    month = re.fullmatch(r"(\d{4})-(\d{2})", iso or "")
+    if month and 1 <= int(month[2]) <= 12:
+        return f"{MONTHS[int(month[2]) - 1]} {month[1]}"
+    return iso or ""

@@ -4,7 +4,8 @@ Every XHTML document, the navigation document and the NCX come from ``styles/epu
 (the story bodies from the shared ``story.html.j2`` macro); ebooklib writes the package
 document and the container. The archive is then rewritten reproducibly: ``mimetype``
 first and stored, entries sorted, fixed timestamps and permissions, and ``dcterms:modified``
-taken from ``SOURCE_DATE_EPOCH`` (or :data:`DEFAULT_EPOCH`). The cover image is drawn by
+(which EPUB requires) taken from ``SOURCE_DATE_EPOCH``, else the time of the build
+(`pubpipe.dates.stamp`). The cover image is drawn by
 ``epub_cover``; ``epubcheck`` and ``ace`` validate the result.
 """
 
@@ -25,9 +26,9 @@ from .templates import render_template, styles_dir
 from .model import Anthology, Story
 from .render import Rendered
 
-DEFAULT_EPOCH = 946684800
-"""2000-01-01T00:00:00Z: the build time stamped when ``SOURCE_DATE_EPOCH`` is not set."""
 FOLDER = "EPUB"
+COLOPHON = "colophon.xhtml"
+"""The colophon: the book's facts and where every story comes from (styles/colophon.html.j2)."""
 XHTML = "application/xhtml+xml"
 ID_NAMESPACE = uuid.UUID("5f0c7d52-93a4-4cde-9a57-0b1f4c1b5e21")
 A11Y_SUMMARY = ("This publication is text only, apart from a cover image that has a text description. "
@@ -70,9 +71,9 @@ def render(anthology: Anthology) -> Rendered:
 
 
 def source_date_epoch() -> int:
-    """The build time in seconds since 1970: ``SOURCE_DATE_EPOCH`` if set, else DEFAULT_EPOCH."""
-    epoch = dates.source_date_epoch()
-    return DEFAULT_EPOCH if epoch is None else epoch
+    """The build time in seconds since 1970: ``SOURCE_DATE_EPOCH`` if set, else now (`pubpipe.dates.stamp`):
+    EPUB requires a ``dcterms:modified``, and only an honest one is stamped."""
+    return int(dates.stamp().timestamp())
 
 
 def book_identifier(anthology: Anthology) -> str:
@@ -90,17 +91,29 @@ def _book(anthology: Anthology) -> epub.EpubBook:
     for lang in sorted({_lang(s, anthology) for s in anthology.stories} - {anthology.language}):
         book.set_language(lang)
     book.language = anthology.language
-    publisher = publisher_name(anthology)
-    book.add_author(publisher)
-    book.add_metadata("DC", "publisher", publisher)
+    for n, name in enumerate(creators(anthology), 1):
+        book.add_author(name, role="aut", uid=f"creator{n}")
+    if anthology.editor:
+        book.add_metadata("DC", "contributor", anthology.editor, {"id": "editor"})
+        book.add_metadata(None, "meta", "edt", {"refines": "#editor", "property": "role", "scheme": "marc:relators"})
+    if anthology.publisher:
+        book.add_metadata("DC", "publisher", anthology.publisher)
+    if anthology.rights:
+        book.add_metadata("DC", "rights", anthology.rights)
     if anthology.subtitle:
         book.add_metadata("DC", "description", anthology.subtitle)
-    for name in dict.fromkeys(s.byline.name for s in anthology.stories if s.byline):
-        book.add_metadata("DC", "contributor", name)
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-img"})  # EPUB 2 readers
-    for prop, value in [*A11Y_METADATA, ("a11y:certifiedBy", publisher)]:
+    for prop, value in [*A11Y_METADATA, ("a11y:certifiedBy", publisher_name(anthology))]:
         book.add_metadata(None, "meta", value, {"property": prop})
     return book
+
+
+def creators(anthology: Anthology) -> list:
+    """The book's ``dc:creator``s: its author, else every story's author (bylines, or what their
+    sources say) once each; none when no source names one (never the publisher or the tool)."""
+    if anthology.author:
+        return [anthology.author]
+    return list(dict.fromkeys(s.author for s in anthology.stories if s.author))
 
 
 def _items(anthology: Anthology) -> list:
@@ -108,6 +121,7 @@ def _items(anthology: Anthology) -> list:
     lang = anthology.language
     entries = _entries(anthology)
     cover_alt = ", ".join(filter(None, [f"Cover: {anthology.title}", anthology.subtitle,
+                                        anthology.author or (anthology.editor and f"edited by {anthology.editor}"),
                                         anthology.publisher]))
     doc = _document
     items = [
@@ -118,14 +132,16 @@ def _items(anthology: Anthology) -> list:
         (doc("titlepage", "titlepage.xhtml", "epub-titlepage.xhtml.j2", lang=lang,
              title=anthology.title, anthology=anthology), True),
         (doc("contents", "contents.xhtml", "epub-contents.xhtml.j2", lang=lang, title="Contents",
-             entries=entries), True),
+             entries=entries, anthology=anthology), True),
         (doc("nav", "nav.xhtml", "epub-nav.xhtml.j2", lang=lang, title="Contents", entries=entries,
              landmarks=_landmarks(anthology), properties=["nav"]), None),
     ]
     for entry in entries:
         story = entry["story"]
         items.append((doc(f"story-{story.id}", entry["href"], "epub-story.xhtml.j2", lang=entry["lang"],
-                          title=story.title, story=story, meta=entry["meta"], css="../epub.css"), True))
+                          title=story.title, story=story, anthology=anthology, css="../epub.css"), True))
+    items.append((doc("colophon", COLOPHON, "epub-colophon.xhtml.j2", lang=lang, title="Sources and credits",
+                      anthology=anthology, cjk=False), True))
     depth = 2 if any(e["headings"] for e in entries) else 1
     ncx = render_template("epub-toc.ncx.j2", uid=book_identifier(anthology), title=anthology.title, lang=lang,
                  depth=depth, entries=entries)
@@ -169,8 +185,7 @@ def _entries(anthology: Anthology) -> list:
                 headings.append({"href": f"{href}#{story.id}-h{index}", "text": block.text,
                                  "order": order})
         entries.append({"story": story, "href": href, "lang": _lang(story, anthology),
-                        "headings": headings, "order": order - len(headings),
-                        "meta": _story_meta(story)})
+                        "headings": headings, "order": order - len(headings)})
     return entries
 
 
@@ -178,19 +193,8 @@ def _landmarks(anthology: Anthology) -> list:
     return [{"type": "cover", "href": "cover.xhtml", "title": "Cover"},
             {"type": "titlepage", "href": "titlepage.xhtml", "title": "Title page"},
             {"type": "toc", "href": "contents.xhtml", "title": "Contents"},
-            {"type": "bodymatter", "href": _story_href(anthology.stories[0]), "title": "Start of content"}]
-
-
-def _story_meta(story: Story) -> dict:
-    """Display forms the templates cannot compute: a long English date, a contents line."""
-    date = story.dateline.date if story.dateline else None
-    day, date_text = dates.parse_iso(date), dates.date_text(date)
-    parts = []
-    if story.byline:
-        parts.append(", ".join(filter(None, [story.byline.name, story.byline.role])))
-    if story.dateline:
-        parts.append(", ".join(filter(None, [story.dateline.source, date_text])))
-    return {"date": date_text, "iso": day.isoformat() if day else None, "line": " · ".join(parts)}
+            {"type": "bodymatter", "href": _story_href(anthology.stories[0]), "title": "Start of content"},
+            {"type": "backmatter", "href": COLOPHON, "title": "Sources and credits"}]
 
 
 def _rezip(raw: io.BytesIO, epoch: int, lang: str) -> bytes:

@@ -17,16 +17,23 @@ from .model import Anthology
 COVER_SIZE = (1600, 2560)
 """Width and height of the cover in pixels (the 1:1.6 most stores ask for)."""
 DEFAULT_PUBLISHER = "pubpipe"
-"""The publisher named on the cover and in the metadata when ``anthology.toml`` names none."""
+"""Who certifies the EPUB's accessibility (``a11y:certifiedBy``) when ``anthology.toml`` names no
+publisher: the tool that made it. Never shown as the book's author or publisher."""
 
 
 def publisher_name(anthology: Anthology) -> str:
-    """The anthology's publisher, or DEFAULT_PUBLISHER."""
+    """The anthology's publisher, or DEFAULT_PUBLISHER (for ``a11y:certifiedBy`` only)."""
     return anthology.publisher or DEFAULT_PUBLISHER
 
 
+def cover_credit(anthology: Anthology) -> str:
+    """Who the cover names under the title: the author, else "Edited by" the editor; else nothing."""
+    return anthology.author or (f"Edited by {anthology.editor}" if anthology.editor else "")
+
+
 def cover_png(anthology: Anthology) -> bytes:
-    """A 1600x2560 PNG cover: title and subtitle in Literata, publisher in Inter."""
+    """A 1600x2560 PNG cover: title and subtitle in Literata, the author (or editor) and the
+    publisher, when there are any, in Inter."""
     width, height = COVER_SIZE
     image = Image.new("RGB", COVER_SIZE, (28, 42, 58))
     draw = ImageDraw.Draw(image)
@@ -44,9 +51,13 @@ def cover_png(anthology: Anthology) -> bytes:
         font = _font("italic", 84, anthology.subtitle)
         y = _draw_lines(draw, _wrap(draw, anthology.subtitle, font, width - 320), font, y + 110,
                         (222, 214, 196))
-    publisher = publisher_name(anthology)
-    font = _font("sans", 60, publisher)
-    _draw_lines(draw, _wrap(draw, publisher, font, width - 320), font, height - 300, (196, 154, 84))
+    credit = cover_credit(anthology)
+    if credit:
+        font = _font("sans", 72, credit)
+        _draw_lines(draw, _wrap(draw, credit, font, width - 320), font, max(y + 120, height - 620), (248, 244, 234))
+    if anthology.publisher:
+        font = _font("sans", 60, anthology.publisher)
+        _draw_lines(draw, _wrap(draw, anthology.publisher, font, width - 320), font, height - 300, (196, 154, 84))
     out = io.BytesIO()
     image.save(out, "PNG", optimize=True)
     return out.getvalue()

@@ -187,6 +187,43 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Credit:
+    """Where a source file's stories come from and on what terms, as the source (or anthology.toml's
+    ``[credits]``) says: what the colophon, a web story's source line and the metadata show. Every
+    field but ``file`` is None when nothing says it: nothing is made up."""
+
+    file: str
+    """The source file's name, relative to the sources folder."""
+    title: Optional[str] = None
+    """The source's own title (an e-text's ``Title:`` line, a title page's first line)."""
+    subtitle: Optional[str] = None
+    """The source's own subtitle (the second line of an e-text's ``Title:``)."""
+    author: Optional[str] = None
+    """The source's author (``Author:``, a title page's "By …" line); never "Various"."""
+    editor: Optional[str] = None
+    """Who edited or collected it (``Editor:``, "Edited by …")."""
+    translator: Optional[str] = None
+    """Who translated it (``Translator:``)."""
+    published: Optional[str] = None
+    """When the original appeared: an ISO date, or a year (``1898``) as the title page gives it."""
+    publisher: Optional[str] = None
+    """Who published the original (a title page's imprint, a saved page's site)."""
+    released: Optional[str] = None
+    """When this copy was released (an e-text's ``Release date:``), ISO 8601."""
+    collection: Optional[str] = None
+    """The collection this copy comes from and its number there (``Project Gutenberg eBook #1661``)."""
+    url: Optional[str] = None
+    """Where this copy can be found (the e-text's page, a saved page's address)."""
+    rights: Optional[str] = None
+    """Its rights, in a sentence (a licence summarised, or anthology.toml's ``[credits]`` line)."""
+    rights_url: Optional[str] = None
+    """Where the licence can be read in full."""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Story:
     """One article: a chapter of the booklet, a document of the EPUB, a page on the web."""
 
@@ -208,6 +245,9 @@ class Story:
     """Its author, if given."""
     dateline: Optional[Dateline] = None
     """Its dateline, if given."""
+    author: Optional[str] = None
+    """Who wrote it: its byline's name, else its source's author (`Credit.author`); None when no
+    source says. The metadata (``dc:creator``, JSON-LD, the feed) name this, never the tool."""
 
     def headings(self) -> list:
         return [b for b in self.blocks if b.type == "heading"]
@@ -224,6 +264,7 @@ class Story:
             "language": self.language,
             "byline": asdict(self.byline) if self.byline else None,
             "dateline": asdict(self.dateline) if self.dateline else None,
+            "author": self.author,
             "source": asdict(self.source),
             "blocks": [b.to_dict() for b in self.blocks],
         }
@@ -235,6 +276,7 @@ class Story:
         return cls(id=data["id"], title=data["title"], subtitle=data.get("subtitle"),
                    series=opt(Series, data.get("series")), language=data.get("language", "und"),
                    byline=opt(Byline, data.get("byline")), dateline=opt(Dateline, data.get("dateline")),
+                   author=data.get("author") or ((data.get("byline") or {}).get("name")),  # older files: the byline's
                    source=SourceSpan(**data["source"]),
                    blocks=tuple(Block.from_dict(b) for b in data.get("blocks") or ()))
 
@@ -252,7 +294,17 @@ class Anthology:
     subtitle: Optional[str] = None
     """Subtitle for the cover and title page."""
     publisher: Optional[str] = None
-    """Publisher (and default creator) for the cover and metadata."""
+    """Publisher for the cover and metadata (anthology.toml's ``publisher``); never the tool."""
+    author: Optional[str] = None
+    """The book's author: anthology.toml's ``author``, else, for a book made of one source that names
+    its author (an e-text's ``Author:``), that author; None for an anthology of many authors."""
+    editor: Optional[str] = None
+    """Who edited or compiled the anthology (anthology.toml's ``editor``, else a one-book source's
+    ``Editor:``)."""
+    rights: Optional[str] = None
+    """The anthology's own rights statement (anthology.toml's ``rights``), for the colophon."""
+    credits: tuple = ()
+    """Where the stories come from: a Credit per source file with a published story, in order."""
     slug: str = "anthology"
     """ASCII slug of the title: the stem of the PDF and EPUB file names."""
     removed: tuple = ()
@@ -272,6 +324,9 @@ class Anthology:
             "title": self.title,
             "subtitle": self.subtitle,
             "publisher": self.publisher,
+            "author": self.author,
+            "editor": self.editor,
+            "rights": self.rights,
             "slug": self.slug,
             "language": self.language,
             "stories": [s.to_dict() for s in self.stories],
@@ -279,13 +334,20 @@ class Anthology:
             "warnings": [str(w) for w in self.warnings],
             "sources": [dict(s) for s in self.sources],
             "review": [asdict(d) for d in self.review],
+            "credits": [c.to_dict() for c in self.credits],
         }
+
+    def credit(self, story: "Story") -> Optional[Credit]:
+        """The Credit of the file ``story`` came from, if the anthology has one."""
+        return next((c for c in self.credits if c.file == story.source.file), None)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Anthology":
         if data.get("schema") != SCHEMA:
             raise ValueError(f"not a {SCHEMA} document (schema is {data.get('schema')!r})")
         return cls(title=data["title"], subtitle=data.get("subtitle"), publisher=data.get("publisher"),
+                   author=data.get("author"), editor=data.get("editor"), rights=data.get("rights"),
+                   credits=tuple(Credit(**c) for c in data.get("credits") or ()),
                    slug=data.get("slug", "anthology"), language=data.get("language", "en"),
                    stories=tuple(Story.from_dict(s) for s in data["stories"]),
                    removed=tuple(dropped(**r) for r in data.get("removed") or ()),

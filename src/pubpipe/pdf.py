@@ -41,7 +41,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from pubpipe.errors import PubpipeError
 from pubpipe import dates, layoutspeed, pdfbook, progress
 from pubpipe.templates import render_template, styles_dir
-from pubpipe.model import Anthology, Story
+from pubpipe.model import Anthology
 from pubpipe import pdfglyphs
 from pubpipe.pdfbook import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: F401 (PdfInfo: the info `render` returns)
 from pubpipe.pdftags import VARIANT, speed_up_page_references
@@ -126,21 +126,6 @@ def build_date() -> str | None:
     return None if moment is None else dates.w3c(moment)
 
 
-def series_label(story: Story) -> str:
-    """``Joseph’s Story, Part 1`` (or just the series name), empty without a series."""
-    if not story.series:
-        return ""
-    return story.series.name + (f", Part {story.series.part}" if story.series.part else "")
-
-
-def dateline_label(story: Story) -> str:
-    """``New Focus · 3 November 2016`` from the dateline, empty without one."""
-    if not story.dateline:
-        return ""
-    when = dates.date_text(story.dateline.date)
-    return " · ".join(p for p in (story.dateline.source, when) if p)
-
-
 def running_title(title: str, limit: int = RUNNING_TITLE_MAX) -> str:
     """A title as a running head: the main title before a colon, cut to one line.
 
@@ -166,10 +151,11 @@ def text_width(text: str) -> int:
 
 
 def book_authors(anthology: Anthology) -> list:
-    """The PDF's authors: the publisher, or else the stories' bylines (each name once)."""
-    if anthology.publisher:
-        return [anthology.publisher]
-    return list(dict.fromkeys(s.byline.name for s in anthology.stories if s.byline))
+    """The PDF's authors: the book's author, else its editor, else the stories' authors (each name
+    once; bylines, or what their sources say), else none. Never the publisher, nor the tool."""
+    if anthology.author or anthology.editor:
+        return [anthology.author or anthology.editor]
+    return list(dict.fromkeys(s.author for s in anthology.stories if s.author))
 
 
 def book_html(anthology: Anthology, created: str | None, *, front: bool = False, stories=(),
@@ -179,8 +165,7 @@ def book_html(anthology: Anthology, created: str | None, *, front: bool = False,
     sheet of ``folio_pages`` pages from page ``folio_first`` (see styles/book.html.j2)."""
     cjk = any(s.language.split("-")[0] in ("ko", "ja", "zh") for s in anthology.stories)
     return render_template(TEMPLATE, anthology=anthology, created=created, anchor=STORY_ANCHOR, cjk=cjk,
-                  authors=book_authors(anthology), running_title=running_title,
-                  series_label=series_label, dateline_label=dateline_label, front=front,
+                  authors=book_authors(anthology), running_title=running_title, front=front,
                   stories=stories, toc_pages=toc_pages or {}, folio_pages=folio_pages,
                   folio_first=int(folio_first), link=STORY_LINK)
 
@@ -206,8 +191,8 @@ class LaidOut:
 
 
 def created_date() -> str:
-    """The document date: SOURCE_DATE_EPOCH, else now (UTC)."""
-    return build_date() or dates.w3c(dates.now())
+    """The document date: SOURCE_DATE_EPOCH, else the time of the build (UTC): `pubpipe.dates.stamp`."""
+    return dates.w3c(dates.stamp())
 
 
 def render_stories(anthology: Anthology, missing=None) -> LaidOut:

@@ -27,6 +27,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    from . import labels  # one label text per element, shared by every renderer (styles/labels.html.j2)
+    env.globals["labels"] = labels
     return env
 
 

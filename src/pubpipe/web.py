@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from markupsafe import escape
 
-from pubpipe import dates
+from pubpipe import dates, labels
 from pubpipe.config import is_base_url
 from pubpipe.units import human_size
 from pubpipe.templates import environment, render_template, styles_dir
@@ -31,7 +31,6 @@ from pubpipe.web_safe import clean_fragment
 WORDS_PER_MINUTE = 230
 CJK_CHARS_PER_MINUTE = 400
 SNIPPET_PREFIX = "pp-"
-FALLBACK_DATE = "1970-01-01"
 FOLDER = "web"
 """The web output's folder, inside the output folder."""
 LANGUAGE_NAMES = {
@@ -94,14 +93,11 @@ def language_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code) or LANGUAGE_NAMES.get(code.split("-")[0], code)
 
 
-def build_date(anthology: Anthology) -> str:
-    """The ISO date stamped on the outputs: SOURCE_DATE_EPOCH's date (UTC) if set,
-    else the latest dateline date of the stories, else 1970-01-01."""
-    moment = dates.build_moment()
-    if moment is not None:
-        return moment.date().isoformat()
-    known = [s.dateline.date for s in anthology.stories if s.dateline and dates.parse_iso(s.dateline.date)]
-    return max(known, default=FALLBACK_DATE)
+def build_date(anthology: Anthology | None = None) -> str:
+    """The ISO date of the build, for what requires one (the feed, snippets.json's ``updated``):
+    SOURCE_DATE_EPOCH's date (UTC) if set, else today's (`pubpipe.dates.stamp`). Never a story's
+    date, nor a made-up one; the pages themselves carry no build date."""
+    return dates.stamp().date().isoformat()
 
 
 @dataclass(frozen=True)
@@ -118,12 +114,18 @@ class Site:
     slug: str
     subtitle: str | None
     publisher: str | None
-    updated: str
-    """ISO date stamped on the pages (``build_date``)."""
     base_url: str
     """Checked public address of ``web/`` with a trailing ``/``, or ``""``."""
     cover: dict
     """``cover_facts`` of ``cover.png``: src, width, height, alt."""
+    author: str | None = None
+    """The book's author (`pubpipe.model.Anthology.author`)."""
+    credits: tuple = ()
+    """Where the stories come from (`pubpipe.model.Credit`s): each story page's source line."""
+
+    def credit(self, story: Story):
+        """The Credit of ``story``'s source file, or None."""
+        return next((c for c in self.credits if c.file == story.source.file), None)
 
 
 @dataclass(frozen=True)
@@ -154,8 +156,9 @@ def site_of(anthology: Anthology, base_url: str = "", cover: bytes | None = None
     _check_ids(anthology)
     cover = cover_image(anthology) if cover is None else cover
     site = Site(title=anthology.title, language=anthology.language, slug=anthology.slug,
-                subtitle=anthology.subtitle, publisher=anthology.publisher, updated=build_date(anthology),
-                base_url=_check_base_url(base_url), cover=cover_facts(anthology, cover))
+                subtitle=anthology.subtitle, publisher=anthology.publisher,
+                base_url=_check_base_url(base_url), cover=cover_facts(anthology, cover),
+                author=anthology.author, credits=tuple(anthology.credits))
     return site, cover
 
 
@@ -178,7 +181,7 @@ def story_web(site: Site, story: Story, prev: dict | None, next: dict | None,
         link["facts"] = _facts_token(link["kind"])
     body = story_fragment(story, heading_level=2, prefix="")
     page = render_template("web/story.html.j2", card=card, body_html=body, root="../", path=card["url"], downloads=links,
-                  prev=prev, next=next, jsonld=_article_ld(site, card, site.updated, site.base_url),
+                  prev=prev, next=next, jsonld=_article_ld(site, card, site.base_url),
                   **_common(site))
     return StoryWeb(story.id, page, _snippet(card, site.base_url))
 
@@ -261,8 +264,9 @@ def assemble(anthology: Anthology, site: Site, cover: bytes, batches_: list, dow
         files[card["url"]] = page
     snippets = [pieces[c["id"]].snippet for c in cards]
     files.update({f"snippets/{c['id']}.html": html for c, html in zip(cards, snippets)})
-    files["snippets.json"] = snippets_json(cards, snippets, site.updated)
-    files["feed.xml"] = atom_feed(site, cards, site.updated, base_url)
+    stamp = dates.stamp()  # the build's moment: the feed's `updated` (Atom requires one), snippets.json's
+    files["snippets.json"] = snippets_json(cards, snippets, stamp.date().isoformat())
+    files["feed.xml"] = atom_feed(site, cards, dates.w3c(stamp), base_url)
     for source, target in (("site.css", "site.css"), ("pubpipe-snippet.css", "snippets/pubpipe-snippet.css")):
         files[target] = (styles_dir() / "web" / source).read_text("utf-8")
     return Rendered({f"{FOLDER}/{name}": _file_bytes(name, content) for name, content in files.items()},
@@ -271,8 +275,7 @@ def assemble(anthology: Anthology, site: Site, cover: bytes, batches_: list, dow
 
 def _common(site: Site) -> dict:
     """The template context every page shares."""
-    return dict(anthology=site, updated=site.updated, updated_text=_date_text(site.updated),
-                base_url=site.base_url, cover=site.cover)
+    return dict(anthology=site, base_url=site.base_url, cover=site.cover)
 
 
 def story_fragment(story: Story, heading_level: int = 2, prefix: str = ""):
@@ -305,7 +308,11 @@ def _card(anthology, story: Story, base_url: str = "") -> dict:
     own = lang if lang and lang != anthology.language else ""
     raw = story.dateline.date if story.dateline and story.dateline.date else ""
     url = f"stories/{story.id}.html"
+    credit = anthology.credit(story) if isinstance(anthology, Site) else None
     return {"id": story.id, "story": story, "url": url, "public_url": base_url + url, "dek": dek(story),
+            # a web page stands alone: it names its author even where the book's cover already does
+            "byline": labels.byline(story), "dateline": labels.dateline(story),
+            "source": labels.source_line(story, credit), "credit": credit,
             "minutes": reading_minutes(story), "words": story.word_count(),
             "lang": lang, "language": language_name(story.language), "own_lang": own,
             "ui_lang": anthology.language if own else "", "date_text": _date_text(raw),
@@ -358,17 +365,23 @@ def _collection_ld(anthology, cards: list[dict], base_url: str) -> dict:
     return data
 
 
-def _article_ld(anthology, card: dict, updated: str, base_url: str) -> dict:
-    """JSON-LD for a story page: an Article, part of the collection."""
+def _article_ld(anthology, card: dict, base_url: str) -> dict:
+    """JSON-LD for a story page: an Article, part of the collection; its author and dates only as
+    the sources say (no build date: schema.org requires none)."""
     story = card["story"]
     data = {"@context": "https://schema.org", "@type": "Article", "headline": story.title,
             "description": card["dek"], "inLanguage": story.language, "wordCount": card["words"],
-            "dateModified": updated, "url": base_url + card["url"] if base_url else f"{card['id']}.html",
+            "url": base_url + card["url"] if base_url else f"{card['id']}.html",
             "isPartOf": {"@type": "CollectionPage", "name": anthology.title, "url": base_url or "../index.html"}}
-    if story.byline:
-        data["author"] = {"@type": "Person", "name": story.byline.name}
-    if story.dateline and story.dateline.date:
-        data["datePublished"] = story.dateline.date
+    if story.author:
+        data["author"] = {"@type": "Person", "name": story.author}
+    if card["date"]:
+        data["datePublished"] = card["date"]
+    credit = card["credit"]
+    if credit is not None and credit.url:
+        data["isBasedOn"] = credit.url
+    if credit is not None and credit.rights:
+        data["copyrightNotice" if not credit.rights_url else "usageInfo"] = credit.rights_url or credit.rights
     if anthology.publisher:
         data["publisher"] = {"@type": "Organization", "name": anthology.publisher}
     return data

@@ -15,15 +15,18 @@ COVER_WIDTH = 640
 
 def cover_image(anthology: Anthology) -> bytes:
     """The EPUB's cover (``pubpipe.epub.cover_png``) scaled to COVER_WIDTH pixels wide, as PNG."""
-    return _cover(anthology.title, anthology.subtitle, anthology.publisher, anthology.language)
+    return _cover(anthology.title, anthology.subtitle, anthology.publisher, anthology.language,
+                  anthology.author, anthology.editor)
 
 
 @lru_cache(maxsize=4)
-def _cover(title: str, subtitle: str | None, publisher: str | None, language: str) -> bytes:
+def _cover(title: str, subtitle: str | None, publisher: str | None, language: str,
+           author: str | None = None, editor: str | None = None) -> bytes:
     from PIL import Image
 
     from pubpipe.epub import cover_png
-    facts = Anthology(title=title, stories=(), subtitle=subtitle, publisher=publisher, language=language)
+    facts = Anthology(title=title, stories=(), subtitle=subtitle, publisher=publisher, language=language,
+                      author=author, editor=editor)
     image = Image.open(io.BytesIO(cover_png(facts)))
     height = round(image.height * COVER_WIDTH / image.width)
     out = io.BytesIO()
@@ -36,6 +39,8 @@ def cover_facts(anthology: Anthology, png: bytes) -> dict:
     from PIL import Image
     width, height = Image.open(io.BytesIO(png)).size
     alt = f"Cover of {anthology.title}" + (f": {anthology.subtitle}" if anthology.subtitle else "")
+    credit = anthology.author or (f"edited by {anthology.editor}" if anthology.editor else "")
+    alt += f", {'by ' + credit if anthology.author else credit}" if credit else ""
     return {"src": "cover.png", "width": width, "height": height, "alt": alt}
 
 
