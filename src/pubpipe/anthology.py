@@ -7,6 +7,7 @@ from slugify import slugify
 
 from .config import Config, DEFAULT_TITLE
 from .language import detect_language, main_language
+from . import inline
 from .clean import kept_text, rule_named
 from .model import Anthology, Block, Byline, Decision, Removed, Series, SourceSpan, Story
 from .structure import Draft, build_blocks, split_file
@@ -14,8 +15,17 @@ from .typography import typeset
 
 
 def _typeset_block(block: Block) -> Block:
-    return replace(block, text=typeset(block.text), items=tuple(typeset(i) for i in block.items),
-                   attribution=typeset(block.attribution) if block.attribution else None)
+    """Typography, and the emphasis marks of the text (`_x_`, `*x*`, a page's <em>) off the words into spans."""
+    text, emphasis = inline.typeset(*inline.parse(block.text))
+    items = [inline.typeset(*inline.parse(i)) for i in block.items]
+    return replace(block, text=text, emphasis=emphasis, items=tuple(i for i, _ in items),
+                   item_emphasis=tuple(e for _, e in items) if any(e for _, e in items) else (),
+                   attribution=typeset(inline.plain(block.attribution)) if block.attribution else None)
+
+
+def _plain(text):
+    """A title, subtitle or name: typeset plain text, its emphasis marks taken off."""
+    return typeset(inline.plain(text)) if text else text
 
 
 def slug(text: str, limit: int = 60) -> str:
@@ -41,17 +51,17 @@ def _story(draft: Draft, blocks: tuple, story_id: str, title: str) -> Story:
     text = " ".join(b.words() for b in blocks)
     series = draft.series
     return Story(
-        id=story_id, title=typeset(title), blocks=tuple(_typeset_block(b) for b in blocks),
+        id=story_id, title=_plain(title), blocks=tuple(_typeset_block(b) for b in blocks),
         source=SourceSpan(draft.file, draft.first, draft.last), language=detect_language(text),
-        subtitle=typeset(draft.subtitle) if draft.subtitle else None,
-        series=Series(typeset(series.name), series.part, typeset(draft.series_label or "")) if series else None,
-        byline=Byline(draft.byline.name, typeset(draft.byline.role) if draft.byline.role else None) if draft.byline else None,
+        subtitle=_plain(draft.subtitle) if draft.subtitle else None,
+        series=Series(_plain(series.name), series.part, _plain(draft.series_label or "")) if series else None,
+        byline=Byline(inline.plain(draft.byline.name), _plain(draft.byline.role) if draft.byline.role else None) if draft.byline else None,
         dateline=draft.dateline,
     )
 
 
 def _fallback_title(draft: Draft, blocks: tuple) -> str:
-    first = next((b.words() for b in blocks if b.words()), "")
+    first = inline.plain(next((b.words() for b in blocks if b.words()), ""))
     words = first.split()
     return " ".join(words[:8]) + ("…" if len(words) > 8 else "") if words else draft.file
 
@@ -129,7 +139,7 @@ def build_anthology(cleaned: list, config: Config, removed: tuple = (), warnings
             if not blocks:
                 warnings.append(f"[structure.empty-story] {src.file}:{draft.first}: "
                                 f"{draft.title!r} has no body; kept as a title only" if draft.title else "")
-            title = draft.title
+            title = inline.plain(draft.title) if draft.title else draft.title
             if not title:
                 title = _fallback_title(draft, blocks)
                 warnings.append(f"[structure.no-title] {src.file}:{draft.first}: no title line; using {title!r}")

@@ -9,6 +9,9 @@ from importlib.resources import files
 from pathlib import Path
 
 import jinja2
+import markupsafe
+
+from . import inline
 
 
 def styles_dir() -> Path:
@@ -27,7 +30,20 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["rich"] = rich
+    env.filters["rich_paragraphs"] = rich_paragraphs
     return env
+
+
+def rich(text: str, spans: tuple = ()) -> markupsafe.Markup:
+    """A block's text for a template: escaped as autoescape would, with its emphasis as <em>/<strong>."""
+    return markupsafe.Markup(inline.to_html(text, spans, escape=markupsafe.escape))
+
+
+def rich_paragraphs(text: str, spans: tuple = (), sep: str = "\n\n") -> list:
+    """`rich` of each paragraph of a quotation (separated by a blank line), or with sep="\n" of each
+    line of a set-apart block."""
+    return [rich(para, own) for para, own in inline.paragraphs(text, spans, sep)]
 
 
 def render(template: str, **context) -> str:
