@@ -32,6 +32,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["rich"] = rich
     env.filters["rich_paragraphs"] = rich_paragraphs
+    env.filters["rich_stanzas"] = rich_stanzas
     return env
 
 
@@ -40,10 +41,15 @@ def rich(text: str, spans: tuple = ()) -> markupsafe.Markup:
     return markupsafe.Markup(inline.to_html(text, spans, escape=markupsafe.escape))
 
 
-def rich_paragraphs(text: str, spans: tuple = (), sep: str = "\n\n") -> list:
-    """`rich` of each paragraph of a quotation (separated by a blank line), or with sep="\n" of each
-    line of a set-apart block."""
-    return [rich(para, own) for para, own in inline.paragraphs(text, spans, sep)]
+def rich_paragraphs(text: str, spans: tuple = ()) -> list:
+    """`rich` of each paragraph of a quotation (paragraphs separated by a blank line)."""
+    return [rich(para, own) for para, own in inline.paragraphs(text, spans)]
+
+
+def rich_stanzas(text: str, spans: tuple = ()) -> list:
+    """A set-apart block's groups of lines (separated by a blank line), each a list of `rich` lines."""
+    return [[rich(line, own) for line, own in inline.paragraphs(group, spans_of, "\n")]
+            for group, spans_of in inline.paragraphs(text, spans)]
 
 
 def render(template: str, **context) -> str:

@@ -128,6 +128,7 @@ def text_lines(text: str, repairs: list) -> tuple:
         line = raw
         if "&" in line and ENTITY.search(line):
             line = ENTITY.sub(lambda m: html.unescape(m.group(0)), line).replace("\u00a0", " ")
+            line = INVISIBLE.sub("", line)  # an entity of pubpipe.inline's marks forges no emphasis
             decoded = True
         if "<" in line and BREAK_TAG.search(line):
             parts = BREAK_TAG.split(line)

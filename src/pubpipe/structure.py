@@ -545,6 +545,22 @@ def quote(st: State) -> bool:
                         line=st.unit.first), 2)
 
 
+@block_rule("set-apart")
+def set_apart(st: State) -> bool:
+    """Lines set apart from the prose — a notice, a sign, a letter's heading, verse: short lines
+    centred or indented well beyond the file's paragraphs (`Unit.set_off`), two or more in a row, are
+    one block, never headings (so never in the contents). A blank line between them is kept."""
+    units, j = st.units, st.j
+    k = j
+    while k < len(units) and units[k].set_off and not units[k].tag \
+            and not detect.dash_line(units[k].text) and not detect.list_item(units[k].text):
+        k += 1
+    if k - j < 2:
+        return False
+    text = "".join(("" if n == 0 else "\n\n" if u.gap else "\n") + u.text.strip() for n, u in enumerate(units[j:k]))
+    return st.add(Block("setapart", text, line=units[j].first), k - j)
+
+
 MODEL_KINDS = {"heading": "heading", "paragraph": "paragraph", "caption": "note"}
 
 

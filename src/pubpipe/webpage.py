@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from .inline import MARKS
 from .lines import Line
 from .pagetext import HEADINGS, PageText, anchors, squeeze
 
@@ -63,7 +64,8 @@ def _text(el) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """One line of single spaces (without pubpipe.inline's marks, which no page may forge)."""
+    return " ".join(MARKS.sub("", text).split())
 
 
 def _paragraph_lines(el, tag: str) -> list:
