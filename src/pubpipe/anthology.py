@@ -133,6 +133,7 @@ def build_anthology(cleaned: list, config: Config, removed: tuple = (), warnings
         extra_removed += front
         decisions += src.kept
         built = [(draft, build_blocks(draft)) for draft in drafts]
+        extra_removed += [r for draft in drafts for r in draft.removed]
         while len(built) > 1 and not built[0][1] and not _kept_lines(src, built[0][0], keep):
             extra_removed += _title_page(src, built.pop(0)[0])
         for draft, blocks in built:

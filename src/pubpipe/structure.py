@@ -48,6 +48,8 @@ class Draft:
     dateline: Optional[Dateline] = None
     decisions: list = field(default_factory=list)
     """Decisions taken on this story (its start, its headings), with their rule and confidence."""
+    removed: list = field(default_factory=list)
+    """Lines the block rules dropped (Removed): a call to action closing the story's afterword."""
 
     title_last: int = 0
 
@@ -447,6 +449,18 @@ def afterword_ends(st: State) -> bool:
     if st.afterword and _heading(st.unit, st.text) and st.j + 1 < len(st.units):
         st.after = set()
     return False
+
+
+@block_rule("call-to-action")
+def closing_appeal(st: State) -> bool:
+    """The story's last line, in its afterword, asking the reader to give or help: a call to action,
+    dropped and listed in `removed` as cleaning drops "Donate now" (which it finds by its words alone;
+    a longer appeal is one only where it closes an afterword)."""
+    if not st.afterword or st.j != len(st.units) - 1 or not detect.appeal(st.text):
+        return False
+    st.draft.removed.append(Removed(st.draft.file, st.unit.first, st.text.strip(), "call-to-action"))
+    st.j += 1
+    return True
 
 
 @block_rule("subtitle")
