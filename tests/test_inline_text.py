@@ -128,7 +128,7 @@ def test_notes_in_a_row_are_one_box(etext, tmp_path):
     write_web(dataclasses.replace(etext, stories=(story,)), tmp_path / "web")
     page = (tmp_path / "web" / "stories" / f"{story.id}.html").read_text(encoding="utf-8")
     assert page.count('role="note"') == 1
-    assert " ".join(page.split()).count("<p>One.</p> <p>Two.</p> <p>Three.</p> </aside>") == 1
+    assert " ".join(page.split()).count("<p>One.</p> <p>Two.</p> <p>Three.</p></aside>") == 1
 
 
 def test_a_saved_pages_emphasis_inside_a_paragraph_is_kept(tmp_path):
