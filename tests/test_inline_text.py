@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from pubpipe import inline, pdf, pipeline
+from pubpipe import epubcheck, inline, pdf, pipeline
 from pubpipe.model import Anthology, Block
 
 from helpers import lost_words, write_as, write_epub, write_web
@@ -78,8 +78,11 @@ def test_html_read_back_is_only_the_text_with_emphasis(html):
 def test_a_notice_of_centred_lines_is_one_set_apart_block_not_headings(etext):
     [story] = etext.stories
     assert [h.text for h in story.headings()] == ["I. THE CHESS CLUB", "II. THE SECOND PAPER"]
-    [notice] = [b for b in story.blocks if b.type == "setapart"]
+    notice, verse = [b for b in story.blocks if b.type == "setapart"]
     assert notice.text.split("\n\n") == ["THE CHESS CLUB", "IS", "DISSOLVED.", "March 3, 1890."]
+    assert verse.text.split("\n") == ["The club is shut, the board is bare,", "The kings are in the box;",
+                                      "And nobody will find us there", "Behind the iron locks."]
+    assert story.blocks[-1].text == "Then he went out, and that was the last we saw of him that year."
 
 
 def test_every_output_shows_the_emphasis_and_sets_the_notice_apart(etext, tmp_path):
@@ -95,6 +98,9 @@ def test_every_output_shows_the_emphasis_and_sets_the_notice_apart(etext, tmp_pa
         assert "_the_" not in html and "_Morning" not in html
         assert f'<div class="{klass}"><p>THE CHESS CLUB</p><p>IS</p><p>DISSOLVED.</p><p>March 3, 1890.</p></div>' in html
     assert "DISSOLVED" not in nav and "II. THE SECOND PAPER" in nav
+    assert ("<p>The club is shut, the board is bare,<br/>The kings are in the box;<br/>"
+            "And nobody will find us there<br/>Behind the iron locks.</p>") in chapter
+    assert epubcheck.validate_epub(tmp_path / "book.epub") == []
 
     write_as(pdf.render(etext), tmp_path / "book.pdf")
     text = " ".join(subprocess.run(["pdftotext", str(tmp_path / "book.pdf"), "-"], capture_output=True,
