@@ -71,8 +71,8 @@ def test_anthology_json_keeps_text_plain_and_adds_the_emphasis_as_html(etext):
 @pytest.mark.parametrize("html", ["<script>x</script> b", "<em onclick='x'>a</em> b", "<em>a</em> c", "<em>a b",
                                   "<a href='x'>a</a> b"])
 def test_html_read_back_is_only_the_text_with_emphasis(html):
-    with pytest.raises(ValueError):
-        Block.from_dict({"type": "paragraph", "text": "a b", "html": html})
+    with pytest.raises(ValueError, match="^the paragraph block of line 4: its html"):
+        Block.from_dict({"type": "paragraph", "text": "a b", "html": html, "line": 4})
 
 
 def test_a_notice_of_centred_lines_is_one_set_apart_block_not_headings(etext):

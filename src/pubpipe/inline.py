@@ -205,12 +205,13 @@ class _Reader(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         if tag not in KINDS or attrs:
-            raise ValueError(f"<{tag}> is not emphasis (only <em> and <strong>, without attributes)")
+            raise ValueError(f"its html holds <{tag}>, which is not emphasis (only <em> and <strong>, "
+                             "without attributes)")
         self.open.append(tag)
 
     def handle_endtag(self, tag):
         if not self.open or self.open[-1] != tag:
-            raise ValueError(f"</{tag}> closes nothing open")
+            raise ValueError(f"its html's </{tag}> closes nothing open")
         self.open.pop()
 
     def handle_data(self, data):
@@ -224,5 +225,6 @@ def from_html(markup: str, text: str) -> tuple:
     reader.feed(markup)
     reader.close()
     if reader.open or "".join(reader.chars) != text:
-        raise ValueError("its html is not its text with <em>/<strong> around parts of it")
+        raise ValueError("its html is not its text with <em>/<strong> around parts of it (rebuild "
+                         "rather than edit anthology.json by hand)")
     return _spans(text, reader.flags)

@@ -62,11 +62,14 @@ class Block:
     @classmethod
     def from_dict(cls, data: dict) -> "Block":
         text, items = data.get("text", ""), tuple(data.get("items") or ())
-        emphasis = inline.from_html(data["html"], text) if data.get("html") else ()
-        items_html = data.get("items_html") or ()
-        if items_html and len(items_html) != len(items):
-            raise ValueError("items_html does not have one entry per item")
-        item_emphasis = tuple(inline.from_html(h, i) for h, i in zip(items_html, items))
+        try:
+            emphasis = inline.from_html(data["html"], text) if data.get("html") else ()
+            items_html = data.get("items_html") or ()
+            if items_html and len(items_html) != len(items):
+                raise ValueError("its items_html does not have one entry per item")
+            item_emphasis = tuple(inline.from_html(h, i) for h, i in zip(items_html, items))
+        except ValueError as exc:
+            raise ValueError(f"the {data.get('type')} block of line {data.get('line')}: {exc}") from None
         return cls(type=data["type"], text=text, attribution=data.get("attribution"),
                    ordered=data.get("ordered"), items=items, line=data.get("line"),
                    emphasis=emphasis, item_emphasis=item_emphasis)
