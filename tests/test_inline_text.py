@@ -146,3 +146,24 @@ def test_a_saved_pages_emphasis_inside_a_paragraph_is_kept(tmp_path):
     text, spans = inline.parse(lines[1].text)
     assert inline.to_html(text, spans) == "She read the <em>Morning Chronicle</em> and was <strong>very</strong> calm here."
     assert lines[2].text == "All of it italic."
+
+
+def test_a_saved_pages_emphasis_found_by_trafilatura_is_kept():
+    """A saved page read by trafilatura: the words the page sets in <em>/<strong> inside a paragraph
+    are emphasis, found where the page shows them (no space lost after them); a paragraph the page
+    sets wholly in italics keeps its words plain."""
+    from pubpipe.webpage import read_page
+    page = read_page(
+        "<!doctype html><html><head><title>A Day at the Harbour – Example News</title></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/news'>News</a></nav><article><h1>A Day at the Harbour</h1>"
+        "<p>The boats went out before sunrise, as they had every morning for a hundred years, and the "
+        "<em>Morning Chronicle</em> sent a reporter along to watch them go out past the harbour wall.</p>"
+        "<p>By noon the fish were sold and the boats were <strong>back</strong>in the harbour, and the "
+        "fishermen sat on the wall mending their nets and talking about the price of cod.</p>"
+        "<p><i>This article first appeared in print in the weekend edition of the paper.</i></p>"
+        "</article><footer>Copyright Example News</footer></body></html>")
+    assert page.reader == "trafilatura"
+    html = [inline.to_html(*inline.parse(line.text)) for line in page.lines if line.tag == "p"]
+    assert "and the <em>Morning Chronicle</em> sent a reporter" in html[0]
+    assert "the boats were <strong>back</strong>in the harbour" in html[1]
+    assert html[2] == "This article first appeared in print in the weekend edition of the paper."
