@@ -167,3 +167,21 @@ def test_a_saved_pages_emphasis_found_by_trafilatura_is_kept():
     assert "and the <em>Morning Chronicle</em> sent a reporter" in html[0]
     assert "the boats were <strong>back</strong>in the harbour" in html[1]
     assert html[2] == "This article first appeared in print in the weekend edition of the paper."
+
+
+def test_a_saved_pages_emphasis_reaches_anthology_json(tmp_path):
+    """Through ingest, cleaning and structure: the marks are not taken for invisible characters."""
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "page.html").write_text(
+        "<!doctype html><html><head><title>A Day at the Harbour</title></head><body><article>"
+        "<h1>A Day at the Harbour</h1><p>The boats went out before sunrise, as they had every morning for a "
+        "hundred years, and the <em>Morning Chronicle</em> sent a reporter to watch them go.</p>"
+        "<p>By noon the fish were sold and the boats were <b>back</b> in the harbour, mending their nets.</p>"
+        "</article></body></html>", encoding="utf-8")
+    blocks = [b.to_dict() for b in pipeline.recover(folder).stories[0].blocks]
+    assert [b.get("html") for b in blocks] == [
+        "The boats went out before sunrise, as they had every morning for a hundred years, and the "
+        "<em>Morning Chronicle</em> sent a reporter to watch them go.",
+        "By noon the fish were sold and the boats were <strong>back</strong> in the harbour, mending their nets."]
+    assert "\ufdd0" not in json.dumps(blocks) and "\\ufdd0" not in json.dumps(blocks)

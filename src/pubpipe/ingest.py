@@ -16,7 +16,10 @@ import ftfy
 from . import charsets
 from .config import Limits
 from .errors import SourceError
+from .inline import MARKS
 from .lines import INVISIBLE, META_TAGS, Line  # noqa: F401 (META_TAGS: re-exported)
+
+MARKS_SPLIT = re.compile(f"({MARKS.pattern})")
 from .model import Removed
 from .sourcefiles import inside, list_sources, refuse_format, source_format  # noqa: F401 (list_sources: re-exported)
 
@@ -203,7 +206,9 @@ def _parse_page(name: str, markup: str, encoding: str, repairs: list, limits: Li
     notes: list = []
     lines = []
     for line in page.lines:
-        text = " ".join(normalise(line.text, notes).split())
+        # the reader's emphasis marks (pubpipe.inline) are kept: each piece between them is normalised
+        text = " ".join("".join(p if MARKS.fullmatch(p) else normalise(p, notes)
+                                for p in MARKS_SPLIT.split(line.text)).split())
         if text:
             lines.append(Line(line.number, text, line.tag))
     if not any(line.tag not in META_TAGS for line in lines):
