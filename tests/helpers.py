@@ -10,9 +10,10 @@ LIST_MARK = re.compile(r"^\s*(?:\d{1,3}[.)]|[IVXLC]{1,6}\.|by)\s+", re.I)
 
 
 def words(text: str) -> list:
-    """Words as the scorer sees them: typographic quotes folded, case folded."""
+    """Words as the scorer sees them: typographic quotes folded, case folded; the underscores of
+    plain text's emphasis (`_the_ woman`) are marks, not letters of the word."""
     text = typeset(text).replace("’", "'").replace("‘", "'")
-    return re.findall(r"\w+", text.casefold())
+    return [w for w in (w.strip("_") for w in re.findall(r"\w+", text.casefold())) if w]
 
 
 def source_words(lines_by_file: dict, removed: set) -> Counter:

@@ -70,7 +70,9 @@ def test_word_document_keeps_its_structure(tmp_path):
         {"type": "list", "ordered": True, "items": ["Load the boat", "Sail at four"]},
         {"type": "quote", "text": "The sea gives and the sea takes, and it never asks first.", "attribution": "Tom Reed, fisherman"},
         {"type": "heading", "text": "The market"},
-        {"type": "paragraph", "text": "By noon the fish were sold and the boats were back in the harbour."},
+        # the bold run is emphasis beside the plain text (Word's bold and italic: <strong>, <em>)
+        {"type": "paragraph", "text": "By noon the fish were sold and the boats were back in the harbour.",
+         "html": "By noon the fish were sold and the boats were <strong>back</strong> in the harbour."},
         {"type": "quote", "text": "Nobody leaves the harbour hungry.", "attribution": None},
     ]
     # a line of a Word source is its paragraph: the heading is the 4th, the first quote the 9th

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import pipeline, recovery
+from pubpipe import inline, pipeline, recovery
 from pubpipe.config import Config
 
 from helpers import lost_words
@@ -47,8 +47,10 @@ def outline(anthology) -> list:
                 out.append(("ordered list: " if b.ordered else "list: ") + " | ".join(b.items))
             elif b.type == "quote":
                 out.append(f"quote: {b.text}" + (f" — {b.attribution}" if b.attribution else ""))
+            elif b.type == "setapart":
+                out.append("setapart: " + b.text.replace("\n\n", " // ").replace("\n", " / "))
             else:
-                out.append(f"{b.type}: {b.text}")
+                out.append(f"{b.type}: {inline.to_html(b.text, b.emphasis) if b.emphasis else b.text}")
     out += [f"removed: {r.line} {r.rule}: {r.text}" for r in anthology.removed]
     return out
 

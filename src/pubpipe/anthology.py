@@ -8,6 +8,7 @@ from slugify import slugify
 from .config import Config, DEFAULT_TITLE
 from .credits import credits_for
 from .language import detect_language, main_language
+from . import inline
 from .clean import kept_text, rule_named
 from .model import WARNING, Anthology, Block, Byline, Decision, Series, SourceSpan, Story, dropped, problem
 from .structure import Draft, build_blocks, split_file
@@ -15,8 +16,17 @@ from .typography import typeset
 
 
 def _typeset_block(block: Block) -> Block:
-    return replace(block, text=typeset(block.text), items=tuple(typeset(i) for i in block.items),
-                   attribution=typeset(block.attribution) if block.attribution else None)
+    """Typography, and the emphasis marks of the text (`_x_`, `*x*`, a page's <em>) off the words into spans."""
+    text, emphasis = inline.typeset(*inline.parse(block.text))
+    items = [inline.typeset(*inline.parse(i)) for i in block.items]
+    return replace(block, text=text, emphasis=emphasis, items=tuple(i for i, _ in items),
+                   item_emphasis=tuple(e for _, e in items) if any(e for _, e in items) else (),
+                   attribution=typeset(inline.plain(block.attribution)) if block.attribution else None)
+
+
+def _plain(text):
+    """A title, subtitle or name: typeset plain text, its emphasis marks taken off."""
+    return typeset(inline.plain(text)) if text else text
 
 
 def slug(text: str, limit: int = 60) -> str:
@@ -42,11 +52,11 @@ def _story(draft: Draft, blocks: tuple, story_id: str, title: str) -> Story:
     text = " ".join(b.words() for b in blocks)
     series = draft.series
     return Story(
-        id=story_id, title=typeset(title), blocks=tuple(_typeset_block(b) for b in blocks),
+        id=story_id, title=_plain(title), blocks=tuple(_typeset_block(b) for b in blocks),
         source=SourceSpan(draft.file, draft.first, draft.last), language=detect_language(text),
-        subtitle=typeset(draft.subtitle) if draft.subtitle else None,
-        series=Series(typeset(series.name), series.part, typeset(draft.series_label or "")) if series else None,
-        byline=Byline(draft.byline.name, typeset(draft.byline.role) if draft.byline.role else None) if draft.byline else None,
+        subtitle=_plain(draft.subtitle) if draft.subtitle else None,
+        series=Series(_plain(series.name), series.part, _plain(draft.series_label or "")) if series else None,
+        byline=Byline(inline.plain(draft.byline.name), _plain(draft.byline.role) if draft.byline.role else None) if draft.byline else None,
         dateline=draft.dateline,
     )
 
@@ -58,7 +68,7 @@ def _with_author(story: Story, credit) -> Story:
 
 
 def _fallback_title(draft: Draft, blocks: tuple) -> str:
-    first = next((b.words() for b in blocks if b.words()), "")
+    first = inline.plain(next((b.words() for b in blocks if b.words()), ""))
     words = first.split()
     return " ".join(words[:8]) + ("…" if len(words) > 8 else "") if words else draft.file
 
@@ -130,13 +140,14 @@ def build_anthology(cleaned: list, config: Config, removed: tuple = (), warnings
         extra_removed += front
         decisions += src.kept
         built = [(draft, build_blocks(draft)) for draft in drafts]
+        extra_removed += [r for draft in drafts for r in draft.removed]
         while len(built) > 1 and not built[0][1] and not _kept_lines(src, built[0][0], keep):
             extra_removed += _title_page(src, built.pop(0)[0])
         for draft, blocks in built:
             if not blocks and draft.title:
                 warnings.append(problem(src.file, f"{draft.title!r} has no body; kept as a title only",
                                         "structure.empty-story", WARNING, draft.first))
-            title = draft.title
+            title = inline.plain(draft.title) if draft.title else draft.title
             if not title:
                 title = _fallback_title(draft, blocks)
                 warnings.append(problem(src.file, f"no title line; using {title!r}", "structure.no-title", WARNING,

@@ -13,6 +13,7 @@ from typing import Callable
 
 from .contents import HEADING as HEADING_LINE, find_contents
 from .ingest import META_TAGS, Line, RawSource
+from .inline import MARKS
 from .model import Decision, Diagnostic, dropped
 
 DROP = object()
@@ -32,8 +33,8 @@ class Context:
 
 def kept_text(text: str) -> str:
     """A line as `keep` compares it: runs of spaces (tabs, no-break spaces) as one, none at either end;
-    case and punctuation as they are."""
-    return SPACES.sub(" ", text).strip()
+    case and punctuation as they are (a page's emphasis marks, pubpipe.inline, do not count)."""
+    return SPACES.sub(" ", MARKS.sub("", text)).strip()
 
 
 @dataclass(frozen=True)
@@ -389,16 +390,17 @@ def repeated_lines(sources: list, min_sources: int = 3, share: float = 0.5) -> f
         return frozenset()
     seen: Counter = Counter()
     for src in sources:
-        seen.update({whitespace(l.text, Context()).casefold() for l in src.lines
+        seen.update({whitespace(MARKS.sub("", l.text), Context()).casefold() for l in src.lines
                      if l.text.strip() and len(l.text.split()) <= 12})
     need = max(min_sources, int(len(sources) * share + 0.999))
     return frozenset(t for t, n in seen.items() if n >= need)
 
 
 def _drop(file: str, line: Line, rule: Rule, removed: list, marks: list) -> None:
-    removed.append(dropped(file, line.number, line.text.strip(), rule.name))
+    text = MARKS.sub("", line.text).strip()
+    removed.append(dropped(file, line.number, text, rule.name))
     if rule.ends_story or rule.afterword or rule.contents:
-        marks.append(Mark(line.number, line.text.strip(), rule.ends_story, rule.afterword, rule.contents))
+        marks.append(Mark(line.number, text, rule.ends_story, rule.afterword, rule.contents))
 
 
 def _one_pass(file: str, lines: list, ctx: Context) -> tuple:
@@ -431,17 +433,26 @@ def _one_pass(file: str, lines: list, ctx: Context) -> tuple:
             out.append(line)
             continue
         text = line.text
+        # A page's emphasis marks (pubpipe.inline) stay in its line, but the rules judge its words:
+        # a line of a page is already one line of single spaces, which is all they would change.
+        marked = MARKS.search(text) is not None
         for rule in LINE_RULES:
-            result = rule.fn(text, ctx)
+            result = rule.fn(MARKS.sub("", text) if marked else text, ctx)
             if result is DROP:
                 if keeps(line, rule):
                     continue
                 _drop(file, line, rule, removed, marks)
                 break
-            text = result
+            text = text if marked else result
         else:
-            out.append(replace(line, text=text))
+            out.append(replace(line, text=text, indent=line.indent or _indent(line.text)))
     return out, removed, marks, kept_by_staff
+
+
+def _indent(text: str) -> int:
+    """Columns of white space a line begins with (a tab to the next multiple of 8)."""
+    wide = text.expandtabs()
+    return len(wide) - len(wide.lstrip()) if text[:1].isspace() and text.strip() else 0
 
 
 def clean_source(src: RawSource, ctx: Context = Context()) -> CleanSource:

@@ -15,7 +15,7 @@ import re
 from typing import Optional
 
 from . import dates
-from .model import Credit, Removed, Story
+from .model import Credit, Story
 from .typography import typeset
 
 FIELD = re.compile(r"^(?P<key>title|author|authors|editor|editors|translator|translators|release date|"
@@ -178,4 +178,4 @@ def is_known(credit: Optional[Credit]) -> bool:
     return credit is not None and any(v for k, v in credit.to_dict().items() if k != "file")
 
 
-__all__ = ["Credit", "Removed", "Story", "credits_for", "credit_of", "header_fields", "title_page", "is_known"]
+__all__ = ["Credit", "Story", "credits_for", "credit_of", "header_fields", "title_page", "is_known"]

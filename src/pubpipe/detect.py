@@ -295,6 +295,15 @@ def _roman(text: str) -> Optional[int]:
     return total or None
 
 
+APPEAL = re.compile(r"^(?:please\s+)?(?:help|support|donate|give|sponsor|stand with)\b[^.!?]*[.!]?$", re.I)
+APPEAL_WORDS = 25
+
+
+def appeal(text: str) -> bool:
+    """One sentence asking the reader to give or help ("Help more families …", "Support our work today")."""
+    return len(text.split()) <= APPEAL_WORDS and APPEAL.match(text.strip()) is not None
+
+
 def is_note(text: str) -> bool:
     """Editorial text that is not the story: credit lines, editor's notes, photo credits."""
     return len(text.split()) <= 60 and bool(NOTE.search(text))

@@ -9,7 +9,8 @@ each line carries its tag, so structure recovery need not guess what the page al
 
 from bs4 import BeautifulSoup, Tag
 
-from .lines import Line
+from . import inline
+from .lines import INVISIBLE, Line
 
 CHROME = ["script", "style", "noscript", "template", "nav", "form", "iframe", "svg", "button", "select",
           "input", "menu", "dialog", "aside"]
@@ -85,11 +86,32 @@ def _block_lines(tag: Tag) -> list:
     return [_line(tag, text, "p")]
 
 
+EMPHASIS = {"em": "em", "i": "em", "strong": "strong", "b": "strong"}
+
+
+def _mark_emphasis(root: Tag) -> None:
+    """Put pubpipe.inline's marks around the words a page sets in <em>/<i> or <strong>/<b>. Not around
+    a block's whole text: that is the block's style (a bold line as a subheading, an italic note), and
+    the rules that read a line's first and last words see it as it is."""
+    for text in root.find_all(string=True):
+        if INVISIBLE.search(text):  # a page cannot forge the marks (entities are decoded only now)
+            text.replace_with(INVISIBLE.sub("", text))
+    for el in root.find_all(list(EMPHASIS)):
+        block = el.find_parent(BLOCKS) or el.parent
+        words = " ".join(el.get_text().split())
+        if not words or block is None or words == " ".join(block.get_text().split()):
+            continue
+        kind = EMPHASIS[el.name]
+        el.insert(0, inline.EM_OPEN if kind == "em" else inline.STRONG_OPEN)
+        el.append(inline.EM_CLOSE if kind == "em" else inline.STRONG_CLOSE)
+
+
 def html_lines(markup: str) -> tuple:
-    """The article of an HTML page as tagged, numbered Lines."""
+    """The article of an HTML page as tagged, numbered Lines (words set in emphasis marked, pubpipe.inline)."""
     soup = BeautifulSoup(markup, "html.parser")
     root = _main(soup)
     _drop_chrome(soup, root)
+    _mark_emphasis(root)
     out: list[Line] = []
     if root.find("h1") is None and soup.title is not None and _text(soup.title):
         out.append(_line(soup.title, _text(soup.title), "title"))

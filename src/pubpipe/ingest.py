@@ -16,9 +16,12 @@ import ftfy
 from . import charsets
 from .config import Limits
 from .errors import SourceError
+from .inline import MARKS
 from .lines import INVISIBLE, META_TAGS, Line  # noqa: F401 (META_TAGS: re-exported)
 from .model import dropped
 from .sourcefiles import inside, list_sources, refuse_format, source_format  # noqa: F401 (list_sources: re-exported)
+
+MARKS_SPLIT = re.compile(f"({MARKS.pattern})")
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 
@@ -119,6 +122,7 @@ def text_lines(text: str, repairs: list) -> tuple:
         line = raw
         if "&" in line and ENTITY.search(line):
             line = ENTITY.sub(lambda m: html.unescape(m.group(0)), line).replace("\u00a0", " ")
+            line = INVISIBLE.sub("", line)  # an entity of pubpipe.inline's marks forges no emphasis
             decoded = True
         if "<" in line and BREAK_TAG.search(line):
             parts = BREAK_TAG.split(line)
@@ -193,7 +197,9 @@ def _parse_page(name: str, markup: str, encoding: str, repairs: list, limits: Li
     notes: list = []
     lines = []
     for line in page.lines:
-        text = " ".join(normalise(line.text, notes).split())
+        # the reader's emphasis marks (pubpipe.inline) are kept: each piece between them is normalised
+        text = " ".join("".join(p if MARKS.fullmatch(p) else normalise(p, notes)
+                                for p in MARKS_SPLIT.split(line.text)).split())
         if text:
             lines.append(Line(line.number, text, line.tag))
     if not any(line.tag not in META_TAGS for line in lines):

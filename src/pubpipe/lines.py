@@ -8,8 +8,9 @@ import re
 from dataclasses import dataclass
 
 # Invisible characters that only get in the way of text: zero-width space, word joiner,
-# byte order mark, soft hyphen and the bidi embedding/override/isolate controls.
-INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+# byte order mark, soft hyphen and the bidi embedding/override/isolate controls; and the noncharacters
+# U+FDD0–U+FDEF, for a program's internal use (pubpipe.inline marks a page's emphasis with them).
+INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufdd0-\ufdef]")
 META_TAGS = ("title", "byline", "dateline")
 """Line tags of a page's metadata, not of its text: cleaning leaves these lines alone."""
 
@@ -27,3 +28,6 @@ class Line:
     quote, cite, byline, caption); empty for text sources. A saved page's metadata comes as
     `META_TAGS` lines (`pubpipe.webpage`): its headline (title), author (byline) and site and date
     (dateline, ``"SITE, YYYY-MM-DD"``)."""
+    indent: int = 0
+    """Columns of white space the line began with in the source (cleaning takes them off the text
+    and records them here: a centred or indented line is set apart from the prose)."""

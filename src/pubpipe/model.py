@@ -8,8 +8,10 @@ import re
 from dataclasses import dataclass, asdict
 from typing import Any, Optional
 
+from . import inline
+
 SCHEMA = "pubpipe/anthology@1"
-BLOCK_TYPES = ("paragraph", "heading", "quote", "list", "note")
+BLOCK_TYPES = ("paragraph", "heading", "quote", "list", "note", "setapart")
 
 
 @dataclass(frozen=True)
@@ -17,9 +19,12 @@ class Block:
     """One unit of a story's body, in reading order."""
 
     type: str
-    """One of BLOCK_TYPES: paragraph, heading, quote, list or note."""
+    """One of BLOCK_TYPES: paragraph, heading, quote, list, note or setapart (lines set apart from
+    the prose: a notice, a letter's heading, a sign, verse; its lines joined by newlines, never a
+    heading, never in the contents)."""
     text: str = ""
-    """Plain Unicode text after cleaning (empty for a list)."""
+    """Plain Unicode text after cleaning (empty for a list); a quote's paragraphs are separated by a
+    blank line, a set-apart block's lines by a newline."""
     attribution: Optional[str] = None
     """For a quote: who said it (``Miso, escaped North Korea in 2010``), without the dash."""
     ordered: Optional[bool] = None
@@ -28,6 +33,11 @@ class Block:
     """For a list: the items' texts, in order."""
     line: Optional[int] = None
     """1-based source line this block starts on (for messages and the report)."""
+    emphasis: tuple = ()
+    """Inline emphasis in `text`: (start, end, kind) spans over it, kind "em" (italics) or "strong"
+    (bold); anthology.json carries them as an `html` field beside `text` (pubpipe.inline)."""
+    item_emphasis: tuple = ()
+    """For a list: each item's emphasis spans, as `emphasis` (empty when no item has any)."""
 
     def __post_init__(self) -> None:
         if self.type not in BLOCK_TYPES:
@@ -38,8 +48,12 @@ class Block:
         if self.type == "list":
             out["ordered"] = bool(self.ordered)
             out["items"] = list(self.items)
+            if any(self.item_emphasis):
+                out["items_html"] = [inline.to_html(i, e) for i, e in zip(self.items, self.item_emphasis)]
         else:
             out["text"] = self.text
+            if self.emphasis:
+                out["html"] = inline.to_html(self.text, self.emphasis)
         if self.type == "quote":
             out["attribution"] = self.attribution
         if self.line is not None:
@@ -48,8 +62,18 @@ class Block:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Block":
-        return cls(type=data["type"], text=data.get("text", ""), attribution=data.get("attribution"),
-                   ordered=data.get("ordered"), items=tuple(data.get("items") or ()), line=data.get("line"))
+        text, items = data.get("text", ""), tuple(data.get("items") or ())
+        try:
+            emphasis = inline.from_html(data["html"], text) if data.get("html") else ()
+            items_html = data.get("items_html") or ()
+            if items_html and len(items_html) != len(items):
+                raise ValueError("its items_html does not have one entry per item")
+            item_emphasis = tuple(inline.from_html(h, i) for h, i in zip(items_html, items))
+        except ValueError as exc:
+            raise ValueError(f"the {data.get('type')} block of line {data.get('line')}: {exc}") from None
+        return cls(type=data["type"], text=text, attribution=data.get("attribution"),
+                   ordered=data.get("ordered"), items=items, line=data.get("line"),
+                   emphasis=emphasis, item_emphasis=item_emphasis)
 
     def words(self) -> str:
         """All text this block carries, for word counts and searches."""

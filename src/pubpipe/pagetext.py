@@ -24,6 +24,7 @@ BLOCK_TAGS = {"address", "article", "aside", "blockquote", "body", "dd", "detail
               "tfoot", "tr", "td", "th", "ul", "br", "button", "option", "select", "label", "caption", "menu",
               "center", "textarea", "input"}
 BOLD = {"b", "strong"}
+ITALIC = {"i", "em"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 CHUNK = 24
 """Characters (without spaces) of an extracted piece looked for at a time when it is not found whole."""
@@ -59,7 +60,9 @@ class PageText:
     from; `left_out` lists the blocks, or the parts of blocks, no piece used."""
 
     def __init__(self, root) -> None:
-        self.blocks: list = self._walk(root)
+        self.emphasis: list = []
+        """Per character of `flat`: the kinds of emphasis ("em", "strong") the page sets it in."""
+        self.blocks: list = self._walk(root, self.emphasis)
         flats = [squeeze(b.text) for b in self.blocks]
         self.starts = [0]
         for flat in flats:
@@ -68,12 +71,14 @@ class PageText:
         self.used = bytearray(len(self.flat))
 
     @staticmethod
-    def _walk(root) -> list:
-        """The blocks of text under `root` in reading order (no recursion: pages nest deep)."""
+    def _walk(root, emphasis: list) -> list:
+        """The blocks of text under `root` in reading order (no recursion: pages nest deep); the
+        emphasis of each character of their squeezed text is added to `emphasis`."""
         blocks: list = []
         tags: list = []
         parts: list = []  # (text, line, in bold) of the block being read
-        bold = 0
+        kinds: list = []  # the emphasis of each part
+        bold = italic = 0
 
         def cut():
             text = unicodedata.normalize("NFC", "".join(t for t, _, _ in parts))
@@ -81,18 +86,28 @@ class PageText:
                 seen = [b for t, _, b in parts if t.strip()]
                 blocks.append(TextBlock(next(n for t, n, _ in parts if t.strip()) or 1, tags[-1] if tags else "",
                                         text, all(seen)))
+                flags = [k for (t, _, _), k in zip(parts, kinds) for _ in squeeze(t)]
+                length = len(squeeze(text))
+                emphasis.extend(flags if len(flags) == length else [frozenset()] * length)
             parts.clear()
+            kinds.clear()
+
+        def add(text, line):
+            parts.append((text, line, bold > 0))
+            kinds.append(frozenset(k for k, n in (("strong", bold), ("em", italic)) if n))
 
         stack = [("open", root)]
         while stack:
             what, el = stack.pop()
             if what == "tail":
-                parts.append((el.tail, el.sourceline, bold > 0))
+                add(el.tail, el.sourceline)
                 continue
             tag = el.tag.lower() if isinstance(el.tag, str) else ""
             if what == "close":
                 if tag in BOLD:
                     bold -= 1
+                if tag in ITALIC:
+                    italic -= 1
                 if tag in BLOCK_TAGS:
                     cut()
                     tags.pop()
@@ -105,9 +120,10 @@ class PageText:
                 cut()
                 tags.append(tag)
             bold += tag in BOLD
+            italic += tag in ITALIC
             stack.append(("close", el))
             if el.text:
-                parts.append((el.text, el.sourceline, bold > 0))
+                add(el.text, el.sourceline)
             stack.extend(("open", child) for child in reversed(el))
         cut()
         return blocks

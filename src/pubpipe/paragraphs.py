@@ -44,6 +44,26 @@ class Unit:
     """The model's probability of `label` (0–1); None without a model."""
     article_start: Optional[float] = None
     """The model's probability that a new article starts at this unit; None without a model."""
+    set_off: bool = False
+    """A short line indented well beyond the file's paragraphs (`set_off`): a centred or indented line
+    of a notice, a sign, a letter or verse; in a hard-wrapped file it is never joined to its neighbours."""
+
+
+SET_OFF_INDENT = 4
+"""Columns of indentation beyond the file's usual that set a line apart from the prose."""
+SET_OFF_WORDS = 12
+"""At most this many words in a set-apart line (a longer indented line is an indented paragraph)."""
+
+
+def _base_indent(lines: tuple) -> int:
+    """The indentation of most of a file's lines (0, or a paragraph indent some e-texts use)."""
+    indents = sorted(getattr(l, "indent", 0) for l in lines if l.text.strip())
+    return indents[len(indents) // 2] if indents else 0
+
+
+def set_off(line, base: int) -> bool:
+    """Is the line indented well beyond the file's lines (by SET_OFF_INDENT columns) and short?"""
+    return getattr(line, "indent", 0) >= base + SET_OFF_INDENT and len(line.text.split()) <= SET_OFF_WORDS
 
 
 def is_wrapped(runs: list) -> bool:
@@ -146,10 +166,12 @@ def units(lines: tuple) -> list:
         return [Unit(l.text, l.number, l.number, tag=l.tag) for l in lines if l.text.strip()]
     runs = _runs(lines)
     wrapped = is_wrapped([run for _, run in runs])
+    base = _base_indent(lines)
     if not wrapped:
         out = []
         for gap, run in runs:
-            out += [Unit(line.text, line.number, line.number, gap if i == 0 else 0) for i, line in enumerate(run)]
+            out += [Unit(line.text, line.number, line.number, gap if i == 0 else 0, set_off=set_off(line, base))
+                    for i, line in enumerate(run)]
         return out
     vocabulary = _whole_words(runs)
     # Without blank lines between paragraphs, a short line ending a sentence ends its paragraph.
@@ -159,6 +181,14 @@ def units(lines: tuple) -> list:
     for gap, run in runs:
         group: list = []
         for line in run:
+            if set_off(line, base):  # a line of a notice or a poem: a unit of its own
+                if group:
+                    out.append(_unit(group, gap, vocabulary))
+                    gap = 0
+                    group = []
+                out.append(Unit(line.text, line.number, line.number, gap, 1, True, set_off=True))
+                gap = 0
+                continue
             short_end = no_blank_lines and group and len(group[-1].text) < 0.5 * max(60, len(line.text)) \
                 and _ends_sentence(group[-1].text)
             attribution = DASH_START.match(line.text) and _ends_sentence(group[-1].text) if group else False
@@ -167,7 +197,8 @@ def units(lines: tuple) -> list:
                 gap = 0
                 group = []
             group.append(line)
-        out.append(_unit(group, gap, vocabulary))
+        if group:
+            out.append(_unit(group, gap, vocabulary))
     return out
 
 

@@ -48,6 +48,8 @@ class Draft:
     dateline: Optional[Dateline] = None
     decisions: list = field(default_factory=list)
     """Decisions taken on this story (its start, its headings), with their rule and confidence."""
+    removed: list = field(default_factory=list)
+    """Lines the block rules dropped: a call to action closing the story's afterword."""
 
     title_last: int = 0
 
@@ -449,6 +451,18 @@ def afterword_ends(st: State) -> bool:
     return False
 
 
+@block_rule("call-to-action")
+def closing_appeal(st: State) -> bool:
+    """The story's last line, in its afterword, asking the reader to give or help: a call to action,
+    dropped and listed in `removed` as cleaning drops "Donate now" (which it finds by its words alone;
+    a longer appeal is one only where it closes an afterword)."""
+    if not st.afterword or st.j != len(st.units) - 1 or not detect.appeal(st.text):
+        return False
+    st.draft.removed.append(dropped(st.draft.file, st.unit.first, st.text.strip(), "call-to-action"))
+    st.j += 1
+    return True
+
+
 @block_rule("subtitle")
 def subtitle(st: State) -> bool:
     """A heading-like line between the title and a byline or dateline."""
@@ -543,6 +557,22 @@ def quote(st: State) -> bool:
         return False
     return st.add(Block("quote", _strip_quotes(st.text), attribution=detect.dash_line(st.next_text),
                         line=st.unit.first), 2)
+
+
+@block_rule("set-apart")
+def set_apart(st: State) -> bool:
+    """Lines set apart from the prose — a notice, a sign, a letter's heading, verse: short lines
+    centred or indented well beyond the file's paragraphs (`Unit.set_off`), two or more in a row, are
+    one block, never headings (so never in the contents). A blank line between them is kept."""
+    units, j = st.units, st.j
+    k = j
+    while k < len(units) and units[k].set_off and not units[k].tag \
+            and not detect.dash_line(units[k].text) and not detect.list_item(units[k].text):
+        k += 1
+    if k - j < 2:
+        return False
+    text = "".join(("" if n == 0 else "\n\n" if u.gap else "\n") + u.text.strip() for n, u in enumerate(units[j:k]))
+    return st.add(Block("setapart", text, line=units[j].first), k - j)
 
 
 MODEL_KINDS = {"heading": "heading", "paragraph": "paragraph", "caption": "note"}

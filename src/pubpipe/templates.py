@@ -9,6 +9,9 @@ from importlib.resources import files
 from pathlib import Path
 
 import jinja2
+import markupsafe
+
+from . import inline
 
 
 def styles_dir() -> Path:
@@ -27,9 +30,28 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["rich"] = rich
+    env.filters["rich_paragraphs"] = rich_paragraphs
+    env.filters["rich_stanzas"] = rich_stanzas
     from . import labels  # one label text per element, shared by every renderer (styles/labels.html.j2)
     env.globals["labels"] = labels
     return env
+
+
+def rich(text: str, spans: tuple = ()) -> markupsafe.Markup:
+    """A block's text for a template: escaped as autoescape would, with its emphasis as <em>/<strong>."""
+    return markupsafe.Markup(inline.to_html(text, spans, escape=markupsafe.escape))
+
+
+def rich_paragraphs(text: str, spans: tuple = ()) -> list:
+    """`rich` of each paragraph of a quotation (paragraphs separated by a blank line)."""
+    return [rich(para, own) for para, own in inline.paragraphs(text, spans)]
+
+
+def rich_stanzas(text: str, spans: tuple = ()) -> list:
+    """A set-apart block's groups of lines (separated by a blank line), each a list of `rich` lines."""
+    return [[rich(line, own) for line, own in inline.paragraphs(group, spans_of, "\n")]
+            for group, spans_of in inline.paragraphs(text, spans)]
 
 
 def render_template(template: str, **context) -> str:

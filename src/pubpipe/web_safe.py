@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 TAGS = frozenset({
     "a", "article", "aside", "blockquote", "div", "em", "figcaption", "figure", "h2", "h3", "h4",
-    "header", "li", "ol", "p", "span", "strong", "time", "ul",
+    "br", "header", "li", "ol", "p", "span", "strong", "time", "ul",
 })
 """The elements a story fragment may hold (no img, no iframe, no form, no script, no style)."""
 

@@ -19,8 +19,9 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from .inline import EM_CLOSE, EM_OPEN, MARKS, STRONG_CLOSE, STRONG_OPEN
 from .lines import Line
-from .pagetext import HEADINGS, PageText, anchors, squeeze
+from .pagetext import HEADINGS, SPACE, PageText, anchors, squeeze
 
 # trafilatura's options, chosen by measurement over the realweb and modern pages (benchmarks/RESULTS.md,
 # "Saved pages (issue 16)"): readers' comments are never the article. Without formatting: with it,
@@ -63,7 +64,8 @@ def _text(el) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """One line of single spaces (without pubpipe.inline's marks, which no page may forge)."""
+    return " ".join(MARKS.sub("", text).split())
 
 
 def _paragraph_lines(el, tag: str) -> list:
@@ -319,8 +321,50 @@ def _body_lines(text: PageText, blocks: list) -> list:
             line, start, cursor = text.place(body, cursor, hi)
             if tag == "p" and _subheading(text, start, cursor, body):
                 tag = "heading"
+            elif tag in ("p", "quote", "ul", "ol") and start is not None:
+                body = _with_emphasis(text, body, start, cursor)
         out.append(Line(line or text.line_at(cursor), body, tag))
     return out
+
+
+def _with_emphasis(text: PageText, body: str, start: int, end: int) -> str:
+    """The block's text with pubpipe.inline's marks around the words the page sets in <em>/<i> or
+    <strong>/<b> (found where `PageText.place` found the text: trafilatura's own formatting output
+    loses the space after an emphasised word). Emphasis over the block's whole text is its style,
+    not a word's: left out, as pubpipe's own reader does."""
+    flags = text.emphasis[start:end]
+    if not any(flags):
+        return body
+    per, k = [], 0
+    for ch in body:
+        if SPACE.match(ch):
+            per.append(None)
+            continue
+        if k >= len(flags):
+            return body
+        per.append(flags[k])
+        k += 1
+    if k != len(flags):
+        return body
+    seen = [f for f in per if f is not None]
+    whole = frozenset.intersection(*seen) if seen else frozenset()
+    for i, f in enumerate(per):  # a space is inside what both its neighbours are in
+        if f is None:
+            before = next((per[j] for j in range(i - 1, -1, -1) if per[j] is not None), frozenset())
+            after = next((per[j] for j in range(i + 1, len(per)) if per[j] is not None), frozenset())
+            per[i] = before & after
+    out, current = [], frozenset()
+    for ch, f in zip(body, per):
+        f = f - whole
+        for kind, opener, closer in (("em", EM_OPEN, EM_CLOSE), ("strong", STRONG_OPEN, STRONG_CLOSE)):
+            if kind in current and kind not in f:
+                out.append(closer)
+            elif kind in f and kind not in current:
+                out.append(opener)
+        out.append(ch)
+        current = f
+    out += [closer for kind, closer in (("em", EM_CLOSE), ("strong", STRONG_CLOSE)) if kind in current]
+    return "".join(out)
 
 
 def _own_reader(markup: str, text: Optional[PageText] = None) -> Page:
