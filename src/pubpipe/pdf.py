@@ -50,6 +50,13 @@ from pubpipe.render import Rendered
 from pubpipe.runner import Local
 
 TEMPLATE = "book.html.j2"
+BACK_TITLES = 8
+"""The back cover lists the first this many stories' titles (and how many more there are)."""
+ENGLISH_HYPHENATION = "en-US"
+"""The variant an English story is hyphenated in (its ``lang`` in the PDF) when the anthology's
+``language`` names none: langdetect says only "en", and WeasyPrint (pyphen) hyphenates plain
+"en" with British patterns ("relat-ives", "know-ledge"). ``language = "en-GB"`` in anthology.toml
+gives British hyphenation."""
 RUNNING_TITLE_MAX = 56
 """Longest running head, in characters: one line of 6.8 pt letter-spaced capitals on A5."""
 FONT_FACES = (
@@ -160,6 +167,18 @@ def running_title(title: str, limit: int = RUNNING_TITLE_MAX) -> str:
     return title.rstrip(" ,;:—–-") + "…"
 
 
+def typeset_language(language: str, book_language: str = "") -> str:
+    """The ``lang`` a text is set in: its language, with the book's region when the book's language
+    (``language`` in anthology.toml) names one for it (``en-GB``), else for English `ENGLISH_HYPHENATION`:
+    pyphen picks its hyphenation patterns by this tag."""
+    base = (language or "").split("-")[0].lower()
+    if not base or "-" in language:
+        return language
+    if book_language.split("-")[0].lower() == base and "-" in book_language:
+        return book_language
+    return ENGLISH_HYPHENATION if base == "en" else language
+
+
 def text_width(text: str) -> int:
     """Width in Latin-capital units: CJK (East Asian wide/full-width) characters count two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
@@ -172,15 +191,16 @@ def book_authors(anthology: Anthology) -> list:
     return list(dict.fromkeys(s.byline.name for s in anthology.stories if s.byline))
 
 
-def book_html(anthology: Anthology, created: str | None, *, front: bool = False, stories=(),
+def book_html(anthology: Anthology, created: str | None, *, front: bool = False, back: bool = False, stories=(),
               toc_pages=None, folio_pages: int = 0, folio_first: int = 1) -> str:
-    """One part of the book as an HTML document: the front matter (cover, title page, imprint and
-    contents, with the stories' page numbers ``toc_pages``), the given ``stories``, or the folio
-    sheet of ``folio_pages`` pages from page ``folio_first`` (see styles/book.html.j2)."""
+    """One part of the book as an HTML document: the front matter (cover, imprint, title page and
+    contents, with the stories' page numbers ``toc_pages``), the back cover, the given ``stories``,
+    or the folio sheet of ``folio_pages`` pages from page ``folio_first`` (see styles/book.html.j2)."""
     cjk = any(s.language.split("-")[0] in ("ko", "ja", "zh") for s in anthology.stories)
     return render_template(TEMPLATE, anthology=anthology, created=created, anchor=STORY_ANCHOR, cjk=cjk,
                   authors=book_authors(anthology), running_title=running_title,
-                  series_label=series_label, dateline_label=dateline_label, front=front,
+                  series_label=series_label, dateline_label=dateline_label, front=front, back=back,
+                  back_titles=BACK_TITLES, typeset_language=typeset_language,
                   stories=stories, toc_pages=toc_pages or {}, folio_pages=folio_pages,
                   folio_first=int(folio_first), link=STORY_LINK)
 
@@ -199,6 +219,8 @@ class LaidOut:
     """Story id -> 1-based page of the part where the story opens."""
     replaced: tuple = ()
     """The characters of this part no installed font can draw, shown as placeholders (sorted)."""
+    back: "LaidOut | None" = None
+    """With the front matter: the back cover, the book's last page (pubpipe.pdfbook places it)."""
 
     @property
     def pages(self) -> int:
@@ -218,10 +240,12 @@ def render_stories(anthology: Anthology, missing=None) -> LaidOut:
 
 
 def render_front(anthology: Anthology, toc_pages: dict, missing=None) -> LaidOut:
-    """Lay out the front matter: cover, title page, imprint and the contents, whose entries show
-    ``toc_pages`` (story id -> page in the book) and link to `STORY_LINK` + the story's id;
-    ``missing`` as in `render_stories`."""
-    return lay_out(anthology, missing=missing, front=True, toc_pages=toc_pages)
+    """Lay out the front matter: cover, imprint, title page and the contents, whose entries show
+    ``toc_pages`` (story id -> page in the book) and link to `STORY_LINK` + the story's id; with
+    the back cover (its ``back``), a document of its own; ``missing`` as in `render_stories`."""
+    front = lay_out(anthology, missing=missing, front=True, toc_pages=toc_pages)
+    back = lay_out(anthology, missing=missing, back=True)
+    return dataclasses.replace(front, back=back, replaced=tuple(sorted(set(front.replaced) | set(back.replaced))))
 
 
 def render_folio_sheet(anthology: Anthology, pages: int, first: int = 1) -> bytes:
