@@ -148,23 +148,26 @@ def dateline_label(story: Story) -> str:
     return " · ".join(p for p in (story.dateline.source, when) if p)
 
 
-def running_title(title: str, limit: int = RUNNING_TITLE_MAX) -> str:
-    """A title as a running head: the main title before a colon, cut to one line.
+_PHRASE_ENDS = (": ", " — ", "—", " – ", " - ", " | ", "? ", "! ")
+"""Where a title's main phrase may end: a colon, an em dash (spaced or not), a spaced en dash or
+hyphen, a bar, a question or exclamation mark."""
 
-    ``The Clinic That Comes to Town: Eye Care on the Roads…`` -> ``The Clinic That Comes to
-    Town`` (unless what comes before the colon is under 12 characters: "Update" says too little);
-    a title still longer than ``limit`` is cut at a word and ends with an ellipsis.
-    (CSS ``text-overflow`` would cut mid-word, and WeasyPrint has no ``string-set`` trimming.)
-    """
+
+def running_title(title: str, limit: int = RUNNING_TITLE_MAX, fallback: str = "") -> str:
+    """A title as a running head, a short title on one line (``limit`` Latin-capital widths): its
+    main phrase, what comes before the first colon, spaced dash, bar, question or exclamation mark
+    (``The Clinic That Comes to Town: Eye Care on the Roads`` -> ``The Clinic That Comes to Town``),
+    when that fits and says enough (12 characters or more: "Update" says too little); else the whole
+    title if it fits; else ``fallback`` (the book's running head). Never a title cut mid-phrase.
+    (CSS ``text-overflow`` would cut mid-word, and WeasyPrint has no ``string-set`` trimming.)"""
     title = " ".join(title.split())
-    main = title.split(": ", 1)[0]
-    if len(main) >= 12:
-        title = main
-    if text_width(title) <= limit:
-        return title
-    while text_width(title) > limit - 1 and " " in title:
-        title = title.rsplit(" ", 1)[0]
-    return title.rstrip(" ,;:—–-") + "…"
+    for end in _PHRASE_ENDS:
+        if end not in title:
+            continue
+        main = title.split(end, 1)[0].rstrip() + end.strip().strip(":—–-|")
+        if len(main) >= 12 and text_width(main) <= limit:
+            return main
+    return title if text_width(title) <= limit else fallback
 
 
 def typeset_language(language: str, book_language: str = "") -> str:

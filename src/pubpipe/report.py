@@ -43,14 +43,15 @@ def _cell(text: str) -> str:
 
 
 def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), validation: tuple = (),
-                  printing: dict = None, edited: tuple = ()) -> str:
-    """The report's Markdown text."""
+                  printing: dict = None, edited: tuple = (), notes: tuple = ()) -> str:
+    """The report's Markdown text. ``notes``: the build's own warnings (about its settings), listed
+    with the anthology's."""
     out = [f"# Build report: {anthology.title}", ""]
     errors = [p for p in problems if getattr(p, "severity", "error") != "warning"]
     skipped = [p for p in problems if getattr(p, "severity", "error") == "warning"]
     out.append(f"{len(anthology.stories)} stories from {len(anthology.sources)} source file(s); "
                f"{len(anthology.removed)} line(s) removed; {len(errors)} problem(s) with sources; "
-               f"{len(skipped)} file(s) skipped on purpose; {len(anthology.warnings)} warning(s). "
+               f"{len(skipped)} file(s) skipped on purpose; {len(anthology.warnings) + len(notes)} warning(s). "
                f"Language: {anthology.language}.")
     out += ["", "## Outputs", "", "| file | size | pages |", "| --- | --- | --- |"]
     for name, info in outputs.items():
@@ -91,7 +92,7 @@ def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), val
     else:
         out.append("None.")
     out += ["", "## Warnings", ""]
-    out += [f"- {_cell(w)}" for w in anthology.warnings] or ["None."]
+    out += [f"- {_cell(w)}" for w in (*notes, *anthology.warnings)] or ["None."]
     out += ["", "## Validation", ""]
     out += [f"- {_cell(v)}" for v in validation] or ["Not run."]
     if printing:
