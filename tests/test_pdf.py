@@ -543,3 +543,24 @@ def test_a_piece_of_the_folio_sheet_starts_at_its_page(tmp_path):
     assert pdfbook.sheet_pieces(801) == [(1, 4), (5, 4)] + [(n, 4) for n in range(9, 801, 4)] + [(801, 1)]
     with pytest.raises(ValueError, match="must be odd"):
         pdf.render_folio_sheet(Anthology(title="", stories=()), 3, 402)
+
+
+def test_stories_run_on_unless_anthology_toml_asks_for_rectos(tmp_path):
+    """Before (issue 18): every story opened on a right-hand page, a blank page before half of them.
+    Now each opens on the page after the one before ends; ``stories_open = "recto"`` puts them back
+    on right-hand pages."""
+    from pubpipe.config import load_config
+    from pubpipe.errors import ConfigError
+    anthology = hostile_anthology()
+    short = dataclasses.replace(anthology.stories[0], blocks=(Block(type="paragraph", text="A story of one page."),))
+    part = dataclasses.replace(anthology, stories=(short, anthology.stories[1]))
+    run_on = pdf.render_stories(part, missing=())
+    first, second = run_on.starts[part.stories[0].id], run_on.starts[part.stories[1].id]
+    assert (first, second) == (1, 2), "the first story ends on page 1: the second opens on page 2, a verso"
+    recto = pdf.render_stories(part, missing=(), recto=True)
+    assert recto.starts[part.stories[1].id] == second + 1 and recto.pages == run_on.pages + 1
+    (tmp_path / "anthology.toml").write_text('stories_open = "recto"\n', encoding="utf-8")
+    assert load_config(tmp_path / "anthology.toml").stories_open == "recto"
+    (tmp_path / "anthology.toml").write_text('stories_open = "left"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="'stories_open' must be"):
+        load_config(tmp_path / "anthology.toml")

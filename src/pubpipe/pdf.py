@@ -195,17 +195,18 @@ def book_authors(anthology: Anthology) -> list:
 
 
 def book_html(anthology: Anthology, created: str | None, *, front: bool = False, back: bool = False, stories=(),
-              toc_pages=None, folio_pages: int = 0, folio_first: int = 1) -> str:
+              toc_pages=None, folio_pages: int = 0, folio_first: int = 1, recto: bool = False) -> str:
     """One part of the book as an HTML document: the front matter (cover, imprint, title page and
     contents, with the stories' page numbers ``toc_pages``), the back cover, the given ``stories``,
-    or the folio sheet of ``folio_pages`` pages from page ``folio_first`` (see styles/book.html.j2)."""
+    or the folio sheet of ``folio_pages`` pages from page ``folio_first`` (see styles/book.html.j2);
+    ``recto``: every story opens on a right-hand page (anthology.toml's ``stories_open = "recto"``)."""
     cjk = any(s.language.split("-")[0] in ("ko", "ja", "zh") for s in anthology.stories)
     return render_template(TEMPLATE, anthology=anthology, created=created, anchor=STORY_ANCHOR, cjk=cjk,
                   authors=book_authors(anthology), running_title=running_title,
                   series_label=series_label, dateline_label=dateline_label, front=front, back=back,
                   back_titles=BACK_TITLES, typeset_language=typeset_language,
                   stories=stories, toc_pages=toc_pages or {}, folio_pages=folio_pages,
-                  folio_first=int(folio_first), link=STORY_LINK)
+                  folio_first=int(folio_first), link=STORY_LINK, recto=recto)
 
 
 @dataclass(frozen=True)
@@ -235,11 +236,12 @@ def created_date() -> str:
     return build_date() or dates.w3c(dates.now())
 
 
-def render_stories(anthology: Anthology, missing=None) -> LaidOut:
+def render_stories(anthology: Anthology, missing=None, recto: bool = False) -> LaidOut:
     """Lay out every story of ``anthology`` (a run of the book's stories, with the book's title,
-    publisher and language) as one part, opening on a recto. ``missing``: the characters to show as
+    publisher and language) as one part, opening on a recto, each story on the next page (``recto``:
+    on a right-hand page). ``missing``: the characters to show as
     placeholders (default: `pubpipe.pdfglyphs.unshowable` of these stories, worked out here)."""
-    return lay_out(anthology, missing=missing, stories=anthology.stories)
+    return lay_out(anthology, missing=missing, stories=anthology.stories, recto=recto)
 
 
 def render_front(anthology: Anthology, toc_pages: dict, missing=None) -> LaidOut:
@@ -318,26 +320,27 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
     return LaidOut(data, folios, starts, tuple(sorted(set(replaced) | notdef)))
 
 
-def render(anthology: Anthology, run=None) -> Rendered:
+def render(anthology: Anthology, run=None, recto: bool = False) -> Rendered:
     """The A5 reading edition of ``anthology``, ``<slug>.pdf`` (tagged, PDF/UA-1), with its
     `PdfInfo`: its stories laid out in parts (`pubpipe.pdfbook.parts`) side by side, then bound
     into one book (`bind`). ``run``: the runner of these steps (`pubpipe.runner`; default: here).
 
     Deterministic under SOURCE_DATE_EPOCH. Raises FetchRefused if anything asks for a resource
     outside styles and fonts. Characters no installed font has are shown as placeholders and named
-    in the `PdfInfo`'s ``placeholders``."""
+    in the `PdfInfo`'s ``placeholders``. Stories run on, each on the page after the one before ends;
+    with ``recto``, each opens on a right-hand page."""
     run = run or Local()
-    parts = [run.submit(lay_out_part, part, pdfglyphs.unshowable(part)) for part in pdfbook.parts(anthology)]
+    parts = [run.submit(lay_out_part, part, pdfglyphs.unshowable(part), recto) for part in pdfbook.parts(anthology)]
     progress.emit("pdf-parts", count=len(parts))
     return run.call(bind, anthology, parts)
 
 
-def lay_out_part(part: Anthology, missing: tuple) -> LaidOut:
+def lay_out_part(part: Anthology, missing: tuple, recto: bool = False) -> LaidOut:
     """One part of the book (`pubpipe.pdfbook.parts`) laid out, in a layout process, its
     characters of ``missing`` — found before layout, from the fonts' cmaps (`pubpipe.pdfglyphs.unshowable`)
     — shown as placeholders and named in its ``replaced``. (The flow caches the layout on the part
     and ``missing``: a font installed since lays the part out again.)"""
-    return in_layout(render_stories, part, tuple(missing))
+    return in_layout(render_stories, part, tuple(missing), recto)
 
 
 def contents_of(anthology: Anthology) -> Anthology:

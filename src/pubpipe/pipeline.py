@@ -37,7 +37,7 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
         ingested, anthology = _recover(run, snapshot, settings)
         with publishing.staging(output) as folder:
             progress.emit("stage", name="rendering")
-            reading = run.spawn(pdf.render, anthology, run)
+            reading = run.spawn(pdf.render, anthology, run, recto=settings.stories_open == "recto")
             book = run.submit(epub.render, anthology)
             checked = run.submit(validate.check_rendered_epub, book, settings.limits.epubcheck_seconds)
             printed = run.submit(impose.render, reading)
