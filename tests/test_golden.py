@@ -40,6 +40,15 @@ def _image(data: bytes) -> str:
         return f"<{image.format} image {image.width}x{image.height}>\n"
 
 
+def _binary(name: str, data: bytes) -> str:
+    """What is compared of a binary file: an image's kind and size; a download copied into web/
+    (the PDFs' text is compared apart) or a web font, only that it is one."""
+    for magic, what in ((b"%PDF", "PDF"), (b"PK\x03\x04", "EPUB (zip)"), (b"wOF2", "WOFF2 font")):
+        if data.startswith(magic):
+            return f"<{what}>\n"
+    return _image(data)
+
+
 def _pdf_text(data: bytes, tmp: Path) -> str:
     """Each page's text (pdftotext), then the bookmarks with their pages (pikepdf)."""
     import pikepdf
@@ -75,13 +84,13 @@ def _outputs(tmp: Path) -> dict:
     pdf, epub = reading_edition.render(anthology), ebook.render(anthology)
     printed = impose.render(pdf)
     recovery.write_anthology(anthology, folder)
-    render.write(web.render(anthology, [pdf, epub], base_url=config.base_url), folder)
+    render.write(web.render(anthology, [pdf, printed, epub], base_url=config.base_url), folder)
     found = {}
     for path in sorted(folder.rglob("*")):
         if path.is_file():
             data = path.read_bytes()
             name = path.relative_to(folder).as_posix()
-            found[name] = _image(data) if path.suffix in BINARY else _text(data)
+            found[name] = _binary(name, data) if path.suffix in BINARY else _text(data)
     with zipfile.ZipFile(io.BytesIO(epub.data)) as book:
         for info in sorted(book.infolist(), key=lambda i: i.filename):
             if not info.is_dir():
@@ -131,3 +140,19 @@ def test_outputs_of_the_sample_sources_are_as_checked_in(outputs, request):
 def test_the_golden_anthology_is_the_contract_schema():
     data = json.loads((GOLDEN / "anthology.json").read_text(encoding="utf-8"))
     assert data["schema"].startswith("pubpipe/anthology@") and len(data["stories"]) >= 3
+
+
+def _pages(text: str) -> list:
+    """The pages of a golden PDF text (`_pdf_text`), each its text."""
+    body = text.split("--- bookmarks ---")[0]
+    return [page.split("---\n", 1)[1].strip() for page in body.split("--- page ")[1:]]
+
+
+def test_the_sample_booklet_wastes_no_paper(outputs):
+    """Before (issue 18): 25 pages, 4 of them blank (every story opened on a recto), and a print
+    edition of 28 pages (7 sheets), 7 of them blank, the back cover white."""
+    pages = _pages(outputs["pdf/reading.txt"])
+    assert [n for n, text in enumerate(pages, 1) if not text] == []
+    assert len(pages) % 2 == 0 and "5 STORIES" in pages[-1]  # the back cover, a verso
+    sides = len(_pages(outputs["pdf/print.txt"]))  # two A5 pages a side
+    assert sides * 2 - len(pages) <= 3

@@ -52,7 +52,7 @@ def test_settings_that_shape_nothing_are_declared_once_and_change_no_key(tmp_pat
     from dataclasses import fields
     declared = {f.name: f.metadata.get("shapes") for f in fields(Config) + fields(Limits) if f.metadata}
     assert declared == {"schedule": "nothing", "timezone": "nothing", "dask": "nothing", "base_url": "web",
-                        "path": "nothing", "epubcheck_seconds": "nothing"}
+                        "stories_open": "pdf", "path": "nothing", "epubcheck_seconds": "nothing"}
     (tmp_path / "a.txt").write_text("Title\n\nA paragraph.\n", encoding="utf-8")
     base = Config()
     snap = recovery.snapshot(str(tmp_path), base)
@@ -61,6 +61,8 @@ def test_settings_that_shape_nothing_are_declared_once_and_change_no_key(tmp_pat
     assert build_key(snap, same) == build_key(snap, base) and digest(same) == digest(base)
     linked = replace(base, base_url="https://example.org/web/")
     assert build_key(snap, linked) != build_key(snap, base) and digest(linked) == digest(base)
+    recto = replace(base, stories_open="recto")  # shapes the PDF only
+    assert build_key(snap, recto) != build_key(snap, base) and digest(recto) == digest(base)
     for shaping in (replace(base, title="Other"), replace(base, limits=Limits(max_line_chars=99))):
         assert build_key(snap, shaping) != build_key(snap, base) and digest(shaping) != digest(base)
 

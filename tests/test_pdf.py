@@ -18,7 +18,7 @@ from weasyprint.urls import FatalURLFetchingError
 from helpers import write_as
 from pubpipe import pdf, pdfbook, processes
 from pubpipe.templates import styles_dir
-from pubpipe.impose import imposition_order, impose, padded_pages, saddle_order, signatures
+from pubpipe.impose import imposition_order, impose, padded_pages, reading_page, saddle_order, signatures
 from pubpipe.model import Anthology, Block
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
@@ -84,7 +84,7 @@ def book(tmp_path_factory):
         mp.setattr(pdfbook, "SHEET_PIECE", SHEET_PIECE)
         mp.setattr(processes, "PDF_IN_CHILD", False)  # the recording fetcher lays out here
         info = write_as(pdf.render(anthology), out / "book.pdf")
-    printed = impose(out / "book.pdf", out / "print.pdf")
+    printed = impose(out / "book.pdf", out / "print.pdf", back_cover=info.back_cover)
     requested = [url for f in fetchers for url in f.requested]
     return dict(dir=out, path=out / "book.pdf", info=info, anthology=anthology,
                 print_path=out / "print.pdf", printed=printed, requested=requested)
@@ -115,9 +115,11 @@ def test_contents_numbers_are_the_opening_pages(book):
         if m := re.match(r"\s*(.+?)\s*\.{3,}\s*(\d+)\s*$", line):
             listed[m[1]] = int(m[2])
     assert listed == {s.title: info.story_pages[s.id] for s in stories}
+    # Stories run on: each opens on the page after the one before ends (a part on a recto).
+    openings = sorted(info.story_pages.values())
+    assert openings[0] % 2 == 1, "the first story opens on a left-hand page"
     for story in stories:
         opening = info.story_pages[story.id]
-        assert opening % 2 == 1, f"{story.id} opens on a left-hand page"
         # The title (case-sensitive: running heads are in capitals) first appears there.
         first = next(n for n in range(contents + 1, info.pages + 1) if story.title in page_text(path, n))
         assert first == opening
@@ -230,8 +232,9 @@ def test_print_edition(book):
     printed, path = book["printed"], book["print_path"]
     pages_in = book["info"].pages
     assert printed.pages_in == pages_in
-    # At least one blank, so the outside back cover is blank; never a whole sheet more than that.
-    assert printed.pages_padded % 4 == 0 and pages_in < printed.pages_padded <= pages_in + 4
+    # Blanks before the back cover (the reading edition's last page); never a whole sheet of them.
+    assert book["info"].back_cover
+    assert printed.pages_padded % 4 == 0 and pages_in <= printed.pages_padded < pages_in + 4
     assert printed.sheets == printed.pages_padded // 4
     sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)",
                        run("pdfinfo", "-f", "1", "-l", "999", str(path)))
@@ -243,24 +246,32 @@ def test_print_edition(book):
 def test_print_edition_halves_hold_the_right_pages(book):
     path, source = book["print_path"], book["path"]
     half = 841.89 / 2
-    for number, pair in enumerate(saddle_order(book["printed"].pages_padded), start=1):
-        for slot, reading_page in enumerate(pair):
+    padded, pages = book["printed"].pages_padded, book["info"].pages
+    for number, pair in enumerate(saddle_order(padded), start=1):
+        for slot, booklet_page in enumerate(pair):
             got = page_text(path, number, int(slot * half), 0, int(half), 596).split()
-            want = page_text(source, reading_page).split() if reading_page <= book["info"].pages else []
-            assert got == want, f"print page {number}, slot {slot}: expected reading page {reading_page}"
+            page = reading_page(booklet_page, pages, padded, True)
+            want = page_text(source, page).split() if page else []
+            assert got == want, f"print page {number}, slot {slot}: expected reading page {page}"
 
 
-def test_padding_leaves_the_back_cover_blank():
+def test_padding_goes_before_the_back_cover():
+    """Without a back cover of its own, a PDF gets a blank one; with one, the blanks go before it."""
     assert [padded_pages(n) for n in (1, 3, 4, 5, 7, 8, 25, 28)] == [4, 4, 8, 8, 8, 12, 28, 32]
+    assert [padded_pages(n, True) for n in (2, 4, 6, 8, 22, 28)] == [4, 4, 8, 8, 24, 28]
+    assert [reading_page(n, 22, 24, True) for n in (1, 21, 22, 23, 24)] == [1, 21, None, None, 22]
+    assert [reading_page(n, 22, 24, False) for n in (1, 22, 23, 24)] == [1, 22, None, None]
 
 
-def test_print_edition_back_cover_is_blank_and_front_is_the_cover(book):
+def test_print_edition_back_cover_is_the_books_and_front_is_the_cover(book):
+    """Before: the back cover was a white page (a padding blank)."""
     path, printed = book["print_path"], book["printed"]
     half = 841.89 / 2
     assert saddle_order(printed.pages_padded)[0] == (printed.pages_padded, 1)
     back = page_text(path, 1, 0, 0, int(half), 596)
     front = page_text(path, 1, int(half), 0, int(half), 596)
-    assert back.split() == [] and "Stories of Courage" in front
+    assert "Stories of Courage" in back and "3 stories" in flat(back).lower()
+    assert "Stories of Courage" in front
     assert PdfReader(path).trailer["/Root"]["/Lang"] == "en"
     assert re.search(r"^Title:\s+Stories of Courage$", run("pdfinfo", str(path)), re.M)
 
@@ -351,15 +362,30 @@ def test_bookmarks_for_contents_every_story_and_heading(book):
             assert title in flat(page_text(path, page)), title
 
 
-def test_running_title_is_one_line():
+def test_running_title_is_one_line_and_never_cut_mid_phrase():
+    """Before: a long title was cut at the last word that fitted, with an ellipsis ("…MOTHERS MUST
+    SELL THEIR BODIES TO RETURN…" as a running head)."""
     assert pdf.running_title("The Clinic That Comes to Town: Eye Care on the Roads") == \
         "The Clinic That Comes to Town"
     assert pdf.running_title("Note: a title") == "Note: a title"  # too short a main title to cut
+    assert pdf.running_title("Love Prevails—Three North Korean Love Stories") == "Love Prevails"
+    assert pdf.running_title("Why did she go? The long road home", limit=20) == "Why did she go?"
     long = "Harbour & District Food Bank fixes donation form after volunteer’s warning"
-    assert pdf.running_title(long, limit=46) == "Harbour & District Food Bank fixes donation…"
+    assert pdf.running_title(long, limit=46, fallback="Stories of Courage") == "Stories of Courage"
+    assert pdf.running_title(long, limit=46) == ""
     assert pdf.running_title("  A   Promise  ") == "A Promise"
-    korean = pdf.running_title("여든에 처음 쓴 편지 섬마을 할머니들의 한글 교실 이야기 그리고 더 많은 이야기", limit=40)
-    assert pdf.text_width(korean) <= 40 and korean.endswith("…")
+    korean = "여든에 처음 쓴 편지 섬마을 할머니들의 한글 교실 이야기 그리고 더 많은 이야기"
+    assert pdf.running_title(korean, limit=40, fallback="Book") == "Book"
+
+
+def test_a_long_titles_running_head_is_the_books(book):
+    """A story whose title has no short form that fits is headed with the book's title."""
+    anthology = book["anthology"]
+    first = anthology.stories[0]
+    long = first.title + " and what the mothers who sold everything to come home told us about it all"
+    html = pdf.book_html(dataclasses.replace(anthology, stories=(dataclasses.replace(first, title=long),)), None,
+                         stories=(dataclasses.replace(first, title=long),))
+    assert f'data-running="{anthology.title}"' in html and "…" not in re.findall(r'data-running="([^"]*)"', html)[-1]
 
 
 def test_authors_are_the_publisher_or_else_the_bylines(book):
@@ -403,7 +429,7 @@ def test_page_reference_cache_returns_what_pydyf_would():
 
 
 def test_print_edition_is_reproducible(book, tmp_path):
-    impose(book["path"], tmp_path / "again-print.pdf")
+    impose(book["path"], tmp_path / "again-print.pdf", back_cover=True)
     assert (tmp_path / "again-print.pdf").read_bytes() == book["print_path"].read_bytes()
 
 
@@ -517,3 +543,24 @@ def test_a_piece_of_the_folio_sheet_starts_at_its_page(tmp_path):
     assert pdfbook.sheet_pieces(801) == [(1, 4), (5, 4)] + [(n, 4) for n in range(9, 801, 4)] + [(801, 1)]
     with pytest.raises(ValueError, match="must be odd"):
         pdf.render_folio_sheet(Anthology(title="", stories=()), 3, 402)
+
+
+def test_stories_run_on_unless_anthology_toml_asks_for_rectos(tmp_path):
+    """Before (issue 18): every story opened on a right-hand page, a blank page before half of them.
+    Now each opens on the page after the one before ends; ``stories_open = "recto"`` puts them back
+    on right-hand pages."""
+    from pubpipe.config import load_config
+    from pubpipe.errors import ConfigError
+    anthology = hostile_anthology()
+    short = dataclasses.replace(anthology.stories[0], blocks=(Block(type="paragraph", text="A story of one page."),))
+    part = dataclasses.replace(anthology, stories=(short, anthology.stories[1]))
+    run_on = pdf.render_stories(part, missing=())
+    first, second = run_on.starts[part.stories[0].id], run_on.starts[part.stories[1].id]
+    assert (first, second) == (1, 2), "the first story ends on page 1: the second opens on page 2, a verso"
+    recto = pdf.render_stories(part, missing=(), recto=True)
+    assert recto.starts[part.stories[1].id] == second + 1 and recto.pages == run_on.pages + 1
+    (tmp_path / "anthology.toml").write_text('stories_open = "recto"\n', encoding="utf-8")
+    assert load_config(tmp_path / "anthology.toml").stories_open == "recto"
+    (tmp_path / "anthology.toml").write_text('stories_open = "left"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="'stories_open' must be"):
+        load_config(tmp_path / "anthology.toml")

@@ -73,3 +73,11 @@ def test_the_book_names_every_parts_placeholders():
     _, info = pdfbook.book_from_parts(anthology, parts, lambda _, pages: front, lambda pages: [], run=lambda *args: b"%PDF")
     assert info.placeholders == ("\ue000", "\ue001", "\ue002")
     assert info.story_pages == {"story-0": 7, "story-1": 11}
+
+def test_plan_puts_the_back_cover_last_on_a_verso():
+    """The back cover is the book's last page, a verso: straight after stories that end on a
+    recto, after one blank recto when they end on a verso."""
+    parts = [LaidOut(b"", (False,) * n, {f"s{i}": 1}) for i, n in enumerate((3, 4, 1))]
+    assert pdfbook.plan(7, parts, 1).firsts == (1, 9, 13, 17, 18) and pdfbook.plan(7, parts, 1).pages == 18
+    parts[-1] = LaidOut(b"", (False,) * 2, {"s2": 1})
+    assert pdfbook.plan(7, parts, 1).firsts == (1, 9, 13, 17, 20) and pdfbook.plan(7, parts, 1).pages == 20

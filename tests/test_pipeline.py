@@ -10,7 +10,7 @@ import pytest
 from pubpipe import pipeline
 from pubpipe.render import Rendered, write
 from pubpipe.runner import Local
-from test_golden import EPOCH, GOLDEN, _image, _text
+from test_golden import BINARY, EPOCH, GOLDEN, _binary, _image
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,7 +52,7 @@ def test_the_default_runner_publishes_the_golden_outputs(built):
     for name in published:
         if name == "anthology.json" or name.startswith("web/"):
             data = (out / name).read_bytes()
-            found[name] = _image(data) if name.endswith(".png") else _text(data)
+            found[name] = _binary(name, data) if Path(name).suffix in BINARY else data.decode("utf-8")
     [book] = [name for name in published if name.endswith(".epub")]
     with zipfile.ZipFile(io.BytesIO((out / book).read_bytes())) as epub:
         for info in epub.infolist():
@@ -109,3 +109,18 @@ def test_write_puts_rendered_files_in_a_folder_and_removes_only_its_own_stale_on
     with pytest.raises(ValueError, match="2 files"):
         rendered.name
     assert Rendered({"a.epub": b"PK"}).data == b"PK"
+
+
+def test_without_base_url_the_report_warns_and_web_stands_alone(built):
+    """Before (issue 18): no word about base_url (relative share and snippet links, no canonical
+    address) and downloads linked outside web/. The samples set no base_url: report.md says so in
+    one line, and web/ holds the three downloads, every link inside it resolving."""
+    from pubpipe.validate import broken_links
+    out, _, _ = built
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert len([line for line in report.splitlines() if "'base_url' is not set" in line]) == 1
+    pdfs = sorted(p.name for p in out.glob("*.pdf")) + sorted(p.name for p in out.glob("*.epub"))
+    assert sorted(p.name for p in (out / "web" / "downloads").iterdir()) == sorted(pdfs) and len(pdfs) == 3
+    for name in pdfs:
+        assert (out / "web" / "downloads" / name).read_bytes() == (out / name).read_bytes()
+    assert broken_links(out / "web") == []

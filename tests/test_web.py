@@ -41,8 +41,8 @@ def soup(path: Path) -> BeautifulSoup:
 
 
 def text_files(folder: Path) -> list[Path]:
-    """Every text file of a web folder (all but cover.png)."""
-    return [p for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix != ".png"]
+    """Every text file of a web folder (all but cover.png, the fonts and the downloads)."""
+    return [p for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix not in (".png", ".woff2", ".pdf", ".epub")]
 
 
 def pages(web: Path) -> list[Path]:
@@ -65,6 +65,7 @@ def test_returns_every_file_written(anthology, tmp_path):
     names = sorted(p.relative_to(tmp_path / "web").as_posix() for p in written)
     ids = [s.id for s in anthology.stories]
     assert names == sorted(["index.html", "cover.png", "snippets.json", "feed.xml", "site.css", "snippets/pubpipe-snippet.css",
+                            "fonts/literata.woff2", "fonts/literata-italic.woff2", "fonts/inter.woff2",
                             *[f"stories/{i}.html" for i in ids], *[f"snippets/{i}.html" for i in ids]])
     assert all(p.is_file() for p in written)
 
@@ -98,7 +99,7 @@ def test_index_social_meta_and_json_ld(web, anthology):
     assert [i["position"] for i in items] == [1, 2, 3]
 
 
-@pytest.mark.parametrize("name,prefix", [("index.html", "../"), ("stories/promise.html", "../../")])
+@pytest.mark.parametrize("name,prefix", [("index.html", "downloads/"), ("stories/promise.html", "../downloads/")])
 def test_download_links(web, name, prefix):
     page = soup(web / name)
     pdf = page.find("a", href=f"{prefix}stories-of-courage.pdf")
@@ -247,6 +248,17 @@ def test_absolute_urls_with_base_url(anthology, tmp_path):
     write_web(anthology, tmp_path, DOWNLOADS, base_url="https://example.org/courage/web/")
     snippet = soup(tmp_path / "snippets" / "promise.html")
     assert snippet.find("a", href="https://example.org/courage/web/stories/promise.html") is not None
+    records = {r["id"]: r for r in json.loads((tmp_path / "snippets.json").read_text(encoding="utf-8"))}
+    for story in anthology.stories:  # one base: the snippet's links, its copy in snippets.json and its url
+        url = f"https://example.org/courage/web/stories/{story.id}.html"
+        links = {a["href"] for a in soup(tmp_path / "snippets" / f"{story.id}.html").find_all("a")}
+        assert links == {url} and records[story.id]["url"] == url
+        assert {a["href"] for a in BeautifulSoup(records[story.id]["html"], "html.parser").find_all("a")} == {url}
+        page = soup(tmp_path / "stories" / f"{story.id}.html")
+        assert page.find("link", rel="canonical")["href"] == url
+        assert page.find("meta", property="og:url")["content"] == url
+        assert page.find("meta", property="og:image")["content"] == "https://example.org/courage/web/cover.png"
+    assert soup(tmp_path / "index.html").find("link", rel="canonical")["href"] == "https://example.org/courage/web/"
     assert soup(tmp_path / "index.html").find("meta", property="og:url")["content"] == "https://example.org/courage/web/"
     root = ET.parse(tmp_path / "feed.xml").getroot()
     assert root.find(f"{ATOM}link[@rel='self']").get("href") == "https://example.org/courage/web/feed.xml"
@@ -336,7 +348,7 @@ def test_base_url_is_checked_and_makes_everything_absolute(anthology, tmp_path):
     assert index.find("meta", property="og:image")["content"] == "https://example.org/web/cover.png"
     records = json.loads((tmp_path / "snippets.json").read_text(encoding="utf-8"))
     assert [r["url"] for r in records] == [f"https://example.org/web/stories/{s.id}.html" for s in anthology.stories]
-    assert index.find("a", href="../stories-of-courage.pdf") is not None  # downloads stay beside web/
+    assert index.find("a", href="downloads/stories-of-courage.pdf") is not None  # downloads stay relative
 
 
 def test_reading_minutes_of_scripts_without_spaces(anthology):
@@ -380,3 +392,72 @@ def test_story_pages_are_batched_only_beyond_twenty_stories(anthology):
         batches = web_batches(site, many)
         assert [len(b.items) for b in batches] == sizes
         assert [item[0].id for b in batches for item in b.items] == [f"s{i}" for i in range(count)]
+
+
+def _rendered_downloads():
+    """The three downloads as the renderers hand them to the web renderer."""
+    from pubpipe.impose import ImposeInfo
+    from pubpipe.pdfbook import PdfInfo
+    from pubpipe.render import Rendered
+    return [Rendered({"stories-of-courage.pdf": b"%PDF-1.7 reading"}, PdfInfo(pages=22, story_pages={})),
+            Rendered({"stories-of-courage-print.pdf": b"%PDF-1.3 print"},
+                     ImposeInfo(pages_in=22, pages_padded=24, sheets=6, signatures=(6,))),
+            Rendered({"stories-of-courage.epub": b"PK epub"}, None)]
+
+
+def test_every_link_resolves_inside_web_alone(anthology, tmp_path):
+    """Before (issue 18): the downloads were linked as ../<file>, outside web/, and broke when only
+    web/ was published. Now they are copied into web/downloads/; every relative link of every page,
+    snippet and stylesheet leads to a file inside web/."""
+    from pubpipe.validate import broken_links
+    web = tmp_path / "web"
+    write_web(anthology, web, _rendered_downloads())
+    assert (web / "downloads" / "stories-of-courage-print.pdf").read_bytes() == b"%PDF-1.3 print"
+    found = []
+    for page in sorted(p for p in web.rglob("*") if p.suffix in (".html", ".css")):
+        text = page.read_text(encoding="utf-8")
+        for link in re.findall(r'(?:href|src)="([^"#?]+)[^"]*"', text) + re.findall(r'url\("([^"]+)"\)', text):
+            if re.match(r"[a-z]+:", link):
+                continue
+            target = (page.parent / link).resolve()
+            found.append(link)
+            assert target.is_relative_to(web.resolve()) and target.is_file(), f"{page.name}: {link}"
+    assert any("downloads/" in link for link in found) and any("fonts/" in link for link in found)
+    assert broken_links(web) == []
+    (web / "downloads" / "stories-of-courage.epub").unlink()
+    assert "index.html: downloads/stories-of-courage.epub" in broken_links(web)
+
+
+def test_both_pdfs_and_the_epub_are_offered_with_honest_labels(anthology, tmp_path):
+    """Before: the reading PDF was labelled "Printable booklet" and the print edition not offered."""
+    write_web(anthology, tmp_path, _rendered_downloads())
+    for name, prefix in (("index.html", "downloads/"), ("stories/promise.html", "../downloads/")):
+        page = soup(tmp_path / name)
+        links = page.find("section", class_="downloads").find_all("a")
+        assert [a["href"] for a in links] == [prefix + f for f in ("stories-of-courage.pdf", "stories-of-courage-print.pdf",
+                                                                    "stories-of-courage.epub")]
+        reading, printed, epub = (" ".join(a.get_text(" ").split()) for a in links)
+        assert reading.startswith("PDF for reading") and "22 pages" in reading
+        assert printed.startswith("Print edition") and "A4" in printed and "6 sheets, fold and staple" in printed
+        assert epub.startswith("EPUB") and "Printable" not in reading + printed + epub
+
+
+def test_the_books_fonts_are_served_from_web_as_woff2(anthology, tmp_path):
+    """Before: system fonts (DejaVu on Linux) while the PDF and the cover use Literata and Inter."""
+    write_web(anthology, tmp_path, [])
+    css = (tmp_path / "site.css").read_text(encoding="utf-8")
+    faces = re.findall(r"@font-face\s*{([^}]*)}", css)
+    served = {}
+    for face in faces:
+        family = re.search(r'font-family:\s*"([^"]+)"', face)[1]
+        src = re.search(r'url\("([^"]+)"\)\s*format\("woff2"\)', face)[1]
+        data = (tmp_path / src).read_bytes()
+        assert data[:4] == b"wOF2", src  # a WOFF2 file
+        served.setdefault(family, []).append(src)
+    assert set(served) == {"Literata", "Inter"} and len(served["Literata"]) == 2
+    assert re.search(r'--serif:\s*"Literata"', css) and re.search(r'--sans:\s*"Inter"', css)
+    from fontTools.ttLib import TTFont
+    import io
+    font = TTFont(io.BytesIO((tmp_path / "fonts" / "literata.woff2").read_bytes()))
+    assert "fvar" in font and {a.axisTag for a in font["fvar"].axes} == {"wght", "opsz"}  # still variable
+    assert {ord(c) for c in "Kim’s “Seoul” café — Đà Nẵng €"} <= set(font.getBestCmap())

@@ -13,6 +13,10 @@ NO_OUTPUT = {"shapes": "nothing"}
 """Field metadata: the setting shapes no output (where a file lies, when and how a build runs)."""
 WEB_ONLY = {"shapes": "web"}
 """Field metadata: the setting shapes the rendered web pages, not the stories parsed from the sources."""
+PDF_ONLY = {"shapes": "pdf"}
+"""Field metadata: the setting shapes the PDF's layout, not the stories parsed from the sources."""
+STORY_OPENINGS = ("next-page", "recto")
+"""``stories_open``: each story on the page after the one before ends, or always on a right-hand page."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,9 @@ class Config:
     """Fan per-story rendering out to Dask: "local" (a LocalCluster on this machine) or a scheduler
     address such as tcp://10.0.0.5:8786; "" renders on the flow's own threads. `pubpipe build --dask`
     (or PUBPIPE_DASK in the environment of `pubpipe build` or `pubpipe serve`) overrides it."""
+    stories_open: str = field(default="next-page", metadata=PDF_ONLY)
+    """Where a story opens in the PDF: "next-page" (the page after the story before ends: no blank
+    pages) or "recto" (always a right-hand page, after a blank left-hand one where needed)."""
     base_url: str = field(default="", metadata=WEB_ONLY)
     """Public http(s) address of the published ``web/`` folder; makes feed, JSON-LD and snippet links absolute."""
     limits: Limits = field(default_factory=Limits)
@@ -85,7 +92,7 @@ def shaping(value, of: str = "outputs"):
     shapes only the web pages. Cache and build keys are made from this, so a change to the schedule
     or to where anthology.toml lies rebuilds nothing."""
     from dataclasses import MISSING, fields, is_dataclass, replace
-    ignored = {"nothing"} | ({"web"} if of == "stories" else set())
+    ignored = {"nothing"} | ({"web", "pdf"} if of == "stories" else set())
     changes = {}
     for f in fields(value):
         current = getattr(value, f.name)
@@ -146,6 +153,14 @@ def _base_url(data: dict, where: str) -> str:
     return value
 
 
+def _stories_open(data: dict, where: str) -> str:
+    value = _string(data, "stories_open", where) or STORY_OPENINGS[0]
+    if value not in STORY_OPENINGS:
+        raise ConfigError(f"{where}: 'stories_open' must be \"next-page\" (each story on the page after the one "
+                          f"before) or \"recto\" (each on a right-hand page), not {value!r}")
+    return value
+
+
 def load_config(path: Optional[Path]) -> Config:
     """Read anthology.toml at `path`; no path or no file gives the defaults."""
     if path is None or not Path(path).exists():
@@ -156,7 +171,7 @@ def load_config(path: Optional[Path]) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: not valid TOML: {exc}") from exc
     known = {"title", "subtitle", "publisher", "author", "editor", "rights", "credits", "language", "order", "exclude", "titles",
-             "residue", "split_before", "keep", "schedule", "timezone", "base_url", "dask", "limits"}
+             "residue", "split_before", "keep", "schedule", "timezone", "base_url", "dask", "limits", "stories_open"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}")
@@ -190,6 +205,7 @@ def load_config(path: Optional[Path]) -> Config:
         schedule=_string(data, "schedule", where) or Config.schedule,
         timezone=_string(data, "timezone", where) or Config.timezone,
         base_url=_base_url(data, where), dask=_string(data, "dask", where) or "",
+        stories_open=_stories_open(data, where),
         limits=Limits(**limits), path=where,
     )
 

@@ -6,9 +6,10 @@ go through it, so it is imposed as several signatures (sections) of at most `SIG
 sheets each, as books are printed: each signature folds on its own, and the folded signatures,
 stacked in order, are sewn through their folds or glued at the spine (perfect binding).
 
-The reading edition is padded at the end with blank pages, at least one, to a multiple of 4, so
-the outside back cover is always blank (as the inside front cover already is) and a story's last
-page never ends up on the outside of the booklet. Padding pages print nothing at all: blank
+The reading edition is padded with blank pages to a multiple of 4. Its last page is its back
+cover (`pubpipe.pdfbook`), so the blanks go before it and it stays the outside back cover; a PDF
+without one (`impose` with ``back_cover=False``) is padded at the end, with at least one blank, so
+that a story's last page never ends up on the outside of the booklet. Padding pages print nothing at all: blank
 versos are what a reader expects in a book; an "intentionally blank" mark belongs to contracts
 and manuals, and on a booklet it reads as a printing fault.
 
@@ -45,7 +46,7 @@ class ImposeInfo:
     pages_in: int
     """Pages in the reading edition."""
     pages_padded: int
-    """Pages after padding with blanks (at least one, for the back cover) to a multiple of 4."""
+    """Pages after padding with blanks to a multiple of 4 (see `padded_pages`)."""
     sheets: int
     """Sheets of paper (each printed on both sides: two PDF pages per sheet)."""
     signatures: tuple = ()
@@ -91,9 +92,19 @@ def imposition_order(padded: int) -> list:
             for first, pages in signatures(padded) for left, right in saddle_order(pages)]
 
 
-def padded_pages(pages: int) -> int:
-    """The booklet's page count: ``pages`` plus at least one blank (the back cover), a multiple of 4."""
-    return -(-(pages + 1) // 4) * 4
+def padded_pages(pages: int, back_cover: bool = False) -> int:
+    """The booklet's page count, a multiple of 4: ``pages`` and the blanks before its back cover, or
+    without one (``back_cover`` False) ``pages`` and at least one blank, for the outside back cover."""
+    return -(-(pages + (not back_cover)) // 4) * 4
+
+
+def reading_page(number: int, pages: int, padded: int, back_cover: bool) -> int | None:
+    """The reading edition's page at page ``number`` of the padded booklet, None for a blank."""
+    if back_cover and number == padded:
+        return pages
+    if number > pages - back_cover:
+        return None
+    return number
 
 
 def page_xobject(writer: PdfWriter, page) -> StreamObject:
@@ -150,20 +161,21 @@ def render(reading: Rendered) -> Rendered:
 
 def _render(reading: Rendered) -> Rendered:
     out = BytesIO()
-    info = impose(BytesIO(reading.data), out)
+    info = impose(BytesIO(reading.data), out, back_cover=getattr(reading.info, "back_cover", False))
     return Rendered({reading.name.replace(".pdf", "-print.pdf"): out.getvalue()}, info)
 
 
-def impose(reading_pdf, out_path) -> ImposeInfo:
+def impose(reading_pdf, out_path, back_cover: bool = False) -> ImposeInfo:
     """Impose ``reading_pdf`` 2-up on landscape A4 into ``out_path`` (each a path or a
     binary file), in saddle-stitch order per signature (`signatures`: one for a booklet).
 
-    Pads with blank pages (see `padded_pages`). Output: pages_padded / 2 landscape pages,
+    Pads with blank pages (see `padded_pages`): before the last page when it is the book's back
+    cover (``back_cover``), else at the end. Output: pages_padded / 2 landscape pages,
     front and back of each sheet in turn, for duplex printing flipped on the short edge.
     """
     reader = PdfReader(reading_pdf)
     count = len(reader.pages)
-    padded = padded_pages(count)
+    padded = padded_pages(count, back_cover)
     writer = PdfWriter()
     forms = {}
 
@@ -177,7 +189,8 @@ def impose(reading_pdf, out_path) -> ImposeInfo:
         sheet = writer.add_blank_page(*A4_LANDSCAPE)
         content, xobjects = b"", DictionaryObject()
         for slot, number in enumerate(pair):
-            if number > count:
+            number = reading_page(number, count, padded, back_cover)
+            if number is None:
                 continue  # a padding page: that half prints nothing
             page, ref = form_for(number)
             xobjects[NameObject(f"/P{slot}")] = ref

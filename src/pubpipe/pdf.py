@@ -50,6 +50,13 @@ from pubpipe.render import Rendered
 from pubpipe.runner import Local
 
 TEMPLATE = "book.html.j2"
+BACK_TITLES = 8
+"""The back cover lists the first this many stories' titles (and how many more there are)."""
+ENGLISH_HYPHENATION = "en-US"
+"""The variant an English story is hyphenated in (its ``lang`` in the PDF) when the anthology's
+``language`` names none: langdetect says only "en", and WeasyPrint (pyphen) hyphenates plain
+"en" with British patterns ("relat-ives", "know-ledge"). ``language = "en-GB"`` in anthology.toml
+gives British hyphenation."""
 RUNNING_TITLE_MAX = 56
 """Longest running head, in characters: one line of 6.8 pt letter-spaced capitals on A5."""
 FONT_FACES = (
@@ -126,23 +133,38 @@ def build_date() -> str | None:
     return None if moment is None else dates.w3c(moment)
 
 
-def running_title(title: str, limit: int = RUNNING_TITLE_MAX) -> str:
-    """A title as a running head: the main title before a colon, cut to one line.
+_PHRASE_ENDS = (": ", " — ", "—", " – ", " - ", " | ", "? ", "! ")
+"""Where a title's main phrase may end: a colon, an em dash (spaced or not), a spaced en dash or
+hyphen, a bar, a question or exclamation mark."""
 
-    ``The Clinic That Comes to Town: Eye Care on the Roads…`` -> ``The Clinic That Comes to
-    Town`` (unless what comes before the colon is under 12 characters: "Update" says too little);
-    a title still longer than ``limit`` is cut at a word and ends with an ellipsis.
-    (CSS ``text-overflow`` would cut mid-word, and WeasyPrint has no ``string-set`` trimming.)
-    """
+
+def running_title(title: str, limit: int = RUNNING_TITLE_MAX, fallback: str = "") -> str:
+    """A title as a running head, a short title on one line (``limit`` Latin-capital widths): its
+    main phrase, what comes before the first colon, spaced dash, bar, question or exclamation mark
+    (``The Clinic That Comes to Town: Eye Care on the Roads`` -> ``The Clinic That Comes to Town``),
+    when that fits and says enough (12 characters or more: "Update" says too little); else the whole
+    title if it fits; else ``fallback`` (the book's running head). Never a title cut mid-phrase.
+    (CSS ``text-overflow`` would cut mid-word, and WeasyPrint has no ``string-set`` trimming.)"""
     title = " ".join(title.split())
-    main = title.split(": ", 1)[0]
-    if len(main) >= 12:
-        title = main
-    if text_width(title) <= limit:
-        return title
-    while text_width(title) > limit - 1 and " " in title:
-        title = title.rsplit(" ", 1)[0]
-    return title.rstrip(" ,;:—–-") + "…"
+    for end in _PHRASE_ENDS:
+        if end not in title:
+            continue
+        main = title.split(end, 1)[0].rstrip() + end.strip().strip(":—–-|")
+        if len(main) >= 12 and text_width(main) <= limit:
+            return main
+    return title if text_width(title) <= limit else fallback
+
+
+def typeset_language(language: str, book_language: str = "") -> str:
+    """The ``lang`` a text is set in: its language, with the book's region when the book's language
+    (``language`` in anthology.toml) names one for it (``en-GB``), else for English `ENGLISH_HYPHENATION`:
+    pyphen picks its hyphenation patterns by this tag."""
+    base = (language or "").split("-")[0].lower()
+    if not base or "-" in language:
+        return language
+    if book_language.split("-")[0].lower() == base and "-" in book_language:
+        return book_language
+    return ENGLISH_HYPHENATION if base == "en" else language
 
 
 def text_width(text: str) -> int:
@@ -158,16 +180,18 @@ def book_authors(anthology: Anthology) -> list:
     return list(dict.fromkeys(s.author for s in anthology.stories if s.author))
 
 
-def book_html(anthology: Anthology, created: str | None, *, front: bool = False, stories=(),
-              toc_pages=None, folio_pages: int = 0, folio_first: int = 1) -> str:
-    """One part of the book as an HTML document: the front matter (cover, title page, imprint and
-    contents, with the stories' page numbers ``toc_pages``), the given ``stories``, or the folio
-    sheet of ``folio_pages`` pages from page ``folio_first`` (see styles/book.html.j2)."""
+def book_html(anthology: Anthology, created: str | None, *, front: bool = False, back: bool = False, stories=(),
+              toc_pages=None, folio_pages: int = 0, folio_first: int = 1, recto: bool = False) -> str:
+    """One part of the book as an HTML document: the front matter (cover, imprint, title page and
+    contents, with the stories' page numbers ``toc_pages``), the back cover, the given ``stories``,
+    or the folio sheet of ``folio_pages`` pages from page ``folio_first`` (see styles/book.html.j2);
+    ``recto``: every story opens on a right-hand page (anthology.toml's ``stories_open = "recto"``)."""
     cjk = any(s.language.split("-")[0] in ("ko", "ja", "zh") for s in anthology.stories)
     return render_template(TEMPLATE, anthology=anthology, created=created, anchor=STORY_ANCHOR, cjk=cjk,
-                  authors=book_authors(anthology), running_title=running_title, front=front,
+                  authors=book_authors(anthology), running_title=running_title, front=front, back=back,
+                  back_titles=BACK_TITLES, typeset_language=typeset_language,
                   stories=stories, toc_pages=toc_pages or {}, folio_pages=folio_pages,
-                  folio_first=int(folio_first), link=STORY_LINK)
+                  folio_first=int(folio_first), link=STORY_LINK, recto=recto)
 
 
 @dataclass(frozen=True)
@@ -184,6 +208,8 @@ class LaidOut:
     """Story id -> 1-based page of the part where the story opens."""
     replaced: tuple = ()
     """The characters of this part no installed font can draw, shown as placeholders (sorted)."""
+    back: "LaidOut | None" = None
+    """With the front matter: the back cover, the book's last page (pubpipe.pdfbook places it)."""
 
     @property
     def pages(self) -> int:
@@ -195,18 +221,21 @@ def created_date() -> str:
     return dates.w3c(dates.stamp())
 
 
-def render_stories(anthology: Anthology, missing=None) -> LaidOut:
+def render_stories(anthology: Anthology, missing=None, recto: bool = False) -> LaidOut:
     """Lay out every story of ``anthology`` (a run of the book's stories, with the book's title,
-    publisher and language) as one part, opening on a recto. ``missing``: the characters to show as
+    publisher and language) as one part, opening on a recto, each story on the next page (``recto``:
+    on a right-hand page). ``missing``: the characters to show as
     placeholders (default: `pubpipe.pdfglyphs.unshowable` of these stories, worked out here)."""
-    return lay_out(anthology, missing=missing, stories=anthology.stories)
+    return lay_out(anthology, missing=missing, stories=anthology.stories, recto=recto)
 
 
 def render_front(anthology: Anthology, toc_pages: dict, missing=None) -> LaidOut:
-    """Lay out the front matter: cover, title page, imprint and the contents, whose entries show
-    ``toc_pages`` (story id -> page in the book) and link to `STORY_LINK` + the story's id;
-    ``missing`` as in `render_stories`."""
-    return lay_out(anthology, missing=missing, front=True, toc_pages=toc_pages)
+    """Lay out the front matter: cover, imprint, title page and the contents, whose entries show
+    ``toc_pages`` (story id -> page in the book) and link to `STORY_LINK` + the story's id; with
+    the back cover (its ``back``), a document of its own; ``missing`` as in `render_stories`."""
+    front = lay_out(anthology, missing=missing, front=True, toc_pages=toc_pages)
+    back = lay_out(anthology, missing=missing, back=True)
+    return dataclasses.replace(front, back=back, replaced=tuple(sorted(set(front.replaced) | set(back.replaced))))
 
 
 def render_folio_sheet(anthology: Anthology, pages: int, first: int = 1) -> bytes:
@@ -276,26 +305,27 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
     return LaidOut(data, folios, starts, tuple(sorted(set(replaced) | notdef)))
 
 
-def render(anthology: Anthology, run=None) -> Rendered:
+def render(anthology: Anthology, run=None, recto: bool = False) -> Rendered:
     """The A5 reading edition of ``anthology``, ``<slug>.pdf`` (tagged, PDF/UA-1), with its
     `PdfInfo`: its stories laid out in parts (`pubpipe.pdfbook.parts`) side by side, then bound
     into one book (`bind`). ``run``: the runner of these steps (`pubpipe.runner`; default: here).
 
     Deterministic under SOURCE_DATE_EPOCH. Raises FetchRefused if anything asks for a resource
     outside styles and fonts. Characters no installed font has are shown as placeholders and named
-    in the `PdfInfo`'s ``placeholders``."""
+    in the `PdfInfo`'s ``placeholders``. Stories run on, each on the page after the one before ends;
+    with ``recto``, each opens on a right-hand page."""
     run = run or Local()
-    parts = [run.submit(lay_out_part, part, pdfglyphs.unshowable(part)) for part in pdfbook.parts(anthology)]
+    parts = [run.submit(lay_out_part, part, pdfglyphs.unshowable(part), recto) for part in pdfbook.parts(anthology)]
     progress.emit("pdf-parts", count=len(parts))
     return run.call(bind, anthology, parts)
 
 
-def lay_out_part(part: Anthology, missing: tuple) -> LaidOut:
+def lay_out_part(part: Anthology, missing: tuple, recto: bool = False) -> LaidOut:
     """One part of the book (`pubpipe.pdfbook.parts`) laid out, in a layout process, its
     characters of ``missing`` — found before layout, from the fonts' cmaps (`pubpipe.pdfglyphs.unshowable`)
     — shown as placeholders and named in its ``replaced``. (The flow caches the layout on the part
     and ``missing``: a font installed since lays the part out again.)"""
-    return in_layout(render_stories, part, tuple(missing))
+    return in_layout(render_stories, part, tuple(missing), recto)
 
 
 def contents_of(anthology: Anthology) -> Anthology:

@@ -2,8 +2,9 @@
 
 WeasyPrint lays a document out whole and keeps every page in memory until it is written, so one
 document per book made a 1,000-story PDF take 2.3 GB and more time per page the longer the book
-(and a changed word re-laid every page). Stories open on a recto, so where a story lands never
-changes its own layout: the book is laid out in **parts** (`parts`: runs of stories, cut where the
+(and a changed word re-laid every page). Stories run on (each opens on the next page), but each
+part opens on a recto, so where a part lands never changes its own layout: the book is laid out
+in **parts** (`parts`: runs of stories, cut where the
 stories' own ids say, so a changed story changes only its own part), each its own WeasyPrint
 document, laid out in parallel (`pubpipe.pdf.render`); then `book_from_parts`:
 
@@ -12,7 +13,7 @@ document, laid out in parallel (`pubpipe.pdf.render`); then `book_from_parts`:
 2. lays out the *folio sheet*: one empty page per page of the book, each carrying only the folio
    book.css gives that page (parts are laid out without folios: none knows where it lands);
 3. `assemble`s one PDF with pikepdf (qpdf): the pages in order, with a blank verso after a part
-   that ends on a recto; each part's structure tree under one Document element, its parent-tree
+   that ends on a recto, and the back cover last, on a verso; each part's structure tree under one Document element, its parent-tree
    keys shifted past the previous parts'; the bookmarks; the named destinations; the contents'
    links (laid out as ``pubpipe:story/<id>`` URIs) turned into links to the stories' pages; and
    each folio drawn from the sheet as a Form XObject, inside pagination-artifact marked content.
@@ -50,6 +51,8 @@ class PdfInfo:
     """Story id -> 1-based page number where the story starts (read from the layout)."""
     placeholders: tuple = ()
     """The characters no installed font could draw, shown as placeholders (sorted)."""
+    back_cover: bool = False
+    """The last page is the back cover (the print edition pads before it, not after)."""
 
 
 PART_WORDS = (16_000, 48_000)
@@ -105,9 +108,10 @@ class Plan:
     """Pages in the book."""
 
 
-def plan(front_pages: int, laid_out: list) -> Plan:
-    """Place the front matter and the story parts: every part opens on a recto (odd) page, after a
-    blank verso when the one before ends on a recto."""
+def plan(front_pages: int, laid_out: list, back_pages: int = 0) -> Plan:
+    """Place the front matter, the story parts and the back cover (``back_pages``, if any): every
+    part opens on a recto (odd) page, after a blank verso when the one before ends on a recto; the
+    back cover is last, on a verso (even), after a blank recto when the stories end on a verso."""
     firsts, story_pages = [1], {}
     page = front_pages + 1
     for part in laid_out:
@@ -115,6 +119,10 @@ def plan(front_pages: int, laid_out: list) -> Plan:
         firsts.append(page)
         story_pages.update({story: page + at - 1 for story, at in part.starts.items()})
         page += part.pages
+    if back_pages:
+        page += page % 2  # the blank recto before a verso
+        firsts.append(page)
+        page += back_pages
     return Plan(tuple(firsts), story_pages, page - 1)
 
 
@@ -150,10 +158,13 @@ def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_s
     pieces, `sheet_pieces`) and ``run(assemble, …)`` (default: here). The PdfInfo names every
     character some part showed as a placeholder."""
     front, placed = front_matter(anthology, laid_out, render_front)
+    back = [front.back] if getattr(front, "back", None) is not None else []
+    placed = plan(front.pages, laid_out, sum(b.pages for b in back))
     sheet = render_sheet(placed.pages)
-    data = (run or _call)(assemble, [front, *laid_out], placed, sheet)
+    data = (run or _call)(assemble, [front, *laid_out, *back], placed, sheet)
     replaced = tuple(sorted({c for part in [front, *laid_out] for c in part.replaced}))
-    return data, PdfInfo(pages=placed.pages, story_pages=placed.story_pages, placeholders=replaced)
+    return data, PdfInfo(pages=placed.pages, story_pages=placed.story_pages, placeholders=replaced,
+                         back_cover=bool(back))
 
 
 def _call(function, *args):

@@ -41,22 +41,22 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
         ingested, anthology = _recover(run, snapshot, settings)
         with swap.staging(output) as folder:
             progress.emit("stage", name="rendering")
-            reading = run.spawn(pdf.render, anthology, run)
+            reading = run.spawn(pdf.render, anthology, run, recto=settings.stories_open == "recto")
             book = run.submit(epub.render, anthology)
             checked = run.submit(validate.check_rendered_epub, book, settings.limits.epubcheck_seconds)
-            site = run.spawn(web.render, anthology, [reading, book], base_url=settings.base_url, dask=settings.dask,
-                             run=run)
+            printed = run.submit(impose.render, reading)
+            site = run.spawn(web.render, anthology, [reading, printed, book], base_url=settings.base_url,
+                             dask=settings.dask, run=run)
             ingested = run.call(summary.note_placeholders, anthology, ingested, reading, settings.path)
             recovery.say_problems(tuple(p for p in ingested.problems if p.code == MISSING_GLYPH))
             progress.emit("pdf", pages=reading.result().info.pages)
-            printed = run.submit(impose.render, reading)
             written = [run.submit(render.write, rendered, folder) for rendered in (site, reading, book, printed)]
             written.append(run.submit(recovery.write_anthology, anthology, folder))
             meanwhile = run.call(recovery.changed_since, snapshot)
             _all_then_first_failure((*written, checked))
             progress.emit("stage", name="validating")
             outputs = run.call(summary.report_and_validate, folder, anthology, ingested, reading, printed, checked,
-                               meanwhile)
+                               meanwhile, settings.base_url)
             result = summary.result(output, outputs, ingested, meanwhile)
             run.call(manifest.write_manifest, folder, key, result)
             progress.emit("stage", name="publishing")

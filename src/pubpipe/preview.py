@@ -1,8 +1,9 @@
 """``pubpipe preview``: serve a built ``web/`` folder on this machine for a look before publishing.
 
 A standard-library HTTP server bound to 127.0.0.1 (never reachable from another machine). It
-serves the files of ``<output>/web`` and, for the download links (``../<slug>.pdf`` from the
-index, which a browser asks for as ``/<slug>.pdf``), the PDF and EPUB files beside ``web/``.
+serves the files of ``<output>/web`` (the downloads are copied into ``web/downloads/``) and, for
+web folders made before that (whose links said ``../<slug>.pdf``, which a browser asks for as
+``/<slug>.pdf``), the PDF and EPUB files beside ``web/``.
 Nothing else of the output folder is served, there are no folder listings, and every response
 says ``Cache-Control: no-store`` so a rebuild shows at the next reload.
 """

@@ -43,16 +43,16 @@ def _cell(text: str) -> str:
 
 
 def render_report(anthology: Anthology, outputs: dict, problems: tuple = (), validation: tuple = (),
-                  printing: dict = None, edited: tuple = ()) -> str:
+                  printing: dict = None, edited: tuple = (), notes: tuple = ()) -> str:
     """The report's Markdown text. Each Diagnostic is listed once: ``problems`` (the build's
     sources skipped, files skipped on purpose, characters the PDF cannot show) each in a section of
     its own, the anthology's dropped lines under "Removed lines", its other warnings (those not
-    among ``problems``) under "Warnings"."""
+    among ``problems``) under "Warnings", after ``notes``, the build's own warnings (about its settings)."""
     out = [f"# Build report: {anthology.title}", ""]
     errors = [p for p in problems if p.is_error]
     skipped = [p for p in problems if not p.is_error]
     listed = set(problems)
-    warnings = [w for w in anthology.warnings if w not in listed]
+    warnings = [*notes, *(w for w in anthology.warnings if w not in listed)]
     out.append(f"{len(anthology.stories)} stories from {len(anthology.sources)} source file(s); "
                f"{len(anthology.removed)} line(s) removed; {len(errors)} problem(s) with sources; "
                f"{len(skipped)} file(s) skipped on purpose; {len(warnings)} warning(s). "

@@ -5,7 +5,7 @@ import dataclasses
 from pathlib import Path
 
 from .errors import ValidationFailed
-from .model import Anthology, problem
+from .model import WARNING, Anthology, problem
 from .render import Rendered
 from .report import write_report
 from .recovery import BuildResult, Ingested
@@ -34,18 +34,27 @@ def outputs_table(staging: Path, anthology: Anthology, pdf: Rendered, printed: R
     return {n: {"size": (staging / n).stat().st_size, "pages": pages.get(n)} for n in names if (staging / n).exists()}
 
 
+NO_BASE_URL = problem("anthology.toml", "'base_url' is not set, so the web pages have no canonical address and "
+                      "their share image, snippet and feed links are relative (they break once embedded or shared): "
+                      "set base_url to the address web/ is published at, e.g. "
+                      "base_url = \"https://example.org/anthology/web/\"", "base-url", WARNING)
+"""The report's warning for a build without ``base_url`` (one line)."""
+
+
 def report_and_validate(staging: Path, anthology: Anthology, ingested, pdf: Rendered, printed: Rendered,
-                        epub_check: str, edited: list = ()) -> dict:
+                        epub_check: str, edited: list = (), base_url: str = "") -> dict:
     """Write report.md into the staging folder and validate the whole folder (the EPUB was
     EPUBChecked already: ``epub_check`` says so); raise ValidationFailed if anything is wrong, else
     write the report again with the checks that passed and return the outputs table.
 
-    `edited`: sources changed on disk while the build ran (it used the bytes read at its start)."""
+    `edited`: sources changed on disk while the build ran (it used the bytes read at its start);
+    `base_url`: anthology.toml's (without one, the report warns, `NO_BASE_URL`)."""
     info = printed.info
     printing = {"print_name": printed.name, "sheets": info.pages_padded // 4,
                 "pages": info.pages_padded, "blanks": info.pages_padded - info.pages_in,
                 "signatures": info.signatures}
-    report = dict(problems=ingested.problems, printing=printing, edited=tuple(edited))
+    report = dict(problems=ingested.problems, printing=printing, edited=tuple(edited),
+                  notes=() if base_url else (NO_BASE_URL,))
     write_report(staging, anthology, outputs_table(staging, anthology, pdf, printed), validation=(epub_check,), **report)
     found = check_output(Path(staging), run_epubcheck=False)
     if found.errors:

@@ -11,6 +11,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
@@ -21,6 +22,8 @@ from .model import Anthology
 
 A5 = (419.5, 595.3)
 SCRIPT = re.compile(r"<script(?![^>]*application/ld\+json)", re.I)
+LINK = re.compile(r"""(?:\b(?:href|src)="([^"]*)"|url\(\s*["']?([^"')]+)["']?\s*\))""")
+"""A link of a page (``href``, ``src``) or a stylesheet (``url(…)``)."""
 
 
 @dataclass
@@ -127,12 +130,33 @@ def check_web(folder: Path, anthology: Anthology, found: Findings) -> None:
         found.errors.append(f"web/snippets.json: unreadable: {exc}")
     else:
         found.check(card_ids == ids, "web/snippets.json: one entry per story", "web/snippets.json: ids differ from the stories")
+    broken = broken_links(web)
+    found.check(not broken, "web: every link within web/ resolves",
+                f"web: links that lead nowhere or out of web/: {', '.join(broken[:5])}")
     try:
         entries = ET.parse(web / "feed.xml").getroot().findall("{http://www.w3.org/2005/Atom}entry")
     except (OSError, ET.ParseError) as exc:
         found.errors.append(f"web/feed.xml: not well-formed Atom: {exc}")
     else:
         found.check(len(entries) == len(ids), f"web/feed.xml: {len(entries)} entries", "web/feed.xml: entry count differs from the stories")
+
+
+def broken_links(web: Path) -> list:
+    """``page: link`` for every relative link of the web folder's pages and stylesheets that does
+    not lead to a file inside it (a download beside ``web/`` breaks when only ``web/`` is
+    published). Absolute addresses (``base_url``) and in-page anchors are not followed."""
+    web = Path(web).resolve()
+    broken = []
+    for page in sorted(p for p in web.rglob("*") if p.suffix in (".html", ".css") and p.is_file()):
+        for match in LINK.finditer(page.read_text(encoding="utf-8")):
+            link = match.group(1) if match.group(1) is not None else match.group(2)
+            if not link or link.startswith(("#", "//")) or re.match(r"[a-z][a-z0-9+.-]*:", link, re.I):
+                continue
+            path = link.split("#", 1)[0].split("?", 1)[0]
+            target = (page.parent / unquote(path)).resolve()
+            if not target.is_relative_to(web) or not target.is_file():
+                broken.append(f"{page.relative_to(web).as_posix()}: {link}")
+    return broken
 
 
 def check_output(folder: Path, run_epubcheck: bool = True) -> Findings:

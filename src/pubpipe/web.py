@@ -12,6 +12,9 @@ stories' pages in batches (`batches`, `render_batch`: a cached task each in the 
 the folder's files put together (`assemble`), each step through a runner (`pubpipe.runner`).
 """
 
+import dataclasses
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -26,6 +29,7 @@ from pubpipe.model import Anthology, Story
 from pubpipe.render import Rendered
 from pubpipe.web_cover import cover_facts, cover_image
 from pubpipe.web_feed import atom_feed, snippets_json
+from pubpipe.web_fonts import web_fonts
 from pubpipe.web_safe import clean_fragment
 
 WORDS_PER_MINUTE = 230
@@ -38,8 +42,12 @@ LANGUAGE_NAMES = {
     "it": "Italian", "ja": "Japanese", "ko": "Korean", "nl": "Dutch", "pt": "Portuguese",
     "ru": "Russian", "zh": "Chinese", "zh-cn": "Chinese", "zh-tw": "Chinese", "und": "Undetermined",
 }
-_KINDS = {"pdf": ("PDF", "Printable booklet", "application/pdf"),
+_KINDS = {"pdf": ("PDF for reading", "A5 pages, for screens and tablets", "application/pdf"),
+          "print": ("Print edition", "A4 sheets printed on both sides, folded into an A5 booklet", "application/pdf"),
           "epub": ("EPUB", "E-book for reading apps", "application/epub+zip")}
+DOWNLOADS = "downloads"
+"""The downloads' folder inside ``web/``: the PDFs and the EPUB are copied there, so the links work
+wherever ``web/`` alone is published (they are also beside ``web/``, as the contract says)."""
 _SAFE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SENTENCE = re.compile(r"\S.*?(?:[.!?。！？…]+[\"'”’»)\]]*(?=\s|$)|$)", re.S)
@@ -47,20 +55,26 @@ _SENTENCE = re.compile(r"\S.*?(?:[.!?。！？…]+[\"'”’»)\]]*(?=\s|$)|$)"
 
 @dataclass(frozen=True)
 class Download:
-    """A file readers can download, sitting in the folder above ``web/``."""
+    """A file readers can download, in ``web/downloads/``."""
 
     kind: str
-    """``"pdf"`` or ``"epub"``."""
+    """``"pdf"`` (the reading edition), ``"print"`` (the print edition) or ``"epub"``."""
     filename: str
     """The file's name (no folder), e.g. ``stories-of-courage.pdf``."""
     size_bytes: int
     """Its size in bytes, shown as ``1.2 MB``."""
     pages: int | None = None
     """Its page count, when it has pages (the PDF)."""
+    sheets: int | None = None
+    """The print edition: sheets of A4 paper."""
+    signatures: int = 1
+    """The print edition: sections folded each on its own (1: one booklet, stapled)."""
+    data: bytes | None = dataclasses.field(default=None, repr=False, compare=False)
+    """The file itself, copied into ``web/downloads/``; None when it is put there otherwise."""
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
-            raise ValueError(f"unknown download kind {self.kind!r} (expected pdf or epub)")
+            raise ValueError(f"unknown download kind {self.kind!r} (expected pdf, print or epub)")
         if not self.filename or "/" in self.filename or "\\" in self.filename:
             raise ValueError(f"download filename must be a bare file name, not {self.filename!r}")
 
@@ -174,9 +188,9 @@ def story_web(site: Site, story: Story, prev: dict | None, next: dict | None,
               files: tuple = ()) -> StoryWeb:
     """One story's page and embeddable snippet. ``prev``/``next``: ``neighbour`` dicts;
     ``files``: (kind, file name) of the downloads (default: ``<slug>.pdf`` and ``<slug>.epub``)."""
-    files = files or (("pdf", f"{site.slug}.pdf"), ("epub", f"{site.slug}.epub"))
+    files = files or (("pdf", f"{site.slug}.pdf"), ("print", f"{site.slug}-print.pdf"), ("epub", f"{site.slug}.epub"))
     card = _card(site, story, site.base_url)
-    links = _downloads([Download(kind, name, 0) for kind, name in files], "../../")
+    links = _downloads([Download(kind, name, 0) for kind, name in files], f"../{DOWNLOADS}/")
     for link in links:
         link["facts"] = _facts_token(link["kind"])
     body = story_fragment(story, heading_level=2, prefix="")
@@ -234,11 +248,16 @@ def render_batch(site: Site, batch: StoryBatch, files: tuple = ()) -> list:
 
 
 def download_of(item) -> Download:
-    """A `Download` as it is; a rendered PDF or EPUB (`pubpipe.render.Rendered`) as the download of its file."""
+    """A `Download` as it is; a rendered PDF, print edition or EPUB (`pubpipe.render.Rendered`) as
+    the download of its file, its bytes with it."""
     if isinstance(item, Download):
         return item
+    info = item.info
+    if hasattr(info, "sheets"):  # the print edition's ImposeInfo
+        return Download("print", item.name, len(item.data), sheets=info.sheets,
+                        signatures=max(1, len(info.signatures)), data=item.data)
     kind = item.name.rsplit(".", 1)[-1]
-    return Download(kind, item.name, len(item.data), getattr(item.info, "pages", None))
+    return Download(kind, item.name, len(item.data), getattr(info, "pages", None), data=item.data)
 
 
 def assemble(anthology: Anthology, site: Site, cover: bytes, batches_: list, downloads: list) -> Rendered:
@@ -254,7 +273,7 @@ def assemble(anthology: Anthology, site: Site, cover: bytes, batches_: list, dow
     cards = [_card(site, story, base_url) for story in anthology.stories]
     common = dict(_common(site), intro=_intro(site, cards))
     files = {"cover.png": cover, "index.html": render_template(
-        "web/index.html.j2", cards=cards, root="", path="", downloads=_downloads(downloads, "../"),
+        "web/index.html.j2", cards=cards, root="", path="", downloads=_downloads(downloads, f"{DOWNLOADS}/"),
         jsonld=_collection_ld(site, cards, base_url), **common)}
     facts = {link["kind"]: str(escape(link["facts"])) for link in _downloads(downloads, "")}
     for card in cards:
@@ -269,8 +288,10 @@ def assemble(anthology: Anthology, site: Site, cover: bytes, batches_: list, dow
     files["feed.xml"] = atom_feed(site, cards, dates.w3c(stamp), base_url)
     for source, target in (("site.css", "site.css"), ("pubpipe-snippet.css", "snippets/pubpipe-snippet.css")):
         files[target] = (styles_dir() / "web" / source).read_text("utf-8")
+    files.update(web_fonts())
+    files.update({f"{DOWNLOADS}/{d.filename}": d.data for d in downloads if d.data is not None})
     return Rendered({f"{FOLDER}/{name}": _file_bytes(name, content) for name, content in files.items()},
-                    owns=(f"{FOLDER}/stories/*.html", f"{FOLDER}/snippets/*.html"))
+                    owns=(f"{FOLDER}/stories/*.html", f"{FOLDER}/snippets/*.html", f"{FOLDER}/{DOWNLOADS}/*"))
 
 
 def _common(site: Site) -> dict:
@@ -343,6 +364,9 @@ def _downloads(downloads: list[Download], prefix: str) -> list[dict]:
         facts = [human_size(d.size_bytes)]
         if d.pages:
             facts.append(f"{d.pages} page{'' if d.pages == 1 else 's'}")
+        if d.sheets:
+            facts.append(f"{d.sheets} sheet{'' if d.sheets == 1 else 's'}, fold and staple" if d.signatures <= 1 else
+                         f"{d.sheets} sheets in {d.signatures} sections: fold each, then sew or glue")
         out.append({"kind": d.kind, "label": label, "blurb": blurb, "mime": mime,
                     "href": prefix + quote(d.filename), "filename": d.filename,
                     "facts": " · ".join(facts)})
