@@ -13,6 +13,7 @@ import errno
 
 from prefect import flow, runtime, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import wait
 from prefect.utilities.annotations import opaque
 
 from pubpipe import artifacts, build, manifest, progress, publish as publishing, stages
@@ -143,7 +144,10 @@ def publish(sources: str = "sources", output: str = "output", config: str = "") 
             written = [write_anthology.submit(opaque(anthology), folder)] + [write.submit(f, folder) for f in (pdf, epub, printed)]
             web = write_web.submit(opaque(anthology), opaque(site), cover, [opaque(p) for p in pages], folder, pdf, epub)
             meanwhile = edited(opaque(snap))
-            for done in (web, *written, checked):  # the first failure itself (a full disk…), not a skipped step
+            # Every writer ends before the first failure (a full disk…) is raised: one still
+            # writing would make the staging folder anew after it is removed.
+            wait([web, *written, checked])
+            for done in (web, *written, checked):  # the first failure itself, not a skipped step
                 done.result()
             progress.emit("stage", name="validating")
             outputs = finish(folder, opaque(anthology), opaque(ingested), pdf.result(), printed.result(), checked.result(),

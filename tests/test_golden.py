@@ -26,6 +26,14 @@ EPOCH = "1700000000"  # fixed dates in every output
 BINARY = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".woff", ".woff2", ".ttf", ".otf", ".pdf", ".epub"}
 
 
+STYLES = {p.read_bytes(): p.relative_to(ROOT).as_posix() for p in (ROOT / "styles").rglob("*.css")}
+
+
+def _text(data: bytes) -> str:
+    """A file's text, or, for a stylesheet copied as it is from styles/, which one (kept once, there)."""
+    return f"<copy of {STYLES[data]}>\n" if data in STYLES else data.decode("utf-8")
+
+
 def _image(data: bytes) -> str:
     from PIL import Image
     with Image.open(io.BytesIO(data)) as image:
@@ -75,13 +83,13 @@ def _outputs(tmp: Path) -> dict:
         if path.is_file():
             data = path.read_bytes()
             name = path.relative_to(folder).as_posix()
-            found[name] = _image(data) if path.suffix in BINARY else data.decode("utf-8")
+            found[name] = _image(data) if path.suffix in BINARY else _text(data)
     with zipfile.ZipFile(io.BytesIO(epub.data)) as book:
         for info in sorted(book.infolist(), key=lambda i: i.filename):
             if not info.is_dir():
                 data = book.read(info)
                 suffix = Path(info.filename).suffix
-                found[f"epub/{info.filename}"] = _image(data) if suffix in BINARY else data.decode("utf-8")
+                found[f"epub/{info.filename}"] = _image(data) if suffix in BINARY else _text(data)
     found["pdf/reading.txt"] = _pdf_text(pdf.data, tmp)
     found["pdf/print.txt"] = _pdf_text(printed.data, tmp)
     return found

@@ -12,6 +12,7 @@ import pytest
 from pubpipe import stages
 from pubpipe.config import Config
 from pubpipe.detect import bottom_byline, dateline, heading_like, series_title, top_byline
+from pubpipe.model import Byline
 from pubpipe.typography import typeset
 
 from helpers import lost_words
@@ -141,3 +142,25 @@ def test_score_on_the_independent_corpora(tmp_path, corpus):
 ])
 def test_typeset_quotes_and_dashes(raw, set_):
     assert typeset(raw) == set_
+
+
+@pytest.mark.parametrize("line, name, role", [
+    ("Michael HiltzikBusiness Columnist", "Michael Hiltzik", "Business Columnist"),  # two elements, glued by a copy
+    ("By Mike Wall 2019-11-18T20:51:19Z Science & Astronomy", "Mike Wall", None),
+    ("By Chris Pokorny@DawgsByNature Nov 18, 2019, 11:47am EST", "Chris Pokorny", None),
+    ("Posted by Michael David Smith on November 19, 2019, 6:21 AM EST", "Michael David Smith", None),
+    ("Meg Kinnard and Errin Haines, Associated Press", "Meg Kinnard and Errin Haines", "Associated Press"),
+    ("By Jane Doe, Reuters", "Jane Doe", "Reuters"),
+])
+def test_a_line_the_model_calls_a_byline_gives_the_name(line, name, role):
+    from pubpipe.detect import labelled_byline
+    assert labelled_byline(line) == Byline(name, role)
+
+
+@pytest.mark.parametrize("line", ["Author:", "By", "Written by", "BLOG > Nutrition > Meal Plans",
+                                  "Share this article", "Updated November 19, 2019"])
+def test_what_no_byline_is_stays_out_of_the_byline(line):
+    """Before, a line the model labelled byline was the byline whatever it said: a breadcrumb, or
+    the label "Author:" above the name."""
+    from pubpipe.detect import labelled_byline
+    assert labelled_byline(line) is None

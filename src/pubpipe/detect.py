@@ -7,6 +7,7 @@ import re
 from datetime import date
 from typing import Optional
 
+from .dates import MONTH_NUMBERS
 from .model import Byline, Dateline, Series
 
 OPEN_QUOTES = "“\"«„‘'「『"
@@ -30,10 +31,7 @@ PART = r"(?:part|pt\.?|episode|chapter|installment|instalment)\s+(?P<part>\d+|[I
 SERIES_PIPE = re.compile(rf"^(?P<title>.+?)\s+\|\s+(?P<series>.+?)\s*(?:[:,]|\s[-–—])?\s*{PART}\W*$", re.I)
 SERIES_TAIL = re.compile(rf"^(?P<title>.+?)\s*(?::|,|\s[-–—]|\()\s*{PART}\)?\W*$", re.I)
 
-MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), 1)}
-MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
-MONTHS["sept"] = 9
+MONTHS = MONTH_NUMBERS  # month name or abbreviation (lower case) -> number
 NUMERIC_DATE = r"(?P<d1>\d{1,4})[./-](?P<d2>\d{1,2})[./-](?P<d3>\d{1,4})"
 WORD_DATE = (r"(?:(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month>[A-Za-z]{3,9})\.?,?\s+(?P<year>\d{4})"
              r"|(?P<month2>[A-Za-z]{3,9})\.?\s+(?P<day2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year2>\d{4}))")
@@ -110,6 +108,69 @@ def top_byline(text: str) -> Optional[Byline]:
         return None
     credit = re.sub(r"(?:\s+by|\s*:)$", "", m.group("credit") or "", flags=re.I)  # "Story and photos" is a role
     return Byline(normal_case(m.group("name").strip(" ,")), (m.group("role") or "").strip() or credit or None)
+
+
+LABEL_ONLY = re.compile(r"^(?:by|written by|reported by|posted by|words by|authors?|byline)\s*:?$", re.I)
+PATH_SEPARATORS = re.compile(r"\s[>»›/|]\s")
+ROLE_WORDS = re.compile(r"\b(?:reporter|writer|editor|columnist|correspondent|contributor|staff|producer|analyst|"
+                        r"critic|photographer|journalist|author|director|chief|manager|founder|president|"
+                        r"officer|officials?|fellow|professor|researcher|intern|anchor|host)\b", re.I)
+BY_PREFIX = re.compile(r"^(?:by|written by|reported by|posted by|words by)\s*:?\s+", re.I)
+NOT_NAME = {"on", "at", "in", "for", "updated", "published", "posted", "last", "|", "-", "–", "—"}
+NAME_LINK = {"and", "&", "de", "da", "del", "van", "von", "der", "den", "la", "le", "bin", "al"}
+
+
+def _name_before_the_rest(text: str) -> Optional[str]:
+    """`By Jane Doe 2019-11-18T20:51Z Science` / `By Jane Doe@handle Nov 18, 2019` / `Posted by
+    Jane Doe on November 19` -> `Jane Doe`: the capitalised words after the label, up to the
+    first word that is not part of a name (a date, a handle, an e-mail address, "on")."""
+    match = BY_PREFIX.match(text)
+    if not match:
+        return None
+    name = []
+    for raw in text[match.end():].split():
+        word = raw.split("@")[0].rstrip(",;|")
+        if not word or any(ch.isdigit() for ch in word) or word.lower() in NOT_NAME \
+                or word.lower().rstrip(".") in MONTH_NUMBERS:
+            break
+        if word[:1].isupper() or (name and word.lower() in NAME_LINK):
+            name.append(word)
+        else:
+            break
+        if raw != raw.rstrip(",;|") or "@" in raw:
+            break
+    while name and name[-1].lower() in NAME_LINK:
+        name.pop()
+    return " ".join(name) if 2 <= len(name) <= 6 else None
+
+
+GLUED_ROLE = re.compile(r"^(?P<name>.*[a-z’'])(?P<role>[A-Z][\w’'-]*(?:\s+[\w’'&,-]+){0,5})$")
+
+
+def labelled_byline(text: str) -> Optional[Byline]:
+    """A line a learned model labelled as a byline, read with care: `By Jane Doe, Reuters` as
+    `top_byline` reads it; a bare name, its role split off where a page's copy glued them
+    (`Jane DoeStaff Writer`, two elements with no space between); None for what no byline is —
+    a label alone (`Author:`), a breadcrumb or menu path (`Blog > Food > Recipes`), a long line,
+    digits (a date, a count): those stay in the text."""
+    text = text.strip()
+    found = top_byline(text)
+    if found is not None:
+        return found
+    name = _name_before_the_rest(text)
+    if name is not None:
+        return Byline(normal_case(name), None)
+    words = text.split()
+    if not words or LABEL_ONLY.match(text) or len(PATH_SEPARATORS.findall(text)) >= 1 or len(words) > 8 \
+            or any(ch.isdigit() for ch in text) or text.endswith((".", "?", "!", ":")):
+        return None
+    name, role = _name_and_role(text)
+    glued = GLUED_ROLE.match(name) if not role else None
+    if glued and ROLE_WORDS.search(glued.group("role")) and " " in glued.group("name").strip():
+        name, role = glued.group("name"), glued.group("role")
+    if not 1 <= len(name.split()) <= 5 or not all(w[:1].isupper() for w in name.split() if w.isalpha() and len(w) > 3):
+        return None
+    return Byline(normal_case(name.strip()), role.strip() or None)
 
 
 def bottom_byline(text: str) -> Optional[Byline]:

@@ -352,8 +352,10 @@ def _tagged_block(draft: Draft, units: list, j: int, blocks: list) -> int:
         blocks.append(Block("quote", "\n\n".join(texts), attribution=who, line=u.first))
         return j + (1 if who else 0)
     if u.tag == "byline" and draft.byline is None:
-        draft.byline = detect.top_byline(u.text) or detect.Byline(detect.normal_case(u.text.strip()), None)
-        return j + 1
+        byline = detect.labelled_byline(u.text)
+        if byline is not None:  # else not a byline after all (a breadcrumb, a label): kept as text
+            draft.byline = byline
+            return j + 1
     if u.tag == "dateline":  # a saved page's site and date (pubpipe.webpage): "SITE, YYYY-MM-DD"
         source, _, date = u.text.rpartition(", ")
         draft.dateline = draft.dateline or Dateline(source, date or None)
