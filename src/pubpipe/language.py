@@ -12,6 +12,13 @@ MIN_LETTERS = 40
 ALIASES = {"zh-cn": "zh-Hans", "zh-tw": "zh-Hant"}
 
 
+# Why not simply langdetect.detect_langs: the library is kept (its profiles, its Detector, its
+# seeded random trials); only three of its inner loops are rewritten below, because called as it
+# is, langdetect took 3.4 s of CPU of the 110 realweb copy pages' structure stage (a quarter of the
+# build's time on web pages), 2.1 s with this subclass (of which 1 s is loading its profiles once),
+# benchmarks/RESULTS.md "Text sources (issue 16)". The results are langdetect's to the last bit:
+# tests/test_language.py compares the probabilities with the library's own, and the rewrite is
+# tied to langdetect 1.0.9 (pinned in pyproject.toml).
 class _Detector(Detector):
     """langdetect 1.0.9's Detector (pinned in pyproject.toml) with its three per-character and
     per-trial loops written without a method call per character or per language: the same n-grams
