@@ -90,6 +90,41 @@ def test_features_see_prose_and_furniture():
     assert x[title, col["overlap_next"]] > 0.3 and x[row[PAGE.index("Most read")], col["overlap_next"]] == 0
 
 
+TRICKY_WORDS = ["«Home»", "don't", "_id_", "'", "…", "x²", "²", "İstanbul", "ΟΔΟΣ.", "cafe\u0301", "\u0301a", "12,",
+                "—", "(c)", "e-mail:", "日本語。", "Ⅻ", "a_", "__", "!!", "'quoted'"]
+
+
+def test_words_are_stripped_as_the_pattern_strips_them():
+    """The fast path of stopwords.strip_punct and features._words (a word that starts and ends with a
+    word character is left as it is) gives what the pattern gives, on words at the edges of \\w."""
+    from pubpipe.recover.stopwords import PUNCT, strip_punct
+
+    for w in TRICKY_WORDS + [w.lower() for w in TRICKY_WORDS] + [""]:
+        assert strip_punct(w) == PUNCT.sub("", w), w
+    line = " ".join(TRICKY_WORDS)
+    assert F._words(line) == [PUNCT.sub("", w.lower()) for w in line.split()]
+
+
+def test_best_stoplist_counts_every_listed_word_of_the_text():
+    """best_stoplist picks the list holding most of the text's words (ties: the first by name),
+    whatever order its word index was filled in."""
+    from collections import Counter
+
+    from pubpipe.recover.stopwords import _lists
+
+    names, sets = _lists()[:2]
+    if not names:
+        pytest.skip("jusText's stoplists are not installed")
+    texts = [" ".join(ARTICLE).lower().split(), "de la que el en y a los se del las un por con no una su para".split(),
+             "der die und in den von zu das mit sich des auf für ist im dem nicht ein die eine".split(),
+             "the der la".split(), ["of"] * 3 + ["und"] * 3]
+    for words in texts:
+        seen = Counter(words)
+        counts = [sum(n for w, n in seen.items() if w in s) for s in sets]
+        best = max(range(len(names)), key=lambda k: (counts[k], -k))
+        assert best_stoplist(words)[0] == names[best], words
+
+
 shipped = linemodel.shipped()
 needs_model = pytest.mark.skipif(shipped is None, reason="no shipped line model (run training/train.py)")
 
@@ -116,6 +151,21 @@ def test_shipped_model_splits_two_pasted_pages():
     assert len(articles) == 2
     assert pasted[articles[1].title] == OTHER[0]
     assert articles[1].first > PAGE.index(ARTICLE[-1])
+
+
+@needs_model
+def test_reading_texts_together_gives_each_what_it_gets_alone():
+    """read_all predicts the lines of all texts in one call per booster: each text's decisions and
+    articles are those it gets read on its own (texts with no line, too few lines for the start
+    model, a page, two pages pasted)."""
+    texts = [PAGE, [], ["", "  "], ["Only two lines here", "and this"], PAGE + [""] + MENU + [""] + OTHER + [""] + FOOTER,
+             OTHER, PAGE]
+    repeated = F.repeated_across(texts)
+    together = shipped.read_all(texts, repeated)
+    assert len(together) == len(texts)
+    for lines, got in zip(texts, together):
+        assert got == shipped.read_all([lines], repeated)[0]
+    assert together[0] == shipped.read(PAGE, repeated) and together[0][1]
 
 
 def _train():

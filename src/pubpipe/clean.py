@@ -109,8 +109,9 @@ def pattern_rule(name: str, doc: str, *patterns: re.Pattern, max_words=None, not
     pattern = patterns[0] if len(patterns) == 1 else re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.I)
 
     def fn(text: str, ctx: "Context"):
-        if text and (max_words is None or len(text.split()) <= max_words) and not text.endswith(not_ending) \
-                and pattern.match(text):
+        # the match first: it fails at once on most lines, where splitting a long line does not
+        if text and pattern.match(text) and (max_words is None or len(text.split()) <= max_words) \
+                and not text.endswith(not_ending):
             return DROP
         return text
     fn.__name__, fn.__doc__ = name.replace("-", "_"), doc

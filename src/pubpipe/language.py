@@ -1,12 +1,101 @@
 """Language of a story (langdetect, seeded so the answer never changes) and of the anthology."""
 
+import re
 from collections import Counter
 
-from langdetect import DetectorFactory, LangDetectException, detect_langs
+from langdetect import DetectorFactory, LangDetectException, detector_factory
+from langdetect.detector import Detector
+from langdetect.utils.ngram import NGram
 
 DetectorFactory.seed = 0
 MIN_LETTERS = 40
 ALIASES = {"zh-cn": "zh-Hans", "zh-tw": "zh-Hant"}
+
+
+# Why not simply langdetect.detect_langs: the library is kept (its profiles, its Detector, its
+# seeded random trials); only three of its inner loops are rewritten below, because called as it
+# is, langdetect took 3.4 s of CPU of the 110 realweb copy pages' structure stage (a quarter of the
+# build's time on web pages), 2.1 s with this subclass (of which 1 s is loading its profiles once),
+# benchmarks/RESULTS.md "Text sources (issue 16)". The results are langdetect's to the last bit:
+# tests/test_language.py compares the probabilities with the library's own, and the rewrite is
+# tied to langdetect 1.0.9 (pinned in pyproject.toml).
+class _Detector(Detector):
+    """langdetect 1.0.9's Detector (pinned in pyproject.toml) with its three per-character and
+    per-trial loops written without a method call per character or per language: the same n-grams
+    in the same order, the same float operations in the same order, so the same probabilities to
+    the last bit (tests/test_language.py compares them with langdetect's own). About 3x faster;
+    langdetect was a quarter of the build's structure time on web pages (benchmarks/RESULTS.md)."""
+
+    class _Normal(dict):
+        """str.translate's table: code point -> NGram.normalize of the character (a pure function of it)."""
+
+        def __missing__(self, code):
+            self[code] = NGram.normalize(chr(code))
+            return self[code]
+
+    _normal = _Normal()
+    _spaces = re.compile(" +")
+
+    def append(self, text):
+        # Detector.append: its character loop drops a space after a space, as this does
+        text = NGram.normalize_vi(self.MAIL_RE.sub(" ", self.URL_RE.sub(" ", text)))
+        self.text += self._spaces.sub(" ", text[:self.max_text_length])
+
+    def _extract_ngrams(self):
+        # NGram.add_char's buffer after character i is the last (up to) three characters of the
+        # normalised text since the last space; the capital-word flag is "this character and the one
+        # before are upper case". So the n-grams Detector._extract_ngrams keeps depend on each word
+        # (with the space after it) alone: they are read off each word once, in the text's order.
+        known, result, words = self.word_lang_prob_map, [], {}
+        text = self.text.translate(self._normal).split(" ")
+        for k, word in enumerate(text):
+            if not word:
+                continue
+            key = word + " " if k + 1 < len(text) else word
+            found = words.get(key)
+            if found is None:
+                found = words[key] = []
+                t = "  " + key
+                for a, b, c in zip(t, t[1:], t[2:]):
+                    if c == " ":
+                        pass
+                    elif c.isupper() and b.isupper():
+                        continue
+                    elif c in known:
+                        found.append(c)
+                    if b + c in known:
+                        found.append(b + c)
+                    if b != " " and a + b + c in known:
+                        found.append(a + b + c)
+            result += found
+        return result
+
+    def _update_lang_prob(self, prob, word, alpha):
+        if word is None or word not in self.word_lang_prob_map:
+            return False
+        weight = alpha / self.BASE_FREQ
+        prob[:] = [p * (weight + q) for p, q in zip(prob, self.word_lang_prob_map[word])]
+        return True
+
+    def _normalize_prob(self, prob):
+        sump = sum(prob)
+        prob[:] = [p / sump for p in prob]
+        maxp = 0.0
+        for p in prob:  # not max(): the same answer as langdetect's loop even with a NaN
+            if maxp < p:
+                maxp = p
+        return maxp
+
+
+def detect_langs(text: str) -> list:
+    """langdetect.detect_langs(text), through _Detector."""
+    detector_factory.init_factory()
+    factory = detector_factory._factory
+    if not factory.langlist:
+        factory._create_detector()  # langdetect's own error
+    detector = _Detector(factory)
+    detector.append(text)
+    return detector.get_probabilities()
 
 
 def detect_language(text: str) -> str:

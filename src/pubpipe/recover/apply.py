@@ -117,12 +117,13 @@ def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()
         return list(cleaned)
     repeated = F.repeated_across(list(texts.values()))
     threshold = model.settings.threshold
+    read = iter(model.read_all([texts[src.file] for src in cleaned if src.file in texts], repeated))
     out = []
     for src in cleaned:
         lines = texts.get(src.file)
         if lines is None:
             out.append(src)
             continue
-        decisions, articles = model.read(lines, repeated)
+        decisions, articles = next(read)
         out.append(_tagged(src, lines, decisions, articles, threshold, keep) if web_dump(decisions, threshold) else src)
     return out

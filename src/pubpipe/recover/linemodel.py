@@ -123,24 +123,60 @@ class LineModel:
 
         `repeated`: features.repeated_across() of every source of the build (lines found in many
         sources are a site's furniture)."""
-        idx, probs, first, x = self.probabilities(lines, repeated)
-        out: list = [None] * len(lines)
-        for row, i in enumerate(idx):
-            k = int(np.argmax(probs[row]))
-            out[i] = Decision(self.labels[k], float(probs[row, k]), float(1.0 - probs[row, 0]),
-                              self.labels[1 + int(np.argmax(probs[row, 1:]))])
-        if not idx:
-            return out, []
-        cuts = segment.starts([lines[i] for i in idx], probs, first, x, self.start, self.settings)
-        articles = []
-        for a, b in zip(cuts, cuts[1:] + [len(idx)]):
-            t = a + segment.title_row(probs[a:b])
-            articles.append(Article(idx[a], idx[b - 1], idx[t] if probs[t, 1] > 0 else None))
-        return out, articles
+        return self.read_all([lines], repeated)[0]
+
+    def read_all(self, texts: list, repeated: tuple = (None, 0)) -> list:
+        """read() of each of `texts` (lists of lines), the lines of all of them predicted by each
+        booster in one call: LightGBM predicts every row on its own (the same probabilities as a
+        call per text), but a call has its cost, and a build of a hundred pages made 330 of them."""
+        feats = [F.features(lines, repeated) for lines in texts]
+        xs = [x for _, x in feats]
+        first = _predict(self.stages[0], xs, len(self.labels))
+        probs = first
+        if len(self.stages) > 1:
+            probs = _predict(self.stages[1], [np.hstack([x, context_features(f)]) if len(x) else x
+                                              for x, f in zip(xs, first)], len(self.labels))
+        # the start model's candidates of each text, as segment.start_probabilities finds them
+        found = []
+        for lines, (idx, x), f in zip(texts, feats, first):
+            if self.start is None or len(idx) < 3:
+                found.append((np.zeros(0, dtype=np.int64), None))
+            else:
+                found.append(segment.candidates([lines[i] for i in idx], f, x))
+        start = _predict(self.start, [c[1] for c in found if c[1] is not None], 0) if self.start is not None else []
+        start = iter(start)
+        out = []
+        for lines, (idx, x), p, f, (rows, c) in zip(texts, feats, probs, first, found):
+            decisions: list = [None] * len(lines)
+            for row, i in enumerate(idx):
+                k = int(np.argmax(p[row]))
+                decisions[i] = Decision(self.labels[k], float(p[row, k]), float(1.0 - p[row, 0]),
+                                        self.labels[1 + int(np.argmax(p[row, 1:]))])
+            if not idx:
+                out.append((decisions, []))
+                continue
+            row_texts = [lines[i] for i in idx]
+            cuts = segment.choose(row_texts, p, rows, next(start) if c is not None else np.zeros(0), self.settings)
+            articles = []
+            for a, b in zip(cuts, cuts[1:] + [len(idx)]):
+                t = a + segment.title_row(p[a:b])
+                articles.append(Article(idx[a], idx[b - 1], idx[t] if p[t, 1] > 0 else None))
+            out.append((decisions, articles))
+        return out
 
     def label(self, lines: list, repeated: tuple = (None, 0)) -> list:
         """A Decision for every line (None for blank lines)."""
         return self.read(lines, repeated)[0]
+
+
+def _predict(booster, matrices: list, classes: int) -> list:
+    """booster.predict of each of `matrices`, in one call for all their rows (`classes`: columns of
+    a prediction, 0 for one probability a row)."""
+    rows = [len(m) for m in matrices]
+    if not sum(rows):
+        return [np.zeros((0, classes) if classes else 0) for _ in matrices]
+    predicted = booster.predict(np.vstack([m for m in matrices if len(m)]), num_threads=1)
+    return np.split(predicted, np.cumsum(rows)[:-1])
 
 
 @lru_cache(maxsize=1)

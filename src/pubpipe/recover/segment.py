@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .features import PUNCT, _content
+from .features import _content, _words
 from .stopwords import best_stoplist
 
 RESIDUE, TITLE, BYLINE, DATELINE = 0, 1, 2, 3
@@ -68,7 +68,7 @@ def candidates(texts: list, first: np.ndarray, x: np.ndarray) -> tuple:
     bw = np.where(body, words, 0.0)
     cum = np.concatenate([[0.0], np.cumsum(bw)])
     res = np.concatenate([[0.0], np.cumsum(~body)])
-    _, stoplist = best_stoplist([PUNCT.sub("", w.lower()) for r in np.flatnonzero(body) for w in texts[r].split()])
+    _, stoplist = best_stoplist([w for r in np.flatnonzero(body) for w in _words(texts[r])])
     body_rows = np.flatnonzero(body)
     bags = {int(r): Counter(_content(texts[r], stoplist)) for r in body_rows}
     order = np.argsort(-title, kind="stable")

@@ -1,0 +1,38 @@
+"""pubpipe.language's langdetect detector gives langdetect's own probabilities, to the last bit."""
+from pathlib import Path
+
+import langdetect
+import pytest
+
+from pubpipe import language
+
+HERE = Path(__file__).resolve().parent
+TEXTS = ["The committee met on Tuesday and agreed the new budget for the coming year, after a long debate.",
+         "NASA and the ESA said THE LAUNCH is ON for Friday; U.S.A. officials agree. See https://example.org or mail a@b.cz",
+         "Der Ausschuss hat am Dienstag den neuen Haushalt beschlossen.  Zwei  Leerzeichen   hier.",
+         "Le comité s'est réuni mardi — « une décision » importante… ÉTÉ ÇA",
+         "위원회는 화요일에 회의를 열고 내년 예산을 승인했다. 그리고 더 많은 내용이 있다.",
+         "Ủy ban đã họp vào thứ Ba và thông qua ngân sách mới cho năm tới.",
+         "委員会は火曜日に会合を開き、カタカナ、来年度の予算を承認した。",
+         "委员会周二开会，批准了明年的新预算。",
+         "Comitetul s-a întrunit marți și a aprobat bugetul; ș ț Ș Ț.",
+         " leading space and a trailing one ", "A", "1234 5678"]
+
+
+def _texts():
+    out = list(TEXTS)
+    for path in sorted(HERE.glob("corpus*/**/*.txt"))[:40]:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        out += [text[:20000], text[:200]]
+    return out
+
+
+@pytest.mark.parametrize("text", _texts())
+def test_detect_langs_is_langdetects_to_the_last_bit(text):
+    def probs(fn):
+        try:
+            return [(l.lang, l.prob) for l in fn(text)]
+        except langdetect.LangDetectException as e:
+            return ("error", str(e))
+
+    assert probs(language.detect_langs) == probs(langdetect.detect_langs)
