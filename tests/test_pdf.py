@@ -339,7 +339,8 @@ def test_bookmarks_for_contents_every_story_and_heading(book):
     reader = PdfReader(path)
     rows = _outline(reader, reader.outline)
     contents = next(n for n in range(1, info.pages + 1) if "CONTENTS" in page_text(path, n))
-    want = [(0, "Contents", contents)]
+    colophon = next(n for n in range(1, info.pages + 1) if "SOURCES AND CREDITS" in page_text(path, n))
+    want = [(0, "Sources and credits", colophon), (0, "Contents", contents)]
     for story in book["anthology"].stories:
         want.append((0, story.title, info.story_pages[story.id]))
         want += [(1, heading.text, None) for heading in story.headings()]
