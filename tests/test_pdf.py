@@ -94,7 +94,7 @@ def test_page_size_metadata_and_fonts(book):
     info = run("pdfinfo", str(book["path"]))
     assert re.search(r"Page size:\s+419\.5\d* x 595\.2\d* pts", info)
     assert re.search(r"^Title:\s+Stories of Courage$", info, re.M)
-    assert re.search(r"^Author:\s+pubpipe$", info, re.M)
+    assert re.search(r"^Author:\s+Jane Doe$", info, re.M)  # the stories' author, never the publisher or the tool
     assert re.search(rf"^Pages:\s+{book['info'].pages}$", info, re.M)
     assert PdfReader(book["path"]).trailer["/Root"]["/Lang"] == "en"
     rows = run("pdffonts", str(book["path"])).splitlines()[2:]
@@ -330,7 +330,7 @@ def test_tagged_pdf_ua_with_metadata(book):
     assert root["/MarkInfo"]["/Marked"] and root["/ViewerPreferences"]["/DisplayDocTitle"]
     assert "/StructTreeRoot" in root
     xmp = reader.xmp_metadata
-    assert xmp.dc_title == {"x-default": "Stories of Courage"} and xmp.dc_creator == ["pubpipe"]
+    assert xmp.dc_title == {"x-default": "Stories of Courage"} and xmp.dc_creator == ["Jane Doe"]
     assert b"pdfuaid:part" in root["/Metadata"].get_object().get_data()
 
 
@@ -350,7 +350,8 @@ def test_bookmarks_for_contents_every_story_and_heading(book):
     reader = PdfReader(path)
     rows = _outline(reader, reader.outline)
     contents = next(n for n in range(1, info.pages + 1) if "CONTENTS" in page_text(path, n))
-    want = [(0, "Contents", contents)]
+    colophon = next(n for n in range(1, info.pages + 1) if "SOURCES AND CREDITS" in page_text(path, n))
+    want = [(0, "Sources and credits", colophon), (0, "Contents", contents)]
     for story in book["anthology"].stories:
         want.append((0, story.title, info.story_pages[story.id]))
         want += [(1, heading.text, None) for heading in story.headings()]
@@ -388,12 +389,14 @@ def test_a_long_titles_running_head_is_the_books(book):
     assert f'data-running="{anthology.title}"' in html and "…" not in re.findall(r'data-running="([^"]*)"', html)[-1]
 
 
-def test_authors_are_the_publisher_or_else_the_bylines(book):
+def test_authors_are_the_books_author_or_else_the_stories_never_the_publisher(book):
     anthology = book["anthology"]
-    assert pdf.book_authors(anthology) == ["pubpipe"]
+    assert pdf.book_authors(anthology) == ["Jane Doe"]  # the fixture's publisher is no author
     unpublished = dataclasses.replace(anthology, publisher=None)
     assert pdf.book_authors(unpublished) == ["Jane Doe"]
     assert '<meta name="author" content="Jane Doe">' in pdf.book_html(unpublished, None)
+    assert pdf.book_authors(dataclasses.replace(anthology, author="Ann Author")) == ["Ann Author"]
+    assert pdf.book_authors(dataclasses.replace(anthology, editor="Ed Editor")) == ["Ed Editor"]
 
 
 def test_fonts_are_the_project_fonts_and_hangul_stays_upright(book):

@@ -121,10 +121,10 @@ class CreditGroup:
 def colophon(anthology: Anthology) -> list:
     """The colophon's entries (PDF and EPUB alike): a `CreditGroup` per source file, in book order."""
     groups = []
-    for credit in anthology.credits:
-        mine = [s for s in anthology.stories if s.source.file == credit.file]
-        if not mine:
-            continue
+    known = {c.file: c for c in anthology.credits}
+    for file in dict.fromkeys(s.source.file for s in anthology.stories):  # every story, credited or not
+        credit = known.get(file) or Credit(file)
+        mine = [s for s in anthology.stories if s.source.file == file]
         text = sentence(credit_parts(credit, anthology.title)) or f"Source file {credit.file}."
         rows = []
         for story in mine:
