@@ -98,8 +98,8 @@ def test_a_character_without_a_glyph_is_a_placeholder_in_the_pdf(tmp_path):
     assert set(info.story_pages) == {s.id for s in anthology.stories}
     alts = figures(out)
     assert {CYPRO, UNASSIGNED, PRIVATE, PRIVATE_2} <= set(alts)
-    assert alts.count(PRIVATE_2) == 3  # cover, title page, imprint
-    assert alts.count(PRIVATE) == 4    # the contents, the colophon, the korean story's title, the promise story's text
+    assert alts.count(PRIVATE_2) == 4  # cover, title page, imprint, back cover
+    assert alts.count(PRIVATE) == 5    # the contents, the colophon, the back cover, the korean story's title, the promise story's text
     text = text_of(out)
     assert "The tablet reads" in text and "the icon" in text
     assert not {CYPRO, UNASSIGNED, PRIVATE, PRIVATE_2} & set(text)  # nothing drawn as an empty box
