@@ -17,7 +17,7 @@ from pubpipe.model import Anthology, Block
 
 from helpers import lost_words, write_as, write_epub, write_web
 
-ETEXT = Path(__file__).parent / "fixtures" / "etext" / "league.txt"
+ETEXT = Path(__file__).parent / "fixtures" / "league" / "league.txt"
 
 
 @pytest.fixture(scope="module")
