@@ -150,7 +150,7 @@ def test_pdf_shows_it_as_text_and_attaches_nothing(built, tmp_path):
                                     check=True).stdout.split())
     shown = shown.replace("\u201c", "").replace("\u201d", "")
     assert '<script>alert(run)</script>' in shown
-    joined = shown.replace("- ", "")  # a word hyphenated at a line end
+    joined = shown.replace("- ", "").replace("\u2010 ", "")  # a word hyphenated at a line end
     assert "onerror=alert(2)" in joined and "javascript:alert(3)" in joined
     reader = PdfReader(path)
     assert "/EmbeddedFiles" not in str(reader.trailer["/Root"].get("/Names", {}))

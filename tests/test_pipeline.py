@@ -10,7 +10,7 @@ import pytest
 from pubpipe import pipeline
 from pubpipe.render import Rendered, write
 from pubpipe.runner import Local
-from test_golden import BINARY, EPOCH, GOLDEN, _binary, _image
+from test_golden import BINARY, EPOCH, GOLDEN, _binary, _image, _text
 
 ROOT = Path(__file__).resolve().parents[1]
 

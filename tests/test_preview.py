@@ -32,11 +32,11 @@ def output(tmp_path_factory) -> Path:
     (folder / "stories-of-courage.epub").write_bytes(EPUB)
     (folder / "anthology.json").write_text("{}", encoding="utf-8")
     (folder / "report.md").write_text("# report", encoding="utf-8")
-    (folder / "web" / "downloads").mkdir(parents=True)  # the build copies the downloads into web/
-    (folder / "web" / "downloads" / "stories-of-courage.pdf").write_bytes(PDF)
-    (folder / "web" / "downloads" / "stories-of-courage.epub").write_bytes(EPUB)
     write_web(anthology, folder / "web", [Download("pdf", "stories-of-courage.pdf", len(PDF), 2),
                                            Download("epub", "stories-of-courage.epub", len(EPUB))])
+    (folder / "web" / "downloads").mkdir(parents=True, exist_ok=True)  # the build copies the downloads into web/
+    (folder / "web" / "downloads" / "stories-of-courage.pdf").write_bytes(PDF)
+    (folder / "web" / "downloads" / "stories-of-courage.epub").write_bytes(EPUB)
     return folder
 
 
