@@ -52,7 +52,7 @@ def test_the_default_runner_publishes_the_golden_outputs(built):
     for name in published:
         if name == "anthology.json" or name.startswith("web/"):
             data = (out / name).read_bytes()
-            found[name] = _binary(name, data) if Path(name).suffix in BINARY else data.decode("utf-8")
+            found[name] = _binary(name, data) if Path(name).suffix in BINARY else _text(data)
     [book] = [name for name in published if name.endswith(".epub") and "/" not in name]  # not web/downloads/
     with zipfile.ZipFile(io.BytesIO((out / book).read_bytes())) as epub:
         for info in epub.infolist():
