@@ -20,11 +20,20 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.utilities.annotations import opaque
 
-from pubpipe import (artifacts, epub, impose, manifest, pdf, pipeline, progress, recovery, render, summary, swap,
-                     validate, web)
+from pubpipe import pipeline, recovery, render
+from pubpipe.orchestrate import artifacts as artifacts
+from pubpipe.render.epub import book as epub
+from pubpipe.render.pdf import imposition as impose
+from pubpipe.publish import manifest as manifest
+from pubpipe.render.pdf import reading as pdf
+from pubpipe.orchestrate import progress as progress
+from pubpipe.publish import summary as summary
+from pubpipe.publish import swap as swap
+from pubpipe.publish import validate as validate
+from pubpipe.render.web import site as web
 from pubpipe.cache import content_key
 from pubpipe.errors import PubpipeError
-from pubpipe.runner import done, in_thread
+from pubpipe.orchestrate.runner import done, in_thread
 
 TRANSIENT = {errno.EAGAIN, errno.EINTR, errno.EBUSY, errno.ETIMEDOUT, errno.ESTALE, errno.EIO}
 
@@ -41,7 +50,7 @@ def _io_error(task, task_run, state) -> bool:
 
 
 def _says(event: str, **data):
-    """A task hook that emits a progress event (pubpipe.progress) when the task's state changes."""
+    """A task hook that emits a progress event (pubpipe.orchestrate.progress) when the task's state changes."""
     return lambda task, run, state: progress.emit(event, **data)
 
 
@@ -107,7 +116,7 @@ def _input(value):
 
 
 class Tasks:
-    """The runner (`pubpipe.runner`) of the publish flow: each step runs as its task in `TASKS`,
+    """The runner (`pubpipe.orchestrate.runner`) of the publish flow: each step runs as its task in `TASKS`,
     submitted ones on the flow's task runner; batches given a ``cluster`` on that Dask cluster
     (prefect-dask's DaskTaskRunner: "local" for a LocalCluster here, else a scheduler address)."""
 

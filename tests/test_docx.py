@@ -9,10 +9,11 @@ import docx
 import pytest
 from PIL import Image
 
-from pubpipe import recovery, summary
+from pubpipe import recovery
+from pubpipe.publish import summary as summary
 from pubpipe.config import Config, Limits
 from pubpipe.errors import SourceError
-from pubpipe.ingest import parse_source, read_bytes
+from pubpipe.read.ingest import parse_source, read_bytes
 
 
 def word_document(*, title=True, image=False) -> bytes:

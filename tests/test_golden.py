@@ -18,7 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import epub as ebook, impose, pdf as reading_edition, pipeline, recovery, render, web
+from pubpipe import pipeline, recovery, render
+from pubpipe.render.epub import book as ebook
+from pubpipe.render.pdf import imposition as impose
+from pubpipe.render.pdf import reading as reading_edition
+from pubpipe.render.web import site as web
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "sources"

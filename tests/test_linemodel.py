@@ -273,7 +273,7 @@ def test_our_own_samples_are_left_to_the_rules():
 
 def test_report_shows_the_models_confidence():
     from pubpipe.model import dropped
-    from pubpipe.report import _removed_rows
+    from pubpipe.publish.report import _removed_rows
 
     rows = _removed_rows((dropped("a.txt", 3, "Sign in", "model", 0.973), dropped("a.txt", 9, "Share", "share-buttons")))
     assert rows[0] == "| `a.txt` | 3 | model (0.97) | Sign in |"
@@ -283,7 +283,7 @@ def test_report_shows_the_models_confidence():
 @needs_model
 def test_lines_staff_keep_are_never_dropped_by_the_model():
     from pubpipe.clean import clean_all
-    from pubpipe.ingest import parse_source
+    from pubpipe.read.ingest import parse_source
     from pubpipe.recover import apply
 
     raw = [parse_source("page.txt", ("\n".join(PAGE) + "\n").encode("utf-8"))]

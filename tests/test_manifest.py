@@ -2,10 +2,10 @@
 
 import json
 
-from pubpipe.manifest import NAME, already_published, differences, write_manifest
+from pubpipe.publish.manifest import NAME, already_published, differences, write_manifest
 from pubpipe.model import problem
 from pubpipe.recovery import BuildResult
-from pubpipe.validate import Findings, check_manifest
+from pubpipe.publish.validate import Findings, check_manifest
 
 
 def test_record_compare_and_check(tmp_path):
@@ -48,7 +48,7 @@ def test_settings_that_shape_nothing_are_declared_once_and_change_no_key(tmp_pat
     from pubpipe import recovery
     from pubpipe.cache import digest
     from pubpipe.config import Config, Limits
-    from pubpipe.manifest import build_key
+    from pubpipe.publish.manifest import build_key
     from dataclasses import fields
     declared = {f.name: f.metadata.get("shapes") for f in fields(Config) + fields(Limits) if f.metadata}
     assert declared == {"schedule": "nothing", "timezone": "nothing", "dask": "nothing", "base_url": "web",
@@ -75,7 +75,8 @@ def test_cache_keys_come_from_the_content_never_from_how_it_was_made(tmp_path):
 
     import pytest
 
-    from pubpipe import recovery, web
+    from pubpipe import recovery
+    from pubpipe.render.web import site as web
     from pubpipe.cache import canonical, digest
     from pubpipe.config import Config
     text = "The Long Winter\n\nBy Ann Lee\n\nThe snow came early that year.\n\nShare this article\n"

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import recovery, summary
+from pubpipe import recovery
+from pubpipe.publish import summary as summary
 from pubpipe.config import Config
-from pubpipe.manifest import already_published, build_key, write_manifest
+from pubpipe.publish.manifest import already_published, build_key, write_manifest
 from pubpipe.model import Anthology
-from pubpipe.report import render_report
+from pubpipe.publish.report import render_report
 
 STORY = ("The Long Winter\n\nBy Ann Lee\n\nThe snow came early that year and the village was cut off for weeks.\n\n"
          "The children built a tunnel to the school and the teacher came on skis.\n")
@@ -60,7 +61,7 @@ def test_links_leading_outside_are_never_read(folder, tmp_path):
 def test_a_link_swapped_in_after_the_scan_is_not_followed(folder, tmp_path):
     """read_bytes checks where the file really is when it opens it, not only when it was listed."""
     from pubpipe.errors import SourceError
-    from pubpipe.ingest import read_bytes
+    from pubpipe.read.ingest import read_bytes
     (tmp_path / "secret.txt").write_text(SECRET, encoding="utf-8")
     os.symlink(tmp_path / "secret.txt", folder / "late.txt")
     with pytest.raises(SourceError) as info:
@@ -138,7 +139,7 @@ def test_copies_of_a_source_are_skipped_naming_the_one_kept(tmp_path, names, kep
 
 
 def test_warnings_are_said_and_reported_apart_from_problems(folder):
-    from pubpipe import progress
+    from pubpipe.orchestrate import progress as progress
     (folder / "winter.txt~").write_text(STORY + "An older ending.\n", encoding="utf-8")
     (folder / "scan.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     snap, _ = read(folder)

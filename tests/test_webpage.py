@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import recovery, webpage
+from pubpipe import recovery
+from pubpipe.read import webpage as webpage
 from pubpipe.config import Config, Limits
 from pubpipe.errors import SourceError
-from pubpipe.ingest import parse_source
+from pubpipe.read.ingest import parse_source
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -2,7 +2,7 @@
 
 `build` is the whole of it, in the order it happens; `recover` is its first half (the model from
 the sources) for tests and benchmarks. Each step is a plain function of pubpipe called through a
-runner (`pubpipe.runner`): `Local` calls them in this process; the Prefect flow
+runner (`pubpipe.orchestrate.runner`): `Local` calls them in this process; the Prefect flow
 (flows/publish.py) passes one that runs each step as its task, cached, retried and shown in the
 Prefect UI — the flow adds nothing else.
 """
@@ -10,11 +10,20 @@ Prefect UI — the flow adds nothing else.
 from dataclasses import replace
 from typing import Optional
 
-from . import epub, impose, manifest, pdf, progress, recovery, render, summary, swap, validate, web
+from pubpipe import recovery, render
+from pubpipe.render.epub import book as epub
+from pubpipe.render.pdf import imposition as impose
+from pubpipe.publish import manifest as manifest
+from pubpipe.render.pdf import reading as pdf
+from pubpipe.orchestrate import progress as progress
+from pubpipe.publish import summary as summary
+from pubpipe.publish import swap as swap
+from pubpipe.publish import validate as validate
+from pubpipe.render.web import site as web
 from .config import Config
 from .model import Anthology
-from .pdfglyphs import CODE as MISSING_GLYPH
-from .runner import Local
+from pubpipe.render.pdf.glyphs import CODE as MISSING_GLYPH
+from pubpipe.orchestrate.runner import Local
 from .recovery import BuildResult
 
 

@@ -16,8 +16,8 @@ from .anthology import build_anthology
 from .clean import clean_all
 from .config import NO_OUTPUT, Config, default_config_path, load_config
 from .errors import NothingToPublish, SourceError
-from .ingest import parse_source, read_bytes
-from .sourcefiles import duplicates, list_sources, scan_sources
+from pubpipe.read.ingest import parse_source, read_bytes
+from pubpipe.read.files import duplicates, list_sources, scan_sources
 from .model import Anthology, problem
 
 
@@ -71,7 +71,7 @@ class Snapshot:
 def snapshot(sources: str, config: Config) -> Snapshot:
     """Read the bytes of every source file (over-size ones, PDFs and images refused before reading;
     nothing read through a link that leads outside the folder). Editor backups and files whose
-    bytes equal another source's are left out with a warning (see `pubpipe.ingest.scan_sources`)."""
+    bytes equal another source's are left out with a warning (see `pubpipe.read.ingest.scan_sources`)."""
     root = Path(sources)
     paths, skipped = scan_sources(root)
     problems = list(skipped)
@@ -129,7 +129,7 @@ def clean(ingested: Ingested, config: Config) -> list:
 
 def structure(cleaned: list, ingested: Ingested, config: Config) -> Anthology:
     """Recover the stories; raise NothingToPublish when there are none."""
-    # what ingest left out of saved pages (pubpipe.webpage), then what cleaning dropped
+    # what ingest left out of saved pages (pubpipe.read.webpage), then what cleaning dropped
     removed = tuple(r for s in ingested.sources for r in s.removed) + tuple(r for c in cleaned for r in c.removed)
     facts = tuple({"file": s.file, "encoding": s.encoding, "repairs": list(s.repairs), "kind": s.kind,
                    "lines": max((l.number for l in s.lines), default=0)} for s in ingested.sources)
@@ -151,7 +151,7 @@ def say_problems(problems: tuple) -> None:
     """Name each bad source and the reason as the build finds them (warnings as warnings): as a
     progress event (`pubpipe build` shows it on the terminal) and in the flow run's log (the
     Prefect UI)."""
-    from . import progress
+    from pubpipe.orchestrate import progress as progress
     logger = _run_logger()
     for p in problems:
         verb = ("skipped " if p.code.startswith("source.") else "") if p.is_error else "warning: "
