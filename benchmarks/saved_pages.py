@@ -50,7 +50,8 @@ def pubpipe_stages(pages: Path, out: Path, options: dict = None) -> float:
     """The build's stages up to anthology.json, as plain functions; returns the seconds taken.
     `options`: trafilatura options to use instead of pubpipe's (`pubpipe.read.webpage.EXTRACT_OPTIONS`)."""
     sys.path.insert(0, str(ROOT / "src"))
-    from pubpipe import pipeline, recovery
+    from pubpipe import pipeline
+    from pubpipe.publish import summary
     from pubpipe.orchestrate import progress as progress
     from pubpipe.read import webpage as webpage
     webpage.EXTRACT_OPTIONS.update(options or {})
@@ -58,7 +59,7 @@ def pubpipe_stages(pages: Path, out: Path, options: dict = None) -> float:
     started = time.perf_counter()
     anthology = pipeline.recover(pages)
     out.mkdir(parents=True, exist_ok=True)
-    recovery.write_anthology(anthology, out)
+    summary.write_anthology(anthology, out)
     return time.perf_counter() - started
 
 

@@ -52,7 +52,7 @@ def previous_output(folder, files: dict) -> dict:
     from pathlib import Path
 
     from pubpipe.publish.manifest import write_manifest
-    from pubpipe.recovery import BuildResult
+    from pubpipe.publish.result import BuildResult
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():

@@ -19,7 +19,8 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from helpers import previous_output
-from pubpipe import pipeline, recovery, render
+from pubpipe import pipeline, render
+from pubpipe.publish import summary
 from pubpipe.render.epub import book as ebook
 from pubpipe.render.pdf import imposition as impose
 from pubpipe.render.pdf import reading as reading_edition
@@ -226,7 +227,7 @@ def test_titles_that_climb_out_write_nothing_outside(tmp_path):
         pdf, epub = reading_edition.render(anthology), ebook.render(anthology)
         for rendered in (pdf, epub, impose.render(pdf), web.render(anthology, [pdf, epub])):
             render.write(rendered, folder)
-        recovery.write_anthology(anthology, folder)
+        summary.write_anthology(anthology, folder)
         written = {p for p in tmp_path.rglob("*") if p.is_file()} - before
         assert written and all(folder in p.parents for p in written), sorted(map(str, written))
         assert len(list((folder / "web" / "stories").glob("*.html"))) == len(anthology.stories) == 2

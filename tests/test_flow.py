@@ -102,7 +102,7 @@ def _tree(folder: Path) -> dict:
 def test_unchanged_rebuild_skips_parsing_and_rendering_but_writes(built, monkeypatch):
     from pubpipe_flows.publish import publish
     work, _ = built
-    parsed = _counting(monkeypatch, "pubpipe.recovery.parse_source")
+    parsed = _counting(monkeypatch, "pubpipe.read.intake.parse_source")
     pdfs = _counting(monkeypatch, "pubpipe.render.pdf.reading.render_stories")
     epubs = _counting(monkeypatch, "pubpipe.render.epub.book._book")  # once per EPUB made
     (work / "output" / "anthology.json").unlink()  # writing is never skipped by a cache hit
@@ -220,7 +220,7 @@ def test_up_to_date_output_is_left_alone(built, monkeypatch):
     from pubpipe_flows.publish import publish
     work, first = built
     before = {p: p.stat().st_mtime_ns for p in (work / "output").rglob("*")}
-    parsed = _counting(monkeypatch, "pubpipe.recovery.parse_source")
+    parsed = _counting(monkeypatch, "pubpipe.read.intake.parse_source")
     result = publish(sources=str(work / "sources"), output=str(work / "output"), config="")
     assert result.message == "up to date" and parsed == []
     assert (result.exit_code, result.outputs) == (first.exit_code, first.outputs)

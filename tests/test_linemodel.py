@@ -198,6 +198,7 @@ def test_training_rebuilds_the_shipped_model_byte_for_byte():
 def _build(files: dict, tmp_path):
     """`files` (name -> text) through the build's stages up to the anthology, as the flow calls them."""
     from pubpipe import recovery
+    from pubpipe.read import intake
     from pubpipe.config import Config
 
     folder = tmp_path / "sources"
@@ -205,7 +206,7 @@ def _build(files: dict, tmp_path):
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     config = Config()
-    ingested = recovery.ingest(recovery.snapshot(str(folder), config), config)
+    ingested = intake.ingest(intake.snapshot(str(folder), config), config)
     return recovery.structure(recovery.clean(ingested, config), ingested, config)
 
 
@@ -260,13 +261,13 @@ def test_build_splits_pasted_pages_into_their_articles(tmp_path):
 def test_our_own_samples_are_left_to_the_rules():
     """The samples in sources/ are articles with a little residue, not a web page's text: the model
     leaves them as cleaning made them."""
-    from pubpipe import recovery
+    from pubpipe.read import intake
     from pubpipe.config import Config
     from pubpipe.clean import clean_all
     from pubpipe.recover import apply
 
     config = Config()
-    ingested = recovery.ingest(recovery.snapshot(str(REPO / "sources"), config), config)
+    ingested = intake.ingest(intake.snapshot(str(REPO / "sources"), config), config)
     cleaned = clean_all(list(ingested.sources))
     assert apply.recover(list(ingested.sources), cleaned) == cleaned
 

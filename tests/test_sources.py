@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pubpipe import recovery
+from pubpipe.read import intake
 from pubpipe.publish import summary as summary
 from pubpipe.config import Config
 from pubpipe.publish.manifest import already_published, build_key, write_manifest
@@ -32,7 +33,7 @@ def folder(tmp_path):
 
 
 def read(sources: Path):
-    snap = recovery.snapshot(str(sources), Config())
+    snap = intake.snapshot(str(sources), Config())
     return snap, {p.file: p for p in snap.problems}
 
 
@@ -53,7 +54,7 @@ def test_links_leading_outside_are_never_read(folder, tmp_path):
         assert (p.code, p.severity) == ("source.outside", "error")
         assert p.message.startswith("is a link to a file outside the sources folder; not read")
     assert problems["more"].message.startswith("is a link to a folder outside the sources folder")
-    ingested = recovery.ingest(snap, Config())
+    ingested = intake.ingest(snap, Config())
     result = summary.result(Path("out"), {}, ingested)
     assert result.exit_code == 1 and {p.file for p in result.problems} == {"notes.txt", "passwd.txt", "relative.txt", "more"}
 
@@ -111,7 +112,7 @@ def test_backups_and_temporary_files_are_skipped_with_a_warning(folder, name, ki
     assert list(problems) == [name]
     p = problems[name]
     assert (p.code, p.severity) == ("source.backup", "warning") and p.message.startswith(f"looks like {kind}, not an article")
-    result = summary.result(Path("out"), {}, recovery.ingest(snap, Config()))
+    result = summary.result(Path("out"), {}, intake.ingest(snap, Config()))
     assert (result.exit_code, result.problems, [w.file for w in result.warnings]) == (0, (), [name])
 
 
@@ -133,7 +134,7 @@ def test_copies_of_a_source_are_skipped_naming_the_one_kept(tmp_path, names, kep
         if name != kept:
             assert (problems[name].code, problems[name].severity) == ("source.duplicate", "warning")
             assert problems[name].message.startswith(f"has the same content as {kept}, which is published")
-    ingested = recovery.ingest(snap, Config())
+    ingested = intake.ingest(snap, Config())
     anthology = recovery.structure(recovery.clean(ingested, Config()), ingested, Config())
     assert len(anthology.stories) == 1 and anthology.stories[0].source.file == kept  # no "-2", "-3" copies
 
@@ -143,12 +144,12 @@ def test_warnings_are_said_and_reported_apart_from_problems(folder):
     (folder / "winter.txt~").write_text(STORY + "An older ending.\n", encoding="utf-8")
     (folder / "scan.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     snap, _ = read(folder)
-    ingested = recovery.ingest(snap, Config())
+    ingested = intake.ingest(snap, Config())
     said = []
     listener = lambda event, data: said.append((event, data))  # noqa: E731 (what `pubpipe build` shows)
     progress.listen(listener)
     try:
-        recovery.say_problems(ingested.problems)
+        summary.say_problems(ingested.problems)
     finally:
         progress.stop_listening(listener)
     assert said == [("problem", {"text": "skipped scan.pdf: is a PDF, which pubpipe cannot read; copy the article's "
@@ -171,7 +172,7 @@ def test_report_lists_each_diagnostic_once_and_anthology_json_keeps_its_shapes(f
     (folder / "winter.txt~").write_text(STORY + "An older ending.\n", encoding="utf-8")
     (folder / "scan.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     (folder / "untitled.txt").write_text("A Title Alone\n", encoding="utf-8")
-    ingested = recovery.ingest(recovery.snapshot(str(folder), Config()), Config())
+    ingested = intake.ingest(intake.snapshot(str(folder), Config()), Config())
     anthology = recovery.structure(recovery.clean(ingested, Config()), ingested, Config())
     report = render_report(anthology, {}, ingested.problems)
     assert report.count("scan.pdf") == 1 and report.count("winter.txt~") == 1
@@ -194,9 +195,9 @@ def test_nothing_changed_still_answers_from_the_record(folder, tmp_path):
     (folder / "winter (copy).txt").write_text(STORY, encoding="utf-8")
     (folder / "winter.txt~").write_text(STORY, encoding="utf-8")
     config = Config()
-    key = build_key(recovery.snapshot(str(folder), config), config)
-    assert build_key(recovery.snapshot(str(folder), config), config) == key
-    result = summary.result(tmp_path / "out", {}, recovery.ingest(recovery.snapshot(str(folder), config), config))
+    key = build_key(intake.snapshot(str(folder), config), config)
+    assert build_key(intake.snapshot(str(folder), config), config) == key
+    result = summary.result(tmp_path / "out", {}, intake.ingest(intake.snapshot(str(folder), config), config))
     assert result.exit_code == 0 and len(result.warnings) == 2
     out = tmp_path / "out"
     out.mkdir()
@@ -204,15 +205,15 @@ def test_nothing_changed_still_answers_from_the_record(folder, tmp_path):
     again = already_published(out, key)
     assert (again.exit_code, again.problems) == (0, ())
     (folder / "winter (copy).txt").unlink()
-    assert build_key(recovery.snapshot(str(folder), config), config) != key
+    assert build_key(intake.snapshot(str(folder), config), config) != key
 
 
 def test_files_edited_meanwhile_ignore_skipped_files(folder):
     """A backup or a copy appearing while a build runs is not a source changed during the build."""
-    snap = recovery.snapshot(str(folder), Config())
+    snap = intake.snapshot(str(folder), Config())
     (folder / "winter.txt~").write_text("typing", encoding="utf-8")
     (folder / ".winter.txt.swp").write_bytes(b"b0VIM 9.0")
-    assert recovery.changed_since(snap) == []
+    assert intake.changed_since(snap) == []
     (folder / "winter (copy).txt").write_text(STORY, encoding="utf-8")
-    snap = recovery.snapshot(str(folder), Config())
-    assert recovery.changed_since(snap) == []
+    snap = intake.snapshot(str(folder), Config())
+    assert intake.changed_since(snap) == []

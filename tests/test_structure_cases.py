@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import inline, pipeline, recovery
+from pubpipe import inline, pipeline
+from pubpipe.read import intake
 from pubpipe.config import Config
 
 from helpers import lost_words
@@ -125,7 +126,7 @@ def test_dask_setting_from_toml_and_the_command_line(tmp_path, monkeypatch):
     (tmp_path / "sources").mkdir()
     (tmp_path / "anthology.toml").write_text('dask = "tcp://10.0.0.5:8786"\n', encoding="utf-8")
     monkeypatch.setenv("PUBPIPE_DASK", "local")
-    from_toml = recovery.load_settings(str(tmp_path / "sources"), None)
+    from_toml = intake.load_settings(str(tmp_path / "sources"), None)
     assert from_toml.dask == "tcp://10.0.0.5:8786"
     served = deployment_parameters(tmp_path / "sources", tmp_path / "out", None)
     assert (served["dask"], served["force"]) == ("local", False)

@@ -31,10 +31,10 @@ def _quiet_prefect() -> None:
 def _up_to_date(sources: Path, output: Path, config: Optional[Path]):
     """The stored result when `output` already holds what this build would publish (see
     pubpipe.publish.manifest), checked before Prefect is even imported; else None."""
-    from pubpipe import recovery
+    from pubpipe.read import intake
     from pubpipe.publish.manifest import already_published, build_key
-    settings = recovery.load_settings(str(sources), str(config) if config else None)
-    return already_published(output, build_key(recovery.snapshot(str(sources), settings), settings))
+    settings = intake.load_settings(str(sources), str(config) if config else None)
+    return already_published(output, build_key(intake.snapshot(str(sources), settings), settings))
 
 
 @contextmanager

@@ -24,7 +24,8 @@ from pubpipe.cache import canonical, code_version, digest, system_fonts
 from pubpipe.config import Config, shaping
 from pubpipe.publish.swap import MANIFEST as NAME
 from pubpipe.model import problem
-from pubpipe.recovery import BuildResult, Snapshot
+from pubpipe.publish.result import BuildResult
+from pubpipe.read.intake import Snapshot
 
 SCHEMA = "pubpipe/build@1"
 LIBRARIES = ("weasyprint", "pydyf", "fonttools", "ebooklib", "pypdf", "nh3", "jinja2", "ftfy", "langdetect",

@@ -1,14 +1,18 @@
-"""What a build tells its user: the problems it met, report.md, the table of outputs and the
-`BuildResult` (exit code) — after the renderers, before publishing (see `pubpipe.pipeline`)."""
+"""What a build tells its user: the problems it met (as it meets them, `say_problems`), report.md,
+the table of outputs, anthology.json and the `BuildResult` (exit code) — after the renderers, before
+publishing (see `pubpipe.pipeline`)."""
 
 import dataclasses
+import json
+import sys
 from pathlib import Path
 
 from pubpipe.errors import ValidationFailed
 from pubpipe.model import WARNING, Anthology, problem
 from pubpipe.render import Rendered
 from pubpipe.publish.report import write_report
-from pubpipe.recovery import BuildResult, Ingested
+from pubpipe.publish.result import BuildResult
+from pubpipe.read.intake import Ingested
 from pubpipe.publish.validate import check_output
 
 
@@ -70,3 +74,33 @@ def result(output: Path, outputs: dict, ingested, edited: list = ()) -> BuildRes
     errors = tuple(p for p in ingested.problems if p.is_error)
     warnings = tuple(p for p in ingested.problems if not p.is_error)
     return BuildResult(1 if errors else 0, str(output), outputs, errors, edited=tuple(edited), warnings=warnings)
+
+
+def write_anthology(anthology: Anthology, folder: Path) -> Path:
+    """Write anthology.json (schema pubpipe/anthology@1) into `folder`."""
+    path = Path(folder) / "anthology.json"
+    path.write_text(json.dumps(anthology.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def say_problems(problems: tuple) -> None:
+    """Name each bad source and the reason as the build finds them (warnings as warnings): as a
+    progress event (`pubpipe build` shows it on the terminal) and in the flow run's log (the
+    Prefect UI)."""
+    from pubpipe.orchestrate import progress as progress
+    logger = _run_logger()
+    for p in problems:
+        verb = ("skipped " if p.code.startswith("source.") else "") if p.is_error else "warning: "
+        line = f"{verb}{p.file}: {p.message} [{p.code}]"
+        progress.emit("problem", text=line, error=p.is_error)
+        if logger is not None:
+            logger.info(line)
+
+
+def _run_logger():
+    """The Prefect flow run's logger, or None outside a flow run (Prefect not even imported)."""
+    context = sys.modules.get("prefect.context")
+    if context is None or context.FlowRunContext.get() is None:
+        return None
+    from prefect.logging import get_run_logger
+    return get_run_logger()

@@ -13,8 +13,6 @@ the folder's files put together (`assemble`), each step through a runner (`pubpi
 """
 
 import dataclasses
-import hashlib
-import json
 import re
 from dataclasses import dataclass
 from urllib.parse import quote
