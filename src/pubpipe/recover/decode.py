@@ -83,7 +83,7 @@ def title_row(probs: np.ndarray, settings: Settings = DEFAULT) -> int:
     count = hi - (ar + 1)
     after = np.where(count > 0, (cum[hi] - cum[np.minimum(n, ar + 1)]) / np.maximum(1, count), 0.0)
     near = np.zeros(n)
-    for k in range(1, settings.meta_window + 1):
+    for k in range(1, min(settings.meta_window, n - 1) + 1):
         near[:n - k] = np.maximum(near[:n - k], meta[k:])
     score = title * after * (settings.meta_floor + np.minimum(1.0, near))
     best = int(np.argmax(score))
