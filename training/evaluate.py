@@ -1,6 +1,11 @@
 """Cross-validate the line model by site and score it with the benchmark's own metric.
 
-    python training/evaluate.py [--folds 5] [--one-stage] [--threshold 0.5]
+    python training/evaluate.py [--folds 5] [--one-stage] [--threshold 0.5] [--cache /tmp/cv.npz]
+
+With --cache, each fold's held-out probabilities (both stages' label probabilities and the start
+model's) are written to the file after training; a later run with the same --cache and settings reads
+them instead of training (minutes instead of half an hour), to score changes of decoding
+(pubpipe.recover.decode, the splitter's settings, thresholds) on the very same probabilities.
 
 Folds group pages by URL host (realweb and modern are distinct sites); a realweb page also stays
 with the other pages of its `concat/` file, so every concat file is scored by a model that saw
@@ -26,6 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common as C  # noqa: E402
 from pubpipe.recover import segment as SEG  # noqa: E402
+from pubpipe.recover import decode as DEC  # noqa: E402
 import render  # noqa: E402
 from labels import host_of  # noqa: E402
 
@@ -38,22 +44,25 @@ BODY_ROWS = [C.LABEL_INDEX[x] for x in ("heading", "paragraph", "quote", "attrib
 
 # ---------------------------------------------------------------- stories from labelled lines
 
-def story(file: str, lines: list, idx: list, probs: np.ndarray, threshold: float, first: int = 0) -> dict:
-    """One story (the scorer's shape) of the lines idx[first:] labelled as article: the title is
-    the likeliest title line, the blocks every other line whose residue probability is under
-    1 - threshold."""
-    rows = list(range(len(idx)))
-    title_row = max(rows, key=lambda r: probs[r, 1]) if rows else None
-    title = lines[idx[title_row]].strip() if title_row is not None and probs[title_row, 1] >= TITLE_MIN else ""
-    blocks = [{"type": "paragraph", "text": lines[idx[r]].strip()} for r in rows
-              if r != title_row and 1 - probs[r, 0] >= threshold and probs[r, 1:].argmax() + 1 not in (2, 3)]
-    if title_row is not None and not title and 1 - probs[title_row, 0] >= threshold:
-        blocks.insert(0, {"type": "paragraph", "text": lines[idx[title_row]].strip()})
+def story(file: str, lines: list, idx: list, probs: np.ndarray, threshold: float, first: int = 0,
+          reading: DEC.Settings = DEC.DEFAULT) -> dict:
+    """One story (the scorer's shape) of the lines idx[first:], decoded as the build decodes an
+    article (pubpipe.recover.decode): its title, its byline (`byline_line`: the line's index, not
+    scored by the scorer) and its kept lines as blocks; lines whose likeliest label but residue is
+    byline or dateline are no blocks (the build takes them as metadata)."""
+    texts = [lines[i] for i in idx]
+    found = DEC.read_article(probs, texts, reading) if len(idx) else DEC.Reading(None, None)
+    keep = DEC.kept(probs, threshold, reading) if len(idx) else []
+    title_row = found.title
+    title = lines[idx[title_row]].strip() if title_row is not None else ""
+    blocks = [{"type": "paragraph", "text": lines[idx[r]].strip()} for r in range(len(idx))
+              if r != title_row and r != found.byline and keep[r] and probs[r, 1:].argmax() + 1 not in (2, 3)]
     span = [idx[0] + 1, idx[-1] + 1] if idx else [1, 1]
-    return {"title": title, "blocks": blocks, "source": {"file": file, "first_line": span[0] + first, "last_line": span[1] + first}}
+    return {"title": title, "blocks": blocks, "byline_line": None if found.byline is None else idx[found.byline],
+            "source": {"file": file, "first_line": span[0] + first, "last_line": span[1] + first}}
 
 
-def split_stories(file: str, d: dict, settings) -> list:
+def split_stories(file: str, d: dict, settings, reading: DEC.Settings = DEC.DEFAULT) -> list:
     """Stories of a file holding one or several pages, split where segment.starts says."""
     lines, idx, probs = d["lines"], d["idx"], d["p"]
     texts = [lines[i] for i in idx]
@@ -62,7 +71,7 @@ def split_stories(file: str, d: dict, settings) -> list:
     cuts = SEG.choose(texts, probs, *d["start_p"], settings)
     out = []
     for a, b in zip(cuts, cuts[1:] + [len(idx)]):
-        s = story(file, lines, idx[a:b], probs[a:b], settings.threshold)
+        s = story(file, lines, idx[a:b], probs[a:b], settings.threshold, reading=reading)
         if s["blocks"]:
             out.append(s)
     return out
@@ -142,6 +151,10 @@ def main(argv=None) -> int:
     ap.add_argument("--dump", type=Path, help="keep each fold's training documents with their out-of-fold probabilities here")
     ap.add_argument("--save", type=Path, help="keep the held-out probabilities here (npz) for later analysis")
     ap.add_argument("--json", type=Path, help="write the figures here")
+    ap.add_argument("--cache", type=Path, help="held-out probabilities of every fold (npz): read when it exists, else written")
+    ap.add_argument("--reading", type=json.loads, help='decoding settings (pubpipe.recover.decode.Settings), e.g. {"gap_lines": 3}')
+    ap.add_argument("--legacy", action="store_true", help="decode as before pubpipe.recover.decode (for comparison)")
+    ap.add_argument("--build", action="store_true", help="also score the held-out pages through the build's own stages")
     args = ap.parse_args(argv)
     t0 = time.time()
     if args.weights is not None:
@@ -166,7 +179,12 @@ def main(argv=None) -> int:
         for d in members:
             d["idx"], d["x"] = C.F.features(d["lines"], repeated)
     print(f"features: {time.time() - t0:.0f}s", file=sys.stderr)
-    for j in range(args.folds):
+    every = docs + concat_docs + pasted_docs
+    meta = cache_meta(args)
+    if args.cache and args.cache.exists():
+        read_cache(args.cache, meta, every)
+        print(f"probabilities read from {args.cache}: {time.time() - t0:.0f}s", file=sys.stderr)
+    for j in range(args.folds if not (args.cache and args.cache.exists()) else 0):
         train = [d for d in docs if groups[d["doc"]] is None or fold[groups[d["doc"]]] != j]
         keep = {} if args.dump else None
         model = C.train_model(train, inner=args.inner, rounds=tuple(args.rounds), two_stages=not args.one_stage,
@@ -176,20 +194,25 @@ def main(argv=None) -> int:
             args.dump.mkdir(parents=True, exist_ok=True)
             with open(args.dump / f"fold{j}.pkl", "wb") as f:
                 pickle.dump(keep["docs"], f)
-        for d in docs:
-            if groups[d["doc"]] is not None and fold[groups[d["doc"]]] == j and len(d["idx"]):
-                d["p"], d["p1"] = C.predict(model, d["x"], first=True)
-                d["start"] = model["start"]
-        for d in concat_docs + pasted_docs:
-            if d["fold"] == j:
-                d["p"], d["p1"] = C.predict(model, d["x"], first=True)
-                d["start"] = model["start"]
+        held = [d for d in docs if groups[d["doc"]] is not None and fold[groups[d["doc"]]] == j and len(d["idx"])]
+        held += [d for d in concat_docs + pasted_docs if d["fold"] == j]
+        for d in held:
+            d["p"], d["p1"] = C.predict(model, d["x"], first=True)
+            d["start"] = model["start"]
+            if args.cache:  # the start model's probabilities too: the cache holds no model
+                d["start_p"] = SEG.start_probabilities([d["lines"][i] for i in d["idx"]], d["p1"], d["x"], d["start"])
         print(f"fold {j}: {len(train)} training documents, {time.time() - t0:.0f}s", file=sys.stderr)
+    if args.cache and not args.cache.exists():
+        write_cache(args.cache, meta, every)
     if args.save:
-        every = docs + concat_docs + pasted_docs
         np.savez_compressed(args.save, **{d["doc"]: d["p"] for d in every if "p" in d},
                             **{"p1:" + d["doc"]: d["p1"] for d in every if "p1" in d})
-    results = report(docs, concat_docs, gold, concat, args.threshold, pasted_docs, pasted_entries)
+    reading = DEC.LEGACY if args.legacy else DEC.Settings(**{**DEC.DEFAULT.__dict__, **(args.reading or {})})
+    print(f"decoding: {reading}", file=sys.stderr)
+    results = report(docs, concat_docs, gold, concat, args.threshold, pasted_docs, pasted_entries, reading)
+    results["reading"] = reading.__dict__
+    if args.build:
+        results["build"] = through_build(docs, gold, reading)
     if args.today:
         results["today"] = today(gold, concat)
     if args.json:
@@ -197,7 +220,40 @@ def main(argv=None) -> int:
     return 0
 
 
-def report(docs, concat_docs, gold, concat, thresholds, pasted_docs=(), pasted_entries=()) -> dict:
+def cache_meta(args) -> str:
+    """What the cached probabilities depend on besides the code: the data and training settings."""
+    import hashlib
+
+    return json.dumps({"data": hashlib.sha256(C.DATA.read_bytes()).hexdigest(), "folds": args.folds,
+                       "one_stage": args.one_stage, "rounds": list(args.rounds), "inner": args.inner,
+                       "paste": args.paste, "weights": C.WEIGHTS}, sort_keys=True)
+
+
+def write_cache(path: Path, meta: str, every: list) -> None:
+    arrays = {"meta": np.array(meta)}
+    for d in every:
+        if "p" in d:
+            arrays["p:" + d["doc"]] = d["p"]
+            arrays["p1:" + d["doc"]] = d["p1"]
+            rows, sp = d.get("start_p", (np.zeros(0, dtype=np.int64), np.zeros(0)))
+            arrays["sr:" + d["doc"]] = np.asarray(rows, dtype=np.int64)
+            arrays["sp:" + d["doc"]] = np.asarray(sp, dtype=np.float64)
+    np.savez_compressed(path, **arrays)
+    print(f"held-out probabilities written to {path}", file=sys.stderr)
+
+
+def read_cache(path: Path, meta: str, every: list) -> None:
+    with np.load(path) as z:
+        if str(z["meta"]) != meta:
+            raise SystemExit(f"{path}: made from other data or training settings; delete it or give another --cache")
+        for d in every:
+            if "p:" + d["doc"] in z:
+                d["p"], d["p1"] = z["p:" + d["doc"]], z["p1:" + d["doc"]]
+                d["start_p"] = (z["sr:" + d["doc"]], z["sp:" + d["doc"]])
+
+
+def report(docs, concat_docs, gold, concat, thresholds, pasted_docs=(), pasted_entries=(),
+           reading: DEC.Settings = DEC.DEFAULT) -> dict:
     results = {}
     by_form = defaultdict(list)
     for d in docs:
@@ -211,20 +267,24 @@ def report(docs, concat_docs, gold, concat, thresholds, pasted_docs=(), pasted_e
         base = RS.score_pages(pages, everything)["summary"]
         print(f"{corpus:8} {form:6} publish everything: P {base['P']:.3f} R {base['R']:.3f} F1 {base['F1']:.3f}")
         for t in thresholds:
-            anthology = {"stories": [story(gold[corpus][page_of(d)[2]]["file"], d["lines"], d["idx"], d["p"], t) for d in members]}
-            s = RS.score_pages(pages, anthology)["summary"]
-            shown = found = 0
-            for d in members:
+            stories = [story(gold[corpus][page_of(d)[2]]["file"], d["lines"], d["idx"], d["p"], t, reading=reading)
+                       for d in members]
+            s = RS.score_pages(pages, {"stories": stories})["summary"]
+            shown = near = taken = 0
+            for d, st in zip(members, stories):
                 gold_by = {i for i in d["idx"] if d["labels"][i] == "byline"}
                 if gold_by:
                     shown += 1
+                    # before: any line labelled byline within a line of the gold one
                     pred = {d["idx"][r] for r in range(len(d["idx"])) if d["p"][r].argmax() == 2}
-                    found += any(abs(a - b) <= 1 for a in pred for b in gold_by)
+                    near += any(abs(a - b) <= 1 for a in pred for b in gold_by)
+                    # the byline the decoding takes is a gold byline line
+                    taken += st["byline_line"] in gold_by
             key = f"{corpus}/{form}@{t}"
             results[key] = {"P": s["P"], "R": s["R"], "F1": s["F1"], "title": s["title"], "pages": s["pages"],
-                            "byline": [found, shown], "everything": base["F1"]}
+                            "byline": [taken, shown], "byline_near": [near, shown], "everything": base["F1"]}
             print(f"{corpus:8} {form:6} t={t:.2f}: P {s['P']:.3f} R {s['R']:.3f} F1 {s['F1']:.3f} title {s['title']}/{s['pages']}"
-                  f" byline {found}/{shown}")
+                  f" byline taken {taken}/{shown} (labelled near: {near}/{shown})")
     # per-label line F1 (argmax), all held-out lines
     tp, pred, true = Counter(), Counter(), Counter()
     for d in docs:
@@ -247,7 +307,7 @@ def report(docs, concat_docs, gold, concat, thresholds, pasted_docs=(), pasted_e
         for bound in (0.2, 0.35, 0.5, 0.7):
             for min_words in (30, 60, 120):
                 settings = SEG.Settings(threshold=t, start=bound, min_words=min_words)
-                anthology = {"stories": [s for d in pasted_docs for s in split_stories(d["file"], d, settings)]}
+                anthology = {"stories": [s for d in pasted_docs for s in split_stories(d["file"], d, settings, reading)]}
                 r = RS.score_concat(modern_pages, anthology, pasted_entries, modern_texts)["summary"]
                 key = (r["split_ok"], r["F1"])
                 if best is None or key > best[0]:
@@ -259,16 +319,103 @@ def report(docs, concat_docs, gold, concat, thresholds, pasted_docs=(), pasted_e
     copy_texts = RS.concat_copy_texts(pages, render.CORPORA["realweb"] / "copy")
     for kind in ("copy", "scrape"):
         singles = [d for d in docs if "p" in d and f"/{kind}/" in d["doc"]]
-        one = sum(len(split_stories("x", d, settings)) <= 1 for d in singles)
+        one = sum(len(split_stories("x", d, settings, reading)) <= 1 for d in singles)
         results[f"one-story/{kind}"] = [one, len(singles)]
         print(f"single pages ({kind}) left as one story by the splitter: {one}/{len(singles)}")
     for settings in (settings, SEG.Settings()):
-        anthology = {"stories": [s for d in concat_docs for s in split_stories(d["file"], d, settings)]}
+        anthology = {"stories": [s for d in concat_docs for s in split_stories(d["file"], d, settings, reading)]}
         r = RS.score_concat(pages, anthology, concat, copy_texts)["summary"]
         results.setdefault("realweb/concat", []).append({"settings": settings.__dict__, **{k: r[k] for k in ("P", "R", "F1", "split_ok", "files", "boundary", "title", "pages")}})
         print(f"realweb  concat {settings}: P {r['P']:.3f} R {r['R']:.3f} F1 {r['F1']:.3f} split-ok {r['split_ok']}/{r['files']} "
               f"boundary {r['boundary']}/{r['pages']} title {r['title']}/{r['pages']}")
     return results
+
+
+# ---------------------------------------------------------------- through the build
+
+class HeldOut:
+    """Stands in for the shipped LineModel in recover.apply: each text's decisions and articles
+    decoded (linemodel.decide, as the build decodes) from the held-out probabilities of its page."""
+
+    def __init__(self, members: list, reading: DEC.Settings):
+        from pubpipe.recover.linemodel import LABELS
+
+        self.settings = SEG.Settings(**C.SETTINGS)
+        self.members, self.reading, self.labels = members, reading, LABELS
+
+    def read_all(self, texts: list, repeated=None) -> list:
+        from pubpipe.recover.linemodel import decide
+
+        assert len(texts) == len(self.members)
+        out = []
+        for lines, d in zip(texts, self.members):
+            # ingest's lines, numbered as the page's (it only normalises characters: invisible ones go)
+            n = min(len(lines), len(d["lines"]))
+            assert not any(t.strip() for t in lines[n:] + d["lines"][n:]), d["doc"]
+            decisions, articles = decide(d["lines"], d["idx"], d["p"], *d["start_p"], self.settings, self.labels,
+                                         self.reading)
+            out.append((decisions + [None] * (len(lines) - len(decisions)), articles))
+        return out
+
+
+def byline_matches(name: str, gold_lines: list) -> bool:
+    """The byline's name is in a line the page marked as its byline (word tokens, in order)."""
+    words = " ".join(RS.tokenize(name))
+    return bool(words) and any(f" {words} " in f" {' '.join(RS.tokenize(g))} " for g in gold_lines)
+
+
+def through_build(docs: list, gold: dict, reading: DEC.Settings) -> dict:
+    """The held-out pages of each corpus and form through the build's own stages — ingest, the
+    cleaning rules, recover.apply with the pages' held-out probabilities decoded as the build decodes
+    them, structure — scored with realweb_score.py; the byline: the main story's byline (what the
+    build publishes) names the person of a line the page marks as its byline."""
+    import shutil
+    import tempfile
+
+    from pubpipe import recovery
+    from pubpipe.clean import clean_all
+    from pubpipe.config import Config
+    from pubpipe.recover.apply import recover
+
+    out = {}
+    by_form = defaultdict(list)
+    for d in docs:
+        if "p" in d and "start_p" in d:
+            by_form[page_of(d)[:2]].append(d)
+    for (corpus, form), members in sorted(by_form.items()):
+        folder = Path(tempfile.mkdtemp(prefix=f"pubpipe-eval-{corpus}-{form}-"))
+        try:
+            members = sorted(members, key=lambda d: gold[corpus][page_of(d)[2]]["file"])
+            for d in members:
+                (folder / gold[corpus][page_of(d)[2]]["file"]).write_text("\n".join(d["lines"]) + "\n", encoding="utf-8")
+            config = Config()
+            t0 = time.process_time()
+            ingested = recovery.ingest(recovery.snapshot(str(folder), config), config)
+            files = [src.file for src in ingested.sources]
+            assert files == [gold[corpus][page_of(d)[2]]["file"] for d in members], f"{corpus}/{form}: sources not as written"
+            cleaned = clean_all(list(ingested.sources), config.residue, config.keep)
+            cleaned = recover(list(ingested.sources), cleaned, model=HeldOut(members, reading), keep=config.keep)
+            anthology = recovery.structure(cleaned, ingested, config).to_dict()
+            took = time.process_time() - t0
+        finally:
+            shutil.rmtree(folder)
+        pages = [gold[corpus][page_of(d)[2]] for d in members]
+        scored = RS.score_pages(pages, anthology)
+        s = scored["summary"]
+        per_page = RS.stories_by_page(anthology, pages)
+        shown = taken = 0
+        for d, page in zip(members, pages):
+            gold_by = [d["lines"][i] for i in d["idx"] if d["labels"][i] == "byline"]
+            if gold_by:
+                shown += 1
+                main = RS.main_story(per_page[page["id"]], page.get("body") or "")
+                taken += bool(main and main.get("byline") and byline_matches(main["byline"]["name"], gold_by))
+        key = f"{corpus}/{form}"
+        out[key] = {"P": s["P"], "R": s["R"], "F1": s["F1"], "title": s["title"], "one_story": s["one_story"],
+                    "pages": s["pages"], "byline": [taken, shown], "cpu": round(took, 1)}
+        print(f"build    {corpus:8} {form:6}: P {s['P']:.3f} R {s['R']:.3f} F1 {s['F1']:.3f} title {s['title']}/{s['pages']} "
+              f"one-story {s['one_story']}/{s['pages']} byline {taken}/{shown} ({took:.1f} s CPU)")
+    return out
 
 
 def today(gold, concat) -> dict:

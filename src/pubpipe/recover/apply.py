@@ -5,12 +5,13 @@ source it reads every line of the file as decoded (the model was trained on whol
 and all) and, when the file looks like a web page's text (browser copy, scraper dump, several pages
 pasted one after another: page furniture around the prose, see `web_dump`), it
 
-- drops the lines the model calls page furniture, each a `model.dropped` Diagnostic with rule "model"
-  and the model's confidence (a line a cleaning rule dropped keeps that rule's name: the named rules are
+- drops the lines the model calls page furniture (those `decode.kept` does not keep), each a
+  `model.dropped` Diagnostic with rule "model" and the model's confidence (a line a cleaning rule dropped keeps that rule's name: the named rules are
   high-precision overrides);
 - tags every line it keeps with what the model says it is, in the tags a saved page's reader gives
   (`ingest.Line.tag`): "title" at each article's headline (structure starts a story there),
-  "byline", "heading", "p", "quote"/"cite", "ul", "caption", "dateline". Structure already reads a
+  "byline" (the line `decode` found under the headline, and other lines the model calls a byline),
+  "heading", "p", "quote"/"cite", "ul", "caption", "dateline". Structure already reads a
   saved page's lines by these tags, so a pasted page becomes one story titled by its headline with
   its byline in the story's byline field.
 
@@ -59,7 +60,7 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
             keep: frozenset = frozenset()) -> CleanSource:
     """The cleaned source with the model's drops and tags (see the module's docstring)."""
     alive = {l.number - 1 for l in src.lines if l.text.strip()}
-    titles = set()
+    titles, bylines = set(), {a.byline for a in articles if a.byline is not None and a.byline in alive}
     for a in articles:
         if a.title is not None and a.title in alive:
             titles.add(a.title)
@@ -67,7 +68,7 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
         # no headline seen (or cleaning dropped it): the article starts at its first line kept
         for i in range(a.first, a.last + 1):
             d = decisions[i]
-            if i in alive and d is not None and d.body >= threshold and d.kept_as not in ("byline", "dateline"):
+            if i in alive and d is not None and d.keep and d.kept_as not in ("byline", "dateline"):
                 titles.add(i)
                 break
     kept, removed = [], list(src.removed)
@@ -81,7 +82,9 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
         text = line.text
         if i in titles:
             tag = "title"
-        elif d.body < threshold and kept_text(text) not in keep:
+        elif i in bylines:
+            tag = "byline"
+        elif not d.keep and kept_text(text) not in keep:
             removed.append(dropped(src.file, line.number, lines[i].strip(), RULE, round(1.0 - d.body, 3)))
             continue
         elif d.kept_as == "dateline" and _dateline(text):

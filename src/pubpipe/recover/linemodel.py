@@ -19,6 +19,7 @@ from typing import Optional
 
 import numpy as np
 
+from . import decode
 from . import features as F
 from . import segment
 
@@ -41,6 +42,9 @@ class Decision:
     """Probability that the line belongs to the article (title or any body label)."""
     kept_as: str = "paragraph"
     """The likeliest label other than residue: what the line is if it is kept."""
+    keep: bool = True
+    """Published as article text (decode.kept: body at least the threshold, or in a short gap
+    between sure article lines)."""
 
 
 def context_features(probs: np.ndarray) -> np.ndarray:
@@ -85,6 +89,8 @@ class Article:
     """Index of its last line."""
     title: Optional[int]
     """Index of its title line (None when the model saw none)."""
+    byline: Optional[int] = None
+    """Index of its byline line, under the title (None when there is none)."""
 
 
 class LineModel:
@@ -145,28 +151,35 @@ class LineModel:
                 found.append(segment.candidates([lines[i] for i in idx], f, x))
         start = _predict(self.start, [c[1] for c in found if c[1] is not None], 0) if self.start is not None else []
         start = iter(start)
-        out = []
-        for lines, (idx, x), p, f, (rows, c) in zip(texts, feats, probs, first, found):
-            decisions: list = [None] * len(lines)
-            for row, i in enumerate(idx):
-                k = int(np.argmax(p[row]))
-                decisions[i] = Decision(self.labels[k], float(p[row, k]), float(1.0 - p[row, 0]),
-                                        self.labels[1 + int(np.argmax(p[row, 1:]))])
-            if not idx:
-                out.append((decisions, []))
-                continue
-            row_texts = [lines[i] for i in idx]
-            cuts = segment.choose(row_texts, p, rows, next(start) if c is not None else np.zeros(0), self.settings)
-            articles = []
-            for a, b in zip(cuts, cuts[1:] + [len(idx)]):
-                t = a + segment.title_row(p[a:b])
-                articles.append(Article(idx[a], idx[b - 1], idx[t] if p[t, 1] > 0 else None))
-            out.append((decisions, articles))
-        return out
+        return [decide(lines, idx, p, rows, next(start) if c is not None else np.zeros(0), self.settings, self.labels)
+                for lines, (idx, x), p, (rows, c) in zip(texts, feats, probs, found)]
 
     def label(self, lines: list, repeated: tuple = (None, 0)) -> list:
         """A Decision for every line (None for blank lines)."""
         return self.read(lines, repeated)[0]
+
+
+def decide(lines: list, idx: list, p: np.ndarray, rows: np.ndarray, start: np.ndarray,
+           settings: segment.Settings, labels: tuple = LABELS, reading: decode.Settings = decode.DEFAULT) -> tuple:
+    """(a Decision for every line, the articles) of a text from its probabilities: `idx` its
+    non-blank lines, `p` their label probabilities, `rows`/`start` the start model's candidate rows
+    and probabilities (training/evaluate.py decodes held-out probabilities with it, as the build does)."""
+    decisions: list = [None] * len(lines)
+    if not idx:
+        return decisions, []
+    keep = decode.kept(p, settings.threshold, reading)
+    for row, i in enumerate(idx):
+        k = int(np.argmax(p[row]))
+        decisions[i] = Decision(labels[k], float(p[row, k]), float(1.0 - p[row, 0]),
+                                labels[1 + int(np.argmax(p[row, 1:]))], bool(keep[row]))
+    row_texts = [lines[i] for i in idx]
+    cuts = segment.choose(row_texts, p, rows, start, settings)
+    articles = []
+    for a, b in zip(cuts, cuts[1:] + [len(idx)]):
+        found = decode.read_article(p[a:b], row_texts[a:b], reading)
+        articles.append(Article(idx[a], idx[b - 1], None if found.title is None else idx[a + found.title],
+                                None if found.byline is None else idx[a + found.byline]))
+    return decisions, articles
 
 
 def _predict(booster, matrices: list, classes: int) -> list:

@@ -1,0 +1,130 @@
+"""Decoding: from the line model's label probabilities to what an article publishes.
+
+The model gives every line the probability of each label; the likeliest label of each line on its
+own is a poor reader of an article's top. A headline is the title-like line that *opens* an
+article — article text follows it, and usually a byline or a date within a line or two — while a
+teaser's or a "Related" block's title is as title-like but leads into more furniture. A byline
+sits under the headline. And a short run of lines the model is unsure of between lines it is sure
+are the article's (a one-line paragraph, a sentence split by a link in a scraper's dump) is the
+article's too. So, per article (segment.py says where each starts):
+
+- its **title** is the line maximising P(title) × (article text in the lines after it) ×
+  (a byline or dateline likely just under it), not the likeliest title line alone;
+- its **byline** is the likeliest byline among the few lines under that title that read as one
+  (`detect.labelled_byline`: a name, not a breadcrumb or a date);
+- its **kept lines** are those whose body probability reaches the threshold, plus the lines of a
+  short gap between two kept lines both confidently article text, down to a lower threshold.
+
+The settings were chosen by cross-validation over pages by site (training/evaluate.py --cache:
+the held-out probabilities of each fold, decoded without retraining) and checked on the other
+corpus (`modern`); see benchmarks/RESULTS.md, "Text sources (issue 16)". Plain numpy and one
+function of `detect`: nothing here is learned, so nothing here needs retraining.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+
+RESIDUE, TITLE, BYLINE, DATELINE = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How an article is read from its lines' probabilities."""
+
+    after: int = 5
+    """Lines after a title candidate whose mean article probability says article text follows."""
+    meta_window: int = 3
+    """Lines after a title candidate where a byline or dateline is looked for."""
+    meta_floor: float = 0.5
+    """Weight of a title candidate with no byline or dateline under it (1 + this with a sure one):
+    the lower, the more a byline or date under a line counts for it being the headline."""
+    byline_window: int = 3
+    """Lines under the chosen title where its byline is looked for."""
+    byline_min: float = 0.1
+    """Least byline probability of a line taken as the byline."""
+    gap_threshold: float = 0.2
+    """Least body probability of a line kept in a short gap between sure article lines."""
+    gap_lines: int = 2
+    """Longest such gap, in lines."""
+    gap_sure: float = 0.7
+    """Body probability both lines around a gap need."""
+
+
+DEFAULT = Settings()
+LEGACY = Settings(after=0, meta_window=0, byline_window=0, gap_lines=0)
+"""The decoding before this module (for comparison): the likeliest title line, no byline sought
+under it, no gap kept."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What an article publishes, as rows of the probabilities given (None: none found)."""
+
+    title: Optional[int]
+    byline: Optional[int]
+
+
+def title_row(probs: np.ndarray, settings: Settings = DEFAULT) -> int:
+    """Row of an article's headline among its rows' probabilities (-1 when there are no rows): the
+    line maximising P(title) x mean article probability of the next `after` lines x (meta_floor +
+    the likeliest byline or dateline among the next `meta_window` lines)."""
+    n = len(probs)
+    if not n:
+        return -1
+    title = probs[:, TITLE]
+    article = 1.0 - probs[:, RESIDUE]
+    meta = probs[:, BYLINE] + probs[:, DATELINE]
+    cum = np.concatenate([[0.0], np.cumsum(article)])
+    ar = np.arange(n)
+    hi = np.minimum(n, ar + 1 + settings.after)
+    count = hi - (ar + 1)
+    after = np.where(count > 0, (cum[hi] - cum[np.minimum(n, ar + 1)]) / np.maximum(1, count), 0.0)
+    near = np.zeros(n)
+    for k in range(1, min(settings.meta_window, n - 1) + 1):
+        near[:n - k] = np.maximum(near[:n - k], meta[k:])
+    score = title * after * (settings.meta_floor + np.minimum(1.0, near))
+    best = int(np.argmax(score))
+    # nothing after any candidate (a one-line "article"): the likeliest title line
+    return best if score[best] > 0 else int(np.argmax(title))
+
+
+def byline_row(probs: np.ndarray, texts: list, title: int, settings: Settings = DEFAULT,
+               reads: Optional[Callable] = None) -> Optional[int]:
+    """Row of the byline under the title row `title` (None when none of the next `byline_window`
+    lines is likely enough a byline and reads as one; `reads`: text -> a byline or None)."""
+    if reads is None:
+        from ..detect import labelled_byline as reads
+    best = None
+    for r in range(title + 1, min(len(probs), title + 1 + settings.byline_window)):
+        p = probs[r, BYLINE]
+        if p >= settings.byline_min and (best is None or p > probs[best, BYLINE]) and reads(texts[r]) is not None:
+            best = r
+    return best
+
+
+def kept(probs: np.ndarray, threshold: float, settings: Settings = DEFAULT) -> np.ndarray:
+    """Rows published as article text: body probability (not residue) at least `threshold`, or at
+    least `gap_threshold` in a gap of at most `gap_lines` lines between two rows of body
+    probability at least `gap_sure`."""
+    body = 1.0 - probs[:, RESIDUE]
+    keep = body >= threshold
+    sure = np.flatnonzero(body >= settings.gap_sure)
+    for a, b in zip(sure[:-1], sure[1:]):
+        if 1 < b - a <= settings.gap_lines + 1:
+            gap = slice(a + 1, b)
+            keep[gap] |= body[gap] >= settings.gap_threshold
+    return keep
+
+
+def read_article(probs: np.ndarray, texts: list, settings: Settings = DEFAULT,
+                 reads: Optional[Callable] = None) -> Reading:
+    """An article's title and byline rows (rows of `probs`, the article's lines)."""
+    if not len(probs):
+        return Reading(None, None)
+    t = title_row(probs, settings)
+    if probs[t, TITLE] <= 0:
+        return Reading(None, None)
+    return Reading(t, byline_row(probs, texts, t, settings, reads))

@@ -1,0 +1,79 @@
+"""pubpipe.recover.decode: an article's headline, byline and kept lines from its lines' label probabilities."""
+import numpy as np
+import pytest
+
+from pubpipe.recover import decode
+from pubpipe.recover.linemodel import LABELS
+
+K = {name: k for k, name in enumerate(LABELS)}
+
+
+def rows(*labelled):
+    """Probability rows: each a dict label -> probability, the rest to residue."""
+    out = np.zeros((len(labelled), len(LABELS)))
+    for r, probs in enumerate(labelled):
+        for name, p in probs.items():
+            out[r, K[name]] = p
+        out[r, K["residue"]] = 1.0 - sum(probs.values())
+    return out
+
+
+FURNITURE = {}
+PROSE = {"paragraph": 0.95}
+
+
+def test_the_headline_is_the_title_line_that_opens_the_article():
+    """A teaser's title in the menus is likelier a title on its own than the headline, but furniture
+    follows it; article text and a byline follow the headline."""
+    probs = rows(FURNITURE, {"title": 0.8}, FURNITURE, FURNITURE, FURNITURE,
+                 {"title": 0.6}, {"byline": 0.7}, PROSE, PROSE, PROSE, PROSE)
+    assert int(np.argmax(probs[:, K["title"]])) == 1
+    assert decode.title_row(probs) == 5
+    assert decode.title_row(probs, decode.LEGACY) == 1
+
+
+def test_a_byline_under_the_headline_decides_between_two_openings():
+    probs = rows({"title": 0.5}, PROSE, PROSE, PROSE, PROSE, PROSE, PROSE,
+                 {"title": 0.45}, {"dateline": 0.9}, PROSE, PROSE, PROSE, PROSE, PROSE)
+    assert decode.title_row(probs) == 7
+    assert decode.title_row(probs, decode.Settings(meta_floor=100.0)) == 0
+
+
+def test_no_line_after_any_title_candidate_falls_back_to_the_likeliest():
+    # the last line has nothing after it: the line before it is the headline, though less likely a title
+    assert decode.title_row(rows({"title": 0.2}, {"title": 0.3})) == 0
+    assert decode.title_row(rows({"title": 0.2}, {"title": 0.3}), decode.LEGACY) == 1
+    assert decode.title_row(rows({"title": 0.9})) == 0
+    assert decode.title_row(np.zeros((0, len(LABELS)))) == -1
+
+
+def test_the_byline_is_the_likeliest_one_under_the_headline_that_reads_as_one():
+    probs = rows({"title": 0.9}, {"byline": 0.3}, {"byline": 0.6}, PROSE, {"byline": 0.9})
+    texts = ["Headline", "Jane Doe", "Home > News", "Text.", "By John Roe"]
+    # "Home > News" is likelier a byline but reads as a breadcrumb; the line beyond the window is not looked at
+    assert decode.byline_row(probs, texts, 0) == 1
+    assert decode.byline_row(probs, texts, 0, decode.Settings(byline_min=0.4)) is None
+    assert decode.byline_row(probs, texts, 0, decode.Settings(byline_window=4)) == 4
+    assert decode.byline_row(probs, texts, 0, decode.LEGACY) is None
+    found = decode.read_article(probs, texts)
+    assert (found.title, found.byline) == (0, 1)
+
+
+def test_short_gaps_between_sure_article_lines_are_kept():
+    unsure = {"paragraph": 0.3}
+    probs = rows(PROSE, unsure, PROSE, unsure, unsure, unsure, PROSE, {"paragraph": 0.5}, unsure, FURNITURE)
+    keep = decode.kept(probs, 0.4)
+    assert keep.tolist() == [True, True, True, False, False, False, True, True, False, False]
+    # the gap of three is kept when gaps of three are allowed; a line under gap_threshold never
+    assert decode.kept(probs, 0.4, decode.Settings(gap_lines=3)).tolist()[3:6] == [True, True, True]
+    assert decode.kept(probs, 0.4, decode.Settings(gap_threshold=0.35)).tolist()[1] is False
+    # next to a line that is article text but not sure of it (0.5 < gap_sure): not a gap
+    assert decode.kept(probs, 0.4).tolist()[8] is False
+    assert decode.kept(probs, 0.4, decode.LEGACY).tolist() == (1.0 - probs[:, 0] >= 0.4).tolist()
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_short_articles_decode(n):
+    probs = rows(*([{"title": 0.5}] + [PROSE] * (n - 1)))
+    found = decode.read_article(probs, ["Title"] + ["Some text."] * (n - 1))
+    assert found.title == 0
