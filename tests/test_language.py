@@ -36,3 +36,26 @@ def test_detect_langs_is_langdetects_to_the_last_bit(text):
             return ("error", str(e))
 
     assert probs(language.detect_langs) == probs(langdetect.detect_langs)
+
+
+def test_profiles_map_entries_are_langdetects():
+    """The lazily filled map (language._Profiles) holds, for every n-gram a text meets, langdetect's
+    own entry (the same list of floats), and knows the n-grams no profile holds."""
+    from langdetect import detector_factory
+
+    detector_factory.init_factory()
+    theirs = detector_factory._factory
+    ours = language._factory()
+    assert ours.langlist == theirs.langlist and ours.seed == theirs.seed == 0
+    for text in _texts()[:30]:
+        try:
+            language.detect_langs(text)
+        except langdetect.LangDetectException:  # no n-gram at all: as langdetect says
+            pass
+    filled = dict(ours.word_lang_prob_map)
+    assert len(filled) > 500
+    assert all(theirs.word_lang_prob_map[g] == entry for g, entry in filled.items())
+    assert ours.word_lang_prob_map.unknown and not any(g in theirs.word_lang_prob_map for g in ours.word_lang_prob_map.unknown)
+    for gram in ["the", " a", "xq", "\u3042", "Zz", " "]:  # a few straight from the profiles, or not
+        assert (gram in theirs.word_lang_prob_map) == (gram in ours.word_lang_prob_map or ours.word_lang_prob_map.fill(gram))
+        assert ours.word_lang_prob_map.get(gram) == theirs.word_lang_prob_map.get(gram)

@@ -314,3 +314,16 @@ def test_the_models_least_sure_drops_are_listed_for_review(tmp_path):
     assert dropped and all(d.confidence < 1.0 for d in dropped)
     least = min(r.confidence for r in anthology.removed if r.rule == "model")
     assert min(d.confidence for d in dropped) == least
+
+
+@pytest.mark.parametrize("texts", [
+    PAGE + OTHER,
+    ["ΟΔΟΣ ΣΟΦΟΣ. 'Σ", "Σ", "İstanbul ŞEHİR", "straße ﬁne ŉ", "x\ud800y", "１２３ ٣٤ ² _a_b_ a_1", "한국어 문장입니다.",
+     "«Quote» — (c) 2024 ©", "tab\there", "\u00a0nbsp"],  # case changes of other lengths, lone surrogates
+    ["plain ascii only", "İ"],
+])
+def test_char_counts_of_a_whole_text_are_each_lines_own(texts):
+    """features._char_counts (the whole text at once, numpy) gives each line's _line_counts (its
+    regular expressions and case comparisons, one line at a time)."""
+    texts = [t.strip() for t in texts if t.strip()]
+    assert F._char_counts(texts).tolist() == [list(F._line_counts(t)) for t in texts]
