@@ -8,6 +8,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 from langdetect import DetectorFactory, LangDetectException, detector_factory
+from langdetect.lang_detect_exception import ErrorCode
 from langdetect.detector import Detector
 from langdetect.utils.ngram import NGram
 
@@ -83,6 +84,47 @@ class _Detector(Detector):
         weight = alpha / self.BASE_FREQ
         prob[:] = [p * (weight + q) for p, q in zip(prob, self.word_lang_prob_map[word])]
         return True
+
+    def decided(self):
+        """(language, True) when langdetect's likeliest language for the text has a probability of
+        at least 0.5, else (its likeliest language or None, False): what detect_language asks of
+        get_probabilities()[0], from langdetect's own trials (Detector._detect_block, the same
+        seeded draws in the same order), stopped once the answer cannot change.
+
+        A language's probability is the mean of the trials' (7); each trial's sum to 1. After the
+        fourth trial of a plain English page its share is already over 0.5, and the three trials
+        left can only add to it (floats added, never subtracted): it is the answer whatever they
+        give. Likewise no language can reach 0.5 once the trials left could not lift the likeliest
+        one there. MARGIN keeps both checks clear of rounding; a NaN stops nothing."""
+        self.cleaning_text()
+        ngrams = self._extract_ngrams()
+        if not ngrams:
+            raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+        self.langprob = [0.0] * len(self.langlist)
+        self.random.seed(self.seed)
+        for t in range(self.n_trial):
+            prob = self._init_probability()
+            alpha = self.alpha + self.random.gauss(0.0, 1.0) * self.ALPHA_WIDTH
+            i = 0
+            while True:
+                self._update_lang_prob(prob, self.random.choice(ngrams), alpha)
+                if i % 5 == 0:
+                    if self._normalize_prob(prob) > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
+                        break
+                i += 1
+            for j in range(len(self.langprob)):
+                self.langprob[j] += prob[j] / self.n_trial
+            left = self.n_trial - 1 - t
+            if left and all(p == p for p in self.langprob):
+                top = max(self.langprob)
+                if top > 0.5 + self.MARGIN:
+                    return self.langlist[self.langprob.index(top)], True
+                if top + left / self.n_trial < 0.5 - self.MARGIN:
+                    return None, False
+        best = self._sort_probability(self.langprob)[0]
+        return best.lang, best.prob >= 0.5
+
+    MARGIN = 1e-9
 
     def _normalize_prob(self, prob):
         sump = sum(prob)
@@ -162,15 +204,20 @@ def _factory():
                            seed=DetectorFactory.seed)
 
 
-def detect_langs(text: str) -> list:
-    """langdetect.detect_langs(text), through _Detector."""
+def _detector(text: str) -> _Detector:
+    """A _Detector holding `text` (langdetect.detect_langs's first steps)."""
     factory = _factory()
     if not factory.langlist:
         detector_factory.init_factory()
         detector_factory._factory._create_detector()  # langdetect's own error
     detector = _Detector(factory)
     detector.append(text)
-    return detector.get_probabilities()
+    return detector
+
+
+def detect_langs(text: str) -> list:
+    """langdetect.detect_langs(text), through _Detector."""
+    return _detector(text).get_probabilities()
 
 
 def detect_language(text: str) -> str:
@@ -178,12 +225,12 @@ def detect_language(text: str) -> str:
     if sum(ch.isalpha() for ch in text) < MIN_LETTERS:
         return "und"
     try:
-        best = detect_langs(text[:20000])[0]
+        lang, sure = _detector(text[:20000]).decided()
     except LangDetectException:
         return "und"
-    if best.prob < 0.5:
+    if not sure:
         return "und"
-    return ALIASES.get(best.lang, best.lang)
+    return ALIASES.get(lang, lang)
 
 
 def main_language(stories, default: str = "en") -> str:
