@@ -168,6 +168,22 @@ def test_reading_texts_together_gives_each_what_it_gets_alone():
     assert together[0] == shipped.read(PAGE, repeated) and together[0][1]
 
 
+@needs_model
+def test_predictions_on_several_threads_are_those_of_one(monkeypatch):
+    """LightGBM predicts each line on its own: on linemodel.THREADS threads the probabilities, to
+    the last bit, and so the decisions are those of one thread."""
+    texts = [PAGE * 40, PAGE + [""] + MENU + [""] + OTHER + [""] + FOOTER, OTHER]
+    _, x = F.features(texts[0])
+    first = shipped.stages[0].predict(x, num_threads=1)
+    assert np.array_equal(shipped.stages[0].predict(x, num_threads=2), first)
+    x2 = np.hstack([x, linemodel.context_features(first)])
+    assert np.array_equal(shipped.stages[1].predict(x2, num_threads=2), shipped.stages[1].predict(x2, num_threads=1))
+    monkeypatch.setattr(linemodel, "THREADS", 1)
+    alone = shipped.read_all(texts)
+    monkeypatch.setattr(linemodel, "THREADS", 2)
+    assert shipped.read_all(texts) == alone
+
+
 def _train():
     sys.path.insert(0, str(REPO / "training"))
     import train
