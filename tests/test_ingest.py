@@ -102,3 +102,25 @@ def test_html_article_header_and_quote_footer_are_kept(tmp_path):
     src = read_source(write(tmp_path, "p.htm", page), tmp_path)
     assert [(l.text, l.tag) for l in src.lines] == [("Title", "title"), ("Ann Lee", "byline"), (P1, "p"), (P2, "p"),
                                                     ("Said it.", "quote"), ("Bo Chen, farmer", "cite"), (P3, "p")]
+
+
+def _ftfy_cases():
+    from pathlib import Path
+    here = Path(__file__).resolve().parent
+    files = sorted(p for p in (here / "corpus").rglob("*") if p.suffix in (".txt", ".md", ".html") and p.is_file())[:25]
+    odd = ["a &amp; b\n<p>x &amp; y</p>\nthen &amp; z\n",  # entities, then none unescaped after a "<"
+           "caf\u00c3\u00a9 \u00e2\u20ac\u0153quoted\u00e2\u20ac\u009d\nplain line\n",  # mojibake amid plain lines
+           "tab\there\r\nCR\rline\u2028sep\n", "esc \x1b[31mred\x1b[0m\n", "ctl \x00\x07\x7f del\n",
+           "x" * 1_100_000 + "\n&amp;",  # a segment longer than ftfy's max_decode_length
+           "", "\n\n", "\ufb01 ligature \uff2c\n", "no newline at end", "e\u0301 not NFC\n"]
+    return odd + [p.read_text(encoding="utf-8", errors="replace") for p in files]
+
+
+@pytest.mark.parametrize("text", _ftfy_cases())
+def test_fix_text_is_ftfys(text):
+    """ingest.fix_text passes plain ASCII lines through without ftfy's fixers: the same text as
+    ftfy.fix_text gives (with pubpipe's settings) in every case."""
+    import ftfy
+
+    from pubpipe import ingest
+    assert ingest.fix_text(text) == ftfy.fix_text(text, **ingest.FTFY)

@@ -36,3 +36,52 @@ def test_detect_langs_is_langdetects_to_the_last_bit(text):
             return ("error", str(e))
 
     assert probs(language.detect_langs) == probs(langdetect.detect_langs)
+
+
+def test_profiles_map_entries_are_langdetects():
+    """The lazily filled map (language._Profiles) holds, for every n-gram a text meets, langdetect's
+    own entry (the same list of floats), and knows the n-grams no profile holds."""
+    from langdetect import detector_factory
+
+    detector_factory.init_factory()
+    theirs = detector_factory._factory
+    ours = language._factory()
+    assert ours.langlist == theirs.langlist and ours.seed == theirs.seed == 0
+    for text in _texts()[:30]:
+        try:
+            language.detect_langs(text)
+        except langdetect.LangDetectException:  # no n-gram at all: as langdetect says
+            pass
+    filled = dict(ours.word_lang_prob_map)
+    assert len(filled) > 500
+    assert all(theirs.word_lang_prob_map[g] == entry for g, entry in filled.items())
+    assert ours.word_lang_prob_map.unknown and not any(g in theirs.word_lang_prob_map for g in ours.word_lang_prob_map.unknown)
+    for gram in ["the", " a", "xq", "\u3042", "Zz", " "]:  # a few straight from the profiles, or not
+        assert (gram in theirs.word_lang_prob_map) == (gram in ours.word_lang_prob_map or ours.word_lang_prob_map.fill(gram))
+        assert ours.word_lang_prob_map.get(gram) == theirs.word_lang_prob_map.get(gram)
+
+
+def _langdetects_answer(text: str) -> str:
+    """detect_language as it was: langdetect's probabilities in full (seven trials), then the likeliest."""
+    if sum(ch.isalpha() for ch in text) < language.MIN_LETTERS:
+        return "und"
+    try:
+        best = language.detect_langs(text[:20000])[0]
+    except langdetect.LangDetectException:
+        return "und"
+    return "und" if best.prob < 0.5 else language.ALIASES.get(best.lang, best.lang)
+
+
+MIXED = [
+    "The committee met on Tuesday. Der Ausschuss hat am Dienstag den neuen Haushalt beschlossen. Le comité s'est réuni.",
+    "Ok so yes no maybe it is what it is, si, ja, oui, da, hai, ne, non, nein, the end of it all here now",
+    "Der Hund und the dog und die Katze and the cat sind im Garten in the garden mit dem Ball with the ball",
+    "Un dos tres cuatro one two three four uno due tre quattro eins zwei drei vier un deux trois quatre",
+]
+
+
+@pytest.mark.parametrize("text", _texts() + MIXED + [t * 3 for t in TEXTS])
+def test_detect_language_stopping_early_gives_langdetects_answer(text):
+    """detect_language stops langdetect's trials once their answer is sure (_Detector.decided):
+    the same language, and the same "und", as all seven trials give."""
+    assert language.detect_language(text) == _langdetects_answer(text)

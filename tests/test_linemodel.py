@@ -168,6 +168,22 @@ def test_reading_texts_together_gives_each_what_it_gets_alone():
     assert together[0] == shipped.read(PAGE, repeated) and together[0][1]
 
 
+@needs_model
+def test_predictions_on_several_threads_are_those_of_one(monkeypatch):
+    """LightGBM predicts each line on its own: on linemodel.THREADS threads the probabilities, to
+    the last bit, and so the decisions are those of one thread."""
+    texts = [PAGE * 40, PAGE + [""] + MENU + [""] + OTHER + [""] + FOOTER, OTHER]
+    _, x = F.features(texts[0])
+    first = shipped.stages[0].predict(x, num_threads=1)
+    assert np.array_equal(shipped.stages[0].predict(x, num_threads=2), first)
+    x2 = np.hstack([x, linemodel.context_features(first)])
+    assert np.array_equal(shipped.stages[1].predict(x2, num_threads=2), shipped.stages[1].predict(x2, num_threads=1))
+    monkeypatch.setattr(linemodel, "THREADS", 1)
+    alone = shipped.read_all(texts)
+    monkeypatch.setattr(linemodel, "THREADS", 2)
+    assert shipped.read_all(texts) == alone
+
+
 def _train():
     sys.path.insert(0, str(REPO / "training"))
     import train
@@ -315,3 +331,16 @@ def test_the_models_least_sure_drops_are_listed_for_review(tmp_path):
     assert dropped and all(d.confidence < 1.0 for d in dropped)
     least = min(r.confidence for r in anthology.removed if r.rule == "model")
     assert min(d.confidence for d in dropped) == least
+
+
+@pytest.mark.parametrize("texts", [
+    PAGE + OTHER,
+    ["ΟΔΟΣ ΣΟΦΟΣ. 'Σ", "Σ", "İstanbul ŞEHİR", "straße ﬁne ŉ", "x\ud800y", "１２３ ٣٤ ² _a_b_ a_1", "한국어 문장입니다.",
+     "«Quote» — (c) 2024 ©", "tab\there", "\u00a0nbsp"],  # case changes of other lengths, lone surrogates
+    ["plain ascii only", "İ"],
+])
+def test_char_counts_of_a_whole_text_are_each_lines_own(texts):
+    """features._char_counts (the whole text at once, numpy) gives each line's _line_counts (its
+    regular expressions and case comparisons, one line at a time)."""
+    texts = [t.strip() for t in texts if t.strip()]
+    assert F._char_counts(texts).tolist() == [list(F._line_counts(t)) for t in texts]

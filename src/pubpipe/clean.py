@@ -115,7 +115,54 @@ def pattern_rule(name: str, doc: str, *patterns: re.Pattern, max_words=None, not
             return DROP
         return text
     fn.__name__, fn.__doc__ = name.replace("-", "_"), doc
+    fn.pattern = pattern  # for _plan: a pattern rule keeps a line or drops it, never changes it
     LINE_RULES.append(Rule(name, fn, **effects))
+
+
+_FLAGS = ((re.I, "i"), (re.M, "m"), (re.S, "s"), (re.X, "x"))
+
+
+def _any_of(patterns: list):
+    """One regular expression that matches (with `match`) where one of `patterns` does, each with
+    its own flags; None when they cannot be joined safely (a back-reference, a group name used
+    twice, a flag that cannot be scoped)."""
+    parts = []
+    for p in patterns:
+        if p.flags & (re.A | re.L) or re.search(r"\\[1-9]|\(\?P=", p.pattern):
+            return None
+        parts.append("(?%s:%s)" % ("".join(c for f, c in _FLAGS if p.flags & f) or "-i", p.pattern))
+    try:
+        return re.compile("|".join(parts))
+    except re.error:
+        return None
+
+
+_PLANS: dict = {}
+
+
+def _plan(rules: tuple) -> tuple:
+    """`rules` (LINE_RULES) as _one_pass runs them: (rule, prefilter, index after its run) per rule.
+    A run of consecutive pattern rules gets, on its first rule, one regular expression matching
+    where any of theirs does: a line it does not match is dropped by none of them (they never
+    change a line) and skips the run. Most lines of a web page match none of the fourteen pattern
+    rules; trying them one call each was about a third of cleaning's time (benchmarks/RESULTS.md,
+    "Text sources (issue 16)"). Why not a library: this is re's own alternation, only grouped."""
+    key = tuple(id(r.fn) for r in rules)
+    if key not in _PLANS:
+        plan, k = [], 0
+        while k < len(rules):
+            end = k
+            while end < len(rules) and getattr(rules[end].fn, "pattern", None) is not None:
+                end += 1
+            joined = _any_of([r.fn.pattern for r in rules[k:end]]) if end - k >= 2 else None
+            if joined is None:
+                plan.append((rules[k], None, k + 1))
+                k += 1
+                continue
+            plan += [(rules[k], joined, end)] + [(r, None, j + 1) for j, r in enumerate(rules[k + 1:end], k + 1)]
+            k = end
+        _PLANS[key] = tuple(plan)
+    return _PLANS[key]
 
 
 def rule_named(name: str):
@@ -429,6 +476,7 @@ def _one_pass(file: str, lines: list, ctx: Context) -> tuple:
                     _drop(file, l, rule, removed, marks)
             lines = [l for l in lines if id(l) not in gone]
     out: list[Line] = []
+    plan = _plan(tuple(LINE_RULES))
     for line in lines:
         if line.tag in META_TAGS:  # a saved page's headline, author, date: metadata, not page text
             out.append(line)
@@ -437,8 +485,15 @@ def _one_pass(file: str, lines: list, ctx: Context) -> tuple:
         # A page's emphasis marks (pubpipe.inline) stay in its line, but the rules judge its words:
         # a line of a page is already one line of single spaces, which is all they would change.
         marked = MARKS.search(text) is not None
-        for rule in LINE_RULES:
-            result = rule.fn(MARKS.sub("", text) if marked else text, ctx)
+        k = 0
+        while k < len(plan):
+            rule, prefilter, after = plan[k]
+            judged = MARKS.sub("", text) if marked else text
+            if prefilter is not None and not prefilter.match(judged):
+                k = after  # none of this run of pattern rules drops the line
+                continue
+            k += 1
+            result = rule.fn(judged, ctx)
             if result is DROP:
                 if keeps(line, rule):
                     continue
@@ -446,7 +501,8 @@ def _one_pass(file: str, lines: list, ctx: Context) -> tuple:
                 break
             text = text if marked else result
         else:
-            out.append(replace(line, text=text, indent=line.indent or _indent(line.text)))
+            indent = line.indent or _indent(line.text)
+            out.append(line if text == line.text and indent == line.indent else replace(line, text=text, indent=indent))
     return out, removed, marks, kept_by_staff
 
 

@@ -1,9 +1,14 @@
 """Language of a story (langdetect, seeded so the answer never changes) and of the anthology."""
 
+import json
+import os
 import re
 from collections import Counter
+from functools import lru_cache
+from types import SimpleNamespace
 
 from langdetect import DetectorFactory, LangDetectException, detector_factory
+from langdetect.lang_detect_exception import ErrorCode
 from langdetect.detector import Detector
 from langdetect.utils.ngram import NGram
 
@@ -47,6 +52,8 @@ class _Detector(Detector):
         # before are upper case". So the n-grams Detector._extract_ngrams keeps depend on each word
         # (with the space after it) alone: they are read off each word once, in the text's order.
         known, result, words = self.word_lang_prob_map, [], {}
+        # a _Profiles map is filled as n-grams are met: one not in it yet may be in the profiles
+        fill = known.fill if isinstance(known, _Profiles) else _never
         text = self.text.translate(self._normal).split(" ")
         for k, word in enumerate(text):
             if not word:
@@ -61,21 +68,63 @@ class _Detector(Detector):
                         pass
                     elif c.isupper() and b.isupper():
                         continue
-                    elif c in known:
+                    elif c in known or fill(c):
                         found.append(c)
-                    if b + c in known:
+                    if b + c in known or fill(b + c):
                         found.append(b + c)
-                    if b != " " and a + b + c in known:
+                    if b != " " and (a + b + c in known or fill(a + b + c)):
                         found.append(a + b + c)
             result += found
         return result
 
     def _update_lang_prob(self, prob, word, alpha):
+        # `word` comes from _extract_ngrams: a known n-gram, already in a _Profiles map
         if word is None or word not in self.word_lang_prob_map:
             return False
         weight = alpha / self.BASE_FREQ
         prob[:] = [p * (weight + q) for p, q in zip(prob, self.word_lang_prob_map[word])]
         return True
+
+    def decided(self):
+        """(language, True) when langdetect's likeliest language for the text has a probability of
+        at least 0.5, else (its likeliest language or None, False): what detect_language asks of
+        get_probabilities()[0], from langdetect's own trials (Detector._detect_block, the same
+        seeded draws in the same order), stopped once the answer cannot change.
+
+        A language's probability is the mean of the trials' (7); each trial's sum to 1. After the
+        fourth trial of a plain English page its share is already over 0.5, and the three trials
+        left can only add to it (floats added, never subtracted): it is the answer whatever they
+        give. Likewise no language can reach 0.5 once the trials left could not lift the likeliest
+        one there. MARGIN keeps both checks clear of rounding; a NaN stops nothing."""
+        self.cleaning_text()
+        ngrams = self._extract_ngrams()
+        if not ngrams:
+            raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+        self.langprob = [0.0] * len(self.langlist)
+        self.random.seed(self.seed)
+        for t in range(self.n_trial):
+            prob = self._init_probability()
+            alpha = self.alpha + self.random.gauss(0.0, 1.0) * self.ALPHA_WIDTH
+            i = 0
+            while True:
+                self._update_lang_prob(prob, self.random.choice(ngrams), alpha)
+                if i % 5 == 0:
+                    if self._normalize_prob(prob) > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
+                        break
+                i += 1
+            for j in range(len(self.langprob)):
+                self.langprob[j] += prob[j] / self.n_trial
+            left = self.n_trial - 1 - t
+            if left and all(p == p for p in self.langprob):
+                top = max(self.langprob)
+                if top > 0.5 + self.MARGIN:
+                    return self.langlist[self.langprob.index(top)], True
+                if top + left / self.n_trial < 0.5 - self.MARGIN:
+                    return None, False
+        best = self._sort_probability(self.langprob)[0]
+        return best.lang, best.prob >= 0.5
+
+    MARGIN = 1e-9
 
     def _normalize_prob(self, prob):
         sump = sum(prob)
@@ -87,15 +136,88 @@ class _Detector(Detector):
         return maxp
 
 
-def detect_langs(text: str) -> list:
-    """langdetect.detect_langs(text), through _Detector."""
-    detector_factory.init_factory()
-    factory = detector_factory._factory
+def _never(gram) -> bool:
+    return False
+
+
+class _Profiles(dict):
+    """langdetect's n-gram -> probability-per-language map (DetectorFactory.word_lang_prob_map),
+    each entry made as langdetect's DetectorFactory.add_profile makes it (the same list, the same
+    division), but only for the n-grams a build's texts hold, when first met (`fill`).
+
+    langdetect builds the map for all 87,600 n-grams of its 55 profiles when it loads them: 0.35 s
+    of CPU once a process, against 0.1 s for reading the profiles, and more than the detection of
+    the 118 stories of 110 web pages takes after it (benchmarks/RESULTS.md, "Text sources (issue
+    16)"). tests/test_language.py compares entries and results with langdetect's own."""
+
+    def __init__(self, profiles: list, langsize: int):
+        super().__init__()
+        self.profiles = profiles
+        """(index, freq, n_words) of each profile, as DetectorFactory.load_profile numbers them."""
+        self.langsize = langsize
+        self.unknown = set()
+
+    def fill(self, gram) -> bool:
+        """Make `gram`'s entry if a profile holds it; False when none does."""
+        if gram in self.unknown:
+            return False
+        entry = None
+        length = len(gram)
+        for index, freq, n_words in self.profiles:
+            if gram in freq:
+                if entry is None:
+                    entry = [0.0] * self.langsize
+                if 1 <= length <= 3:
+                    entry[index] = 1.0 * freq[gram] / n_words[length - 1]
+        if entry is None:
+            self.unknown.add(gram)
+            return False
+        self[gram] = entry
+        return True
+
+
+@lru_cache(maxsize=1)
+def _factory():
+    """What a Detector reads of langdetect's DetectorFactory (its profiles, languages, seed), the
+    profiles read as DetectorFactory.load_profile reads them (the same files in the same order),
+    the map filled lazily (_Profiles). langdetect's own factory if the profiles read otherwise."""
+    folder = detector_factory.PROFILES_DIRECTORY
+    try:
+        names = os.listdir(folder)
+        langlist, profiles = [], []
+        for name in names:
+            path = os.path.join(folder, name)
+            if name.startswith(".") or not os.path.isfile(path):
+                continue
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+            if data["name"] in langlist:
+                raise ValueError(data["name"])
+            profiles.append((len(langlist), dict(data["freq"]), list(data["n_words"])))
+            langlist.append(data["name"])
+        if len(langlist) < 2:
+            raise ValueError(folder)
+    except (OSError, ValueError, KeyError, TypeError):
+        detector_factory.init_factory()
+        return detector_factory._factory
+    return SimpleNamespace(word_lang_prob_map=_Profiles(profiles, len(names)), langlist=langlist,
+                           seed=DetectorFactory.seed)
+
+
+def _detector(text: str) -> _Detector:
+    """A _Detector holding `text` (langdetect.detect_langs's first steps)."""
+    factory = _factory()
     if not factory.langlist:
-        factory._create_detector()  # langdetect's own error
+        detector_factory.init_factory()
+        detector_factory._factory._create_detector()  # langdetect's own error
     detector = _Detector(factory)
     detector.append(text)
-    return detector.get_probabilities()
+    return detector
+
+
+def detect_langs(text: str) -> list:
+    """langdetect.detect_langs(text), through _Detector."""
+    return _detector(text).get_probabilities()
 
 
 def detect_language(text: str) -> str:
@@ -103,12 +225,12 @@ def detect_language(text: str) -> str:
     if sum(ch.isalpha() for ch in text) < MIN_LETTERS:
         return "und"
     try:
-        best = detect_langs(text[:20000])[0]
+        lang, sure = _detector(text[:20000]).decided()
     except LangDetectException:
         return "und"
-    if best.prob < 0.5:
+    if not sure:
         return "und"
-    return ALIASES.get(best.lang, best.lang)
+    return ALIASES.get(lang, lang)
 
 
 def main_language(stories, default: str = "en") -> str:

@@ -102,10 +102,42 @@ def _control_ratio(text: str) -> float:
     return controls / max(1, len(sample))
 
 
+FTFY = dict(uncurl_quotes=False, fix_line_breaks=True, normalization="NFC", fix_latin_ligatures=False,
+            fix_character_width=False, remove_control_chars=True)
+PLAIN_SEGMENT = re.compile(r"[\t\x20-\x25\x27-\x7e]*\n?")
+"""A line of printable ASCII (tabs allowed, no "&"): nothing for ftfy to fix with FTFY's settings.
+Mojibake, C1 controls, surrogates, odd line breaks and ligatures all need a character beyond
+ASCII; HTML entities need "&"; terminal escapes and control characters are not in it; NFC leaves
+ASCII as it is."""
+
+
+def fix_text(text: str) -> str:
+    """ftfy.fix_text(text, **FTFY), the text cut into segments as ftfy 6's fix_text cuts it (at each
+    line end, at most max_decode_length long; HTML entities no longer unescaped once a segment holds
+    a "<"), a PLAIN_SEGMENT passed as it is instead of through every fixer. Most lines of a web
+    page's text are plain ASCII, and ftfy's fixers on them were most of ingest's time on web pages
+    (benchmarks/RESULTS.md, "Text sources (issue 16)"); tests/test_ingest.py compares the result
+    with ftfy.fix_text's."""
+    config = ftfy.TextFixerConfig(explain=False, **FTFY)
+    out = []
+    pos = 0
+    while pos < len(text):
+        textbreak = text.find("\n", pos) + 1
+        if textbreak == 0:
+            textbreak = len(text)
+        if textbreak - pos > config.max_decode_length:
+            textbreak = pos + config.max_decode_length
+        segment = text[pos:textbreak]
+        if config.unescape_html == "auto" and "<" in segment:
+            config = config._replace(unescape_html=False)
+        out.append(segment if PLAIN_SEGMENT.fullmatch(segment) else ftfy.fix_and_explain(segment, config)[0])
+        pos = textbreak
+    return "".join(out)
+
+
 def normalise(text: str, repairs: list) -> str:
     """Repair mojibake (ftfy, keeping curly quotes), unify line endings, NFC, drop invisible characters."""
-    fixed = ftfy.fix_text(text, uncurl_quotes=False, fix_line_breaks=True, normalization="NFC",
-                          fix_latin_ligatures=False, fix_character_width=False, remove_control_chars=True)
+    fixed = fix_text(text)
     if fixed != unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")):
         repairs.append("encoding damage (mojibake) repaired with ftfy")
     if INVISIBLE.search(fixed) or STRAY_JOINER.search(fixed):

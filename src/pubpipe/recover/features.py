@@ -75,27 +75,86 @@ def _words(text: str) -> list:
             for w in map(str.lower, text.split())]
 
 
-def _base(text: str, stoplist: frozenset, lowered: list = None) -> list:
-    """The line's BASE features; `lowered`: _words(text) when the caller has them already."""
-    t = text.strip()
-    words = t.split()
-    n = len(words)
-    toks = TOKEN.findall(t)
-    if lowered is None:
-        lowered = _words(t)
-    stops = sum(1 for w in lowered if w in stoplist)
-    n_letters = len(NOT_LETTER.sub("", t))
+def _line_counts(t: str) -> tuple:
+    """(tokens, letters, upper-case characters, cased characters, digits, punctuation) of a
+    stripped line, one line at a time: what _char_counts computes for a whole text at once."""
     low = t.lower()
     upper = sum(map(str.__ne__, t, low)) if len(low) == len(t) else 0
     up = t.upper()
-    n_cased = upper + (sum(map(str.__ne__, t, up)) if len(up) == len(t) else 0)
+    return (len(TOKEN.findall(t)), len(NOT_LETTER.sub("", t)), upper,
+            upper + (sum(map(str.__ne__, t, up)) if len(up) == len(t) else 0),
+            len(DIGIT.findall(t)), len(PUNCT_CHAR.findall(t)))
+
+
+_WORD, _LETTER, _DIGIT, _PUNCT = 1, 2, 4, 8
+_CLASSES: dict = {}
+"""character -> which of TOKEN's, letters', DIGIT's and PUNCT_CHAR's character classes it is in,
+as those regular expressions say (each is a class of single characters)."""
+
+
+def _char_counts(texts: list) -> np.ndarray:
+    """_line_counts of each of `texts` (stripped lines), as an (n, 6) array, computed over the
+    whole text at once: the characters' classes looked up once per distinct character, the counts
+    summed per line with numpy. A line's counts were a fifth of the features' time, a regular
+    expression or a comparison per line each (benchmarks/RESULTS.md, "Text sources (issue 16)");
+    tests/test_linemodel.py checks both ways give the same counts."""
+    joined = "\n".join(texts)
+    try:
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    except UnicodeError:
+        return np.array([_line_counts(t) for t in texts], dtype=np.float64).reshape(len(texts), 6)
+    distinct = sorted(set(joined))
+    for c in distinct:
+        if c not in _CLASSES:
+            _CLASSES[c] = ((_WORD if TOKEN.match(c) else 0) | (0 if NOT_LETTER.match(c) else _LETTER)
+                           | (_DIGIT if DIGIT.match(c) else 0) | (_PUNCT if PUNCT_CHAR.match(c) else 0))
+    keys = np.array([ord(c) for c in distinct], dtype=np.uint32)
+    classes = np.array([_CLASSES[c] for c in distinct], dtype=np.uint8)[np.searchsorted(keys, codes)]
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
+    ends = starts + lengths
+
+    def per_line(flags: np.ndarray) -> np.ndarray:
+        total = np.concatenate([[0], np.cumsum(flags, dtype=np.int64)])
+        return total[ends] - total[starts]
+
+    word = (classes & _WORD) != 0
+    # a token (TOKEN: \w+) starts at a word character after a non-word one; lines are joined by
+    # "\n", not a word character, so no token runs from one line into the next
+    out = np.zeros((len(texts), 6))
+    out[:, 0] = per_line(word & ~np.concatenate([[False], word[:-1]]))
+    out[:, 1] = per_line((classes & _LETTER) != 0)
+    out[:, 4] = per_line((classes & _DIGIT) != 0)
+    out[:, 5] = per_line((classes & _PUNCT) != 0)
+    # lower() and upper() never make a character shorter: when the whole text keeps its length,
+    # every line keeps its own, and its characters line up with their lower (upper) case ones
+    low, up = joined.lower(), joined.upper()
+    if len(low) == len(joined) and len(up) == len(joined):
+        lowered = np.frombuffer(low.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+        raised = np.frombuffer(up.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+        out[:, 2] = per_line(codes != lowered)
+        out[:, 3] = out[:, 2] + per_line(codes != raised)
+    else:
+        for k, t in enumerate(texts):
+            out[k, 2:4] = _line_counts(t)[2:4]
+    return out
+
+
+def _base(text: str, stoplist: frozenset, lowered: list = None, counts: tuple = None) -> list:
+    """The line's BASE features; `lowered`: _words(text) when the caller has them already;
+    `counts`: its _line_counts (from _char_counts)."""
+    t = text.strip()
+    words = t.split()
+    n = len(words)
+    if lowered is None:
+        lowered = _words(t)
+    stops = sum(1 for w in lowered if w in stoplist)
+    n_tokens, n_letters, upper, n_cased, digits, punct = counts if counts is not None else _line_counts(t)
     cased_words = [w for w in words if w[:1].isalpha() and (w[0].isupper() or w[0].islower())]
     title = sum(1 for w in cased_words if w[0].isupper())
     chars = len(t)
-    digits = len(DIGIT.findall(t))
-    punct = len(PUNCT_CHAR.findall(t))
     first = t[:1]
-    return [math.log1p(n), math.log1p(chars), math.log1p(len(toks)), stops / n if n else 0.0, math.log1p(stops),
+    return [math.log1p(n), math.log1p(chars), math.log1p(n_tokens), stops / n if n else 0.0, math.log1p(stops),
             float(bool(SENT_END.search(t))), float(t.endswith(":")), float(t.endswith((",", ";"))),
             float(t[-1:].isalnum()), float(first.isupper()), float(first.islower()), float(first.isdigit()),
             float(bool(BULLET.match(t))), float(bool(DASH.match(t))), float(bool(QUOTE_START.match(t))),
@@ -192,7 +251,8 @@ def features(lines: list, repeated: tuple = (None, 0)) -> tuple:
     lowered = [_words(t) for t in texts]
     all_words = [w for words in lowered if len(words) >= 6 for w in words]
     _, stoplist = best_stoplist(all_words)
-    base = np.array([_base(t, stoplist, words) for t, words in zip(texts, lowered)], dtype=np.float64)
+    counts = _char_counts(texts).astype(np.int64).tolist()
+    base = np.array([_base(t, stoplist, words, c) for t, words, c in zip(texts, lowered, counts)], dtype=np.float64)
     col = {name: k for k, name in enumerate(BASE)}
     normed = [norm_line(t) for t in texts]
     counts = Counter(normed)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,12 @@ from . import segment
 LABELS = ("residue", "title", "byline", "dateline", "heading", "paragraph", "quote", "attribution", "item", "caption")
 BODY = frozenset({"heading", "paragraph", "quote", "attribution", "item", "caption"})
 MODEL_FILE = Path(__file__).with_name("linemodel.json.gz")
+THREADS = max(1, min(4, os.cpu_count() or 1))
+"""LightGBM's threads for predictions: each row is predicted on its own, summed over the trees in
+the same order whatever the thread, so the probabilities are the same to the last bit on one thread
+or several (tests/test_linemodel.py); on this 2-core machine the predictions of 110 pages take half
+the wall time (benchmarks/RESULTS.md, "Text sources (issue 16)"). Capped at 4: a build's text
+sources are a few thousand lines per stage, too few to keep more threads busy."""
 WINDOWS = (5, 10, 25)
 SHIFTS = (-3, -2, -1, 1, 2, 3)
 
@@ -119,9 +126,9 @@ class LineModel:
         if not idx:
             empty = np.zeros((0, len(self.labels)))
             return idx, empty, empty, x
-        probs = first = self.stages[0].predict(x, num_threads=1)
+        probs = first = self.stages[0].predict(x, num_threads=THREADS)
         if len(self.stages) > 1:
-            probs = self.stages[1].predict(np.hstack([x, context_features(first)]), num_threads=1)
+            probs = self.stages[1].predict(np.hstack([x, context_features(first)]), num_threads=THREADS)
         return idx, probs, first, x
 
     def read(self, lines: list, repeated: tuple = (None, 0)) -> tuple:
@@ -188,7 +195,7 @@ def _predict(booster, matrices: list, classes: int) -> list:
     rows = [len(m) for m in matrices]
     if not sum(rows):
         return [np.zeros((0, classes) if classes else 0) for _ in matrices]
-    predicted = booster.predict(np.vstack([m for m in matrices if len(m)]), num_threads=1)
+    predicted = booster.predict(np.vstack([m for m in matrices if len(m)]), num_threads=THREADS)
     return np.split(predicted, np.cumsum(rows)[:-1])
 
 
