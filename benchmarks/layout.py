@@ -32,14 +32,16 @@ BODY_TOP, BODY_BOTTOM = 50.0, 545.0
 """The text area of an A5 page (top margin 20 mm, bottom 22 mm), in points from the top: the
 running head lies above it, the folio below."""
 LOOSE_PT = 4.0
+NOT_STORIES = ("contents", "sources and credits")
+"""Top-level bookmarks that open no story: the contents and the colophon."""
 
 
 def story_openings(pdf: Path) -> list:
-    """0-based pages where stories open: the top-level bookmarks, but the contents'."""
+    """0-based pages where stories open: the top-level bookmarks, but the contents' and colophon's."""
     reader = PdfReader(str(pdf))
     pages = []
     for item in reader.outline:
-        if isinstance(item, list) or item.title.strip().lower() == "contents":
+        if isinstance(item, list) or item.title.strip().lower() in NOT_STORIES:
             continue
         pages.append(reader.get_destination_page_number(item))
     return sorted(set(pages))

@@ -39,7 +39,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from pubpipe.errors import PubpipeError
-from pubpipe import dates, layoutspeed, pdfbook, progress
+from pubpipe import dates, labels, layoutspeed, pdfbook, progress
 from pubpipe.templates import render_template, styles_dir
 from pubpipe.model import Anthology
 from pubpipe import pdfglyphs
@@ -52,6 +52,10 @@ from pubpipe.runner import Local
 TEMPLATE = "book.html.j2"
 BACK_TITLES = 8
 """The back cover lists the first this many stories' titles (and how many more there are)."""
+COLOPHON_IN_FRONT = 6
+"""The colophon's sources and credits stay on the imprint page inside the front cover while they
+list at most this many stories (the sample's five fit on it); a longer list is the book's back
+matter, before the back cover, and the imprint keeps the book's facts and says where it is."""
 ENGLISH_HYPHENATION = "en-US"
 """The variant an English story is hyphenated in (its ``lang`` in the PDF) when the anthology's
 ``language`` names none: langdetect says only "en", and WeasyPrint (pyphen) hyphenates plain
@@ -180,15 +184,26 @@ def book_authors(anthology: Anthology) -> list:
     return list(dict.fromkeys(s.author for s in anthology.stories if s.author))
 
 
+def colophon_at_back(anthology: Anthology) -> bool:
+    """Are the colophon's sources and credits the book's back matter (more than `COLOPHON_IN_FRONT`
+    stories listed), rather than on the imprint page inside the front cover?"""
+    return sum(len(group.stories) for group in labels.colophon(anthology)) > COLOPHON_IN_FRONT
+
+
 def book_html(anthology: Anthology, created: str | None, *, front: bool = False, back: bool = False, stories=(),
-              toc_pages=None, folio_pages: int = 0, folio_first: int = 1, recto: bool = False) -> str:
+              toc_pages=None, folio_pages: int = 0, folio_first: int = 1, recto: bool = False,
+              colophon: bool = False) -> str:
     """One part of the book as an HTML document: the front matter (cover, imprint, title page and
-    contents, with the stories' page numbers ``toc_pages``), the back cover, the given ``stories``,
-    or the folio sheet of ``folio_pages`` pages from page ``folio_first`` (see styles/book.html.j2);
-    ``recto``: every story opens on a right-hand page (anthology.toml's ``stories_open = "recto"``)."""
+    contents, with the stories' page numbers ``toc_pages``, and the colophon's under
+    `pdfbook.COLOPHON` when it is at the back), the back cover, the colophon at the back of the book
+    (``colophon``, `colophon_at_back`; ``colophon_part`` in the template), the given ``stories``, or the folio sheet of ``folio_pages``
+    pages from page ``folio_first`` (see styles/book.html.j2); ``recto``: every story opens on a
+    right-hand page (anthology.toml's ``stories_open = "recto"``)."""
     cjk = any(s.language.split("-")[0] in ("ko", "ja", "zh") for s in anthology.stories)
     return render_template(TEMPLATE, anthology=anthology, created=created, anchor=STORY_ANCHOR, cjk=cjk,
                   authors=book_authors(anthology), running_title=running_title, front=front, back=back,
+                  colophon_part=colophon, colophon_back=bool(anthology.stories) and colophon_at_back(anthology),
+                  colophon_key=pdfbook.COLOPHON,
                   back_titles=BACK_TITLES, typeset_language=typeset_language,
                   stories=stories, toc_pages=toc_pages or {}, folio_pages=folio_pages,
                   folio_first=int(folio_first), link=STORY_LINK, recto=recto)
@@ -210,6 +225,9 @@ class LaidOut:
     """The characters of this part no installed font can draw, shown as placeholders (sorted)."""
     back: "LaidOut | None" = None
     """With the front matter: the back cover, the book's last page (pubpipe.pdfbook places it)."""
+    colophon: "LaidOut | None" = None
+    """With the front matter of a book whose colophon is at the back (`colophon_at_back`): the
+    colophon, placed after the last story (pubpipe.pdfbook)."""
 
     @property
     def pages(self) -> int:
@@ -232,10 +250,14 @@ def render_stories(anthology: Anthology, missing=None, recto: bool = False) -> L
 def render_front(anthology: Anthology, toc_pages: dict, missing=None) -> LaidOut:
     """Lay out the front matter: cover, imprint, title page and the contents, whose entries show
     ``toc_pages`` (story id -> page in the book) and link to `STORY_LINK` + the story's id; with
-    the back cover (its ``back``), a document of its own; ``missing`` as in `render_stories`."""
+    the back cover (its ``back``) and, in a book whose colophon is at the back (`colophon_at_back`),
+    the colophon (its ``colophon``, whose page ``toc_pages`` gives under `pdfbook.COLOPHON`), each a
+    document of its own; ``missing`` as in `render_stories`."""
     front = lay_out(anthology, missing=missing, front=True, toc_pages=toc_pages)
     back = lay_out(anthology, missing=missing, back=True)
-    return dataclasses.replace(front, back=back, replaced=tuple(sorted(set(front.replaced) | set(back.replaced))))
+    colophon = lay_out(anthology, missing=missing, colophon=True) if colophon_at_back(anthology) else None
+    replaced = set(front.replaced) | set(back.replaced) | set(colophon.replaced if colophon else ())
+    return dataclasses.replace(front, back=back, colophon=colophon, replaced=tuple(sorted(replaced)))
 
 
 def render_folio_sheet(anthology: Anthology, pages: int, first: int = 1) -> bytes:
@@ -358,7 +380,8 @@ def bind(anthology: Anthology, laid_out: list, front=lay_out_front, sheet=lay_ou
     contents = contents_of(anthology)
     missing = pdfglyphs.unshowable(contents)
     data, info = pdfbook.book_from_parts(anthology, laid_out, lambda _, pages: front(contents, pages, missing),
-                                         lambda pages: sheet(anthology.language, pages), run=in_layout)
+                                         lambda pages: sheet(anthology.language, pages), run=in_layout,
+                                         colophon=colophon_at_back(contents))
     return Rendered({f"{anthology.slug}.pdf": data}, info)
 
 
