@@ -75,10 +75,11 @@ def dateline(story: Story) -> Optional[Dateline]:
                     day.isoformat() if day else None)
 
 
-def credit_parts(credit: Optional[Credit], title: str = "") -> list:
+def credit_parts(credit: Optional[Credit], title: str = "", shown: str = "") -> list:
     """What a source says of itself, as short phrases (none when it says nothing): its own title and
     author (unless the title is ``title``, the story's or the book's), editor, translator, the
-    original's publisher and date, the collection it was copied from with its release date."""
+    original's publisher and date (not a publisher already ``shown``: a saved page's site, named by
+    the story's dateline), the collection it was copied from with its release date."""
     parts: list = []
     if credit is None:
         return parts
@@ -90,10 +91,10 @@ def credit_parts(credit: Optional[Credit], title: str = "") -> list:
         parts.append(f"edited by {credit.editor}")
     if credit.translator:
         parts.append(f"translated by {credit.translator}")
-    if credit.publisher:
+    if credit.publisher and credit.publisher != shown:
         parts.append(f"first published by {credit.publisher}" +
                      (f", {dates.date_text(credit.published)}" if credit.published else ""))
-    elif credit.published:
+    elif credit.published and credit.publisher != shown:
         parts.append(f"first published in {dates.date_text(credit.published)}")
     if credit.collection:
         parts.append(credit.collection + (f", released {dates.date_text(credit.released)}" if credit.released else ""))
@@ -150,7 +151,7 @@ def source_parts(story: Story, credit: Optional[Credit]) -> list:
     line = dateline(story)
     if line:
         parts.append(line.text)
-    parts += credit_parts(credit, story.title)
+    parts += credit_parts(credit, story.title, line.source if line else "")
     return parts
 
 
