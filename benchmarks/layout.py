@@ -32,14 +32,17 @@ BODY_TOP, BODY_BOTTOM = 50.0, 545.0
 """The text area of an A5 page (top margin 20 mm, bottom 22 mm), in points from the top: the
 running head lies above it, the folio below."""
 LOOSE_PT = 4.0
+NOT_STORIES = ("contents", "sources and credits")
+"""Top-level bookmarks that open no story: the contents and the colophon."""
 
 
-def story_openings(pdf: Path) -> list:
-    """0-based pages where stories open: the top-level bookmarks, but the contents'."""
+def story_openings(pdf: Path, others: bool = False) -> list:
+    """0-based pages where stories open: the top-level bookmarks, but the contents' and colophon's
+    (``others``: those instead, where the front or back matter begins)."""
     reader = PdfReader(str(pdf))
     pages = []
     for item in reader.outline:
-        if isinstance(item, list) or item.title.strip().lower() == "contents":
+        if isinstance(item, list) or (item.title.strip().lower() in NOT_STORIES) != others:
             continue
         pages.append(reader.get_destination_page_number(item))
     return sorted(set(pages))
@@ -67,8 +70,9 @@ def measure(pdf: Path) -> dict:
     body = [[ln for ln in lines if ln[0] >= BODY_TOP and ln[1] <= BODY_BOTTOM] for lines in pages]
     blank = [i for i, lines in enumerate(pages) if not lines]
     last_pages, story_pages = set(), set()
+    matter = story_openings(pdf, others=True)  # a colophon after the last story ends it
     for n, first in enumerate(openings):
-        end = openings[n + 1] if n + 1 < len(openings) else len(pages)
+        end = min([p for p in openings[n + 1:] + matter if p > first] or [len(pages)])
         filled = [i for i in range(first, end) if body[i]]
         story_pages.update(filled)
         if filled:

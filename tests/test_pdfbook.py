@@ -81,3 +81,30 @@ def test_plan_puts_the_back_cover_last_on_a_verso():
     assert pdfbook.plan(7, parts, 1).firsts == (1, 9, 13, 17, 18) and pdfbook.plan(7, parts, 1).pages == 18
     parts[-1] = LaidOut(b"", (False,) * 2, {"s2": 1})
     assert pdfbook.plan(7, parts, 1).firsts == (1, 9, 13, 17, 20) and pdfbook.plan(7, parts, 1).pages == 20
+
+
+def test_plan_puts_a_colophon_after_the_last_story_and_the_back_cover_on_the_next_verso():
+    """A long book's colophon follows the last story on the next page, recto or verso; the back
+    cover comes after it, on a verso (a blank recto between them when the colophon ends on a verso)."""
+    parts = [LaidOut(b"", (False,) * n, {f"s{i}": 1}) for i, n in enumerate((3, 4, 1))]  # stories end on 17
+    placed = pdfbook.plan(7, parts, back_pages=1, colophon_pages=2)
+    assert placed.firsts == (1, 9, 13, 17, 18, 20) and placed.pages == 20  # colophon 18-19, cover 20
+    placed = pdfbook.plan(7, parts, back_pages=1, colophon_pages=3)
+    assert placed.firsts == (1, 9, 13, 17, 18, 22) and placed.pages == 22  # colophon 18-20, blank 21, cover 22
+
+
+def test_the_front_matter_is_told_the_colophons_page():
+    """With the colophon at the back, the front matter is laid out knowing its page (the imprint and
+    the contents print it): the page after the last story's."""
+    anthology = book([10, 10])
+    parts = [LaidOut(b"", (False,) * 3, {"story-0": 1}), LaidOut(b"", (False,) * 2, {"story-1": 1})]
+    seen = []
+
+    def front(_, pages):
+        seen.append(dict(pages))
+        return LaidOut(b"", (False,) * 5, {})
+    pdfbook.front_matter(anthology, parts, front, colophon=True)
+    assert seen[-1] == {"story-0": 7, "story-1": 11, pdfbook.COLOPHON: 13}
+    seen.clear()
+    pdfbook.front_matter(anthology, parts, front)
+    assert pdfbook.COLOPHON not in seen[-1]

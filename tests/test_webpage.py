@@ -223,3 +223,31 @@ def test_realweb_html_form_scores_with_trafilatura(tmp_path):
     assert mine["one_story"] >= 0.95 * len(pages) and mine["title"] >= 0.9 * len(pages)
     assert blanked["F1"] >= theirs["F1"]  # the article text: at least trafilatura's own
     assert mine["F1"] >= theirs["F1"] - 0.01  # with the headline, which the gold body does not hold
+
+
+def test_the_page_says_where_it_comes_from_and_every_output_credits_it(tmp_path):
+    """Issue 18: a saved page's own address (its canonical link or og:url) and site name are its
+    credit, in anthology.json and the colophon; a link that is no web address is not."""
+    from pubpipe import labels
+    from pubpipe.model import Anthology
+    head = """<meta property="og:title" content="Storm delays island ferry">
+<meta property="og:site_name" content="The Island Times">"""
+    good = f"""<html><head><title>Storm delays island ferry</title>{head}
+<link rel="canonical" href="https://islandtimes.example/news/2021/ferry-delays">
+<meta property="article:published_time" content="2021-03-04T10:00:00+00:00">
+</head><body>{menu()}<article>{paragraphs()}</article></body></html>"""
+    bad = good.replace("https://islandtimes.example/news/2021/ferry-delays", "javascript:alert(1)") \
+        .replace("Storm delays island ferry", "Ferry timetable broken")
+    anthology = build(tmp_path, {"ferry.html": good, "other.html": bad})
+    first, second = anthology.credits
+    assert (first.file, first.url, first.publisher) == ("ferry.html", "https://islandtimes.example/news/2021/ferry-delays",
+                                                        "The Island Times")
+    assert second.url is None and second.publisher == "The Island Times"
+    data = json.loads(json.dumps(anthology.to_dict()))
+    assert data["credits"][0]["url"] == first.url and Anthology.from_dict(data) == anthology
+    groups = labels.colophon(anthology)
+    assert groups[0].url == first.url and "ferry.html" not in groups[0].text + groups[1].text
+    # the story's dateline names the site already: its source line does not say it twice
+    story = next(s for s in anthology.stories if s.source.file == "ferry.html")
+    assert labels.source_line(story, first) == "The Island Times, 4 March 2021."
+    assert webpage.page_url("/news/ferry") is None and webpage.page_url("ftp://x.example/a") is None

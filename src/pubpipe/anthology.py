@@ -164,7 +164,7 @@ def build_anthology(cleaned: list, config: Config, removed: tuple = (), warnings
     first = [s for k in config.order for s in stories if _select(k, s)]
     stories = first + [s for s in stories if s not in first]
     language = config.language or main_language(stories)
-    credits = credits_for(stories, removed, config.credits)
+    credits = credits_for(stories, removed, config.credits, sources)
     book = credits[0] if len(credits) == 1 else None  # a book made of one source: its own title and author
     stories = [_with_author(s, next(c for c in credits if c.file == s.source.file)) for s in stories]
     title = config.title or (book.title if book else None) or (stories[0].title if len(stories) == 1 else DEFAULT_TITLE)

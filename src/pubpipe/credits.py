@@ -114,7 +114,9 @@ def _title_and_subtitle(parts: list) -> tuple:
 
 def title_page(lines: list) -> dict:
     """What a (dropped) title page states: its first line as the title, a "By …" line's author, an
-    "Edited by …" line's editor, the imprint's publisher and year (a line that is only a year)."""
+    "Edited by …" line's editor, the imprint's publisher and year (a line that is only a year).
+    Lines dropped before a story that name no author, editor or publisher are no book's title
+    page (a web page's "November 18" or "Published 22 hours ago"): nothing is taken from them."""
     texts = [r.text.strip() for r in lines if r.text.strip()]
     out: dict = {}
     if texts and not BY_LINE.match(texts[0]):
@@ -131,12 +133,16 @@ def title_page(lines: list) -> dict:
             imprint = [t for t in texts[max(0, i - 3):i] if IMPRINT.search(t)]
             if imprint:
                 out["publisher"] = normal_case(imprint[-1])
+    if not (out.get("author") or out.get("editor") or out.get("publisher")):
+        return {}
     return {k: v for k, v in out.items() if v}
 
 
-def credit_of(file: str, removed: list, stories: list, configured: Optional[str] = None) -> Credit:
+def credit_of(file: str, removed: list, stories: list, configured: Optional[str] = None,
+              origin: Optional[dict] = None) -> Credit:
     """The Credit of one source file: its e-text header and title page (its ``removed`` lines), a
-    and anthology.toml's line for it
+    saved page's own address and site name (``origin``: its ``url`` and ``site``, as ingest read
+    them from the page's metadata), and anthology.toml's line for it
     (``configured``: it is the rights line, and replaces what the header's licence says)."""
     etext = [r for r in removed if r.rule == "etext-licence"]
     page = [r for r in removed if r.rule == "front-matter"]
@@ -153,14 +159,21 @@ def credit_of(file: str, removed: list, stories: list, configured: Optional[str]
         collection=("Project Gutenberg" + (f" eBook #{number}" if number else "")) if is_etext else None,
         url=f"https://www.gutenberg.org/ebooks/{number}" if is_etext and number else None,
         rights=ETEXT_RIGHTS if is_etext else None, rights_url=ETEXT_LICENCE_URL if is_etext else None)
+    origin = origin or {}
+    if origin.get("url") and not fields["url"]:
+        fields["url"] = origin["url"]
+    if origin.get("site") and not fields["publisher"]:
+        fields["publisher"] = origin["site"]
     if configured:
         fields.update(rights=configured, rights_url=None)
     return Credit(file, **fields)
 
 
-def credits_for(stories: list, removed: tuple, configured: dict) -> tuple:
+def credits_for(stories: list, removed: tuple, configured: dict, sources: tuple = ()) -> tuple:
     """A Credit per source file of ``stories`` (in the stories' order). ``configured``: anthology.toml's
-    ``[credits]``, keyed by a source file's name or one of its stories' ids."""
+    ``[credits]``, keyed by a source file's name or one of its stories' ids; ``sources``: ingest's
+    facts per file (a saved page's ``url`` and ``site`` among them)."""
+    origins = {s["file"]: s for s in sources if isinstance(s, dict) and "file" in s}
     files = list(dict.fromkeys(s.source.file for s in stories))
     by_file: dict = {}
     for r in removed:
@@ -169,7 +182,8 @@ def credits_for(stories: list, removed: tuple, configured: dict) -> tuple:
     for file in files:
         mine = [s for s in stories if s.source.file == file]
         line = configured.get(file) or next((configured[s.id] for s in mine if s.id in configured), None)
-        out.append(credit_of(file, sorted(by_file.get(file, []), key=lambda r: r.line), mine, line))
+        out.append(credit_of(file, sorted(by_file.get(file, []), key=lambda r: r.line), mine, line,
+                             origins.get(file)))
     return tuple(out)
 
 

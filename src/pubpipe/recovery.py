@@ -26,7 +26,9 @@ def structure(cleaned: list, ingested: Ingested, config: Config) -> Anthology:
     # what ingest left out of saved pages (pubpipe.read.webpage), then what cleaning dropped
     removed = tuple(r for s in ingested.sources for r in s.removed) + tuple(r for c in cleaned for r in c.removed)
     facts = tuple({"file": s.file, "encoding": s.encoding, "repairs": list(s.repairs), "kind": s.kind,
-                   "lines": max((l.number for l in s.lines), default=0)} for s in ingested.sources)
+                   "lines": max((l.number for l in s.lines), default=0),
+                   **{k: v for k, v in (("url", s.url), ("site", s.site)) if v}}  # a saved page's origin
+                  for s in ingested.sources)
     anthology = build_anthology(cleaned, config, removed, list(ingested.problems), facts)
     if not anthology.stories:
         reasons = "; ".join(f"{p.file}: {p.message}" for p in ingested.problems) or "no source files"

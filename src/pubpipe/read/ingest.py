@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import ftfy
 
@@ -48,6 +49,10 @@ class RawSource:
     removed: tuple = ()
     """For a saved page: what the page shows that its reader left out (menus, share buttons,
     comments…), as dropped-line Diagnostics, one per block of the page's text."""
+    url: Optional[str] = None
+    """For a saved page: its own address, as the page states it (`pubpipe.webpage.Page.url`)."""
+    site: Optional[str] = None
+    """For a saved page: the name of the site it comes from (`pubpipe.webpage.Page.site`)."""
 
 
 def _too_large(name: str, size: int, limits: Limits) -> SourceError:
@@ -242,7 +247,7 @@ def _parse_page(name: str, markup: str, encoding: str, repairs: list, limits: Li
            "read as an HTML page by pubpipe's own reader (trafilatura found no article in it)")
     repairs = repairs + list(dict.fromkeys(notes)) + [how]
     removed = tuple(dropped(name, number, text, page.reader) for number, text in page.left_out)
-    return RawSource(name, tuple(lines), encoding, tuple(repairs), "html", removed)
+    return RawSource(name, tuple(lines), encoding, tuple(repairs), "html", removed, page.url, page.site)
 
 
 def _parse_docx(name: str, data: bytes, limits: Limits) -> RawSource:

@@ -18,6 +18,7 @@ the words that were left out of it, never as "the whole line".
 import re
 from dataclasses import dataclass
 from typing import Optional
+from urllib.parse import urlsplit
 
 from pubpipe.inline import EM_CLOSE, EM_OPEN, MARKS, STRONG_CLOSE, STRONG_OPEN
 from pubpipe.read.lines import Line
@@ -52,6 +53,21 @@ class Page:
     """(line, text) of each block of the page's text the reader left out (the words left out of it)."""
     reader: str
     """"trafilatura", or "html-reader" when pubpipe's own reader read the page."""
+    url: Optional[str] = None
+    """The page's own address, as it states it (trafilatura's metadata: its canonical link,
+    ``og:url``…): an absolute http(s) URL, else None."""
+    site: Optional[str] = None
+    """The name of the site it was saved from (its ``og:site_name``…, else its host), else None."""
+
+
+def page_url(value: Optional[str]) -> Optional[str]:
+    """A page's stated address if it is one a reader can follow: absolute http or https, with a
+    host, on one line; else None (a relative or ``javascript:`` link is no source)."""
+    text = (value or "").strip()
+    if not text or any(c.isspace() for c in text) or len(text) > 2000:
+        return None
+    parts = urlsplit(text)
+    return text if parts.scheme.lower() in ("http", "https") and parts.hostname else None
 
 
 # ---- trafilatura's XML to (tag, text) blocks ----------------------------------------------------
@@ -289,7 +305,7 @@ def read_page(markup: str) -> Page:
     if not head:  # no headline anywhere: the first block opens the story (structure titles it)
         head, body = body[:1], body[1:]
     return Page(tuple(head + _meta_lines(text, doc, site, head[0].number if head else 1) + body),
-                tuple(text.left_out()), "trafilatura")
+                tuple(text.left_out()), "trafilatura", page_url(doc.url), site or None)
 
 
 def _meta_lines(text: PageText, doc, site: str, near: int) -> list:

@@ -6,6 +6,7 @@ byline with "By" or without, a dateline joined by "·" or ","): a reader moving 
 the web saw three forms of one fact.
 """
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Optional
 
@@ -74,10 +75,11 @@ def dateline(story: Story) -> Optional[Dateline]:
                     day.isoformat() if day else None)
 
 
-def credit_parts(credit: Optional[Credit], title: str = "") -> list:
+def credit_parts(credit: Optional[Credit], title: str = "", shown: str = "") -> list:
     """What a source says of itself, as short phrases (none when it says nothing): its own title and
     author (unless the title is ``title``, the story's or the book's), editor, translator, the
-    original's publisher and date, the collection it was copied from with its release date."""
+    original's publisher and date (not a publisher already ``shown``: a saved page's site, named by
+    the story's dateline), the collection it was copied from with its release date."""
     parts: list = []
     if credit is None:
         return parts
@@ -89,10 +91,10 @@ def credit_parts(credit: Optional[Credit], title: str = "") -> list:
         parts.append(f"edited by {credit.editor}")
     if credit.translator:
         parts.append(f"translated by {credit.translator}")
-    if credit.publisher:
+    if credit.publisher and credit.publisher != shown:
         parts.append(f"first published by {credit.publisher}" +
                      (f", {dates.date_text(credit.published)}" if credit.published else ""))
-    elif credit.published:
+    elif credit.published and credit.publisher != shown:
         parts.append(f"first published in {dates.date_text(credit.published)}")
     if credit.collection:
         parts.append(credit.collection + (f", released {dates.date_text(credit.released)}" if credit.released else ""))
@@ -110,12 +112,15 @@ class CreditGroup:
     """One source in the colophon: what it says of itself, its rights, and the stories taken from it."""
 
     text: str
-    """`credit_parts` as a sentence (the file's name when the source says nothing of itself)."""
+    """`credit_parts` as a sentence; empty when the source says nothing of itself (a file's name
+    is no credit: readers are never shown one)."""
     url: Optional[str]
     rights: Optional[str]
     rights_url: Optional[str]
     stories: tuple
-    """(title, byline text, dateline text) of each story from the source, in book order."""
+    """(title, byline text, dateline text) of each story from the source, in book order; none for
+    a book made of one source whose stories have no byline or dateline of their own (a novel's
+    chapters: the list would be the contents again)."""
 
 
 def colophon(anthology: Anthology) -> list:
@@ -125,12 +130,14 @@ def colophon(anthology: Anthology) -> list:
     for file in dict.fromkeys(s.source.file for s in anthology.stories):  # every story, credited or not
         credit = known.get(file) or Credit(file)
         mine = [s for s in anthology.stories if s.source.file == file]
-        text = sentence(credit_parts(credit, anthology.title)) or f"Source file {credit.file}."
+        text = sentence(credit_parts(credit, anthology.title))
         rows = []
         for story in mine:
             line, when = byline(story, anthology), dateline(story)
             rows.append((story.title, line.text if line else "", when.text if when else ""))
         groups.append(CreditGroup(text, credit.url, credit.rights, credit.rights_url, tuple(rows)))
+    if len(groups) == 1 and len(groups[0].stories) > 1 and not any(by or when for _, by, when in groups[0].stories):
+        groups[0] = dataclasses.replace(groups[0], stories=())
     return groups
 
 
@@ -138,14 +145,13 @@ def source_parts(story: Story, credit: Optional[Credit]) -> list:
     """Where a story comes from, as short phrases for a colophon entry or a web source line: its
     dateline, the source's own title and author when they differ from the story's, the original's
     publisher and date, the collection it was copied from (with its release date) — each only as
-    the sources (or anthology.toml's ``[credits]``) say; the source file's name when nothing does."""
+    the sources (or anthology.toml's ``[credits]``) say; none when nothing does (a file's name is
+    no credit)."""
     parts = []
     line = dateline(story)
     if line:
         parts.append(line.text)
-    parts += credit_parts(credit, story.title)
-    if not parts:
-        parts.append(f"source file {story.source.file}")
+    parts += credit_parts(credit, story.title, line.source if line else "")
     return parts
 
 

@@ -36,6 +36,9 @@ from pubpipe.model import Anthology
 
 STORY_ANCHOR = "story-"
 """Prefix of a story's element id in the book (keeps story slugs clear of our own ids)."""
+COLOPHON = "#colophon"
+"""The colophon's key among the page numbers the front matter is laid out with, when the colophon
+is the book's back matter (no story id has a ``#``): the imprint and the contents give its page."""
 STORY_LINK = "pubpipe:story/"
 """The contents' links point here + a story's id: the story is in another part, so the link
 cannot be resolved when the front matter is laid out; pdfbook turns these into links to pages."""
@@ -108,10 +111,11 @@ class Plan:
     """Pages in the book."""
 
 
-def plan(front_pages: int, laid_out: list, back_pages: int = 0) -> Plan:
-    """Place the front matter, the story parts and the back cover (``back_pages``, if any): every
-    part opens on a recto (odd) page, after a blank verso when the one before ends on a recto; the
-    back cover is last, on a verso (even), after a blank recto when the stories end on a verso."""
+def plan(front_pages: int, laid_out: list, back_pages: int = 0, colophon_pages: int = 0) -> Plan:
+    """Place the front matter, the story parts, the colophon (``colophon_pages``, if any: on the
+    page after the last story's) and the back cover (``back_pages``, if any): every part opens on a
+    recto (odd) page, after a blank verso when the one before ends on a recto; the back cover is
+    last, on a verso (even), after a blank recto when what comes before ends on a verso."""
     firsts, story_pages = [1], {}
     page = front_pages + 1
     for part in laid_out:
@@ -119,6 +123,9 @@ def plan(front_pages: int, laid_out: list, back_pages: int = 0) -> Plan:
         firsts.append(page)
         story_pages.update({story: page + at - 1 for story, at in part.starts.items()})
         page += part.pages
+    if colophon_pages:
+        firsts.append(page)
+        page += colophon_pages
     if back_pages:
         page += page % 2  # the blank recto before a verso
         firsts.append(page)
@@ -126,14 +133,16 @@ def plan(front_pages: int, laid_out: list, back_pages: int = 0) -> Plan:
     return Plan(tuple(firsts), story_pages, page - 1)
 
 
-def front_matter(anthology: Anthology, laid_out: list, render_front) -> tuple:
+def front_matter(anthology: Anthology, laid_out: list, render_front, colophon: bool = False) -> tuple:
     """(front matter, Plan): the front matter laid out (``render_front(anthology, toc_pages)``) until
     its length and the contents' page numbers agree (the numbers depend on its length, which depends
-    a little on the numbers), and where everything lands."""
+    a little on the numbers), and where everything lands. ``colophon``: the colophon is at the back,
+    on the page after the last story's, which ``toc_pages`` gives under `COLOPHON`."""
     front, front_pages = None, FRONT_PAGES + -(-len(anthology.stories) // CONTENTS_PER_PAGE)
     for _ in range(4):
         placed = plan(front_pages, laid_out)
-        front = render_front(anthology, placed.story_pages)
+        pages = {**placed.story_pages, COLOPHON: placed.pages + 1} if colophon else placed.story_pages
+        front = render_front(anthology, pages)
         if front.pages == front_pages:
             break
         front_pages = front.pages
@@ -152,16 +161,22 @@ def sheet_pieces(pages: int) -> list:
     return [(first, min(SHEET_PIECE, pages - first + 1)) for first in range(1, pages + 1, SHEET_PIECE)]
 
 
-def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_sheet, run=None) -> tuple:
+def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_sheet, run=None,
+                    colophon: bool = False) -> tuple:
     """(PDF bytes, PdfInfo) of the book from its story parts, laid out in book order (each a
-    `LaidOut`): the front matter (`front_matter`), the folio sheet (``render_sheet(pages)``: its
-    pieces, `sheet_pieces`) and ``run(assemble, …)`` (default: here). The PdfInfo names every
-    character some part showed as a placeholder."""
-    front, placed = front_matter(anthology, laid_out, render_front)
+    `LaidOut`): the front matter (`front_matter`; ``colophon``: with the colophon at the back, as
+    its ``colophon``), the folio sheet (``render_sheet(pages)``: its pieces, `sheet_pieces`) and
+    ``run(assemble, …)`` (default: here). The PdfInfo names every character some part showed as a
+    placeholder."""
+    front, placed = front_matter(anthology, laid_out, render_front, colophon)
     back = [front.back] if getattr(front, "back", None) is not None else []
-    placed = plan(front.pages, laid_out, sum(b.pages for b in back))
+    after = [front.colophon] if getattr(front, "colophon", None) is not None else []
+    placed = plan(front.pages, laid_out, sum(b.pages for b in back), sum(c.pages for c in after))
     sheet = render_sheet(placed.pages)
-    data = (run or _call)(assemble, [front, *laid_out, *back], placed, sheet)
+    # The contents' link to the colophon resolves like a story's (to its first page).
+    linked = dataclasses.replace(placed, story_pages={**placed.story_pages, COLOPHON: placed.firsts[-1 - len(back)]}) \
+        if after else placed
+    data = (run or _call)(assemble, [front, *laid_out, *after, *back], linked, sheet)
     replaced = tuple(sorted({c for part in [front, *laid_out] for c in part.replaced}))
     return data, PdfInfo(pages=placed.pages, story_pages=placed.story_pages, placeholders=replaced,
                          back_cover=bool(back))

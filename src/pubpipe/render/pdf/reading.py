@@ -4,16 +4,16 @@ The HTML comes from ``styles/book.html.j2`` (autoescape on: source text is alway
 the look from ``styles/book.css``; fonts are the fontpkg Literata and Inter variable fonts,
 Korean and other CJK text falls back to the system's Noto CJK fonts, symbols to Noto Sans Symbols
 and emoji to Noto Color Emoji (see book.css). A character no installed font can draw is shown as a
-placeholder, a boxed question mark (`pubpipe.render.pdf.glyphs`), and named in `LaidOut.replaced`.
-The PDF is tagged (PDF/UA-1, `pubpipe.render.pdf.tags`), has a bookmark per story and heading, and is
+placeholder, a boxed question mark (`pubpipe.pdfglyphs`), and named in `LaidOut.replaced`.
+The PDF is tagged (PDF/UA-1, `pubpipe.pdftags`), has a bookmark per story and heading, and is
 byte-identical from build to build when SOURCE_DATE_EPOCH is set. Two layout loops of WeasyPrint
-that grow with the square of the page count are replaced by linear ones (`pubpipe.render.pdf.layoutspeed`).
+that grow with the square of the page count are replaced by linear ones (`pubpipe.layoutspeed`).
 
 `render` is the reading edition's entry point (see `pubpipe.render`). The book is laid out in
 parts — runs of stories (`render_stories`), the front matter (`render_front`) and the folio sheet
 (`render_folio_sheet`), each in a layout process (`lay_out_part`, `lay_out_front`, `lay_out_sheet`)
-— that `pubpipe.render.pdf.parts` places and assembles (`bind`); `render` calls these steps through a
-runner (`pubpipe.orchestrate.runner`): here by default, as cached Prefect tasks in the publish flow.
+— that `pubpipe.pdfbook` places and assembles (`bind`); `render` calls these steps through a
+runner (`pubpipe.runner`): here by default, as cached Prefect tasks in the publish flow.
 
 WeasyPrint would happily read any ``file://`` URL and attach local files named by
 ``<link rel=attachment>``; every load goes through `SafeFetcher`, which only opens files
@@ -39,22 +39,23 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from pubpipe.errors import PubpipeError
-from pubpipe import dates
-from pubpipe.render.pdf import layoutspeed as layoutspeed
-from pubpipe.render.pdf import parts as pdfbook
-from pubpipe.orchestrate import progress as progress
-from pubpipe.render.templates import render_template, styles_dir
+from pubpipe import dates, labels, layoutspeed, pdfbook, progress
+from pubpipe.templates import render_template, styles_dir
 from pubpipe.model import Anthology
-from pubpipe.render.pdf import glyphs as pdfglyphs
-from pubpipe.render.pdf.parts import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: F401 (PdfInfo: the info `render` returns)
-from pubpipe.render.pdf.tags import VARIANT, speed_up_page_references
-from pubpipe.orchestrate.processes import in_layout
+from pubpipe import pdfglyphs
+from pubpipe.pdfbook import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: F401 (PdfInfo: the info `render` returns)
+from pubpipe.pdftags import VARIANT, speed_up_page_references
+from pubpipe.processes import in_layout
 from pubpipe.render import Rendered
-from pubpipe.orchestrate.runner import Local
+from pubpipe.runner import Local
 
 TEMPLATE = "book.html.j2"
 BACK_TITLES = 8
 """The back cover lists the first this many stories' titles (and how many more there are)."""
+COLOPHON_IN_FRONT = 6
+"""The colophon's sources and credits stay on the imprint page inside the front cover while they
+list at most this many stories (the sample's five fit on it); a longer list is the book's back
+matter, before the back cover, and the imprint keeps the book's facts and says where it is."""
 ENGLISH_HYPHENATION = "en-US"
 """The variant an English story is hyphenated in (its ``lang`` in the PDF) when the anthology's
 ``language`` names none: langdetect says only "en", and WeasyPrint (pyphen) hyphenates plain
@@ -183,15 +184,26 @@ def book_authors(anthology: Anthology) -> list:
     return list(dict.fromkeys(s.author for s in anthology.stories if s.author))
 
 
+def colophon_at_back(anthology: Anthology) -> bool:
+    """Are the colophon's sources and credits the book's back matter (more than `COLOPHON_IN_FRONT`
+    stories listed), rather than on the imprint page inside the front cover?"""
+    return sum(len(group.stories) for group in labels.colophon(anthology)) > COLOPHON_IN_FRONT
+
+
 def book_html(anthology: Anthology, created: str | None, *, front: bool = False, back: bool = False, stories=(),
-              toc_pages=None, folio_pages: int = 0, folio_first: int = 1, recto: bool = False) -> str:
+              toc_pages=None, folio_pages: int = 0, folio_first: int = 1, recto: bool = False,
+              colophon: bool = False) -> str:
     """One part of the book as an HTML document: the front matter (cover, imprint, title page and
-    contents, with the stories' page numbers ``toc_pages``), the back cover, the given ``stories``,
-    or the folio sheet of ``folio_pages`` pages from page ``folio_first`` (see styles/book.html.j2);
-    ``recto``: every story opens on a right-hand page (anthology.toml's ``stories_open = "recto"``)."""
+    contents, with the stories' page numbers ``toc_pages``, and the colophon's under
+    `pdfbook.COLOPHON` when it is at the back), the back cover, the colophon at the back of the book
+    (``colophon``, `colophon_at_back`; ``colophon_part`` in the template), the given ``stories``, or the folio sheet of ``folio_pages``
+    pages from page ``folio_first`` (see styles/book.html.j2); ``recto``: every story opens on a
+    right-hand page (anthology.toml's ``stories_open = "recto"``)."""
     cjk = any(s.language.split("-")[0] in ("ko", "ja", "zh") for s in anthology.stories)
     return render_template(TEMPLATE, anthology=anthology, created=created, anchor=STORY_ANCHOR, cjk=cjk,
                   authors=book_authors(anthology), running_title=running_title, front=front, back=back,
+                  colophon_part=colophon, colophon_back=bool(anthology.stories) and colophon_at_back(anthology),
+                  colophon_key=pdfbook.COLOPHON,
                   back_titles=BACK_TITLES, typeset_language=typeset_language,
                   stories=stories, toc_pages=toc_pages or {}, folio_pages=folio_pages,
                   folio_first=int(folio_first), link=STORY_LINK, recto=recto)
@@ -200,7 +212,7 @@ def book_html(anthology: Anthology, created: str | None, *, front: bool = False,
 @dataclass(frozen=True)
 class LaidOut:
     """One part of the book (front matter, a run of stories, or the folio sheet) laid out by
-    WeasyPrint and written as a PDF of its own; `pubpipe.render.pdf.parts` assembles the parts."""
+    WeasyPrint and written as a PDF of its own; `pubpipe.pdfbook` assembles the parts."""
 
     data: bytes
     """The part's PDF (tagged, PDF/UA-1)."""
@@ -212,7 +224,10 @@ class LaidOut:
     replaced: tuple = ()
     """The characters of this part no installed font can draw, shown as placeholders (sorted)."""
     back: "LaidOut | None" = None
-    """With the front matter: the back cover, the book's last page (pubpipe.render.pdf.parts places it)."""
+    """With the front matter: the back cover, the book's last page (pubpipe.pdfbook places it)."""
+    colophon: "LaidOut | None" = None
+    """With the front matter of a book whose colophon is at the back (`colophon_at_back`): the
+    colophon, placed after the last story (pubpipe.pdfbook)."""
 
     @property
     def pages(self) -> int:
@@ -228,17 +243,21 @@ def render_stories(anthology: Anthology, missing=None, recto: bool = False) -> L
     """Lay out every story of ``anthology`` (a run of the book's stories, with the book's title,
     publisher and language) as one part, opening on a recto, each story on the next page (``recto``:
     on a right-hand page). ``missing``: the characters to show as
-    placeholders (default: `pubpipe.render.pdf.glyphs.unshowable` of these stories, worked out here)."""
+    placeholders (default: `pubpipe.pdfglyphs.unshowable` of these stories, worked out here)."""
     return lay_out(anthology, missing=missing, stories=anthology.stories, recto=recto)
 
 
 def render_front(anthology: Anthology, toc_pages: dict, missing=None) -> LaidOut:
     """Lay out the front matter: cover, imprint, title page and the contents, whose entries show
     ``toc_pages`` (story id -> page in the book) and link to `STORY_LINK` + the story's id; with
-    the back cover (its ``back``), a document of its own; ``missing`` as in `render_stories`."""
+    the back cover (its ``back``) and, in a book whose colophon is at the back (`colophon_at_back`),
+    the colophon (its ``colophon``, whose page ``toc_pages`` gives under `pdfbook.COLOPHON`), each a
+    document of its own; ``missing`` as in `render_stories`."""
     front = lay_out(anthology, missing=missing, front=True, toc_pages=toc_pages)
     back = lay_out(anthology, missing=missing, back=True)
-    return dataclasses.replace(front, back=back, replaced=tuple(sorted(set(front.replaced) | set(back.replaced))))
+    colophon = lay_out(anthology, missing=missing, colophon=True) if colophon_at_back(anthology) else None
+    replaced = set(front.replaced) | set(back.replaced) | set(colophon.replaced if colophon else ())
+    return dataclasses.replace(front, back=back, colophon=colophon, replaced=tuple(sorted(replaced)))
 
 
 def render_folio_sheet(anthology: Anthology, pages: int, first: int = 1) -> bytes:
@@ -257,7 +276,7 @@ def lay_out(anthology: Anthology, strip_folios: bool = True, missing=None, **par
     FetchRefused). With SOURCE_DATE_EPOCH set the bytes are the same from build to build (the
     document dates come from it, and fontTools stamps the static font instances WeasyPrint makes
     of the variable fonts with it too). The characters of ``missing`` (default: those of
-    ``anthology`` no installed font has, `pubpipe.render.pdf.glyphs.unshowable`) are shown as placeholders.
+    ``anthology`` no installed font has, `pubpipe.pdfglyphs.unshowable`) are shown as placeholders.
     """
     speed_up_page_references()
     layoutspeed.install()
@@ -279,7 +298,7 @@ def take_folio(page) -> bool:
     whether a page has a folio is book.css's decision, taken where the layout applied it."""
     box = getattr(page, "_page_box", None)
     if box is None:
-        raise PubpipeError("this WeasyPrint keeps no page box on its pages: pubpipe.render.pdf.reading.take_folio "
+        raise PubpipeError("this WeasyPrint keeps no page box on its pages: pubpipe.pdf.take_folio "
                            "needs updating for it")
     folio = [child for child in box.children if getattr(child, "at_keyword", None) == "@bottom-center"]
     if folio:
@@ -310,8 +329,8 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
 
 def render(anthology: Anthology, run=None, recto: bool = False) -> Rendered:
     """The A5 reading edition of ``anthology``, ``<slug>.pdf`` (tagged, PDF/UA-1), with its
-    `PdfInfo`: its stories laid out in parts (`pubpipe.render.pdf.parts.parts`) side by side, then bound
-    into one book (`bind`). ``run``: the runner of these steps (`pubpipe.orchestrate.runner`; default: here).
+    `PdfInfo`: its stories laid out in parts (`pubpipe.pdfbook.parts`) side by side, then bound
+    into one book (`bind`). ``run``: the runner of these steps (`pubpipe.runner`; default: here).
 
     Deterministic under SOURCE_DATE_EPOCH. Raises FetchRefused if anything asks for a resource
     outside styles and fonts. Characters no installed font has are shown as placeholders and named
@@ -324,8 +343,8 @@ def render(anthology: Anthology, run=None, recto: bool = False) -> Rendered:
 
 
 def lay_out_part(part: Anthology, missing: tuple, recto: bool = False) -> LaidOut:
-    """One part of the book (`pubpipe.render.pdf.parts.parts`) laid out, in a layout process, its
-    characters of ``missing`` — found before layout, from the fonts' cmaps (`pubpipe.render.pdf.glyphs.unshowable`)
+    """One part of the book (`pubpipe.pdfbook.parts`) laid out, in a layout process, its
+    characters of ``missing`` — found before layout, from the fonts' cmaps (`pubpipe.pdfglyphs.unshowable`)
     — shown as placeholders and named in its ``replaced``. (The flow caches the layout on the part
     and ``missing``: a font installed since lays the part out again.)"""
     return in_layout(render_stories, part, tuple(missing), recto)
@@ -345,7 +364,7 @@ def lay_out_front(contents: Anthology, story_pages: dict, missing: tuple) -> Lai
 
 def lay_out_sheet(language: str, pages: int) -> list:
     """The folio sheet of a book of ``pages`` pages (`render_folio_sheet`), its pieces
-    (`pubpipe.render.pdf.parts.sheet_pieces`) laid out side by side in the layout processes."""
+    (`pubpipe.pdfbook.sheet_pieces`) laid out side by side in the layout processes."""
     book = Anthology(title="", stories=(), language=language)
     pieces = pdfbook.sheet_pieces(pages)
     with ThreadPoolExecutor(max(1, min(len(pieces), 16))) as threads:  # each waits on a layout process
@@ -355,13 +374,14 @@ def lay_out_sheet(language: str, pages: int) -> list:
 def bind(anthology: Anthology, laid_out: list, front=lay_out_front, sheet=lay_out_sheet) -> Rendered:
     """The reading edition bound from its laid-out parts (in book order): the front matter laid
     out (``front``) until its length and the contents' page numbers agree, the folio sheet
-    (``sheet``), and the parts assembled (`pubpipe.render.pdf.parts.book_from_parts`), in layout processes.
+    (``sheet``), and the parts assembled (`pubpipe.pdfbook.book_from_parts`), in layout processes.
     The flow passes cached tasks as ``front`` and ``sheet``: a changed story that moves no page
     number lays out neither again."""
     contents = contents_of(anthology)
     missing = pdfglyphs.unshowable(contents)
     data, info = pdfbook.book_from_parts(anthology, laid_out, lambda _, pages: front(contents, pages, missing),
-                                         lambda pages: sheet(anthology.language, pages), run=in_layout)
+                                         lambda pages: sheet(anthology.language, pages), run=in_layout,
+                                         colophon=colophon_at_back(contents))
     return Rendered({f"{anthology.slug}.pdf": data}, info)
 
 
