@@ -21,7 +21,7 @@ from prefect.futures import PrefectFuture
 from prefect.utilities.annotations import opaque
 
 from pubpipe import (artifacts, epub, impose, manifest, pdf, pipeline, progress, recovery, render, summary, swap,
-                     validate, web)
+                     timeline, validate, web)
 from pubpipe.cache import content_key
 from pubpipe.errors import PubpipeError
 from pubpipe.runner import done, in_thread
@@ -50,9 +50,15 @@ def _part_done(task, run, state) -> None:
     progress.emit("pdf-part", pages=getattr(laid_out, "pages", 0))
 
 
-cached = task(cache_key_fn=content_key, persist_result=True)
-step = task(cache_policy=NO_CACHE)
-io = task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_io_error)
+def _kind(**options):
+    """A kind of task: ``kind(fn, name=…)`` makes ``fn`` a task with ``options``, its runs recorded on
+    the build's timeline (`pubpipe.timeline`: only when a benchmark asks for one)."""
+    return lambda fn, name, **more: task(timeline.traced(fn, name), name=name, **options, **more)
+
+
+cached = _kind(cache_key_fn=content_key, persist_result=True)
+step = _kind(cache_policy=NO_CACHE)
+io = _kind(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_io_error)
 
 pdf_front = cached(pdf.lay_out_front, name="PDF: front matter")
 pdf_sheet = cached(pdf.lay_out_sheet, name="PDF: folio sheet")

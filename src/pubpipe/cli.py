@@ -6,7 +6,7 @@ temporary one for the run, see pubpipe.tempserver), and none at all when the out
 
 import os
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -96,7 +96,7 @@ def _check_server() -> None:
 
 def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask: Optional[str], quiet: bool):
     """The build itself, under the lock: the up-to-date check, then the flow on a Prefect server."""
-    from pubpipe import cli_progress, logfile, progress
+    from pubpipe import cli_progress, logfile, progress, timeline
     from pubpipe.swap import build_lock
     from pubpipe.tempserver import temporary_server
     # The lock at once, before Prefect starts (the flow takes it again: re-entrant); then the
@@ -110,10 +110,13 @@ def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask:
             _DISPLAY[:] = [display] if display else []
             progress.emit("stage", name="starting Prefect")
             _STARTED.append(True)
-            with temporary_server() as server:
-                from pubpipe_flows.publish import publish
+            with temporary_server() as server, ExitStack() as stack:
+                with timeline.span("import Prefect and the flow"):
+                    from pubpipe_flows.publish import publish
                 logfile.quiet_console()
-                with _embedded(server):
+                with timeline.span("wait for the Prefect server"):
+                    stack.enter_context(_embedded(server))
+                with timeline.span("flow run (as the CLI sees it)"):
                     return publish(sources=str(sources), output=str(output), config=str(config) if config else "",
                                    force=force, dask=dask)
 

@@ -133,7 +133,17 @@ def _dated(epoch, function, *args):
         os.environ.pop(EPOCH, None)
     else:
         os.environ[EPOCH] = epoch
-    return function(*args)
+    from . import timeline
+    if not _STARTED_NOTED and os.environ.get(timeline.ENV):  # this process's spawn and imports, once
+        import psutil
+        _STARTED_NOTED.append(True)
+        timeline.record(os.environ[timeline.ENV], "layout process: start and imports",
+                        psutil.Process().create_time(), __import__("time").time())
+    with timeline.span(f"layout: {getattr(function, '__name__', 'step')}"):
+        return function(*args)
+
+
+_STARTED_NOTED: list = []
 
 
 _CHILDREN: set = set()
