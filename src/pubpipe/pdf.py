@@ -7,7 +7,8 @@ and emoji to Noto Color Emoji (see book.css). A character no installed font can 
 placeholder, a boxed question mark (`pubpipe.pdfglyphs`), and named in `LaidOut.replaced`.
 The PDF is tagged (PDF/UA-1, `pubpipe.pdftags`), has a bookmark per story and heading, and is
 byte-identical from build to build when SOURCE_DATE_EPOCH is set. Two layout loops of WeasyPrint
-that grow with the square of the page count are replaced by linear ones (`pubpipe.layoutspeed`).
+that grow with the square of the page count are replaced by linear ones (`pubpipe.layoutspeed`); the
+static instances of the variable fonts are made once and kept (`pubpipe.fontcache`).
 
 `render` is the reading edition's entry point (see `pubpipe.render`). The book is laid out in
 parts — runs of stories (`render_stories`), the front matter (`render_front`) and the folio sheet
@@ -39,7 +40,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from pubpipe.errors import PubpipeError
-from pubpipe import dates, layoutspeed, pdfbook, progress
+from pubpipe import dates, fontcache, layoutspeed, pdfbook, progress
 from pubpipe.templates import render_template, styles_dir
 from pubpipe.model import Anthology
 from pubpipe import pdfglyphs
@@ -258,6 +259,7 @@ def lay_out(anthology: Anthology, strip_folios: bool = True, missing=None, **par
     """
     speed_up_page_references()
     layoutspeed.install()
+    fontcache.install()
     fetcher = SafeFetcher()
     fonts = FontConfiguration()
     base = styles_dir().resolve().as_uri() + "/"
