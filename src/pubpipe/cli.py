@@ -1,7 +1,9 @@
-"""The command line: ``pubpipe build``, ``serve``, ``check`` and ``preview``.
+"""The command line: ``pubpipe build``, ``serve``, ``check``, ``preview`` and ``server``.
 
-``build`` runs the Prefect flow on the embedded default: no server to start (it starts a
-temporary one for the run, see pubpipe.tempserver), and none at all when the output is up to date.
+``build`` runs the Prefect flow on the embedded default: no server to start — the first build
+starts a local one in the background and later builds reuse it until it has been idle for 30
+minutes (pubpipe.localserver; ``pubpipe server status`` / ``stop``); PUBPIPE_SERVER=temporary gives each
+build a server of its own (pubpipe.tempserver). None at all when the output is up to date.
 """
 
 import os
@@ -39,17 +41,18 @@ def _up_to_date(sources: Path, output: Path, config: Optional[Path]):
 
 @contextmanager
 def _embedded(server):
-    """Settings for a flow run on the build's own temporary server (None: a server the user runs).
+    """Settings for a flow run on the build's server — its temporary one, or the local one kept
+    between builds (None: a server the user runs).
 
-    Heartbeats let a lasting server notice a crashed run; the temporary server dies with the
-    build, so they would only cost the wait for their thread at the end (up to 1 s)."""
+    Heartbeats let a watched server notice a crashed run; these servers have no UI and nobody
+    watches them, so heartbeats would only cost the wait for their thread at the end (up to 1 s)."""
     if server is None:
         yield
         return
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, PREFECT_LOGGING_TO_API_ENABLED, temporary_settings
     server.wait_ready()
-    # No run logs shipped to a server that dies with the build (they are in the log file): its
-    # worker would complain on stderr when the server stops before it flushed.
+    # No run logs shipped (they are in the log file): a temporary server dies with the build, and
+    # the log worker would complain on stderr when the server stops before it flushed.
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None, PREFECT_LOGGING_TO_API_ENABLED: False}):
         yield
 
@@ -94,11 +97,36 @@ def _check_server() -> None:
                                 "on a temporary server of the build's own") from None
 
 
+def _server():
+    """The Prefect server of this build (a context manager yielding it; None: PREFECT_API_URL names
+    one the user runs): the local server kept between builds (`pubpipe.localserver`), or with
+    PUBPIPE_SERVER=temporary a server of the build's own that stops with it (`pubpipe.tempserver`)."""
+    choice = os.environ.get("PUBPIPE_SERVER", "").strip().lower()
+    if choice not in ("", "local", "temporary"):
+        from pubpipe.errors import PubpipeError
+        raise PubpipeError(f"PUBPIPE_SERVER={choice!r}: use 'local' (the default: a server kept between builds) "
+                           "or 'temporary' (one per build)")
+    if os.environ.get("PREFECT_API_URL") or choice == "temporary":
+        from pubpipe.tempserver import temporary_server
+        return temporary_server()
+    return _local_server()
+
+
+@contextmanager
+def _local_server():
+    from pubpipe import localserver
+    server = localserver.acquire()
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        yield server
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+
+
 def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask: Optional[str], quiet: bool):
     """The build itself, under the lock: the up-to-date check, then the flow on a Prefect server."""
     from pubpipe import cli_progress, logfile, progress, timeline
     from pubpipe.swap import build_lock
-    from pubpipe.tempserver import temporary_server
     # The lock at once, before Prefect starts (the flow takes it again: re-entrant); then the
     # temporary Prefect server boots in a child process while this one imports the flow.
     with build_lock(output):
@@ -110,7 +138,7 @@ def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask:
             _DISPLAY[:] = [display] if display else []
             progress.emit("stage", name="starting Prefect")
             _STARTED.append(True)
-            with temporary_server() as server, ExitStack() as stack:
+            with _server() as server, ExitStack() as stack:
                 with timeline.span("import Prefect and the flow"):
                     from pubpipe_flows.publish import publish
                 logfile.quiet_console()
@@ -241,6 +269,29 @@ def serve(
         raise typer.Exit(2)
     err.print(escape(stopped.message()))
     raise typer.Exit(stopped.exit_code)
+
+
+server_app = typer.Typer(no_args_is_help=True, help="The local Prefect server builds keep between them.")
+app.add_typer(server_app, name="server")
+
+
+@server_app.command("status")
+def server_status() -> None:
+    """Say whether a local Prefect server runs (for this PREFECT_HOME), and where."""
+    from pubpipe import localserver
+    out.print(escape(localserver.status()))
+
+
+@server_app.command("stop")
+def server_stop(force: bool = typer.Option(False, "--force", help="Stop it even while a build uses it (that build fails).")) -> None:
+    """Stop the local Prefect server now (it also stops itself after 30 idle minutes)."""
+    from pubpipe import localserver
+    from pubpipe.errors import PubpipeError
+    try:
+        out.print(escape(localserver.stop(force)))
+    except PubpipeError as exc:
+        err.print(f"[red]pubpipe: {escape(str(exc))}[/red]")
+        raise typer.Exit(1)
 
 
 @app.command()
