@@ -10,7 +10,7 @@ Prefect UI — the flow adds nothing else.
 from dataclasses import replace
 from typing import Optional
 
-from . import epub, impose, manifest, pdf, progress, recovery, render, summary, swap, validate, web
+from . import epub, impose, manifest, pdf, processes, progress, recovery, render, summary, swap, validate, web
 from .config import Config
 from .model import Anthology
 from .pdfglyphs import CODE as MISSING_GLYPH
@@ -38,6 +38,7 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
         done = None if force else run.call(manifest.already_published, output, key)
         if done is not None:  # the output already holds exactly what this build would publish
             return done
+        processes.warm_up()  # the layout processes start on the other core while the stories are recovered
         ingested, anthology = _recover(run, snapshot, settings)
         with swap.staging(output) as folder:
             progress.emit("stage", name="rendering")
