@@ -26,10 +26,10 @@ def test_a_child_that_dies_is_a_clear_error_and_the_next_call_works():
     assert processes.in_pool("adder", operator.add, 4, 5) == 9
 
 
-def test_one_layout_process_per_core_but_one_unless_told(monkeypatch):
-    """The core left over runs the rest of the build (issue 19); PUBPIPE_LAYOUT_PROCESSES chooses."""
+def test_one_layout_process_per_core_unless_told(monkeypatch):
+    """PUBPIPE_LAYOUT_PROCESSES chooses (issue 19's timelines: every core lays out)."""
     monkeypatch.delenv(processes.LAYOUT_ENV, raising=False)
-    for cores, workers in ((1, 1), (2, 1), (4, 3), (None, 1)):
+    for cores, workers in ((1, 1), (2, 2), (4, 4), (None, 2)):
         monkeypatch.setattr(os, "cpu_count", lambda: cores)
         assert processes.layout_processes() == workers
     monkeypatch.setenv(processes.LAYOUT_ENV, "2")

@@ -57,12 +57,10 @@ LAYOUT_ENV = "PUBPIPE_LAYOUT_PROCESSES"
 
 def layout_processes() -> int:
     """How many layout processes a build keeps: ``PUBPIPE_LAYOUT_PROCESSES`` if set, else one per CPU
-    core but one, and at least one (issue 19). The core left over runs the rest of the build beside
-    the layout — the flow process (EPUB, web pages, Prefect's task runs), the EPUBCheck JVM as soon as
-    the EPUB exists, Prefect's server — so that nothing oversubscribes the cores: on two cores, two
-    layout processes beside EPUBCheck's JVM and the flow made three busy processes share two cores,
-    and every extra layout process pays its own imports (1–1.5 s) and memory (see the timelines in
-    benchmarks/RESULTS.md)."""
+    core. (Issue 19 tried one per core but one, leaving a core to the flow, EPUBCheck's JVM and
+    Prefect's server: the timelines in benchmarks/RESULTS.md show that core idle for most of the
+    layout — the other work is a quarter of the PDF's and done early — so the parts are laid out on
+    every core, and the rest of the build shares them while it runs.)"""
     value = os.environ.get(LAYOUT_ENV, "").strip()
     if value:
         try:
@@ -71,8 +69,8 @@ def layout_processes() -> int:
         except ValueError:
             pass
         raise PubpipeError(f"{LAYOUT_ENV}={value!r}: give a number of layout processes (1 or more), or unset it "
-                           "(default: one per CPU core but one)")
-    return LAYOUT_PROCESSES or max(1, (os.cpu_count() or 2) - 1)
+                           "(default: one per CPU core)")
+    return LAYOUT_PROCESSES or os.cpu_count() or 2
 
 
 def _pool():
@@ -102,8 +100,8 @@ def _shut_down(pool) -> None:
 
 def in_pool(what: str, function, *args):
     """``function(*args)`` in one of a few spawned processes kept for the life of this one
-    (`layout_processes`: the PDF's parts are laid out side by side on machines with more than two
-    cores, each worker paying for its imports once); they
+    (`layout_processes`: one per core, the PDF's parts laid out side by side, each worker paying for
+    its imports once); they
     exit if this process dies (`exit_with_parent`). Exceptions come back as they are; a worker that dies (the
     kernel's out-of-memory killer) is a `PubpipeError` naming `what`, and the next call starts
     afresh."""
