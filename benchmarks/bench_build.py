@@ -65,9 +65,11 @@ STAGES = ["import pubpipe", "settings", "read sources", "build key", "ingest", "
           "render EPUB", "EPUBCheck", "render web", "impose print PDF", "write", "write anthology.json",
           "sources edited meanwhile?", "report and validate", "record what was published", "publish"]
 """The labels of benchmarks/stage_times.py, in the order pubpipe.pipeline.build runs them."""
-SCENARIOS = ("cold", "unchanged", "forced", "changed", "server cold", "server changed")
+SCENARIOS = ("cold", "unchanged", "forced", "changed", "second cold", "server cold", "server changed")
 """In the order they run: unchanged is answered from output/.pubpipe-build.json without Prefect;
-forced is the same unchanged sources with --force (the flow, its tasks hitting the cache); the
+forced is the same unchanged sources with --force (the flow, its tasks hitting the cache); *second
+cold* is a cold build again (task cache and output removed) in the same session: since issue 19 the
+local Prefect server the first build started is still running (`pubpipe.localserver`); the
 *server* runs go through a `prefect server start` that was already running (PREFECT_API_URL set),
 as staff's deployments and scheduled rebuilds do: no temporary server to boot."""
 
@@ -196,6 +198,12 @@ def run_pubpipe(work: Path, args) -> dict:
         results["forced"].append(measured([*build, "--force"], env, args, "pubpipe build --force, unchanged (cache hits)"))
         changed_files.append(corpus.change_one_story(work / "sources"))
         results["changed"].append(measured(build, env, args, f"pubpipe build, one story changed ({changed_files[-1]})"))
+        shutil.rmtree(home / "storage", ignore_errors=True)
+        shutil.rmtree(output, ignore_errors=True)
+        results["second cold"].append(measured(build, env, args, "pubpipe build, cold, second build of the session",
+                                               timeline=True))
+        # The next run (and the next size) starts from no local server again.
+        subprocess.run([str(BIN / "pubpipe"), "server", "stop", "--force"], env=env, capture_output=True)
     if not args.no_server:
         with running_server(env) as api:
             served = {**env, "PREFECT_API_URL": api}
@@ -208,8 +216,8 @@ def run_pubpipe(work: Path, args) -> dict:
                 results["server changed"].append(measured(
                     build, served, args, f"pubpipe build, one story changed, running server ({changed_files[-1]})"))
     # In the order they ran; a build that found its output up to date ran no flow (no Prefect at all).
-    ran = [results[s][i] for i in range(args.runs) for s in SCENARIOS[:4]]
-    ran += [results[s][i] for i in range(len(results["server cold"])) for s in SCENARIOS[4:]]
+    ran = [results[s][i] for i in range(args.runs) for s in SCENARIOS[:5] if results[s]]
+    ran += [results[s][i] for i in range(len(results["server cold"])) for s in SCENARIOS[5:]]
     flowed = [run for run in ran if not run.get("up_to_date")]
     found = subprocess.run([PY, str(HERE / "prefect_runs.py"), "--last", str(len(flowed))], env=env,
                            capture_output=True, text=True, check=True)
@@ -338,9 +346,10 @@ def report(results: list, runs: int) -> str:
              f"{machine()} · {versions()} · code: {'; '.join(code)} · median of {runs} run(s) · SOURCE_DATE_EPOCH set",
              "", "Corpora from `benchmarks/corpus.py` (same words for both routes).", "",
              "| corpus | stories | words | pages: pubpipe / pandoc | cold `pubpipe build` s | unchanged rebuild s (× cold) "
-             "| unchanged, `--force` s (× cold) | one story changed s (× cold) | pandoc route s: EPUB + HTML + PDF | cold ÷ pandoc | plain stages s "
+             "| unchanged, `--force` s (× cold) | one story changed s (× cold) | pandoc route s: EPUB + HTML + PDF | cold ÷ pandoc "
+             "| second cold build of a session s (÷ pandoc) | CPU s: cold / second cold / running server cold / pandoc | plain stages s "
              "| peak MB cold: tree / largest process | running server: cold s (÷ pandoc) | running server: one story changed s (× its cold) |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
         c, p, pd, pl = r["corpus"], r.get("pubpipe"), r.get("pandoc"), r.get("plain")
         cold = p and p["cold"]["seconds"]
@@ -357,6 +366,13 @@ def report(results: list, runs: int) -> str:
                     f"{cold / pd['seconds']:.1f}×" if p else "–"]
         else:
             row += ["–", "–"]
+        second = (p or {}).get("second cold")
+        row.append(f"{fmt(second['seconds'])}" + (f" ({second['seconds'] / pd['seconds']:.1f}×)" if pd else "")
+                   if second else "–")
+        cpus = [fmt((p or {}).get(k, {}).get("cpu")) for k in ("cold", "second cold", "server cold")]
+        cpus.append(fmt(sum(x["cpu"] for x in pd["steps"].values()) if pd and all("cpu" in x for x in pd["steps"].values())
+                        else None))
+        row.append(" / ".join(cpus))
         row.append(fmt(pl["seconds"]) if pl else "–")
         row.append(f"{p['cold']['tree_mb']:.0f} / {p['cold']['process_mb']:.0f}" if p else "–")
         sc, sch = (p or {}).get("server cold"), (p or {}).get("server changed")
@@ -406,7 +422,7 @@ def report(results: list, runs: int) -> str:
         lines += ["", f"Fixed costs: an empty Prefect flow takes {fixed['empty_flow']:.1f} s (the temporary server's start "
                   f"and stop), {fixed['empty_flow_fresh_home']:.1f} s on a fresh PREFECT_HOME (database created)."]
     for r in flows:
-        for s in ("cold", "server cold"):
+        for s in ("cold", "second cold", "server cold"):
             run = r["pubpipe"].get(s, {})
             t = run.get("timeline")
             if t and t["spans"]:
