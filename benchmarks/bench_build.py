@@ -52,18 +52,24 @@ sys.path.insert(0, str(HERE))
 from results import append, machine  # noqa: E402 (after the path is set)
 
 import corpus  # noqa: E402
+import gantt  # noqa: E402
 import measure  # noqa: E402
 
 PY = sys.executable
 BIN = Path(PY).parent
+REALWEB = ROOT.parent / "shared" / "corpus" / "realweb" / "copy"
+"""``--sizes realweb``: the 110 pages copied from browsers (issue 19's "book": no Project Gutenberg
+text is on this machine), as they are, and as Markdown for the pandoc route."""
 A5_CSS = "@page { size: A5; margin: 18mm 15mm 20mm; }\n"
 STAGES = ["import pubpipe", "settings", "read sources", "build key", "ingest", "clean", "structure", "render PDF",
           "render EPUB", "EPUBCheck", "render web", "impose print PDF", "write", "write anthology.json",
           "sources edited meanwhile?", "report and validate", "record what was published", "publish"]
 """The labels of benchmarks/stage_times.py, in the order pubpipe.pipeline.build runs them."""
-SCENARIOS = ("cold", "unchanged", "forced", "changed", "server cold", "server changed")
+SCENARIOS = ("cold", "unchanged", "forced", "changed", "second cold", "server cold", "server changed")
 """In the order they run: unchanged is answered from output/.pubpipe-build.json without Prefect;
-forced is the same unchanged sources with --force (the flow, its tasks hitting the cache); the
+forced is the same unchanged sources with --force (the flow, its tasks hitting the cache); *second
+cold* is a cold build again (task cache and output removed) in the same session: since issue 19 the
+local Prefect server the first build started is still running (`pubpipe.orchestrate.localserver`); the
 *server* runs go through a `prefect server start` that was already running (PREFECT_API_URL set),
 as staff's deployments and scheduled rebuilds do: no temporary server to boot."""
 
@@ -111,16 +117,31 @@ def env_for(home: Path) -> dict:
 LOADS: list = []
 
 
-def measured(cmd: list, env: dict, args, what: str, cwd: str | None = None) -> dict:
+def measured(cmd: list, env: dict, args, what: str, cwd: str | None = None, timeline: bool = False) -> dict:
+    """Run and measure ``cmd``; with ``timeline``, the build records its steps' spans
+    (`pubpipe.orchestrate.timeline`), kept in the result as ``timeline`` (``t0``: the command's start)."""
     load = measure.wait_until_quiet(args.quiet, args.patience, say)
     LOADS.append(load)
+    spans_file = None
+    if timeline:
+        spans_file = Path(tempfile.mkstemp(prefix="pubpipe-timeline-", suffix=".jsonl")[1])
+        env = {**env, "PUBPIPE_TIMELINE": str(spans_file)}
+    t0, cpu0 = time.time(), os.times()
     m = measure.run(cmd, env=env, cwd=cwd)
+    t1, cpu1 = time.time(), os.times()
     if m.returncode not in (0, 1):
         raise RuntimeError(f"{what} failed (exit {m.returncode}):\n{m.stderr[-3000:]}")
-    say(f"  {what}: {m.seconds:.1f} s, tree peak {m.tree_peak_mb:.0f} MB, largest process {m.max_process_mb:.0f} MB")
-    return {"seconds": m.seconds, "tree_mb": m.tree_peak_mb, "process_mb": m.max_process_mb,
-            "parts_mb": m.parts_peak_mb, "load_before": load, "up_to_date": "is up to date" in m.stdout,
-            "stdout": m.stdout[-2000:]}
+    # CPU of the command's whole process tree (children that were waited for: all of them here).
+    cpu = (cpu1.children_user - cpu0.children_user) + (cpu1.children_system - cpu0.children_system)
+    say(f"  {what}: {m.seconds:.1f} s (CPU {cpu:.1f} s), tree peak {m.tree_peak_mb:.0f} MB, "
+        f"largest process {m.max_process_mb:.0f} MB")
+    result = {"seconds": m.seconds, "cpu": cpu, "tree_mb": m.tree_peak_mb, "process_mb": m.max_process_mb,
+              "parts_mb": m.parts_peak_mb, "load_before": load, "up_to_date": "is up to date" in m.stdout,
+              "stdout": m.stdout[-2000:]}
+    if spans_file is not None:
+        result["timeline"] = {"t0": t0, "end": t1, "spans": gantt.load(spans_file)}
+        spans_file.unlink()
+    return result
 
 
 def median_of(runs: list) -> dict:
@@ -172,24 +193,31 @@ def run_pubpipe(work: Path, args) -> dict:
     for i in range(args.runs):
         shutil.rmtree(home / "storage", ignore_errors=True)  # the task cache (PREFECT_LOCAL_STORAGE_PATH)
         shutil.rmtree(output, ignore_errors=True)
-        results["cold"].append(measured(build, env, args, "pubpipe build, cold"))
+        results["cold"].append(measured(build, env, args, "pubpipe build, cold", timeline=True))
         results["unchanged"].append(measured(build, env, args, "pubpipe build, unchanged rebuild"))
         results["forced"].append(measured([*build, "--force"], env, args, "pubpipe build --force, unchanged (cache hits)"))
         changed_files.append(corpus.change_one_story(work / "sources"))
         results["changed"].append(measured(build, env, args, f"pubpipe build, one story changed ({changed_files[-1]})"))
+        shutil.rmtree(home / "storage", ignore_errors=True)
+        shutil.rmtree(output, ignore_errors=True)
+        results["second cold"].append(measured(build, env, args, "pubpipe build, cold, second build of the session",
+                                               timeline=True))
+        # The next run (and the next size) starts from no local server again.
+        subprocess.run([str(BIN / "pubpipe"), "server", "stop", "--force"], env=env, capture_output=True)
     if not args.no_server:
         with running_server(env) as api:
             served = {**env, "PREFECT_API_URL": api}
             for i in range(args.runs):
                 shutil.rmtree(home / "storage", ignore_errors=True)
                 shutil.rmtree(output, ignore_errors=True)
-                results["server cold"].append(measured(build, served, args, "pubpipe build, cold, running server"))
+                results["server cold"].append(measured(build, served, args, "pubpipe build, cold, running server",
+                                                      timeline=True))
                 changed_files.append(corpus.change_one_story(work / "sources"))
                 results["server changed"].append(measured(
                     build, served, args, f"pubpipe build, one story changed, running server ({changed_files[-1]})"))
     # In the order they ran; a build that found its output up to date ran no flow (no Prefect at all).
-    ran = [results[s][i] for i in range(args.runs) for s in SCENARIOS[:4]]
-    ran += [results[s][i] for i in range(len(results["server cold"])) for s in SCENARIOS[4:]]
+    ran = [results[s][i] for i in range(args.runs) for s in SCENARIOS[:5] if results[s]]
+    ran += [results[s][i] for i in range(len(results["server cold"])) for s in SCENARIOS[5:]]
     flowed = [run for run in ran if not run.get("up_to_date")]
     found = subprocess.run([PY, str(HERE / "prefect_runs.py"), "--last", str(len(flowed))], env=env,
                            capture_output=True, text=True, check=True)
@@ -234,7 +262,10 @@ def bench_size(label: str, args) -> dict:
     work = Path(args.workdir) / label
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    summary = corpus.generate(work, None if label == "book" else int(label), is_book=label == "book")
+    if label == "realweb":
+        summary = corpus.from_folder(REALWEB, work)
+    else:
+        summary = corpus.generate(work, None if label == "book" else int(label), is_book=label == "book")
     say(f"  corpus: {summary}")
     result = {"label": label, "corpus": summary}
     if not args.no_plain:
@@ -315,9 +346,10 @@ def report(results: list, runs: int) -> str:
              f"{machine()} · {versions()} · code: {'; '.join(code)} · median of {runs} run(s) · SOURCE_DATE_EPOCH set",
              "", "Corpora from `benchmarks/corpus.py` (same words for both routes).", "",
              "| corpus | stories | words | pages: pubpipe / pandoc | cold `pubpipe build` s | unchanged rebuild s (× cold) "
-             "| unchanged, `--force` s (× cold) | one story changed s (× cold) | pandoc route s: EPUB + HTML + PDF | cold ÷ pandoc | plain stages s "
+             "| unchanged, `--force` s (× cold) | one story changed s (× cold) | pandoc route s: EPUB + HTML + PDF | cold ÷ pandoc "
+             "| second cold build of a session s (÷ pandoc) | CPU s: cold / second cold / running server cold / pandoc | plain stages s "
              "| peak MB cold: tree / largest process | running server: cold s (÷ pandoc) | running server: one story changed s (× its cold) |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
         c, p, pd, pl = r["corpus"], r.get("pubpipe"), r.get("pandoc"), r.get("plain")
         cold = p and p["cold"]["seconds"]
@@ -334,6 +366,13 @@ def report(results: list, runs: int) -> str:
                     f"{cold / pd['seconds']:.1f}×" if p else "–"]
         else:
             row += ["–", "–"]
+        second = (p or {}).get("second cold")
+        row.append(f"{fmt(second['seconds'])}" + (f" ({second['seconds'] / pd['seconds']:.1f}×)" if pd else "")
+                   if second else "–")
+        cpus = [fmt((p or {}).get(k, {}).get("cpu")) for k in ("cold", "second cold", "server cold")]
+        cpus.append(fmt(sum(x["cpu"] for x in pd["steps"].values()) if pd and all("cpu" in x for x in pd["steps"].values())
+                        else None))
+        row.append(" / ".join(cpus))
         row.append(fmt(pl["seconds"]) if pl else "–")
         row.append(f"{p['cold']['tree_mb']:.0f} / {p['cold']['process_mb']:.0f}" if p else "–")
         sc, sch = (p or {}).get("server cold"), (p or {}).get("server changed")
@@ -382,6 +421,14 @@ def report(results: list, runs: int) -> str:
         fixed = flows[0]["pubpipe"]
         lines += ["", f"Fixed costs: an empty Prefect flow takes {fixed['empty_flow']:.1f} s (the temporary server's start "
                   f"and stop), {fixed['empty_flow_fresh_home']:.1f} s on a fresh PREFECT_HOME (database created)."]
+    for r in flows:
+        for s in ("cold", "second cold", "server cold"):
+            run = r["pubpipe"].get(s, {})
+            t = run.get("timeline")
+            if t and t["spans"]:
+                lines.append(gantt.tables(t["spans"], t["t0"], t["end"],
+                                          f"\nTimeline of `pubpipe build`, {r['label']}, {s} ({run['seconds']:.1f} s wall, "
+                                          f"{run.get('cpu', 0):.1f} s CPU of its process tree; time from the command's start):"))
     loads = [r.get("max_load", 0) for r in results]
     if any(loads):
         lines.append(f"Other load before each measured command: at most {max(loads):.2f} cores busy.")

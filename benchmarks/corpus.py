@@ -297,6 +297,32 @@ def generate(out: Path, n: int | None = None, is_book: bool = False, seed: int =
     return summary
 
 
+def from_folder(folder: Path, out: Path) -> dict:
+    """A corpus of real text files (``folder``'s .txt, e.g. ../shared/corpus/realweb/copy) as they
+    are in ``out/sources`` (+ anthology.toml), and as Markdown in ``out/markdown`` for the pandoc
+    route: the first line a heading, every other non-empty line a paragraph (the same words)."""
+    out = Path(out)
+    files = sorted(Path(folder).glob("*.txt"))
+    if not files:
+        raise SystemExit(f"{folder}: no .txt files (the realweb corpus is in ../shared/corpus/realweb/copy)")
+    (out / "sources").mkdir(parents=True, exist_ok=True)
+    (out / "markdown").mkdir(parents=True, exist_ok=True)
+    words = 0
+    for number, path in enumerate(files):
+        data = path.read_bytes()
+        (out / "sources" / path.name).write_bytes(data)
+        lines = [line.strip() for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
+        words += sum(len(line.split()) for line in lines)
+        text = "\n\n".join([f"# {lines[0]}", *lines[1:]]) if lines else ""
+        (out / "markdown" / f"{number:04d}.md").write_text(text + "\n", encoding="utf-8")
+    (out / "sources" / "anthology.toml").write_text(f'title = "{TITLE}"\npublisher = "pubpipe benchmarks"\n',
+                                                    encoding="utf-8")
+    summary = {"stories": len(files), "files": len(files), "words": words,
+               "bytes": sum(p.stat().st_size for p in files)}
+    (out / "corpus.json").write_text(json.dumps(summary) + "\n", encoding="utf-8")
+    return summary
+
+
 def change_one_story(sources: Path) -> str:
     """Edit one word in one paragraph of the middle source file (bytes, so its encoding and line ends stay)."""
     files = sorted(p for p in Path(sources).iterdir() if p.suffix == ".txt")

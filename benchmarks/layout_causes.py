@@ -3,8 +3,8 @@ the next page, read from WeasyPrint's own layout.
 
     .venv/bin/python benchmarks/layout_causes.py output/anthology.json [--css extra.css] [--pages]
 
-Not a test. It lays out the book's story parts as `pubpipe.pdf` does (the same HTML, styles and
-fonts; `pubpipe.pdfbook.parts`), then, for every story page that is not a story's last, measures
+Not a test. It lays out the book's story parts as `pubpipe.render.pdf.reading` does (the same HTML, styles and
+fonts; `pubpipe.render.pdf.parts.parts`), then, for every story page that is not a story's last, measures
 how far its last line stands above the bottom of the text area and names what opens the next page:
 
 - **split paragraph** / **split list** / **split quote**…: a block that runs over the page break;
@@ -65,8 +65,10 @@ def _blocks_of_page(page, parents: dict) -> list:
 def measure(anthology, extra_css: str = "") -> dict:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
-    from pubpipe import pdf, pdfbook, pdfglyphs
-    from pubpipe.templates import styles_dir
+    from pubpipe.render.pdf import reading as pdf
+    from pubpipe.render.pdf import parts as pdfbook
+    from pubpipe.render.pdf import glyphs as pdfglyphs
+    from pubpipe.render.templates import styles_dir
     base = styles_dir().resolve().as_uri() + "/"
     pages_out = []
     for part in pdfbook.parts(anthology):

@@ -52,8 +52,8 @@ def pubpipe_stages(pages: Path, out: Path, options: dict = None) -> float:
     sys.path.insert(0, str(ROOT / "src"))
     from pubpipe import pipeline
     from pubpipe.publish import summary
-    from pubpipe.orchestrate import progress as progress
-    from pubpipe.read import webpage as webpage
+    from pubpipe.orchestrate import progress
+    from pubpipe.read import webpage
     webpage.EXTRACT_OPTIONS.update(options or {})
     progress.listen(lambda event, data: print(f"  {data['text']}", file=sys.stderr) if event == "problem" else None)
     started = time.perf_counter()

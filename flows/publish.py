@@ -22,16 +22,17 @@ from prefect.utilities.annotations import opaque
 
 from pubpipe import pipeline, recovery, render
 from pubpipe.read import intake
-from pubpipe.orchestrate import artifacts as artifacts
+from pubpipe.publish.result import BuildResult
+from pubpipe.orchestrate import artifacts
 from pubpipe.render.epub import book as epub
 from pubpipe.render.pdf import imposition as impose
-from pubpipe.publish import manifest as manifest
+from pubpipe.publish import manifest
 from pubpipe.render.pdf import reading as pdf
-from pubpipe.orchestrate import progress as progress
-from pubpipe.publish import summary as summary
-from pubpipe.publish.result import BuildResult
-from pubpipe.publish import swap as swap
-from pubpipe.publish import validate as validate
+from pubpipe.orchestrate import progress
+from pubpipe.publish import summary
+from pubpipe.publish import swap
+from pubpipe.orchestrate import timeline
+from pubpipe.publish import validate
 from pubpipe.render.web import site as web
 from pubpipe.cache import content_key
 from pubpipe.errors import PubpipeError
@@ -61,9 +62,15 @@ def _part_done(task, run, state) -> None:
     progress.emit("pdf-part", pages=getattr(laid_out, "pages", 0))
 
 
-cached = task(cache_key_fn=content_key, persist_result=True)
-step = task(cache_policy=NO_CACHE)
-io = task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_io_error)
+def _kind(**options):
+    """A kind of task: ``kind(fn, name=…)`` makes ``fn`` a task with ``options``, its runs recorded on
+    the build's timeline (`pubpipe.orchestrate.timeline`: only when a benchmark asks for one)."""
+    return lambda fn, name, **more: task(timeline.traced(fn, name), name=name, **options, **more)
+
+
+cached = _kind(cache_key_fn=content_key, persist_result=True)
+step = _kind(cache_policy=NO_CACHE)
+io = _kind(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_io_error)
 
 pdf_front = cached(pdf.lay_out_front, name="PDF: front matter")
 pdf_sheet = cached(pdf.lay_out_sheet, name="PDF: folio sheet")

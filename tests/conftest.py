@@ -19,6 +19,9 @@ os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="pubpipe-prefect-h
 SESSION_HOME = Path(os.environ["PREFECT_HOME"])
 if os.environ.get("PYTEST_XDIST_WORKER"):  # set by xdist before it loads this file in a worker
     os.environ["PREFECT_HOME"] = str(SESSION_HOME / os.environ["PYTEST_XDIST_WORKER"])
+# Builds in tests get a temporary server each (it stops with them), not the local server kept
+# between builds (pubpipe.orchestrate.localserver), which would outlive the session; test_localserver.py tests that.
+os.environ.setdefault("PUBPIPE_SERVER", "temporary")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")

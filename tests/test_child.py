@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe.orchestrate import processes as processes
+from pubpipe.orchestrate import processes
 from pubpipe.errors import PubpipeError
 
 
@@ -26,11 +26,28 @@ def test_a_child_that_dies_is_a_clear_error_and_the_next_call_works():
     assert processes.in_pool("adder", operator.add, 4, 5) == 9
 
 
-@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: one layout process")
-def test_the_pool_lays_out_side_by_side():
-    """As many workers as cores (at least two here, set explicitly): two calls overlap in time."""
+def test_one_layout_process_per_core_unless_told(monkeypatch):
+    """PUBPIPE_LAYOUT_PROCESSES chooses (issue 19's timelines: every core lays out)."""
+    monkeypatch.delenv(processes.LAYOUT_ENV, raising=False)
+    for cores, workers in ((1, 1), (2, 2), (4, 4), (None, 2)):
+        monkeypatch.setattr(os, "cpu_count", lambda: cores)
+        assert processes.layout_processes() == workers
+    monkeypatch.setenv(processes.LAYOUT_ENV, "2")
+    assert processes.layout_processes() == 2
+    for wrong in ("0", "two"):
+        monkeypatch.setenv(processes.LAYOUT_ENV, wrong)
+        with pytest.raises(PubpipeError, match=processes.LAYOUT_ENV):
+            processes.layout_processes()
+
+
+def test_the_pool_lays_out_side_by_side(monkeypatch):
+    """With two workers (set explicitly): two calls overlap in time."""
     from concurrent.futures import ThreadPoolExecutor
     import time as clock
+    monkeypatch.setenv(processes.LAYOUT_ENV, "2")
+    for pool in processes._POOL:
+        pool.shutdown()
+    processes._POOL.clear()
     with ThreadPoolExecutor(2) as threads:
         spans = list(threads.map(lambda _: processes.in_pool("sleeper", _timed_sleep, 1.0), range(2)))
     (a0, a1), (b0, b1) = spans

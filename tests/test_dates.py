@@ -6,7 +6,7 @@ import pytest
 
 from pubpipe import dates
 from pubpipe.render.epub import book as epub
-from pubpipe.render import labels as labels
+from pubpipe.render import labels
 from pubpipe.render.pdf import reading as pdf
 from pubpipe.render.web import site as web
 from pubpipe.model import Anthology, Dateline, SourceSpan, Story

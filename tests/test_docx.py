@@ -11,7 +11,7 @@ from PIL import Image
 
 from pubpipe import recovery
 from pubpipe.read import intake
-from pubpipe.publish import summary as summary
+from pubpipe.publish import summary
 from pubpipe.config import Config, Limits
 from pubpipe.errors import SourceError
 from pubpipe.read.ingest import parse_source, read_bytes

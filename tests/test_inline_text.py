@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from pubpipe import inline, pipeline
-from pubpipe.publish import epubcheck as epubcheck
+from pubpipe.publish import epubcheck
 from pubpipe.render.pdf import reading as pdf
 from pubpipe.model import Anthology, Block
 

@@ -18,7 +18,7 @@ from weasyprint.urls import FatalURLFetchingError
 from helpers import write_as
 from pubpipe.render.pdf import reading as pdf
 from pubpipe.render.pdf import parts as pdfbook
-from pubpipe.orchestrate import processes as processes
+from pubpipe.orchestrate import processes
 from pubpipe.render.templates import styles_dir
 from pubpipe.render.pdf.imposition import imposition_order, impose, padded_pages, reading_page, saddle_order, signatures
 from pubpipe.model import Anthology, Block
@@ -193,7 +193,7 @@ def test_reproducible_under_source_date_epoch(book, monkeypatch, tmp_path):
 
 def test_linear_layout_loops_change_no_byte(book, monkeypatch, tmp_path):
     """pubpipe.render.pdf.layoutspeed's replacements lay the book out exactly as WeasyPrint's own loops do."""
-    from pubpipe.render.pdf import layoutspeed as layoutspeed
+    from pubpipe.render.pdf import layoutspeed
     assert layoutspeed.install()  # the pinned WeasyPrint: the book fixture was rendered with them
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     monkeypatch.setattr(layoutspeed, "install", layoutspeed.uninstall)
@@ -210,7 +210,7 @@ def test_linear_layout_loops_change_no_byte(book, monkeypatch, tmp_path):
 
 def test_linear_layout_loops_with_fixed_boxes(tmp_path):
     """A document that has position: fixed boxes and margin boxes on named and blank pages."""
-    from pubpipe.render.pdf import layoutspeed as layoutspeed
+    from pubpipe.render.pdf import layoutspeed
     html = ("<style>@page { size: A6; @top-center { content: 'head ' counter(page) } }"
             "@page :blank { @bottom-left { content: 'blank' } } @page wide { @right-middle { content: 'w' } }"
             ".fix { position: fixed; top: 0; left: 0 } section { page: wide; break-before: right }</style>"

@@ -215,7 +215,7 @@ def test_realweb_pages_keep_their_articles(tmp_path):
     the PDF; only private-use icons become placeholders, each named with its page."""
     from pubpipe import recovery
     from pubpipe.read import intake
-    from pubpipe.publish import summary as summary
+    from pubpipe.publish import summary
     pages = ("5211188428849a31", "5f9c5ed5d64dfe68", "65408257dbe4b41f", "8cad00dc22de45ba", "9eef8162bbb67b0b",
              "abd9d6291b6bfae0", "b0cf2bbf0192315e", "c582d3b772578e8f", "d48aeb9cf2f2ff15", "ec7fc408c5ce66c2")
     sources = tmp_path / "sources"

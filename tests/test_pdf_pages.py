@@ -15,7 +15,10 @@ import pytest
 from pypdf import PdfReader
 
 from helpers import write_as
-from pubpipe import labels, pdf, pdfbook, processes
+from pubpipe.render import labels
+from pubpipe.render.pdf import reading as pdf
+from pubpipe.render.pdf import parts as pdfbook
+from pubpipe.orchestrate import processes
 from pubpipe.model import Anthology, Block, Credit
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"

@@ -9,7 +9,7 @@ import pytest
 
 from pubpipe import recovery
 from pubpipe.read import intake
-from pubpipe.publish import summary as summary
+from pubpipe.publish import summary
 from pubpipe.config import Config
 from pubpipe.publish.manifest import already_published, build_key, write_manifest
 from pubpipe.model import Anthology
@@ -140,7 +140,7 @@ def test_copies_of_a_source_are_skipped_naming_the_one_kept(tmp_path, names, kep
 
 
 def test_warnings_are_said_and_reported_apart_from_problems(folder):
-    from pubpipe.orchestrate import progress as progress
+    from pubpipe.orchestrate import progress
     (folder / "winter.txt~").write_text(STORY + "An older ending.\n", encoding="utf-8")
     (folder / "scan.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     snap, _ = read(folder)

@@ -14,7 +14,7 @@ import pytest
 
 from pubpipe import recovery
 from pubpipe.read import intake
-from pubpipe.read import webpage as webpage
+from pubpipe.read import webpage
 from pubpipe.config import Config, Limits
 from pubpipe.errors import SourceError
 from pubpipe.read.ingest import parse_source
@@ -228,7 +228,7 @@ def test_realweb_html_form_scores_with_trafilatura(tmp_path):
 def test_the_page_says_where_it_comes_from_and_every_output_credits_it(tmp_path):
     """Issue 18: a saved page's own address (its canonical link or og:url) and site name are its
     credit, in anthology.json and the colophon; a link that is no web address is not."""
-    from pubpipe import labels
+    from pubpipe.render import labels
     from pubpipe.model import Anthology
     head = """<meta property="og:title" content="Storm delays island ferry">
 <meta property="og:site_name" content="The Island Times">"""

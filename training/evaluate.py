@@ -373,6 +373,7 @@ def through_build(docs: list, gold: dict, reading: DEC.Settings) -> dict:
     import tempfile
 
     from pubpipe import recovery
+    from pubpipe.read import intake
     from pubpipe.clean import clean_all
     from pubpipe.config import Config
     from pubpipe.recover.apply import recover
@@ -390,7 +391,7 @@ def through_build(docs: list, gold: dict, reading: DEC.Settings) -> dict:
                 (folder / gold[corpus][page_of(d)[2]]["file"]).write_text("\n".join(d["lines"]) + "\n", encoding="utf-8")
             config = Config()
             t0 = time.process_time()
-            ingested = recovery.ingest(recovery.snapshot(str(folder), config), config)
+            ingested = intake.ingest(intake.snapshot(str(folder), config), config)
             files = [src.file for src in ingested.sources]
             assert files == [gold[corpus][page_of(d)[2]]["file"] for d in members], f"{corpus}/{form}: sources not as written"
             cleaned = clean_all(list(ingested.sources), config.residue, config.keep)

@@ -1,12 +1,14 @@
-"""The command line: ``pubpipe build``, ``serve``, ``check`` and ``preview``.
+"""The command line: ``pubpipe build``, ``serve``, ``check``, ``preview`` and ``server``.
 
-``build`` runs the Prefect flow on the embedded default: no server to start (it starts a
-temporary one for the run, see pubpipe.orchestrate.tempserver), and none at all when the output is up to date.
+``build`` runs the Prefect flow on the embedded default: no server to start — the first build
+starts a local one in the background and later builds reuse it until it has been idle for 30
+minutes (pubpipe.orchestrate.localserver; ``pubpipe server status`` / ``stop``); PUBPIPE_SERVER=temporary gives each
+build a server of its own (pubpipe.orchestrate.tempserver). None at all when the output is up to date.
 """
 
 import os
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -39,24 +41,25 @@ def _up_to_date(sources: Path, output: Path, config: Optional[Path]):
 
 @contextmanager
 def _embedded(server):
-    """Settings for a flow run on the build's own temporary server (None: a server the user runs).
+    """Settings for a flow run on the build's server — its temporary one, or the local one kept
+    between builds (None: a server the user runs).
 
-    Heartbeats let a lasting server notice a crashed run; the temporary server dies with the
-    build, so they would only cost the wait for their thread at the end (up to 1 s)."""
+    Heartbeats let a watched server notice a crashed run; these servers have no UI and nobody
+    watches them, so heartbeats would only cost the wait for their thread at the end (up to 1 s)."""
     if server is None:
         yield
         return
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, PREFECT_LOGGING_TO_API_ENABLED, temporary_settings
     server.wait_ready()
-    # No run logs shipped to a server that dies with the build (they are in the log file): its
-    # worker would complain on stderr when the server stops before it flushed.
+    # No run logs shipped (they are in the log file): a temporary server dies with the build, and
+    # the log worker would complain on stderr when the server stops before it flushed.
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None, PREFECT_LOGGING_TO_API_ENABLED: False}):
         yield
 
 
 def _fail(message: str, output: Optional[Path] = None, code: int = 2) -> None:
     """Say what went wrong in one line (and where the detail is in a second) and exit with `code`."""
-    from pubpipe.orchestrate import logfile as logfile
+    from pubpipe.orchestrate import logfile
     _stop_display()
     err.print(f"[red]pubpipe: nothing published: {escape(message)}[/red]")
     log = logfile.path() if _STARTED else None
@@ -94,13 +97,39 @@ def _check_server() -> None:
                                 "on a temporary server of the build's own") from None
 
 
+def _server():
+    """The Prefect server of this build (a context manager yielding it; None: PREFECT_API_URL names
+    one the user runs): the local server kept between builds (`pubpipe.orchestrate.localserver`), or with
+    PUBPIPE_SERVER=temporary a server of the build's own that stops with it (`pubpipe.orchestrate.tempserver`)."""
+    choice = os.environ.get("PUBPIPE_SERVER", "").strip().lower()
+    if choice not in ("", "local", "temporary"):
+        from pubpipe.errors import PubpipeError
+        raise PubpipeError(f"PUBPIPE_SERVER={choice!r}: use 'local' (the default: a server kept between builds) "
+                           "or 'temporary' (one per build)")
+    if os.environ.get("PREFECT_API_URL") or choice == "temporary":
+        from pubpipe.orchestrate.tempserver import temporary_server
+        return temporary_server()
+    return _local_server()
+
+
+@contextmanager
+def _local_server():
+    from pubpipe.orchestrate import localserver
+    server = localserver.acquire()
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        yield server
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+
+
 def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask: Optional[str], quiet: bool):
     """The build itself, under the lock: the up-to-date check, then the flow on a Prefect server."""
     from pubpipe.orchestrate import terminal as cli_progress
-    from pubpipe.orchestrate import logfile as logfile
-    from pubpipe.orchestrate import progress as progress
+    from pubpipe.orchestrate import logfile
+    from pubpipe.orchestrate import progress
+    from pubpipe.orchestrate import timeline
     from pubpipe.publish.swap import build_lock
-    from pubpipe.orchestrate.tempserver import temporary_server
     # The lock at once, before Prefect starts (the flow takes it again: re-entrant); then the
     # temporary Prefect server boots in a child process while this one imports the flow.
     with build_lock(output):
@@ -112,10 +141,13 @@ def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask:
             _DISPLAY[:] = [display] if display else []
             progress.emit("stage", name="starting Prefect")
             _STARTED.append(True)
-            with temporary_server() as server:
-                from pubpipe_flows.publish import publish
+            with _server() as server, ExitStack() as stack:
+                with timeline.span("import Prefect and the flow"):
+                    from pubpipe_flows.publish import publish
                 logfile.quiet_console()
-                with _embedded(server):
+                with timeline.span("wait for the Prefect server"):
+                    stack.enter_context(_embedded(server))
+                with timeline.span("flow run (as the CLI sees it)"):
                     return publish(sources=str(sources), output=str(output), config=str(config) if config else "",
                                    force=force, dask=dask)
 
@@ -140,8 +172,8 @@ def build(
         dask = os.environ.get("PUBPIPE_DASK")  # in place of anthology.toml's `dask`, as --dask
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # no cluster chatter unless asked
     from pubpipe import dates
-    from pubpipe.orchestrate import interrupts as interrupts
-    from pubpipe.orchestrate import logfile as logfile
+    from pubpipe.orchestrate import interrupts
+    from pubpipe.orchestrate import logfile
     from pubpipe.config import default_config_path
     from pubpipe.errors import PubpipeError
     from pubpipe.publish.swap import refuse_unsafe_output, unwritable
@@ -230,7 +262,7 @@ def serve(
     except Exception as exc:  # Prefect failing (or a bug): one line here, the traceback in a log file
         import traceback
 
-        from pubpipe.orchestrate import logfile as logfile
+        from pubpipe.orchestrate import logfile
         try:
             where = f"; details in {logfile.start('serve')}"
             logfile.stream().write(traceback.format_exc())
@@ -242,6 +274,29 @@ def serve(
         raise typer.Exit(2)
     err.print(escape(stopped.message()))
     raise typer.Exit(stopped.exit_code)
+
+
+server_app = typer.Typer(no_args_is_help=True, help="The local Prefect server builds keep between them.")
+app.add_typer(server_app, name="server")
+
+
+@server_app.command("status")
+def server_status() -> None:
+    """Say whether a local Prefect server runs (for this PREFECT_HOME), and where."""
+    from pubpipe.orchestrate import localserver
+    out.print(escape(localserver.status()))
+
+
+@server_app.command("stop")
+def server_stop(force: bool = typer.Option(False, "--force", help="Stop it even while a build uses it (that build fails).")) -> None:
+    """Stop the local Prefect server now (it also stops itself after 30 idle minutes)."""
+    from pubpipe.orchestrate import localserver
+    from pubpipe.errors import PubpipeError
+    try:
+        out.print(escape(localserver.stop(force)))
+    except PubpipeError as exc:
+        err.print(f"[red]pubpipe: {escape(str(exc))}[/red]")
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -14,12 +14,13 @@ from pubpipe import recovery, render
 from pubpipe.read import intake
 from pubpipe.render.epub import book as epub
 from pubpipe.render.pdf import imposition as impose
-from pubpipe.publish import manifest as manifest
+from pubpipe.publish import manifest
 from pubpipe.render.pdf import reading as pdf
-from pubpipe.orchestrate import progress as progress
-from pubpipe.publish import summary as summary
-from pubpipe.publish import swap as swap
-from pubpipe.publish import validate as validate
+from pubpipe.orchestrate import processes
+from pubpipe.orchestrate import progress
+from pubpipe.publish import summary
+from pubpipe.publish import swap
+from pubpipe.publish import validate
 from pubpipe.render.web import site as web
 from .config import Config
 from .model import Anthology
@@ -48,6 +49,7 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
         done = None if force else run.call(manifest.already_published, output, key)
         if done is not None:  # the output already holds exactly what this build would publish
             return done
+        processes.warm_up(pdf.__name__)  # the layout processes start on the other core while the stories are recovered
         ingested, anthology = _recover(run, snapshot, settings)
         with swap.staging(output) as folder:
             progress.emit("stage", name="rendering")

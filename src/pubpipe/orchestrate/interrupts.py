@@ -17,10 +17,10 @@ import signal
 import sys
 import threading
 
-from pubpipe.orchestrate import logfile as logfile
-from pubpipe.orchestrate import processes as processes
-from pubpipe.orchestrate import progress as progress
-from pubpipe.publish import swap as swap
+from pubpipe.orchestrate import logfile
+from pubpipe.orchestrate import processes
+from pubpipe.orchestrate import progress
+from pubpipe.publish import swap
 
 _state: dict = {"output": None, "say": None, "pending": None, "flow_run": None, "stopping": False}
 _lock = threading.Lock()

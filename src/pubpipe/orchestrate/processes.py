@@ -51,7 +51,26 @@ QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
 _POOL: list = []
 _POOL_LOCK = threading.Lock()
 LAYOUT_PROCESSES = 0
-"""How many layout processes `in_pool` keeps (0: one per CPU core)."""
+"""How many layout processes `in_pool` keeps (0: `layout_processes`)."""
+LAYOUT_ENV = "PUBPIPE_LAYOUT_PROCESSES"
+
+
+def layout_processes() -> int:
+    """How many layout processes a build keeps: ``PUBPIPE_LAYOUT_PROCESSES`` if set, else one per CPU
+    core. (Issue 19 tried one per core but one, leaving a core to the flow, EPUBCheck's JVM and
+    Prefect's server: the timelines in benchmarks/RESULTS.md show that core idle for most of the
+    layout — the other work is a quarter of the PDF's and done early — so the parts are laid out on
+    every core, and the rest of the build shares them while it runs.)"""
+    value = os.environ.get(LAYOUT_ENV, "").strip()
+    if value:
+        try:
+            if int(value) >= 1:
+                return int(value)
+        except ValueError:
+            pass
+        raise PubpipeError(f"{LAYOUT_ENV}={value!r}: give a number of layout processes (1 or more), or unset it "
+                           "(default: one per CPU core)")
+    return LAYOUT_PROCESSES or os.cpu_count() or 2
 
 
 def _pool():
@@ -64,7 +83,7 @@ def _pool():
             # its warning filters from sys.warnoptions when it starts.
             if QUIET_TRACKER not in sys.warnoptions:
                 sys.warnoptions.append(QUIET_TRACKER)
-            workers = LAYOUT_PROCESSES or os.cpu_count() or 2
+            workers = layout_processes()
             if _STOPPING.is_set():  # an interrupted build starts no new process
                 raise PubpipeError("the build is stopping")
             _POOL.append(ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
@@ -80,8 +99,9 @@ def _shut_down(pool) -> None:
 
 
 def in_pool(what: str, function, *args):
-    """``function(*args)`` in one of a few spawned processes kept for the life of this one (one per
-    core: the PDF's parts are laid out side by side, each worker paying for its imports once); they
+    """``function(*args)`` in one of a few spawned processes kept for the life of this one
+    (`layout_processes`: one per core, the PDF's parts laid out side by side, each worker paying for
+    its imports once); they
     exit if this process dies (`exit_with_parent`). Exceptions come back as they are; a worker that dies (the
     kernel's out-of-memory killer) is a `PubpipeError` naming `what`, and the next call starts
     afresh."""
@@ -96,6 +116,30 @@ def in_pool(what: str, function, *args):
         pool.shutdown(wait=False, cancel_futures=True)
         raise PubpipeError(f"{what}'s process died before it finished (out of memory? see the "
                            "system log); nothing was published") from None
+
+
+def warm_up(layout: str) -> None:
+    """Start the layout processes now and have each import the layout module `layout` (WeasyPrint,
+    1–1.5 s; named, not imported here: the renderer imports this module), without
+    waiting: called as a build starts recovering its stories (one core busy), so the first part's
+    layout does not wait for them. Does nothing with `PDF_IN_CHILD` off or while a build stops."""
+    if not PDF_IN_CHILD or _STOPPING.is_set():
+        return
+    try:
+        pool = _pool()
+        for _ in range(layout_processes()):
+            pool.submit(_import_layout, layout)
+    except Exception:  # a warm-up that fails costs only the time: the first layout says what is wrong
+        pass
+
+
+def _import_layout(layout: str) -> None:
+    import importlib
+    import time
+    from pubpipe.orchestrate import timeline
+    with timeline.span("layout process: import the layout"):
+        importlib.import_module(layout)  # WeasyPrint and the fonts' cache with it
+    time.sleep(0.2)  # held a moment, so that each warm-up call lands on a process of its own
 
 
 _STOPPING = threading.Event()
@@ -133,7 +177,17 @@ def _dated(epoch, function, *args):
         os.environ.pop(EPOCH, None)
     else:
         os.environ[EPOCH] = epoch
-    return function(*args)
+    from pubpipe.orchestrate import timeline
+    if not _STARTED_NOTED and os.environ.get(timeline.ENV):  # this process's spawn and imports, once
+        import psutil
+        _STARTED_NOTED.append(True)
+        timeline.record(os.environ[timeline.ENV], "layout process: start and imports",
+                        psutil.Process().create_time(), __import__("time").time())
+    with timeline.span(f"layout: {getattr(function, '__name__', 'step')}"):
+        return function(*args)
+
+
+_STARTED_NOTED: list = []
 
 
 _CHILDREN: set = set()

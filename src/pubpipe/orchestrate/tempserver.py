@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from importlib.util import find_spec
 from pathlib import Path
 
-from pubpipe.orchestrate import logfile as logfile
+from pubpipe.orchestrate import logfile
 from pubpipe.errors import PubpipeError
 from pubpipe.orchestrate.processes import die_with_parent, track, untrack
 

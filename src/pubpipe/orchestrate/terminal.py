@@ -14,7 +14,7 @@ from rich.live import Live
 from rich.spinner import Spinner
 from rich.text import Text
 
-from pubpipe.orchestrate import progress as progress
+from pubpipe.orchestrate import progress
 
 
 class State:

@@ -87,7 +87,7 @@ def say_problems(problems: tuple) -> None:
     """Name each bad source and the reason as the build finds them (warnings as warnings): as a
     progress event (`pubpipe build` shows it on the terminal) and in the flow run's log (the
     Prefect UI)."""
-    from pubpipe.orchestrate import progress as progress
+    from pubpipe.orchestrate import progress
     logger = _run_logger()
     for p in problems:
         verb = ("skipped " if p.code.startswith("source.") else "") if p.is_error else "warning: "

@@ -14,7 +14,7 @@ from typing import Optional
 
 import ftfy
 
-from pubpipe.read import charsets as charsets
+from pubpipe.read import charsets
 from pubpipe.config import Limits
 from pubpipe.errors import SourceError
 from pubpipe.inline import MARKS
@@ -50,9 +50,9 @@ class RawSource:
     """For a saved page: what the page shows that its reader left out (menus, share buttons,
     comments…), as dropped-line Diagnostics, one per block of the page's text."""
     url: Optional[str] = None
-    """For a saved page: its own address, as the page states it (`pubpipe.webpage.Page.url`)."""
+    """For a saved page: its own address, as the page states it (`pubpipe.read.webpage.Page.url`)."""
     site: Optional[str] = None
-    """For a saved page: the name of the site it comes from (`pubpipe.webpage.Page.site`)."""
+    """For a saved page: the name of the site it comes from (`pubpipe.read.webpage.Page.site`)."""
 
 
 def _too_large(name: str, size: int, limits: Limits) -> SourceError:

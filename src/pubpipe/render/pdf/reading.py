@@ -4,16 +4,17 @@ The HTML comes from ``styles/book.html.j2`` (autoescape on: source text is alway
 the look from ``styles/book.css``; fonts are the fontpkg Literata and Inter variable fonts,
 Korean and other CJK text falls back to the system's Noto CJK fonts, symbols to Noto Sans Symbols
 and emoji to Noto Color Emoji (see book.css). A character no installed font can draw is shown as a
-placeholder, a boxed question mark (`pubpipe.pdfglyphs`), and named in `LaidOut.replaced`.
-The PDF is tagged (PDF/UA-1, `pubpipe.pdftags`), has a bookmark per story and heading, and is
+placeholder, a boxed question mark (`pubpipe.render.pdf.glyphs`), and named in `LaidOut.replaced`.
+The PDF is tagged (PDF/UA-1, `pubpipe.render.pdf.tags`), has a bookmark per story and heading, and is
 byte-identical from build to build when SOURCE_DATE_EPOCH is set. Two layout loops of WeasyPrint
-that grow with the square of the page count are replaced by linear ones (`pubpipe.layoutspeed`).
+that grow with the square of the page count are replaced by linear ones (`pubpipe.render.pdf.layoutspeed`); the
+static instances of the variable fonts are made once and kept (`pubpipe.render.pdf.fontcache`).
 
 `render` is the reading edition's entry point (see `pubpipe.render`). The book is laid out in
 parts — runs of stories (`render_stories`), the front matter (`render_front`) and the folio sheet
 (`render_folio_sheet`), each in a layout process (`lay_out_part`, `lay_out_front`, `lay_out_sheet`)
-— that `pubpipe.pdfbook` places and assembles (`bind`); `render` calls these steps through a
-runner (`pubpipe.runner`): here by default, as cached Prefect tasks in the publish flow.
+— that `pubpipe.render.pdf.parts` places and assembles (`bind`); `render` calls these steps through a
+runner (`pubpipe.orchestrate.runner`): here by default, as cached Prefect tasks in the publish flow.
 
 WeasyPrint would happily read any ``file://`` URL and attach local files named by
 ``<link rel=attachment>``; every load goes through `SafeFetcher`, which only opens files
@@ -39,15 +40,20 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from pubpipe.errors import PubpipeError
-from pubpipe import dates, labels, layoutspeed, pdfbook, progress
-from pubpipe.templates import render_template, styles_dir
+from pubpipe import dates
+from pubpipe.render.pdf import fontcache
+from pubpipe.render import labels
+from pubpipe.render.pdf import layoutspeed
+from pubpipe.render.pdf import parts as pdfbook
+from pubpipe.orchestrate import progress
+from pubpipe.render.templates import render_template, styles_dir
 from pubpipe.model import Anthology
-from pubpipe import pdfglyphs
-from pubpipe.pdfbook import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: F401 (PdfInfo: the info `render` returns)
-from pubpipe.pdftags import VARIANT, speed_up_page_references
-from pubpipe.processes import in_layout
+from pubpipe.render.pdf import glyphs as pdfglyphs
+from pubpipe.render.pdf.parts import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: F401 (PdfInfo: the info `render` returns)
+from pubpipe.render.pdf.tags import VARIANT, speed_up_page_references
+from pubpipe.orchestrate.processes import in_layout
 from pubpipe.render import Rendered
-from pubpipe.runner import Local
+from pubpipe.orchestrate.runner import Local
 
 TEMPLATE = "book.html.j2"
 BACK_TITLES = 8
@@ -212,7 +218,7 @@ def book_html(anthology: Anthology, created: str | None, *, front: bool = False,
 @dataclass(frozen=True)
 class LaidOut:
     """One part of the book (front matter, a run of stories, or the folio sheet) laid out by
-    WeasyPrint and written as a PDF of its own; `pubpipe.pdfbook` assembles the parts."""
+    WeasyPrint and written as a PDF of its own; `pubpipe.render.pdf.parts` assembles the parts."""
 
     data: bytes
     """The part's PDF (tagged, PDF/UA-1)."""
@@ -224,10 +230,10 @@ class LaidOut:
     replaced: tuple = ()
     """The characters of this part no installed font can draw, shown as placeholders (sorted)."""
     back: "LaidOut | None" = None
-    """With the front matter: the back cover, the book's last page (pubpipe.pdfbook places it)."""
+    """With the front matter: the back cover, the book's last page (pubpipe.render.pdf.parts places it)."""
     colophon: "LaidOut | None" = None
     """With the front matter of a book whose colophon is at the back (`colophon_at_back`): the
-    colophon, placed after the last story (pubpipe.pdfbook)."""
+    colophon, placed after the last story (pubpipe.render.pdf.parts)."""
 
     @property
     def pages(self) -> int:
@@ -243,7 +249,7 @@ def render_stories(anthology: Anthology, missing=None, recto: bool = False) -> L
     """Lay out every story of ``anthology`` (a run of the book's stories, with the book's title,
     publisher and language) as one part, opening on a recto, each story on the next page (``recto``:
     on a right-hand page). ``missing``: the characters to show as
-    placeholders (default: `pubpipe.pdfglyphs.unshowable` of these stories, worked out here)."""
+    placeholders (default: `pubpipe.render.pdf.glyphs.unshowable` of these stories, worked out here)."""
     return lay_out(anthology, missing=missing, stories=anthology.stories, recto=recto)
 
 
@@ -276,10 +282,11 @@ def lay_out(anthology: Anthology, strip_folios: bool = True, missing=None, **par
     FetchRefused). With SOURCE_DATE_EPOCH set the bytes are the same from build to build (the
     document dates come from it, and fontTools stamps the static font instances WeasyPrint makes
     of the variable fonts with it too). The characters of ``missing`` (default: those of
-    ``anthology`` no installed font has, `pubpipe.pdfglyphs.unshowable`) are shown as placeholders.
+    ``anthology`` no installed font has, `pubpipe.render.pdf.glyphs.unshowable`) are shown as placeholders.
     """
     speed_up_page_references()
     layoutspeed.install()
+    fontcache.install()
     fetcher = SafeFetcher()
     fonts = FontConfiguration()
     base = styles_dir().resolve().as_uri() + "/"
@@ -298,7 +305,7 @@ def take_folio(page) -> bool:
     whether a page has a folio is book.css's decision, taken where the layout applied it."""
     box = getattr(page, "_page_box", None)
     if box is None:
-        raise PubpipeError("this WeasyPrint keeps no page box on its pages: pubpipe.pdf.take_folio "
+        raise PubpipeError("this WeasyPrint keeps no page box on its pages: pubpipe.render.pdf.reading.take_folio "
                            "needs updating for it")
     folio = [child for child in box.children if getattr(child, "at_keyword", None) == "@bottom-center"]
     if folio:
@@ -329,8 +336,8 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
 
 def render(anthology: Anthology, run=None, recto: bool = False) -> Rendered:
     """The A5 reading edition of ``anthology``, ``<slug>.pdf`` (tagged, PDF/UA-1), with its
-    `PdfInfo`: its stories laid out in parts (`pubpipe.pdfbook.parts`) side by side, then bound
-    into one book (`bind`). ``run``: the runner of these steps (`pubpipe.runner`; default: here).
+    `PdfInfo`: its stories laid out in parts (`pubpipe.render.pdf.parts.parts`) side by side, then bound
+    into one book (`bind`). ``run``: the runner of these steps (`pubpipe.orchestrate.runner`; default: here).
 
     Deterministic under SOURCE_DATE_EPOCH. Raises FetchRefused if anything asks for a resource
     outside styles and fonts. Characters no installed font has are shown as placeholders and named
@@ -343,8 +350,8 @@ def render(anthology: Anthology, run=None, recto: bool = False) -> Rendered:
 
 
 def lay_out_part(part: Anthology, missing: tuple, recto: bool = False) -> LaidOut:
-    """One part of the book (`pubpipe.pdfbook.parts`) laid out, in a layout process, its
-    characters of ``missing`` — found before layout, from the fonts' cmaps (`pubpipe.pdfglyphs.unshowable`)
+    """One part of the book (`pubpipe.render.pdf.parts.parts`) laid out, in a layout process, its
+    characters of ``missing`` — found before layout, from the fonts' cmaps (`pubpipe.render.pdf.glyphs.unshowable`)
     — shown as placeholders and named in its ``replaced``. (The flow caches the layout on the part
     and ``missing``: a font installed since lays the part out again.)"""
     return in_layout(render_stories, part, tuple(missing), recto)
@@ -364,7 +371,7 @@ def lay_out_front(contents: Anthology, story_pages: dict, missing: tuple) -> Lai
 
 def lay_out_sheet(language: str, pages: int) -> list:
     """The folio sheet of a book of ``pages`` pages (`render_folio_sheet`), its pieces
-    (`pubpipe.pdfbook.sheet_pieces`) laid out side by side in the layout processes."""
+    (`pubpipe.render.pdf.parts.sheet_pieces`) laid out side by side in the layout processes."""
     book = Anthology(title="", stories=(), language=language)
     pieces = pdfbook.sheet_pieces(pages)
     with ThreadPoolExecutor(max(1, min(len(pieces), 16))) as threads:  # each waits on a layout process
@@ -374,7 +381,7 @@ def lay_out_sheet(language: str, pages: int) -> list:
 def bind(anthology: Anthology, laid_out: list, front=lay_out_front, sheet=lay_out_sheet) -> Rendered:
     """The reading edition bound from its laid-out parts (in book order): the front matter laid
     out (``front``) until its length and the contents' page numbers agree, the folio sheet
-    (``sheet``), and the parts assembled (`pubpipe.pdfbook.book_from_parts`), in layout processes.
+    (``sheet``), and the parts assembled (`pubpipe.render.pdf.parts.book_from_parts`), in layout processes.
     The flow passes cached tasks as ``front`` and ``sheet``: a changed story that moves no page
     number lays out neither again."""
     contents = contents_of(anthology)

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from markupsafe import escape
 
 from pubpipe import dates
-from pubpipe.render import labels as labels
+from pubpipe.render import labels
 from pubpipe.config import is_base_url
 from pubpipe.units import human_size
 from pubpipe.render.templates import environment, render_template, styles_dir
