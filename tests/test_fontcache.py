@@ -77,7 +77,7 @@ def test_a_broken_cache_file_is_replaced_and_an_unwritable_cache_costs_only_time
 
 
 def test_two_processes_making_the_same_instance_each_leave_a_whole_file(cache, tmp_path):
-    code = ("import sys; from pubpipe import fontcache; import fontpkg_inter;"
+    code = ("import sys; from pubpipe.render.pdf import fontcache; import fontpkg_inter;"
             "data = (fontpkg_inter.ROOT / 'files' / 'Inter[opsz,wght].ttf').read_bytes();"
             "sys.stdout.write(fontcache.key(data, 0, ((\"opsz\", 14.0), (\"wght\", 400.0))) + ' ' +"
             "str(len(fontcache.static_instance(data, 0, ((\"opsz\", 14.0), (\"wght\", 400.0))))))")

@@ -14,7 +14,7 @@ import pytest
 from pubpipe.orchestrate import localserver
 
 BIN = Path(sys.executable).parent
-ACQUIRE = ("import sys, time; from pubpipe import localserver; s = localserver.acquire(); s.wait_ready(); "
+ACQUIRE = ("import sys, time; from pubpipe.orchestrate import localserver; s = localserver.acquire(); s.wait_ready(); "
            "print(s.url, flush=True); time.sleep(float(sys.argv[1]) if len(sys.argv) > 1 else 0)")
 
 

@@ -151,7 +151,7 @@ def _register_and_run(sources: Path, output: Path, config: Optional[Path], name:
                       ready: Callable[[str], None]) -> Stopped:
     from prefect.client.schemas.schedules import CronSchedule
 
-    from pubpipe.recovery import load_settings
+    from pubpipe.read.intake import load_settings
 
     settings = load_settings(str(sources), str(config) if config else None)
     try:
