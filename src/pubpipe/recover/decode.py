@@ -34,10 +34,12 @@ RESIDUE, TITLE, BYLINE, DATELINE = 0, 1, 2, 3
 class Settings:
     """How an article is read from its lines' probabilities."""
 
-    after: int = 5
+    after: int = 3
     """Lines after a title candidate whose mean article probability says article text follows."""
     meta_window: int = 3
     """Lines after a title candidate where a byline or dateline is looked for."""
+    candidates: float = 0.5
+    """Title candidates: lines whose title probability is at least this share of the likeliest's."""
     meta_floor: float = 0.5
     """Weight of a title candidate with no byline or dateline under it (1 + this with a sure one):
     the lower, the more a byline or date under a line counts for it being the headline."""
@@ -54,7 +56,7 @@ class Settings:
 
 
 DEFAULT = Settings()
-LEGACY = Settings(after=0, meta_window=0, byline_window=0, gap_lines=0)
+LEGACY = Settings(after=0, meta_window=0, candidates=1.0, byline_window=0, gap_lines=0)
 """The decoding before this module (for comparison): the likeliest title line, no byline sought
 under it, no gap kept."""
 
@@ -86,6 +88,7 @@ def title_row(probs: np.ndarray, settings: Settings = DEFAULT) -> int:
     for k in range(1, min(settings.meta_window, n - 1) + 1):
         near[:n - k] = np.maximum(near[:n - k], meta[k:])
     score = title * after * (settings.meta_floor + np.minimum(1.0, near))
+    score[title < settings.candidates * title.max()] = 0.0
     best = int(np.argmax(score))
     # nothing after any candidate (a one-line "article"): the likeliest title line
     return best if score[best] > 0 else int(np.argmax(title))
