@@ -1,11 +1,11 @@
-"""Milliseconds per page of the A5 reading edition (pubpipe.pdf), and the print imposition.
+"""Milliseconds per page of the A5 reading edition (pubpipe.render.pdf.reading), and the print imposition.
 
     .venv/bin/python benchmarks/bench_pdf.py [--sources DIR ...] [--runs 3] [--modes shipped,uncached,untagged]
 
 Each run is a fresh interpreter, as in a build: sources are read and structured (not timed), then
-`pubpipe.pdf.render` is timed, in one process (HTML, layout, fonts, PDF), then `pubpipe.impose.render`.
+`pubpipe.render.pdf.reading.render` is timed, in one process (HTML, layout, fonts, PDF), then `pubpipe.render.pdf.imposition.render`.
 ``--sources`` also takes an ``anthology.json``. Modes: ``shipped`` is what builds do (tagged PDF/UA-1 with the page-reference cache of
-pubpipe.pdftags); ``uncached`` is PDF/UA-1 without that cache (pydyf as released); ``untagged``
+pubpipe.render.pdf.tags); ``uncached`` is PDF/UA-1 without that cache (pydyf as released); ``untagged``
 is a plain PDF. Defaults: the sample sources and the 600 KB corpus (tests/corpus/sources).
 Appends a section to benchmarks/RESULTS.md. Not a test: CI does not time anything.
 """
@@ -34,7 +34,9 @@ MODES = {
 WORKER = """
 import json, sys, time
 from pathlib import Path
-from pubpipe import impose, pdf, pipeline, processes
+from pubpipe import pipeline
+from pubpipe.render.pdf import imposition as impose, reading as pdf
+from pubpipe.orchestrate import processes
 from pubpipe.model import Anthology
 from pubpipe.render import write
 sources, out = sys.argv[1], Path(sys.argv[2])

@@ -36,20 +36,22 @@ def pubpipe_stages(folder: Path, out: Path, model: bool = True) -> dict:
     clock, and CPU time of this process as `*_cpu`: on a shared machine the wall clock says little)."""
     sys.path.insert(0, str(ROOT / "src"))
     from pubpipe import recovery
+    from pubpipe.publish import summary
+    from pubpipe.read import intake
     from pubpipe.recover import apply
     if not model:
         apply.shipped = lambda: None
     apply.shipped()  # loading the model file is not the stage's time
-    config = recovery.load_settings(str(folder), None)
+    config = intake.load_settings(str(folder), None)
     marks = [(time.perf_counter(), time.process_time())]
-    ingested = recovery.ingest(recovery.snapshot(str(folder), config), config)
+    ingested = intake.ingest(intake.snapshot(str(folder), config), config)
     marks.append((time.perf_counter(), time.process_time()))
     cleaned = recovery.clean(ingested, config)
     marks.append((time.perf_counter(), time.process_time()))
     anthology = recovery.structure(cleaned, ingested, config)
     marks.append((time.perf_counter(), time.process_time()))
     out.mkdir(parents=True, exist_ok=True)
-    recovery.write_anthology(anthology, out)
+    summary.write_anthology(anthology, out)
     took = {}
     for k, name in enumerate(("ingest", "clean", "structure")):
         took[name] = marks[k + 1][0] - marks[k][0]

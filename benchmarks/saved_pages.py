@@ -48,15 +48,18 @@ def unpack(corpus: Path, folder: Path) -> Path:
 
 def pubpipe_stages(pages: Path, out: Path, options: dict = None) -> float:
     """The build's stages up to anthology.json, as plain functions; returns the seconds taken.
-    `options`: trafilatura options to use instead of pubpipe's (`pubpipe.webpage.EXTRACT_OPTIONS`)."""
+    `options`: trafilatura options to use instead of pubpipe's (`pubpipe.read.webpage.EXTRACT_OPTIONS`)."""
     sys.path.insert(0, str(ROOT / "src"))
-    from pubpipe import pipeline, progress, recovery, webpage
+    from pubpipe import pipeline
+    from pubpipe.publish import summary
+    from pubpipe.orchestrate import progress as progress
+    from pubpipe.read import webpage as webpage
     webpage.EXTRACT_OPTIONS.update(options or {})
     progress.listen(lambda event, data: print(f"  {data['text']}", file=sys.stderr) if event == "problem" else None)
     started = time.perf_counter()
     anthology = pipeline.recover(pages)
     out.mkdir(parents=True, exist_ok=True)
-    recovery.write_anthology(anthology, out)
+    summary.write_anthology(anthology, out)
     return time.perf_counter() - started
 
 

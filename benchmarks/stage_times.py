@@ -32,17 +32,17 @@ LABELS = {
 
 
 class Timed:
-    """A runner (`pubpipe.runner`) that runs the pipeline's steps one after another in this
+    """A runner (`pubpipe.orchestrate.runner`) that runs the pipeline's steps one after another in this
     process, each timed (``lap(label)`` when it ends); the steps a renderer calls itself (the
     PDF's parts, the web's batches) run as `Local` runs them, side by side, inside their
     renderer's time."""
 
     def __init__(self, lap):
-        from pubpipe.runner import Local
+        from pubpipe.orchestrate.runner import Local
         self.lap, self.inner, self.depth = lap, Local(), 0
 
     def _timed(self, step, *args, **options):
-        from pubpipe.runner import resolve
+        from pubpipe.orchestrate.runner import resolve
         name = step.__name__ if step.__name__ != "render" else f"{step.__module__.rsplit('.', 1)[-1]}.render"
         self.depth += 1
         try:
@@ -55,14 +55,14 @@ class Timed:
         return self.inner.call(step, *args) if self.depth else self._timed(step, *args)
 
     def submit(self, step, *args):
-        from pubpipe.runner import done
+        from pubpipe.orchestrate.runner import done
         return self.inner.submit(step, *args) if self.depth else done(self._timed(step, *args))
 
     def map(self, step, calls, cluster=""):
         return [self.submit(step, *args) for args in calls]
 
     def spawn(self, compose, *args, **options):
-        from pubpipe.runner import done
+        from pubpipe.orchestrate.runner import done
         return done(self._timed(compose, *args, **options))
 
 

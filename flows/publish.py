@@ -20,11 +20,22 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.utilities.annotations import opaque
 
-from pubpipe import (artifacts, epub, impose, manifest, pdf, pipeline, progress, recovery, render, summary, swap,
-                     validate, web)
+from pubpipe import pipeline, recovery, render
+from pubpipe.read import intake
+from pubpipe.orchestrate import artifacts as artifacts
+from pubpipe.render.epub import book as epub
+from pubpipe.render.pdf import imposition as impose
+from pubpipe.publish import manifest as manifest
+from pubpipe.render.pdf import reading as pdf
+from pubpipe.orchestrate import progress as progress
+from pubpipe.publish import summary as summary
+from pubpipe.publish.result import BuildResult
+from pubpipe.publish import swap as swap
+from pubpipe.publish import validate as validate
+from pubpipe.render.web import site as web
 from pubpipe.cache import content_key
 from pubpipe.errors import PubpipeError
-from pubpipe.runner import done, in_thread
+from pubpipe.orchestrate.runner import done, in_thread
 
 TRANSIENT = {errno.EAGAIN, errno.EINTR, errno.EBUSY, errno.ETIMEDOUT, errno.ESTALE, errno.EIO}
 
@@ -41,7 +52,7 @@ def _io_error(task, task_run, state) -> bool:
 
 
 def _says(event: str, **data):
-    """A task hook that emits a progress event (pubpipe.progress) when the task's state changes."""
+    """A task hook that emits a progress event (pubpipe.orchestrate.progress) when the task's state changes."""
     return lambda task, run, state: progress.emit(event, **data)
 
 
@@ -64,12 +75,12 @@ def _bind_pdf(anthology, laid_out):
 
 
 TASKS = {
-    recovery.load_settings: step(recovery.load_settings, name="settings"),
+    intake.load_settings: step(intake.load_settings, name="settings"),
     swap.refuse_unsafe_output: step(swap.refuse_unsafe_output, name="output folder safe to replace?"),
-    recovery.snapshot: io(recovery.snapshot, name="read sources"),
+    intake.snapshot: io(intake.snapshot, name="read sources"),
     manifest.build_key: step(manifest.build_key, name="build key"),
     manifest.already_published: step(manifest.already_published, name="already published?"),
-    recovery.ingest: cached(recovery.ingest, name="ingest"),
+    intake.ingest: cached(intake.ingest, name="ingest"),
     recovery.clean: cached(recovery.clean, name="clean"),
     recovery.structure: cached(recovery.structure, name="structure"),
     pdf.lay_out_part: cached(pdf.lay_out_part, name="PDF: lay out part", on_completion=[_part_done]),
@@ -84,8 +95,8 @@ TASKS = {
     web.render_batch: cached(web.render_batch, name="web: story pages"),
     web.assemble: step(web.assemble, name="web: assemble"),
     render.write: io(render.write, name="write"),
-    recovery.write_anthology: io(recovery.write_anthology, name="write anthology.json"),
-    recovery.changed_since: step(recovery.changed_since, name="sources edited meanwhile?"),
+    summary.write_anthology: io(summary.write_anthology, name="write anthology.json"),
+    intake.changed_since: step(intake.changed_since, name="sources edited meanwhile?"),
     summary.report_and_validate: step(summary.report_and_validate, name="report and validate"),
     manifest.write_manifest: io(manifest.write_manifest, name="record what was published"),
     swap.swap_in: io(swap.swap_in, name="publish"),
@@ -107,7 +118,7 @@ def _input(value):
 
 
 class Tasks:
-    """The runner (`pubpipe.runner`) of the publish flow: each step runs as its task in `TASKS`,
+    """The runner (`pubpipe.orchestrate.runner`) of the publish flow: each step runs as its task in `TASKS`,
     submitted ones on the flow's task runner; batches given a ``cluster`` on that Dask cluster
     (prefect-dask's DaskTaskRunner: "local" for a LocalCluster here, else a scheduler address)."""
 
@@ -141,7 +152,7 @@ class Tasks:
 
 @flow(name="pubpipe-publish", log_prints=True)
 def publish(sources: str = "sources", output: str = "output", config: str = "", force: bool = False,
-            dask: Optional[str] = None) -> recovery.BuildResult:
+            dask: Optional[str] = None) -> BuildResult:
     """Build the anthology of `sources` into `output`, using `config` (anthology.toml) if given;
     with `force` (``pubpipe build --force``) even when it is up to date; `dask`: the Dask cluster of
     the story pages, in place of anthology.toml's (see `pubpipe.config.Config.dask`)."""

@@ -51,8 +51,8 @@ def previous_output(folder, files: dict) -> dict:
     every file's bytes, record included, to compare with afterwards."""
     from pathlib import Path
 
-    from pubpipe.manifest import write_manifest
-    from pubpipe.recovery import BuildResult
+    from pubpipe.publish.manifest import write_manifest
+    from pubpipe.publish.result import BuildResult
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
@@ -62,9 +62,9 @@ def previous_output(folder, files: dict) -> dict:
 
 
 def write_web(anthology, folder, downloads=(), **options) -> list:
-    """`pubpipe.web.render` written into ``folder`` as the web folder itself (its files named
+    """`pubpipe.render.web.site.render` written into ``folder`` as the web folder itself (its files named
     without the ``web/`` an output folder puts them in); the paths written."""
-    from pubpipe import web
+    from pubpipe.render.web import site as web
     from pubpipe.render import Rendered, write
     rendered = web.render(anthology, downloads, **options)
     inside = Rendered({name.removeprefix("web/"): data for name, data in rendered.files.items()},
@@ -82,8 +82,8 @@ def write_as(rendered, path):
 
 
 def write_epub(anthology, path):
-    """`pubpipe.epub.render` written at ``path``; the path."""
+    """`pubpipe.render.epub.book.render` written at ``path``; the path."""
     from pathlib import Path
-    from pubpipe import epub
+    from pubpipe.render.epub import book as epub
     write_as(epub.render(anthology), path)
     return Path(path)

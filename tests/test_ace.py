@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import ace
+from pubpipe.publish import ace as ace
 from helpers import write_epub
 from pubpipe.model import Anthology
 

@@ -19,7 +19,12 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from helpers import previous_output
-from pubpipe import epub as ebook, impose, pdf as reading_edition, pipeline, recovery, render, web
+from pubpipe import pipeline, render
+from pubpipe.publish import summary
+from pubpipe.render.epub import book as ebook
+from pubpipe.render.pdf import imposition as impose
+from pubpipe.render.pdf import reading as reading_edition
+from pubpipe.render.web import site as web
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "correct-horse-battery-staple-7f3a"  # the content of a local file a source points at
@@ -209,7 +214,7 @@ def test_titles_that_climb_out_write_nothing_outside(tmp_path):
     """A book title and story titles made of `../` and slashes become plain slugs: every file a
     build writes lands inside its staging folder."""
     from pubpipe.config import Config
-    from pubpipe.swap import staging
+    from pubpipe.publish.swap import staging
     sources = tmp_path / "work" / "sources"
     sources.mkdir(parents=True)
     (sources / "a.txt").write_text("../../../etc/cron.d/evil\n\nA story whose title climbs out of the folder.\n\n"
@@ -222,7 +227,7 @@ def test_titles_that_climb_out_write_nothing_outside(tmp_path):
         pdf, epub = reading_edition.render(anthology), ebook.render(anthology)
         for rendered in (pdf, epub, impose.render(pdf), web.render(anthology, [pdf, epub])):
             render.write(rendered, folder)
-        recovery.write_anthology(anthology, folder)
+        summary.write_anthology(anthology, folder)
         written = {p for p in tmp_path.rglob("*") if p.is_file()} - before
         assert written and all(folder in p.parents for p in written), sorted(map(str, written))
         assert len(list((folder / "web" / "stories").glob("*.html"))) == len(anthology.stories) == 2

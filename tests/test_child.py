@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import processes
+from pubpipe.orchestrate import processes as processes
 from pubpipe.errors import PubpipeError
 
 
@@ -75,7 +75,7 @@ def test_the_child_dies_with_the_build(tmp_path):
     # The child's work: a shell that says it started (so the child's initializer has run) and waits.
     work = ["sh", "-c", f"echo $$ > {ready}.tmp && mv {ready}.tmp {ready} && exec sleep 120"]
     parent = subprocess.Popen([sys.executable, "-c",
-                               f"from pubpipe import processes\nimport subprocess\nprocesses.in_pool('sleeper', subprocess.call, {work!r})"])
+                               f"from pubpipe.orchestrate import processes\nimport subprocess\nprocesses.in_pool('sleeper', subprocess.call, {work!r})"])
     try:
         deadline = time.monotonic() + 60
         while not ready.exists():
@@ -120,7 +120,7 @@ def test_a_worker_still_starting_when_the_build_died_leaves_too(tmp_path):
     that spawned it finds itself adopted by init; it must leave, not wait on its queue forever
     holding the terminal's pipes. Before, it took the pid of its parent *then* (init's) as the one
     to watch and lived on."""
-    code = ("import os, time; from pubpipe import processes; "
+    code = ("import os, time; from pubpipe.orchestrate import processes; "
             "processes.exit_with_parent(parent=os.getppid() + 10**6, interval=0.05); time.sleep(30)")
     started = time.monotonic()
     child = subprocess.run([sys.executable, "-c", code], timeout=20)

@@ -7,7 +7,7 @@ import pytest
 
 from pubpipe import clean
 from pubpipe.clean import DROP, LINE_RULES, FILE_RULES, clean_all, clean_source, repeated_lines
-from pubpipe.ingest import Line, RawSource
+from pubpipe.read.ingest import Line, RawSource
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clean"
 

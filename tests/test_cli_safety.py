@@ -96,8 +96,8 @@ def test_an_output_with_a_file_added_since_the_build_is_refused(tmp_path):
 
 
 def test_the_build_lock_is_removed_when_the_build_ends(tmp_path):
-    from pubpipe.swap import build_lock
-    take = [sys.executable, "-c", "import sys\nfrom pubpipe.swap import build_lock\nwith build_lock(sys.argv[1]): pass",
+    from pubpipe.publish.swap import build_lock
+    take = [sys.executable, "-c", "import sys\nfrom pubpipe.publish.swap import build_lock\nwith build_lock(sys.argv[1]): pass",
             str(tmp_path / "output")]
     with build_lock(tmp_path / "output") as lock:
         assert lock.exists()
@@ -227,7 +227,7 @@ def test_io_retries_only_what_may_pass(monkeypatch):
 
 def test_epubcheck_time_limit_grows_with_the_book(tmp_path):
     import zipfile
-    from pubpipe.epubcheck import time_limit
+    from pubpipe.publish.epubcheck import time_limit
     small, big = tmp_path / "small.epub", tmp_path / "big.epub"
     for path, chapters in ((small, 3), (big, 900)):
         with zipfile.ZipFile(path, "w") as book:

@@ -12,7 +12,9 @@ import pytest
 from bs4 import BeautifulSoup
 from lxml import etree
 
-from pubpipe import dates, labels, pdf
+from pubpipe import dates
+from pubpipe.render import labels as labels
+from pubpipe.render.pdf import reading as pdf
 from pubpipe.config import Config, load_config
 from pubpipe.errors import ConfigError
 from pubpipe.model import Anthology

@@ -4,7 +4,11 @@ import sys
 
 import pytest
 
-from pubpipe import dates, epub, labels, pdf, web
+from pubpipe import dates
+from pubpipe.render.epub import book as epub
+from pubpipe.render import labels as labels
+from pubpipe.render.pdf import reading as pdf
+from pubpipe.render.web import site as web
 from pubpipe.model import Anthology, Dateline, SourceSpan, Story
 
 CLI = [sys.executable, "-m", "pubpipe.cli"]

@@ -9,10 +9,12 @@ import docx
 import pytest
 from PIL import Image
 
-from pubpipe import recovery, summary
+from pubpipe import recovery
+from pubpipe.read import intake
+from pubpipe.publish import summary as summary
 from pubpipe.config import Config, Limits
 from pubpipe.errors import SourceError
-from pubpipe.ingest import parse_source, read_bytes
+from pubpipe.read.ingest import parse_source, read_bytes
 
 
 def word_document(*, title=True, image=False) -> bytes:
@@ -52,9 +54,9 @@ def blocks_of(tmp_path, files: dict) -> tuple:
     for name, data in files.items():
         (sources / name).write_bytes(data)
     config = Config()
-    ingested = recovery.ingest(recovery.snapshot(str(sources), config), config)
+    ingested = intake.ingest(intake.snapshot(str(sources), config), config)
     anthology = recovery.structure(recovery.clean(ingested, config), ingested, config)
-    path = recovery.write_anthology(anthology, tmp_path)
+    path = summary.write_anthology(anthology, tmp_path)
     return json.loads(path.read_text(encoding="utf-8")), ingested
 
 
@@ -181,7 +183,7 @@ def test_a_pages_package_folder_is_one_problem(tmp_path):
     (sources / "minutes.pages" / "Index.zip").write_bytes(b"PK\x03\x04" + bytes(30))
     (sources / "minutes.pages" / "preview.jpg").write_bytes(b"\xff\xd8\xff" + bytes(30))
     (sources / "story.txt").write_text("A Title\n\nSome text of the story, long enough to be one.\n", encoding="utf-8")
-    snap = recovery.snapshot(str(sources), Config())
+    snap = intake.snapshot(str(sources), Config())
     assert [name for name, _ in snap.files] == ["story.txt"]
     assert [(p.file, p.code) for p in snap.problems] == [("minutes.pages", "source.document")]
 

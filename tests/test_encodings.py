@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pubpipe.errors import SourceError
-from pubpipe.ingest import decode, parse_source
+from pubpipe.read.ingest import decode, parse_source
 
 HERE = Path(__file__).parent / "fixtures" / "encodings"
 CASES = json.loads((HERE / "cases.json").read_text(encoding="utf-8"))

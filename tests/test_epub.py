@@ -18,10 +18,10 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from pubpipe.epub import book_identifier
+from pubpipe.render.epub.book import book_identifier
 from helpers import write_epub
-from pubpipe.epub_cover import DEFAULT_PUBLISHER
-from pubpipe.epubcheck import EpubInvalid, assert_publishable, validate_epub
+from pubpipe.render.epub.cover import DEFAULT_PUBLISHER
+from pubpipe.publish.epubcheck import EpubInvalid, assert_publishable, validate_epub
 from pubpipe.model import Anthology
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
@@ -78,7 +78,7 @@ def test_assert_publishable_lists_problems(built, tmp_path):
 @needs_java
 def test_a_warning_alone_blocks_publication(built, tmp_path):
     """The build's EPUB check (validate.check_epub) refuses warnings, not only errors."""
-    from pubpipe.validate import Findings, check_epub
+    from pubpipe.publish.validate import Findings, check_epub
     warned = tmp_path / "warned.epub"
     with zipfile.ZipFile(built) as zin, zipfile.ZipFile(warned, "w") as zout:
         for info in zin.infolist():

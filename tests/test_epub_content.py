@@ -17,7 +17,7 @@ import pytest
 from lxml import etree
 
 from helpers import write_epub
-from pubpipe.epubcheck import validate_epub
+from pubpipe.publish.epubcheck import validate_epub
 from pubpipe.model import Anthology, Block, Byline, Dateline, Series, SourceSpan, Story
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"

@@ -84,8 +84,8 @@ def _counting(monkeypatch, target: str):
     """Wrap the function at dotted `target` so the test can see how often the flow called it."""
     module_name, name = target.rsplit(".", 1)
     module = __import__(module_name, fromlist=[name])
-    if module_name == "pubpipe.pdf":  # the flow lays the PDF out in a child, out of the wrapper's sight
-        monkeypatch.setattr("pubpipe.processes.PDF_IN_CHILD", False)
+    if module_name == "pubpipe.render.pdf.reading":  # the flow lays the PDF out in a child, out of the wrapper's sight
+        monkeypatch.setattr("pubpipe.orchestrate.processes.PDF_IN_CHILD", False)
     original, calls = getattr(module, name), []
 
     def wrapper(*args, **kwargs):
@@ -102,9 +102,9 @@ def _tree(folder: Path) -> dict:
 def test_unchanged_rebuild_skips_parsing_and_rendering_but_writes(built, monkeypatch):
     from pubpipe_flows.publish import publish
     work, _ = built
-    parsed = _counting(monkeypatch, "pubpipe.recovery.parse_source")
-    pdfs = _counting(monkeypatch, "pubpipe.pdf.render_stories")
-    epubs = _counting(monkeypatch, "pubpipe.epub._book")  # once per EPUB made
+    parsed = _counting(monkeypatch, "pubpipe.read.intake.parse_source")
+    pdfs = _counting(monkeypatch, "pubpipe.render.pdf.reading.render_stories")
+    epubs = _counting(monkeypatch, "pubpipe.render.epub.book._book")  # once per EPUB made
     (work / "output" / "anthology.json").unlink()  # writing is never skipped by a cache hit
     result = publish(sources=str(work / "sources"), output=str(work / "output"), config="")
     assert result.exit_code == 0 and (parsed, pdfs, epubs) == ([], [], [])
@@ -116,7 +116,7 @@ def test_changed_source_is_parsed_and_rendered_again(prefect_harness, tmp_path, 
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
     first = sorted((tmp_path / "sources").glob("*.txt"))[0]
     first.write_text(first.read_text(encoding="utf-8") + f"\nA closing line written by {tmp_path.name}.\n", encoding="utf-8")
-    pdfs = _counting(monkeypatch, "pubpipe.pdf.render_stories")
+    pdfs = _counting(monkeypatch, "pubpipe.render.pdf.reading.render_stories")
     result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="")
     assert result.exit_code == 0 and len(pdfs) == 1
     assert tmp_path.name in (tmp_path / "out" / "anthology.json").read_text(encoding="utf-8")
@@ -124,11 +124,11 @@ def test_changed_source_is_parsed_and_rendered_again(prefect_harness, tmp_path, 
 
 def test_failed_validation_leaves_previous_output_exactly(built, monkeypatch):
     from pubpipe.errors import ValidationFailed
-    from pubpipe.validate import Findings
+    from pubpipe.publish.validate import Findings
     from pubpipe_flows.publish import publish
     work, _ = built
     before = _tree(work / "output")
-    monkeypatch.setattr("pubpipe.summary.check_output", lambda folder, run_epubcheck=True: Findings(errors=["forced failure"]))
+    monkeypatch.setattr("pubpipe.publish.summary.check_output", lambda folder, run_epubcheck=True: Findings(errors=["forced failure"]))
     with pytest.raises(ValidationFailed, match="forced failure"):  # force: although the output is up to date
         publish(sources=str(work / "sources"), output=str(work / "output"), config="", force=True)
     assert _tree(work / "output") == before
@@ -137,7 +137,7 @@ def test_failed_validation_leaves_previous_output_exactly(built, monkeypatch):
 
 def test_a_source_edited_during_the_build(prefect_harness, tmp_path, monkeypatch):
     """The build publishes the version it read at its start and says which file changed."""
-    from pubpipe import pdf
+    from pubpipe.render.pdf import reading as pdf
     from pubpipe_flows.publish import publish
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
     victim = sorted((tmp_path / "sources").glob("*.txt"))[-1]
@@ -151,7 +151,7 @@ def test_a_source_edited_during_the_build(prefect_harness, tmp_path, monkeypatch
         victim.write_text(original + f"\nAn edit made while {tmp_path.name} was building.\n", encoding="utf-8")
         return render(*args)
     monkeypatch.setattr(pdf, "render_stories", render_and_edit)
-    monkeypatch.setattr("pubpipe.processes.PDF_IN_CHILD", False)
+    monkeypatch.setattr("pubpipe.orchestrate.processes.PDF_IN_CHILD", False)
     result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="")
     assert result.exit_code == 0
     assert tmp_path.name not in (tmp_path / "out" / "anthology.json").read_text(encoding="utf-8")
@@ -171,12 +171,12 @@ def test_one_changed_story_re_renders_only_its_web_page(prefect_harness, tmp_pat
                 f"Neighbours talk about the {name.lower()} news for a long time.") for name in ("First", "Middle", "Last")]
     text = "\n\n* * *\n\n".join(f"{title}\n\n{body}" for title, body in stories) + "\n"
     (sources / "three.txt").write_text(text, encoding="utf-8")
-    monkeypatch.setattr("pubpipe.pdfbook.PART_WORDS", (1, 1))  # a PDF part per story
+    monkeypatch.setattr("pubpipe.render.pdf.parts.PART_WORDS", (1, 1))  # a PDF part per story
     publish(sources=str(sources), output=str(tmp_path / "out"), config="")
     (sources / "three.txt").write_text(text.replace("middle news", "middle rumours"), encoding="utf-8")
-    pages = _counting(monkeypatch, "pubpipe.web.story_web")
-    pdfs = _counting(monkeypatch, "pubpipe.pdf.render_stories")
-    epubs = _counting(monkeypatch, "pubpipe.epub._book")  # once per EPUB made
+    pages = _counting(monkeypatch, "pubpipe.render.web.site.story_web")
+    pdfs = _counting(monkeypatch, "pubpipe.render.pdf.reading.render_stories")
+    epubs = _counting(monkeypatch, "pubpipe.render.epub.book._book")  # once per EPUB made
     result = publish(sources=str(sources), output=str(tmp_path / "out"), config="")
     assert result.exit_code == 0 and len(epubs) == 1
     assert [args[1].id for args in pages] == ["the-middle-story"]
@@ -187,7 +187,7 @@ def test_one_changed_story_re_renders_only_its_web_page(prefect_harness, tmp_pat
         "the-first-story.html", "the-last-story.html", "the-middle-story.html"]
     pdf_size = (tmp_path / "out" / next(n for n in result.outputs if n.endswith(".pdf") and "-print" not in n)).stat().st_size
     first = (web / "stories" / "the-first-story.html").read_text(encoding="utf-8")
-    from pubpipe.web import human_size
+    from pubpipe.render.web.site import human_size
     assert "\x00" not in first and human_size(pdf_size) in first  # the cached page got today's sizes
 
 
@@ -199,7 +199,7 @@ def test_story_pages_fan_out_to_a_dask_cluster(prefect_harness, tmp_path, monkey
     from pubpipe_flows.publish import publish
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    monkeypatch.setattr("pubpipe.web.WEB_BATCH", 2)
+    monkeypatch.setattr("pubpipe.render.web.site.WEB_BATCH", 2)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         with get_task_stream(client) as stream:
@@ -220,7 +220,7 @@ def test_up_to_date_output_is_left_alone(built, monkeypatch):
     from pubpipe_flows.publish import publish
     work, first = built
     before = {p: p.stat().st_mtime_ns for p in (work / "output").rglob("*")}
-    parsed = _counting(monkeypatch, "pubpipe.recovery.parse_source")
+    parsed = _counting(monkeypatch, "pubpipe.read.intake.parse_source")
     result = publish(sources=str(work / "sources"), output=str(work / "output"), config="")
     assert result.message == "up to date" and parsed == []
     assert (result.exit_code, result.outputs) == (first.exit_code, first.outputs)

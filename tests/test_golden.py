@@ -18,7 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import epub as ebook, impose, pdf as reading_edition, pipeline, recovery, render, web
+from pubpipe import pipeline, render
+from pubpipe.publish import summary
+from pubpipe.read import intake
+from pubpipe.render.epub import book as ebook
+from pubpipe.render.pdf import imposition as impose
+from pubpipe.render.pdf import reading as reading_edition
+from pubpipe.render.web import site as web
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "sources"
@@ -77,13 +83,13 @@ def _pdf_text(data: bytes, tmp: Path) -> str:
 
 def _outputs(tmp: Path) -> dict:
     """Relative path -> the text compared for it."""
-    config = recovery.load_settings(str(ROOT / "sources"), None)
+    config = intake.load_settings(str(ROOT / "sources"), None)
     anthology = pipeline.recover(ROOT / "sources", config)
     folder = tmp / "out"
     folder.mkdir()
     pdf, epub = reading_edition.render(anthology), ebook.render(anthology)
     printed = impose.render(pdf)
-    recovery.write_anthology(anthology, folder)
+    summary.write_anthology(anthology, folder)
     render.write(web.render(anthology, [pdf, printed, epub], base_url=config.base_url), folder)
     found = {}
     for path in sorted(folder.rglob("*")):

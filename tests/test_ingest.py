@@ -4,7 +4,7 @@ import pytest
 
 from pubpipe.config import Limits
 from pubpipe.errors import SourceError
-from pubpipe.ingest import read_source
+from pubpipe.read.ingest import read_source
 
 TEXT = "Title line\n\nIt’s a “quoted” story — with dashes.\n"
 
@@ -73,7 +73,7 @@ def test_limits(tmp_path):
         read_source(write(tmp_path, "long.txt", b"x" * 300 + b"\n"), tmp_path, Limits(max_line_chars=200))
 
 
-# An article long enough to be one: trafilatura (pubpipe.webpage) reads a page whose main text is
+# An article long enough to be one: trafilatura (pubpipe.read.webpage) reads a page whose main text is
 # under 250 characters as a whole-page dump. Saved pages are tested further in test_webpage.py.
 P1 = "The harbour opened at dawn and the first boats came in with the tide, their holds full of the night catch."
 P2 = "Traders waited on the quay with their carts, and by seven the market was loud with bargaining and gulls."

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from pubpipe import epubcheck, inline, pdf, pipeline
+from pubpipe import inline, pipeline
+from pubpipe.publish import epubcheck as epubcheck
+from pubpipe.render.pdf import reading as pdf
 from pubpipe.model import Anthology, Block
 
 from helpers import lost_words, write_as, write_epub, write_web
@@ -140,7 +142,7 @@ def test_notes_in_a_row_are_one_box(etext, tmp_path):
 def test_a_saved_pages_emphasis_inside_a_paragraph_is_kept(tmp_path):
     """pubpipe's own reader of a page (trafilatura found nothing): <em>/<i> and <strong>/<b> inside a
     block; a block set wholly in italics is the block's style, and the page cannot forge the marks."""
-    from pubpipe.htmlsource import html_lines
+    from pubpipe.read.dom import html_lines
     lines = html_lines("<html><body><article><h1>T</h1><p>She read the <i>Morning Chronicle</i> and was "
                        "<b>very</b> calm &#xFDD0;here&#xFDD1;.</p><p><em>All of it italic.</em></p></article></body></html>")
     text, spans = inline.parse(lines[1].text)
@@ -152,7 +154,7 @@ def test_a_saved_pages_emphasis_found_by_trafilatura_is_kept():
     """A saved page read by trafilatura: the words the page sets in <em>/<strong> inside a paragraph
     are emphasis, found where the page shows them (no space lost after them); a paragraph the page
     sets wholly in italics keeps its words plain."""
-    from pubpipe.webpage import read_page
+    from pubpipe.read.webpage import read_page
     page = read_page(
         "<!doctype html><html><head><title>A Day at the Harbour – Example News</title></head><body>"
         "<nav><a href='/'>Home</a> <a href='/news'>News</a></nav><article><h1>A Day at the Harbour</h1>"

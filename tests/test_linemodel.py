@@ -214,6 +214,7 @@ def test_training_rebuilds_the_shipped_model_byte_for_byte():
 def _build(files: dict, tmp_path):
     """`files` (name -> text) through the build's stages up to the anthology, as the flow calls them."""
     from pubpipe import recovery
+    from pubpipe.read import intake
     from pubpipe.config import Config
 
     folder = tmp_path / "sources"
@@ -221,7 +222,7 @@ def _build(files: dict, tmp_path):
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     config = Config()
-    ingested = recovery.ingest(recovery.snapshot(str(folder), config), config)
+    ingested = intake.ingest(intake.snapshot(str(folder), config), config)
     return recovery.structure(recovery.clean(ingested, config), ingested, config)
 
 
@@ -276,20 +277,20 @@ def test_build_splits_pasted_pages_into_their_articles(tmp_path):
 def test_our_own_samples_are_left_to_the_rules():
     """The samples in sources/ are articles with a little residue, not a web page's text: the model
     leaves them as cleaning made them."""
-    from pubpipe import recovery
+    from pubpipe.read import intake
     from pubpipe.config import Config
     from pubpipe.clean import clean_all
     from pubpipe.recover import apply
 
     config = Config()
-    ingested = recovery.ingest(recovery.snapshot(str(REPO / "sources"), config), config)
+    ingested = intake.ingest(intake.snapshot(str(REPO / "sources"), config), config)
     cleaned = clean_all(list(ingested.sources))
     assert apply.recover(list(ingested.sources), cleaned) == cleaned
 
 
 def test_report_shows_the_models_confidence():
     from pubpipe.model import dropped
-    from pubpipe.report import _removed_rows
+    from pubpipe.publish.report import _removed_rows
 
     rows = _removed_rows((dropped("a.txt", 3, "Sign in", "model", 0.973), dropped("a.txt", 9, "Share", "share-buttons")))
     assert rows[0] == "| `a.txt` | 3 | model (0.97) | Sign in |"
@@ -299,7 +300,7 @@ def test_report_shows_the_models_confidence():
 @needs_model
 def test_lines_staff_keep_are_never_dropped_by_the_model():
     from pubpipe.clean import clean_all
-    from pubpipe.ingest import parse_source
+    from pubpipe.read.ingest import parse_source
     from pubpipe.recover import apply
 
     raw = [parse_source("page.txt", ("\n".join(PAGE) + "\n").encode("utf-8"))]

@@ -2,10 +2,10 @@
 
 import json
 
-from pubpipe.manifest import NAME, already_published, differences, write_manifest
+from pubpipe.publish.manifest import NAME, already_published, differences, write_manifest
 from pubpipe.model import problem
-from pubpipe.recovery import BuildResult
-from pubpipe.validate import Findings, check_manifest
+from pubpipe.publish.result import BuildResult
+from pubpipe.publish.validate import Findings, check_manifest
 
 
 def test_record_compare_and_check(tmp_path):
@@ -45,17 +45,17 @@ def test_settings_that_shape_nothing_are_declared_once_and_change_no_key(tmp_pat
     the build key, not the stories' cache key. (Before, the two lists disagreed on base_url.)"""
     from dataclasses import replace
 
-    from pubpipe import recovery
+    from pubpipe.read import intake
     from pubpipe.cache import digest
     from pubpipe.config import Config, Limits
-    from pubpipe.manifest import build_key
+    from pubpipe.publish.manifest import build_key
     from dataclasses import fields
     declared = {f.name: f.metadata.get("shapes") for f in fields(Config) + fields(Limits) if f.metadata}
     assert declared == {"schedule": "nothing", "timezone": "nothing", "dask": "nothing", "base_url": "web",
                         "stories_open": "pdf", "path": "nothing", "epubcheck_seconds": "nothing"}
     (tmp_path / "a.txt").write_text("Title\n\nA paragraph.\n", encoding="utf-8")
     base = Config()
-    snap = recovery.snapshot(str(tmp_path), base)
+    snap = intake.snapshot(str(tmp_path), base)
     same = replace(base, schedule="* * * * *", timezone="Asia/Seoul", dask="local", path="/elsewhere.toml",
                    limits=Limits(epubcheck_seconds=900))
     assert build_key(snap, same) == build_key(snap, base) and digest(same) == digest(base)
@@ -75,7 +75,9 @@ def test_cache_keys_come_from_the_content_never_from_how_it_was_made(tmp_path):
 
     import pytest
 
-    from pubpipe import recovery, web
+    from pubpipe import recovery
+    from pubpipe.read import intake
+    from pubpipe.render.web import site as web
     from pubpipe.cache import canonical, digest
     from pubpipe.config import Config
     text = "The Long Winter\n\nBy Ann Lee\n\nThe snow came early that year.\n\nShare this article\n"
@@ -83,8 +85,8 @@ def test_cache_keys_come_from_the_content_never_from_how_it_was_made(tmp_path):
     for folder in ("one", "two"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "a.txt").write_text(text, encoding="utf-8")
-        snap = recovery.snapshot(str(tmp_path / folder), Config())
-        ingested = recovery.ingest(snap, Config())
+        snap = intake.snapshot(str(tmp_path / folder), Config())
+        ingested = intake.ingest(snap, Config())
         cleaned = recovery.clean(ingested, Config())
         anthology = recovery.structure(cleaned, ingested, Config())
         batch = web.StoryBatch(((anthology.stories[0], None, None),))
@@ -94,6 +96,6 @@ def test_cache_keys_come_from_the_content_never_from_how_it_was_made(tmp_path):
         assert digest(made) == digest(again) == digest(pickle.loads(pickle.dumps(made)))
     assert canonical(steps[0][0]).startswith(b"[1,") and str(tmp_path).encode() not in canonical(steps[0][0])
     (tmp_path / "one" / "a.txt").write_text(text.replace("early", "late"), encoding="utf-8")
-    assert digest(recovery.snapshot(str(tmp_path / "one"), Config())) != digest(steps[0][0])
+    assert digest(intake.snapshot(str(tmp_path / "one"), Config())) != digest(steps[0][0])
     with pytest.raises(TypeError, match="no canonical form for a object"):
         digest([object()])

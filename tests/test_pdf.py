@@ -1,4 +1,4 @@
-"""The reading edition (pubpipe.pdf) and the print edition (pubpipe.impose), checked with poppler."""
+"""The reading edition (pubpipe.render.pdf.reading) and the print edition (pubpipe.render.pdf.imposition), checked with poppler."""
 
 import dataclasses
 import io
@@ -16,9 +16,11 @@ from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError
 
 from helpers import write_as
-from pubpipe import pdf, pdfbook, processes
-from pubpipe.templates import styles_dir
-from pubpipe.impose import imposition_order, impose, padded_pages, reading_page, saddle_order, signatures
+from pubpipe.render.pdf import reading as pdf
+from pubpipe.render.pdf import parts as pdfbook
+from pubpipe.orchestrate import processes as processes
+from pubpipe.render.templates import styles_dir
+from pubpipe.render.pdf.imposition import imposition_order, impose, padded_pages, reading_page, saddle_order, signatures
 from pubpipe.model import Anthology, Block
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
@@ -190,8 +192,8 @@ def test_reproducible_under_source_date_epoch(book, monkeypatch, tmp_path):
 
 
 def test_linear_layout_loops_change_no_byte(book, monkeypatch, tmp_path):
-    """pubpipe.layoutspeed's replacements lay the book out exactly as WeasyPrint's own loops do."""
-    from pubpipe import layoutspeed
+    """pubpipe.render.pdf.layoutspeed's replacements lay the book out exactly as WeasyPrint's own loops do."""
+    from pubpipe.render.pdf import layoutspeed as layoutspeed
     assert layoutspeed.install()  # the pinned WeasyPrint: the book fixture was rendered with them
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     monkeypatch.setattr(layoutspeed, "install", layoutspeed.uninstall)
@@ -208,7 +210,7 @@ def test_linear_layout_loops_change_no_byte(book, monkeypatch, tmp_path):
 
 def test_linear_layout_loops_with_fixed_boxes(tmp_path):
     """A document that has position: fixed boxes and margin boxes on named and blank pages."""
-    from pubpipe import layoutspeed
+    from pubpipe.render.pdf import layoutspeed as layoutspeed
     html = ("<style>@page { size: A6; @top-center { content: 'head ' counter(page) } }"
             "@page :blank { @bottom-left { content: 'blank' } } @page wide { @right-middle { content: 'w' } }"
             ".fix { position: fixed; top: 0; left: 0 } section { page: wide; break-before: right }</style>"
@@ -309,7 +311,7 @@ def test_a_long_book_is_imposed_in_signatures_a_short_one_as_one_booklet():
 
 
 def test_the_report_says_how_to_bind_signatures():
-    from pubpipe.report import render_report
+    from pubpipe.publish.report import render_report
     from pubpipe.model import Anthology
     printing = {"print_name": "book-print.pdf", "sheets": 84, "pages": 336, "blanks": 2,
                 "signatures": (8,) * 7 + (7,) * 4}
@@ -409,7 +411,7 @@ def test_fonts_are_the_project_fonts_and_hangul_stays_upright(book):
 def test_reproducible_in_another_process(book, tmp_path):
     # Hash randomisation or a clock must not reach the bytes: render again in a new interpreter.
     script = ("import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
-              "from test_pdf import hostile_anthology, PART_WORDS; from pubpipe import pdf, pdfbook, processes; "
+              "from test_pdf import hostile_anthology, PART_WORDS; from pubpipe.render.pdf import reading as pdf, parts as pdfbook; from pubpipe.orchestrate import processes; "
               "from helpers import write_as; processes.PDF_IN_CHILD = False; "
               "pdfbook.PART_WORDS = PART_WORDS; pdfbook.SHEET_PIECE = 4; write_as(pdf.render(hostile_anthology()), Path(sys.argv[2]))")
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONHASHSEED": "12345"}
@@ -420,7 +422,7 @@ def test_reproducible_in_another_process(book, tmp_path):
 
 def test_page_reference_cache_returns_what_pydyf_would():
     import pydyf
-    from pubpipe import pdftags
+    from pubpipe.render.pdf import tags as pdftags
     assert pdftags.speed_up_page_references() and pdftags.speed_up_page_references()
     document = pydyf.PDF()
     assert document.page_references == ()
@@ -437,7 +439,7 @@ def test_print_edition_is_reproducible(book, tmp_path):
 
 
 def test_check_refuses_an_untagged_pdf_without_bookmarks(book, tmp_path):
-    from pubpipe.validate import Findings, check_pdf
+    from pubpipe.publish.validate import Findings, check_pdf
     found = Findings()
     check_pdf(book["path"], found)
     assert not found.errors and f"{book['path'].name}: tagged PDF" in found.passed

@@ -15,9 +15,10 @@ import pikepdf
 import pytest
 
 from helpers import write_as
-from pubpipe import pdf, pdfglyphs
+from pubpipe.render.pdf import reading as pdf
+from pubpipe.render.pdf import glyphs as pdfglyphs
 from pubpipe.model import Anthology, Block
-from pubpipe.pdfglyphs import describe, stories_holding, substitute, unshowable, unshowable_in, watch_missing_glyphs, where
+from pubpipe.render.pdf.glyphs import describe, stories_holding, substitute, unshowable, unshowable_in, watch_missing_glyphs, where
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
@@ -212,7 +213,9 @@ def test_realweb_pages_keep_their_articles(tmp_path):
     """The ten realweb pages whose stories the build used to leave out for one character (emoji,
     Devanagari, Bengali, Telugu and Thai in language menus, icon-font characters) keep every story in
     the PDF; only private-use icons become placeholders, each named with its page."""
-    from pubpipe import recovery, summary
+    from pubpipe import recovery
+    from pubpipe.read import intake
+    from pubpipe.publish import summary as summary
     pages = ("5211188428849a31", "5f9c5ed5d64dfe68", "65408257dbe4b41f", "8cad00dc22de45ba", "9eef8162bbb67b0b",
              "abd9d6291b6bfae0", "b0cf2bbf0192315e", "c582d3b772578e8f", "d48aeb9cf2f2ff15", "ec7fc408c5ce66c2")
     sources = tmp_path / "sources"
@@ -220,8 +223,8 @@ def test_realweb_pages_keep_their_articles(tmp_path):
     for page in pages:
         [path] = REALWEB.glob(page + "*.txt")
         shutil.copy(path, sources / path.name)
-    config = recovery.load_settings(str(sources), None)
-    ingested = recovery.ingest(recovery.snapshot(str(sources), config), config)
+    config = intake.load_settings(str(sources), None)
+    ingested = intake.ingest(intake.snapshot(str(sources), config), config)
     anthology = recovery.structure(recovery.clean(ingested, config), ingested, config)
     rendered = pdf.render(anthology)
     assert set(rendered.info.story_pages) == {s.id for s in anthology.stories}

@@ -1,12 +1,12 @@
-"""pubpipe.pdfbook: where the book is cut into parts, and where the parts land."""
+"""pubpipe.render.pdf.parts: where the book is cut into parts, and where the parts land."""
 
 import dataclasses
 
 from hypothesis import given, settings, strategies as st
 
-from pubpipe import pdfbook
+from pubpipe.render.pdf import parts as pdfbook
 from pubpipe.model import Anthology, Block, SourceSpan, Story
-from pubpipe.pdf import LaidOut
+from pubpipe.render.pdf.reading import LaidOut
 
 
 def story(i: int, words: int) -> Story:

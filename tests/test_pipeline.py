@@ -9,7 +9,7 @@ import pytest
 
 from pubpipe import pipeline
 from pubpipe.render import Rendered, write
-from pubpipe.runner import Local
+from pubpipe.orchestrate.runner import Local
 from test_golden import BINARY, EPOCH, GOLDEN, _binary, _image, _text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,7 +115,7 @@ def test_without_base_url_the_report_warns_and_web_stands_alone(built):
     """Before (issue 18): no word about base_url (relative share and snippet links, no canonical
     address) and downloads linked outside web/. The samples set no base_url: report.md says so in
     one line, and web/ holds the three downloads, every link inside it resolving."""
-    from pubpipe.validate import broken_links
+    from pubpipe.publish.validate import broken_links
     out, _, _ = built
     report = (out / "report.md").read_text(encoding="utf-8")
     assert len([line for line in report.splitlines() if "'base_url' is not set" in line]) == 1

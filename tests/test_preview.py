@@ -15,8 +15,8 @@ from bs4 import BeautifulSoup
 
 from pubpipe.errors import PubpipeError
 from pubpipe.model import Anthology
-from pubpipe.preview import PreviewError, make_server, url_of, web_folder
-from pubpipe.web import Download
+from pubpipe.publish.preview import PreviewError, make_server, url_of, web_folder
+from pubpipe.render.web.site import Download
 from helpers import write_web
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
@@ -104,7 +104,7 @@ def test_web_folder_and_errors(output, tmp_path):
 
 
 def test_serve_prints_the_address_and_serves_until_stopped(output):
-    code = "import sys; from pathlib import Path; from pubpipe.preview import serve_folder; serve_folder(Path(sys.argv[1]), 0, False)"
+    code = "import sys; from pathlib import Path; from pubpipe.publish.preview import serve_folder; serve_folder(Path(sys.argv[1]), 0, False)"
     process = subprocess.Popen([sys.executable, "-c", code, str(output)], stdout=subprocess.PIPE, text=True)
     try:
         line = process.stdout.readline()

@@ -9,7 +9,7 @@ from pubpipe.anthology import build_anthology
 from pubpipe.clean import Context, clean_all, clean_source
 from pubpipe.config import Config
 from pubpipe.errors import SourceError
-from pubpipe.ingest import RawSource, decode, normalise, text_lines
+from pubpipe.read.ingest import RawSource, decode, normalise, text_lines
 
 from helpers import lost_words
 

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import recovery, summary
+from pubpipe import recovery
+from pubpipe.read import intake
+from pubpipe.publish import summary as summary
 from pubpipe.config import Config
-from pubpipe.manifest import already_published, build_key, write_manifest
+from pubpipe.publish.manifest import already_published, build_key, write_manifest
 from pubpipe.model import Anthology
-from pubpipe.report import render_report
+from pubpipe.publish.report import render_report
 
 STORY = ("The Long Winter\n\nBy Ann Lee\n\nThe snow came early that year and the village was cut off for weeks.\n\n"
          "The children built a tunnel to the school and the teacher came on skis.\n")
@@ -31,7 +33,7 @@ def folder(tmp_path):
 
 
 def read(sources: Path):
-    snap = recovery.snapshot(str(sources), Config())
+    snap = intake.snapshot(str(sources), Config())
     return snap, {p.file: p for p in snap.problems}
 
 
@@ -52,7 +54,7 @@ def test_links_leading_outside_are_never_read(folder, tmp_path):
         assert (p.code, p.severity) == ("source.outside", "error")
         assert p.message.startswith("is a link to a file outside the sources folder; not read")
     assert problems["more"].message.startswith("is a link to a folder outside the sources folder")
-    ingested = recovery.ingest(snap, Config())
+    ingested = intake.ingest(snap, Config())
     result = summary.result(Path("out"), {}, ingested)
     assert result.exit_code == 1 and {p.file for p in result.problems} == {"notes.txt", "passwd.txt", "relative.txt", "more"}
 
@@ -60,7 +62,7 @@ def test_links_leading_outside_are_never_read(folder, tmp_path):
 def test_a_link_swapped_in_after_the_scan_is_not_followed(folder, tmp_path):
     """read_bytes checks where the file really is when it opens it, not only when it was listed."""
     from pubpipe.errors import SourceError
-    from pubpipe.ingest import read_bytes
+    from pubpipe.read.ingest import read_bytes
     (tmp_path / "secret.txt").write_text(SECRET, encoding="utf-8")
     os.symlink(tmp_path / "secret.txt", folder / "late.txt")
     with pytest.raises(SourceError) as info:
@@ -110,7 +112,7 @@ def test_backups_and_temporary_files_are_skipped_with_a_warning(folder, name, ki
     assert list(problems) == [name]
     p = problems[name]
     assert (p.code, p.severity) == ("source.backup", "warning") and p.message.startswith(f"looks like {kind}, not an article")
-    result = summary.result(Path("out"), {}, recovery.ingest(snap, Config()))
+    result = summary.result(Path("out"), {}, intake.ingest(snap, Config()))
     assert (result.exit_code, result.problems, [w.file for w in result.warnings]) == (0, (), [name])
 
 
@@ -132,22 +134,22 @@ def test_copies_of_a_source_are_skipped_naming_the_one_kept(tmp_path, names, kep
         if name != kept:
             assert (problems[name].code, problems[name].severity) == ("source.duplicate", "warning")
             assert problems[name].message.startswith(f"has the same content as {kept}, which is published")
-    ingested = recovery.ingest(snap, Config())
+    ingested = intake.ingest(snap, Config())
     anthology = recovery.structure(recovery.clean(ingested, Config()), ingested, Config())
     assert len(anthology.stories) == 1 and anthology.stories[0].source.file == kept  # no "-2", "-3" copies
 
 
 def test_warnings_are_said_and_reported_apart_from_problems(folder):
-    from pubpipe import progress
+    from pubpipe.orchestrate import progress as progress
     (folder / "winter.txt~").write_text(STORY + "An older ending.\n", encoding="utf-8")
     (folder / "scan.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     snap, _ = read(folder)
-    ingested = recovery.ingest(snap, Config())
+    ingested = intake.ingest(snap, Config())
     said = []
     listener = lambda event, data: said.append((event, data))  # noqa: E731 (what `pubpipe build` shows)
     progress.listen(listener)
     try:
-        recovery.say_problems(ingested.problems)
+        summary.say_problems(ingested.problems)
     finally:
         progress.stop_listening(listener)
     assert said == [("problem", {"text": "skipped scan.pdf: is a PDF, which pubpipe cannot read; copy the article's "
@@ -170,7 +172,7 @@ def test_report_lists_each_diagnostic_once_and_anthology_json_keeps_its_shapes(f
     (folder / "winter.txt~").write_text(STORY + "An older ending.\n", encoding="utf-8")
     (folder / "scan.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     (folder / "untitled.txt").write_text("A Title Alone\n", encoding="utf-8")
-    ingested = recovery.ingest(recovery.snapshot(str(folder), Config()), Config())
+    ingested = intake.ingest(intake.snapshot(str(folder), Config()), Config())
     anthology = recovery.structure(recovery.clean(ingested, Config()), ingested, Config())
     report = render_report(anthology, {}, ingested.problems)
     assert report.count("scan.pdf") == 1 and report.count("winter.txt~") == 1
@@ -193,9 +195,9 @@ def test_nothing_changed_still_answers_from_the_record(folder, tmp_path):
     (folder / "winter (copy).txt").write_text(STORY, encoding="utf-8")
     (folder / "winter.txt~").write_text(STORY, encoding="utf-8")
     config = Config()
-    key = build_key(recovery.snapshot(str(folder), config), config)
-    assert build_key(recovery.snapshot(str(folder), config), config) == key
-    result = summary.result(tmp_path / "out", {}, recovery.ingest(recovery.snapshot(str(folder), config), config))
+    key = build_key(intake.snapshot(str(folder), config), config)
+    assert build_key(intake.snapshot(str(folder), config), config) == key
+    result = summary.result(tmp_path / "out", {}, intake.ingest(intake.snapshot(str(folder), config), config))
     assert result.exit_code == 0 and len(result.warnings) == 2
     out = tmp_path / "out"
     out.mkdir()
@@ -203,15 +205,15 @@ def test_nothing_changed_still_answers_from_the_record(folder, tmp_path):
     again = already_published(out, key)
     assert (again.exit_code, again.problems) == (0, ())
     (folder / "winter (copy).txt").unlink()
-    assert build_key(recovery.snapshot(str(folder), config), config) != key
+    assert build_key(intake.snapshot(str(folder), config), config) != key
 
 
 def test_files_edited_meanwhile_ignore_skipped_files(folder):
     """A backup or a copy appearing while a build runs is not a source changed during the build."""
-    snap = recovery.snapshot(str(folder), Config())
+    snap = intake.snapshot(str(folder), Config())
     (folder / "winter.txt~").write_text("typing", encoding="utf-8")
     (folder / ".winter.txt.swp").write_bytes(b"b0VIM 9.0")
-    assert recovery.changed_since(snap) == []
+    assert intake.changed_since(snap) == []
     (folder / "winter (copy).txt").write_text(STORY, encoding="utf-8")
-    snap = recovery.snapshot(str(folder), Config())
-    assert recovery.changed_since(snap) == []
+    snap = intake.snapshot(str(folder), Config())
+    assert intake.changed_since(snap) == []

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import inline, pipeline, recovery
+from pubpipe import inline, pipeline
+from pubpipe.read import intake
 from pubpipe.config import Config
 
 from helpers import lost_words
@@ -121,11 +122,11 @@ def test_dask_setting_from_toml_and_the_command_line(tmp_path, monkeypatch):
     from dataclasses import replace
 
     from pubpipe.cache import digest
-    from pubpipe.serving import deployment_parameters
+    from pubpipe.orchestrate.serving import deployment_parameters
     (tmp_path / "sources").mkdir()
     (tmp_path / "anthology.toml").write_text('dask = "tcp://10.0.0.5:8786"\n', encoding="utf-8")
     monkeypatch.setenv("PUBPIPE_DASK", "local")
-    from_toml = recovery.load_settings(str(tmp_path / "sources"), None)
+    from_toml = intake.load_settings(str(tmp_path / "sources"), None)
     assert from_toml.dask == "tcp://10.0.0.5:8786"
     served = deployment_parameters(tmp_path / "sources", tmp_path / "out", None)
     assert (served["dask"], served["force"]) == ("local", False)
@@ -137,7 +138,7 @@ def test_dask_setting_from_toml_and_the_command_line(tmp_path, monkeypatch):
 def test_a_learned_model_starts_stories_and_labels_headings_where_it_labelled_units():
     """Units carry a model's label, confidence and article start; a signal and a block rule use them."""
     from pubpipe.clean import clean_source
-    from pubpipe.ingest import Line, RawSource
+    from pubpipe.read.ingest import Line, RawSource
     from pubpipe.structure import build_blocks, split_file
     texts = ["Harvest Time", "The grain came in early this year, and the barns were full.",
              "what the model calls a heading", "More of the same story, told in a long sentence here.",
@@ -202,7 +203,7 @@ def test_keep_is_validated_with_a_message_naming_the_file(tmp_path, toml, messag
 
 def test_report_lists_the_least_certain_decisions_of_each_story(tmp_path):
     from pubpipe.anthology import REVIEW_PER_STORY
-    from pubpipe.report import render_report
+    from pubpipe.publish.report import render_report
     headings = "".join(f"Part Number {n}\nA paragraph of the story, number {n}, in a sentence.\n" for n in range(8))
     a = build(tmp_path, "A Long Story\nIt opens here.\n" + headings + "Share this article\n")
     review = [d for d in a.review if d.story == "a-long-story"]

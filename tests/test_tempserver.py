@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from pubpipe.tempserver import temporary_server
+from pubpipe.orchestrate.tempserver import temporary_server
 
 pytestmark = pytest.mark.usefixtures("session_prefect_home")  # its builds use the session's PREFECT_HOME (conftest.py)
 
@@ -44,7 +44,7 @@ def test_a_server_the_user_runs_is_used_as_it_is(monkeypatch):
 
 @pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
 def test_dies_with_a_killed_build(tmp_path):
-    code = ("import os, sys, time; from pubpipe.tempserver import temporary_server\n"
+    code = ("import os, sys, time; from pubpipe.orchestrate.tempserver import temporary_server\n"
             "with temporary_server() as s:\n    print(s.process.pid, flush=True); time.sleep(600)\n")
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     build = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,

@@ -11,7 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from pubpipe.model import Anthology
-from pubpipe.web import Download, build_date, dek, human_size, reading_minutes
+from pubpipe.render.web.site import Download, build_date, dek, human_size, reading_minutes
 from helpers import write_web
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
@@ -284,7 +284,7 @@ def test_helpers(anthology):
     assert human_size(999) == "999 bytes" and human_size(1) == "1 byte"
     assert human_size(45_000) == "45 KB" and human_size(1_234_567) == "1.2 MB"
     assert human_size(999_999) == "1.0 MB" and human_size(12_500_000) == "12 MB"
-    from pubpipe.report import render_report  # the report says sizes as the download links do
+    from pubpipe.publish.report import render_report  # the report says sizes as the download links do
     assert "| `anthology.pdf` | 45 KB |" in render_report(anthology, {"anthology.pdf": {"size": 45_000}})
     promise = anthology.stories[1]
     assert reading_minutes(promise) == round(promise.word_count() / 230)
@@ -328,7 +328,7 @@ def test_cover_on_the_index_and_in_social_meta(web, anthology):
 def test_cover_is_the_epub_cover_scaled(anthology, tmp_path):
     import io
     from PIL import Image
-    from pubpipe.epub import cover_png
+    from pubpipe.render.epub.book import cover_png
     write_web(anthology, tmp_path, DOWNLOADS)
     with Image.open(io.BytesIO(cover_png(anthology))) as full, Image.open(tmp_path / "cover.png") as web_cover:
         assert abs(web_cover.height - web_cover.width * full.height / full.width) < 1
@@ -362,7 +362,7 @@ def test_reading_minutes_of_scripts_without_spaces(anthology):
 
 def test_base_url_from_anthology_toml_reaches_the_feed(anthology, tmp_path):
     """anthology.toml's base_url is checked when read, and web.render makes the feed absolute with it."""
-    from pubpipe import web
+    from pubpipe.render.web import site as web
     from pubpipe.render import Rendered, write
     from pubpipe.config import load_config
     from pubpipe.errors import ConfigError
@@ -384,7 +384,7 @@ def test_base_url_from_anthology_toml_reaches_the_feed(anthology, tmp_path):
 def test_story_pages_are_batched_only_beyond_twenty_stories(anthology):
     """Up to WEB_TASKS stories, one task per story; beyond, at most WEB_TASKS even batches, in order."""
     import dataclasses
-    from pubpipe.web import batches as web_batches, site_of
+    from pubpipe.render.web.site import batches as web_batches, site_of
     site, _ = site_of(anthology)
     story = anthology.stories[0]
     for count, sizes in ((3, [1, 1, 1]), (20, [1] * 20), (21, [2] * 10 + [1]), (100, [5] * 20), (1000, [50] * 20)):
@@ -396,8 +396,8 @@ def test_story_pages_are_batched_only_beyond_twenty_stories(anthology):
 
 def _rendered_downloads():
     """The three downloads as the renderers hand them to the web renderer."""
-    from pubpipe.impose import ImposeInfo
-    from pubpipe.pdfbook import PdfInfo
+    from pubpipe.render.pdf.imposition import ImposeInfo
+    from pubpipe.render.pdf.parts import PdfInfo
     from pubpipe.render import Rendered
     return [Rendered({"stories-of-courage.pdf": b"%PDF-1.7 reading"}, PdfInfo(pages=22, story_pages={})),
             Rendered({"stories-of-courage-print.pdf": b"%PDF-1.3 print"},
@@ -409,7 +409,7 @@ def test_every_link_resolves_inside_web_alone(anthology, tmp_path):
     """Before (issue 18): the downloads were linked as ../<file>, outside web/, and broke when only
     web/ was published. Now they are copied into web/downloads/; every relative link of every page,
     snippet and stylesheet leads to a file inside web/."""
-    from pubpipe.validate import broken_links
+    from pubpipe.publish.validate import broken_links
     web = tmp_path / "web"
     write_web(anthology, web, _rendered_downloads())
     assert (web / "downloads" / "stories-of-courage-print.pdf").read_bytes() == b"%PDF-1.3 print"

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from pubpipe.model import Anthology
-from pubpipe.web import Download
+from pubpipe.render.web.site import Download
 from helpers import write_web
 from test_web_corpus import from_sources
 from test_web_safety import hostile_anthology

@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 
 from pubpipe import pipeline
 from pubpipe.model import Anthology
-from pubpipe.web import Download, dek, reading_minutes
+from pubpipe.render.web.site import Download, dek, reading_minutes
 from helpers import write_web
 
 ROOT = Path(__file__).resolve().parents[1]

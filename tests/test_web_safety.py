@@ -10,11 +10,11 @@ import pytest
 from bs4 import BeautifulSoup
 from markupsafe import Markup
 
-from pubpipe.templates import environment
+from pubpipe.render.templates import environment
 from pubpipe.model import Anthology, Block, Byline, Dateline, Series, SourceSpan, Story
-from pubpipe.web import Download
+from pubpipe.render.web.site import Download
 from helpers import write_web
-from pubpipe.web_safe import clean_fragment
+from pubpipe.render.web.sanitize import clean_fragment
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
 ATOM = "{http://www.w3.org/2005/Atom}"

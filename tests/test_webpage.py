@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import recovery, webpage
+from pubpipe import recovery
+from pubpipe.read import intake
+from pubpipe.read import webpage as webpage
 from pubpipe.config import Config, Limits
 from pubpipe.errors import SourceError
-from pubpipe.ingest import parse_source
+from pubpipe.read.ingest import parse_source
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -48,7 +50,7 @@ def build(tmp_path, pages: dict):
     for name, markup in pages.items():
         (sources / name).write_text(markup, encoding="utf-8")
     config = Config()
-    ingested = recovery.ingest(recovery.snapshot(str(sources), config), config)
+    ingested = intake.ingest(intake.snapshot(str(sources), config), config)
     assert not ingested.problems, ingested.problems
     return recovery.structure(recovery.clean(ingested, config), ingested, config)
 
@@ -211,7 +213,7 @@ def test_realweb_html_form_scores_with_trafilatura(tmp_path):
         alone.append({"title": "", "source": {"file": name},
                       "blocks": [{"type": "paragraph", "text": t} for t in text.split("\n") if t.strip()]})
     config = Config()
-    ingested = recovery.ingest(recovery.snapshot(str(sources), config), config)
+    ingested = intake.ingest(intake.snapshot(str(sources), config), config)
     assert not ingested.problems  # no page refused (55 of the 110 have a line over 20,000 characters)
     ours = recovery.structure(recovery.clean(ingested, config), ingested, config).to_dict()
     mine = realweb_score.score_pages(pages, ours, "html")["summary"]

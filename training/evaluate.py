@@ -118,9 +118,10 @@ def pubpipe_today(folder: Path, names: list) -> dict:
     """Today's pubpipe (ingest, clean, structure; no rendering) over `folder`: anthology dict."""
     from pubpipe.config import Config
     from pubpipe import recovery
+    from pubpipe.read import intake
 
-    snap = recovery.snapshot(str(folder), Config())
-    ing = recovery.ingest(snap, Config())
+    snap = intake.snapshot(str(folder), Config())
+    ing = intake.ingest(snap, Config())
     cleaned = recovery.clean(ing, Config())
     anthology = recovery.structure(cleaned, ing, Config())
     return anthology.to_dict()

@@ -306,7 +306,7 @@ def project_documents(gold_path: Path, sources: Path, group: str) -> list:
     residue. Text is decoded as ingest does (so the lines are the ones the model will see)."""
     sys.path.insert(0, str(REPO / "src"))
     from pubpipe.config import Limits
-    from pubpipe.ingest import parse_source
+    from pubpipe.read.ingest import parse_source
 
     gold = json.loads(gold_path.read_text(encoding="utf-8"))
     removed = [_norm(r) for r in gold.get("removed", [])]

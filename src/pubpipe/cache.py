@@ -15,9 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
-from .templates import styles_dir
+from pubpipe.render.templates import styles_dir
 from .config import NO_OUTPUT, Config, shaping
-from .pdfglyphs import FONT_DIRS
+from pubpipe.render.pdf.glyphs import FONT_DIRS
 
 
 def _hash_files(paths, h) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from .contents import HEADING as HEADING_LINE, find_contents
-from .ingest import META_TAGS, Line, RawSource
+from pubpipe.read.ingest import META_TAGS, Line, RawSource
 from .inline import MARKS
 from .model import Decision, Diagnostic, dropped
 

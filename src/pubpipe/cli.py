@@ -1,7 +1,7 @@
 """The command line: ``pubpipe build``, ``serve``, ``check`` and ``preview``.
 
 ``build`` runs the Prefect flow on the embedded default: no server to start (it starts a
-temporary one for the run, see pubpipe.tempserver), and none at all when the output is up to date.
+temporary one for the run, see pubpipe.orchestrate.tempserver), and none at all when the output is up to date.
 """
 
 import os
@@ -30,11 +30,11 @@ def _quiet_prefect() -> None:
 
 def _up_to_date(sources: Path, output: Path, config: Optional[Path]):
     """The stored result when `output` already holds what this build would publish (see
-    pubpipe.manifest), checked before Prefect is even imported; else None."""
-    from pubpipe import recovery
-    from pubpipe.manifest import already_published, build_key
-    settings = recovery.load_settings(str(sources), str(config) if config else None)
-    return already_published(output, build_key(recovery.snapshot(str(sources), settings), settings))
+    pubpipe.publish.manifest), checked before Prefect is even imported; else None."""
+    from pubpipe.read import intake
+    from pubpipe.publish.manifest import already_published, build_key
+    settings = intake.load_settings(str(sources), str(config) if config else None)
+    return already_published(output, build_key(intake.snapshot(str(sources), settings), settings))
 
 
 @contextmanager
@@ -56,7 +56,7 @@ def _embedded(server):
 
 def _fail(message: str, output: Optional[Path] = None, code: int = 2) -> None:
     """Say what went wrong in one line (and where the detail is in a second) and exit with `code`."""
-    from pubpipe import logfile
+    from pubpipe.orchestrate import logfile as logfile
     _stop_display()
     err.print(f"[red]pubpipe: nothing published: {escape(message)}[/red]")
     log = logfile.path() if _STARTED else None
@@ -96,9 +96,11 @@ def _check_server() -> None:
 
 def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask: Optional[str], quiet: bool):
     """The build itself, under the lock: the up-to-date check, then the flow on a Prefect server."""
-    from pubpipe import cli_progress, logfile, progress
-    from pubpipe.swap import build_lock
-    from pubpipe.tempserver import temporary_server
+    from pubpipe.orchestrate import terminal as cli_progress
+    from pubpipe.orchestrate import logfile as logfile
+    from pubpipe.orchestrate import progress as progress
+    from pubpipe.publish.swap import build_lock
+    from pubpipe.orchestrate.tempserver import temporary_server
     # The lock at once, before Prefect starts (the flow takes it again: re-entrant); then the
     # temporary Prefect server boots in a child process while this one imports the flow.
     with build_lock(output):
@@ -137,10 +139,12 @@ def build(
     if dask is None:
         dask = os.environ.get("PUBPIPE_DASK")  # in place of anthology.toml's `dask`, as --dask
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # no cluster chatter unless asked
-    from pubpipe import dates, interrupts, logfile
+    from pubpipe import dates
+    from pubpipe.orchestrate import interrupts as interrupts
+    from pubpipe.orchestrate import logfile as logfile
     from pubpipe.config import default_config_path
     from pubpipe.errors import PubpipeError
-    from pubpipe.swap import refuse_unsafe_output, unwritable
+    from pubpipe.publish.swap import refuse_unsafe_output, unwritable
 
     try:
         logfile.start("build")
@@ -214,9 +218,9 @@ def serve(
     until Ctrl-C (exit 130) or SIGTERM (exit 0); a run in progress is cancelled, the output kept."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from pubpipe.errors import PubpipeError
-    from pubpipe.serving import DETACHED, serve_deployment, supervise
+    from pubpipe.orchestrate.serving import DETACHED, serve_deployment, supervise
 
-    if not os.environ.get(DETACHED):  # serve in a session of its own; see pubpipe.serving.supervise
+    if not os.environ.get(DETACHED):  # serve in a session of its own; see pubpipe.orchestrate.serving.supervise
         raise typer.Exit(supervise(sources, output, config, name))
     try:
         stopped = serve_deployment(sources, output, config, name, ready=lambda line: out.print(escape(line)))
@@ -226,7 +230,7 @@ def serve(
     except Exception as exc:  # Prefect failing (or a bug): one line here, the traceback in a log file
         import traceback
 
-        from pubpipe import logfile
+        from pubpipe.orchestrate import logfile as logfile
         try:
             where = f"; details in {logfile.start('serve')}"
             logfile.stream().write(traceback.format_exc())
@@ -243,7 +247,7 @@ def serve(
 @app.command()
 def check(output: Path = typer.Option(Path("output"), help="Output folder to validate.")) -> None:
     """Validate an existing output folder: anthology.json, PDFs, EPUB (EPUBCheck) and web."""
-    from pubpipe.validate import check_output
+    from pubpipe.publish.validate import check_output
 
     if not output.is_dir():
         err.print(f"[red]pubpipe: {escape(str(output))} is not a folder[/red]")
@@ -264,7 +268,7 @@ def preview(
 ) -> None:
     """Serve the built web pages on http://127.0.0.1 for a look before publishing (Ctrl+C stops)."""
     from pubpipe.errors import PubpipeError
-    from pubpipe.preview import serve_folder
+    from pubpipe.publish.preview import serve_folder
 
     try:
         serve_folder(output, port, open_browser)

@@ -29,7 +29,7 @@ class Limits:
     """A text source with a longer line is refused (a binary blob); for a saved page, the text found
     in it (its markup, minified on one line or not, is not counted)."""
     epubcheck_seconds: int = field(default=0, metadata=NO_OUTPUT)
-    """EPUBCheck's time limit; 0: one that grows with the book (`pubpipe.epubcheck.time_limit`).
+    """EPUBCheck's time limit; 0: one that grows with the book (`pubpipe.publish.epubcheck.time_limit`).
     Shapes no output."""
 
 
@@ -138,7 +138,7 @@ def _string(data: dict, key: str, where: str) -> Optional[str]:
 
 def is_base_url(value: str) -> bool:
     """An absolute http(s) address with nothing that could break out of an HTML attribute (the one
-    rule for ``base_url``, here and in pubpipe.web)."""
+    rule for ``base_url``, here and in pubpipe.render.web.site)."""
     from urllib.parse import urlsplit
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c in value for c in "\"'<> \t\n")

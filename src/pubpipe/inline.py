@@ -9,7 +9,7 @@ It comes from two places, and leaves the text's words as they were (only the mar
   (``http://x.org/_a_`` keeps its underscores);
 - HTML sources (a page's or a Word document's ``<em>``/``<i>``, ``<strong>``/``<b>``): their readers
   put MARKS around the text, Unicode noncharacters, which are for a program's internal use and which
-  ingest removes from every source (`pubpipe.lines.INVISIBLE`), so no source can forge them.
+  ingest removes from every source (`pubpipe.read.lines.INVISIBLE`), so no source can forge them.
 
 `parse(text)` gives ``(plain, spans)``, spans ``(start, end, kind)`` over plain; `to_html` gives
 escaped text with ``<em>``/``<strong>`` (the only markup renderers get from a source), `from_html`

@@ -2,7 +2,7 @@
 
 `build` is the whole of it, in the order it happens; `recover` is its first half (the model from
 the sources) for tests and benchmarks. Each step is a plain function of pubpipe called through a
-runner (`pubpipe.runner`): `Local` calls them in this process; the Prefect flow
+runner (`pubpipe.orchestrate.runner`): `Local` calls them in this process; the Prefect flow
 (flows/publish.py) passes one that runs each step as its task, cached, retried and shown in the
 Prefect UI — the flow adds nothing else.
 """
@@ -10,12 +10,22 @@ Prefect UI — the flow adds nothing else.
 from dataclasses import replace
 from typing import Optional
 
-from . import epub, impose, manifest, pdf, progress, recovery, render, summary, swap, validate, web
+from pubpipe import recovery, render
+from pubpipe.read import intake
+from pubpipe.render.epub import book as epub
+from pubpipe.render.pdf import imposition as impose
+from pubpipe.publish import manifest as manifest
+from pubpipe.render.pdf import reading as pdf
+from pubpipe.orchestrate import progress as progress
+from pubpipe.publish import summary as summary
+from pubpipe.publish import swap as swap
+from pubpipe.publish import validate as validate
+from pubpipe.render.web import site as web
 from .config import Config
 from .model import Anthology
-from .pdfglyphs import CODE as MISSING_GLYPH
-from .runner import Local
-from .recovery import BuildResult
+from pubpipe.render.pdf.glyphs import CODE as MISSING_GLYPH
+from pubpipe.orchestrate.runner import Local
+from pubpipe.publish.result import BuildResult
 
 
 def build(sources, output, config: Optional[str] = None, *, force: bool = False, dask: Optional[str] = None,
@@ -27,13 +37,13 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
     of the config's (`Config.dask`; "": none). ``run``: the runner of the steps (default: `Local`)."""
     run = run or Local()
     sources, output = str(sources), str(output)
-    settings = run.call(recovery.load_settings, sources, config)
+    settings = run.call(intake.load_settings, sources, config)
     if dask is not None:
         settings = replace(settings, dask=dask.strip())
     run.call(swap.refuse_unsafe_output, output, sources, settings.path)
     with swap.build_lock(output):
         progress.emit("stage", name="reading sources")
-        snapshot = run.call(recovery.snapshot, sources, settings)
+        snapshot = run.call(intake.snapshot, sources, settings)
         key = run.call(manifest.build_key, snapshot, settings)
         done = None if force else run.call(manifest.already_published, output, key)
         if done is not None:  # the output already holds exactly what this build would publish
@@ -48,11 +58,11 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
             site = run.spawn(web.render, anthology, [reading, printed, book], base_url=settings.base_url,
                              dask=settings.dask, run=run)
             ingested = run.call(summary.note_placeholders, anthology, ingested, reading, settings.path)
-            recovery.say_problems(tuple(p for p in ingested.problems if p.code == MISSING_GLYPH))
+            summary.say_problems(tuple(p for p in ingested.problems if p.code == MISSING_GLYPH))
             progress.emit("pdf", pages=reading.result().info.pages)
             written = [run.submit(render.write, rendered, folder) for rendered in (site, reading, book, printed)]
-            written.append(run.submit(recovery.write_anthology, anthology, folder))
-            meanwhile = run.call(recovery.changed_since, snapshot)
+            written.append(run.submit(summary.write_anthology, anthology, folder))
+            meanwhile = run.call(intake.changed_since, snapshot)
             _all_then_first_failure((*written, checked))
             progress.emit("stage", name="validating")
             outputs = run.call(summary.report_and_validate, folder, anthology, ingested, reading, printed, checked,
@@ -83,15 +93,15 @@ def recover(sources, config: Optional[Config] = None, run=None) -> Anthology:
     ``config`` (default: anthology.toml beside the sources, if there is one); raises
     NothingToPublish when no source holds a story. Nothing is written."""
     run = run or Local()
-    settings = config if config is not None else run.call(recovery.load_settings, str(sources), None)
-    return _recover(run, run.call(recovery.snapshot, str(sources), settings), settings)[1]
+    settings = config if config is not None else run.call(intake.load_settings, str(sources), None)
+    return _recover(run, run.call(intake.snapshot, str(sources), settings), settings)[1]
 
 
 def _recover(run, snapshot, settings: Config) -> tuple:
     """(what ingest read, the anthology) from the sources' snapshot: the stages before rendering."""
-    ingested = run.call(recovery.ingest, snapshot, settings)
+    ingested = run.call(intake.ingest, snapshot, settings)
     progress.emit("sources", files=len(ingested.sources), problems=len(ingested.problems))
-    recovery.say_problems(ingested.problems)
+    summary.say_problems(ingested.problems)
     progress.emit("stage", name="recovering stories")
     cleaned = run.call(recovery.clean, ingested, settings)
     anthology = run.call(recovery.structure, cleaned, ingested, settings)

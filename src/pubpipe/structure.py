@@ -23,7 +23,7 @@ from typing import Callable, Optional
 from . import detect
 from .clean import CleanSource, kept_text
 from .contents import HEADING, entry_key
-from .ingest import META_TAGS
+from pubpipe.read.ingest import META_TAGS
 from .model import Block, Byline, Dateline, Decision, Series, dropped
 from .paragraphs import Unit, units as paragraph_units
 
@@ -358,7 +358,7 @@ def _tagged_block(draft: Draft, units: list, j: int, blocks: list) -> int:
         if byline is not None:  # else not a byline after all (a breadcrumb, a label): kept as text
             draft.byline = byline
             return j + 1
-    if u.tag == "dateline":  # a saved page's site and date (pubpipe.webpage): "SITE, YYYY-MM-DD"
+    if u.tag == "dateline":  # a saved page's site and date (pubpipe.read.webpage): "SITE, YYYY-MM-DD"
         source, _, date = u.text.rpartition(", ")
         draft.dateline = draft.dateline or Dateline(source, date or None)
         return j + 1

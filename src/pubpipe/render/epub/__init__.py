@@ -1,0 +1,1 @@
+"""The EPUB anthology and its cover."""

@@ -1,0 +1,365 @@
+"""The reading edition in parts: stories laid out a run at a time, then assembled into one book.
+
+WeasyPrint lays a document out whole and keeps every page in memory until it is written, so one
+document per book made a 1,000-story PDF take 2.3 GB and more time per page the longer the book
+(and a changed word re-laid every page). Stories run on (each opens on the next page), but each
+part opens on a recto, so where a part lands never changes its own layout: the book is laid out
+in **parts** (`parts`: runs of stories, cut where the
+stories' own ids say, so a changed story changes only its own part), each its own WeasyPrint
+document, laid out in parallel (`pubpipe.render.pdf.reading.render`); then `book_from_parts`:
+
+1. lays out the front matter (cover, title page, imprint, contents) with the stories' page numbers,
+   which are known once the parts' page counts are (again if its own length changed them);
+2. lays out the *folio sheet*: one empty page per page of the book, each carrying only the folio
+   book.css gives that page (parts are laid out without folios: none knows where it lands);
+3. `assemble`s one PDF with pikepdf (qpdf): the pages in order, with a blank verso after a part
+   that ends on a recto, and the back cover last, on a verso; each part's structure tree under one Document element, its parent-tree
+   keys shifted past the previous parts'; the bookmarks; the named destinations; the contents'
+   links (laid out as ``pubpipe:story/<id>`` URIs) turned into links to the stories' pages; and
+   each folio drawn from the sheet as a Form XObject, inside pagination-artifact marked content.
+
+Each part embeds subsets of the fonts it uses (one WeasyPrint document already embeds a subset per
+font, style and size): at 100 stories in 8 parts the file grows from 1.20 to 1.56 MB.
+(No library assembles tagged PDFs: pikepdf and pypdf copy pages but not structure trees, so the
+merge of the trees is done here, on pikepdf's objects.)
+"""
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass
+from io import BytesIO
+
+from pikepdf import Array, Dictionary, Name, ObjectStreamMode, OutlineItem, Pdf, Stream, String
+
+from pubpipe.errors import PubpipeError
+from pubpipe.model import Anthology
+
+STORY_ANCHOR = "story-"
+"""Prefix of a story's element id in the book (keeps story slugs clear of our own ids)."""
+STORY_LINK = "pubpipe:story/"
+"""The contents' links point here + a story's id: the story is in another part, so the link
+cannot be resolved when the front matter is laid out; pdfbook turns these into links to pages."""
+
+
+@dataclass(frozen=True)
+class PdfInfo:
+    """What the reading edition turned out to be."""
+
+    pages: int
+    """Number of pages in the PDF."""
+    story_pages: dict
+    """Story id -> 1-based page number where the story starts (read from the layout)."""
+    placeholders: tuple = ()
+    """The characters no installed font could draw, shown as placeholders (sorted)."""
+    back_cover: bool = False
+    """The last page is the back cover (the print edition pads before it, not after)."""
+
+
+PART_WORDS = (16_000, 48_000)
+"""A part closes after a story once it holds the first number of words and the story's id says so
+(one id in `CUT_EVERY`), and always once it holds the second: about 90–280 pages. Shorter parts
+re-lay less when a story changes and hold less memory; longer ones repeat the fonts' static
+instances (about 0.7 s of work a part) and subsets less often."""
+CUT_EVERY = 3
+FRONT_PAGES, CONTENTS_PER_PAGE = 4, 12
+"""A first guess at the front matter's length (cover, blank, title page, imprint, then the
+contents at about a dozen entries a page): when it is right, the front matter is laid out once,
+else again with the page numbers its real length gives."""
+SHEET_PIECE = 400
+"""Pages of the folio sheet laid out as one document: pieces are laid out side by side (one
+empty page costs WeasyPrint about 4 ms; 3,800 of them in one document, 17 s)."""
+FOLIO = "/pubpipeFolio"
+"""Resource name of a page's folio Form XObject."""
+
+
+def _cut_after(story) -> bool:
+    """The content-defined rule: a part may close after this story (a third of story ids say so).
+    Keyed on the id, not the position, so an edit, insertion or removal usually moves only the
+    cuts of its own part (tests/test_pdfbook.py), and the other parts — and their cached layouts —
+    stay as they were."""
+    return hashlib.sha256(story.id.encode()).digest()[0] % CUT_EVERY == 0
+
+
+def parts(anthology: Anthology) -> list:
+    """The book's stories in runs, each as an Anthology (the book's title, publisher and language,
+    with only that run's stories): what each part's layout — and its cache key — depends on."""
+    runs, run, words = [], [], 0
+    low, high = PART_WORDS
+    for story in anthology.stories:
+        run.append(story)
+        words += story.word_count()
+        if words >= high or (words >= low and _cut_after(story)):
+            runs.append(run)
+            run, words = [], 0
+    if run:
+        runs.append(run)
+    return [dataclasses.replace(anthology, stories=tuple(r)) for r in runs]
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """Where the parts land: the book's page numbers of each part's first page, and of each story."""
+
+    firsts: tuple
+    """1-based book page of each part's first page (the front matter is page 1)."""
+    story_pages: dict
+    """Story id -> the book page where it opens."""
+    pages: int
+    """Pages in the book."""
+
+
+def plan(front_pages: int, laid_out: list, back_pages: int = 0) -> Plan:
+    """Place the front matter, the story parts and the back cover (``back_pages``, if any): every
+    part opens on a recto (odd) page, after a blank verso when the one before ends on a recto; the
+    back cover is last, on a verso (even), after a blank recto when the stories end on a verso."""
+    firsts, story_pages = [1], {}
+    page = front_pages + 1
+    for part in laid_out:
+        page += page % 2 == 0  # the blank verso before a recto opening
+        firsts.append(page)
+        story_pages.update({story: page + at - 1 for story, at in part.starts.items()})
+        page += part.pages
+    if back_pages:
+        page += page % 2  # the blank recto before a verso
+        firsts.append(page)
+        page += back_pages
+    return Plan(tuple(firsts), story_pages, page - 1)
+
+
+def front_matter(anthology: Anthology, laid_out: list, render_front) -> tuple:
+    """(front matter, Plan): the front matter laid out (``render_front(anthology, toc_pages)``) until
+    its length and the contents' page numbers agree (the numbers depend on its length, which depends
+    a little on the numbers), and where everything lands."""
+    front, front_pages = None, FRONT_PAGES + -(-len(anthology.stories) // CONTENTS_PER_PAGE)
+    for _ in range(4):
+        placed = plan(front_pages, laid_out)
+        front = render_front(anthology, placed.story_pages)
+        if front.pages == front_pages:
+            break
+        front_pages = front.pages
+    else:
+        raise PubpipeError("the contents' length and page numbers do not settle (each layout of the "
+                           "front matter changes the other): please report this book")
+    missing = [s.id for s in anthology.stories if s.id not in placed.story_pages]
+    if missing:
+        raise PubpipeError(f"stories missing from the rendered book: {', '.join(missing)}")
+    return front, placed
+
+
+def sheet_pieces(pages: int) -> list:
+    """(first page, pages) of each piece of the folio sheet of a book of ``pages`` pages: every
+    piece opens on a recto (`SHEET_PIECE` is even)."""
+    return [(first, min(SHEET_PIECE, pages - first + 1)) for first in range(1, pages + 1, SHEET_PIECE)]
+
+
+def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_sheet, run=None) -> tuple:
+    """(PDF bytes, PdfInfo) of the book from its story parts, laid out in book order (each a
+    `LaidOut`): the front matter (`front_matter`), the folio sheet (``render_sheet(pages)``: its
+    pieces, `sheet_pieces`) and ``run(assemble, …)`` (default: here). The PdfInfo names every
+    character some part showed as a placeholder."""
+    front, placed = front_matter(anthology, laid_out, render_front)
+    back = [front.back] if getattr(front, "back", None) is not None else []
+    placed = plan(front.pages, laid_out, sum(b.pages for b in back))
+    sheet = render_sheet(placed.pages)
+    data = (run or _call)(assemble, [front, *laid_out, *back], placed, sheet)
+    replaced = tuple(sorted({c for part in [front, *laid_out] for c in part.replaced}))
+    return data, PdfInfo(pages=placed.pages, story_pages=placed.story_pages, placeholders=replaced,
+                         back_cover=bool(back))
+
+
+def _call(function, *args):
+    return function(*args)
+
+
+def _flat_tree(node, key: str) -> list:
+    """The [key, value, key, value…] of a PDF number or name tree (``key``: /Nums or /Names)."""
+    items = list(node.get(key, ()))
+    for kid in node.get("/Kids", ()):
+        items += _flat_tree(kid, key)
+    return items
+
+
+def _outline(items, pages: dict) -> list:
+    """A part's bookmarks, as new OutlineItems pointing at the book's copies of its pages."""
+    rows = []
+    for item in items:
+        dest = item.destination
+        new = OutlineItem(item.title)
+        if isinstance(dest, Array) and len(dest) and dest[0].objgen in pages:
+            new.destination = Array([pages[dest[0].objgen], *list(dest)[1:]])
+        new.children.extend(_outline(item.children, pages))
+        rows.append(new)
+    return rows
+
+
+def assemble(docs: list, placed: Plan, sheet: list) -> bytes:
+    """One tagged PDF from the laid-out parts (the front matter first), placed as ``placed`` says,
+    with the folios drawn from the folio ``sheet``, a list of PDFs (`sheet_pieces`: page n of the
+    sheet is page n of the book).
+
+    With pikepdf (qpdf): it copies the objects between PDFs a hundred times faster than pypdf
+    parses them in Python, and writes compressed object streams, as WeasyPrint does (pypdf writes
+    every structure element as a plain object: twice the file)."""
+    book = Pdf.new()
+    document = book.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document))
+    tree = book.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=Array([document])))
+    document.P = tree
+    # Python lists, made Arrays once at the end: pikepdf's Array.extend copies the array each time.
+    kids, nums, named, outline, folios = [], [], {}, [], []
+    next_key, size, sources = 0, None, []
+    for doc, first in zip(docs, placed.firsts):
+        part = Pdf.open(BytesIO(doc.data))
+        sources.append(part)  # a copied object stays valid only while its source is open
+        if size is None:
+            size = part.pages[0].mediabox
+        while len(book.pages) < first - 1:
+            book.add_blank_page(page_size=(float(size[2]), float(size[3])))
+            folios.append(False)
+        offset = next_key
+        part_tree = part.Root.get("/StructTreeRoot")  # None: an untagged PDF (benchmarks/bench_pdf.py)
+        tops = _as_list(part_tree.K) if part_tree is not None else []  # WeasyPrint: one Document
+        for element in tops:
+            for kid in element.K:
+                del kid.P  # else the copy would drag in the part's whole tree
+        orphans = _orphans(part_tree.ParentTree, {top.objgen for top in tops}) if tops else []
+        for orphan in orphans:
+            del orphan.P
+        # Pages first: qpdf maps every later reference to a page (links, bookmarks, /Pg of the
+        # structure elements) to the page's copy.
+        pages = {}
+        for page in part.pages:
+            book.pages.append(page)
+            new = book.pages[-1]
+            pages[page.obj.objgen] = new.obj
+            if "/StructParents" in page.obj:
+                new.obj.StructParents = int(page.obj.StructParents) + offset
+            for annot in new.obj.get("/Annots", ()):
+                if "/StructParent" in annot:
+                    annot.StructParent = int(annot.StructParent) + offset
+        folios += doc.folios
+        for element in tops:
+            for kid in element.K:
+                copied = book.copy_foreign(kid)
+                copied.P = document
+                kids.append(copied)
+        # Whole trees in one copy each (qpdf maps the references to what is already copied).
+        for orphan in orphans:
+            book.copy_foreign(orphan).P = document
+        pairs = _flat_tree(_copy(book, part, part_tree.ParentTree), "/Nums") if tops else []
+        for i in range(0, len(pairs), 2):
+            key = int(pairs[i]) + offset
+            nums.extend([key, pairs[i + 1]])
+            next_key = max(next_key, key + 1)
+        if "/Names" in part.Root and "/Dests" in part.Root.Names:
+            pairs = _flat_tree(_copy(book, part, part.Root.Names.Dests), "/Names")
+            for i in range(0, len(pairs), 2):
+                named[str(pairs[i])] = pairs[i + 1]
+        with part.open_outline() as part_outline:
+            outline += _outline(part_outline.root, pages)
+        if doc is docs[0]:
+            _copy_document_facts(part, book)
+    if kids:
+        document.K = Array(kids)
+        tree.ParentTree = book.make_indirect(Dictionary(Nums=Array(nums)))
+        tree.ParentTreeNextKey = next_key
+        book.Root.StructTreeRoot = tree
+    if named:
+        names = []
+        for name in sorted(named):
+            names += [String(name), named[name]]
+        book.Root.Names = Dictionary(Dests=Dictionary(Names=Array(names)))
+    with book.open_outline() as book_outline:
+        book_outline.root.extend(outline)
+    _link_contents(book, named, placed.story_pages, STORY_LINK, STORY_ANCHOR)
+    pieces = [Pdf.open(BytesIO(piece)) for piece in sheet]
+    _stamp_folios(book, [page for piece in pieces for page in piece.pages], folios)
+    out = BytesIO()
+    book.save(out, object_stream_mode=ObjectStreamMode.generate, deterministic_id=True,
+              min_version="1.7")
+    return out.getvalue()
+
+
+def _orphans(parent_tree, tops: set) -> list:
+    """Elements whose parent is a Document element but which are not among its kids: WeasyPrint
+    70 gives the running heads' text such a /NonStruct parent. Found from the marked content up."""
+    seen, listed, found = set(), set(), []
+    pairs = _flat_tree(parent_tree, "/Nums")
+    for value in pairs[1::2]:
+        for element in _as_list(value):
+            while element.objgen not in seen and "/P" in element:
+                seen.add(element.objgen)
+                parent = element.P
+                if parent.objgen in tops:
+                    if element.objgen not in listed and not _listed(parent, element):
+                        found.append(element)
+                        listed.add(element.objgen)
+                    break
+                element = parent
+    return found
+
+
+def _listed(parent, element) -> bool:
+    return any(kid.objgen == element.objgen for kid in _as_list(parent.K) if isinstance(kid, Dictionary))
+
+
+def _as_list(value) -> list:
+    return list(value) if isinstance(value, Array) else [value]
+
+
+def _copy(book: Pdf, source: Pdf, value):
+    """An object of ``source``, with everything it refers to, copied into ``book`` in one call
+    (qpdf copies only indirect objects: a direct one is made indirect in its source first)."""
+    if isinstance(value, Stream) or value.is_indirect:
+        return book.copy_foreign(value)
+    return book.copy_foreign(source.make_indirect(value))
+
+
+def _copy_document_facts(front: Pdf, book: Pdf) -> None:
+    """The front matter's document information, language, XMP metadata (PDF/UA identification)
+    and viewer preferences, for the whole book."""
+    book.trailer.Info = book.copy_foreign(front.trailer.Info)
+    for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata"):
+        if key in front.Root:
+            value = front.Root[key]
+            book.Root[key] = _copy(book, front, value) if isinstance(value, (Array, Dictionary, Stream)) else value
+
+
+def _link_contents(book: Pdf, named: dict, story_pages: dict, link: str, anchor: str) -> None:
+    """Turn the contents' ``pubpipe:story/<id>`` URI links into links to the stories' openings."""
+    for page in book.pages:
+        for annot in page.obj.get("/Annots", ()):
+            action = annot.get("/A")
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if not uri.startswith(link):
+                continue
+            story = uri[len(link):]
+            if story not in story_pages:
+                raise PubpipeError(f"the contents link to story '{story}', which is not in the book")
+            dest = named.get(anchor + story)
+            if dest is None:
+                dest = Array([book.pages[story_pages[story] - 1].obj, Name.Fit])
+            del annot.A
+            annot.Dest = dest
+
+
+def _stamp_folios(book: Pdf, sheet: list, folios: list) -> None:
+    """Draw page n of the folio sheet on every page n of the book that has a folio: a Form XObject,
+    drawn after the page's own content (wrapped in q/Q: WeasyPrint's content leaves its flipped
+    coordinates in place), as a pagination artifact."""
+    if len(sheet) != len(folios):
+        raise PubpipeError(f"the folio sheet has {len(sheet)} pages for a book of {len(folios)}")
+    opening = book.make_stream(b"q\n")
+    closing = book.make_stream(b"Q\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
+                               b"q " + FOLIO.encode() + b" Do Q\nEMC\n")
+    for number, (page, folio) in enumerate(zip(book.pages, folios)):
+        if not folio:
+            continue
+        form = book.copy_foreign(sheet[number].as_form_xobject())
+        resources = Dictionary(page.obj.get("/Resources", Dictionary()))
+        xobjects = Dictionary(resources.get("/XObject", Dictionary()))
+        xobjects[FOLIO] = form
+        resources.XObject = xobjects
+        page.obj.Resources = resources
+        contents = page.obj.Contents
+        own = list(contents) if isinstance(contents, Array) else [contents]
+        page.obj.Contents = Array([opening, *own, closing])
