@@ -122,5 +122,5 @@ def test_fix_text_is_ftfys(text):
     ftfy.fix_text gives (with pubpipe's settings) in every case."""
     import ftfy
 
-    from pubpipe import ingest
+    from pubpipe.read import ingest
     assert ingest.fix_text(text) == ftfy.fix_text(text, **ingest.FTFY)
