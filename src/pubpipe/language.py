@@ -5,6 +5,7 @@ import os
 import re
 from collections import Counter
 from functools import lru_cache
+from itertools import chain
 from types import SimpleNamespace
 
 from langdetect import DetectorFactory, LangDetectException, detector_factory
@@ -51,31 +52,28 @@ class _Detector(Detector):
         # normalised text since the last space; the capital-word flag is "this character and the one
         # before are upper case". So the n-grams Detector._extract_ngrams keeps depend on each word
         # (with the space after it) alone: they are read off each word once, in the text's order.
-        known, result, words = self.word_lang_prob_map, [], {}
+        known, words = self.word_lang_prob_map, {}
         # a _Profiles map is filled as n-grams are met: one not in it yet may be in the profiles
         fill = known.fill if isinstance(known, _Profiles) else _never
         text = self.text.translate(self._normal).split(" ")
-        for k, word in enumerate(text):
-            if not word:
-                continue
-            key = word + " " if k + 1 < len(text) else word
-            found = words.get(key)
-            if found is None:
-                found = words[key] = []
-                t = "  " + key
-                for a, b, c in zip(t, t[1:], t[2:]):
-                    if c == " ":
-                        pass
-                    elif c.isupper() and b.isupper():
-                        continue
-                    elif c in known or fill(c):
-                        found.append(c)
-                    if b + c in known or fill(b + c):
-                        found.append(b + c)
-                    if b != " " and (a + b + c in known or fill(a + b + c)):
-                        found.append(a + b + c)
-            result += found
-        return result
+        # each word with the space after it (the last has none); the words are looked up once each,
+        # then their n-grams chained in the text's order
+        keys = [word + " " for word in text[:-1] if word] + [word for word in text[-1:] if word]
+        for key in dict.fromkeys(keys):
+            found = words[key] = []
+            t = "  " + key
+            for a, b, c in zip(t, t[1:], t[2:]):
+                if c == " ":
+                    pass
+                elif c.isupper() and b.isupper():
+                    continue
+                elif c in known or fill(c):
+                    found.append(c)
+                if b + c in known or fill(b + c):
+                    found.append(b + c)
+                if b != " " and (a + b + c in known or fill(a + b + c)):
+                    found.append(a + b + c)
+        return list(chain.from_iterable(map(words.__getitem__, keys)))
 
     def _update_lang_prob(self, prob, word, alpha):
         # `word` comes from _extract_ngrams: a known n-gram, already in a _Profiles map
