@@ -156,6 +156,8 @@ def main(argv=None) -> int:
     ap.add_argument("--legacy", action="store_true", help="decode as before pubpipe.recover.decode (for comparison)")
     ap.add_argument("--build", action="store_true", help="also score the held-out pages through the build's own stages")
     ap.add_argument("--build-only", action="store_true", help="only that (needs --cache)")
+    ap.add_argument("--pages", type=Path, help="with --build: write each held-out page's figures here (JSON lines: "
+                    "the build's title and byline against the page's, its stories, whether the model read it)")
     args = ap.parse_args(argv)
     t0 = time.time()
     if args.weights is not None:
@@ -214,7 +216,7 @@ def main(argv=None) -> int:
                                                 pasted_entries, reading)
     results["reading"] = reading.__dict__
     if args.build or args.build_only:
-        results["build"] = through_build(docs, gold, reading)
+        results["build"] = through_build(docs, gold, reading, args.pages)
     if args.today:
         results["today"] = today(gold, concat)
     if args.json:
@@ -370,7 +372,7 @@ def byline_matches(name: str, gold_lines: list) -> bool:
     return bool(words) and any(f" {words} " in f" {' '.join(RS.tokenize(g))} " for g in gold_lines)
 
 
-def through_build(docs: list, gold: dict, reading: DEC.Settings) -> dict:
+def through_build(docs: list, gold: dict, reading: DEC.Settings, pages_out: Path = None) -> dict:
     """The held-out pages of each corpus and form through the build's own stages — ingest, the
     cleaning rules, recover.apply with the pages' held-out probabilities decoded as the build decodes
     them, structure — scored with realweb_score.py; the byline: the main story's byline (what the
@@ -384,7 +386,7 @@ def through_build(docs: list, gold: dict, reading: DEC.Settings) -> dict:
     from pubpipe.config import Config
     from pubpipe.recover.apply import recover
 
-    out = {}
+    out, rows = {}, []
     by_form = defaultdict(list)
     for d in docs:
         if "p" in d and "start_p" in d:
@@ -401,7 +403,9 @@ def through_build(docs: list, gold: dict, reading: DEC.Settings) -> dict:
             files = [src.file for src in ingested.sources]
             assert files == [gold[corpus][page_of(d)[2]]["file"] for d in members], f"{corpus}/{form}: sources not as written"
             cleaned = clean_all(list(ingested.sources), config.residue, config.keep)
-            cleaned = recover(list(ingested.sources), cleaned, model=HeldOut(members, reading), keep=config.keep)
+            recovered = recover(list(ingested.sources), cleaned, model=HeldOut(members, reading), keep=config.keep)
+            read_by_model = [r is not c for r, c in zip(recovered, cleaned)]
+            cleaned = recovered
             anthology = recovery.structure(cleaned, ingested, config).to_dict()
             took = time.process_time() - t0
         finally:
@@ -413,15 +417,29 @@ def through_build(docs: list, gold: dict, reading: DEC.Settings) -> dict:
         shown = taken = 0
         for d, page in zip(members, pages):
             gold_by = [d["lines"][i] for i in d["idx"] if d["labels"][i] == "byline"]
+            main = RS.main_story(per_page[page["id"]], page.get("body") or "")
+            found = bool(main and main.get("byline") and byline_matches(main["byline"]["name"], gold_by))
             if gold_by:
                 shown += 1
-                main = RS.main_story(per_page[page["id"]], page.get("body") or "")
-                taken += bool(main and main.get("byline") and byline_matches(main["byline"]["name"], gold_by))
+                taken += found
+            if pages_out is not None:
+                line_level = story(page["file"], d["lines"], d["idx"], d["p"], C.SETTINGS["threshold"], reading=reading)
+                row = scored["rows"][page["id"]]
+                rows.append({"page": f"{corpus}/{form}/{page['id']}", "read_by_model": read_by_model[members.index(d)],
+                             "title_ok": row["title_match"], "title": row["title"], "headlines": RS.headlines(page),
+                             "line_title": line_level["title"],
+                             "line_title_ok": RS.title_match(line_level["title"], RS.headlines(page)),
+                             "stories": row["stories"], "main_is_first": row["main_is_first"],
+                             "story_titles": [s.get("title") for s in per_page[page["id"]]],
+                             "P": round(row["p"], 3), "R": round(row["r"], 3), "gold_byline": gold_by,
+                             "byline": (main or {}).get("byline"), "byline_ok": found})
         key = f"{corpus}/{form}"
         out[key] = {"P": s["P"], "R": s["R"], "F1": s["F1"], "title": s["title"], "one_story": s["one_story"],
                     "pages": s["pages"], "byline": [taken, shown], "cpu": round(took, 1)}
         print(f"build    {corpus:8} {form:6}: P {s['P']:.3f} R {s['R']:.3f} F1 {s['F1']:.3f} title {s['title']}/{s['pages']} "
               f"one-story {s['one_story']}/{s['pages']} byline {taken}/{shown} ({took:.1f} s CPU)")
+    if pages_out is not None:
+        pages_out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return out
 
 

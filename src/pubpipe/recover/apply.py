@@ -56,9 +56,38 @@ def _dateline(text: str) -> Optional[str]:
     return f"{found[0].source}, {found[0].date}"
 
 
+STAFF_RULES = frozenset({"config-residue"})
+"""Cleaning rules that drop what staff said to drop (anthology.toml): never overridden by the model."""
+
+
+def _restored(src: CleanSource, raw: dict, wanted: set) -> CleanSource:
+    """`src` with the lines of `wanted` (0-based indexes: the headlines and bylines the model read)
+    that a named cleaning rule dropped put back, their drops and marks gone. The rules are
+    high-precision overrides for furniture, but a headline the decoding chose (it opens the article,
+    article text follows it) is the page's own: a "Related" rule that drops it (the headline repeated
+    in a "related stories" list, a lone line before the menus) costs the story its title (issue 16:
+    2 of 110 realweb copies through the build). Lines staff said to drop stay dropped."""
+    alive = {l.number - 1 for l in src.lines if l.text.strip()}
+    back = {}
+    for r in src.removed:
+        i = (r.line or 0) - 1
+        if i in wanted and i not in alive and r.code not in STAFF_RULES and i + 1 in raw and raw[i + 1].text.strip():
+            back[i + 1] = raw[i + 1]
+    if not back:
+        return src
+    lines = sorted(list(src.lines) + [replace(l, text=" ".join(l.text.split())) for l in back.values()],
+                   key=lambda l: l.number)
+    return replace(src, lines=tuple(lines), removed=tuple(r for r in src.removed if r.line not in back),
+                   marks=tuple(m for m in src.marks if m.line not in back))
+
+
 def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, threshold: float,
-            keep: frozenset = frozenset()) -> CleanSource:
-    """The cleaned source with the model's drops and tags (see the module's docstring)."""
+            keep: frozenset = frozenset(), raw: dict = None) -> CleanSource:
+    """The cleaned source with the model's drops and tags (see the module's docstring); `raw`: the
+    ingested lines by number (a headline or byline a cleaning rule dropped is put back from them)."""
+    if raw:
+        src = _restored(src, raw, {a.title for a in articles if a.title is not None}
+                        | {a.byline for a in articles if a.byline is not None})
     alive = {l.number - 1 for l in src.lines if l.text.strip()}
     titles, bylines = set(), {a.byline for a in articles if a.byline is not None and a.byline in alive}
     for a in articles:
@@ -101,6 +130,41 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
     return replace(src, lines=tuple(kept), removed=tuple(sorted(removed, key=lambda r: r.line)))
 
 
+HEAD_LINES = 8
+"""`_headed` reads a headline only among a text source's first lines (realweb's short pages: their
+headline is within their first 5 kept lines); deeper in, the rules' reading of the top stands (a
+book's front matter, a collection's contents)."""
+
+
+def _headed(src: CleanSource, lines: list, decisions: list, articles: list, raw: dict,
+            keep: frozenset = frozenset()) -> CleanSource:
+    """A text source that is not a web page's text by `web_dump` (too little furniture: a short page,
+    an article pasted with a few lines around it) stays the rules' but for its top: when the model
+    reads its first article's headline under other lines (a menu's last items, a photo caption, a
+    "Welcome to …" banner), that line is tagged "title" (structure starts the story there and leaves
+    what is before it out as front matter, in `removed`) and the lines before it the model calls
+    furniture are dropped as the model's. Sources opening with their headline are left exactly as the
+    rules made them: our corpora open so (realweb's short pages: 8 of 110 copies under the gate, their
+    headline found by the model on all 8; benchmarks/RESULTS.md, "Text sources (issue 16)")."""
+    first = articles[0] if articles else None
+    if first is None or first.title is None or decisions[first.title] is None \
+            or decisions[first.title].kept_as != "title":
+        return src
+    alive = [l.number - 1 for l in src.lines if l.text.strip()]
+    t = first.title
+    if not alive or alive[0] == t or t not in alive[:HEAD_LINES]:
+        return src
+    kept, removed = [], list(src.removed)
+    for line in src.lines:
+        i = line.number - 1
+        d = decisions[i] if 0 <= i < len(decisions) else None
+        if i < t and line.text.strip() and d is not None and not d.keep and kept_text(line.text) not in keep:
+            removed.append(dropped(src.file, line.number, lines[i].strip(), RULE, round(1.0 - d.body, 3)))
+            continue
+        kept.append(replace(line, tag="title") if i == t else line)
+    return replace(src, lines=tuple(kept), removed=tuple(sorted(removed, key=lambda r: r.line)))
+
+
 def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()) -> list:
     """The cleaned sources, web-page text sources read by the line model (see the module docstring).
     `raw`: the ingested sources, in the same order as `cleaned`; `model`: the shipped one if None;
@@ -109,13 +173,14 @@ def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()
     model = model if model is not None else shipped()
     if model is None:
         return list(cleaned)
-    texts = {}
+    texts, numbered = {}, {}
     for src in raw:
         if src.kind == "text" and src.lines:
             lines = [""] * max(l.number for l in src.lines)
             for l in src.lines:
                 lines[l.number - 1] = l.text
             texts[src.file] = lines
+            numbered[src.file] = {l.number: l for l in src.lines}
     if not texts:
         return list(cleaned)
     repeated = F.repeated_across(list(texts.values()))
@@ -128,5 +193,6 @@ def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()
             out.append(src)
             continue
         decisions, articles = next(read)
-        out.append(_tagged(src, lines, decisions, articles, threshold, keep) if web_dump(decisions, threshold) else src)
+        out.append(_tagged(src, lines, decisions, articles, threshold, keep, numbered[src.file])
+                   if web_dump(decisions, threshold) else _headed(src, lines, decisions, articles, numbered[src.file], keep))
     return out
