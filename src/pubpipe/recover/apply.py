@@ -131,38 +131,26 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
 
 
 HEAD_LINES = 8
-"""`_headed` reads a headline only among a text source's first lines (realweb's short pages: their
+"""`headline_below_top` reads a headline only among a text source's first lines (realweb's short pages: their
 headline is within their first 5 kept lines); deeper in, the rules' reading of the top stands (a
 book's front matter, a collection's contents)."""
 
 
-def _headed(src: CleanSource, lines: list, decisions: list, articles: list, raw: dict,
-            keep: frozenset = frozenset()) -> CleanSource:
-    """A text source that is not a web page's text by `web_dump` (too little furniture: a short page,
-    an article pasted with a few lines around it) stays the rules' but for its top: when the model
-    reads its first article's headline under other lines (a menu's last items, a photo caption, a
-    "Welcome to …" banner), that line is tagged "title" (structure starts the story there and leaves
-    what is before it out as front matter, in `removed`) and the lines before it the model calls
-    furniture are dropped as the model's. Sources opening with their headline are left exactly as the
-    rules made them: our corpora open so (realweb's short pages: 8 of 110 copies under the gate, their
-    headline found by the model on all 8; benchmarks/RESULTS.md, "Text sources (issue 16)")."""
+def headline_below_top(src: CleanSource, decisions: list, articles: list) -> bool:
+    """Is this text, which `web_dump` leaves to the rules (too little furniture: a short page, an
+    article pasted with a few lines around it), one whose headline the model reads under other
+    lines at its top (a menu's last items, a photo caption, a "Welcome to …" banner, a section
+    name)? Then the rules would title its story with the line on top, or start a second story at
+    its dateline, and it is read as a web page's text instead (`_tagged`). Only the first article's
+    headline among the first HEAD_LINES lines the rules kept, likeliest a title by the model: our
+    corpora open with their headline and stay the rules' (realweb's short pages: 8 of 110 copies
+    under the gate; benchmarks/RESULTS.md, "Text sources (issue 16)")."""
     first = articles[0] if articles else None
     if first is None or first.title is None or decisions[first.title] is None \
             or decisions[first.title].kept_as != "title":
-        return src
+        return False
     alive = [l.number - 1 for l in src.lines if l.text.strip()]
-    t = first.title
-    if not alive or alive[0] == t or t not in alive[:HEAD_LINES]:
-        return src
-    kept, removed = [], list(src.removed)
-    for line in src.lines:
-        i = line.number - 1
-        d = decisions[i] if 0 <= i < len(decisions) else None
-        if i < t and line.text.strip() and d is not None and not d.keep and kept_text(line.text) not in keep:
-            removed.append(dropped(src.file, line.number, lines[i].strip(), RULE, round(1.0 - d.body, 3)))
-            continue
-        kept.append(replace(line, tag="title") if i == t else line)
-    return replace(src, lines=tuple(kept), removed=tuple(sorted(removed, key=lambda r: r.line)))
+    return bool(alive) and alive[0] != first.title and first.title in alive[:HEAD_LINES]
 
 
 def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()) -> list:
@@ -193,6 +181,6 @@ def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()
             out.append(src)
             continue
         decisions, articles = next(read)
-        out.append(_tagged(src, lines, decisions, articles, threshold, keep, numbered[src.file])
-                   if web_dump(decisions, threshold) else _headed(src, lines, decisions, articles, numbered[src.file], keep))
+        by_model = web_dump(decisions, threshold) or headline_below_top(src, decisions, articles)
+        out.append(_tagged(src, lines, decisions, articles, threshold, keep, numbered[src.file]) if by_model else src)
     return out
