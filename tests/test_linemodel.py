@@ -344,3 +344,72 @@ def test_char_counts_of_a_whole_text_are_each_lines_own(texts):
     regular expressions and case comparisons, one line at a time)."""
     texts = [t.strip() for t in texts if t.strip()]
     assert F._char_counts(texts).tolist() == [list(F._line_counts(t)) for t in texts]
+
+
+def _decisions(n: int, title: int, byline: int = None) -> list:
+    """Decisions as the model gives them for a text of n lines: `title` likeliest a title, `byline`
+    a byline, the rest paragraphs, all kept."""
+    out = []
+    for i in range(n):
+        kind = "title" if i == title else "byline" if i == byline else "paragraph"
+        out.append(linemodel.Decision(kind, 0.9, 0.9, kind, True))
+    return out
+
+
+def _source(lines: list, dropped_rules: dict = None):
+    """(ingested source, cleaned source) of `lines`, the lines of `dropped_rules` (index -> rule) dropped."""
+    from pubpipe.clean import CleanSource
+    from pubpipe.model import dropped
+    from pubpipe.read.ingest import parse_source
+
+    raw = parse_source("page.txt", ("\n".join(lines) + "\n").encode("utf-8"))
+    dropped_rules = dropped_rules or {}
+    kept = tuple(l for l in raw.lines if l.number - 1 not in dropped_rules)
+    removed = tuple(dropped("page.txt", i + 1, lines[i], rule) for i, rule in sorted(dropped_rules.items()))
+    return raw, CleanSource("page.txt", kept, removed)
+
+
+def test_a_headline_a_cleaning_rule_dropped_is_put_back_as_the_title():
+    """A "Related" rule that drops the page's headline (repeated in a related-stories list) does not
+    cost the story its title when the model read that line as the headline; staff's own residue
+    patterns are never overridden."""
+    from pubpipe.recover import apply
+
+    lines = ["Sign in", "Other news"] + [l for l in ARTICLE if l.strip()]
+    t = 2
+    raw, cleaned = _source(lines, {t: "related-block", 0: "related-block"})
+    articles = [linemodel.Article(0, len(lines) - 1, t, t + 1)]
+    out = apply._tagged(cleaned, lines, _decisions(len(lines), t, t + 1), articles, 0.4,
+                        raw={l.number: l for l in raw.lines})
+    tags = {l.number - 1: l.tag for l in out.lines}
+    assert tags[t] == "title" and tags[t + 1] == "byline"
+    assert [l.text for l in out.lines if l.number - 1 == t] == [ARTICLE[0]]
+    assert t + 1 not in {r.line for r in out.removed}  # the headline's drop is gone...
+    assert 1 in {r.line for r in out.removed}  # ...the other line the rule dropped stays dropped
+    raw, cleaned = _source(lines, {t: "config-residue"})
+    out = apply._tagged(cleaned, lines, _decisions(len(lines), t, t + 1), articles, 0.4,
+                        raw={l.number: l for l in raw.lines})
+    assert t not in {l.number - 1 for l in out.lines} and t + 1 in {r.line for r in out.removed}
+
+
+def test_a_short_page_with_its_headline_under_other_lines_is_read_by_the_model():
+    """Under the web-page gate (little furniture), a text whose first article's headline the model
+    reads below other lines at its top is read by the model; one opening with its headline, or whose
+    headline is deep in the file, or whose top line is no title by the model, stays the rules'."""
+    from pubpipe.recover import apply
+
+    lines = ["World", "A photo of the harbour at dusk"] + [l for l in ARTICLE if l.strip()]
+    _, cleaned = _source(lines)
+    assert apply.headline_below_top(cleaned, _decisions(len(lines), 2), [linemodel.Article(0, len(lines) - 1, 2)])
+    assert not apply.headline_below_top(cleaned, _decisions(len(lines), 0), [linemodel.Article(0, len(lines) - 1, 0)])
+    assert not apply.headline_below_top(cleaned, _decisions(len(lines), 2), [linemodel.Article(0, len(lines) - 1, None)])
+    heading = _decisions(len(lines), 2)
+    heading[2] = linemodel.Decision("heading", 0.9, 0.9, "heading", True)
+    assert not apply.headline_below_top(cleaned, heading, [linemodel.Article(0, len(lines) - 1, 2)])
+    deep = ["A line of front matter"] * apply.HEAD_LINES + lines
+    _, cleaned = _source(deep)
+    t = apply.HEAD_LINES + 2
+    assert not apply.headline_below_top(cleaned, _decisions(len(deep), t), [linemodel.Article(0, len(deep) - 1, t)])
+    # the line on top dropped by a cleaning rule: the headline opens what the rules kept
+    _, cleaned = _source(lines, {0: "related-block", 1: "related-block"})
+    assert not apply.headline_below_top(cleaned, _decisions(len(lines), 2), [linemodel.Article(0, len(lines) - 1, 2)])
