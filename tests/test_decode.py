@@ -50,9 +50,14 @@ def test_no_line_after_any_title_candidate_falls_back_to_the_likeliest():
 def test_the_byline_is_the_likeliest_one_under_the_headline_that_reads_as_one():
     probs = rows({"title": 0.9}, {"byline": 0.3}, {"byline": 0.6}, PROSE, {"byline": 0.9})
     texts = ["Headline", "Jane Doe", "Home > News", "Text.", "By John Roe"]
-    # "Home > News" is likelier a byline but reads as a breadcrumb; the line beyond the window is not looked at
+    # "Home > News" is likelier a byline but reads as a breadcrumb; the line beyond the window is not
+    # looked at while one within it is the byline
     assert decode.byline_row(probs, texts, 0) == 1
-    assert decode.byline_row(probs, texts, 0, decode.Settings(byline_min=0.4)) is None
+    assert decode.byline_row(probs, texts, 0, decode.Settings(byline_min=0.4, byline_far=0)) is None
+    # none within the window: a sure one further down (a photo and its credit between) is taken
+    assert decode.byline_row(probs, texts, 0, decode.Settings(byline_min=0.4)) == 4
+    assert decode.byline_row(probs, texts, 0, decode.Settings(byline_min=0.4, byline_far_min=0.95)) is None
+    assert decode.byline_row(probs, texts, 0, decode.Settings(byline_min=0.4, byline_far=3)) is None
     assert decode.byline_row(probs, texts, 0, decode.Settings(byline_window=4)) == 4
     assert decode.byline_row(probs, texts, 0, decode.LEGACY) is None
     found = decode.read_article(probs, texts)
