@@ -356,6 +356,12 @@ def _decisions(n: int, title: int, byline: int = None) -> list:
     return out
 
 
+def _furniture_on_top(n: int, title: int) -> list:
+    """_decisions with the lines above `title` furniture (not kept)."""
+    out = _decisions(n, title)
+    return [linemodel.Decision("residue", 0.9, 0.1, d.kept_as, False) if i < title else d for i, d in enumerate(out)]
+
+
 def _source(lines: list, dropped_rules: dict = None):
     """(ingested source, cleaned source) of `lines`, the lines of `dropped_rules` (index -> rule) dropped."""
     from pubpipe.clean import CleanSource
@@ -400,16 +406,19 @@ def test_a_short_page_with_its_headline_under_other_lines_is_read_by_the_model()
 
     lines = ["World", "A photo of the harbour at dusk"] + [l for l in ARTICLE if l.strip()]
     _, cleaned = _source(lines)
-    assert apply.headline_below_top(cleaned, _decisions(len(lines), 2), [linemodel.Article(0, len(lines) - 1, 2)])
-    assert not apply.headline_below_top(cleaned, _decisions(len(lines), 0), [linemodel.Article(0, len(lines) - 1, 0)])
-    assert not apply.headline_below_top(cleaned, _decisions(len(lines), 2), [linemodel.Article(0, len(lines) - 1, None)])
-    heading = _decisions(len(lines), 2)
+    assert apply.headline_below_top(cleaned, _furniture_on_top(len(lines), 2), [linemodel.Article(0, len(lines) - 1, 2)])
+    assert not apply.headline_below_top(cleaned, _furniture_on_top(len(lines), 0), [linemodel.Article(0, len(lines) - 1, 0)])
+    assert not apply.headline_below_top(cleaned, _furniture_on_top(len(lines), 2), [linemodel.Article(0, len(lines) - 1, None)])
+    # a line above it the model keeps (a headline over the line it took for the headline, a caption)
+    kept_above = _decisions(len(lines), 2)
+    assert not apply.headline_below_top(cleaned, kept_above, [linemodel.Article(0, len(lines) - 1, 2)])
+    heading = _furniture_on_top(len(lines), 2)
     heading[2] = linemodel.Decision("heading", 0.9, 0.9, "heading", True)
     assert not apply.headline_below_top(cleaned, heading, [linemodel.Article(0, len(lines) - 1, 2)])
     deep = ["A line of front matter"] * apply.HEAD_LINES + lines
     _, cleaned = _source(deep)
     t = apply.HEAD_LINES + 2
-    assert not apply.headline_below_top(cleaned, _decisions(len(deep), t), [linemodel.Article(0, len(deep) - 1, t)])
+    assert not apply.headline_below_top(cleaned, _furniture_on_top(len(deep), t), [linemodel.Article(0, len(deep) - 1, t)])
     # the line on top dropped by a cleaning rule: the headline opens what the rules kept
     _, cleaned = _source(lines, {0: "related-block", 1: "related-block"})
-    assert not apply.headline_below_top(cleaned, _decisions(len(lines), 2), [linemodel.Article(0, len(lines) - 1, 2)])
+    assert not apply.headline_below_top(cleaned, _furniture_on_top(len(lines), 2), [linemodel.Article(0, len(lines) - 1, 2)])

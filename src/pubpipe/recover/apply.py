@@ -142,15 +142,20 @@ def headline_below_top(src: CleanSource, decisions: list, articles: list) -> boo
     lines at its top (a menu's last items, a photo caption, a "Welcome to …" banner, a section
     name)? Then the rules would title its story with the line on top, or start a second story at
     its dateline, and it is read as a web page's text instead (`_tagged`). Only the first article's
-    headline among the first HEAD_LINES lines the rules kept, likeliest a title by the model: our
-    corpora open with their headline and stay the rules' (realweb's short pages: 8 of 110 copies
-    under the gate; benchmarks/RESULTS.md, "Text sources (issue 16)")."""
+    headline among the first HEAD_LINES lines the rules kept, likeliest a title by the model, with
+    nothing but furniture (by the model) above it: our corpora open with their headline and stay
+    the rules' (realweb's short pages: 8 of 110 copies under the gate, 7 of them so;
+    benchmarks/RESULTS.md, "Text sources (issue 16)")."""
     first = articles[0] if articles else None
     if first is None or first.title is None or decisions[first.title] is None \
             or decisions[first.title].kept_as != "title":
         return False
     alive = [l.number - 1 for l in src.lines if l.text.strip()]
-    return bool(alive) and alive[0] != first.title and first.title in alive[:HEAD_LINES]
+    if not alive or alive[0] == first.title or first.title not in alive[:HEAD_LINES]:
+        return False
+    # only furniture above it (by the model): a title-like line on top that the model keeps (a
+    # headline over a subtitle it took for the headline, a caption) stays the rules' to read
+    return all(decisions[i] is not None and not decisions[i].keep for i in alive[:alive.index(first.title)])
 
 
 def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()) -> list:
