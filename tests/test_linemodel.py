@@ -404,8 +404,13 @@ def test_a_short_page_with_its_headline_under_other_lines_is_read_by_the_model()
     headline is deep in the file, or whose top line is no title by the model, stays the rules'."""
     from pubpipe.recover import apply
 
-    lines = ["World", "A photo of the harbour at dusk"] + [l for l in ARTICLE if l.strip()]
+    lines = ["World", "A photo of the harbour at dusk"] + [l for l in ARTICLE + OTHER[3:] if l.strip()]
     _, cleaned = _source(lines)
+    assert sum(len(l.split()) for l in lines[3:]) >= apply.MIN_ARTICLE_WORDS
+    # a snippet (too few words under the headline for the model to judge the lines above it)
+    snippet = lines[:6]
+    _, short = _source(snippet)
+    assert not apply.headline_below_top(short, _furniture_on_top(len(snippet), 2), [linemodel.Article(0, len(snippet) - 1, 2)])
     assert apply.headline_below_top(cleaned, _furniture_on_top(len(lines), 2), [linemodel.Article(0, len(lines) - 1, 2)])
     assert not apply.headline_below_top(cleaned, _furniture_on_top(len(lines), 0), [linemodel.Article(0, len(lines) - 1, 0)])
     assert not apply.headline_below_top(cleaned, _furniture_on_top(len(lines), 2), [linemodel.Article(0, len(lines) - 1, None)])

@@ -130,6 +130,9 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
     return replace(src, lines=tuple(kept), removed=tuple(sorted(removed, key=lambda r: r.line)))
 
 
+MIN_ARTICLE_WORDS = 150
+"""`headline_below_top` reads a text only when the model keeps at least this many words under the
+headline (realweb's short pages: 229 or more; the structure cases' snippets: 131 words at most, whole)."""
 HEAD_LINES = 8
 """`headline_below_top` reads a headline only among a text source's first lines (realweb's short pages: their
 headline is within their first 5 kept lines); deeper in, the rules' reading of the top stands (a
@@ -155,7 +158,13 @@ def headline_below_top(src: CleanSource, decisions: list, articles: list) -> boo
         return False
     # only furniture above it (by the model): a title-like line on top that the model keeps (a
     # headline over a subtitle it took for the headline, a caption) stays the rules' to read
-    return all(decisions[i] is not None and not decisions[i].keep for i in alive[:alive.index(first.title)])
+    if not all(decisions[i] is not None and not decisions[i].keep for i in alive[:alive.index(first.title)]):
+        return False
+    # and an article under it: on a few lines (a snippet, a test's case) the model is no judge of
+    # what is furniture (it was trained on whole pages)
+    words = sum(len(l.text.split()) for l in src.lines if first.title < l.number - 1 < len(decisions)
+                and decisions[l.number - 1] is not None and decisions[l.number - 1].keep)
+    return words >= MIN_ARTICLE_WORDS
 
 
 def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()) -> list:
