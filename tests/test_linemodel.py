@@ -392,6 +392,13 @@ def test_a_headline_a_cleaning_rule_dropped_is_put_back_as_the_title():
     assert [l.text for l in out.lines if l.number - 1 == t] == [ARTICLE[0]]
     assert t + 1 not in {r.line for r in out.removed}  # the headline's drop is gone...
     assert 1 in {r.line for r in out.removed}  # ...the other line the rule dropped stays dropped
+    # the headline's words again further down (a "Related" list after the article's text): not put back
+    later = [l for l in ARTICLE[4:] if l.strip()] + lines
+    raw, cleaned = _source(later, {len(later) - len(lines) + t: "related-block"})
+    t_later = len(later) - len(lines) + t
+    out = apply._tagged(cleaned, later, _decisions(len(later), t_later), [linemodel.Article(0, len(later) - 1, t_later)],
+                        0.4, raw={l.number: l for l in raw.lines})
+    assert t_later not in {l.number - 1 for l in out.lines}
     raw, cleaned = _source(lines, {t: "config-residue"})
     out = apply._tagged(cleaned, lines, _decisions(len(lines), t, t + 1), articles, 0.4,
                         raw={l.number: l for l in raw.lines})
