@@ -3,8 +3,11 @@
 `recover(raw, cleaned)` runs after the cleaning registry (`recovery.clean` calls it). For each text
 source it reads every line of the file as decoded (the model was trained on whole pages, furniture
 and all) and, when the file looks like a web page's text (browser copy, scraper dump, several pages
-pasted one after another: page furniture around the prose, see `web_dump`), it
+pasted one after another: page furniture around the prose, see `web_dump`; or a short page whose
+headline the model reads under a few lines of furniture at its top, see `headline_below_top`), it
 
+- puts back the headline (and byline) of an article when a named cleaning rule dropped it and it
+  opens the article (`_restored`, `_opens`);
 - drops the lines the model calls page furniture (those `decode.kept` does not keep), each a
   `model.dropped` Diagnostic with rule "model" and the model's confidence (a line a cleaning rule dropped keeps that rule's name: the named rules are
   high-precision overrides);
