@@ -42,6 +42,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from pubpipe.errors import PubpipeError
 from pubpipe import dates
 from pubpipe.render.pdf import fontcache
+from pubpipe.render.pdf import frontguess
 from pubpipe.render import labels
 from pubpipe.render.pdf import layoutspeed
 from pubpipe.render.pdf import parts as pdfbook
@@ -386,9 +387,10 @@ def bind(anthology: Anthology, laid_out: list, front=lay_out_front, sheet=lay_ou
     number lays out neither again."""
     contents = contents_of(anthology)
     missing = pdfglyphs.unshowable(contents)
+    colophon = colophon_at_back(contents)
     data, info = pdfbook.book_from_parts(anthology, laid_out, lambda _, pages: front(contents, pages, missing),
                                          lambda pages: sheet(anthology.language, pages), run=in_layout,
-                                         colophon=colophon_at_back(contents))
+                                         colophon=colophon, guess=frontguess.front_pages(contents, colophon))
     return Rendered({f"{anthology.slug}.pdf": data}, info)
 
 
