@@ -44,8 +44,9 @@ NUMBER = 17.5 + 2
 measured) and a little room (WeasyPrint drops the leader when it does not fit)."""
 META_SIZE, META_LINE, META_GAP = 7.5, 7.5 * 1.4, 0.6 * MM
 """The byline under a title: Inter 7.5 pt on 1.4, 0.6 mm below it."""
-ENTRY_GAP, BACK_GAP = 4.5 * MM, 7 * MM
-"""Below every entry; above the colophon's entry (``.toc-back``)."""
+ENTRY_GAP, BACK_GAP = 4.5 * MM, (7 - 4.5) * MM
+"""Below every entry; what the colophon's entry adds above it (``.toc-back``'s 7 mm margin
+collapses with the 4.5 mm below the entry before it)."""
 LEADING_PAGES = 3
 """Cover, imprint, title page: the contents open on page 4."""
 
