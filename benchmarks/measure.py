@@ -82,8 +82,9 @@ def _tree(root: int) -> list:
 
 
 def run(cmd: list, env: dict | None = None, cwd: str | None = None, interval: float = 0.2,
-        timeout: float | None = None) -> Measured:
-    """Run `cmd` to completion and measure it (see Measured)."""
+        timeout: float | None = None, series: list | None = None) -> Measured:
+    """Run `cmd` to completion and measure it (see Measured). ``series``: if given, every sample is
+    appended to it as (seconds since the start, {kind: MB}) (benchmarks/peak_memory.py)."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak = {"tree": 0}
@@ -101,6 +102,8 @@ def run(cmd: list, env: dict | None = None, cwd: str | None = None, interval: fl
                 total += rss
                 now[kinds[pid]] = now.get(kinds[pid], 0) + rss
             peak["tree"] = max(peak["tree"], total)
+            if series is not None:
+                series.append((time.perf_counter() - started, {k: v / 2**20 for k, v in now.items()}))
             for k, v in now.items():
                 parts[k] = max(parts.get(k, 0), v)
             done.wait(interval)

@@ -76,9 +76,9 @@ pdf_front = cached(pdf.lay_out_front, name="PDF: front matter")
 pdf_sheet = cached(pdf.lay_out_sheet, name="PDF: folio sheet")
 
 
-def _bind_pdf(anthology, laid_out):
+def _bind_pdf(anthology, laid_out, back):
     """pdf.bind with the front matter and the folio sheet as cached tasks of their own."""
-    return pdf.bind(anthology, laid_out, pdf_front, pdf_sheet)
+    return pdf.bind(anthology, laid_out, back, pdf_front, pdf_sheet)
 
 
 TASKS = {
@@ -91,6 +91,7 @@ TASKS = {
     recovery.clean: cached(recovery.clean, name="clean"),
     recovery.structure: cached(recovery.structure, name="structure"),
     pdf.lay_out_part: cached(pdf.lay_out_part, name="PDF: lay out part", on_completion=[_part_done]),
+    pdf.lay_out_back: cached(pdf.lay_out_back, name="PDF: back matter"),
     pdf.bind: cached(_bind_pdf, name="render PDF"),
     summary.note_placeholders: step(summary.note_placeholders, name="name characters no font can show"),
     impose.render: cached(impose.render, name="impose print PDF"),

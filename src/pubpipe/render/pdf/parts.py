@@ -65,8 +65,8 @@ re-lay less when a story changes and hold less memory; longer ones repeat the fo
 instances (about 0.7 s of work a part) and subsets less often."""
 CUT_EVERY = 3
 FRONT_PAGES, CONTENTS_PER_PAGE = 4, 12
-"""A first guess at the front matter's length (cover, blank, title page, imprint, then the
-contents at about a dozen entries a page): when it is right, the front matter is laid out once,
+"""A rough first guess at the front matter's length when no better one is given (the reading
+edition gives `pubpipe.render.pdf.frontguess`'s): when right, the front matter is laid out once,
 else again with the page numbers its real length gives."""
 SHEET_PIECE = 400
 """Pages of the folio sheet laid out as one document: pieces are laid out side by side (one
@@ -133,22 +133,28 @@ def plan(front_pages: int, laid_out: list, back_pages: int = 0, colophon_pages: 
     return Plan(tuple(firsts), story_pages, page - 1)
 
 
-def front_matter(anthology: Anthology, laid_out: list, render_front, colophon: bool = False) -> tuple:
+def front_matter(anthology: Anthology, laid_out: list, render_front, colophon: bool = False,
+                 guess: int | None = None) -> tuple:
     """(front matter, Plan): the front matter laid out (``render_front(anthology, toc_pages)``) until
     its length and the contents' page numbers agree (the numbers depend on its length, which depends
     a little on the numbers), and where everything lands. ``colophon``: the colophon is at the back,
-    on the page after the last story's, which ``toc_pages`` gives under `COLOPHON`."""
-    front, front_pages = None, FRONT_PAGES + -(-len(anthology.stories) // CONTENTS_PER_PAGE)
+    on the page after the last story's, which ``toc_pages`` gives under `COLOPHON`. ``guess``: the
+    front matter's length to lay it out with first (`pubpipe.render.pdf.frontguess`; default: a dozen
+    entries a page): when right, it is laid out once. A length that places every story where the
+    guess did (one page longer or shorter, on the same side of the blank verso before the first part)
+    is as good as right."""
+    front, front_pages = None, guess or FRONT_PAGES + -(-len(anthology.stories) // CONTENTS_PER_PAGE)
     for _ in range(4):
         placed = plan(front_pages, laid_out)
         pages = {**placed.story_pages, COLOPHON: placed.pages + 1} if colophon else placed.story_pages
         front = render_front(anthology, pages)
-        if front.pages == front_pages:
+        if front.pages == front_pages or plan(front.pages, laid_out) == placed:
             break
         front_pages = front.pages
     else:
         raise PubpipeError("the contents' length and page numbers do not settle (each layout of the "
                            "front matter changes the other): please report this book")
+    placed = plan(front.pages, laid_out)
     missing = [s.id for s in anthology.stories if s.id not in placed.story_pages]
     if missing:
         raise PubpipeError(f"stories missing from the rendered book: {', '.join(missing)}")
@@ -162,13 +168,13 @@ def sheet_pieces(pages: int) -> list:
 
 
 def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_sheet, run=None,
-                    colophon: bool = False) -> tuple:
+                    colophon: bool = False, guess: int | None = None) -> tuple:
     """(PDF bytes, PdfInfo) of the book from its story parts, laid out in book order (each a
     `LaidOut`): the front matter (`front_matter`; ``colophon``: with the colophon at the back, as
     its ``colophon``), the folio sheet (``render_sheet(pages)``: its pieces, `sheet_pieces`) and
-    ``run(assemble, …)`` (default: here). The PdfInfo names every character some part showed as a
-    placeholder."""
-    front, placed = front_matter(anthology, laid_out, render_front, colophon)
+    ``run(assemble, …)`` (default: here); ``guess``: the front matter's length, as `front_matter`
+    takes it. The PdfInfo names every character some part showed as a placeholder."""
+    front, placed = front_matter(anthology, laid_out, render_front, colophon, guess)
     back = [front.back] if getattr(front, "back", None) is not None else []
     after = [front.colophon] if getattr(front, "colophon", None) is not None else []
     placed = plan(front.pages, laid_out, sum(b.pages for b in back), sum(c.pages for c in after))

@@ -42,6 +42,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from pubpipe.errors import PubpipeError
 from pubpipe import dates
 from pubpipe.render.pdf import fontcache
+from pubpipe.render.pdf import frontguess
 from pubpipe.render import labels
 from pubpipe.render.pdf import layoutspeed
 from pubpipe.render.pdf import parts as pdfbook
@@ -255,15 +256,22 @@ def render_stories(anthology: Anthology, missing=None, recto: bool = False) -> L
 
 def render_front(anthology: Anthology, toc_pages: dict, missing=None) -> LaidOut:
     """Lay out the front matter: cover, imprint, title page and the contents, whose entries show
-    ``toc_pages`` (story id -> page in the book) and link to `STORY_LINK` + the story's id; with
-    the back cover (its ``back``) and, in a book whose colophon is at the back (`colophon_at_back`),
-    the colophon (its ``colophon``, whose page ``toc_pages`` gives under `pdfbook.COLOPHON`), each a
-    document of its own; ``missing`` as in `render_stories`."""
-    front = lay_out(anthology, missing=missing, front=True, toc_pages=toc_pages)
+    ``toc_pages`` (story id -> page in the book) and link to `STORY_LINK` + the story's id; in a
+    book whose colophon is at the back (`colophon_at_back`), ``toc_pages`` gives its page under
+    `pdfbook.COLOPHON`; ``missing`` as in `render_stories`. (The back matter, which shows no page
+    number, is `render_back`'s.)"""
+    return lay_out(anthology, missing=missing, front=True, toc_pages=toc_pages)
+
+
+def render_back(anthology: Anthology, missing=None) -> LaidOut:
+    """Lay out the back matter: the back cover (its ``back``) and, in a book whose colophon is at
+    the back (`colophon_at_back`), the colophon (its ``colophon``), each a document of its own;
+    ``missing`` as in `render_stories`. They show no page number, so they are laid out beside the
+    stories, once (`render`), not with the front matter after them."""
     back = lay_out(anthology, missing=missing, back=True)
     colophon = lay_out(anthology, missing=missing, colophon=True) if colophon_at_back(anthology) else None
-    replaced = set(front.replaced) | set(back.replaced) | set(colophon.replaced if colophon else ())
-    return dataclasses.replace(front, back=back, colophon=colophon, replaced=tuple(sorted(replaced)))
+    replaced = set(back.replaced) | set(colophon.replaced if colophon else ())
+    return LaidOut(b"", (), {}, tuple(sorted(replaced)), back=back, colophon=colophon)
 
 
 def render_folio_sheet(anthology: Anthology, pages: int, first: int = 1) -> bytes:
@@ -346,7 +354,9 @@ def render(anthology: Anthology, run=None, recto: bool = False) -> Rendered:
     run = run or Local()
     parts = [run.submit(lay_out_part, part, pdfglyphs.unshowable(part), recto) for part in pdfbook.parts(anthology)]
     progress.emit("pdf-parts", count=len(parts))
-    return run.call(bind, anthology, parts)
+    contents = contents_of(anthology)
+    back = run.submit(lay_out_back, contents, pdfglyphs.unshowable(contents))
+    return run.call(bind, anthology, parts, back)
 
 
 def lay_out_part(part: Anthology, missing: tuple, recto: bool = False) -> LaidOut:
@@ -364,9 +374,15 @@ def contents_of(anthology: Anthology) -> Anthology:
 
 
 def lay_out_front(contents: Anthology, story_pages: dict, missing: tuple) -> LaidOut:
-    """The front matter (`render_front`: cover, title page, imprint, the contents showing
+    """The front matter (`render_front`: cover, imprint, title page, the contents showing
     ``story_pages``) laid out in a layout process (``missing`` as in `lay_out_part`)."""
     return in_layout(render_front, contents, story_pages, tuple(missing))
+
+
+def lay_out_back(contents: Anthology, missing: tuple) -> LaidOut:
+    """The back matter (`render_back`: the back cover and a long book's colophon) laid out in a
+    layout process (``missing`` as in `lay_out_part`)."""
+    return in_layout(render_back, contents, tuple(missing))
 
 
 def lay_out_sheet(language: str, pages: int) -> list:
@@ -378,17 +394,26 @@ def lay_out_sheet(language: str, pages: int) -> list:
         return list(threads.map(lambda piece: in_layout(render_folio_sheet, book, piece[1], piece[0]), pieces))
 
 
-def bind(anthology: Anthology, laid_out: list, front=lay_out_front, sheet=lay_out_sheet) -> Rendered:
-    """The reading edition bound from its laid-out parts (in book order): the front matter laid
-    out (``front``) until its length and the contents' page numbers agree, the folio sheet
-    (``sheet``), and the parts assembled (`pubpipe.render.pdf.parts.book_from_parts`), in layout processes.
-    The flow passes cached tasks as ``front`` and ``sheet``: a changed story that moves no page
-    number lays out neither again."""
+def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, front=lay_out_front,
+         sheet=lay_out_sheet) -> Rendered:
+    """The reading edition bound from its laid-out parts (in book order) and its back matter
+    (``back``, `lay_out_back`; laid out here if not given): the front matter laid out (``front``)
+    with the length `pubpipe.render.pdf.frontguess` guesses, again should its length move the page
+    numbers, the folio sheet (``sheet``), and the parts assembled
+    (`pubpipe.render.pdf.parts.book_from_parts`), in layout processes. The flow passes cached tasks
+    as ``front`` and ``sheet``: a changed story that moves no page number lays out neither again."""
     contents = contents_of(anthology)
     missing = pdfglyphs.unshowable(contents)
-    data, info = pdfbook.book_from_parts(anthology, laid_out, lambda _, pages: front(contents, pages, missing),
+    colophon = colophon_at_back(contents)
+    back = back if back is not None else lay_out_back(contents, missing)
+
+    def front_with_back(_, pages):
+        laid = front(contents, pages, missing)
+        return dataclasses.replace(laid, back=back.back, colophon=back.colophon,
+                                   replaced=tuple(sorted(set(laid.replaced) | set(back.replaced))))
+    data, info = pdfbook.book_from_parts(anthology, laid_out, front_with_back,
                                          lambda pages: sheet(anthology.language, pages), run=in_layout,
-                                         colophon=colophon_at_back(contents))
+                                         colophon=colophon, guess=frontguess.front_pages(contents, colophon))
     return Rendered({f"{anthology.slug}.pdf": data}, info)
 
 
