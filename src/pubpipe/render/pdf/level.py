@@ -26,6 +26,7 @@ margin moves no folio.)
 
 import dataclasses
 import logging
+import time
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,7 @@ def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tu
         return pages, []
     full = max(set(round(b) for b in running), key=[round(b) for b in running].count)
     out, changed, at = [], [], 0
+    spent, laid = 0.0, 0
     for i, (story, start) in enumerate(stories):
         if recto:
             while at < start:  # the blank page before a recto opening
@@ -182,7 +184,9 @@ def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tu
                     break
                 trials += 1
                 skipped.add(repr(sorted(option.items())))
+                clock = time.process_time()
                 tried = relay(i, verso_first, option)
+                spent, laid = spent + time.process_time() - clock, laid + 1
                 if recto and len(tried) != n:
                     continue
                 tried_shape = shape_of(tried)
@@ -199,4 +203,6 @@ def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tu
             changed.append(story)
         out += best_pages + blank_tail
         at = starts[i + 1]
+    log.info("levelled %d of %d stories: %d stories' layouts tried, %.1f s CPU", len(changed), len(stories),
+             laid, spent)
     return out, changed
