@@ -369,7 +369,7 @@ def _levelled(document, anthology: Anthology, part: dict, fetcher, fonts, faces,
         html = HTML(string=source, base_url=base, url_fetcher=fetcher)
         return html.render(font_config=fonts, stylesheets=[faces]).pages
 
-    def grid_of(index: int) -> float:
+    def grid_of(index: int) -> float:  # book.css --grid: 14.5 pt, 17 pt in Korean stories
         korean = by_index[index].language.split("-")[0] == "ko"
         return (17 if korean else 14.5) * 4 / 3
 
