@@ -140,3 +140,100 @@ def test_no_file_name_is_shown_to_readers_as_a_source():
     story = book.stories[5]
     assert labels.source_line(story, None) == "" or story.dateline
     assert "page.html" not in labels.source_line(story, None)
+
+
+def _story_pages(path: Path, info) -> list:
+    """Per page of the book's one story, from its opening to its last: the bottoms (yMax, pt) of
+    its lines of body text, as pdftotext reads them."""
+    pages = _lines(path)
+    first = min(info.story_pages.values()) - 1
+    out = []
+    for page in pages[first:len(pages) - (1 if info.back_cover else 0)]:
+        body = [y1 for y0, y1, _ in page if abs(y1 - y0 - GRID) < 0.6 and 50 < y1 < 545]
+        if not body:
+            break
+        out.append(body)
+    return out
+
+
+def _line_of(path: Path, info, words: str) -> tuple:
+    """(story page index, line number on it, from 1) of the body line that holds ``words``."""
+    pages = _lines(path)
+    first = min(info.story_pages.values()) - 1
+    for index, page in enumerate(pages[first:]):
+        body = [text for y0, y1, text in page if abs(y1 - y0 - GRID) < 0.6 and 50 < y1 < 545]
+        for number, text in enumerate(body, start=1):
+            if words in text:
+                return index, number
+    raise AssertionError(f"{words!r} not found")
+
+
+def _spreads(bottoms: list, opens_on_recto: bool) -> list:
+    """(verso, recto) bottoms of the story's spreads whose pages are both running (not its last)."""
+    first = 1 if opens_on_recto else 0
+    return [(bottoms[v], bottoms[v + 1]) for v in range(first, len(bottoms) - 2, 2)]
+
+
+def test_facing_pages_end_level_and_a_last_page_holds_four_lines(tmp_path, monkeypatch):
+    """A page left a line short by a widow (a paragraph's last line kept off the top of the next
+    page) faced a full page: the spread is now run a line short, both pages level. A story that
+    ended in two one-line paragraphs at the top of a page (realweb copy: "Published … / Terms of
+    Service …" alone on page 95) now has lines brought over: its last page holds four lines or more.
+    The book is built from one-line paragraphs (every page full, breaks anywhere) and one paragraph
+    of several lines placed, by measuring a first build, to start on a page's second-to-last line."""
+    base = Anthology.from_dict(json.loads(FIXTURE.read_text(encoding="utf-8")))
+    story = next(s for s in base.stories if s.language == "en")
+    long_words = ("The long paragraph starts here and runs on over several lines of the page, with "
+                  "nothing in it to stop a break, so that where it falls is decided by the widow rule "
+                  "alone, as in the pages of a real book set on a grid of whole lines; it ends here.")
+
+    def book(before: int, after: int) -> Anthology:
+        blocks = tuple(Block(type="paragraph", text=f"Line {n} of the story.") for n in range(before))
+        blocks += (Block(type="paragraph", text=long_words),)
+        blocks += tuple(Block(type="paragraph", text=f"Closing line {n}.") for n in range(after))
+        one = dataclasses.replace(story, id="grid-story", blocks=blocks)
+        return dataclasses.replace(base, stories=(one,), credits=())
+
+    def build(name: str, anthology: Anthology, level: bool):
+        monkeypatch.setattr(pdf, "LEVEL", level)
+        return _render(anthology, tmp_path / name, monkeypatch)
+
+    # How many lines the long paragraph takes (alone on an opening page), where it lands, then
+    # moved so that all but its last line fit on a full page of 33: the last would be a widow.
+    info = build("p.pdf", book(0, 0), False)
+    start = _line_of(tmp_path / "p.pdf", info, "The long paragraph starts")
+    end = _line_of(tmp_path / "p.pdf", info, "it ends here.")
+    assert start[0] == end[0] and end[1] - start[1] >= 2
+    target = 33 - (end[1] - start[1]) + 1
+    before, after = 50, 40
+    info = build("a.pdf", book(before, after), False)
+    index, line = _line_of(tmp_path / "a.pdf", info, "The long paragraph starts")
+    assert index >= 1  # not on the opening page
+    before += (target - line) % 33
+    info = build("b.pdf", book(before, after), False)
+    assert _line_of(tmp_path / "b.pdf", info, "The long paragraph starts")[1] in (target, target - 1)
+    # The story's last page then holds two lines.
+    last = len(_story_pages(tmp_path / "b.pdf", info)[-1])
+    after += 2 - last if last >= 2 else 2 - last + 33
+    anthology = book(before, after)
+
+    info = build("before.pdf", anthology, False)
+    pages = _story_pages(tmp_path / "before.pdf", info)
+    on_recto = min(info.story_pages.values()) % 2 == 1
+    assert len(pages[-1]) == 2  # the premise: two lines alone on the last page
+    assert any(abs(max(v) - max(r)) > 2 for v, r in _spreads(pages, on_recto))  # and an uneven spread
+
+    info = build("after.pdf", anthology, True)
+    pages = _story_pages(tmp_path / "after.pdf", info)
+    on_recto = min(info.story_pages.values()) % 2 == 1
+    assert len(pages[-1]) >= 4, [len(p) for p in pages]
+    uneven = [(max(v), max(r)) for v, r in _spreads(pages, on_recto) if abs(max(v) - max(r)) > 2]
+    assert uneven == [], [round(max(p), 1) for p in pages]
+    # No page lost its grid, and no text was lost: every paragraph is still there, once.
+    text = subprocess.run(["pdftotext", str(tmp_path / "after.pdf"), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    for n in range(before):
+        assert text.count(f"Line {n} of the story.") == 1
+    assert text.count(f"Closing line {after - 1}.") == 1
+    residues = [(y - pages[0][0]) % GRID for page in pages for y in page]
+    assert all(min(r, GRID - r) < 0.8 for r in residues), residues

@@ -45,6 +45,7 @@ from pubpipe.render.pdf import fontcache
 from pubpipe.render.pdf import frontguess
 from pubpipe.render import labels
 from pubpipe.render.pdf import layoutspeed
+from pubpipe.render.pdf import level as pdflevel
 from pubpipe.render.pdf import parts as pdfbook
 from pubpipe.orchestrate import progress
 from pubpipe.render.templates import render_template, styles_dir
@@ -329,6 +330,8 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
     html = HTML(string=source, base_url=base, url_fetcher=fetcher)
     faces = CSS(string=font_faces_css(), base_url=base, url_fetcher=fetcher, font_config=fonts)
     document = html.render(font_config=fonts, stylesheets=[faces])
+    if part.get("stories") and LEVEL:
+        document = _levelled(document, anthology, part, fetcher, fonts, faces, base, missing)
     folios = tuple(take_folio(page) if strip_folios else False for page in document.pages)
     starts = {}
     for number, page in enumerate(document.pages, start=1):
@@ -340,6 +343,46 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
     with pdfglyphs.watch_missing_glyphs() as notdef:
         data = document.write_pdf(pdf_variant=VARIANT)
     return LaidOut(data, folios, starts, tuple(sorted(set(replaced) | notdef)))
+
+
+LEVEL = True
+"""Level the spreads of story parts and pull lines onto two-line last pages (`pubpipe.render.pdf.level`)."""
+PAGE_HEIGHT_PX = 210 / 25.4 * 96
+"""An A5 page's height in CSS px (what WeasyPrint's layout measures in)."""
+
+
+def _levelled(document, anthology: Anthology, part: dict, fetcher, fonts, faces, base: str, missing):
+    """The story part ``document`` with its uneven spreads and two-line last pages mended
+    (`pubpipe.render.pdf.level`): each story with such a page laid out again alone, its first page
+    on its hand in the part, the pages it needs shorter given a deeper bottom margin
+    (``@page :nth(N)``); its pages replace the first layout's."""
+    stories = list(part["stories"])
+    starts = {}
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            if anchor.startswith(STORY_ANCHOR):
+                starts.setdefault(anchor[len(STORY_ANCHOR):], index)
+    placed = [(story.id, starts[story.id]) for story in stories if story.id in starts]
+    if len(placed) != len(stories):
+        return document
+    by_index = {i: story for i, story in enumerate(stories)}
+
+    def relay(index: int, verso_first: bool, caps: dict) -> list:
+        one = dict(part, stories=(by_index[index],))
+        css = ["html { break-before: left; }"] if verso_first else []
+        css += [f"@page :nth({p + 1}) {{ margin-bottom: {PAGE_HEIGHT_PX - cap:.3f}px; }}"
+                for p, cap in sorted(caps.items())]
+        source, _ = pdfglyphs.substitute(book_html(anthology, created_date(), **one), missing)
+        source = source.replace("</head>", "<style>" + "\n".join(css) + "</style>\n</head>", 1)
+        html = HTML(string=source, base_url=base, url_fetcher=fetcher)
+        return html.render(font_config=fonts, stylesheets=[faces]).pages
+
+    def grid_of(index: int) -> float:  # book.css --grid: 14.5 pt, 17 pt in Korean stories
+        korean = by_index[index].language.split("-")[0] == "ko"
+        return (17 if korean else 14.5) * 4 / 3
+
+    pages, changed = pdflevel.level(document.pages, placed, relay, grid_of, recto=part.get("recto", False))
+    return document.copy(pages) if changed else document
 
 
 def render(anthology: Anthology, run=None, recto: bool = False) -> Rendered:

@@ -1,0 +1,213 @@
+"""Facing pages level, no two-line final pages (issue 18): a second layout pass, story by story.
+
+Every block of a story takes whole lines of the baseline grid (book.css), so full pages end on the
+same line; what still leaves a page short is a paragraph that would leave its last line alone at
+the top of the next page (a widow), a heading kept with its first lines, a quote kept whole. Where
+such a page faces a full one the spread is uneven; where a story's last lines are few they stand
+alone on its last page. WeasyPrint lays out a page to the depth its ``@page`` rules give and has no
+vertical justification, so the fix is the typesetter's: **run the spread a line short** — the
+longer page of an uneven spread is given the depth of the shorter (``@page :nth(N)`` with a deeper
+bottom margin), or, for a story whose last page holds two lines or fewer, the spread before it is
+run a line short so that lines come over.
+
+A story always opens on a new page, and both hands of the book have the same measure, so a story's
+line and page breaks depend only on its own text and on the depth of its own pages: a change is
+tried by laying out that story alone (its first page on the hand it has in the part) and kept when
+it makes the story better (`_score`: fewer final pages of two lines or fewer, then fewer uneven
+spreads, then no page more, then fewer short pages); its pages then replace the story's pages of
+the first pass (``Document.copy`` of pages from several documents, as WeasyPrint's documentation
+combines documents: the fonts are the same `FontConfiguration`'s). Only stories with a problem are
+laid out again, a few times each (`TRIALS`). A story whose page count changes moves the hand every
+later story opens on; their spreads are judged on the hand they then have.
+
+(The folios are drawn afterwards from the folio sheet, not from these pages, so a deeper bottom
+margin moves no folio.)
+"""
+
+import dataclasses
+import logging
+import time
+
+log = logging.getLogger(__name__)
+
+UNEVEN_PX = 2 * 4 / 3
+"""Facing pages whose last lines differ by more than this (2 pt, as benchmarks/layout.py counts)
+are uneven."""
+SHORT_PX = 7 * 4 / 3
+"""A running page whose last line stands this much (7 pt, half a line) above the most common depth
+is short (as benchmarks/layout.py counts)."""
+MAX_LINES_SHORT = 1.3
+"""Only a spread whose pages differ by a line at most (in lines of the story's grid, with some
+slack for the Korean grid) is levelled: a full page run several lines short to face a page a
+heading or quote left short would look emptier than an uneven spread."""
+FINAL_MIN_LINES = 4
+"""A story's last page (other than its opening) with fewer lines than this gets lines pulled over
+(a page of two or three lines of text looks like one left by mistake)."""
+TRIALS = 10
+"""Layouts of one story at most, all problems together."""
+GIVE_UP = 3
+"""Layouts of one story that made it no better, in a row, after which it is left as it is (on the
+realweb copy: 65 layouts instead of 81 for 30 of the 32 improvements, see benchmarks/RESULTS.md)."""
+
+
+@dataclasses.dataclass
+class Shape:
+    """A story's pages as laid out: each page's deepest line bottom (CSS px from the page's top,
+    None for a page with no line), its number of lines, and where its text area ends."""
+
+    bottoms: list
+    lines: list
+    limits: list
+
+
+def page_shape(page) -> tuple:
+    """(deepest line bottom or None, number of lines, bottom of the text area) of a laid-out page,
+    from WeasyPrint's page box (the margin boxes left out)."""
+    box = page._page_box
+    ys, bottom = set(), None
+    for child in box.children:
+        if getattr(child, "at_keyword", None):
+            continue
+        for line in child.descendants():
+            if type(line).__name__ != "LineBox" or not line.children:
+                continue
+            end = line.position_y + line.height
+            bottom = end if bottom is None else max(bottom, end)
+            ys.add(round(line.position_y, 1))
+    return bottom, len(ys), box.content_box_y() + box.height
+
+
+def shape_of(pages) -> Shape:
+    rows = [page_shape(page) for page in pages]
+    return Shape([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+
+
+def _score(shape: Shape, verso_first: bool, full: float, pages_before: int) -> tuple:
+    """What makes a story's pages worse, most important first: a last page (not its opening) of
+    two lines or fewer; uneven spreads; more pages than the first layout; short pages."""
+    n = len(shape.bottoms)
+    final = int(n > 1 and shape.lines[-1] < FINAL_MIN_LINES)
+    return (final, len(_uneven(shape, verso_first)), max(0, n - pages_before),
+            sum(1 for b in shape.bottoms[:-1] if b is None or b < full - SHORT_PX))
+
+
+def _uneven(shape: Shape, verso_first: bool) -> list:
+    """(verso, recto) page indexes of the story's uneven spreads (both pages running: not its last)."""
+    first = 0 if verso_first else 1  # the index of the story's first verso
+    out = []
+    for v in range(first, len(shape.bottoms) - 2, 2):
+        a, b = shape.bottoms[v], shape.bottoms[v + 1]
+        if a is not None and b is not None and abs(a - b) > UNEVEN_PX:
+            out.append((v, v + 1))
+    return out
+
+
+def _candidates(shape: Shape, verso_first: bool, caps: dict, grid: float) -> list:
+    """Depth limits to try next (each a new ``caps``: page index -> deepest bottom allowed), for
+    the story's first problem: its last page, else its first uneven spread a line out."""
+    n = len(shape.bottoms)
+    out = []
+    if n > 1 and shape.lines[-1] < FINAL_MIN_LINES:
+        need = FINAL_MIN_LINES - shape.lines[-1]
+        # The page or spread before the last page run a line short (or as many as are needed):
+        # its last lines come over. (A verso facing the last page is alone in its spread.)
+        last = n - 1
+        before_is_verso = ((last - 1) % 2 == 0) == verso_first
+        spread = (last - 1,) if before_is_verso else (last - 2, last - 1)
+        for lines in sorted({1, need}):
+            new = dict(caps)
+            for p in spread:
+                if p >= 0 and shape.bottoms[p] is not None:
+                    new[p] = min(new.get(p, shape.limits[p]), shape.bottoms[p] - lines * grid + 1)
+            if new != caps and new not in out:
+                out.append(new)
+        return out
+    for v, r in _uneven(shape, verso_first):
+        a, b = shape.bottoms[v], shape.bottoms[r]
+        if abs(a - b) > MAX_LINES_SHORT * grid:
+            continue
+        low = min(a, b)
+        # Both pages to the shorter one's depth (the spread a line short); or only the longer.
+        both = {**caps, v: min(caps.get(v, shape.limits[v]), low + 1), r: min(caps.get(r, shape.limits[r]), low + 1)}
+        longer = v if a > b else r
+        one = {**caps, longer: min(caps.get(longer, shape.limits[longer]), low + 1)}
+        # Or the spread before it a line short (both its pages, if level): one line comes over,
+        # and the page breaks of this spread move by a line.
+        before = dict(caps)
+        for p in (v - 2, v - 1):
+            if p >= 0 and shape.bottoms[p] is not None:
+                before[p] = min(before.get(p, shape.limits[p]), shape.bottoms[p] - grid + 1)
+        out += [c for c in (one, both, before) if c != caps and c not in out]
+    return out
+
+
+def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tuple:
+    """The pages of a story part with its spreads levelled: (pages, story ids laid out again).
+
+    ``pages``: the part as laid out (each story opens on a new page; the part's first page is a
+    recto); ``stories``: per story, its id and the index of its first page in ``pages``, in order;
+    ``relay(story_index, verso_first, caps)``: that story laid out alone, its first page a verso if
+    ``verso_first``, each page index of ``caps`` no deeper than its value (CSS px from the page's
+    top): its pages; ``grid_of(story_index)``: the story's line (px). ``recto``: every story opens
+    on a recto (a page count that changes would move the blank pages: such a change is not kept)."""
+    starts = [start for _, start in stories] + [len(pages)]
+    shapes = [shape_of(pages[starts[i]:starts[i + 1]]) for i in range(len(stories))]
+    running = [b for s in shapes for b in s.bottoms[:-1] if b is not None]
+    if not running:
+        return pages, []
+    full = max(set(round(b) for b in running), key=[round(b) for b in running].count)
+    out, changed, at = [], [], 0
+    spent, laid = 0.0, 0
+    for i, (story, start) in enumerate(stories):
+        if recto:
+            while at < start:  # the blank page before a recto opening
+                out.append(pages[at])
+                at += 1
+        own = pages[starts[i]:starts[i + 1]]
+        blank_tail = []
+        if recto:
+            while len(own) > 1 and own[-1]._page_box.page_type.blank:
+                blank_tail.insert(0, own.pop())
+        verso_first = len(out) % 2 == 1  # page index 1 of a part is page 2: a verso
+        shape = shape_of(own) if recto else shapes[i]
+        n = len(own)
+        best, best_pages, caps = _score(shape, verso_first, full, n), own, {}
+        if best[:2] != (0, 0):
+            log.debug("story %s: %s, bottoms %s, lines %s", story, best,
+                      [None if b is None else round(b) for b in shape.bottoms], shape.lines)
+        trials, failed, skipped = 0, 0, set()
+        while trials < TRIALS and failed < GIVE_UP and best[:2] != (0, 0):
+            options = _candidates(shape, verso_first, caps, grid_of(i))
+            options = [o for o in options if repr(sorted(o.items())) not in skipped]
+            if not options:
+                break
+            found = None
+            for option in options:
+                if trials >= TRIALS or failed >= GIVE_UP:
+                    break
+                trials += 1
+                skipped.add(repr(sorted(option.items())))
+                clock = time.process_time()
+                tried = relay(i, verso_first, option)
+                spent, laid = spent + time.process_time() - clock, laid + 1
+                if recto and len(tried) != n:
+                    continue
+                tried_shape = shape_of(tried)
+                score = _score(tried_shape, verso_first, full, n)
+                log.debug("story %s (verso first %s): %s -> %s, caps %s, bottoms %s", story, verso_first, best, score,
+                          option, [None if b is None else round(b) for b in tried_shape.bottoms])
+                if score < best:
+                    found = (score, tried, tried_shape, option)
+                    failed = 0
+                    break
+                failed += 1
+            if found is None:
+                break
+            best, best_pages, shape, caps = found
+        if best_pages is not own:
+            changed.append(story)
+        out += best_pages + blank_tail
+        at = starts[i + 1]
+    log.info("levelled %d of %d stories: %d stories' layouts tried, %.1f s CPU", len(changed), len(stories),
+             laid, spent)
+    return out, changed
