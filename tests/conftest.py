@@ -19,9 +19,13 @@ os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="pubpipe-prefect-h
 SESSION_HOME = Path(os.environ["PREFECT_HOME"])
 if os.environ.get("PYTEST_XDIST_WORKER"):  # set by xdist before it loads this file in a worker
     os.environ["PREFECT_HOME"] = str(SESSION_HOME / os.environ["PYTEST_XDIST_WORKER"])
-# Builds in tests get a temporary server each (it stops with them), not the local server kept
-# between builds (pubpipe.orchestrate.localserver), which would outlive the session; test_localserver.py tests that.
-os.environ.setdefault("PUBPIPE_SERVER", "temporary")
+# Builds in tests use the local server kept between builds (pubpipe.orchestrate.localserver), as
+# staff's do: one per PREFECT_HOME, so a worker's builds share one and only the first pays its start
+# (a temporary server per build cost each build about twice its CPU: the suite spent half its time
+# starting servers). `stop_local_servers` stops the worker's at the end of the session; one that a
+# test started under a PREFECT_HOME of its own stops itself after PUBPIPE_SERVER_IDLE seconds idle.
+# Tests of the temporary server set PUBPIPE_SERVER=temporary themselves.
+os.environ.setdefault("PUBPIPE_SERVER_IDLE", "60")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
@@ -53,6 +57,16 @@ def migrated_home(home: Path) -> Path:
             assert done.returncode == 0 and (template / DATABASE).is_file(), done.stdout[-2000:] + done.stderr[-2000:]
     shutil.copyfile(template / DATABASE, home / DATABASE)
     return home
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stop_local_servers():
+    """At the end of the session, the local server of this worker's PREFECT_HOME is stopped (when a
+    build started one), so nothing of the suite runs on after it."""
+    yield
+    if os.environ.get("PUBPIPE_SERVER", "local") in ("", "local"):
+        from pubpipe.orchestrate import localserver
+        localserver.stop(force=True)
 
 
 @pytest.fixture(scope="session")
