@@ -260,10 +260,10 @@ def assemble(docs: list, placed: Plan, sheet: list, out: Path | None = None) -> 
     document.P = tree
     # Python lists, made Arrays once at the end: pikepdf's Array.extend copies the array each time.
     kids, nums, named, outline, folios = [], [], {}, [], []
-    next_key, size, sources = 0, None, []
+    next_key, size = 0, None
     for doc, first in zip(docs, placed.firsts):
         part = _open(doc.data)
-        sources.append(part)  # a copied object stays valid only while its source is open
+        _streams_in_memory(part)  # so that the part can be closed once copied (below)
         if size is None:
             size = part.pages[0].mediabox
         while len(book.pages) < first - 1:
@@ -312,6 +312,12 @@ def assemble(docs: list, placed: Plan, sheet: list, out: Path | None = None) -> 
             outline += _outline(part_outline.root, pages)
         if doc is docs[0]:
             _copy_document_facts(part, book)
+        # A copy refers to its source only for stream data qpdf has not read yet: with that read
+        # (`_streams_in_memory`: the compressed bytes, a part's file size), the part's parsed objects
+        # are freed here, not held to the end (at 1,000 stories they were most of the assembly's memory).
+        del tops, orphans, part_tree
+        part.close()
+        del part
     if kids:
         document.K = Array(kids)
         tree.ParentTree = book.make_indirect(Dictionary(Nums=Array(nums)))
@@ -325,8 +331,8 @@ def assemble(docs: list, placed: Plan, sheet: list, out: Path | None = None) -> 
     with book.open_outline() as book_outline:
         book_outline.root.extend(outline)
     _link_contents(book, named, placed.story_pages, STORY_LINK, STORY_ANCHOR)
-    pieces = [_open(piece) for piece in sheet]
-    sources += pieces
+    pieces = [_open(piece) for piece in sheet]  # open until the book is written: copied lazily
+    sources = pieces
     _stamp_folios(book, [page for piece in pieces for page in piece.pages], folios)
     target = out if out is not None else BytesIO()
     book.save(target, object_stream_mode=ObjectStreamMode.generate, deterministic_id=True,
@@ -335,6 +341,17 @@ def assemble(docs: list, placed: Plan, sheet: list, out: Path | None = None) -> 
     for source in sources:  # their memory now, not when the garbage collector gets to them
         source.close()
     return None if out is not None else target.getvalue()
+
+
+def _streams_in_memory(pdf: Pdf) -> None:
+    """Give every stream of ``pdf`` its own (still encoded) data in memory: qpdf copies such a stream's
+    data with it, where it would otherwise read it from ``pdf`` when the book is written (``pdf`` then
+    has to stay open, with all its parsed objects, until then). The stream's filters are kept as
+    they are; the bytes written are the same."""
+    for obj in pdf.objects:
+        if isinstance(obj, Stream) and obj.get("/Type") not in (Name.ObjStm, Name.XRef):
+            obj.write(obj.read_raw_bytes(), filter=obj.get("/Filter"), decode_parms=obj.get("/DecodeParms"),
+                      type_check=False)
 
 
 def _orphans(parent_tree, tops: set) -> list:
