@@ -94,7 +94,7 @@ class _HeapTooSmall(Exception):
 
 
 OUT_OF_HEAP = "Terminating due to java.lang.OutOfMemoryError"
-"""What the JVM says on stderr as it exits (-XX:+ExitOnOutOfMemoryError) when its heap is full."""
+"""What the JVM says (on stdout) as it exits (-XX:+ExitOnOutOfMemoryError) when its heap is full."""
 
 
 def _run(path: Path, usage: bool, timeout: float, heap: int | None) -> list:
@@ -115,7 +115,7 @@ def _run(path: Path, usage: bool, timeout: float, heap: int | None) -> list:
             raise EpubcheckTimeout(path, timeout) from None
         finally:
             untrack(process)
-        if process.returncode and OUT_OF_HEAP in (err or ""):
+        if process.returncode and OUT_OF_HEAP in f"{out}{err}":  # the JVM says it on stdout
             raise _HeapTooSmall()
         if not report.is_file() or report.stat().st_size == 0:
             raise RuntimeError(f"EPUBCheck wrote no report (exit {process.returncode}): "
