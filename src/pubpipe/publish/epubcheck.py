@@ -131,16 +131,19 @@ def assert_publishable(path: Path) -> None:
         raise EpubInvalid(Path(path), blocking)
 
 
-HEAP_FLOOR_MB, HEAP_PER_EPUB_MB = 128, 40
-"""EPUBCheck's Java heap cap (`heap_mb`): 40 MB per MB of EPUB, never under 128 MB. Without a cap
+HEAP_FLOOR_MB, HEAP_PER_EPUB_MB = 128, 50
+"""EPUBCheck's Java heap cap (`heap_mb`): 50 MB per MB of EPUB, never under 128 MB. Without a cap
 the JVM sizes its heap from the machine's memory (a quarter of it at most) and lets it grow, as the
 serial collector collects only when the young generation is full: EPUBCheck's JVM was 263 MB resident
 on the 1,000-story benchmark EPUB (2.5 MB) alone, and 260-540 MB in a build (benchmarks/RESULTS.md,
 issue 19). Measured on that EPUB (JDK 17, serial GC, /usr/bin/time -v; the same verdict and no more
 user CPU, within the noise of a loaded machine): no cap 263 MB resident, 46.0 s user CPU; -Xmx128m
-183 MB, 49.5 s; -Xmx64m 163 MB, 45.5 s; and on the 300-story one (0.8 MB) 252 / 174 / 159 MB.
-So 64 MB of heap held the 1,000-story book: the cap allows twice that at the floor, and grows with the
-book past 3.2 MB. A cap still too small (Java's OutOfMemoryError) runs EPUBCheck again uncapped."""
+183 MB, 49.5 s; -Xmx64m 163 MB, 45.5 s; -Xmx48m still running after 122 s of CPU (the collector
+all but full time: stopped); -Xmx32m out of heap after 24 s; and on the 300-story one (0.8 MB)
+252 / 174 / 159 MB (no cap / 128m / 64m), 17.0 / 15.5 / 16.3 s. So the 1,000-story book needs
+50-64 MB of heap, about 25 MB per MB of EPUB: the cap allows twice that, and 128 MB at least (the
+JVM's resident memory beyond the heap is about 100 MB anyway). A cap still too small (Java's
+OutOfMemoryError, which a collector that cannot keep up throws too) runs EPUBCheck again uncapped."""
 
 
 def heap_mb(path: Path) -> int:
