@@ -142,8 +142,9 @@ user CPU, within the noise of a loaded machine): no cap 263 MB resident, 46.0 s 
 all but full time: stopped); -Xmx32m out of heap after 24 s; and on the 300-story one (0.8 MB)
 252 / 174 / 159 MB (no cap / 128m / 64m), 17.0 / 15.5 / 16.3 s. So the 1,000-story book needs
 50-64 MB of heap, about 25 MB per MB of EPUB: the cap allows twice that, and 128 MB at least (the
-JVM's resident memory beyond the heap is about 100 MB anyway). A cap still too small (Java's
-OutOfMemoryError, which a collector that cannot keep up throws too) runs EPUBCheck again uncapped."""
+JVM's resident memory beyond the heap is about 100 MB anyway). A cap too small (Java's
+OutOfMemoryError) runs EPUBCheck again uncapped; one barely too small (48 MB here) only slows it,
+which is why the margin is twice."""
 
 
 def heap_mb(path: Path) -> int:
