@@ -241,6 +241,33 @@ def test_epubcheck_time_limit_grows_with_the_book(tmp_path):
     assert time_limit(small) == 300 and time_limit(big) > time_limit(small) + 600
 
 
+def test_epubcheck_heap_is_capped_by_the_books_size_and_lifted_if_too_small(tmp_path, monkeypatch):
+    """EPUBCheck's JVM gets a heap cap (-Xmx) that grows with the EPUB, never below the floor; when
+    Java says the cap was too small, EPUBCheck runs once more without it."""
+    from pubpipe.publish import epubcheck
+    small, big = tmp_path / "small.epub", tmp_path / "big.epub"
+    small.write_bytes(b"x" * 1000)
+    big.write_bytes(b"x" * 10_000_000)
+    assert epubcheck.heap_mb(small) == epubcheck.HEAP_FLOOR_MB
+    assert epubcheck.heap_mb(big) == 10 * epubcheck.HEAP_PER_EPUB_MB > epubcheck.HEAP_FLOOR_MB
+    command = epubcheck._java(epubcheck.heap_mb(big))
+    assert f"-Xmx{10 * epubcheck.HEAP_PER_EPUB_MB}m" in command and "-XX:+ExitOnOutOfMemoryError" in command
+    assert not any(option.startswith("-Xmx") for option in epubcheck._java(None))
+    heaps = []
+
+    def run(path, usage, timeout, heap):
+        heaps.append(heap)
+        if heap is not None:
+            raise epubcheck._HeapTooSmall()
+        return []
+    monkeypatch.setattr(epubcheck, "_run", run)
+    assert epubcheck.validate_epub(small, timeout=60) == []
+    assert heaps == [epubcheck.HEAP_FLOOR_MB, None]
+    monkeypatch.setattr(epubcheck, "_run", lambda *args: (_ for _ in ()).throw(epubcheck._HeapTooSmall()))
+    with pytest.raises(RuntimeError, match="small.epub: EPUBCheck ran out of memory"):
+        epubcheck.validate_epub(small, timeout=60)
+
+
 def test_progress_on_a_terminal_plain_lines_otherwise_and_quiet(tmp_path):
     """On a terminal a live display (it redraws: carriage returns and cursor moves) that is gone at
     the end; piped, a plain line per step; with --quiet, neither."""

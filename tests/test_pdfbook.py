@@ -70,7 +70,8 @@ def test_the_book_names_every_parts_placeholders():
     parts = [LaidOut(b"", (False,) * 3, {"story-0": 1}, ("\ue001",)),
              LaidOut(b"", (False,) * 2, {"story-1": 1}, ("\ue000", "\ue001"))]
     front = LaidOut(b"", (False,) * 5, {}, ("\ue002",))
-    _, info = pdfbook.book_from_parts(anthology, parts, lambda _, pages: front, lambda pages: [], run=lambda *args: b"%PDF")
+    _, info = pdfbook.book_from_parts(anthology, parts, lambda _, pages: front, lambda pages: [],
+                                        run=lambda step, docs, placed, sheet, out: out.write_bytes(b"%PDF"))
     assert info.placeholders == ("\ue000", "\ue001", "\ue002")
     assert info.story_pages == {"story-0": 7, "story-1": 11}
 
@@ -108,3 +109,46 @@ def test_the_front_matter_is_told_the_colophons_page():
     seen.clear()
     pdfbook.front_matter(anthology, parts, front)
     assert pdfbook.COLOPHON not in seen[-1]
+
+
+def test_the_parts_reach_the_assembly_as_files_removed_afterwards():
+    """The assembling process gets each part and piece of the folio sheet as a file (read as pikepdf
+    needs it, not every part's bytes at once) and writes the book to a file; the work folder is gone
+    once the book is read back, also when the assembly fails."""
+    anthology = book([10, 10])
+    parts = [LaidOut(b"part 0", (False,) * 3, {"story-0": 1}), LaidOut(b"part 1", (True,) * 2, {"story-1": 1})]
+    front = LaidOut(b"front", (False,) * 5, {})
+    seen = {}
+
+    def run(step, docs, placed, sheet, out):
+        assert step is pdfbook.assemble
+        seen.update(docs=[(d.data, d.data.read_bytes(), d.folios) for d in docs],
+                    sheet=[(p, p.read_bytes()) for p in sheet], folder=out.parent)
+        out.write_bytes(b"%PDF book")
+
+    data, _ = pdfbook.book_from_parts(anthology, parts, lambda _, pages: front, lambda pages: [b"sheet"], run=run)
+    assert data == b"%PDF book"
+    assert [(raw, folios) for _, raw, folios in seen["docs"]] == [
+        (b"front", (False,) * 5), (b"part 0", (False,) * 3), (b"part 1", (True,) * 2)]
+    assert [raw for _, raw in seen["sheet"]] == [b"sheet"]
+    assert not seen["folder"].exists()
+
+    def failing(step, docs, placed, sheet, out):
+        seen["folder"] = out.parent
+        raise RuntimeError("the assembly failed")
+    try:
+        pdfbook.book_from_parts(anthology, parts, lambda _, pages: front, lambda pages: [b"sheet"], run=failing)
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the failure was swallowed")
+    assert not seen["folder"].exists()
+
+
+def test_an_interrupted_build_removes_its_work_folders():
+    """Ctrl-C's handler exits at once (no `finally` runs): it removes the open work folders itself."""
+    from pubpipe.orchestrate import processes
+    with processes.work_folder("test") as folder:
+        (folder / "part.pdf").write_bytes(b"x")
+        processes.remove_work_folders()
+        assert not folder.exists()

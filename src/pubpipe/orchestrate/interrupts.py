@@ -73,6 +73,7 @@ def stop(signum: int, published: bool = False) -> None:
         signal.signal(signal.SIGTERM, _ignore)
     output = _state["output"]
     processes.kill_children()
+    processes.remove_work_folders()
     staging = swap.staging_path(output) if output is not None and swap._HELD else None
     if staging is not None:
         _remove_staging(staging)

