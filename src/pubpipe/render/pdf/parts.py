@@ -189,7 +189,7 @@ def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_s
     # memory, and again in the pickled call), and nothing is pickled back. Issue 19's memory.
     docs = [front, *laid_out, *after, *back]
     with work_folder("assembly") as folder:
-        staged = [Staged(_staged(folder / f"part-{n:03}.pdf", doc.data), doc.folios) for n, doc in enumerate(docs)]
+        staged = [dataclasses.replace(doc, data=_staged(folder / f"part-{n:03}.pdf", doc.data)) for n, doc in enumerate(docs)]
         pieces = [_staged(folder / f"sheet-{n:03}.pdf", piece) for n, piece in enumerate(sheet)]
         del sheet
         out = folder / "book.pdf"
@@ -202,15 +202,6 @@ def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_s
 
 def _call(function, *args):
     return function(*args)
-
-
-@dataclass(frozen=True)
-class Staged:
-    """A laid-out part as `assemble` takes it: its PDF's ``data`` (bytes, or the path of a file
-    holding them) and, per page, whether it gets a folio (``folios``, as `LaidOut`'s)."""
-
-    data: object
-    folios: tuple
 
 
 def _staged(path: Path, data: bytes) -> Path:
@@ -245,8 +236,8 @@ def _outline(items, pages: dict) -> list:
 
 
 def assemble(docs: list, placed: Plan, sheet: list, out: Path | None = None) -> bytes | None:
-    """One tagged PDF from the laid-out parts (the front matter first; each with its ``data``, bytes
-    or a file's path, and ``folios``: `LaidOut`, `Staged`), placed as ``placed`` says, with the
+    """One tagged PDF from the laid-out parts (the front matter first; each a `LaidOut`, its ``data``
+    bytes or a file's path), placed as ``placed`` says, with the
     folios drawn from the folio ``sheet``, a list of PDFs (bytes or paths; `sheet_pieces`: page n of
     the sheet is page n of the book); written to ``out`` if given (then None is returned), else
     returned.
@@ -332,13 +323,12 @@ def assemble(docs: list, placed: Plan, sheet: list, out: Path | None = None) -> 
         book_outline.root.extend(outline)
     _link_contents(book, named, placed.story_pages, STORY_LINK, STORY_ANCHOR)
     pieces = [_open(piece) for piece in sheet]  # open until the book is written: copied lazily
-    sources = pieces
     _stamp_folios(book, [page for piece in pieces for page in piece.pages], folios)
     target = out if out is not None else BytesIO()
     book.save(target, object_stream_mode=ObjectStreamMode.generate, deterministic_id=True,
               min_version="1.7")
     book.close()
-    for source in sources:  # their memory now, not when the garbage collector gets to them
+    for source in pieces:  # their memory now, not when the garbage collector gets to them
         source.close()
     return None if out is not None else target.getvalue()
 
