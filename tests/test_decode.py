@@ -82,3 +82,28 @@ def test_short_articles_decode(n):
     probs = rows(*([{"title": 0.5}] + [PROSE] * (n - 1)))
     found = decode.read_article(probs, ["Title"] + ["Some text."] * (n - 1))
     assert found.title == 0
+
+
+def test_a_list_most_of_whose_items_are_kept_is_kept_whole_and_set_alike():
+    """Twenty teams, one a line: the model dropped four of them and took some for paragraphs."""
+    from pubpipe.recover.linemodel import Decision
+
+    lines = ["Qualified teams", "England (Group A): 10th appearance", "", "Czech Republic (Group A): Seventh",
+             "Ukraine (Group B): Third", "Spain (Group F): 11th", "Sweden (Group F): Seventh", "Roger Gonzalez"]
+    d = [Decision("residue", 0.6, 0.4, "heading", False), Decision("item", 0.7, 0.9, "item", True), None,
+         Decision("residue", 0.67, 0.33, "item", False), Decision("paragraph", 0.6, 0.8, "paragraph", True),
+         Decision("item", 0.8, 0.9, "item", True), Decision("residue", 0.95, 0.05, "item", False),
+         Decision("byline", 0.9, 0.95, "byline", True)]
+    out = decode.keep_runs(d, lines)
+    assert [x.keep if x else None for x in out] == [False, True, None, True, True, True, True, True]
+    assert [x.kept_as for x in out if x and x.keep] == ["item", "item", "item", "item", "item", "byline"]
+    assert decode.keep_runs(d, lines, decode.Settings(run_floor=0.2))[6].keep is False
+    # a run most of whose lines are dropped (a menu of sections, a "Related" list) stays dropped
+    menu = [Decision("residue", 0.9, 0.1, "item", False)] * 4 + [Decision("paragraph", 0.6, 0.6, "paragraph", True)]
+    titles = [f"Story {n}: a teaser" for n in range(5)]
+    assert decode.keep_runs(menu, titles) == menu
+    # lines without a mark, or long ones, make no run; nor do runs shorter than run_lines
+    assert decode.runs(["Home", "News", "Local", "Weather"], 4, 100) == []
+    assert decode.runs(["a (b)"] * 3, 4, 100) == []
+    assert decode.runs(["x" * 101 + " (b)"] * 5, 4, 100) == []
+    assert decode.keep_runs(d, lines, decode.Settings(run_lines=0)) == d

@@ -29,6 +29,7 @@ from typing import Optional
 from .. import detect
 from ..clean import CleanSource, kept_text
 from ..model import dropped
+from . import decode
 from . import features as F
 from .linemodel import LineModel, shipped
 
@@ -212,6 +213,8 @@ def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()
             out.append(src)
             continue
         decisions, articles = next(read)
+        # (training/evaluate.py's stand-in model carries the decoding it is scored with)
+        decisions = decode.keep_runs(decisions, lines, getattr(model, "reading", decode.DEFAULT))
         by_model = web_dump(decisions, threshold) or headline_below_top(src, decisions, articles)
         out.append(_tagged(src, lines, decisions, articles, threshold, keep, numbered[src.file]) if by_model else src)
     return out

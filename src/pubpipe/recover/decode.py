@@ -22,7 +22,9 @@ function of `detect`: nothing here is learned, so nothing here needs retraining.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+
+from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
 import numpy as np
@@ -59,10 +61,19 @@ class Settings:
     """Longest such gap, in lines."""
     gap_sure: float = 0.7
     """Body probability both lines around a gap need."""
+    run_lines: int = 4
+    """Shortest run of parallel lines (`parallel`) read as one: when most of its lines are kept, all
+    of them are (0: runs are not looked for)."""
+    run_share: float = 0.5
+    """Share of a run's lines that must be kept for the rest to be kept too."""
+    run_floor: float = 0.0
+    """Least body probability of a line kept because its run is."""
+    run_chars: int = 100
+    """Longest line (characters) taken as one of a run of parallel lines."""
 
 
 DEFAULT = Settings()
-LEGACY = Settings(after=0, meta_window=0, candidates=1.0, byline_window=0, byline_far=0, gap_lines=0)
+LEGACY = Settings(after=0, meta_window=0, candidates=1.0, byline_window=0, byline_far=0, gap_lines=0, run_lines=0)
 """The decoding before this module (for comparison): the likeliest title line, no byline sought
 under it, no gap kept."""
 
@@ -133,6 +144,60 @@ def kept(probs: np.ndarray, threshold: float, settings: Settings = DEFAULT) -> n
             gap = slice(a + 1, b)
             keep[gap] |= body[gap] >= settings.gap_threshold
     return keep
+
+
+def keep_runs(decisions: list, lines: list, settings: Settings = DEFAULT) -> list:
+    """`decisions` (a line model's Decision per line, None for blank lines) with every line of a run
+    of parallel lines (`runs`, blank lines aside) kept when at least `run_share` of the run is and
+    the line's body probability reaches `run_floor`, and set alike (items, or paragraphs, as most of
+    them are): the items of one list are one thing, though the model, reading each line with its
+    neighbours, keeps some and drops others (a list of twenty teams lost four of them, and came out
+    as three lists between paragraphs)."""
+    if not settings.run_lines:
+        return decisions
+    rows = [i for i, d in enumerate(decisions) if d is not None]
+    out = list(decisions)
+    for a, b in runs([lines[i] for i in rows], settings.run_lines, settings.run_chars):
+        members = [decisions[i] for i in rows[a:b]]
+        if sum(d.keep for d in members) < settings.run_share * len(members):
+            continue
+        kept = [d for d in members if d.keep or d.body >= settings.run_floor]
+        # and set alike: list items all, or paragraphs all, as most of them are
+        listed = sum(d.kept_as == "item" for d in kept)
+        alike = "item" if 2 * listed > len(kept) else "paragraph"
+        for i, d in zip(rows[a:b], members):
+            if d.keep or d.body >= settings.run_floor:
+                out[i] = replace(d, keep=True, kept_as=alike if d.kept_as in ("item", "paragraph") else d.kept_as)
+    return out
+
+
+_MARK = re.compile(r"[^\w\s]")
+
+
+def shape(text: str, chars: int) -> Optional[str]:
+    """What lines of one list share, whatever their words: the first mark (not a letter, digit or
+    space) of a short line, and whether it ends a sentence; None for a long line or one without a
+    mark ("England (Group A): 10th appearance" and "Czech Republic (Group A): Seventh appearance"
+    share "(", as the dates of a tour list share their dash; a menu's bare words share none)."""
+    text = text.strip()
+    if not text or len(text) > chars:
+        return None
+    mark = _MARK.search(text)
+    if mark is None or mark.start() == 0 and len(text) == 1:
+        return None
+    return mark.group() + ("." if text[-1] in ".!?" else "")
+
+
+def runs(texts: list, least: int, chars: int) -> list:
+    """(first, end) row ranges of at least `least` consecutive lines of the same `shape`."""
+    out, start = [], 0
+    shapes = [shape(t, chars) for t in texts]
+    for r in range(1, len(shapes) + 1):
+        if r == len(shapes) or shapes[r] != shapes[start] or shapes[r] is None:
+            if shapes[start] is not None and r - start >= least:
+                out.append((start, r))
+            start = r
+    return out
 
 
 def read_article(probs: np.ndarray, texts: list, settings: Settings = DEFAULT,
