@@ -78,6 +78,13 @@ def test_cli_build_exit_code_2_without_sources(tmp_path):
     run = subprocess.run([sys.executable, "-m", "pubpipe.cli", "build", "--sources", str(tmp_path / "nope"),
                           "--output", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
     assert run.returncode == 2 and "does not exist" in run.stderr
+    # one article given as the sources: named as a file, with the folder to pass instead
+    article = tmp_path / "story.txt"
+    article.write_text("Title\n\nA paragraph.\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "pubpipe.cli", "build", "--sources", str(article),
+                          "--output", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and f"{article} is a file, not a folder" in run.stderr and str(tmp_path) in run.stderr
+    assert run.stderr.count("\n") <= 2 and "Traceback" not in run.stderr and not (tmp_path / "out").exists()
 
 
 def _counting(monkeypatch, target: str):

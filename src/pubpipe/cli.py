@@ -187,6 +187,9 @@ def build(
         dates.source_date_epoch()
     except PubpipeError as exc:
         _fail(str(exc))
+    if sources.is_file():  # one article given: the build reads a folder of them
+        _fail(f"{sources} is a file, not a folder; pass --sources the folder that holds it "
+              f"({sources.parent}), or put it in a folder of its own")
     if not sources.is_dir():
         _fail(f"sources folder {sources} does not exist; pass --sources the folder that holds the articles")
     if not any(path.is_file() for path in sources.rglob("*")):  # (files it skips are named by the build)
