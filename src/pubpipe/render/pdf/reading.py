@@ -347,8 +347,6 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
 
 LEVEL = True
 """Level the spreads of story parts and pull lines onto two-line last pages (`pubpipe.render.pdf.level`)."""
-PAGE_HEIGHT_PX = 210 / 25.4 * 96
-"""An A5 page's height in CSS px (what WeasyPrint's layout measures in)."""
 
 
 def _levelled(document, anthology: Anthology, part: dict, fetcher, fonts, faces, base: str, missing):
@@ -366,23 +364,37 @@ def _levelled(document, anthology: Anthology, part: dict, fetcher, fonts, faces,
     if len(placed) != len(stories):
         return document
     by_index = {i: story for i, story in enumerate(stories)}
+    # The page's height and each story's line, as the first layout measured them: book.css alone says them.
+    height = document.pages[0].height
+    lines = {i: story_line(document.pages[start], story) for i, (story, start) in enumerate(placed)}
 
     def relay(index: int, verso_first: bool, caps: dict) -> list:
         one = dict(part, stories=(by_index[index],))
         css = ["html { break-before: left; }"] if verso_first else []
-        css += [f"@page :nth({p + 1}) {{ margin-bottom: {PAGE_HEIGHT_PX - cap:.3f}px; }}"
+        css += [f"@page :nth({p + 1}) {{ margin-bottom: {height - cap:.3f}px; }}"
                 for p, cap in sorted(caps.items())]
         source, _ = pdfglyphs.substitute(book_html(anthology, created_date(), **one), missing)
         source = source.replace("</head>", "<style>" + "\n".join(css) + "</style>\n</head>", 1)
         html = HTML(string=source, base_url=base, url_fetcher=fetcher)
         return html.render(font_config=fonts, stylesheets=[faces]).pages
 
-    def grid_of(index: int) -> float:  # book.css --grid: 14.5 pt, 17 pt in Korean stories
-        korean = by_index[index].language.split("-")[0] == "ko"
-        return (17 if korean else 14.5) * 4 / 3
-
-    pages, changed = pdflevel.level(document.pages, placed, relay, grid_of, recto=part.get("recto", False))
+    pages, changed = pdflevel.level(document.pages, placed, relay, lines.__getitem__, recto=part.get("recto", False))
     return document.copy(pages) if changed else document
+
+
+def story_line(page, story_id: str) -> float:
+    """The line of a story's baseline grid (book.css: the story's ``line-height``, its ``--grid``),
+    in CSS px, as WeasyPrint laid out ``page``, the page where the story opens."""
+    anchor = STORY_ANCHOR + story_id
+    for box in page._page_box.descendants():
+        element = getattr(box, "element", None)
+        if element is not None and element.get("id") == anchor:
+            line = box.style["line_height"]
+            if getattr(line, "unit", None) == "px":
+                return line.value
+            break
+    raise PubpipeError(f"no line height in px for story {story_id!r} on its first page: book.css must set a story's "
+                       "line-height to its grid (--grid), which pubpipe.render.pdf.level levels pages by")
 
 
 def render(anthology: Anthology, run=None, recto: bool = False) -> Rendered:
