@@ -147,8 +147,8 @@ def test_the_parts_reach_the_assembly_as_files_removed_afterwards():
 
 def test_an_interrupted_build_removes_its_work_folders():
     """Ctrl-C's handler exits at once (no `finally` runs): it removes the open work folders itself."""
-    from pubpipe.orchestrate import processes
-    with processes.work_folder("test") as folder:
+    from pubpipe import workfolders
+    with workfolders.work_folder("test") as folder:
         (folder / "part.pdf").write_bytes(b"x")
-        processes.remove_work_folders()
+        workfolders.remove_work_folders()
         assert not folder.exists()

@@ -6,12 +6,9 @@ import atexit
 import ctypes
 import ctypes.util
 import os
-import shutil
 import signal
 import sys
 import threading
-from contextlib import contextmanager
-from pathlib import Path
 
 from pubpipe.errors import PubpipeError
 
@@ -195,29 +192,6 @@ _STARTED_NOTED: list = []
 
 _CHILDREN: set = set()
 """Child processes (subprocess.Popen) a build must stop if it is interrupted."""
-_WORK: set = set()
-"""Work folders (`work_folder`) a build must remove if it is interrupted."""
-
-
-@contextmanager
-def work_folder(what: str):
-    """A fresh temporary folder for the files one step hands to a layout process (`in_layout`) by
-    path; removed when the step ends, fails, or the build is stopped (Ctrl-C, SIGTERM: the handler
-    exits at once, so `remove_work_folders` does it there)."""
-    import tempfile
-    folder = Path(tempfile.mkdtemp(prefix=f"pubpipe-{what}-"))
-    _WORK.add(folder)
-    try:
-        yield folder
-    finally:
-        _WORK.discard(folder)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def remove_work_folders() -> None:
-    """Remove every `work_folder` still open: for an interrupted build (pubpipe.orchestrate.interrupts)."""
-    for folder in list(_WORK):
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def track(process):

@@ -34,7 +34,7 @@ from pikepdf import Array, Dictionary, Name, ObjectStreamMode, OutlineItem, Pdf,
 
 from pubpipe.errors import PubpipeError
 from pubpipe.model import Anthology
-from pubpipe.orchestrate.processes import work_folder
+from pubpipe.workfolders import work_folder
 
 STORY_ANCHOR = "story-"
 """Prefix of a story's element id in the book (keeps story slugs clear of our own ids)."""
