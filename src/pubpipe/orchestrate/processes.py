@@ -122,8 +122,8 @@ def warm_up(layout: str) -> None:
     """Start the layout processes now and have each import the layout module `layout` (WeasyPrint,
     1–1.5 s; named, not imported here: the renderer imports this module), without
     waiting: called as a build starts recovering its stories (one core busy), so the first part's
-    layout does not wait for them. Does nothing with `PDF_IN_CHILD` off or while a build stops."""
-    if not PDF_IN_CHILD or _STOPPING.is_set():
+    layout does not wait for them. Does nothing while a build stops."""
+    if _STOPPING.is_set():
         return
     try:
         pool = _pool()
@@ -146,20 +146,16 @@ _STOPPING = threading.Event()
 """Set by `kill_children`: no layout process is started any more."""
 
 
-PDF_IN_CHILD = True
-"""Lay the PDF out (and impose it) in the layout processes (`in_layout`); tests that watch the
-layout functions of `pubpipe.render.pdf.reading` being called switch it off."""
-
-
-def in_layout(function, *args):
-    """``function(*args)`` in the layout processes (`in_pool`), or here with `PDF_IN_CHILD` off.
+def in_layout(function, *args, here: bool = False):
+    """``function(*args)`` in the layout processes (`in_pool`), or, with ``here``, in this process
+    (`pubpipe.render.pdf.reading.Layout.here`).
 
     WeasyPrint's layout is pure Python and holds a document in memory until it is written: in
     child processes the parts are laid out in parallel, neither competes for the interpreter lock
     with the build's other work (EPUB, story pages) nor leaves the layout's memory in the
     long-lived build process. Here, layouts run one at a time: WeasyPrint keeps per-process
     caches (the fonts' static instances) that a part laid out beside another must not share."""
-    if PDF_IN_CHILD:
+    if not here:
         return in_pool("the PDF renderer", _dated, os.environ.get(EPOCH), function, *args)
     with _HERE:  # one at a time, in order of asking, as the pool's workers do each
         return function(*args)

@@ -227,15 +227,13 @@ WEB_TASKS = 20
 flow) per story, so a changed story re-renders only its own page; beyond, the stories are shared
 out evenly, so that a large collection is not thousands of task runs (each costs more in
 orchestration than the milliseconds of its page)."""
-WEB_BATCH = 0
-"""A fixed number of stories per batch instead (0: from WEB_TASKS)."""
 
 
 def batches(site: Site, anthology: Anthology, size: int = 0) -> list:
     """The stories' page inputs, (story, previous, next) each, in `StoryBatch`es of `size`
-    stories (default: WEB_BATCH, else as many as WEB_TASKS allows), in order: `render_batch`'s inputs."""
+    stories (default: as many as `WEB_TASKS` allows), in order: `render_batch`'s inputs."""
     stories = anthology.stories
-    size = size or WEB_BATCH or max(1, -(-len(stories) // WEB_TASKS))
+    size = size or max(1, -(-len(stories) // WEB_TASKS))
     items = [(story, neighbour(site, stories[i - 1] if i else None),
               neighbour(site, stories[i + 1] if i + 1 < len(stories) else None)) for i, story in enumerate(stories)]
     return [StoryBatch(tuple(items[i:i + size])) for i in range(0, len(items), size)]
