@@ -192,7 +192,7 @@ def test_one_changed_story_re_renders_only_its_web_page(prefect_harness, tmp_pat
         "the-first-story.html", "the-last-story.html", "the-middle-story.html"]
     pdf_size = (tmp_path / "out" / next(n for n in result.outputs if n.endswith(".pdf") and "-print" not in n)).stat().st_size
     first = (web / "stories" / "the-first-story.html").read_text(encoding="utf-8")
-    from pubpipe.render.web.site import human_size
+    from pubpipe.units import human_size
     assert "\x00" not in first and human_size(pdf_size) in first  # the cached page got today's sizes
 
 

@@ -161,12 +161,6 @@ def font_faces_css() -> str:
     return "\n".join(rules) + "\n"
 
 
-def build_date() -> str | None:
-    """SOURCE_DATE_EPOCH as a W3C date-time, or None to let the build time stand."""
-    moment = dates.build_moment()
-    return None if moment is None else dates.w3c(moment)
-
-
 _PHRASE_ENDS = (": ", " — ", "—", " – ", " - ", " | ", "? ", "! ")
 """Where a title's main phrase may end: a colon, an em dash (spaced or not), a spaced en dash or
 hyphen, a bar, a question or exclamation mark."""

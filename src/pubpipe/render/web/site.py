@@ -106,13 +106,6 @@ def language_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code) or LANGUAGE_NAMES.get(code.split("-")[0], code)
 
 
-def build_date(anthology: Anthology | None = None) -> str:
-    """The ISO date of the build, for what requires one (the feed, snippets.json's ``updated``):
-    SOURCE_DATE_EPOCH's date (UTC) if set, else today's (`pubpipe.dates.stamp`). Never a story's
-    date, nor a made-up one; the pages themselves carry no build date."""
-    return dates.stamp().date().isoformat()
-
-
 @dataclass(frozen=True)
 class Site:
     """What every page shows of the anthology as a whole (title, language, dates, cover, links).
@@ -425,5 +418,5 @@ def _file_bytes(name: str, content: str | bytes) -> bytes:
 
 
 __all__ = ["Download", "Site", "StoryBatch", "StoryWeb", "render", "site_of", "batches", "render_batch", "assemble",
-           "download_of", "neighbour", "story_web", "cover_image", "story_fragment", "human_size", "reading_minutes", "dek",
-           "language_name", "build_date"]
+           "download_of", "neighbour", "story_web", "cover_image", "story_fragment", "reading_minutes", "dek",
+           "language_name"]
