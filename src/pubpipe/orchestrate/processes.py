@@ -50,8 +50,6 @@ def exit_with_parent(parent: int = 0, interval: float = 0.5) -> None:
 QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
 _POOL: list = []
 _POOL_LOCK = threading.Lock()
-LAYOUT_PROCESSES = 0
-"""How many layout processes `in_pool` keeps (0: `layout_processes`)."""
 LAYOUT_ENV = "PUBPIPE_LAYOUT_PROCESSES"
 
 
@@ -70,7 +68,7 @@ def layout_processes() -> int:
             pass
         raise PubpipeError(f"{LAYOUT_ENV}={value!r}: give a number of layout processes (1 or more), or unset it "
                            "(default: one per CPU core)")
-    return LAYOUT_PROCESSES or os.cpu_count() or 2
+    return os.cpu_count() or 2
 
 
 def _pool():
