@@ -1,15 +1,15 @@
 """The renderer protocol: each output is made by one ``render`` function that returns a `Rendered`.
 
-=====================  ==============================================================  ====================  ===============
-renderer               entry point                                                     files                 ``info``
-=====================  ==============================================================  ====================  ===============
-reading edition (PDF)  ``pubpipe.render.pdf.reading.render(anthology, run, recto=…,    ``<slug>.pdf``        ``PdfInfo``
+=====================  ==============================================================  ======================  ===============
+renderer               entry point                                                     files                   ``info``
+=====================  ==============================================================  ======================  ===============
+reading edition (PDF)  ``pubpipe.render.pdf.reading.render(anthology, run, recto=…,    ``<slug>.pdf``          ``PdfInfo``
                        layout=…)``
-print edition          ``pubpipe.render.pdf.imposition.render(reading, layout=…)``     ``<slug>-print.pdf``  ``ImposeInfo``
-EPUB                   ``pubpipe.render.epub.book.render(anthology)``                  ``<slug>.epub``       None
-web                    ``pubpipe.render.web.site.render(anthology, downloads,          ``web/index.html``, …  None
+print edition          ``pubpipe.render.pdf.imposition.render(reading, layout=…)``     ``<slug>-print.pdf``    ``ImposeInfo``
+EPUB                   ``pubpipe.render.epub.book.render(anthology)``                  ``<slug>.epub``         None
+web                    ``pubpipe.render.web.site.render(anthology, downloads,          ``web/index.html``, …    None
                        base_url=…, dask=…, run=…)``
-=====================  ==============================================================  ====================  ===============
+=====================  ==============================================================  ======================  ===============
 
 (``layout``: how and where the PDF is laid out, `pubpipe.render.pdf.reading.Layout`; the defaults are every build's.)
 
