@@ -7,7 +7,7 @@ reading edition (PDF)  ``pubpipe.render.pdf.reading.render(anthology, run, recto
                        layout=…)``
 print edition          ``pubpipe.render.pdf.imposition.render(reading, layout=…)``     ``<slug>-print.pdf``    ``ImposeInfo``
 EPUB                   ``pubpipe.render.epub.book.render(anthology)``                  ``<slug>.epub``         None
-web                    ``pubpipe.render.web.site.render(anthology, downloads,          ``web/index.html``, …    None
+web                    ``pubpipe.render.web.site.render(anthology, downloads,          ``web/index.html``, …   None
                        base_url=…, dask=…, run=…)``
 =====================  ==============================================================  ======================  ===============
 
