@@ -48,7 +48,7 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
     with swap.build_lock(output):
         progress.emit("stage", name="reading sources")
         snapshot = run.call(intake.snapshot, sources, settings)
-        key = run.call(manifest.build_key, snapshot, settings)
+        key = run.call(manifest.build_key, snapshot, settings, layout)
         done = None if force else run.call(manifest.already_published, output, key)
         if done is not None:  # the output already holds exactly what this build would publish
             return done

@@ -3,7 +3,8 @@
 Every build leaves ``.pubpipe-build.json`` in the output folder (swapped in with everything else):
 the *build key* — a digest of all a build's outputs depend on: the sources' names and bytes, what
 ``anthology.toml`` says, pubpipe's code, templates, styles and fonts, the flow, the versions of the
-libraries that render, the system's fonts and ``SOURCE_DATE_EPOCH`` — the build's result (exit
+libraries that render, the system's fonts, ``SOURCE_DATE_EPOCH`` and the PDF's layout settings
+(`pubpipe.render.pdf.reading.Layout`, less where it is laid out) — the build's result (exit
 code, problems, outputs table) and the SHA-256 of every file it published.
 
 ``already_published`` is true only when the key is the same and every file in the output is still
@@ -50,12 +51,16 @@ def environment_version() -> str:
     return h.hexdigest()
 
 
-def build_key(snap: Snapshot, config: Config) -> str:
-    """The digest of everything the outputs depend on (see the module's docstring)."""
+def build_key(snap: Snapshot, config: Config, layout=None) -> str:
+    """The digest of everything the outputs depend on (see the module's docstring); ``layout``: the
+    build's `pubpipe.render.pdf.reading.Layout` (its fields that shape no output left out, as in
+    every key)."""
     h = hashlib.sha256(environment_version().encode())
     h.update(digest(snap).encode())
     h.update(canonical(shaping(config, of="outputs")))
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    if layout is not None:
+        h.update(canonical(layout))
     return h.hexdigest()
 
 
