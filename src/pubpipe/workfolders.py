@@ -1,7 +1,7 @@
 """Temporary work folders a build removes however it ends.
 
 A step that hands files to another process by path (the PDF's parts to the assembling layout
-process) makes them in a `work_folder`: removed when the step ends or fails, and, should the build
+process, the EPUB to EPUBCheck and its report back) makes them in a `work_folder`: removed when the step ends or fails, and, should the build
 be stopped (Ctrl-C, SIGTERM: `pubpipe.orchestrate.interrupts` exits at once, without unwinding the
 steps), by `remove_work_folders` there. A stage's helper, not orchestration's: every stage may use it.
 """
