@@ -222,11 +222,11 @@ out evenly, so that a large collection is not thousands of task runs (each costs
 orchestration than the milliseconds of its page)."""
 
 
-def batches(site: Site, anthology: Anthology, size: int = 0) -> list:
-    """The stories' page inputs, (story, previous, next) each, in `StoryBatch`es of `size`
-    stories (default: as many as `WEB_TASKS` allows), in order: `render_batch`'s inputs."""
+def batches(site: Site, anthology: Anthology) -> list:
+    """The stories' page inputs, (story, previous, next) each, in `StoryBatch`es of as many
+    stories as `WEB_TASKS` allows, in order: `render_batch`'s inputs."""
     stories = anthology.stories
-    size = size or max(1, -(-len(stories) // WEB_TASKS))
+    size = max(1, -(-len(stories) // WEB_TASKS))
     items = [(story, neighbour(site, stories[i - 1] if i else None),
               neighbour(site, stories[i + 1] if i + 1 < len(stories) else None)) for i, story in enumerate(stories)]
     return [StoryBatch(tuple(items[i:i + size])) for i in range(0, len(items), size)]
