@@ -67,7 +67,7 @@ def test_settings_that_shape_nothing_are_declared_once_and_change_no_key(tmp_pat
         assert build_key(snap, shaping) != build_key(snap, base) and digest(shaping) != digest(base)
     # The PDF's layout settings: where it is laid out shapes nothing; how it is cut into parts does.
     from pubpipe.render.pdf.reading import Layout
-    assert build_key(snap, base, Layout(here=True)) == build_key(snap, base, Layout())
+    assert build_key(snap, base, Layout(here=True)) == build_key(snap, base, Layout()) == build_key(snap, base)
     assert build_key(snap, base, Layout(part_words=(1, 1))) != build_key(snap, base, Layout())
 
 
