@@ -98,9 +98,15 @@ def recover(sources, config: Optional[Config] = None, run=None) -> Anthology:
     """The anthology of the folder ``sources`` (snapshot, ingest, clean, structure), with
     ``config`` (default: anthology.toml beside the sources, if there is one); raises
     NothingToPublish when no source holds a story. Nothing is written."""
+    return ingest_and_recover(sources, config, run)[1]
+
+
+def ingest_and_recover(sources, config: Optional[Config] = None, run=None) -> tuple:
+    """(what ingest read, the anthology) of the folder ``sources``: `recover`'s anthology with
+    ingest's result beside it (its problems, each source as read), for tests that check both."""
     run = run or Local()
     settings = config if config is not None else run.call(intake.load_settings, str(sources), None)
-    return _recover(run, run.call(intake.snapshot, str(sources), settings), settings)[1]
+    return _recover(run, run.call(intake.snapshot, str(sources), settings), settings)
 
 
 def _recover(run, snapshot, settings: Config) -> tuple:
