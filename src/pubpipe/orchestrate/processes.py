@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 
+from pubpipe import dates
 from pubpipe.errors import PubpipeError
 
 
@@ -160,7 +161,7 @@ def in_layout(function, *args, here: bool = False):
 
 
 _HERE = threading.Lock()
-EPOCH = "SOURCE_DATE_EPOCH"
+EPOCH = dates.ENV
 
 
 def _dated(epoch, function, *args):

@@ -16,11 +16,11 @@ code, and the build runs in full. ``pubpipe build --force`` always runs it.
 
 import hashlib
 import json
-import os
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from pubpipe import dates
 from pubpipe.cache import canonical, code_version, digest, system_fonts
 from pubpipe.config import Config, shaping
 from pubpipe.publish.swap import MANIFEST as NAME
@@ -59,7 +59,7 @@ def build_key(snap: Snapshot, config: Config, layout=None) -> str:
     h = hashlib.sha256(environment_version().encode())
     h.update(digest(snap).encode())
     h.update(canonical(shaping(config, of="outputs")))
-    h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    h.update(dates.epoch_text().encode())
     if layout is not None and canonical(layout) != canonical(type(layout)()):
         h.update(canonical(layout))
     return h.hexdigest()
