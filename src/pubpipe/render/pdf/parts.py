@@ -43,7 +43,7 @@ COLOPHON = "#colophon"
 is the book's back matter (no story id has a ``#``): the imprint and the contents give its page."""
 STORY_LINK = "pubpipe:story/"
 """The contents' links point here + a story's id: the story is in another part, so the link
-cannot be resolved when the front matter is laid out; pdfbook turns these into links to pages."""
+cannot be resolved when the front matter is laid out; `assemble` turns these into links to pages."""
 
 
 @dataclass(frozen=True)

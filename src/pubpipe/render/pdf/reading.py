@@ -242,7 +242,7 @@ class LaidOut:
     """The part's PDF (tagged, PDF/UA-1)."""
     folios: tuple
     """Per page: True where book.css puts a folio. The part is written without them (no part
-    knows where it lands in the book); pdfbook draws them from the folio sheet."""
+    knows where it lands in the book); `pubpipe.render.pdf.parts` draws them from the folio sheet."""
     starts: dict
     """Story id -> 1-based page of the part where the story opens."""
     replaced: tuple = ()
