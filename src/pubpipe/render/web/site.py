@@ -326,14 +326,9 @@ def _card(anthology, story: Story, base_url: str = "") -> dict:
             "source": labels.source_line(story, credit), "credit": credit,
             "minutes": reading_minutes(story), "words": story.word_count(),
             "lang": lang, "language": language_name(story.language), "own_lang": own,
-            "ui_lang": anthology.language if own else "", "date_text": _date_text(raw),
-            "date": raw if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) else "",
+            "ui_lang": anthology.language if own else "", "date_text": dates.date_text(raw),
+            "date": raw if dates.ISO_DATE.fullmatch(raw) else "",
             "urn": f"urn:pubpipe:{anthology.slug}:{story.id}"}
-
-
-def _date_text(iso: str | None) -> str:
-    """``2016-11-03`` -> ``3 November 2016`` (the text is left alone if not a full date)."""
-    return dates.date_text(iso)
 
 
 def _intro(anthology, cards: list[dict]) -> str:
