@@ -36,7 +36,6 @@ import json, sys, time
 from pathlib import Path
 from pubpipe import pipeline
 from pubpipe.render.pdf import imposition as impose, reading as pdf
-from pubpipe.orchestrate import processes
 from pubpipe.model import Anthology
 from pubpipe.render import write
 sources, out = sys.argv[1], Path(sys.argv[2])
@@ -44,13 +43,13 @@ if sources.endswith(".json"):  # an anthology.json from an earlier build
     anthology = Anthology.from_dict(json.loads(Path(sources).read_text(encoding="utf-8")))
 else:
     anthology = pipeline.recover(sources)
-processes.PDF_IN_CHILD = False  # one layout in this process: the modes' patches reach it
+here = pdf.Layout(here=True)  # one layout in this process: the modes' patches reach it
 {setup}
 started = time.perf_counter()
-reading = pdf.render(anthology)
+reading = pdf.render(anthology, layout=here)
 write(reading, out)
 rendered = time.perf_counter()
-write(impose.render(reading), out)
+write(impose.render(reading, here), out)
 print(json.dumps({{"pages": reading.info.pages, "render": rendered - started,
                   "impose": time.perf_counter() - rendered}}))
 """

@@ -76,9 +76,9 @@ pdf_front = cached(pdf.lay_out_front, name="PDF: front matter")
 pdf_sheet = cached(pdf.lay_out_sheet, name="PDF: folio sheet")
 
 
-def _bind_pdf(anthology, laid_out, back):
+def _bind_pdf(anthology, laid_out, back, layout):
     """pdf.bind with the front matter and the folio sheet as cached tasks of their own."""
-    return pdf.bind(anthology, laid_out, back, pdf_front, pdf_sheet)
+    return pdf.bind(anthology, laid_out, back, layout, pdf_front, pdf_sheet)
 
 
 TASKS = {
@@ -160,11 +160,12 @@ class Tasks:
 
 @flow(name="pubpipe-publish", log_prints=True)
 def publish(sources: str = "sources", output: str = "output", config: str = "", force: bool = False,
-            dask: Optional[str] = None) -> BuildResult:
+            dask: Optional[str] = None, layout: Optional[pdf.Layout] = None) -> BuildResult:
     """Build the anthology of `sources` into `output`, using `config` (anthology.toml) if given;
     with `force` (``pubpipe build --force``) even when it is up to date; `dask`: the Dask cluster of
-    the story pages, in place of anthology.toml's (see `pubpipe.config.Config.dask`)."""
+    the story pages, in place of anthology.toml's (see `pubpipe.config.Config.dask`); `layout`: how
+    and where the PDF is laid out (`pubpipe.render.pdf.reading.Layout`; default: as every build)."""
     progress.emit("flow-run", id=runtime.flow_run.id)
-    result = pipeline.build(sources, output, config or None, force=force, dask=dask, run=Tasks())
+    result = pipeline.build(sources, output, config or None, force=force, dask=dask, layout=layout, run=Tasks())
     leave_artifacts(output, result.outputs)
     return result

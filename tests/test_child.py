@@ -155,7 +155,6 @@ def test_an_interrupted_build_starts_no_new_layout_process(monkeypatch):
 def test_layouts_stamp_the_source_date_epoch_of_the_build_that_asks(monkeypatch):
     """The layout processes outlive a build (and a test session's builds set SOURCE_DATE_EPOCH or
     not): each layout runs under the asking process's value, not the one the process started with."""
-    monkeypatch.setattr(processes, "PDF_IN_CHILD", True)
     for epoch in ("1700000000", "1600000000"):
         monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
         assert processes.in_layout(os.getenv, "SOURCE_DATE_EPOCH") == epoch

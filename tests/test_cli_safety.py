@@ -268,6 +268,41 @@ def test_epubcheck_heap_is_capped_by_the_books_size_and_lifted_if_too_small(tmp_
         epubcheck.validate_epub(small, timeout=60)
 
 
+def test_epubcheck_works_in_folders_a_stopped_build_removes(monkeypatch):
+    """The EPUB copy EPUBCheck reads and the report it writes are in work folders
+    (`pubpipe.workfolders`): Ctrl-C's handler exits at once, no `finally` runs, and it removes them
+    itself (before, every stopped build left both in /tmp)."""
+    from pubpipe import workfolders
+    from pubpipe.publish import epubcheck, validate
+    from pubpipe.render import Rendered
+    seen = []
+
+    def check(path, found, timeout=0):
+        seen.append((path.read_bytes(), path.parent in workfolders._WORK))
+        workfolders.remove_work_folders()  # as interrupts.stop does
+        assert not path.exists()
+        found.check(True, "a.epub: passed", "")
+    monkeypatch.setattr(validate, "check_epub", check)
+    assert validate.check_rendered_epub(Rendered({"a.epub": b"PK epub"})) == "a.epub: passed"
+    assert seen == [(b"PK epub", True)]
+
+    class Jvm:  # EPUBCheck as far as _run sees it: it writes its report and exits 0
+        returncode = 0
+
+        def __init__(self, cmd, **kwargs):
+            self.report = Path(cmd[cmd.index("--json") + 1])
+
+        def communicate(self, timeout=None):
+            self.report.write_text('{"messages": []}', encoding="utf-8")
+            folders.append((self.report.parent, self.report.parent in workfolders._WORK))
+            return "", ""
+    folders = []
+    monkeypatch.setattr(epubcheck.subprocess, "Popen", Jvm)
+    assert epubcheck._run(Path("a.epub"), False, 60, None) == []
+    [(folder, registered)] = folders
+    assert registered and not folder.exists()
+
+
 def test_progress_on_a_terminal_plain_lines_otherwise_and_quiet(tmp_path):
     """On a terminal a live display (it redraws: carriage returns and cursor moves) that is gone at
     the end; piped, a plain line per step; with --quiet, neither."""

@@ -9,7 +9,7 @@ import docx
 import pytest
 from PIL import Image
 
-from pubpipe import recovery
+from pubpipe import pipeline
 from pubpipe.read import intake
 from pubpipe.publish import summary
 from pubpipe.config import Config, Limits
@@ -53,9 +53,7 @@ def blocks_of(tmp_path, files: dict) -> tuple:
     sources.mkdir()
     for name, data in files.items():
         (sources / name).write_bytes(data)
-    config = Config()
-    ingested = intake.ingest(intake.snapshot(str(sources), config), config)
-    anthology = recovery.structure(recovery.clean(ingested, config), ingested, config)
+    ingested, anthology = pipeline.ingest_and_recover(sources, Config())
     path = summary.write_anthology(anthology, tmp_path)
     return json.loads(path.read_text(encoding="utf-8")), ingested
 

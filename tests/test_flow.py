@@ -1,5 +1,6 @@
 """The publish flow end to end under Prefect, and the command line around it."""
 
+import dataclasses
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from helpers import previous_output
+from pubpipe.render.pdf import reading as pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = ["anthology.json", "report.md", "web/index.html", "web/snippets.json", "web/feed.xml"]
@@ -87,12 +89,15 @@ def test_cli_build_exit_code_2_without_sources(tmp_path):
     assert run.stderr.count("\n") <= 2 and "Traceback" not in run.stderr and not (tmp_path / "out").exists()
 
 
+HERE = pdf.Layout(here=True)
+"""The PDF laid out in the test's process: a layout process would not see a wrapped layout function."""
+
+
 def _counting(monkeypatch, target: str):
-    """Wrap the function at dotted `target` so the test can see how often the flow called it."""
+    """Wrap the function at dotted `target` so the test can see how often the flow called it (a
+    layout function of `pubpipe.render.pdf.reading`: in a build given ``layout=HERE``)."""
     module_name, name = target.rsplit(".", 1)
     module = __import__(module_name, fromlist=[name])
-    if module_name == "pubpipe.render.pdf.reading":  # the flow lays the PDF out in a child, out of the wrapper's sight
-        monkeypatch.setattr("pubpipe.orchestrate.processes.PDF_IN_CHILD", False)
     original, calls = getattr(module, name), []
 
     def wrapper(*args, **kwargs):
@@ -113,7 +118,7 @@ def test_unchanged_rebuild_skips_parsing_and_rendering_but_writes(built, monkeyp
     pdfs = _counting(monkeypatch, "pubpipe.render.pdf.reading.render_stories")
     epubs = _counting(monkeypatch, "pubpipe.render.epub.book._book")  # once per EPUB made
     (work / "output" / "anthology.json").unlink()  # writing is never skipped by a cache hit
-    result = publish(sources=str(work / "sources"), output=str(work / "output"), config="")
+    result = publish(sources=str(work / "sources"), output=str(work / "output"), config="", layout=HERE)
     assert result.exit_code == 0 and (parsed, pdfs, epubs) == ([], [], [])
     assert (work / "output" / "anthology.json").is_file()
 
@@ -124,7 +129,7 @@ def test_changed_source_is_parsed_and_rendered_again(prefect_harness, tmp_path, 
     first = sorted((tmp_path / "sources").glob("*.txt"))[0]
     first.write_text(first.read_text(encoding="utf-8") + f"\nA closing line written by {tmp_path.name}.\n", encoding="utf-8")
     pdfs = _counting(monkeypatch, "pubpipe.render.pdf.reading.render_stories")
-    result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="")
+    result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="", layout=HERE)
     assert result.exit_code == 0 and len(pdfs) == 1
     assert tmp_path.name in (tmp_path / "out" / "anthology.json").read_text(encoding="utf-8")
 
@@ -144,7 +149,6 @@ def test_failed_validation_leaves_previous_output_exactly(built, monkeypatch):
 
 def test_a_source_edited_during_the_build(prefect_harness, tmp_path, monkeypatch):
     """The build publishes the version it read at its start and says which file changed."""
-    from pubpipe.render.pdf import reading as pdf
     from pubpipe_flows.publish import publish
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
     victim = sorted((tmp_path / "sources").glob("*.txt"))[-1]
@@ -158,8 +162,7 @@ def test_a_source_edited_during_the_build(prefect_harness, tmp_path, monkeypatch
         victim.write_text(original + f"\nAn edit made while {tmp_path.name} was building.\n", encoding="utf-8")
         return render(*args)
     monkeypatch.setattr(pdf, "render_stories", render_and_edit)
-    monkeypatch.setattr("pubpipe.orchestrate.processes.PDF_IN_CHILD", False)
-    result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="")
+    result = publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "out"), config="", layout=HERE)
     assert result.exit_code == 0
     assert tmp_path.name not in (tmp_path / "out" / "anthology.json").read_text(encoding="utf-8")
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
@@ -178,13 +181,15 @@ def test_one_changed_story_re_renders_only_its_web_page(prefect_harness, tmp_pat
                 f"Neighbours talk about the {name.lower()} news for a long time.") for name in ("First", "Middle", "Last")]
     text = "\n\n* * *\n\n".join(f"{title}\n\n{body}" for title, body in stories) + "\n"
     (sources / "three.txt").write_text(text, encoding="utf-8")
-    monkeypatch.setattr("pubpipe.render.pdf.parts.PART_WORDS", (1, 1))  # a PDF part per story
-    publish(sources=str(sources), output=str(tmp_path / "out"), config="")
+    one_a_part = pdf.Layout(part_words=(1, 1))  # a PDF part per story
+    publish(sources=str(sources), output=str(tmp_path / "out"), config="", layout=one_a_part)
     (sources / "three.txt").write_text(text.replace("middle news", "middle rumours"), encoding="utf-8")
     pages = _counting(monkeypatch, "pubpipe.render.web.site.story_web")
     pdfs = _counting(monkeypatch, "pubpipe.render.pdf.reading.render_stories")
     epubs = _counting(monkeypatch, "pubpipe.render.epub.book._book")  # once per EPUB made
-    result = publish(sources=str(sources), output=str(tmp_path / "out"), config="")
+    # Laid out here this time (where the counter sees it): the parts' cache keys are the same.
+    result = publish(sources=str(sources), output=str(tmp_path / "out"), config="",
+                     layout=dataclasses.replace(one_a_part, here=True))
     assert result.exit_code == 0 and len(epubs) == 1
     assert [args[1].id for args in pages] == ["the-middle-story"]
     assert [[s.id for s in args[0].stories] for args in pdfs] == [["the-middle-story"]]  # its PDF part alone
@@ -194,19 +199,18 @@ def test_one_changed_story_re_renders_only_its_web_page(prefect_harness, tmp_pat
         "the-first-story.html", "the-last-story.html", "the-middle-story.html"]
     pdf_size = (tmp_path / "out" / next(n for n in result.outputs if n.endswith(".pdf") and "-print" not in n)).stat().st_size
     first = (web / "stories" / "the-first-story.html").read_text(encoding="utf-8")
-    from pubpipe.render.web.site import human_size
+    from pubpipe.units import human_size
     assert "\x00" not in first and human_size(pdf_size) in first  # the cached page got today's sizes
 
 
 def test_story_pages_fan_out_to_a_dask_cluster(prefect_harness, tmp_path, monkeypatch):
-    """With the flow's ``dask`` a scheduler's address, each batch of story pages (here two stories)
-    is a task on that Dask cluster (a LocalCluster of two worker processes); the output is the same
-    as without."""
+    """With the flow's ``dask`` a scheduler's address, each batch of story pages (here one story a
+    batch: up to `WEB_TASKS` stories) is a task on that Dask cluster (a LocalCluster of two worker
+    processes); the output is the same as without."""
     from distributed import Client, LocalCluster, get_task_stream
     from pubpipe_flows.publish import publish
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    monkeypatch.setattr("pubpipe.render.web.site.WEB_BATCH", 2)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         with get_task_stream(client) as stream:
@@ -216,7 +220,7 @@ def test_story_pages_fan_out_to_a_dask_cluster(prefect_harness, tmp_path, monkey
         cluster_workers = set(client.scheduler_info()["workers"])
     assert result.exit_code == 0
     stories = json.loads((tmp_path / "dask" / "anthology.json").read_text(encoding="utf-8"))["stories"]
-    assert len(stream.data) == (len(stories) + 1) // 2 and workers and workers <= cluster_workers
+    assert len(stream.data) == len(stories) and workers and workers <= cluster_workers
     publish(sources=str(tmp_path / "sources"), output=str(tmp_path / "threads"), config="")
     assert _tree(tmp_path / "dask" / "web") == _tree(tmp_path / "threads" / "web")
 

@@ -83,12 +83,18 @@ RECOVERY = ("pubpipe.clean", "pubpipe.structure", "pubpipe.paragraphs", "pubpipe
 """The recovery stage's modules (flat in the package until issue 16's rework of them is done).
 `pubpipe.inline` is not among them for the renderers: its marks are the model's vocabulary."""
 LATER = ("pubpipe.pipeline", "pubpipe.cli")
+FLOW_SUPPORT = ("pubpipe.orchestrate.runner", "pubpipe.orchestrate.progress", "pubpipe.orchestrate.processes")
+"""What of `pubpipe.orchestrate` the renderers and publishing may use: the runner their steps go
+through, progress events, and the child processes (the layout processes, EPUBCheck's JVM)."""
+ORCHESTRATION = tuple(sorted({_module(p) for p in (PACKAGE / "orchestrate").glob("*.py")}
+                             - {"pubpipe.orchestrate", *FLOW_SUPPORT}))
+"""The rest of `pubpipe.orchestrate` (the servers, serve, Ctrl-C, the terminal…): a later stage."""
 LAYERS = {
     # a stage: what it must not import (a later stage, or the stage beside it)
     "pubpipe.read": ("pubpipe.render", "pubpipe.publish", "pubpipe.orchestrate", *RECOVERY, *LATER),
     **{m: ("pubpipe.render", "pubpipe.publish", "pubpipe.orchestrate", *LATER) for m in RECOVERY},
-    "pubpipe.render": ("pubpipe.read", "pubpipe.publish", *RECOVERY, *LATER),
-    "pubpipe.publish": LATER,
+    "pubpipe.render": ("pubpipe.read", "pubpipe.publish", *ORCHESTRATION, *RECOVERY, *LATER),
+    "pubpipe.publish": (*ORCHESTRATION, *LATER),
 }
 
 
@@ -109,3 +115,9 @@ def test_the_layer_check_sees_a_reader_that_renders():
     graph = {"pubpipe.read.ingest": {"pubpipe.render.pdf.reading", "pubpipe.model"},
              "pubpipe.reader": {"pubpipe.render"}, "pubpipe.render.web.site": {"pubpipe.model"}}
     assert _misplaced(graph) == ["pubpipe.read.ingest imports pubpipe.render.pdf.reading"]
+
+
+def test_the_layer_check_lets_a_renderer_use_only_flow_support():
+    assert "pubpipe.orchestrate.interrupts" in ORCHESTRATION and "pubpipe.orchestrate.runner" not in ORCHESTRATION
+    graph = {"pubpipe.render.pdf.parts": {"pubpipe.orchestrate.interrupts", "pubpipe.orchestrate.runner"}}
+    assert _misplaced(graph) == ["pubpipe.render.pdf.parts imports pubpipe.orchestrate.interrupts"]

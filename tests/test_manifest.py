@@ -65,6 +65,10 @@ def test_settings_that_shape_nothing_are_declared_once_and_change_no_key(tmp_pat
     assert build_key(snap, recto) != build_key(snap, base) and digest(recto) == digest(base)
     for shaping in (replace(base, title="Other"), replace(base, limits=Limits(max_line_chars=99))):
         assert build_key(snap, shaping) != build_key(snap, base) and digest(shaping) != digest(base)
+    # The PDF's layout settings: where it is laid out shapes nothing; how it is cut into parts does.
+    from pubpipe.render.pdf.reading import Layout
+    assert build_key(snap, base, Layout(here=True)) == build_key(snap, base, Layout()) == build_key(snap, base)
+    assert build_key(snap, base, Layout(part_words=(1, 1))) != build_key(snap, base, Layout())
 
 
 def test_cache_keys_come_from_the_content_never_from_how_it_was_made(tmp_path):

@@ -18,7 +18,6 @@ from weasyprint.urls import FatalURLFetchingError
 from helpers import write_as
 from pubpipe.render.pdf import reading as pdf
 from pubpipe.render.pdf import parts as pdfbook
-from pubpipe.orchestrate import processes
 from pubpipe.render.templates import styles_dir
 from pubpipe.render.pdf.imposition import imposition_order, impose, padded_pages, reading_page, saddle_order, signatures
 from pubpipe.model import Anthology, Block
@@ -27,20 +26,14 @@ FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
 HOSTILE = ('<img src="file:///etc/passwd">', '<link rel="attachment" href="file:///etc/hostname">')
 
-SHEET_PIECE = 4
-"""The folio sheet in pieces of four pages: the folios of the fixture come from several pieces."""
-PART_WORDS = (250, 700)
-"""Parts this short make the fixture's book two parts, one of two stories: every test
-of the book below checks the assembly too (test_the_book_is_assembled_from_parts says so)."""
+LAYOUT = pdf.Layout(part_words=(250, 700), sheet_piece=4)
+"""Parts this short make the fixture's book two parts, one of two stories: every test of the book
+below checks the assembly too (test_the_book_is_assembled_from_parts says so); the folio sheet in
+pieces of four pages: the folios of the fixture come from several pieces."""
+HERE = dataclasses.replace(LAYOUT, here=True)
+"""The same, laid out in this process (where a patch reaches it)."""
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
-
-
-@pytest.fixture(autouse=True)
-def short_parts(monkeypatch):
-    """The same parts as the `book` fixture's, for the tests that render it again."""
-    monkeypatch.setattr(pdfbook, "PART_WORDS", PART_WORDS)
-    monkeypatch.setattr(pdfbook, "SHEET_PIECE", SHEET_PIECE)
 
 
 def run(*args) -> str:
@@ -82,10 +75,7 @@ def book(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
         mp.setattr(pdf, "SafeFetcher", RecordingFetcher)
-        mp.setattr(pdfbook, "PART_WORDS", PART_WORDS)
-        mp.setattr(pdfbook, "SHEET_PIECE", SHEET_PIECE)
-        mp.setattr(processes, "PDF_IN_CHILD", False)  # the recording fetcher lays out here
-        info = write_as(pdf.render(anthology), out / "book.pdf")
+        info = write_as(pdf.render(anthology, layout=HERE), out / "book.pdf")  # the recording fetcher lays out here
     printed = impose(out / "book.pdf", out / "print.pdf", back_cover=info.back_cover)
     requested = [url for f in fetchers for url in f.requested]
     return dict(dir=out, path=out / "book.pdf", info=info, anthology=anthology,
@@ -185,7 +175,7 @@ def test_markup_reaching_weasyprint_is_refused(markup, tmp_path):
 
 def test_reproducible_under_source_date_epoch(book, monkeypatch, tmp_path):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    again = write_as(pdf.render(book["anthology"]), tmp_path / "again.pdf")
+    again = write_as(pdf.render(book["anthology"], layout=LAYOUT), tmp_path / "again.pdf")  # in the layout processes
     assert again == book["info"]
     assert (tmp_path / "again.pdf").read_bytes() == book["path"].read_bytes()
     assert re.search(r"^CreationDate:\s+2023-11-14T22:13:20", run("pdfinfo", "-isodates", str(book["path"])), re.M)
@@ -197,10 +187,9 @@ def test_linear_layout_loops_change_no_byte(book, monkeypatch, tmp_path):
     assert layoutspeed.install()  # the pinned WeasyPrint: the book fixture was rendered with them
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     monkeypatch.setattr(layoutspeed, "install", layoutspeed.uninstall)
-    monkeypatch.setattr(processes, "PDF_IN_CHILD", False)  # the patch reaches only this process
     import weasyprint.layout
     try:
-        write_as(pdf.render(book["anthology"]), tmp_path / "plain.pdf")
+        write_as(pdf.render(book["anthology"], layout=HERE), tmp_path / "plain.pdf")  # the patch reaches only this process
         assert weasyprint.layout.layout_fixed_boxes is layoutspeed._original_fixed
     finally:
         monkeypatch.undo()
@@ -411,9 +400,8 @@ def test_fonts_are_the_project_fonts_and_hangul_stays_upright(book):
 def test_reproducible_in_another_process(book, tmp_path):
     # Hash randomisation or a clock must not reach the bytes: render again in a new interpreter.
     script = ("import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
-              "from test_pdf import hostile_anthology, PART_WORDS; from pubpipe.render.pdf import reading as pdf, parts as pdfbook; from pubpipe.orchestrate import processes; "
-              "from helpers import write_as; processes.PDF_IN_CHILD = False; "
-              "pdfbook.PART_WORDS = PART_WORDS; pdfbook.SHEET_PIECE = 4; write_as(pdf.render(hostile_anthology()), Path(sys.argv[2]))")
+              "from test_pdf import hostile_anthology, HERE; from pubpipe.render.pdf import reading as pdf; "
+              "from helpers import write_as; write_as(pdf.render(hostile_anthology(), layout=HERE), Path(sys.argv[2]))")
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONHASHSEED": "12345"}
     subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent), str(tmp_path / "b.pdf")],
                    check=True, env=env, timeout=300)
@@ -472,9 +460,7 @@ def test_collection_thresholds_are_restored_after_a_render(tmp_path):
 
 
 def test_the_book_is_assembled_from_parts(book):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pdfbook, "PART_WORDS", PART_WORDS)
-        parts = pdfbook.parts(book["anthology"])
+    parts = pdfbook.parts(book["anthology"], LAYOUT.part_words)
     assert len(parts) >= 2 and any(len(p.stories) > 1 for p in parts)
     assert [s for p in parts for s in p.stories] == list(book["anthology"].stories)
 
@@ -545,7 +531,10 @@ def test_a_piece_of_the_folio_sheet_starts_at_its_page(tmp_path):
     sheet = pdf.render_folio_sheet(Anthology(title="", stories=()), 3, 401)
     (tmp_path / "sheet.pdf").write_bytes(sheet)
     assert [page_text(tmp_path / "sheet.pdf", n).strip() for n in (1, 2, 3)] == ["401", "402", "403"]
-    assert pdfbook.sheet_pieces(801) == [(1, 4), (5, 4)] + [(n, 4) for n in range(9, 801, 4)] + [(801, 1)]
+    assert pdfbook.sheet_pieces(801, LAYOUT.sheet_piece) == [(1, 4), (5, 4)] + [(n, 4) for n in range(9, 801, 4)] + [(801, 1)]
+    assert pdfbook.sheet_pieces(801) == [(1, 400), (401, 400), (801, 1)]
+    with pytest.raises(ValueError, match="must be even"):
+        pdfbook.sheet_pieces(801, 5)
     with pytest.raises(ValueError, match="must be odd"):
         pdf.render_folio_sheet(Anthology(title="", stories=()), 3, 402)
 

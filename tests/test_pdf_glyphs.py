@@ -213,8 +213,7 @@ def test_realweb_pages_keep_their_articles(tmp_path):
     """The ten realweb pages whose stories the build used to leave out for one character (emoji,
     Devanagari, Bengali, Telugu and Thai in language menus, icon-font characters) keep every story in
     the PDF; only private-use icons become placeholders, each named with its page."""
-    from pubpipe import recovery
-    from pubpipe.read import intake
+    from pubpipe import pipeline
     from pubpipe.publish import summary
     pages = ("5211188428849a31", "5f9c5ed5d64dfe68", "65408257dbe4b41f", "8cad00dc22de45ba", "9eef8162bbb67b0b",
              "abd9d6291b6bfae0", "b0cf2bbf0192315e", "c582d3b772578e8f", "d48aeb9cf2f2ff15", "ec7fc408c5ce66c2")
@@ -223,9 +222,7 @@ def test_realweb_pages_keep_their_articles(tmp_path):
     for page in pages:
         [path] = REALWEB.glob(page + "*.txt")
         shutil.copy(path, sources / path.name)
-    config = intake.load_settings(str(sources), None)
-    ingested = intake.ingest(intake.snapshot(str(sources), config), config)
-    anthology = recovery.structure(recovery.clean(ingested, config), ingested, config)
+    ingested, anthology = pipeline.ingest_and_recover(sources)
     rendered = pdf.render(anthology)
     assert set(rendered.info.story_pages) == {s.id for s in anthology.stories}
     assert {s.source.file[:16] for s in anthology.stories} == set(pages)

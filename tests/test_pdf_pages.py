@@ -18,7 +18,6 @@ from helpers import write_as
 from pubpipe.render import labels
 from pubpipe.render.pdf import reading as pdf
 from pubpipe.render.pdf import parts as pdfbook
-from pubpipe.orchestrate import processes
 from pubpipe.model import Anthology, Block, Credit
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
@@ -45,10 +44,9 @@ def _page_text(path: Path, number: int) -> str:
                           check=True, capture_output=True, text=True).stdout
 
 
-def _render(anthology: Anthology, path: Path, monkeypatch):
+def _render(anthology: Anthology, path: Path, monkeypatch, level: bool = True):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    monkeypatch.setattr(processes, "PDF_IN_CHILD", False)
-    return write_as(pdf.render(anthology), path)
+    return write_as(pdf.render(anthology, layout=pdf.Layout(level=level, here=True)), path)
 
 
 def _long_book() -> Anthology:
@@ -195,8 +193,7 @@ def test_facing_pages_end_level_and_a_last_page_holds_four_lines(tmp_path, monke
         return dataclasses.replace(base, stories=(one,), credits=())
 
     def build(name: str, anthology: Anthology, level: bool):
-        monkeypatch.setattr(pdf, "LEVEL", level)
-        return _render(anthology, tmp_path / name, monkeypatch)
+        return _render(anthology, tmp_path / name, monkeypatch, level)
 
     # How many lines the long paragraph takes (alone on an opening page), where it lands, then
     # moved so that all but its last line fit on a full page of 33: the last would be a widow.

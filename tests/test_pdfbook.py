@@ -37,19 +37,19 @@ def test_parts_keep_every_story_in_order_within_bounds(sizes):
         assert sum(s.word_count() for s in part.stories) >= low
 
 
-def test_a_changed_story_changes_few_parts(monkeypatch):
+def test_a_changed_story_changes_few_parts():
     """The cuts follow the stories' ids: a story made longer or shorter changes its own part and
     seldom more (the cuts after it fall where they fell), so the other parts' cached layouts serve."""
     import random
-    monkeypatch.setattr(pdfbook, "PART_WORDS", (6_000, 18_000))
     rng = random.Random(5)
     sizes = [rng.randint(300, 3000) for _ in range(200)]
-    before = ids(pdfbook.parts(book(sizes)))
+    bounds = (6_000, 18_000)
+    before = ids(pdfbook.parts(book(sizes), bounds))
     changed_parts = []
     for at in range(0, 200, 7):
         changed = list(sizes)
         changed[at] = rng.choice((300, 3000))
-        after = ids(pdfbook.parts(book(changed)))
+        after = ids(pdfbook.parts(book(changed), bounds))
         changed_parts.append(sum(p not in before for p in after))
     assert len(before) > 20 and max(changed_parts) <= 3 and sum(changed_parts) / len(changed_parts) <= 1.5, changed_parts
 
@@ -147,8 +147,8 @@ def test_the_parts_reach_the_assembly_as_files_removed_afterwards():
 
 def test_an_interrupted_build_removes_its_work_folders():
     """Ctrl-C's handler exits at once (no `finally` runs): it removes the open work folders itself."""
-    from pubpipe.orchestrate import processes
-    with processes.work_folder("test") as folder:
+    from pubpipe import workfolders
+    with workfolders.work_folder("test") as folder:
         (folder / "part.pdf").write_bytes(b"x")
-        processes.remove_work_folders()
+        workfolders.remove_work_folders()
         assert not folder.exists()

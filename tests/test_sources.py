@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import recovery
+from pubpipe import pipeline
 from pubpipe.read import intake
 from pubpipe.publish import summary
 from pubpipe.config import Config
@@ -134,8 +134,7 @@ def test_copies_of_a_source_are_skipped_naming_the_one_kept(tmp_path, names, kep
         if name != kept:
             assert (problems[name].code, problems[name].severity) == ("source.duplicate", "warning")
             assert problems[name].message.startswith(f"has the same content as {kept}, which is published")
-    ingested = intake.ingest(snap, Config())
-    anthology = recovery.structure(recovery.clean(ingested, Config()), ingested, Config())
+    anthology = pipeline.recover(sources, Config())
     assert len(anthology.stories) == 1 and anthology.stories[0].source.file == kept  # no "-2", "-3" copies
 
 
@@ -172,8 +171,7 @@ def test_report_lists_each_diagnostic_once_and_anthology_json_keeps_its_shapes(f
     (folder / "winter.txt~").write_text(STORY + "An older ending.\n", encoding="utf-8")
     (folder / "scan.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     (folder / "untitled.txt").write_text("A Title Alone\n", encoding="utf-8")
-    ingested = intake.ingest(intake.snapshot(str(folder), Config()), Config())
-    anthology = recovery.structure(recovery.clean(ingested, Config()), ingested, Config())
+    ingested, anthology = pipeline.ingest_and_recover(folder, Config())
     report = render_report(anthology, {}, ingested.problems)
     assert report.count("scan.pdf") == 1 and report.count("winter.txt~") == 1
     assert report.count("has no body") == 1 and "1 warning(s)" in report

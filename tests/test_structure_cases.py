@@ -117,22 +117,29 @@ def test_ids_are_safe_slugs(tmp_path, title):
 
 def test_dask_setting_from_toml_and_the_command_line(tmp_path, monkeypatch):
     """`dask` in anthology.toml, overridden by pipeline.build's ``dask`` (`pubpipe build --dask`,
-    PUBPIPE_DASK read by the command line or by `pubpipe serve` for its deployment); the
+    `pubpipe serve --dask` for its deployment, or PUBPIPE_DASK as those options' value); the
     environment is no channel of its own; neither changes the parsing cache key."""
     from dataclasses import replace
 
+    import typer.main
+
+    from pubpipe import cli
     from pubpipe.cache import digest
     from pubpipe.orchestrate.serving import deployment_parameters
     (tmp_path / "sources").mkdir()
     (tmp_path / "anthology.toml").write_text('dask = "tcp://10.0.0.5:8786"\n', encoding="utf-8")
     monkeypatch.setenv("PUBPIPE_DASK", "local")
     from_toml = intake.load_settings(str(tmp_path / "sources"), None)
-    assert from_toml.dask == "tcp://10.0.0.5:8786"
-    served = deployment_parameters(tmp_path / "sources", tmp_path / "out", None)
+    assert from_toml.dask == "tcp://10.0.0.5:8786"  # the environment is read by the command line alone
+    served = deployment_parameters(tmp_path / "sources", tmp_path / "out", None, dask="local")
     assert (served["dask"], served["force"]) == ("local", False)
-    monkeypatch.setenv("PUBPIPE_FORCE", "1")
-    assert deployment_parameters(tmp_path / "sources", tmp_path / "out", None)["force"] is True
+    assert "dask" not in deployment_parameters(tmp_path / "sources", tmp_path / "out", None)
+    assert deployment_parameters(tmp_path / "sources", tmp_path / "out", None, force=True)["force"] is True
     assert digest(from_toml) == digest(replace(from_toml, dask="local")) == digest(Config())
+    commands = typer.main.get_command(cli.app).commands
+    envvars = {(command, p.name): p.envvar for command in ("build", "serve") for p in commands[command].params}
+    assert envvars[("build", "dask")] == envvars[("serve", "dask")] == "PUBPIPE_DASK"
+    assert envvars[("serve", "force")] == "PUBPIPE_FORCE" and envvars[("build", "force")] is None
 
 
 def test_a_learned_model_starts_stories_and_labels_headings_where_it_labelled_units():

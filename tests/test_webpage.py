@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import recovery
-from pubpipe.read import intake
+from pubpipe import pipeline
 from pubpipe.read import webpage
 from pubpipe.config import Config, Limits
 from pubpipe.errors import SourceError
@@ -49,10 +48,9 @@ def build(tmp_path, pages: dict):
     sources.mkdir()
     for name, markup in pages.items():
         (sources / name).write_text(markup, encoding="utf-8")
-    config = Config()
-    ingested = intake.ingest(intake.snapshot(str(sources), config), config)
+    ingested, anthology = pipeline.ingest_and_recover(sources, Config())
     assert not ingested.problems, ingested.problems
-    return recovery.structure(recovery.clean(ingested, config), ingested, config)
+    return anthology
 
 
 def story_text(story) -> str:
@@ -212,10 +210,9 @@ def test_realweb_html_form_scores_with_trafilatura(tmp_path):
         text = trafilatura.extract(markup.decode("utf-8", errors="replace")) or ""
         alone.append({"title": "", "source": {"file": name},
                       "blocks": [{"type": "paragraph", "text": t} for t in text.split("\n") if t.strip()]})
-    config = Config()
-    ingested = intake.ingest(intake.snapshot(str(sources), config), config)
+    ingested, anthology = pipeline.ingest_and_recover(sources, Config())
     assert not ingested.problems  # no page refused (55 of the 110 have a line over 20,000 characters)
-    ours = recovery.structure(recovery.clean(ingested, config), ingested, config).to_dict()
+    ours = anthology.to_dict()
     mine = realweb_score.score_pages(pages, ours, "html")["summary"]
     theirs = realweb_score.score_pages(pages, {"stories": alone}, "html")["summary"]
     blanked = realweb_score.score_pages(pages, {"stories": [{**s, "title": ""} for s in ours["stories"]]},

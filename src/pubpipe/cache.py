@@ -9,12 +9,11 @@ dataclasses), so a key never depends on how an object was made or pickled.
 
 import hashlib
 import json
-import os
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import __version__
+from . import __version__, dates
 from pubpipe.render.templates import styles_dir
 from .config import NO_OUTPUT, Config, shaping
 from pubpipe.render.pdf.glyphs import FONT_DIRS
@@ -94,5 +93,5 @@ def digest(value) -> str:
 def content_key(context, parameters: dict) -> str:
     """Cache key of a stage from its inputs' content (paths and folders excluded) and the code version."""
     parts = [digest(v) for k, v in sorted(parameters.items()) if k not in ("staging", "folder", "sources", "output")]
-    parts.append(os.environ.get("SOURCE_DATE_EPOCH", ""))  # dates in the outputs come from it
+    parts.append(dates.epoch_text())
     return f"{context.task.name}-{code_version()}-{system_fonts()}-{hashlib.sha256(''.join(parts).encode()).hexdigest()}"

@@ -21,6 +21,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 # soft_wrap: messages stay one line each (grep-able in logs); escape() keeps file names literal.
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 out = Console(soft_wrap=True, highlight=False)
+DASK_ENV, FORCE_ENV = "PUBPIPE_DASK", "PUBPIPE_FORCE"
+"""The environment's say in ``--dask`` (build, serve) and ``--force`` (serve): read here, as the
+options' values, and passed on as parameters; no stage reads the environment for them."""
 
 
 def _quiet_prefect() -> None:
@@ -158,8 +161,9 @@ def build(
     output: Path = typer.Option(Path("output"), help="Folder to publish into (replaced whole on success; "
                                                      "only a new or empty folder, or one pubpipe made)."),
     config: Optional[Path] = typer.Option(None, help="anthology.toml (default: beside the sources folder)."),
-    dask: Optional[str] = typer.Option(None, help="Render the story pages on Dask: 'local' (a LocalCluster here) "
-                                                  "or a scheduler address (tcp://host:8786)."),
+    dask: Optional[str] = typer.Option(None, envvar=DASK_ENV,
+                                       help="Render the story pages on Dask: 'local' (a LocalCluster here) "
+                                            "or a scheduler address (tcp://host:8786)."),
     force: bool = typer.Option(False, "--force", help="Build even when the output is already up to date."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Show no progress and no list of outputs; only problems."),
 ) -> None:
@@ -168,8 +172,6 @@ def build(
     Exit code 0: published; 1: published, but some sources had problems; 2: nothing published
     (the output folder is as it was); 130: stopped with Ctrl-C."""
     _quiet_prefect()
-    if dask is None:
-        dask = os.environ.get("PUBPIPE_DASK")  # in place of anthology.toml's `dask`, as --dask
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # no cluster chatter unless asked
     from pubpipe import dates
     from pubpipe.orchestrate import interrupts
@@ -248,6 +250,11 @@ def serve(
     output: Path = typer.Option(Path("output"), help="Default output folder of the deployment."),
     config: Optional[Path] = typer.Option(None, help="anthology.toml (schedule and timezone; default beside the sources)."),
     name: str = typer.Option("pubpipe", help="Deployment name."),
+    force: bool = typer.Option(False, "--force", envvar=FORCE_ENV,
+                               help="Every run builds, even when the output is already up to date."),
+    dask: Optional[str] = typer.Option(None, envvar=DASK_ENV,
+                                       help="Render the story pages on Dask: 'local' or a scheduler address "
+                                            "(in place of anthology.toml's `dask`)."),
 ) -> None:
     """Register the scheduled and on-demand deployment with a running Prefect server and serve it
     until Ctrl-C (exit 130) or SIGTERM (exit 0); a run in progress is cancelled, the output kept."""
@@ -256,9 +263,10 @@ def serve(
     from pubpipe.orchestrate.serving import DETACHED, serve_deployment, supervise
 
     if not os.environ.get(DETACHED):  # serve in a session of its own; see pubpipe.orchestrate.serving.supervise
-        raise typer.Exit(supervise(sources, output, config, name))
+        raise typer.Exit(supervise(sources, output, config, name, force, dask))
     try:
-        stopped = serve_deployment(sources, output, config, name, ready=lambda line: out.print(escape(line)))
+        stopped = serve_deployment(sources, output, config, name, ready=lambda line: out.print(escape(line)),
+                                   force=force, dask=dask)
     except PubpipeError as exc:
         err.print(f"[red]pubpipe: {escape(str(exc))}[/red]")
         raise typer.Exit(2)

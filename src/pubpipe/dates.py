@@ -18,6 +18,7 @@ MONTH_NUMBERS = {name.lower(): number for number, name in enumerate(MONTHS, 1)}
 MONTH_NUMBERS.update({name[:3]: number for name, number in list(MONTH_NUMBERS.items())})
 MONTH_NUMBERS["sept"] = 9
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ENV = "SOURCE_DATE_EPOCH"
 
 
 class BadEpoch(PubpipeError, ValueError):
@@ -26,13 +27,19 @@ class BadEpoch(PubpipeError, ValueError):
 
 def source_date_epoch() -> Optional[int]:
     """``SOURCE_DATE_EPOCH`` (reproducible-builds.org) as seconds since 1970, or None when unset."""
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    value = os.environ.get(ENV, "").strip()
     if not value:
         return None
     if not value.isdigit() or int(value) > 253402300799:  # up to 9999-12-31T23:59:59Z
         raise BadEpoch(f"SOURCE_DATE_EPOCH must be whole seconds since 1970 (e.g. 1700000000), not {value!r}: "
                        "unset it or fix it")
     return int(value)
+
+
+def epoch_text() -> str:
+    """``SOURCE_DATE_EPOCH`` as it is set ("" when unset), for the cache and build keys: every date
+    in the outputs comes from it."""
+    return os.environ.get(ENV, "")
 
 
 def build_moment() -> Optional[datetime]:

@@ -30,13 +30,16 @@ from pubpipe.publish.result import BuildResult
 
 
 def build(sources, output, config: Optional[str] = None, *, force: bool = False, dask: Optional[str] = None,
-          run=None) -> BuildResult:
+          layout: Optional[pdf.Layout] = None, run=None) -> BuildResult:
     """Build the anthology of the folder ``sources`` into the folder ``output`` (replaced whole, and
     only once everything validated), with ``config`` (anthology.toml; default: the one beside the
     sources). Unless ``force``, an output that already holds what this build would publish is left
     alone and its build's result returned. ``dask``: the Dask cluster of the story pages, in place
-    of the config's (`Config.dask`; "": none). ``run``: the runner of the steps (default: `Local`)."""
+    of the config's (`Config.dask`; "": none). ``layout``: how and where the PDF is laid out
+    (`pubpipe.render.pdf.reading.Layout`; default: as every build). ``run``: the runner of the
+    steps (default: `Local`)."""
     run = run or Local()
+    layout = layout or pdf.Layout()
     sources, output = str(sources), str(output)
     settings = run.call(intake.load_settings, sources, config)
     if dask is not None:
@@ -45,18 +48,19 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
     with swap.build_lock(output):
         progress.emit("stage", name="reading sources")
         snapshot = run.call(intake.snapshot, sources, settings)
-        key = run.call(manifest.build_key, snapshot, settings)
+        key = run.call(manifest.build_key, snapshot, settings, layout)
         done = None if force else run.call(manifest.already_published, output, key)
         if done is not None:  # the output already holds exactly what this build would publish
             return done
-        processes.warm_up(pdf.__name__)  # the layout processes start on the other core while the stories are recovered
+        if not layout.here:  # the layout processes start on the other core while the stories are recovered
+            processes.warm_up(pdf.__name__)
         ingested, anthology = _recover(run, snapshot, settings)
         with swap.staging(output) as folder:
             progress.emit("stage", name="rendering")
-            reading = run.spawn(pdf.render, anthology, run, recto=settings.stories_open == "recto")
+            reading = run.spawn(pdf.render, anthology, run, recto=settings.stories_open == "recto", layout=layout)
             book = run.submit(epub.render, anthology)
             checked = run.submit(validate.check_rendered_epub, book, settings.limits.epubcheck_seconds)
-            printed = run.submit(impose.render, reading)
+            printed = run.submit(impose.render, reading, layout)
             site = run.spawn(web.render, anthology, [reading, printed, book], base_url=settings.base_url,
                              dask=settings.dask, run=run)
             ingested = run.call(summary.note_placeholders, anthology, ingested, reading, settings.path)
@@ -94,9 +98,15 @@ def recover(sources, config: Optional[Config] = None, run=None) -> Anthology:
     """The anthology of the folder ``sources`` (snapshot, ingest, clean, structure), with
     ``config`` (default: anthology.toml beside the sources, if there is one); raises
     NothingToPublish when no source holds a story. Nothing is written."""
+    return ingest_and_recover(sources, config, run)[1]
+
+
+def ingest_and_recover(sources, config: Optional[Config] = None, run=None) -> tuple:
+    """(what ingest read, the anthology) of the folder ``sources``: `recover`'s anthology with
+    ingest's result beside it (its problems, each source as read), for tests that check both."""
     run = run or Local()
     settings = config if config is not None else run.call(intake.load_settings, str(sources), None)
-    return _recover(run, run.call(intake.snapshot, str(sources), settings), settings)[1]
+    return _recover(run, run.call(intake.snapshot, str(sources), settings), settings)
 
 
 def _recover(run, snapshot, settings: Config) -> tuple:

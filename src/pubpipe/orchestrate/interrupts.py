@@ -21,6 +21,7 @@ from pubpipe.orchestrate import logfile
 from pubpipe.orchestrate import processes
 from pubpipe.orchestrate import progress
 from pubpipe.publish import swap
+from pubpipe import workfolders
 
 _state: dict = {"output": None, "say": None, "pending": None, "flow_run": None, "stopping": False}
 _lock = threading.Lock()
@@ -73,7 +74,7 @@ def stop(signum: int, published: bool = False) -> None:
         signal.signal(signal.SIGTERM, _ignore)
     output = _state["output"]
     processes.kill_children()
-    processes.remove_work_folders()
+    workfolders.remove_work_folders()
     staging = swap.staging_path(output) if output is not None and swap._HELD else None
     if staging is not None:
         _remove_staging(staging)

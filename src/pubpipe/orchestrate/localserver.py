@@ -263,7 +263,7 @@ class _Activity:
         return await self.app(scope, receive, send)
 
 
-def serve(port: int, idle: float) -> None:
+def run_api(port: int, idle: float) -> None:
     """Run Prefect's API on loopback ``port`` until idle for ``idle`` seconds (or SIGTERM)."""
     import uvicorn
     from prefect.server.api.server import create_app
@@ -300,7 +300,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--idle", type=float, default=IDLE_SECONDS)
     args = parser.parse_args()
-    serve(args.port, args.idle)
+    run_api(args.port, args.idle)
 
 
 if __name__ == "__main__":

@@ -6,13 +6,11 @@ import atexit
 import ctypes
 import ctypes.util
 import os
-import shutil
 import signal
 import sys
 import threading
-from contextlib import contextmanager
-from pathlib import Path
 
+from pubpipe import dates
 from pubpipe.errors import PubpipeError
 
 
@@ -53,8 +51,6 @@ def exit_with_parent(parent: int = 0, interval: float = 0.5) -> None:
 QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
 _POOL: list = []
 _POOL_LOCK = threading.Lock()
-LAYOUT_PROCESSES = 0
-"""How many layout processes `in_pool` keeps (0: `layout_processes`)."""
 LAYOUT_ENV = "PUBPIPE_LAYOUT_PROCESSES"
 
 
@@ -73,7 +69,7 @@ def layout_processes() -> int:
             pass
         raise PubpipeError(f"{LAYOUT_ENV}={value!r}: give a number of layout processes (1 or more), or unset it "
                            "(default: one per CPU core)")
-    return LAYOUT_PROCESSES or os.cpu_count() or 2
+    return os.cpu_count() or 2
 
 
 def _pool():
@@ -125,8 +121,8 @@ def warm_up(layout: str) -> None:
     """Start the layout processes now and have each import the layout module `layout` (WeasyPrint,
     1–1.5 s; named, not imported here: the renderer imports this module), without
     waiting: called as a build starts recovering its stories (one core busy), so the first part's
-    layout does not wait for them. Does nothing with `PDF_IN_CHILD` off or while a build stops."""
-    if not PDF_IN_CHILD or _STOPPING.is_set():
+    layout does not wait for them. Does nothing while a build stops."""
+    if _STOPPING.is_set():
         return
     try:
         pool = _pool()
@@ -149,27 +145,23 @@ _STOPPING = threading.Event()
 """Set by `kill_children`: no layout process is started any more."""
 
 
-PDF_IN_CHILD = True
-"""Lay the PDF out (and impose it) in the layout processes (`in_layout`); tests that watch the
-layout functions of `pubpipe.render.pdf.reading` being called switch it off."""
-
-
-def in_layout(function, *args):
-    """``function(*args)`` in the layout processes (`in_pool`), or here with `PDF_IN_CHILD` off.
+def in_layout(function, *args, here: bool = False):
+    """``function(*args)`` in the layout processes (`in_pool`), or, with ``here``, in this process
+    (`pubpipe.render.pdf.reading.Layout.here`).
 
     WeasyPrint's layout is pure Python and holds a document in memory until it is written: in
     child processes the parts are laid out in parallel, neither competes for the interpreter lock
     with the build's other work (EPUB, story pages) nor leaves the layout's memory in the
     long-lived build process. Here, layouts run one at a time: WeasyPrint keeps per-process
     caches (the fonts' static instances) that a part laid out beside another must not share."""
-    if PDF_IN_CHILD:
+    if not here:
         return in_pool("the PDF renderer", _dated, os.environ.get(EPOCH), function, *args)
     with _HERE:  # one at a time, in order of asking, as the pool's workers do each
         return function(*args)
 
 
 _HERE = threading.Lock()
-EPOCH = "SOURCE_DATE_EPOCH"
+EPOCH = dates.ENV
 
 
 def _dated(epoch, function, *args):
@@ -195,29 +187,6 @@ _STARTED_NOTED: list = []
 
 _CHILDREN: set = set()
 """Child processes (subprocess.Popen) a build must stop if it is interrupted."""
-_WORK: set = set()
-"""Work folders (`work_folder`) a build must remove if it is interrupted."""
-
-
-@contextmanager
-def work_folder(what: str):
-    """A fresh temporary folder for the files one step hands to a layout process (`in_layout`) by
-    path; removed when the step ends, fails, or the build is stopped (Ctrl-C, SIGTERM: the handler
-    exits at once, so `remove_work_folders` does it there)."""
-    import tempfile
-    folder = Path(tempfile.mkdtemp(prefix=f"pubpipe-{what}-"))
-    _WORK.add(folder)
-    try:
-        yield folder
-    finally:
-        _WORK.discard(folder)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def remove_work_folders() -> None:
-    """Remove every `work_folder` still open: for an interrupted build (pubpipe.orchestrate.interrupts)."""
-    for folder in list(_WORK):
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def track(process):

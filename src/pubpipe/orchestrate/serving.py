@@ -60,7 +60,8 @@ class Stopped:
         return line
 
 
-def supervise(sources: Path, output: Path, config: Optional[Path], name: str) -> int:
+def supervise(sources: Path, output: Path, config: Optional[Path], name: str, force: bool = False,
+              dask: Optional[str] = None) -> int:
     """Run `pubpipe serve` in a session of its own, relay SIGINT and SIGTERM to it, return its exit code.
 
     A terminal's Ctrl-C goes to every process of its foreground group: the run in progress and the
@@ -71,7 +72,8 @@ def supervise(sources: Path, output: Path, config: Optional[Path], name: str) ->
     import ctypes
 
     command = [sys.executable, "-m", "pubpipe.cli", "serve", "--sources", str(sources), "--output", str(output),
-               "--name", name] + (["--config", str(config)] if config else [])
+               "--name", name] + (["--config", str(config)] if config else []) + (["--force"] if force else []) \
+        + (["--dask", dask] if dask is not None else [])
     libc = ctypes.CDLL(None, use_errno=True)  # loaded here: nothing but the prctl call after fork
     child = None
     pending = []
@@ -96,14 +98,15 @@ def supervise(sources: Path, output: Path, config: Optional[Path], name: str) ->
     return 128 - code if code < 0 else code
 
 
-def deployment_parameters(sources: Path, output: Path, config: Optional[Path]) -> dict:
+def deployment_parameters(sources: Path, output: Path, config: Optional[Path], force: bool = False,
+                          dask: Optional[str] = None) -> dict:
     """The deployment's default parameters: absolute paths, so a run works from any directory;
-    ``force`` when serve was started with PUBPIPE_FORCE set (every run builds, even an up-to-date
-    output), ``dask`` when with PUBPIPE_DASK (in place of anthology.toml's `dask`)."""
+    ``force``: every run builds, even an up-to-date output (`pubpipe serve --force`); ``dask``,
+    when given, in place of anthology.toml's `dask` (`pubpipe serve --dask`)."""
     parameters = {"sources": str(Path(sources).resolve()), "output": str(Path(output).resolve()),
-                  "config": str(Path(config).resolve()) if config else "", "force": bool(os.environ.get("PUBPIPE_FORCE"))}
-    if os.environ.get("PUBPIPE_DASK") is not None:
-        parameters["dask"] = os.environ["PUBPIPE_DASK"]
+                  "config": str(Path(config).resolve()) if config else "", "force": force}
+    if dask is not None:
+        parameters["dask"] = dask
     return parameters
 
 
@@ -127,10 +130,11 @@ def check_server() -> str:
 
 
 def serve_deployment(sources: Path, output: Path, config: Optional[Path], name: str = "pubpipe",
-                     ready: Callable[[str], None] = print) -> Stopped:
+                     ready: Callable[[str], None] = print, force: bool = False, dask: Optional[str] = None) -> Stopped:
     """Register the deployment `pubpipe-publish/<name>` and serve it until SIGINT or SIGTERM.
 
-    `ready` is called with a line saying what is served once the deployment is registered."""
+    `ready` is called with a line saying what is served once the deployment is registered;
+    ``force`` and ``dask``: the deployment's defaults of the flow's (`deployment_parameters`)."""
 
     def interrupted(signum, frame):
         raise Interrupted(signum)
@@ -138,7 +142,7 @@ def serve_deployment(sources: Path, output: Path, config: Optional[Path], name: 
     # Until the runner serves (checks, imports, registering the deployment), SIGTERM stops like Ctrl-C.
     previous = signal.signal(signal.SIGTERM, interrupted)
     try:
-        return _register_and_run(sources, output, config, name, ready)
+        return _register_and_run(sources, output, config, name, ready, force, dask)
     except KeyboardInterrupt:
         return Stopped(signal.SIGINT)
     except Interrupted as stop:
@@ -148,7 +152,7 @@ def serve_deployment(sources: Path, output: Path, config: Optional[Path], name: 
 
 
 def _register_and_run(sources: Path, output: Path, config: Optional[Path], name: str,
-                      ready: Callable[[str], None]) -> Stopped:
+                      ready: Callable[[str], None], force: bool, dask: Optional[str]) -> Stopped:
     from prefect.client.schemas.schedules import CronSchedule
 
     from pubpipe.read.intake import load_settings
@@ -176,7 +180,7 @@ def _register_and_run(sources: Path, output: Path, config: Optional[Path], name:
         name=name,
         schedules=[schedule],
         concurrency_limit=1,
-        parameters=deployment_parameters(sources, output, config),
+        parameters=deployment_parameters(sources, output, config, force, dask),
         description="Build the anthology of the sources folder and publish it (PDF, EPUB, web).",
         tags=["pubpipe"],
     )

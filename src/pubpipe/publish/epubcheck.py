@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from pubpipe.workfolders import work_folder
 
 BLOCKING = ("FATAL", "ERROR", "WARNING")
 """Severities that make a file unpublishable."""
@@ -99,8 +100,8 @@ OUT_OF_HEAP = "Terminating due to java.lang.OutOfMemoryError"
 
 def _run(path: Path, usage: bool, timeout: float, heap: int | None) -> list:
     from pubpipe.orchestrate.processes import track, untrack
-    with tempfile.TemporaryDirectory(prefix="epubcheck-") as tmp:
-        report = Path(tmp) / "report.json"
+    with work_folder("epubcheck-report") as tmp:  # removed even if the build is stopped meanwhile
+        report = tmp / "report.json"
         cmd = [*_java(heap), str(path), "--json", str(report), "--locale", "en"]
         if usage:
             cmd.append("--usage")

@@ -3,7 +3,8 @@
 Every build leaves ``.pubpipe-build.json`` in the output folder (swapped in with everything else):
 the *build key* — a digest of all a build's outputs depend on: the sources' names and bytes, what
 ``anthology.toml`` says, pubpipe's code, templates, styles and fonts, the flow, the versions of the
-libraries that render, the system's fonts and ``SOURCE_DATE_EPOCH`` — the build's result (exit
+libraries that render, the system's fonts, ``SOURCE_DATE_EPOCH`` and the PDF's layout settings
+(`pubpipe.render.pdf.reading.Layout`, less where it is laid out) — the build's result (exit
 code, problems, outputs table) and the SHA-256 of every file it published.
 
 ``already_published`` is true only when the key is the same and every file in the output is still
@@ -15,11 +16,11 @@ code, and the build runs in full. ``pubpipe build --force`` always runs it.
 
 import hashlib
 import json
-import os
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from pubpipe import dates
 from pubpipe.cache import canonical, code_version, digest, system_fonts
 from pubpipe.config import Config, shaping
 from pubpipe.publish.swap import MANIFEST as NAME
@@ -50,12 +51,17 @@ def environment_version() -> str:
     return h.hexdigest()
 
 
-def build_key(snap: Snapshot, config: Config) -> str:
-    """The digest of everything the outputs depend on (see the module's docstring)."""
+def build_key(snap: Snapshot, config: Config, layout=None) -> str:
+    """The digest of everything the outputs depend on (see the module's docstring); ``layout``: the
+    build's `pubpipe.render.pdf.reading.Layout`, when it lays the book out otherwise than every
+    build does (its fields that shape no output left out, as in every key). So the command line
+    can tell an output up to date without importing the renderers (`pubpipe.cli`)."""
     h = hashlib.sha256(environment_version().encode())
     h.update(digest(snap).encode())
     h.update(canonical(shaping(config, of="outputs")))
-    h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    h.update(dates.epoch_text().encode())
+    if layout is not None and canonical(layout) != canonical(type(layout)()):
+        h.update(canonical(layout))
     return h.hexdigest()
 
 

@@ -7,7 +7,6 @@ import json
 import re
 import shutil
 import subprocess
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from pypdf.generic import RectangleObject
 
 from pubpipe.errors import ValidationFailed
 from pubpipe.model import Anthology
+from pubpipe.workfolders import work_folder
 
 A5 = (419.5, 595.3)
 SCRIPT = re.compile(r"<script(?![^>]*application/ld\+json)", re.I)
@@ -221,8 +221,8 @@ def check_rendered_epub(epub, seconds: int = 0) -> str:
     error or warning, or when it runs past ``seconds`` (0: a limit that grows with the book,
     `pubpipe.publish.epubcheck.time_limit`). Returns what passed, for the report."""
     found = Findings()
-    with tempfile.TemporaryDirectory(prefix="pubpipe-epubcheck-") as tmp:
-        path = Path(tmp) / epub.name
+    with work_folder("epubcheck") as tmp:  # removed even if the build is stopped meanwhile
+        path = tmp / epub.name
         path.write_bytes(epub.data)
         check_epub(path, found, timeout=seconds)
     if found.errors:

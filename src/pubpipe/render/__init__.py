@@ -1,14 +1,17 @@
 """The renderer protocol: each output is made by one ``render`` function that returns a `Rendered`.
 
-=====================  ==========================================  ============================  ===============
-renderer               entry point                                 files                         ``info``
-=====================  ==========================================  ============================  ===============
-reading edition (PDF)  ``pubpipe.render.pdf.reading.render(anthology, run)``      ``<slug>.pdf``                ``PdfInfo``
-print edition          ``pubpipe.render.pdf.imposition.render(reading)``          ``<slug>-print.pdf``          ``ImposeInfo``
-EPUB                   ``pubpipe.render.epub.book.render(anthology)``          ``<slug>.epub``               None
-web                    ``pubpipe.render.web.site.render(anthology, downloads,  ``web/index.html``, …         None
-                       base_url=…, run=…)``
-=====================  ==========================================  ============================  ===============
+=====================  ==============================================================  ======================  ===============
+renderer               entry point                                                     files                   ``info``
+=====================  ==============================================================  ======================  ===============
+reading edition (PDF)  ``pubpipe.render.pdf.reading.render(anthology, run, recto=…,    ``<slug>.pdf``          ``PdfInfo``
+                       layout=…)``
+print edition          ``pubpipe.render.pdf.imposition.render(reading, layout=…)``     ``<slug>-print.pdf``    ``ImposeInfo``
+EPUB                   ``pubpipe.render.epub.book.render(anthology)``                  ``<slug>.epub``         None
+web                    ``pubpipe.render.web.site.render(anthology, downloads,          ``web/index.html``, …   None
+                       base_url=…, dask=…, run=…)``
+=====================  ==============================================================  ======================  ===============
+
+(``layout``: how and where the PDF is laid out, `pubpipe.render.pdf.reading.Layout`; the defaults are every build's.)
 
 A renderer reads the model (the print edition: the reading edition's bytes) and never writes to
 disk: its result can be cached on content, checked, and written — by `write`, the one function

@@ -27,6 +27,7 @@ from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, F
 
 from pubpipe.orchestrate.processes import in_layout
 from pubpipe.render import Rendered
+from pubpipe.render.pdf.reading import Layout
 
 A4_LANDSCAPE = (841.8898, 595.2756)
 """Sheet size in PDF points (297 x 210 mm)."""
@@ -151,12 +152,12 @@ def copy_document_facts(reader: PdfReader, writer: PdfWriter) -> None:
     writer.create_viewer_preferences().display_doctitle = True
 
 
-def render(reading: Rendered) -> Rendered:
+def render(reading: Rendered, layout: Layout = Layout()) -> Rendered:
     """The print edition, ``<slug>-print.pdf``, of the reading edition ``reading`` (the print
-    edition's entry point, see `pubpipe.render`), in a layout process (`pubpipe.orchestrate.processes.in_layout`):
-    pypdf parses the whole book into Python objects, memory and interpreter time the long-lived
-    build process is better without."""
-    return in_layout(_render, reading)
+    edition's entry point, see `pubpipe.render`), in a layout process (`pubpipe.orchestrate.processes.in_layout`;
+    here with ``layout.here``, see `pubpipe.render.pdf.reading.Layout`): pypdf parses the whole book
+    into Python objects, memory and interpreter time the long-lived build process is better without."""
+    return in_layout(_render, reading, here=layout.here)
 
 
 def _render(reading: Rendered) -> Rendered:

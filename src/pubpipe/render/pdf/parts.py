@@ -34,7 +34,7 @@ from pikepdf import Array, Dictionary, Name, ObjectStreamMode, OutlineItem, Pdf,
 
 from pubpipe.errors import PubpipeError
 from pubpipe.model import Anthology
-from pubpipe.orchestrate.processes import work_folder
+from pubpipe.workfolders import work_folder
 
 STORY_ANCHOR = "story-"
 """Prefix of a story's element id in the book (keeps story slugs clear of our own ids)."""
@@ -43,7 +43,7 @@ COLOPHON = "#colophon"
 is the book's back matter (no story id has a ``#``): the imprint and the contents give its page."""
 STORY_LINK = "pubpipe:story/"
 """The contents' links point here + a story's id: the story is in another part, so the link
-cannot be resolved when the front matter is laid out; pdfbook turns these into links to pages."""
+cannot be resolved when the front matter is laid out; `assemble` turns these into links to pages."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class PdfInfo:
 
 
 PART_WORDS = (16_000, 48_000)
-"""A part closes after a story once it holds the first number of words and the story's id says so
+"""The parts' bounds in words (the default of `pubpipe.render.pdf.reading.Layout.part_words`): a part closes after a story once it holds the first number of words and the story's id says so
 (one id in `CUT_EVERY`), and always once it holds the second: about 90–280 pages. Shorter parts
 re-lay less when a story changes and hold less memory; longer ones repeat the fonts' static
 instances (about 0.7 s of work a part) and subsets less often."""
@@ -71,7 +71,8 @@ FRONT_PAGES, CONTENTS_PER_PAGE = 4, 12
 edition gives `pubpipe.render.pdf.frontguess`'s): when right, the front matter is laid out once,
 else again with the page numbers its real length gives."""
 SHEET_PIECE = 400
-"""Pages of the folio sheet laid out as one document: pieces are laid out side by side (one
+"""Pages of the folio sheet laid out as one document (the default of
+`pubpipe.render.pdf.reading.Layout.sheet_piece`; even, so that every piece opens on a recto): pieces are laid out side by side (one
 empty page costs WeasyPrint about 4 ms; 3,800 of them in one document, 17 s)."""
 FOLIO = "/pubpipeFolio"
 """Resource name of a page's folio Form XObject."""
@@ -85,11 +86,12 @@ def _cut_after(story) -> bool:
     return hashlib.sha256(story.id.encode()).digest()[0] % CUT_EVERY == 0
 
 
-def parts(anthology: Anthology) -> list:
+def parts(anthology: Anthology, bounds: tuple = PART_WORDS) -> list:
     """The book's stories in runs, each as an Anthology (the book's title, publisher and language,
-    with only that run's stories): what each part's layout — and its cache key — depends on."""
+    with only that run's stories): what each part's layout — and its cache key — depends on.
+    ``bounds``: (low, high) in words, as `PART_WORDS`."""
+    low, high = bounds
     runs, run, words = [], [], 0
-    low, high = PART_WORDS
     for story in anthology.stories:
         run.append(story)
         words += story.word_count()
@@ -163,10 +165,12 @@ def front_matter(anthology: Anthology, laid_out: list, render_front, colophon: b
     return front, placed
 
 
-def sheet_pieces(pages: int) -> list:
-    """(first page, pages) of each piece of the folio sheet of a book of ``pages`` pages: every
-    piece opens on a recto (`SHEET_PIECE` is even)."""
-    return [(first, min(SHEET_PIECE, pages - first + 1)) for first in range(1, pages + 1, SHEET_PIECE)]
+def sheet_pieces(pages: int, piece: int = SHEET_PIECE) -> list:
+    """(first page, pages) of each piece of ``piece`` pages (`SHEET_PIECE`) of the folio sheet of a
+    book of ``pages`` pages: every piece opens on a recto."""
+    if piece < 2 or piece % 2:
+        raise ValueError(f"a piece of the folio sheet opens on a recto: its length must be even, not {piece}")
+    return [(first, min(piece, pages - first + 1)) for first in range(1, pages + 1, piece)]
 
 
 def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_sheet, run=None,

@@ -22,13 +22,14 @@ under the styles folder and the two font folders.
 """
 
 import dataclasses
+import functools
 import gc
 import mimetypes
 import threading
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -39,6 +40,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from pubpipe.config import NO_OUTPUT
 from pubpipe.errors import PubpipeError
 from pubpipe import dates
 from pubpipe.render.pdf import fontcache
@@ -78,6 +80,26 @@ FONT_FACES = (
     ("Inter", fontpkg_inter, "Inter[opsz,wght].ttf", "normal"),
     ("Inter", fontpkg_inter, "Inter-Italic[opsz,wght].ttf", "italic"),
 )
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the reading edition is laid out and where, beyond what anthology.toml says: `render`'s
+    ``layout``, passed on to each of its steps. The defaults are every build's; tests and benchmarks
+    pass others (short parts, so that a small book is assembled from several; no levelling; the
+    layout in their own process)."""
+
+    part_words: tuple = pdfbook.PART_WORDS
+    """Where the book is cut into parts (`pubpipe.render.pdf.parts.parts`)."""
+    sheet_piece: int = pdfbook.SHEET_PIECE
+    """Pages of the folio sheet laid out as one document (`pubpipe.render.pdf.parts.sheet_pieces`)."""
+    level: bool = True
+    """Level the spreads of story parts and pull lines onto two-line last pages (`pubpipe.render.pdf.level`)."""
+    here: bool = field(default=False, metadata=NO_OUTPUT)
+    """Lay out (and impose) in this process, one layout at a time, instead of in the layout
+    processes (`pubpipe.orchestrate.processes.in_layout`): for a test that patches or watches the
+    layout functions (the layout processes see no patch), or a benchmark that measures this
+    process. Shapes no output, so no cache key holds it."""
 
 
 class FetchRefused(PubpipeError):
@@ -137,12 +159,6 @@ def font_faces_css() -> str:
         rules.append(f'@font-face {{ font-family: "{family}"; src: url("{uri}"); '
                      f"font-style: {style}; }}")
     return "\n".join(rules) + "\n"
-
-
-def build_date() -> str | None:
-    """SOURCE_DATE_EPOCH as a W3C date-time, or None to let the build time stand."""
-    moment = dates.build_moment()
-    return None if moment is None else dates.w3c(moment)
 
 
 _PHRASE_ENDS = (": ", " — ", "—", " – ", " - ", " | ", "? ", "! ")
@@ -226,7 +242,7 @@ class LaidOut:
     """The part's PDF (tagged, PDF/UA-1)."""
     folios: tuple
     """Per page: True where book.css puts a folio. The part is written without them (no part
-    knows where it lands in the book); pdfbook draws them from the folio sheet."""
+    knows where it lands in the book); `pubpipe.render.pdf.parts` draws them from the folio sheet."""
     starts: dict
     """Story id -> 1-based page of the part where the story opens."""
     replaced: tuple = ()
@@ -247,12 +263,13 @@ def created_date() -> str:
     return dates.w3c(dates.stamp())
 
 
-def render_stories(anthology: Anthology, missing=None, recto: bool = False) -> LaidOut:
+def render_stories(anthology: Anthology, missing=None, recto: bool = False, level: bool = True) -> LaidOut:
     """Lay out every story of ``anthology`` (a run of the book's stories, with the book's title,
     publisher and language) as one part, opening on a recto, each story on the next page (``recto``:
     on a right-hand page). ``missing``: the characters to show as
-    placeholders (default: `pubpipe.render.pdf.glyphs.unshowable` of these stories, worked out here)."""
-    return lay_out(anthology, missing=missing, stories=anthology.stories, recto=recto)
+    placeholders (default: `pubpipe.render.pdf.glyphs.unshowable` of these stories, worked out here);
+    ``level``: its spreads levelled (`Layout.level`)."""
+    return lay_out(anthology, missing=missing, level=level, stories=anthology.stories, recto=recto)
 
 
 def render_front(anthology: Anthology, toc_pages: dict, missing=None) -> LaidOut:
@@ -284,8 +301,9 @@ def render_folio_sheet(anthology: Anthology, pages: int, first: int = 1) -> byte
                    folio_first=first, strip_folios=False).data
 
 
-def lay_out(anthology: Anthology, strip_folios: bool = True, missing=None, **part) -> LaidOut:
-    """Lay out and write one part of the book (`book_html`'s keyword arguments ``part``).
+def lay_out(anthology: Anthology, strip_folios: bool = True, missing=None, level: bool = True, **part) -> LaidOut:
+    """Lay out and write one part of the book (`book_html`'s keyword arguments ``part``; a part of
+    stories with its spreads levelled, if ``level``).
 
     Only the project's styles and fonts are read (`SafeFetcher`; anything else raises
     FetchRefused). With SOURCE_DATE_EPOCH set the bytes are the same from build to build (the
@@ -302,7 +320,7 @@ def lay_out(anthology: Anthology, strip_folios: bool = True, missing=None, **par
     missing = pdfglyphs.unshowable(anthology) if missing is None else tuple(missing)
     try:
         with fewer_collections():
-            return _lay_out(anthology, part, strip_folios, fetcher, fonts, base, missing)
+            return _lay_out(anthology, part, strip_folios, fetcher, fonts, base, missing, level)
     except FatalURLFetchingError as error:  # a BaseException: make it an ordinary error
         raise FetchRefused(str(error.__cause__ or error)) from error
 
@@ -322,7 +340,8 @@ def take_folio(page) -> bool:
     return bool(folio)
 
 
-def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, fonts, base: str, missing) -> LaidOut:
+def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, fonts, base: str, missing,
+             level: bool) -> LaidOut:
     """lay_out's work, under fewer_collections."""
     # The placeholders go into the HTML itself: found before layout from the fonts' cmaps, so
     # WeasyPrint never meets a character it cannot draw.
@@ -330,7 +349,7 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
     html = HTML(string=source, base_url=base, url_fetcher=fetcher)
     faces = CSS(string=font_faces_css(), base_url=base, url_fetcher=fetcher, font_config=fonts)
     document = html.render(font_config=fonts, stylesheets=[faces])
-    if part.get("stories") and LEVEL:
+    if level and part.get("stories"):
         document = _levelled(document, anthology, part, fetcher, fonts, faces, base, missing)
     folios = tuple(take_folio(page) if strip_folios else False for page in document.pages)
     starts = {}
@@ -343,12 +362,6 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
     with pdfglyphs.watch_missing_glyphs() as notdef:
         data = document.write_pdf(pdf_variant=VARIANT)
     return LaidOut(data, folios, starts, tuple(sorted(set(replaced) | notdef)))
-
-
-LEVEL = True
-"""Level the spreads of story parts and pull lines onto two-line last pages (`pubpipe.render.pdf.level`)."""
-PAGE_HEIGHT_PX = 210 / 25.4 * 96
-"""An A5 page's height in CSS px (what WeasyPrint's layout measures in)."""
 
 
 def _levelled(document, anthology: Anthology, part: dict, fetcher, fonts, faces, base: str, missing):
@@ -366,48 +379,64 @@ def _levelled(document, anthology: Anthology, part: dict, fetcher, fonts, faces,
     if len(placed) != len(stories):
         return document
     by_index = {i: story for i, story in enumerate(stories)}
+    # The page's height and each story's line, as the first layout measured them: book.css alone says them.
+    height = document.pages[0].height
+    lines = {i: story_line(document.pages[start], story) for i, (story, start) in enumerate(placed)}
 
     def relay(index: int, verso_first: bool, caps: dict) -> list:
         one = dict(part, stories=(by_index[index],))
         css = ["html { break-before: left; }"] if verso_first else []
-        css += [f"@page :nth({p + 1}) {{ margin-bottom: {PAGE_HEIGHT_PX - cap:.3f}px; }}"
+        css += [f"@page :nth({p + 1}) {{ margin-bottom: {height - cap:.3f}px; }}"
                 for p, cap in sorted(caps.items())]
         source, _ = pdfglyphs.substitute(book_html(anthology, created_date(), **one), missing)
         source = source.replace("</head>", "<style>" + "\n".join(css) + "</style>\n</head>", 1)
         html = HTML(string=source, base_url=base, url_fetcher=fetcher)
         return html.render(font_config=fonts, stylesheets=[faces]).pages
 
-    def grid_of(index: int) -> float:  # book.css --grid: 14.5 pt, 17 pt in Korean stories
-        korean = by_index[index].language.split("-")[0] == "ko"
-        return (17 if korean else 14.5) * 4 / 3
-
-    pages, changed = pdflevel.level(document.pages, placed, relay, grid_of, recto=part.get("recto", False))
+    pages, changed = pdflevel.level(document.pages, placed, relay, lines.__getitem__, recto=part.get("recto", False))
     return document.copy(pages) if changed else document
 
 
-def render(anthology: Anthology, run=None, recto: bool = False) -> Rendered:
+def story_line(page, story_id: str) -> float:
+    """The line of a story's baseline grid (book.css: the story's ``line-height``, its ``--grid``),
+    in CSS px, as WeasyPrint laid out ``page``, the page where the story opens."""
+    anchor = STORY_ANCHOR + story_id
+    for box in page._page_box.descendants():
+        element = getattr(box, "element", None)
+        if element is not None and element.get("id") == anchor:
+            line = box.style["line_height"]
+            if getattr(line, "unit", None) == "px":
+                return line.value
+            break
+    raise PubpipeError(f"no line height in px for story {story_id!r} on its first page: book.css must set a story's "
+                       "line-height to its grid (--grid), which pubpipe.render.pdf.level levels pages by")
+
+
+def render(anthology: Anthology, run=None, recto: bool = False, layout: Layout = Layout()) -> Rendered:
     """The A5 reading edition of ``anthology``, ``<slug>.pdf`` (tagged, PDF/UA-1), with its
     `PdfInfo`: its stories laid out in parts (`pubpipe.render.pdf.parts.parts`) side by side, then bound
-    into one book (`bind`). ``run``: the runner of these steps (`pubpipe.orchestrate.runner`; default: here).
+    into one book (`bind`). ``run``: the runner of these steps (`pubpipe.orchestrate.runner`; default:
+    here); ``layout``: how and where they lay the book out (`Layout`).
 
     Deterministic under SOURCE_DATE_EPOCH. Raises FetchRefused if anything asks for a resource
     outside styles and fonts. Characters no installed font has are shown as placeholders and named
     in the `PdfInfo`'s ``placeholders``. Stories run on, each on the page after the one before ends;
     with ``recto``, each opens on a right-hand page."""
     run = run or Local()
-    parts = [run.submit(lay_out_part, part, pdfglyphs.unshowable(part), recto) for part in pdfbook.parts(anthology)]
+    parts = [run.submit(lay_out_part, part, pdfglyphs.unshowable(part), recto, layout)
+             for part in pdfbook.parts(anthology, layout.part_words)]
     progress.emit("pdf-parts", count=len(parts))
     contents = contents_of(anthology)
-    back = run.submit(lay_out_back, contents, pdfglyphs.unshowable(contents))
-    return run.call(bind, anthology, parts, back)
+    back = run.submit(lay_out_back, contents, pdfglyphs.unshowable(contents), layout)
+    return run.call(bind, anthology, parts, back, layout)
 
 
-def lay_out_part(part: Anthology, missing: tuple, recto: bool = False) -> LaidOut:
-    """One part of the book (`pubpipe.render.pdf.parts.parts`) laid out, in a layout process, its
-    characters of ``missing`` — found before layout, from the fonts' cmaps (`pubpipe.render.pdf.glyphs.unshowable`)
+def lay_out_part(part: Anthology, missing: tuple, recto: bool = False, layout: Layout = Layout()) -> LaidOut:
+    """One part of the book (`pubpipe.render.pdf.parts.parts`) laid out, in a layout process (`Layout.here`:
+    here), its characters of ``missing`` — found before layout, from the fonts' cmaps (`pubpipe.render.pdf.glyphs.unshowable`)
     — shown as placeholders and named in its ``replaced``. (The flow caches the layout on the part
     and ``missing``: a font installed since lays the part out again.)"""
-    return in_layout(render_stories, part, tuple(missing), recto)
+    return in_layout(render_stories, part, tuple(missing), recto, layout.level, here=layout.here)
 
 
 def contents_of(anthology: Anthology) -> Anthology:
@@ -416,46 +445,49 @@ def contents_of(anthology: Anthology) -> Anthology:
     return dataclasses.replace(anthology, stories=tuple(dataclasses.replace(s, blocks=()) for s in anthology.stories))
 
 
-def lay_out_front(contents: Anthology, story_pages: dict, missing: tuple) -> LaidOut:
+def lay_out_front(contents: Anthology, story_pages: dict, missing: tuple, layout: Layout = Layout()) -> LaidOut:
     """The front matter (`render_front`: cover, imprint, title page, the contents showing
-    ``story_pages``) laid out in a layout process (``missing`` as in `lay_out_part`)."""
-    return in_layout(render_front, contents, story_pages, tuple(missing))
+    ``story_pages``) laid out in a layout process (``missing`` and ``layout`` as in `lay_out_part`)."""
+    return in_layout(render_front, contents, story_pages, tuple(missing), here=layout.here)
 
 
-def lay_out_back(contents: Anthology, missing: tuple) -> LaidOut:
+def lay_out_back(contents: Anthology, missing: tuple, layout: Layout = Layout()) -> LaidOut:
     """The back matter (`render_back`: the back cover and a long book's colophon) laid out in a
-    layout process (``missing`` as in `lay_out_part`)."""
-    return in_layout(render_back, contents, tuple(missing))
+    layout process (``missing`` and ``layout`` as in `lay_out_part`)."""
+    return in_layout(render_back, contents, tuple(missing), here=layout.here)
 
 
-def lay_out_sheet(language: str, pages: int) -> list:
+def lay_out_sheet(language: str, pages: int, layout: Layout = Layout()) -> list:
     """The folio sheet of a book of ``pages`` pages (`render_folio_sheet`), its pieces
     (`pubpipe.render.pdf.parts.sheet_pieces`) laid out side by side in the layout processes."""
     book = Anthology(title="", stories=(), language=language)
-    pieces = pdfbook.sheet_pieces(pages)
+    pieces = pdfbook.sheet_pieces(pages, layout.sheet_piece)
     with ThreadPoolExecutor(max(1, min(len(pieces), 16))) as threads:  # each waits on a layout process
-        return list(threads.map(lambda piece: in_layout(render_folio_sheet, book, piece[1], piece[0]), pieces))
+        return list(threads.map(lambda piece: in_layout(render_folio_sheet, book, piece[1], piece[0], here=layout.here),
+                                pieces))
 
 
-def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, front=lay_out_front,
-         sheet=lay_out_sheet) -> Rendered:
+def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layout: Layout = Layout(),
+         front=lay_out_front, sheet=lay_out_sheet) -> Rendered:
     """The reading edition bound from its laid-out parts (in book order) and its back matter
     (``back``, `lay_out_back`; laid out here if not given): the front matter laid out (``front``)
     with the length `pubpipe.render.pdf.frontguess` guesses, again should its length move the page
     numbers, the folio sheet (``sheet``), and the parts assembled
-    (`pubpipe.render.pdf.parts.book_from_parts`), in layout processes. The flow passes cached tasks
-    as ``front`` and ``sheet``: a changed story that moves no page number lays out neither again."""
+    (`pubpipe.render.pdf.parts.book_from_parts`), in layout processes (``layout`` as `render` takes
+    it). The flow passes cached tasks as ``front`` and ``sheet``: a changed story that moves no page
+    number lays out neither again."""
     contents = contents_of(anthology)
     missing = pdfglyphs.unshowable(contents)
     colophon = colophon_at_back(contents)
-    back = back if back is not None else lay_out_back(contents, missing)
+    back = back if back is not None else lay_out_back(contents, missing, layout)
 
     def front_with_back(_, pages):
-        laid = front(contents, pages, missing)
+        laid = front(contents, pages, missing, layout)
         return dataclasses.replace(laid, back=back.back, colophon=back.colophon,
                                    replaced=tuple(sorted(set(laid.replaced) | set(back.replaced))))
     data, info = pdfbook.book_from_parts(anthology, laid_out, front_with_back,
-                                         lambda pages: sheet(anthology.language, pages), run=in_layout,
+                                         lambda pages: sheet(anthology.language, pages, layout),
+                                         run=functools.partial(in_layout, here=layout.here),
                                          colophon=colophon, guess=frontguess.front_pages(contents, colophon))
     return Rendered({f"{anthology.slug}.pdf": data}, info)
 

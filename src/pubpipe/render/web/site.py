@@ -106,13 +106,6 @@ def language_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code) or LANGUAGE_NAMES.get(code.split("-")[0], code)
 
 
-def build_date(anthology: Anthology | None = None) -> str:
-    """The ISO date of the build, for what requires one (the feed, snippets.json's ``updated``):
-    SOURCE_DATE_EPOCH's date (UTC) if set, else today's (`pubpipe.dates.stamp`). Never a story's
-    date, nor a made-up one; the pages themselves carry no build date."""
-    return dates.stamp().date().isoformat()
-
-
 @dataclass(frozen=True)
 class Site:
     """What every page shows of the anthology as a whole (title, language, dates, cover, links).
@@ -227,15 +220,13 @@ WEB_TASKS = 20
 flow) per story, so a changed story re-renders only its own page; beyond, the stories are shared
 out evenly, so that a large collection is not thousands of task runs (each costs more in
 orchestration than the milliseconds of its page)."""
-WEB_BATCH = 0
-"""A fixed number of stories per batch instead (0: from WEB_TASKS)."""
 
 
-def batches(site: Site, anthology: Anthology, size: int = 0) -> list:
-    """The stories' page inputs, (story, previous, next) each, in `StoryBatch`es of `size`
-    stories (default: WEB_BATCH, else as many as WEB_TASKS allows), in order: `render_batch`'s inputs."""
+def batches(site: Site, anthology: Anthology) -> list:
+    """The stories' page inputs, (story, previous, next) each, in `StoryBatch`es of as many
+    stories as `WEB_TASKS` allows, in order: `render_batch`'s inputs."""
     stories = anthology.stories
-    size = size or WEB_BATCH or max(1, -(-len(stories) // WEB_TASKS))
+    size = max(1, -(-len(stories) // WEB_TASKS))
     items = [(story, neighbour(site, stories[i - 1] if i else None),
               neighbour(site, stories[i + 1] if i + 1 < len(stories) else None)) for i, story in enumerate(stories)]
     return [StoryBatch(tuple(items[i:i + size])) for i in range(0, len(items), size)]
@@ -335,14 +326,9 @@ def _card(anthology, story: Story, base_url: str = "") -> dict:
             "source": labels.source_line(story, credit), "credit": credit,
             "minutes": reading_minutes(story), "words": story.word_count(),
             "lang": lang, "language": language_name(story.language), "own_lang": own,
-            "ui_lang": anthology.language if own else "", "date_text": _date_text(raw),
-            "date": raw if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) else "",
+            "ui_lang": anthology.language if own else "", "date_text": dates.date_text(raw),
+            "date": raw if dates.ISO_DATE.fullmatch(raw) else "",
             "urn": f"urn:pubpipe:{anthology.slug}:{story.id}"}
-
-
-def _date_text(iso: str | None) -> str:
-    """``2016-11-03`` -> ``3 November 2016`` (the text is left alone if not a full date)."""
-    return dates.date_text(iso)
 
 
 def _intro(anthology, cards: list[dict]) -> str:
@@ -427,5 +413,5 @@ def _file_bytes(name: str, content: str | bytes) -> bytes:
 
 
 __all__ = ["Download", "Site", "StoryBatch", "StoryWeb", "render", "site_of", "batches", "render_batch", "assemble",
-           "download_of", "neighbour", "story_web", "cover_image", "story_fragment", "human_size", "reading_minutes", "dek",
-           "language_name", "build_date"]
+           "download_of", "neighbour", "story_web", "cover_image", "story_fragment", "reading_minutes", "dek",
+           "language_name"]
