@@ -156,6 +156,8 @@ def main(argv=None) -> int:
     ap.add_argument("--legacy", action="store_true", help="decode as before pubpipe.recover.decode (for comparison)")
     ap.add_argument("--build", action="store_true", help="also score the held-out pages through the build's own stages")
     ap.add_argument("--build-only", action="store_true", help="only that (needs --cache)")
+    ap.add_argument("--concat-only", action="store_true", help="with --build-only: only realweb's pasted files")
+    ap.add_argument("--show-splits", action="store_true", help="with --build: list the pasted files split wrong")
     ap.add_argument("--pages", type=Path, help="with --build: write each held-out page's figures here (JSON lines: "
                     "the build's title and byline against the page's, its stories, whether the model read it)")
     args = ap.parse_args(argv)
@@ -216,7 +218,8 @@ def main(argv=None) -> int:
                                                 pasted_entries, reading)
     results["reading"] = reading.__dict__
     if args.build or args.build_only:
-        results["build"] = through_build(docs, gold, reading, args.pages)
+        results["build"] = {} if args.concat_only else through_build(docs, gold, reading, args.pages)
+        results["build"]["realweb/concat"] = concat_through_build(concat_docs, gold, concat, reading, args.show_splits)
     if args.today:
         results["today"] = today(gold, concat)
     if args.json:
@@ -370,6 +373,47 @@ def byline_matches(name: str, gold_lines: list) -> bool:
     """The byline's name is in a line the page marked as its byline (word tokens, in order)."""
     words = " ".join(RS.tokenize(name))
     return bool(words) and any(f" {words} " in f" {' '.join(RS.tokenize(g))} " for g in gold_lines)
+
+
+def concat_through_build(concat_docs: list, gold: dict, concat: list, reading: DEC.Settings, show: bool = False) -> dict:
+    """realweb's pasted files (`concat/`) through the build's own stages, as `through_build` runs the
+    pages (each file's held-out probabilities: its pages' fold never saw them), scored with the
+    scorer's concat mode: split right, F1, one page's text in one story; `show`: print each file
+    split wrong, with its stories' line ranges and titles."""
+    import shutil
+    import tempfile
+
+    from pubpipe import recovery
+    from pubpipe.read import intake
+    from pubpipe.clean import clean_all
+    from pubpipe.config import Config
+    from pubpipe.recover.apply import recover
+
+    members = sorted((d for d in concat_docs if "p" in d and "start_p" in d), key=lambda d: d["file"])
+    folder = Path(tempfile.mkdtemp(prefix="pubpipe-eval-realweb-concat-"))
+    try:
+        for d in members:
+            (folder / d["file"]).write_text("\n".join(d["lines"]) + "\n", encoding="utf-8")
+        config = Config()
+        ingested = intake.ingest(intake.snapshot(str(folder), config), config)
+        assert [s.file for s in ingested.sources] == [d["file"] for d in members], "concat: sources not as written"
+        cleaned = clean_all(list(ingested.sources), config.residue, config.keep)
+        cleaned = recover(list(ingested.sources), cleaned, model=HeldOut(members, reading), keep=config.keep)
+        anthology = recovery.structure(cleaned, ingested, config).to_dict()
+    finally:
+        shutil.rmtree(folder)
+    pages = list(gold["realweb"].values())
+    entries = [e for e in concat if e["file"] in {d["file"] for d in members}]
+    if show:
+        for e in entries:
+            st = [s for s in anthology["stories"] if s["source"]["file"] == e["file"]]
+            if len(st) != len(e["pages"]):
+                d = next(m for m in members if m["file"] == e["file"])
+                print(e["file"], len(e["pages"]), [(s["source"]["first_line"], s["source"]["last_line"], s["title"][:40]) for s in st])
+    r = RS.score_concat(pages, anthology, entries, RS.concat_copy_texts(pages, render.CORPORA["realweb"] / "copy"))["summary"]
+    print(f"build    realweb  concat: P {r['P']:.3f} R {r['R']:.3f} F1 {r['F1']:.3f} split-ok {r['split_ok']}/{r['files']} "
+          f"one-story {r['one_story']}/{r['pages']} title {r['title']}/{r['pages']}")
+    return {k: r[k] for k in ("P", "R", "F1", "split_ok", "files", "one_story", "title", "pages")}
 
 
 def through_build(docs: list, gold: dict, reading: DEC.Settings, pages_out: Path = None) -> dict:

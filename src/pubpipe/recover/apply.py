@@ -99,10 +99,78 @@ def _opens(article, decisions: list, lines: list) -> bool:
     return words < OPENING_WORDS
 
 
+REPEATED_HEADLINE, EMPTY_ARTICLE = "repeated-headline", "headline-alone"
+"""The rules of `one_article_each`'s drops (in `removed`, beside the model's)."""
+
+
+def one_article_each(decisions: list, articles: list, lines: list, alive: Optional[set] = None) -> tuple:
+    """(decisions, articles, {line: rule} of the lines dropped here) with two false starts the
+    splitter makes on a page's text undone:
+
+    - an article whose headline is the one before it, word for word: a page shows its headline
+      twice (above a photo gallery, then over the text), and the text under the second is the
+      first's — one article, the second headline dropped as a repeat;
+    - an article that keeps nothing under its headline but its byline or date, with another after
+      it in the same text: the splitter cut a page's article under its byline — one article, under
+      the first headline (the second stays as a heading);
+    - an article that keeps nothing at all under its headline, with another after it in the same
+      text: a ticker's or teaser's title, not an article — its headline dropped (even one the model
+      itself would not keep: the story would start there), its lines above the headline joined to
+      the article before.
+
+    `alive`: the lines the cleaning rules left (default: all); a line they dropped is not kept.
+    """
+    from .linemodel import Article
+
+    def said(i: Optional[int]) -> str:
+        return " ".join(lines[i].split()).casefold() if i is not None else ""
+
+    out, why, decisions = [], {}, list(decisions)
+    for a in articles:
+        if out and a.title is not None and said(a.title) == said(out[-1].title):
+            before = out[-1]
+            out[-1] = Article(before.first, a.last, before.title, before.byline if before.byline is not None else a.byline)
+            decisions[a.title] = replace(decisions[a.title], keep=False)
+            why[a.title] = REPEATED_HEADLINE
+            continue
+        out.append(a)
+    kept, n = [], 0
+    while n < len(out):
+        a = out[n]
+        n += 1
+        if a.title is None or n == len(out):
+            kept.append(a)
+            continue
+        # a story runs from its headline to the next one (what is kept above a headline goes to
+        # the story before, whatever article the splitter gave it to)
+        after = out[n]
+        end = after.title if after.title is not None else after.first
+        under = [i for i in range(a.title + 1, end) if decisions[i] is not None and decisions[i].keep
+                 and (alive is None or i in alive)]
+        if any(i != a.byline and decisions[i].kept_as not in ("byline", "dateline") for i in under):
+            kept.append(a)
+        elif under or a.byline is not None:
+            # a headline with its byline or date, then the splitter cut: one article, this headline's
+            # (the next headline stays, as a heading)
+            out[n] = Article(a.first, after.last, a.title, a.byline if a.byline is not None else after.byline)
+        else:
+            for i in range(a.title, end):
+                if decisions[i] is not None and (decisions[i].keep and (alive is None or i in alive) or i == a.title):
+                    decisions[i] = replace(decisions[i], keep=False)
+                    why[i] = EMPTY_ARTICLE
+            if kept:  # its lines above the headline stay where they were: the end of the story before
+                kept[-1] = Article(kept[-1].first, a.last, kept[-1].title, kept[-1].byline)
+            # (the first article's are left out of any: the next one opens where it did, and so its
+            # headline, should a cleaning rule have dropped it, is still put back as opening it)
+    return decisions, kept, why
+
+
 def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, threshold: float,
-            keep: frozenset = frozenset(), raw: dict = None) -> CleanSource:
+            keep: frozenset = frozenset(), raw: dict = None, why: Optional[dict] = None) -> CleanSource:
     """The cleaned source with the model's drops and tags (see the module's docstring); `raw`: the
-    ingested lines by number (a headline or byline a cleaning rule dropped is put back from them)."""
+    ingested lines by number (a headline or byline a cleaning rule dropped is put back from them);
+    `why`: the rule of a line dropped by a rule of this module, not by the model's own reading."""
+    why = why or {}
     if raw:
         opening = [a for a in articles if a.title is not None and _opens(a, decisions, lines)]
         src = _restored(src, raw, {a.title for a in opening} | {a.byline for a in opening if a.byline is not None})
@@ -132,7 +200,8 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
         elif i in bylines:
             tag = "byline"
         elif not d.keep and kept_text(text) not in keep:
-            removed.append(dropped(src.file, line.number, lines[i].strip(), RULE, round(1.0 - d.body, 3)))
+            rule, sure = (why[i], 0.9) if i in why else (RULE, round(1.0 - d.body, 3))
+            removed.append(dropped(src.file, line.number, lines[i].strip(), rule, sure))
             continue
         elif d.kept_as == "dateline" and _dateline(text):
             tag, text = "dateline", _dateline(text)
@@ -215,6 +284,8 @@ def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()
         decisions, articles = next(read)
         # (training/evaluate.py's stand-in model carries the decoding it is scored with)
         decisions = decode.keep_runs(decisions, lines, getattr(model, "reading", decode.DEFAULT))
+        decisions, articles, why = one_article_each(decisions, articles, lines,
+                                                    {l.number - 1 for l in src.lines if l.text.strip()})
         by_model = web_dump(decisions, threshold) or headline_below_top(src, decisions, articles)
-        out.append(_tagged(src, lines, decisions, articles, threshold, keep, numbered[src.file]) if by_model else src)
+        out.append(_tagged(src, lines, decisions, articles, threshold, keep, numbered[src.file], why) if by_model else src)
     return out

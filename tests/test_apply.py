@@ -1,0 +1,45 @@
+"""pubpipe.recover.apply: the splitter's false starts undone (`one_article_each`)."""
+from pubpipe.recover.apply import EMPTY_ARTICLE, REPEATED_HEADLINE, one_article_each
+from pubpipe.recover.linemodel import Article, Decision
+
+KEPT = Decision("paragraph", 0.9, 0.9, "paragraph", True)
+DROPPED = Decision("residue", 0.9, 0.1, "paragraph", False)
+TITLE = Decision("title", 0.8, 0.9, "title", True)
+DATE = Decision("dateline", 0.8, 0.9, "dateline", True)
+
+
+def test_a_headline_shown_twice_is_one_article():
+    """A page shows its headline over its photo gallery, then over its text."""
+    lines = ["New car sales plunge", "Published Monday", "Photo 1 of 9", "New  car sales plunge", "Text.", "More."]
+    decisions = [TITLE, DATE, DROPPED, TITLE, KEPT, KEPT]
+    articles = [Article(0, 2, 0, None), Article(3, 5, 3, None)]
+    d, a, why = one_article_each(decisions, articles, lines)
+    assert a == [Article(0, 5, 0, None)] and why == {3: REPEATED_HEADLINE} and not d[3].keep
+    assert decisions[3].keep  # the caller's list is left as it was
+
+
+def test_a_headline_with_nothing_under_it_before_another_article_is_no_article():
+    """A ticker's title, then the page's own headline and text: the ticker starts no story, even when
+    the model would not keep its line (the story would start there all the same)."""
+    lines = ["Breaking: a ticker’s title…", "Menu", "The headline", "By A. Writer", "Text.", "More."]
+    for ticker in (TITLE, Decision("title", 0.5, 0.3, "title", False)):
+        decisions = [ticker, DROPPED, TITLE, Decision("byline", 0.9, 0.9, "byline", True), KEPT, KEPT]
+        articles = [Article(0, 1, 0, None), Article(2, 5, 2, 3)]
+        d, a, why = one_article_each(decisions, articles, lines)
+        assert a == [Article(2, 5, 2, 3)] and why == {0: EMPTY_ARTICLE} and not d[0].keep
+    # the last article of a text, or one with text under its headline, stands
+    decisions = [TITLE, KEPT, TITLE, DROPPED]
+    articles = [Article(0, 1, 0, None), Article(2, 3, 2, None)]
+    assert one_article_each(decisions, articles, ["A", "text", "B", "menu"]) == (decisions, articles, {})
+    # text under the headline that the cleaning rules dropped is no text
+    assert one_article_each(decisions, articles, ["A", "text", "B", "menu"], alive={0, 2})[2] == {0: EMPTY_ARTICLE}
+
+
+
+def test_a_headline_with_only_its_byline_or_date_under_it_opens_the_article_after():
+    """The splitter cut a page's text under its byline: one article, under the page's headline."""
+    lines = ["The headline", "By A. Writer", "Share", "A subheading", "Text.", "More."]
+    byline = Decision("byline", 0.9, 0.9, "byline", True)
+    for decisions, found in (([TITLE, byline, DROPPED, TITLE, KEPT, KEPT], 1), ([TITLE, DATE, DROPPED, TITLE, KEPT, KEPT], None)):
+        articles = [Article(0, 2, 0, found), Article(3, 5, 3, None)]
+        assert one_article_each(decisions, articles, lines) == (decisions, [Article(0, 5, 0, found)], {})
