@@ -90,25 +90,6 @@ def test_features_see_prose_and_furniture():
     assert x[title, col["overlap_next"]] > 0.3 and x[row[PAGE.index("Most read")], col["overlap_next"]] == 0
 
 
-def test_features_see_a_headline_and_a_byline_by_their_shape():
-    """A headline echoed in the <title>-like first line (with the site's name after it) and standing
-    above the byline and the date; a byline of capitalised words that are nowhere in lower case,
-    led by a stopword of the text's language; the same for any words (none is named in the code)."""
-    page = [ARTICLE[0] + " | Harbour Courier"] + PAGE
-    idx, x = F.features(page)
-    col = {name: k for k, name in enumerate(F.NAMES)}
-    row = {i: r for r, i in enumerate(idx)}
-    title, byline = row[page.index(ARTICLE[0])], row[page.index(ARTICLE[1])]
-    menu, prose = row[page.index("Science")], row[page.index(ARTICLE[4])]
-    assert x[title, col["echo_best"]] == 1 and x[title, col["echo_inside"]] == 1 and x[title, col["echo_first"]] == 1
-    assert x[menu, col["echo_best"]] == 0 and x[menu, col["echo_inside"]] == 0
-    assert x[title, col["top_len"]] == 1 and x[menu, col["top_len"]] < 0.5
-    assert x[title, col["to_by"]] == pytest.approx(np.log1p(1)) and x[title, col["to_date"]] == pytest.approx(np.log1p(2))
-    assert x[byline, col["stop_names"]] == 1 and x[title, col["stop_names"]] == 0
-    assert x[byline, col["proper"]] == pytest.approx(2 / 3) and x[title, col["proper"]] < 0.2
-    assert x[prose, col["name_run"]] < 0.2
-
-
 TRICKY_WORDS = ["«Home»", "don't", "_id_", "'", "…", "x²", "²", "İstanbul", "ΟΔΟΣ.", "cafe\u0301", "\u0301a", "12,",
                 "—", "(c)", "e-mail:", "日本語。", "Ⅻ", "a_", "__", "!!", "'quoted'"]
 

@@ -117,11 +117,6 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
             if i in alive and d is not None and d.keep and d.kept_as not in ("byline", "dateline"):
                 titles.add(i)
                 break
-    # above an article's headline, a line the model keeps but likeliest calls furniture (a breadcrumb
-    # repeating the headline, a contact line: kept only because its body probability reaches the
-    # threshold) is furniture: kept, it would open a story of its own before the headline
-    above = {i for a in articles if a.title is not None and a.title in titles for i in range(a.first, a.title)
-             if decisions[i] is not None and decisions[i].label == "residue"}
     kept, removed = [], list(src.removed)
     previous = ""
     for line in src.lines:
@@ -135,7 +130,7 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
             tag = "title"
         elif i in bylines:
             tag = "byline"
-        elif (not d.keep or i in above) and kept_text(text) not in keep:
+        elif not d.keep and kept_text(text) not in keep:
             removed.append(dropped(src.file, line.number, lines[i].strip(), RULE, round(1.0 - d.body, 3)))
             continue
         elif d.kept_as == "dateline" and _dateline(text):

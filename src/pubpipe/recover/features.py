@@ -48,27 +48,11 @@ BASE = ("words", "chars", "tokens", "stop_density", "stops", "end_sentence", "en
 CONTEXT = ("rel_pos", "char_pos", "prose_before", "prose_after", "since_prose", "to_prose", "short_run",
            "window_words", "window_prose", "first_line", "last_line", "to_first_prose", "from_last_prose",
            "overlap_next", "overlap_prev", "overlap_doc", "content_words")
-SHAPE = ("echo_best", "echo_lines", "echo_inside", "echo_first", "since_date", "to_date", "since_by", "to_by",
-         "top_len", "short_len", "name_run", "stop_names", "proper")
-"""What a headline and a byline look like on any page (branch r16): a headline's words recur in
-other short lines (the `<title>`-like line with its site suffix, a breadcrumb, a share text) —
-echo_best: the largest share of the line's content words found in one other short line,
-echo_lines: how many short lines hold most of them, echo_inside: the line is word for word inside a
-longer short line, echo_first: the share of its content words in the text's first line; it stands
-above the first date and byline (since/to_*: lines since the last, until the next date-like or
-byline-like line); it is the longest short line above the prose that follows it (top_len: its
-characters against the longest short line of the 15 above that prose line) and long for the
-page's short lines (short_len: its words against their median). A byline is person-name-shaped:
-name_run: the longest run of capitalised words that are no stopword, over its words; stop_names:
-a stopword of the text's language, then only capitalised words (2–8 words, no digits, no sentence
-end) — the language's own short lead word, not a named word list; proper: the share of its words
-that are capitalised and written nowhere in the text in lower case, no stopword (names: a headline's
-common words are written in lower case in its article)."""
 DOC = ("doc_lines", "doc_blank_share", "doc_mean_words", "doc_lower_start", "doc_stoplist", "doc_prose_share")
 NEIGHBOUR = ("words", "stop_density", "end_sentence", "titlecase", "start_lower", "blank_before", "prose",
              "separators", "date", "repeat_file", "overlap_next")
 OFFSETS = (-2, -1, 1, 2)
-NAMES = BASE + CONTEXT + SHAPE + DOC + tuple(f"{name}@{o:+d}" for o in OFFSETS for name in NEIGHBOUR) + ("missing@-1", "missing@+1")
+NAMES = BASE + CONTEXT + DOC + tuple(f"{name}@{o:+d}" for o in OFFSETS for name in NEIGHBOUR) + ("missing@-1", "missing@+1")
 
 
 def norm_line(text: str) -> str:
@@ -208,29 +192,28 @@ def _window_sum(values: np.ndarray, half: int) -> np.ndarray:
 
 
 def _since(flags: np.ndarray, reverse: bool = False) -> np.ndarray:
-    """Lines since the last flagged line (or until the next one), capped at 50 (the line itself
-    not counted as its own last or next one)."""
-    n = len(flags)
-    if reverse:
-        return _since(np.asarray(flags)[::-1])[::-1].copy()
-    ar = np.arange(n)
-    last = np.maximum.accumulate(np.where(np.asarray(flags, dtype=bool), ar, -1))
-    prev = np.concatenate([[-1], last[:-1]]) if n else last
-    return np.where(prev < 0, 50.0, np.minimum(50.0, ar - prev))
+    """Lines since the last flagged line (or until the next one), capped at 50."""
+    out = np.zeros(len(flags))
+    last = None
+    order = range(len(flags) - 1, -1, -1) if reverse else range(len(flags))
+    for i in order:
+        out[i] = 50.0 if last is None else min(50.0, abs(i - last))
+        if flags[i]:
+            last = i
+    return out
 
 
 def _content(text: str, stoplist: frozenset) -> set:
     return {t for t in TOKEN.findall(text.lower()) if (len(t) >= 3 or not t.isascii()) and not t.isdigit() and t not in stoplist}
 
 
-def _overlaps(texts: list, prose: np.ndarray, stoplist: frozenset, window: int = 50, words: list = None) -> np.ndarray:
+def _overlaps(texts: list, prose: np.ndarray, stoplist: frozenset, window: int = 50) -> np.ndarray:
     """Per line: the share of its content words (not stopwords, not numbers) found in the prose
     lines of the next `window` lines, of the previous `window` lines, of the whole text (itself
     left out); and how many content words it has. A headline shares its words with the article
     under it; a menu item or a teaser for another article does not."""
     n = len(texts)
-    if words is None:
-        words = [_content(t, stoplist) for t in texts]
+    words = [_content(t, stoplist) for t in texts]
     out = np.zeros((n, 4))
     total: Counter = Counter()
     for i in np.flatnonzero(prose):
@@ -253,86 +236,6 @@ def _overlaps(texts: list, prose: np.ndarray, stoplist: frozenset, window: int =
             out[i, 2] = sum(1 for w in words[i] if total[w] - own > 0) / len(words[i])
             out[i, 3] = math.log1p(len(words[i]))
     return out
-
-
-ECHO_MAX_WORDS = 30
-"""Lines of more words are not short lines: echo features look only at lines up to this long."""
-ECHO_COMMON = 12
-"""A content word in more short lines than this (menu words) is left out of the echo features."""
-
-
-def _tokens(text: str) -> list:
-    return TOKEN.findall(text.lower())
-
-
-def _echo(texts: list, words: list, short: np.ndarray) -> np.ndarray:
-    """Per line: echo_best, echo_lines, echo_inside, echo_first (see SHAPE). `words`: each line's
-    content words (_content); `short`: lines of at most ECHO_MAX_WORDS words. A line with the same
-    text (normalised) as the line looked at is not another line: repetition has its own features."""
-    n = len(texts)
-    out = np.zeros((n, 4))
-    if not n:
-        return out
-    postings: dict = {}
-    for i in np.flatnonzero(short):
-        for w in words[i]:
-            postings.setdefault(w, []).append(i)
-    normed: dict = {}
-
-    def norm(j: int) -> str:
-        if j not in normed:
-            normed[j] = " ".join(_tokens(texts[j]))
-        return normed[j]
-
-    first = words[0]
-    for i in np.flatnonzero(short).tolist():
-        own = words[i]
-        if not own:
-            continue
-        hits: dict = {}
-        for w in own:
-            where = postings[w]
-            if 1 < len(where) <= ECHO_COMMON:
-                for j in where:
-                    hits[j] = hits.get(j, 0) + 1
-        if i and first:
-            out[i, 3] = len(own & first) / len(own)
-        hits.pop(i, None)
-        if not hits:
-            continue
-        best = lines = inside = 0.0
-        mine = norm(i)
-        for j, k in hits.items():
-            if norm(j) == mine:
-                continue
-            share = k / len(own)
-            best = max(best, share)
-            if share >= 0.6:
-                lines += 1
-                if not inside and len(normed[j]) > len(mine) and f" {mine} " in f" {normed[j]} ":
-                    inside = 1.0
-        out[i, 0], out[i, 1], out[i, 2] = best, math.log1p(lines), inside
-    return out
-
-
-def _cap_shape(words: list, lowered: list, stoplist: frozenset, plain: bool, lower_case: set) -> tuple:
-    """(name_run, stop_names, proper) of a line (see SHAPE): `words` its words as written, `lowered`
-    as _words gives them; `plain`: the line holds no digit and ends no sentence; `lower_case`: the
-    words written in lower case somewhere in the text."""
-    n = len(words)
-    if not n or n > 12:
-        return 0.0, 0.0, 0.0
-    run = best = 0
-    caps = proper = 0
-    for k, (w, lw) in enumerate(zip(words, lowered)):
-        # a capitalised word, after any opening punctuation; not a stopword of the text's language
-        cap = (w[:1].isupper() or not w[:1].isalnum() and w[1:2].isupper()) and lw not in stoplist
-        run = run + 1 if cap else 0
-        best = max(best, run)
-        caps += cap and k > 0
-        proper += cap and lw not in lower_case
-    stop_names = float(plain and 2 <= n <= 8 and caps == n - 1 and lowered[0] in stoplist)
-    return best / n, stop_names, proper / n
 
 
 def features(lines: list, repeated: tuple = (None, 0)) -> tuple:
@@ -390,45 +293,13 @@ def features(lines: list, repeated: tuple = (None, 0)) -> tuple:
     ctx[:, c["to_first_prose"]] = np.sign(first_prose - ar) * np.log1p(np.abs(first_prose - ar))
     ctx[:, c["from_last_prose"]] = np.sign(ar - last_prose) * np.log1p(np.abs(ar - last_prose))
 
-    content = [_content(t, stoplist) for t in texts]
-    ov = _overlaps(texts, prose, stoplist, words=content)
+    ov = _overlaps(texts, prose, stoplist)
     for k, name in enumerate(("overlap_next", "overlap_prev", "overlap_doc", "content_words")):
         ctx[:, c[name]] = ov[:, k]
 
-    shape = np.zeros((n, len(SHAPE)))
-    h = {name: k for k, name in enumerate(SHAPE)}
-    # short lines: up to ECHO_MAX_WORDS words and no prose sentence (a long headline is "prose" by
-    # words and stopwords, but ends no sentence with a full stop)
-    short = (nwords <= ECHO_MAX_WORDS) & ~(prose & np.array([t.endswith(".") for t in texts], dtype=bool))
-    shape[:, h["echo_best"]:h["echo_first"] + 1] = _echo(texts, content, short)
-    dated = base[:, col["date"]] > 0
-    bylike = base[:, col["by"]] > 0
-    plain = (base[:, col["digits"]] == 0) & (base[:, col["end_sentence"]] == 0)
-    lower_case = {lw for t, words in zip(texts, lowered) for w, lw in zip(t.split(), words) if w[:1].islower()}
-    caps = [_cap_shape(t.split(), words, stoplist, ok, lower_case) if ok_n <= 12 else (0.0, 0.0, 0.0)
-            for t, words, ok, ok_n in zip(texts, lowered, plain.tolist(), nwords.tolist())]
-    if caps:
-        shape[:, h["name_run"]:h["proper"] + 1] = np.array(caps)
-    bylike = bylike | (shape[:, h["stop_names"]] > 0)
-    shape[:, h["since_date"]] = np.log1p(_since(dated))
-    shape[:, h["to_date"]] = np.log1p(_since(dated, reverse=True))
-    shape[:, h["since_by"]] = np.log1p(_since(bylike))
-    shape[:, h["to_by"]] = np.log1p(_since(bylike, reverse=True))
-    # the longest short line of the 15 lines above the next prose line (the line itself among them)
-    nonprose_chars = np.where(short, chars, 0.0)
-    # the first prose line after each line (n where none follows)
-    later = np.concatenate([where, [n]]) if len(where) else np.array([n])
-    next_prose = later[np.searchsorted(later, ar, side="right")]
-    padded = np.concatenate([np.zeros(15), nonprose_chars])
-    above = np.lib.stride_tricks.sliding_window_view(padded, 15).max(axis=1)  # above[p]: lines p-15 .. p-1
-    top = above[next_prose]
-    shape[:, h["top_len"]] = np.where(~short | (top <= 0), 0.0, chars / np.maximum(1.0, top))
-    med = float(np.median(nwords[short])) if short.any() else 1.0
-    shape[:, h["short_len"]] = np.where(short, nwords / max(1.0, med), 0.0)
-
     doc = np.array([math.log1p(len(lines)), 1 - n / max(1, len(lines)), float(nwords.mean()),
                     float(base[:, col["start_lower"]].mean()), float(bool(stoplist)), float(prose.mean())])
-    parts = [base, ctx, shape, np.tile(doc, (n, 1))]
+    parts = [base, ctx, np.tile(doc, (n, 1))]
     both = np.hstack([base, ctx])
     names = BASE + CONTEXT
     ncols = [names.index(name) for name in NEIGHBOUR]
