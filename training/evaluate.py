@@ -375,11 +375,11 @@ def byline_matches(name: str, gold_lines: list) -> bool:
     return bool(words) and any(f" {words} " in f" {' '.join(RS.tokenize(g))} " for g in gold_lines)
 
 
-def concat_through_build(concat_docs: list, gold: dict, concat: list, reading: DEC.Settings, show: bool = False) -> dict:
-    """realweb's pasted files (`concat/`) through the build's own stages, as `through_build` runs the
-    pages (each file's held-out probabilities: its pages' fold never saw them), scored with the
-    scorer's concat mode: split right, F1, one page's text in one story; `show`: print each file
-    split wrong, with its stories' line ranges and titles."""
+def built(named: list, reading: DEC.Settings, what: str) -> tuple:
+    """(the anthology as a dict, whether the model read each file, CPU s) of `named` — (file name,
+    document with held-out probabilities) pairs — written to a folder and taken through the build's
+    own stages: ingest, the cleaning rules, recover.apply with the held-out probabilities decoded as
+    the build decodes them, structure."""
     import shutil
     import tempfile
 
@@ -389,26 +389,38 @@ def concat_through_build(concat_docs: list, gold: dict, concat: list, reading: D
     from pubpipe.config import Config
     from pubpipe.recover.apply import recover
 
-    members = sorted((d for d in concat_docs if "p" in d and "start_p" in d), key=lambda d: d["file"])
-    folder = Path(tempfile.mkdtemp(prefix="pubpipe-eval-realweb-concat-"))
+    named = sorted(named, key=lambda n: n[0])
+    folder = Path(tempfile.mkdtemp(prefix=f"pubpipe-eval-{what}-"))
     try:
-        for d in members:
-            (folder / d["file"]).write_text("\n".join(d["lines"]) + "\n", encoding="utf-8")
+        for name, d in named:
+            (folder / name).write_text("\n".join(d["lines"]) + "\n", encoding="utf-8")
         config = Config()
+        t0 = time.process_time()
         ingested = intake.ingest(intake.snapshot(str(folder), config), config)
-        assert [s.file for s in ingested.sources] == [d["file"] for d in members], "concat: sources not as written"
+        assert [src.file for src in ingested.sources] == [name for name, _ in named], f"{what}: sources not as written"
         cleaned = clean_all(list(ingested.sources), config.residue, config.keep)
-        cleaned = recover(list(ingested.sources), cleaned, model=HeldOut(members, reading), keep=config.keep)
-        anthology = recovery.structure(cleaned, ingested, config).to_dict()
+        recovered = recover(list(ingested.sources), cleaned, model=HeldOut([d for _, d in named], reading),
+                            keep=config.keep)
+        read_by_model = [r is not c for r, c in zip(recovered, cleaned)]
+        anthology = recovery.structure(recovered, ingested, config).to_dict()
+        return anthology, read_by_model, time.process_time() - t0
     finally:
         shutil.rmtree(folder)
+
+
+def concat_through_build(concat_docs: list, gold: dict, concat: list, reading: DEC.Settings, show: bool = False) -> dict:
+    """realweb's pasted files (`concat/`) through the build's own stages, as `through_build` runs the
+    pages (each file's held-out probabilities: its pages' fold never saw them), scored with the
+    scorer's concat mode: split right, F1, one page's text in one story; `show`: print each file
+    split wrong, with its stories' line ranges and titles."""
+    members = [d for d in concat_docs if "p" in d and "start_p" in d]
+    anthology, _, _ = built([(d["file"], d) for d in members], reading, "realweb-concat")
     pages = list(gold["realweb"].values())
     entries = [e for e in concat if e["file"] in {d["file"] for d in members}]
     if show:
         for e in entries:
             st = [s for s in anthology["stories"] if s["source"]["file"] == e["file"]]
             if len(st) != len(e["pages"]):
-                d = next(m for m in members if m["file"] == e["file"])
                 print(e["file"], len(e["pages"]), [(s["source"]["first_line"], s["source"]["last_line"], s["title"][:40]) for s in st])
     r = RS.score_concat(pages, anthology, entries, RS.concat_copy_texts(pages, render.CORPORA["realweb"] / "copy"))["summary"]
     print(f"build    realweb  concat: P {r['P']:.3f} R {r['R']:.3f} F1 {r['F1']:.3f} split-ok {r['split_ok']}/{r['files']} "
@@ -421,39 +433,15 @@ def through_build(docs: list, gold: dict, reading: DEC.Settings, pages_out: Path
     cleaning rules, recover.apply with the pages' held-out probabilities decoded as the build decodes
     them, structure — scored with realweb_score.py; the byline: the main story's byline (what the
     build publishes) names the person of a line the page marks as its byline."""
-    import shutil
-    import tempfile
-
-    from pubpipe import recovery
-    from pubpipe.read import intake
-    from pubpipe.clean import clean_all
-    from pubpipe.config import Config
-    from pubpipe.recover.apply import recover
-
     out, rows = {}, []
     by_form = defaultdict(list)
     for d in docs:
         if "p" in d and "start_p" in d:
             by_form[page_of(d)[:2]].append(d)
     for (corpus, form), members in sorted(by_form.items()):
-        folder = Path(tempfile.mkdtemp(prefix=f"pubpipe-eval-{corpus}-{form}-"))
-        try:
-            members = sorted(members, key=lambda d: gold[corpus][page_of(d)[2]]["file"])
-            for d in members:
-                (folder / gold[corpus][page_of(d)[2]]["file"]).write_text("\n".join(d["lines"]) + "\n", encoding="utf-8")
-            config = Config()
-            t0 = time.process_time()
-            ingested = intake.ingest(intake.snapshot(str(folder), config), config)
-            files = [src.file for src in ingested.sources]
-            assert files == [gold[corpus][page_of(d)[2]]["file"] for d in members], f"{corpus}/{form}: sources not as written"
-            cleaned = clean_all(list(ingested.sources), config.residue, config.keep)
-            recovered = recover(list(ingested.sources), cleaned, model=HeldOut(members, reading), keep=config.keep)
-            read_by_model = [r is not c for r, c in zip(recovered, cleaned)]
-            cleaned = recovered
-            anthology = recovery.structure(cleaned, ingested, config).to_dict()
-            took = time.process_time() - t0
-        finally:
-            shutil.rmtree(folder)
+        members = sorted(members, key=lambda d: gold[corpus][page_of(d)[2]]["file"])
+        anthology, read_by_model, took = built([(gold[corpus][page_of(d)[2]]["file"], d) for d in members],
+                                               reading, f"{corpus}-{form}")
         pages = [gold[corpus][page_of(d)[2]] for d in members]
         scored = RS.score_pages(pages, anthology)
         s = scored["summary"]

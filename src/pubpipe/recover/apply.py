@@ -104,7 +104,7 @@ REPEATED_HEADLINE, EMPTY_ARTICLE = "repeated-headline", "headline-alone"
 
 
 def one_article_each(decisions: list, articles: list, lines: list, alive: Optional[set] = None) -> tuple:
-    """(decisions, articles, {line: rule} of the lines dropped here) with two false starts the
+    """(decisions, articles, {line: rule} of the lines dropped here) with three false starts the
     splitter makes on a page's text undone:
 
     - an article whose headline is the one before it, word for word: a page shows its headline

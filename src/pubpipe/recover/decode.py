@@ -62,7 +62,7 @@ class Settings:
     gap_sure: float = 0.7
     """Body probability both lines around a gap need."""
     run_lines: int = 4
-    """Shortest run of parallel lines (`parallel`) read as one: when most of its lines are kept, all
+    """Shortest run of parallel lines (`runs`) read as one: when most of its lines are kept, all
     of them are (0: runs are not looked for)."""
     run_share: float = 0.5
     """Share of a run's lines that must be kept for the rest to be kept too."""
