@@ -195,7 +195,7 @@ def build(
     if not sources.is_dir():
         _fail(f"sources folder {sources} does not exist; pass --sources the folder that holds the articles")
     if not any(path.is_file() for path in sources.rglob("*")):  # (files it skips are named by the build)
-        _fail(f"sources folder {sources} holds no files; put the articles there (.txt, .html, .docx)")
+        _fail(f"sources folder {sources} holds no files; put the articles there (.txt, .md, .html, .docx)")
     try:
         refuse_unsafe_output(output, sources, config or default_config_path(sources))
         result = _run(sources, output, config, force, dask, quiet)

@@ -21,6 +21,7 @@ from bs4 import BeautifulSoup
 
 from pubpipe.config import Limits
 from pubpipe.errors import SourceError
+from pubpipe.read.dom import mark_attributions
 
 STYLE_MAP = """
 p[style-name='Title'] => h1.title:fresh
@@ -34,7 +35,6 @@ UNPACKED_FACTOR = 20
 """A Word document may unpack to at most this many times `max_file_bytes` (text compresses about
 ten times; more is a damaged or hostile file)."""
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-DASH = re.compile(r"^\s*[—–―-]+\s*")
 # A line break before each block's start tag, except a list's first item and a quote's first paragraph,
 # which start on their list's or quote's line: one line per Word paragraph.
 BLOCK_START = re.compile(r"(?<!<blockquote>)(?<!<ul>)(?<!<ol>)(?=<(?:p|h[1-6]|li|footer|blockquote|ul|ol|table)[\s>])")
@@ -66,21 +66,6 @@ def _check_package(name: str, data: bytes, limits: Limits) -> None:
                           "document is genuine)", "source.too-large")
 
 
-def _attributions(soup: BeautifulSoup) -> None:
-    """A quote's attribution as its ``<footer>``: its last paragraph, or a short paragraph right after
-    it, that starts with a dash."""
-    for quote in soup.find_all("blockquote"):
-        paragraphs = quote.find_all("p", recursive=False)
-        last = paragraphs[-1] if len(paragraphs) > 1 else None
-        after = quote.find_next_sibling()
-        if last is not None and DASH.match(last.get_text()) and len(last.get_text().split()) <= 15:
-            last.name = "footer"
-        elif after is not None and after.name == "p" and DASH.match(after.get_text()) \
-                and len(after.get_text().split()) <= 15:
-            quote.append(after.extract())
-            after.name = "footer"
-
-
 def _titles(soup: BeautifulSoup) -> None:
     """Only titles stay ``<h1>``: Title-styled paragraphs, or else a Heading 1 opening the document."""
     titled = soup.find_all("h1", class_="title")
@@ -108,7 +93,7 @@ def docx_html(name: str, data: bytes, limits: Limits = Limits()) -> tuple:
         raise _unreadable(name, f"it is damaged: {type(exc).__name__}") from exc
     soup = BeautifulSoup(result.value, "html.parser")
     _titles(soup)
-    _attributions(soup)
+    mark_attributions(soup)
     for image in soup.find_all("img"):
         image.decompose()
     notes = ["read as a Word document (a line is a paragraph)"]

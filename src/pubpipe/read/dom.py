@@ -7,6 +7,8 @@ Line numbers are those of the elements in the HTML file (beautifulsoup4's ``sour
 each line carries its tag, so structure recovery need not guess what the page already says.
 """
 
+import re
+
 from bs4 import BeautifulSoup, Tag
 
 from pubpipe import inline
@@ -86,6 +88,24 @@ def _block_lines(tag: Tag) -> list:
     return [_line(tag, text, "p")]
 
 
+DASH = re.compile(r"^\s*[—–―-]+\s*")
+
+
+def mark_attributions(soup: BeautifulSoup) -> None:
+    """A quote's attribution as its ``<footer>``: its last paragraph, or a short paragraph right after
+    it, that starts with a dash (a Word document, a Markdown file: a saved page marks its own)."""
+    for quote in soup.find_all("blockquote"):
+        paragraphs = quote.find_all("p", recursive=False)
+        last = paragraphs[-1] if len(paragraphs) > 1 else None
+        after = quote.find_next_sibling()
+        if last is not None and DASH.match(last.get_text()) and len(last.get_text().split()) <= 15:
+            last.name = "footer"
+        elif after is not None and after.name == "p" and DASH.match(after.get_text()) \
+                and len(after.get_text().split()) <= 15:
+            quote.append(after.extract())
+            after.name = "footer"
+
+
 EMPHASIS = {"em": "em", "i": "em", "strong": "strong", "b": "strong"}
 
 
@@ -106,9 +126,13 @@ def _mark_emphasis(root: Tag) -> None:
         el.append(inline.EM_CLOSE if kind == "em" else inline.STRONG_CLOSE)
 
 
-def html_lines(markup: str) -> tuple:
-    """The article of an HTML page as tagged, numbered Lines (words set in emphasis marked, pubpipe.inline)."""
+def html_lines(markup: str, prepare=None) -> tuple:
+    """The article of an HTML page as tagged, numbered Lines (words set in emphasis marked, pubpipe.inline).
+    `prepare`: a function given the parsed page first (it keeps the elements' line numbers, which
+    writing the page out and parsing it again would not)."""
     soup = BeautifulSoup(markup, "html.parser")
+    if prepare is not None:
+        prepare(soup)
     root = _main(soup)
     _drop_chrome(soup, root)
     _mark_emphasis(root)

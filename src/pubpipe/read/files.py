@@ -17,6 +17,7 @@ from pubpipe.model import WARNING, problem
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 WORD_SUFFIXES = {".docx"}
+MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
 SKIP_NAMES = {"anthology.toml", "thumbs.db", "ehthumbs.db", "desktop.ini"}  # (lower case) never articles
 
 # Files that editors, office suites and browsers keep beside a document while it is open, being
@@ -190,7 +191,7 @@ def _refuse(name: str, suffix: str) -> None:
 
 
 def source_format(name: str, data: bytes) -> str:
-    """"html", "docx" or "text": how to read a source; raises SourceError for a PDF, an image or a
+    """"html", "docx", "markdown" or "text": how to read a source; raises SourceError for a PDF, an image or a
     document pubpipe does not read, by its name or, for a text name, by its first bytes."""
     suffix = Path(name).suffix.lower()
     refuse_format(name)
@@ -199,6 +200,8 @@ def source_format(name: str, data: bytes) -> str:
     if suffix in WORD_SUFFIXES:
         return "docx"
     sniffed = _sniffed(data)
+    if suffix in MARKDOWN_SUFFIXES and not sniffed:
+        return "markdown"
     if sniffed == ".docx":
         return "docx"
     _refuse(name, sniffed)

@@ -213,6 +213,10 @@ def parse_source(name: str, data: bytes, limits: Limits = Limits()) -> RawSource
     if kind == "html":
         return _parse_page(name, text, encoding, repairs, limits)
     _check_lines(name, text, limits)
+    if kind == "markdown":
+        from pubpipe.read.markdownfile import looks_like_markdown
+        if looks_like_markdown(text):
+            return _parse_markdown(name, text, encoding, repairs)
     text = normalise(text, repairs)
     lines = text_lines(text, repairs)
     if not any(line.text.strip() for line in lines):
@@ -248,6 +252,16 @@ def _parse_page(name: str, markup: str, encoding: str, repairs: list, limits: Li
     repairs = repairs + list(dict.fromkeys(notes)) + [how]
     removed = tuple(dropped(name, number, text, page.reader) for number, text in page.left_out)
     return RawSource(name, tuple(lines), encoding, tuple(repairs), "html", removed, page.url, page.site)
+
+
+def _parse_markdown(name: str, text: str, encoding: str, repairs: list) -> RawSource:
+    """A Markdown file through the saved-page path (`pubpipe.read.markdownfile`): its own
+    structure, on its own line numbers."""
+    from pubpipe.read.markdownfile import markdown_lines
+    lines = markdown_lines(normalise(text, repairs))
+    if not any(line.text.strip() and line.tag not in META_TAGS for line in lines):
+        raise SourceError(name, "the Markdown file holds no text; check that it is the right file", "source.empty")
+    return RawSource(name, lines, encoding, tuple(repairs + ["read as Markdown (its headings, lists, quotes and emphasis kept)"]), "html")
 
 
 def _parse_docx(name: str, data: bytes, limits: Limits) -> RawSource:
