@@ -18,6 +18,7 @@ from pubpipe.model import WARNING, problem
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 WORD_SUFFIXES = {".docx"}
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
+MAIL_SUFFIXES = {".eml"}
 SKIP_NAMES = {"anthology.toml", "thumbs.db", "ehthumbs.db", "desktop.ini"}  # (lower case) never articles
 
 # Files that editors, office suites and browsers keep beside a document while it is open, being
@@ -149,6 +150,8 @@ DOCUMENTS = {
     ".doc": f"is an old Word document (.doc), which pubpipe cannot read; {_SAVE_AS_DOCX}",
     ".odt": f"is an OpenDocument text (.odt), which pubpipe cannot read; {_SAVE_AS_DOCX}",
     ".rtf": f"is a Rich Text file (.rtf), which pubpipe cannot read; {_SAVE_AS_DOCX}",
+    ".msg": "is an Outlook message (.msg), which pubpipe cannot read; in Outlook open it and choose File > "
+            "Save As > HTML, or drag it out of a web mail program as .eml, or copy its text into a .txt file",
     ".pages": "is an Apple Pages document, which pubpipe cannot read; in Pages choose File > Export To > Word "
               "(.docx), or copy its text into a .txt file",
 }
@@ -191,7 +194,7 @@ def _refuse(name: str, suffix: str) -> None:
 
 
 def source_format(name: str, data: bytes) -> str:
-    """"html", "docx", "markdown" or "text": how to read a source; raises SourceError for a PDF, an image or a
+    """"html", "docx", "markdown", "mail" or "text": how to read a source; raises SourceError for a PDF, an image or a
     document pubpipe does not read, by its name or, for a text name, by its first bytes."""
     suffix = Path(name).suffix.lower()
     refuse_format(name)
@@ -202,6 +205,10 @@ def source_format(name: str, data: bytes) -> str:
     sniffed = _sniffed(data)
     if suffix in MARKDOWN_SUFFIXES and not sniffed:
         return "markdown"
+    if suffix in MAIL_SUFFIXES and not sniffed:
+        from pubpipe.read.mailfile import looks_like_mail
+        if looks_like_mail(data):  # else text someone named .eml
+            return "mail"
     if sniffed == ".docx":
         return "docx"
     _refuse(name, sniffed)

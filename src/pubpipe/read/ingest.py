@@ -209,6 +209,8 @@ def parse_source(name: str, data: bytes, limits: Limits = Limits()) -> RawSource
     kind = source_format(name, data)
     if kind == "docx":
         return _parse_docx(name, data, limits)
+    if kind == "mail":
+        return _parse_mail(name, data, limits)
     text, encoding, repairs = decode(name, data, limits)
     if kind == "html":
         return _parse_page(name, text, encoding, repairs, limits)
@@ -262,6 +264,38 @@ def _parse_markdown(name: str, text: str, encoding: str, repairs: list) -> RawSo
     if not any(line.text.strip() and line.tag not in META_TAGS for line in lines):
         raise SourceError(name, "the Markdown file holds no text; check that it is the right file", "source.empty")
     return RawSource(name, lines, encoding, tuple(repairs + ["read as Markdown (its headings, lists, quotes and emphasis kept)"]), "html")
+
+
+def _parse_mail(name: str, data: bytes, limits: Limits) -> RawSource:
+    """An e-mail message (`pubpipe.read.mailfile`): an HTML body through the saved-page path, a
+    plain one as its paragraphs; the subject titles it when the body has no title, the date is its
+    dateline."""
+    from pubpipe.read.dom import html_lines
+    from pubpipe.read.mailfile import read_mail
+    if len(data) > limits.max_file_bytes:
+        raise _too_large(name, len(data), limits)
+    mail = read_mail(name, data)
+    notes = ["read as an e-mail message"] + ([f"{mail['attachments']} attachment(s) left out"] if mail["attachments"] else [])
+    removed, url, site = (), None, None
+    if mail["html"] is not None:
+        page = _parse_page(name, mail["html"], mail["charset"], [], limits)
+        lines, notes, removed, url, site = list(page.lines), notes + list(page.repairs), page.removed, page.url, page.site
+    else:
+        _check_lines(name, mail["text"], limits)
+        lines = list(html_lines(normalise(mail["text"], notes)))
+    if not any(line.tag not in META_TAGS for line in lines):
+        raise SourceError(name, "the e-mail message holds no text; check that it is the right file", "source.empty")
+    first = lines[0].number
+    head = []
+    if mail["subject"] and not any(line.tag == "title" for line in lines):
+        head.append(Line(first, mail["subject"], "title"))
+    if mail["date"] and not any(line.tag == "dateline" for line in lines):
+        head.append(Line(first, mail["date"], "dateline"))
+    if head and lines[0].tag == "title":
+        lines = lines[:1] + head + lines[1:]
+    else:
+        lines = head + lines
+    return RawSource(name, tuple(lines), mail["charset"], tuple(notes), "html", removed, url, site)
 
 
 def _parse_docx(name: str, data: bytes, limits: Limits) -> RawSource:
