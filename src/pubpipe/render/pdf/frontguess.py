@@ -8,7 +8,7 @@ laid out twice, after all the parts, on the build's critical path.
 
 Here the contents are set as book.css sets them, line by line: each title broken into lines at its
 spaces by its width in Literata at 10.5 pt (Pillow's FreeType + HarfBuzz (raqm) advances, kerned,
-as WeasyPrint measures them), the page number after it, the byline below in Inter 7.5 pt, the
+as WeasyPrint measures them) short of the page number's column, the byline below in Inter 7.5 pt, the
 entries stacked on A5 pages without being split (``break-inside: avoid``). It is a model, not
 WeasyPrint's layout: a title whose last line is within a few points of full may break otherwise.
 A guess that is wrong costs only the second layout it always cost; a guess off by one that lands the
@@ -39,9 +39,12 @@ CONTENTS_HEAD = 18 * MM + 8 + 12 * MM
 """The contents' first page: its padding, the "Contents" title (8 pt/1) and its margin."""
 TITLE_SIZE, TITLE_LINE = 10.5, 10.5 * 1.45
 """A contents title: Literata 10.5 pt, on the root's line height (1.45)."""
-NUMBER = 17.5 + 2
-"""The page number after a title (three tabular old-style figures of 10 pt Literata: 17.5 pt,
-measured) and a little room (WeasyPrint drops the leader when it does not fit)."""
+TITLE_WIDTH = WIDTH - 2.3 * 10
+"""The width a title wraps to, on every line of it: the entry's own, short of the page number's
+column (``.toc-entry a``'s right padding, 2.3 em of 10 pt: three tabular old-style figures of
+10.5 pt Literata, 18.4 pt, and a space)."""
+TITLE_TAIL = 0.35 * TITLE_SIZE
+"""The space after a title's last word, before the dots (``.toc-title``'s right padding)."""
 META_SIZE, META_LINE, META_GAP = 7.5, 7.5 * 1.4, 0.6 * MM
 """The byline under a title: Inter 7.5 pt on 1.4, 0.6 mm below it."""
 ENTRY_GAP, BACK_GAP = 4.5 * MM, (7 - 4.5) * MM
@@ -73,7 +76,7 @@ def _width(text: str, font, size: float) -> float:
 
 def lines(text: str, font, size: float, width: float, tail: float = 0.0) -> int:
     """How many lines ``text`` takes broken at its spaces to ``width`` points, ``tail`` points more
-    after its last word (the page number); a word longer than a line takes lines of its own."""
+    after its last word; a word longer than a line takes lines of its own."""
     words = text.split()
     if not words:
         return 1
@@ -95,13 +98,13 @@ def entry_heights(anthology: Anthology, colophon: bool) -> list:
     meta_font = _font(fontpkg_inter, "Inter[opsz,wght].ttf")
     heights = []
     for story in anthology.stories:
-        height = lines(story.title, title_font, TITLE_SIZE, WIDTH, NUMBER) * TITLE_LINE
+        height = lines(story.title, title_font, TITLE_SIZE, TITLE_WIDTH, TITLE_TAIL) * TITLE_LINE
         meta = labels.contents_meta(story, anthology)
         if meta:
             height += META_GAP + lines(meta, meta_font, META_SIZE, WIDTH) * META_LINE
         heights.append(height + ENTRY_GAP)
     if colophon:
-        heights.append(BACK_GAP + lines("Sources and credits", title_font, TITLE_SIZE, WIDTH, NUMBER) * TITLE_LINE
+        heights.append(BACK_GAP + lines("Sources and credits", title_font, TITLE_SIZE, TITLE_WIDTH, TITLE_TAIL) * TITLE_LINE
                        + ENTRY_GAP)
     return heights
 
