@@ -129,3 +129,10 @@ def test_a_browser_copy_saved_as_md_is_read_as_plain_text():
     source = parse_source("copy.md", copy.encode())
     assert source.kind == "text" and len(source.lines) == copy.count("\n") + 1
     assert not any("Markdown" in r for r in source.repairs)
+
+
+def test_toml_front_matter_as_hugo_writes_it():
+    source = parse_source("post.md", b'+++\ntitle = "Quay Notes"\ndate = 2026-11-02\nauthors = ["Ann Lee"]\n+++\n\n'
+                                     b"A paragraph of the post.\n")
+    assert [(l.number, l.tag, l.text) for l in source.lines] == [
+        (2, "title", "Quay Notes"), (4, "byline", "Ann Lee"), (3, "dateline", "2026-11-02"), (7, "p", "A paragraph of the post.")]

@@ -6,9 +6,9 @@ headings, lists, quotes, emphasis — is kept instead of guessed, and no ``#`` o
 - A level-1 heading (``# Title``, or a line underlined with ``===``) is a story's title: each one
   starts a story, as an ``<h1>`` does in a saved page. Other headings are headings.
 - A front-matter block at the top (YAML between ``---`` lines, as Jekyll, Hugo and Pandoc write
-  it) gives the story its ``title`` when the text does not open with a level-1 heading, and its
-  ``author`` and ``date`` as byline and dateline. Front matter that is not a YAML mapping is
-  left as the file's text.
+  it; or TOML between ``+++`` lines, as Hugo may) gives the story its ``title`` when the text
+  does not open with a level-1 heading, and its ``author`` (or ``authors``) and ``date`` as
+  byline and dateline. Front matter that is not a mapping is left as the file's text.
 - Links keep their words (not their addresses); images, and raw HTML's scripts, forms and menus, are left out.
 - A file named .md that shows no Markdown at all (no heading, list, quote, link, code fence or
   front matter: a browser copy saved under that name, one paragraph a line) is read as plain text,
@@ -23,8 +23,9 @@ import re
 from pubpipe.read.lines import Line
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.S)
 MARKDOWN_SIGNS = re.compile(
-    r"\A---[ \t]*\n"                          # front matter
+    r"\A(?:---|\+\+\+)[ \t]*\n"                # front matter
     r"|^ {0,3}#{1,6}[ \t]+\S"                  # an ATX heading
     r"|^ {0,3}\S[^\n]*\n {0,3}(?:=+|-{2,})[ \t]*$"  # a setext heading
     r"|^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+\S"     # a list item
@@ -50,14 +51,21 @@ def _parser():
 
 def _front_matter(text: str) -> tuple:
     """(the front matter as a dict, or None; the number of lines it takes)."""
-    found = FRONT_MATTER.match(text)
+    found = FRONT_MATTER.match(text) or TOML_FRONT_MATTER.match(text)
     if found is None or found.group(0).count("\n") > FRONT_MATTER_LINES:
         return None, 0
-    import yaml
-    try:
-        meta = yaml.safe_load(found.group(1) or "")
-    except yaml.YAMLError:
-        return None, 0
+    if found.re is TOML_FRONT_MATTER:  # Hugo's
+        import tomllib
+        try:
+            meta = tomllib.loads(found.group(1) or "")
+        except tomllib.TOMLDecodeError:
+            return None, 0
+    else:
+        import yaml
+        try:
+            meta = yaml.safe_load(found.group(1) or "")
+        except yaml.YAMLError:
+            return None, 0
     if not isinstance(meta, dict):
         return None, 0
     return {str(k).strip().lower(): v for k, v in meta.items()}, found.group(0).count("\n")
@@ -89,9 +97,10 @@ def _date(value) -> str:
 
 
 def _key_line(text: str, key: str, size: int) -> int:
-    """The 1-based line of `key:` in the front matter (its first line when not found)."""
+    """The 1-based line of `key:` (YAML) or `key =` (TOML), or its plural, in the front matter (its
+    first line when not found)."""
     for number, line in enumerate(text.split("\n")[:size], start=1):
-        if re.match(rf"\s*{re.escape(key)}\s*:", line, re.I):
+        if re.match(rf"\s*{re.escape(key)}s?\s*[:=]", line, re.I):
             return number
     return 2
 
