@@ -43,3 +43,17 @@ def test_a_headline_with_only_its_byline_or_date_under_it_opens_the_article_afte
     for decisions, found in (([TITLE, byline, DROPPED, TITLE, KEPT, KEPT], 1), ([TITLE, DATE, DROPPED, TITLE, KEPT, KEPT], None)):
         articles = [Article(0, 2, 0, found), Article(3, 5, 3, None)]
         assert one_article_each(decisions, articles, lines) == (decisions, [Article(0, 5, 0, found)], {})
+
+
+def test_a_byline_read_above_its_headline_is_set_under_it():
+    """decode.byline_row takes a byline from above the headline (a page showing it over a repeat of
+    the headline): the tagged source puts it under the headline, where structure reads a byline."""
+    from pubpipe.clean import CleanSource
+    from pubpipe.read.lines import Line
+    from pubpipe.recover.apply import _tagged
+
+    lines = ["Ryan Reed", "Share", "The headline", "Text of the article.", "More of it."]
+    byline = Decision("byline", 0.9, 0.9, "byline", True)
+    src = CleanSource("page.txt", tuple(Line(n + 1, t) for n, t in enumerate(lines)), ())
+    tagged = _tagged(src, lines, [byline, DROPPED, TITLE, KEPT, KEPT], [Article(0, 4, 2, 0)], 0.4)
+    assert [(l.number, l.tag) for l in tagged.lines] == [(3, "title"), (1, "byline"), (4, "p"), (5, "p")]

@@ -64,6 +64,17 @@ def test_the_byline_is_the_likeliest_one_under_the_headline_that_reads_as_one():
     assert (found.title, found.byline) == (0, 1)
 
 
+def test_a_byline_above_a_repeat_of_the_headline_is_its_byline():
+    # a page shows the headline, "By", the name, then the headline again over the article: the
+    # decoder takes the repeat (text follows it), and its byline from above when none is under it
+    probs = rows({"title": 0.2}, {"byline": 0.9}, {"byline": 0.8}, FURNITURE, {"title": 0.9}, PROSE, PROSE, PROSE)
+    texts = ["Headline", "By", "Ryan Reed", "Share", "Headline", "Text.", "Text.", "Text."]
+    assert decode.read_article(probs, texts) == decode.Reading(4, 2)  # "By" alone reads as no byline
+    assert decode.byline_row(probs, texts, 4, decode.Settings(byline_above=1)) is None
+    assert decode.byline_row(probs, texts, 4, decode.Settings(byline_far_min=0.95)) is None
+    assert decode.byline_row(probs, texts, 4, decode.LEGACY) is None
+
+
 def test_short_gaps_between_sure_article_lines_are_kept():
     unsure = {"paragraph": 0.3}
     probs = rows(PROSE, unsure, PROSE, unsure, unsure, unsure, PROSE, {"paragraph": 0.5}, unsure, FURNITURE)

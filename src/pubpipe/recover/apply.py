@@ -214,6 +214,16 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
                 tag, text = ("ol" if item[0] else "ul"), item[1]
         kept.append(replace(line, text=text, tag=tag))
         previous = tag
+    # a byline read above its headline (a page that shows it over a repeat of the headline) goes
+    # under the headline, where structure reads a story's byline
+    above = {a.byline: a.title for a in articles if a.byline is not None and a.title is not None
+             and a.byline < a.title and a.byline in bylines and a.title in titles}
+    if above:
+        moved = {l.number - 1: l for l in kept if l.number - 1 in above and l.tag == "byline"}
+        kept = [l for l in kept if l.number - 1 not in moved]
+        for i, line in moved.items():
+            at = next((k for k, l in enumerate(kept) if l.number - 1 == above[i] and l.tag == "title"), None)
+            kept.insert(at + 1 if at is not None else len(kept), line)
     return replace(src, lines=tuple(kept), removed=tuple(sorted(removed, key=lambda r: r.line)))
 
 
