@@ -57,3 +57,20 @@ def test_a_byline_read_above_its_headline_is_set_under_it():
     src = CleanSource("page.txt", tuple(Line(n + 1, t) for n, t in enumerate(lines)), ())
     tagged = _tagged(src, lines, [byline, DROPPED, TITLE, KEPT, KEPT], [Article(0, 4, 2, 0)], 0.4)
     assert [(l.number, l.tag) for l in tagged.lines] == [(3, "title"), (1, "byline"), (4, "p"), (5, "p")]
+
+
+def test_above_its_headline_a_first_showing_of_it_and_a_byline_not_taken_are_dropped():
+    """A page shows its headline, "By" and the name over a repeat of the headline: the article is the
+    repeat with its byline; the first showing and the "By" alone make no story of their own."""
+    from pubpipe.clean import CleanSource
+    from pubpipe.read.lines import Line
+    from pubpipe.recover.apply import _tagged
+
+    lines = ["The headline", "By", "Ryan Reed", "The  headline", "Text of the article.", "More of it."]
+    byline = Decision("byline", 0.9, 0.9, "byline", True)
+    src = CleanSource("page.txt", tuple(Line(n + 1, t) for n, t in enumerate(lines)), ())
+    decisions = [KEPT, byline, byline, TITLE, KEPT, KEPT]
+    tagged = _tagged(src, lines, decisions, [Article(0, 5, 3, 2)], 0.4)
+    assert [(l.number, l.tag) for l in tagged.lines] == [(4, "title"), (3, "byline"), (5, "p"), (6, "p")]
+    assert [(r.line, r.message) for r in tagged.removed] == [(1, "The headline"), (2, "By")]
+    assert tagged.removed[0].code.endswith(REPEATED_HEADLINE)

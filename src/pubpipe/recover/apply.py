@@ -186,6 +186,14 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
             if i in alive and d is not None and d.keep and d.kept_as not in ("byline", "dateline"):
                 titles.add(i)
                 break
+    # above an article's headline: the headline shown a first time, and a line read as a byline that
+    # decode did not take (a "By" alone, a credit) are no text of the article
+    # (the few lines just above it, as decode.byline_row looks: further up is another page's, in a pasted file)
+    headline = {a.title: kept_text(lines[a.title]) for a in articles if a.title is not None and a.title in titles}
+    rows = [i for i, d in enumerate(decisions) if d is not None]
+    where = {i: r for r, i in enumerate(rows)}
+    above = {i: a.title for a in articles if a.title in headline
+             for i in rows[max(where[a.title] - decode.DEFAULT.byline_above, 0):where[a.title]] if i >= a.first}
     kept, removed = [], list(src.removed)
     previous = ""
     for line in src.lines:
@@ -195,6 +203,11 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
             kept.append(line)
             continue
         text = line.text
+        if i in above and d.keep and i not in bylines and kept_text(text) not in keep and (
+                kept_text(text) == headline[above[i]] or d.kept_as == "byline"):
+            rule = REPEATED_HEADLINE if kept_text(text) == headline[above[i]] else RULE
+            removed.append(dropped(src.file, line.number, lines[i].strip(), rule, 0.9 if rule != RULE else round(d.body, 3)))
+            continue
         if i in titles:
             tag = "title"
         elif i in bylines:
@@ -214,16 +227,15 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
                 tag, text = ("ol" if item[0] else "ul"), item[1]
         kept.append(replace(line, text=text, tag=tag))
         previous = tag
-    # a byline read above its headline (a page that shows it over a repeat of the headline) goes
-    # under the headline, where structure reads a story's byline
-    above = {a.byline: a.title for a in articles if a.byline is not None and a.title is not None
-             and a.byline < a.title and a.byline in bylines and a.title in titles}
-    if above:
-        moved = {l.number - 1: l for l in kept if l.number - 1 in above and l.tag == "byline"}
-        kept = [l for l in kept if l.number - 1 not in moved]
-        for i, line in moved.items():
-            at = next((k for k, l in enumerate(kept) if l.number - 1 == above[i] and l.tag == "title"), None)
-            kept.insert(at + 1 if at is not None else len(kept), line)
+    # the byline decode read above its headline, and a date there (a page that shows them over a
+    # repeat of the headline), go under the headline, where structure reads a story's byline and date
+    moved = [l for l in kept if above.get(l.number - 1) is not None
+             and (l.tag == "dateline" or l.tag == "byline" and l.number - 1 in bylines)]
+    for line in reversed(moved):
+        at = next((k for k, l in enumerate(kept) if l.number - 1 == above[line.number - 1] and l.tag == "title"), None)
+        if at is not None:
+            kept.remove(line)
+            kept.insert(at, line)  # (the title is one place earlier once the line is out from above it)
     return replace(src, lines=tuple(kept), removed=tuple(sorted(removed, key=lambda r: r.line)))
 
 
