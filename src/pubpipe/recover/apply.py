@@ -16,7 +16,10 @@ headline the model reads under a few lines of furniture at its top, see `headlin
   "byline" (the line `decode` found under the headline, and other lines the model calls a byline),
   "heading", "p", "quote"/"cite", "ul", "caption", "dateline". Structure already reads a
   saved page's lines by these tags, so a pasted page becomes one story titled by its headline with
-  its byline in the story's byline field.
+  its byline in the story's byline field;
+- in the few lines just above a headline (a page showing its byline and date over a repeat of the
+  headline): sets the byline `decode` took there, and a date, under the headline, and drops a first
+  showing of the headline and a line read as a byline but not taken.
 
 Other text sources (our own samples: articles with a little residue that the rules catch) are left
 to the rules, untouched.
