@@ -92,11 +92,14 @@ def _review(stories: list, decisions: list, removed: tuple) -> tuple:
     for story in stories:
         by_file.setdefault(story.source.file, []).append(story)
     found = list(decisions)
+    named: dict = {}
     for r in removed:
         if r.confidence is not None:  # the line model's drop (issue 16): its own confidence, per line
             found.append(Decision(r.file, r.line, r.text, "dropped", r.rule, r.confidence))
             continue
-        rule = rule_named(r.rule)  # rules of the saved-page reader have no confidence: not listed
+        if r.rule not in named:
+            named[r.rule] = rule_named(r.rule)
+        rule = named[r.rule]  # rules of the saved-page reader have no confidence: not listed
         if rule is not None:
             found.append(Decision(r.file, r.line, r.text, "dropped", r.rule, rule.confidence))
     starts = {}
@@ -109,11 +112,13 @@ def _review(stories: list, decisions: list, removed: tuple) -> tuple:
         if not here:
             continue
         story = here[max(0, bisect_right(starts[d.file], d.line) - 1)]
-        per_story.setdefault(story.id, []).append(replace(d, story=story.id))
+        per_story.setdefault(story.id, []).append(d)
     out = []
     for story in stories:
         mine = sorted(per_story.get(story.id, ()), key=lambda d: (d.confidence, d.line))
-        out += [d for d in mine if d.confidence < 1.0][:REVIEW_PER_STORY] + [d for d in mine if d.what == "kept"]
+        # only the decisions listed are given their story (a web page has thousands of dropped lines)
+        out += [replace(d, story=story.id) for d in [d for d in mine if d.confidence < 1.0][:REVIEW_PER_STORY]
+                + [d for d in mine if d.what == "kept"]]
     return tuple(out)
 
 
