@@ -480,6 +480,12 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layo
     missing = pdfglyphs.unshowable(contents)
     colophon = colophon_at_back(contents)
     back = back if back is not None else lay_out_back(contents, missing, layout)
+    if not layout.here:
+        # The parts are laid out: the processes that did it hold what WeasyPrint left them (at 1,000
+        # stories ~200 MB each, and the front matter and the folio sheet added 150 more to one);
+        # the front matter and the sheet start from fresh ones (a WeasyPrint import, ~1.5 s, on the
+        # path). Issue 19's memory, benchmarks/RESULTS.md.
+        retire_layout_processes()
 
     def front_with_back(_, pages):
         laid = front(contents, pages, missing, layout)
@@ -494,8 +500,8 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layo
 
 def _assemble_apart(function, *args, here: bool = False):
     """The assembly (``function(*args)``, `pubpipe.render.pdf.parts.assemble`), called once the book's
-    layouts are done (parts, front matter, folio sheet): the layout processes are retired — each
-    holds what WeasyPrint left it, hundreds of MB in a long book — and the assembly, which needs
+    layouts are done (front matter, folio sheet: `bind` retired the processes of the parts): the
+    layout processes are retired again — each holds what WeasyPrint left it — and the assembly, which needs
     pikepdf alone, runs in a fresh process whose memory goes when it ends (issue 19's memory,
     benchmarks/RESULTS.md). With ``here``, both in this process, as every layout."""
     if not here:
