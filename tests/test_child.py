@@ -229,3 +229,39 @@ def test_a_fresh_process_dies_with_the_build(tmp_path):
                 os.kill(int(ready.read_text()), signal.SIGKILL)
             except (ProcessLookupError, ValueError):
                 pass
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="process groups and signals as on Linux")
+def test_ctrl_c_during_a_fresh_process_leaves_none_behind(tmp_path):
+    """Ctrl-C (SIGINT to the whole group) while the assembly or the imposition runs in its fresh
+    process: the build's handler (interrupts.stop) kills it and exits 130."""
+    ready = tmp_path / "ready"
+    # (the work's sleep, which inherits the worker's ignored SIGINT, must not hold the test's pipes)
+    work = ["sh", "-c", f"echo $$ > {ready}.tmp && mv {ready}.tmp {ready} && exec sleep 120 >/dev/null 2>&1"]
+    code = ("from pubpipe.orchestrate import interrupts, processes\nimport subprocess\n"
+            "interrupts.install(None, print)\n"
+            f"processes.in_fresh('sleeper', subprocess.call, {work!r})")
+    parent = subprocess.Popen([sys.executable, "-c", code], start_new_session=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert time.monotonic() < deadline and parent.poll() is None, "the child never started its work"
+            time.sleep(0.1)
+        children = _spawned_children(parent.pid)
+        assert children
+        os.killpg(parent.pid, signal.SIGINT)
+        out, err = parent.communicate(timeout=30)
+        assert parent.returncode == 130 and "stopped (Ctrl-C)" in out and "Traceback" not in err, (out, err)
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in children):
+            assert time.monotonic() < deadline, f"process {children} outlived the stopped build"
+            time.sleep(0.1)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        if ready.exists():
+            try:
+                os.kill(int(ready.read_text()), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
