@@ -140,9 +140,9 @@ def in_pool(what: str, function, *args):
 
 def retire_layout_processes() -> None:
     """End the layout processes (the next layout starts new ones): for a build whose layouts are
-    done. WeasyPrint leaves a process holding more memory after each part it lays out (at 1,000
-    stories, 250–500 MB per process by the book's end: benchmarks/RESULTS.md, issue 19's memory),
-    which the rest of the build (assembly, imposition, writing) does not need beside it. Work
+    done. WeasyPrint leaves a process holding more memory after each layout (a 1,000-story book:
+    ~200 MB per process after its parts; its front matter alone takes a fresh one to ~280 MB:
+    benchmarks/RESULTS.md, issue 19's memory), which the rest of the build does not need. Work
     already given to them (another build's, in a long-lived process) is finished first."""
     with _POOL_LOCK:
         if not _POOL:
