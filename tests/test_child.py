@@ -160,3 +160,108 @@ def test_layouts_stamp_the_source_date_epoch_of_the_build_that_asks(monkeypatch)
         assert processes.in_layout(os.getenv, "SOURCE_DATE_EPOCH") == epoch
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     assert processes.in_layout(os.getenv, "SOURCE_DATE_EPOCH") is None
+
+
+def test_a_fresh_process_per_call_ended_after_it(monkeypatch):
+    """in_fresh (the assembly, the imposition: issue 19's memory): each call in a process of its
+    own, gone once the call returns; results, exceptions, a death and the caller's
+    SOURCE_DATE_EPOCH as in_pool's."""
+    first, second = processes.in_fresh("pid", os.getpid), processes.in_fresh("pid", os.getpid)
+    assert first != second and os.getpid() not in (first, second)
+    assert not _alive(first) and not _alive(second)
+    assert first not in _spawned_children(os.getpid())
+    with pytest.raises(ValueError, match="invalid literal"):
+        processes.in_fresh("parser", int, "twelve")
+    with pytest.raises(PubpipeError, match=r"the test step's process died before it finished"):
+        processes.in_fresh("the test step", os._exit, 3)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")
+    assert processes.in_fresh("epoch", os.getenv, "SOURCE_DATE_EPOCH") == "1600000000"
+    assert processes.in_fresh("pid", os.getpid, here=True) == os.getpid()
+    assert not processes._ENDING
+
+
+def test_retired_layout_processes_end_and_the_next_layout_starts_new_ones():
+    workers = {processes.in_pool("pid", os.getpid)}
+    processes.retire_layout_processes()
+    assert not processes._POOL and not processes._ENDING
+    assert not any(_alive(pid) for pid in workers)
+    again = processes.in_pool("pid", os.getpid)
+    assert again not in workers and _alive(again)
+    processes.retire_layout_processes()
+    processes.retire_layout_processes()  # none to retire: nothing happens
+
+
+def test_an_interrupted_build_starts_no_fresh_process(monkeypatch):
+    monkeypatch.setattr(processes, "_POOL", [])
+    monkeypatch.setattr(processes, "_ENDING", [])
+    monkeypatch.setattr(processes, "_STOPPING", __import__("threading").Event())
+    processes.kill_children()
+    with pytest.raises(PubpipeError, match="stopping"):
+        processes.in_fresh("the print edition", operator.add, 1, 2)
+    assert not processes._ENDING
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc")
+def test_a_fresh_process_dies_with_the_build(tmp_path):
+    """A build killed outright during its assembly leaves no process behind."""
+    ready = tmp_path / "ready"
+    work = ["sh", "-c", f"echo $$ > {ready}.tmp && mv {ready}.tmp {ready} && exec sleep 120"]
+    parent = subprocess.Popen([sys.executable, "-c",
+                               f"from pubpipe.orchestrate import processes\nimport subprocess\nprocesses.in_fresh('sleeper', subprocess.call, {work!r})"])
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert time.monotonic() < deadline and parent.poll() is None, "the child never started its work"
+            time.sleep(0.1)
+        children = _spawned_children(parent.pid)
+        assert children
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 15
+        while any(_alive(pid) for pid in children):
+            assert time.monotonic() < deadline, f"process {children} outlived the killed build"
+            time.sleep(0.1)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        if ready.exists():
+            try:
+                os.kill(int(ready.read_text()), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="process groups and signals as on Linux")
+def test_ctrl_c_during_a_fresh_process_leaves_none_behind(tmp_path):
+    """Ctrl-C (SIGINT to the whole group) while the assembly or the imposition runs in its fresh
+    process: the build's handler (interrupts.stop) kills it and exits 130."""
+    ready = tmp_path / "ready"
+    # (the work's sleep, which inherits the worker's ignored SIGINT, must not hold the test's pipes)
+    work = ["sh", "-c", f"echo $$ > {ready}.tmp && mv {ready}.tmp {ready} && exec sleep 120 >/dev/null 2>&1"]
+    code = ("from pubpipe.orchestrate import interrupts, processes\nimport subprocess\n"
+            "interrupts.install(None, print)\n"
+            f"processes.in_fresh('sleeper', subprocess.call, {work!r})")
+    parent = subprocess.Popen([sys.executable, "-c", code], start_new_session=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert time.monotonic() < deadline and parent.poll() is None, "the child never started its work"
+            time.sleep(0.1)
+        children = _spawned_children(parent.pid)
+        assert children
+        os.killpg(parent.pid, signal.SIGINT)
+        out, err = parent.communicate(timeout=30)
+        assert parent.returncode == 130 and "stopped (Ctrl-C)" in out and "Traceback" not in err, (out, err)
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in children):
+            assert time.monotonic() < deadline, f"process {children} outlived the stopped build"
+            time.sleep(0.1)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        if ready.exists():
+            try:
+                os.kill(int(ready.read_text()), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass

@@ -1,6 +1,7 @@
-"""Child processes of a build: the temporary Prefect server (`pubpipe.orchestrate.tempserver`) and the PDF
-layout (`pubpipe.render.pdf.reading`'s parts and `pubpipe.render.pdf.imposition`, `in_layout`) — none may outlive a build that
-is killed outright."""
+"""Child processes of a build: the temporary Prefect server (`pubpipe.orchestrate.tempserver`), the PDF
+layout (`pubpipe.render.pdf.reading`'s parts, front matter and folio sheet, `in_layout`) and the steps after
+it that need no WeasyPrint (the assembly, `pubpipe.render.pdf.imposition`: `in_fresh`) — none may outlive a
+build that is killed outright."""
 
 import atexit
 import ctypes
@@ -51,6 +52,9 @@ def exit_with_parent(parent: int = 0, interval: float = 0.5) -> None:
 QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
 _POOL: list = []
 _POOL_LOCK = threading.Lock()
+_ENDING: list = []
+"""Pools on their way out (`retire_layout_processes`, `in_fresh`'s one-use pools): `kill_children` kills
+their workers too."""
 LAYOUT_ENV = "PUBPIPE_LAYOUT_PROCESSES"
 
 
@@ -73,28 +77,40 @@ def layout_processes() -> int:
 
 
 def _pool():
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
     with _POOL_LOCK:
         if not _POOL:
-            # multiprocessing's resource tracker (a process the pool starts) cleans up after a build
-            # stopped with Ctrl-C, and then warns on stderr about "leaked semaphore objects"; it takes
-            # its warning filters from sys.warnoptions when it starts.
-            if QUIET_TRACKER not in sys.warnoptions:
-                sys.warnoptions.append(QUIET_TRACKER)
             workers = layout_processes()
-            if _STOPPING.is_set():  # an interrupted build starts no new process
-                raise PubpipeError("the build is stopping")
-            _POOL.append(ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
-                                             initializer=exit_with_parent, initargs=(os.getpid(),)))
-            atexit.register(_shut_down, _POOL[0])
+            _POOL.append(_executor(workers))
         return _POOL[0]
 
 
-def _shut_down(pool) -> None:
+def _executor(workers: int):
+    """A pool of ``workers`` spawned processes that exit with this one (`exit_with_parent`); call
+    with `_POOL_LOCK` held."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+    # multiprocessing's resource tracker (a process the pool starts) cleans up after a build
+    # stopped with Ctrl-C, and then warns on stderr about "leaked semaphore objects"; it takes
+    # its warning filters from sys.warnoptions when it starts.
+    if QUIET_TRACKER not in sys.warnoptions:
+        sys.warnoptions.append(QUIET_TRACKER)
+    if _STOPPING.is_set():  # an interrupted build starts no new process
+        raise PubpipeError("the build is stopping")
+    if not _AT_EXIT:
+        _AT_EXIT.append(True)
+        atexit.register(_shut_down)
+    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=exit_with_parent,
+                               initargs=(os.getpid(),))
+
+
+_AT_EXIT: list = []
+
+
+def _shut_down() -> None:
     """Stop the workers while the interpreter is whole (left to the executor's own hook at exit,
     its callbacks run after module teardown and print an ignored AttributeError)."""
-    pool.shutdown(wait=True, cancel_futures=True)
+    for pool in [*_POOL, *_ENDING]:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def in_pool(what: str, function, *args):
@@ -107,7 +123,12 @@ def in_pool(what: str, function, *args):
     from concurrent.futures.process import BrokenProcessPool
     pool = _pool()
     try:
-        return pool.submit(function, *args).result()
+        try:
+            future = pool.submit(function, *args)
+        except RuntimeError:  # retired (`retire_layout_processes`) since _pool() returned it: a new one
+            pool = _pool()
+            future = pool.submit(function, *args)
+        return future.result()
     except BrokenProcessPool:
         with _POOL_LOCK:
             if _POOL and _POOL[0] is pool:
@@ -115,6 +136,49 @@ def in_pool(what: str, function, *args):
         pool.shutdown(wait=False, cancel_futures=True)
         raise PubpipeError(f"{what}'s process died before it finished (out of memory? see the "
                            "system log); nothing was published") from None
+
+
+def retire_layout_processes() -> None:
+    """End the layout processes (the next layout starts new ones): for a build whose layouts are
+    done. WeasyPrint leaves a process holding more memory after each layout (a 1,000-story book:
+    ~200 MB per process after its parts; its front matter alone takes a fresh one to ~280 MB:
+    benchmarks/RESULTS.md, issue 19's memory), which the rest of the build does not need. Work
+    already given to them (another build's, in a long-lived process) is finished first."""
+    with _POOL_LOCK:
+        if not _POOL:
+            return
+        pool = _POOL.pop()
+        _ENDING.append(pool)
+    try:
+        pool.shutdown(wait=True)
+    finally:
+        with _POOL_LOCK:
+            _ENDING.remove(pool)
+
+
+def in_fresh(what: str, function, *args, here: bool = False):
+    """``function(*args)`` in a process started for this call alone and ended after it (or, with
+    ``here``, in this process), under this build's SOURCE_DATE_EPOCH as `in_layout`: for the steps
+    after the layout that need pikepdf or pypdf but no WeasyPrint (the assembly, the imposition),
+    so that their memory — a whole book's PDF objects — is given back as soon as they end, and is
+    not added to a layout process's (issue 19). The spawn and imports cost about a second of CPU.
+    Errors as `in_pool`'s; it exits if this process dies, and `kill_children` kills it."""
+    if here:
+        with _HERE:
+            return function(*args)
+    from concurrent.futures.process import BrokenProcessPool
+    with _POOL_LOCK:
+        pool = _executor(1)
+        _ENDING.append(pool)
+    try:
+        return pool.submit(_dated, os.environ.get(EPOCH), function, *args).result()
+    except BrokenProcessPool:
+        raise PubpipeError(f"{what}'s process died before it finished (out of memory? see the "
+                           "system log); nothing was published") from None
+    finally:
+        pool.shutdown(wait=True)
+        with _POOL_LOCK:
+            _ENDING.remove(pool)
 
 
 def warm_up(layout: str) -> None:
@@ -208,7 +272,7 @@ def kill_children() -> None:
             process.kill()
         except OSError:
             pass
-    for pool in list(_POOL):
+    for pool in [*_POOL, *_ENDING]:
         # ProcessPoolExecutor has no public way to kill its workers without waiting on them.
         for worker in list(getattr(pool, "_processes", {}).values()):
             try:

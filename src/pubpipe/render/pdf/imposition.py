@@ -25,9 +25,8 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject,
                            NameObject, StreamObject)
 
-from pubpipe.orchestrate.processes import in_layout
+from pubpipe.orchestrate.processes import in_fresh
 from pubpipe.render import Rendered
-from pubpipe.render.pdf.reading import Layout
 
 A4_LANDSCAPE = (841.8898, 595.2756)
 """Sheet size in PDF points (297 x 210 mm)."""
@@ -152,12 +151,15 @@ def copy_document_facts(reader: PdfReader, writer: PdfWriter) -> None:
     writer.create_viewer_preferences().display_doctitle = True
 
 
-def render(reading: Rendered, layout: Layout = Layout()) -> Rendered:
+def render(reading: Rendered, layout=None) -> Rendered:
     """The print edition, ``<slug>-print.pdf``, of the reading edition ``reading`` (the print
-    edition's entry point, see `pubpipe.render`), in a layout process (`pubpipe.orchestrate.processes.in_layout`;
-    here with ``layout.here``, see `pubpipe.render.pdf.reading.Layout`): pypdf parses the whole book
-    into Python objects, memory and interpreter time the long-lived build process is better without."""
-    return in_layout(_render, reading, here=layout.here)
+    edition's entry point, see `pubpipe.render`), in a process of its own, ended after it
+    (`pubpipe.orchestrate.processes.in_fresh`; here with ``layout.here``, ``layout`` a
+    `pubpipe.render.pdf.reading.Layout`): pypdf parses the whole book into Python objects, memory
+    and interpreter time neither the long-lived build process nor a layout process (which holds
+    what WeasyPrint left it) should add them to (issue 19's memory). This module imports no
+    WeasyPrint, so that process does not either."""
+    return in_fresh("the print edition", _render, reading, here=bool(layout is not None and layout.here))
 
 
 def _render(reading: Rendered) -> Rendered:

@@ -55,7 +55,7 @@ from pubpipe.model import Anthology
 from pubpipe.render.pdf import glyphs as pdfglyphs
 from pubpipe.render.pdf.parts import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: F401 (PdfInfo: the info `render` returns)
 from pubpipe.render.pdf.tags import VARIANT, speed_up_page_references
-from pubpipe.orchestrate.processes import in_layout
+from pubpipe.orchestrate.processes import in_fresh, in_layout, retire_layout_processes
 from pubpipe.render import Rendered
 from pubpipe.orchestrate.runner import Local
 
@@ -480,6 +480,12 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layo
     missing = pdfglyphs.unshowable(contents)
     colophon = colophon_at_back(contents)
     back = back if back is not None else lay_out_back(contents, missing, layout)
+    if not layout.here:
+        # The parts are laid out: the processes that did it hold what WeasyPrint left them (at 1,000
+        # stories ~200 MB each, and the front matter and the folio sheet added 150 more to one);
+        # the front matter and the sheet start from fresh ones (a WeasyPrint import, ~1.5 s, on the
+        # path). Issue 19's memory, benchmarks/RESULTS.md.
+        retire_layout_processes()
 
     def front_with_back(_, pages):
         laid = front(contents, pages, missing, layout)
@@ -487,9 +493,20 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layo
                                    replaced=tuple(sorted(set(laid.replaced) | set(back.replaced))))
     data, info = pdfbook.book_from_parts(anthology, laid_out, front_with_back,
                                          lambda pages: sheet(anthology.language, pages, layout),
-                                         run=functools.partial(in_layout, here=layout.here),
+                                         run=functools.partial(_assemble_apart, here=layout.here),
                                          colophon=colophon, guess=frontguess.front_pages(contents, colophon))
     return Rendered({f"{anthology.slug}.pdf": data}, info)
+
+
+def _assemble_apart(function, *args, here: bool = False):
+    """The assembly (``function(*args)``, `pubpipe.render.pdf.parts.assemble`), called once the book's
+    layouts are done (front matter, folio sheet: `bind` retired the processes of the parts): the
+    layout processes are retired again — each holds what WeasyPrint left it — and the assembly, which needs
+    pikepdf alone, runs in a fresh process whose memory goes when it ends (issue 19's memory,
+    benchmarks/RESULTS.md). With ``here``, both in this process, as every layout."""
+    if not here:
+        retire_layout_processes()
+    return in_fresh("the PDF's assembly", function, *args, here=here)
 
 
 _GC_LOCK = threading.Lock()
