@@ -85,35 +85,52 @@ def _alive(pid: int) -> bool:
     return stat[stat.rindex(b")") + 2:].split()[0] != b"Z"
 
 
+def _working_children(parent, ready) -> list:
+    """The build's spawned children, once its child's work said it started (`ready` exists)."""
+    deadline = time.monotonic() + 60
+    while not ready.exists():
+        assert time.monotonic() < deadline and parent.poll() is None, "the child never started its work"
+        time.sleep(0.1)
+    children = _spawned_children(parent.pid)
+    assert children
+    return children
+
+
+def _gone(children: list, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while any(_alive(pid) for pid in children):
+        assert time.monotonic() < deadline, f"process {children} outlived {what}"
+        time.sleep(0.1)
+
+
+def _clean_up(parent, ready) -> None:
+    """Whatever a failed test left running: the build, and its child's work."""
+    if parent.poll() is None:
+        parent.kill()
+    if ready.exists():
+        try:
+            os.kill(int(ready.read_text()), signal.SIGKILL)
+        except (ProcessLookupError, ValueError):
+            pass
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
-def test_the_child_dies_with_the_build(tmp_path):
-    """A build killed outright (SIGKILL: no cleanup runs) does not leave its renderer running."""
+@pytest.mark.parametrize("runner", ["in_pool", "in_fresh"])
+def test_the_child_dies_with_the_build(tmp_path, runner):
+    """A build killed outright (SIGKILL: no cleanup runs) does not leave its renderer running: a
+    layout process (`in_pool`), or the process of its assembly or imposition (`in_fresh`)."""
     ready = tmp_path / "ready"
     # The child's work: a shell that says it started (so the child's initializer has run) and waits.
     work = ["sh", "-c", f"echo $$ > {ready}.tmp && mv {ready}.tmp {ready} && exec sleep 120"]
     parent = subprocess.Popen([sys.executable, "-c",
-                               f"from pubpipe.orchestrate import processes\nimport subprocess\nprocesses.in_pool('sleeper', subprocess.call, {work!r})"])
+                               f"from pubpipe.orchestrate import processes\nimport subprocess\nprocesses.{runner}('sleeper', subprocess.call, {work!r})"])
     try:
-        deadline = time.monotonic() + 60
-        while not ready.exists():
-            assert time.monotonic() < deadline and parent.poll() is None, "the child never started its work"
-            time.sleep(0.1)
-        children = _spawned_children(parent.pid)
-        assert children
+        children = _working_children(parent, ready)
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait()
-        deadline = time.monotonic() + 15
-        while any(_alive(pid) for pid in children):
-            assert time.monotonic() < deadline, f"renderer {children} outlived the killed build"
-            time.sleep(0.1)
+        _gone(children, 15, "the killed build")
     finally:
-        if parent.poll() is None:
-            parent.kill()
-        if ready.exists():
-            try:
-                os.kill(int(ready.read_text()), signal.SIGKILL)
-            except (ProcessLookupError, ValueError):
-                pass
+        _clean_up(parent, ready)
 
 
 def test_workers_outlive_the_thread_that_started_them():
@@ -201,36 +218,6 @@ def test_an_interrupted_build_starts_no_fresh_process(monkeypatch):
     assert not processes._ENDING
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="/proc")
-def test_a_fresh_process_dies_with_the_build(tmp_path):
-    """A build killed outright during its assembly leaves no process behind."""
-    ready = tmp_path / "ready"
-    work = ["sh", "-c", f"echo $$ > {ready}.tmp && mv {ready}.tmp {ready} && exec sleep 120"]
-    parent = subprocess.Popen([sys.executable, "-c",
-                               f"from pubpipe.orchestrate import processes\nimport subprocess\nprocesses.in_fresh('sleeper', subprocess.call, {work!r})"])
-    try:
-        deadline = time.monotonic() + 60
-        while not ready.exists():
-            assert time.monotonic() < deadline and parent.poll() is None, "the child never started its work"
-            time.sleep(0.1)
-        children = _spawned_children(parent.pid)
-        assert children
-        os.kill(parent.pid, signal.SIGKILL)
-        parent.wait()
-        deadline = time.monotonic() + 15
-        while any(_alive(pid) for pid in children):
-            assert time.monotonic() < deadline, f"process {children} outlived the killed build"
-            time.sleep(0.1)
-    finally:
-        if parent.poll() is None:
-            parent.kill()
-        if ready.exists():
-            try:
-                os.kill(int(ready.read_text()), signal.SIGKILL)
-            except (ProcessLookupError, ValueError):
-                pass
-
-
 @pytest.mark.skipif(sys.platform != "linux", reason="process groups and signals as on Linux")
 def test_ctrl_c_during_a_fresh_process_leaves_none_behind(tmp_path):
     """Ctrl-C (SIGINT to the whole group) while the assembly or the imposition runs in its fresh
@@ -244,24 +231,10 @@ def test_ctrl_c_during_a_fresh_process_leaves_none_behind(tmp_path):
     parent = subprocess.Popen([sys.executable, "-c", code], start_new_session=True, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while not ready.exists():
-            assert time.monotonic() < deadline and parent.poll() is None, "the child never started its work"
-            time.sleep(0.1)
-        children = _spawned_children(parent.pid)
-        assert children
+        children = _working_children(parent, ready)
         os.killpg(parent.pid, signal.SIGINT)
         out, err = parent.communicate(timeout=30)
         assert parent.returncode == 130 and "stopped (Ctrl-C)" in out and "Traceback" not in err, (out, err)
-        deadline = time.monotonic() + 5
-        while any(_alive(pid) for pid in children):
-            assert time.monotonic() < deadline, f"process {children} outlived the stopped build"
-            time.sleep(0.1)
+        _gone(children, 5, "the stopped build")
     finally:
-        if parent.poll() is None:
-            parent.kill()
-        if ready.exists():
-            try:
-                os.kill(int(ready.read_text()), signal.SIGKILL)
-            except (ProcessLookupError, ValueError):
-                pass
+        _clean_up(parent, ready)
