@@ -123,26 +123,25 @@ def byline_row(probs: np.ndarray, texts: list, title: int, settings: Settings = 
                reads: Optional[Callable] = None) -> Optional[int]:
     """Row of the byline under the title row `title`: the likeliest byline of the next
     `byline_window` lines with at least `byline_min`, else of the next `byline_far` lines with at
-    least `byline_far_min`, that reads as one (`reads`: text -> a byline or None); None when none.
+    least `byline_far_min`, else of the `byline_above` lines above it with at least
+    `byline_far_min`, that reads as one (`reads`: text -> a byline or None); None when none.
     (The wider look was chosen on the held-out probabilities, training/evaluate.py --cache: bylines
     taken right 225 -> 239 of the 4 sets' pages, none worse, as many taken on pages without one.)"""
     if reads is None:
         from ..detect import labelled_byline as reads
-    for window, least in ((settings.byline_window, settings.byline_min),
-                          (max(settings.byline_window, settings.byline_far), settings.byline_far_min)):
+    below = title + 1
+    for rows, least in ((range(below, min(len(probs), below + settings.byline_window)), settings.byline_min),
+                        (range(below, min(len(probs), below + max(settings.byline_window, settings.byline_far))),
+                         settings.byline_far_min),
+                        (range(max(0, title - settings.byline_above), title), settings.byline_far_min)):
         best = None
-        for r in range(title + 1, min(len(probs), title + 1 + window)):
+        for r in rows:
             p = probs[r, BYLINE]
             if p >= least and (best is None or p > probs[best, BYLINE]) and reads(texts[r]) is not None:
                 best = r
         if best is not None:
             return best
-    best = None
-    for r in range(max(0, title - settings.byline_above), title):
-        p = probs[r, BYLINE]
-        if p >= settings.byline_far_min and (best is None or p > probs[best, BYLINE]) and reads(texts[r]) is not None:
-            best = r
-    return best
+    return None
 
 
 def kept(probs: np.ndarray, threshold: float, settings: Settings = DEFAULT) -> np.ndarray:
