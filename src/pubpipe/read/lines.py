@@ -31,3 +31,9 @@ class Line:
     indent: int = 0
     """Columns of white space the line began with in the source (cleaning takes them off the text
     and records them here: a centred or indented line is set apart from the prose)."""
+
+
+def one_line(value) -> str:
+    """A metadata value (a header, a front-matter field: a string or not, or None) as one line of
+    single spaces; "" for None."""
+    return " ".join(str(value).split()) if value is not None else ""

@@ -21,6 +21,7 @@ import re
 from email.utils import parsedate_to_datetime
 
 from pubpipe.errors import SourceError
+from pubpipe.read.lines import one_line
 
 HEADER_END = re.compile(rb"\r?\n\r?\n")
 HEADER = re.compile(rb"^[A-Za-z][A-Za-z0-9-]*:", re.M)
@@ -34,10 +35,6 @@ def looks_like_mail(data: bytes) -> bool:
         return False
     names = {m.group(0)[:-1].lower() for m in HEADER.finditer(head[:end.start()])}
     return bool(names & {b"from", b"subject", b"date"}) and b"from" in names
-
-
-def _one_line(text) -> str:
-    return " ".join(str(text or "").split())
 
 
 def _date(message) -> str:
@@ -79,7 +76,7 @@ def read_mail(name: str, data: bytes) -> dict:
         raise SourceError(name, "the e-mail message has no text or HTML body; check that it is the right file, or "
                           "copy its text into a .txt file", "source.empty")
     attachments = sum(1 for _ in message.iter_attachments()) if message.is_multipart() else 0
-    out = {"subject": _one_line(message["subject"]), "date": _date(message), "attachments": attachments,
+    out = {"subject": one_line(message["subject"]), "date": _date(message), "attachments": attachments,
            "charset": body.get_content_charset() or "us-ascii"}
     if body.get_content_subtype() == "html":
         out["html"] = content

@@ -20,7 +20,7 @@ headings, lists, quotes, emphasis — is kept instead of guessed, and no ``#`` o
 import datetime
 import re
 
-from pubpipe.read.lines import Line
+from pubpipe.read.lines import Line, one_line
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.S)
@@ -71,10 +71,6 @@ def _front_matter(text: str) -> tuple:
     return {str(k).strip().lower(): v for k, v in meta.items()}, found.group(0).count("\n")
 
 
-def _one_line(value) -> str:
-    return " ".join(str(value).split()) if value is not None else ""
-
-
 def _authors(value) -> str:
     """An author field as a byline's names: a string, a list of strings, or of mappings with a name."""
     if isinstance(value, dict):
@@ -85,7 +81,7 @@ def _authors(value) -> str:
         if len(names) < 2:
             return "".join(names)
         return ", ".join(names[:-1]) + " and " + names[-1]
-    return _one_line(value)
+    return one_line(value)
 
 
 def _date(value) -> str:
@@ -93,7 +89,7 @@ def _date(value) -> str:
         return value.date().isoformat()
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return _one_line(value)
+    return one_line(value)
 
 
 def _key_line(text: str, key: str, size: int) -> int:
@@ -147,7 +143,7 @@ def markdown_lines(text: str) -> tuple:
     def where(key: str) -> int:  # with the text's own title, the metadata is on its line
         return read[0].number if opens_titled else _key_line(text, key, size)
     head = []
-    title = _one_line(meta.get("title"))
+    title = one_line(meta.get("title"))
     if title and not opens_titled:
         head.append(Line(where("title"), title, "title"))
     author = _authors(meta.get("author", meta.get("authors")))
