@@ -18,7 +18,7 @@ from helpers import write_as
 from pubpipe.render import labels
 from pubpipe.render.pdf import reading as pdf
 from pubpipe.render.pdf import parts as pdfbook
-from pubpipe.model import Anthology, Block, Credit
+from pubpipe.model import Anthology, Block, Credit, Dateline
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
 EPOCH = "1700000000"
@@ -137,6 +137,12 @@ def test_no_file_name_is_shown_to_readers_as_a_source():
     assert all(g.text == "" and g.url is None for g in groups[2:])
     story = book.stories[5]
     assert labels.source_line(story, None) == "" or story.dateline
+    # a date alone is no source: the byline line shows it
+    dated = dataclasses.replace(story, dateline=Dateline("", "2026-11-20"))
+    assert labels.dateline(dated).text == "20 November 2026"
+    assert labels.source_line(dated, None) == ""
+    assert labels.source_line(dataclasses.replace(dated, dateline=Dateline("Example News", "2026-11-20")),
+                              None) == "Example News, 20 November 2026."
     assert "page.html" not in labels.source_line(story, None)
 
 

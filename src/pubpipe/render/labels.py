@@ -146,10 +146,11 @@ def source_parts(story: Story, credit: Optional[Credit]) -> list:
     dateline, the source's own title and author when they differ from the story's, the original's
     publisher and date, the collection it was copied from (with its release date) — each only as
     the sources (or anthology.toml's ``[credits]``) say; none when nothing does (a file's name is
-    no credit)."""
+    no credit). A dateline without a site is only a date: the byline line shows it, and a date
+    alone is no source ("Source: 20 November 2026.")."""
     parts = []
     line = dateline(story)
-    if line:
+    if line and line.source:
         parts.append(line.text)
     parts += credit_parts(credit, story.title, line.source if line else "")
     return parts
