@@ -69,8 +69,12 @@ def test_above_its_headline_a_first_showing_of_it_and_a_byline_not_taken_are_dro
     lines = ["The headline", "By", "Ryan Reed", "The  headline", "Text of the article.", "More of it."]
     byline = Decision("byline", 0.9, 0.9, "byline", True)
     src = CleanSource("page.txt", tuple(Line(n + 1, t) for n, t in enumerate(lines)), ())
-    decisions = [KEPT, byline, byline, TITLE, KEPT, KEPT]
+    by_alone = Decision("byline", 0.7, 0.8, "byline", True)
+    decisions = [KEPT, by_alone, byline, TITLE, KEPT, KEPT]
     tagged = _tagged(src, lines, decisions, [Article(0, 5, 3, 2)], 0.4)
     assert [(l.number, l.tag) for l in tagged.lines] == [(4, "title"), (3, "byline"), (5, "p"), (6, "p")]
     assert [(r.line, r.message) for r in tagged.removed] == [(1, "The headline"), (2, "By")]
     assert tagged.removed[0].code.endswith(REPEATED_HEADLINE)
+    # the "By" goes as the model's: with its confidence that the line is a byline (not its body
+    # probability: every drop of the model carries the probability of the label that made it go)
+    assert tagged.removed[1].code.endswith("model") and tagged.removed[1].confidence == 0.7

@@ -208,8 +208,11 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
         text = line.text
         if i in above and d.keep and i not in bylines and kept_text(text) not in keep and (
                 kept_text(text) == headline[above[i]] or d.kept_as == "byline"):
+            # the model's confidence in what it read the line as (a byline, or furniture kept in a
+            # run): as for its other drops, the probability of the label that makes it go
             rule = REPEATED_HEADLINE if kept_text(text) == headline[above[i]] else RULE
-            removed.append(dropped(src.file, line.number, lines[i].strip(), rule, 0.9 if rule != RULE else round(d.body, 3)))
+            removed.append(dropped(src.file, line.number, lines[i].strip(), rule,
+                                   0.9 if rule != RULE else round(d.confidence, 3)))
             continue
         if i in titles:
             tag = "title"
