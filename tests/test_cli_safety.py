@@ -113,6 +113,13 @@ def test_empty_sources_and_a_server_that_is_down_are_one_line_each(tmp_path):
     run = subprocess.run(CLI + ["build", "--sources", str(tmp_path / "sources"), "--output", str(tmp_path / "out")],
                          env=_env(tmp_path), capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and run.stderr.count("\n") <= 2 and "holds no files" in run.stderr, run.stderr
+    # the folder named as cp or ls take one: the same check of the same folder
+    run = subprocess.run(CLI + ["build", str(tmp_path / "sources"), "--output", str(tmp_path / "out")],
+                         env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and f"sources folder {tmp_path / 'sources'} holds no files" in run.stderr, run.stderr
+    run = subprocess.run(CLI + ["build", str(tmp_path / "sources"), "--sources", str(tmp_path / "other")],
+                         env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and run.stderr.count("\n") <= 2 and "two sources folders given" in run.stderr, run.stderr
     project = _project(tmp_path)
     with __import__("socket").socket() as closed:
         closed.bind(("127.0.0.1", 0))

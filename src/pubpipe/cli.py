@@ -157,6 +157,8 @@ def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask:
 
 @app.command()
 def build(
+    folder: Optional[Path] = typer.Argument(None, metavar="SOURCES", show_default=False,
+                                            help="Folder of raw source files (the same as --sources)."),
     sources: Path = typer.Option(Path("sources"), help="Folder of raw source files."),
     output: Path = typer.Option(Path("output"), help="Folder to publish into (replaced whole on success; "
                                                      "only a new or empty folder, or one pubpipe made)."),
@@ -189,6 +191,10 @@ def build(
         dates.source_date_epoch()
     except PubpipeError as exc:
         _fail(str(exc))
+    if folder is not None:  # `pubpipe build my-articles`: staff name the folder as they would to cp or ls
+        if sources != Path("sources") and sources != folder:
+            _fail(f"two sources folders given ({folder} and --sources {sources}); give one")
+        sources = folder
     if sources.is_file():  # one article given: the build reads a folder of them
         _fail(f"{sources} is a file, not a folder; pass --sources the folder that holds it "
               f"({sources.parent}), or put it in a folder of its own")
