@@ -120,6 +120,13 @@ def test_empty_sources_and_a_server_that_is_down_are_one_line_each(tmp_path):
     run = subprocess.run(CLI + ["build", str(tmp_path / "sources"), "--sources", str(tmp_path / "other")],
                          env=_env(tmp_path), capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and run.stderr.count("\n") <= 2 and "two sources folders given" in run.stderr, run.stderr
+    # check and preview take their output folder so too
+    run = subprocess.run(CLI + ["check", str(tmp_path / "nothere")], env=_env(tmp_path), capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 2 and f"{tmp_path / 'nothere'} is not a folder" in run.stderr, run.stderr
+    run = subprocess.run(CLI + ["preview", "out", "--output", "other", "--no-open"], env=_env(tmp_path),
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "two output folders given (out and --output other)" in run.stderr, run.stderr
     project = _project(tmp_path)
     with __import__("socket").socket() as closed:
         closed.bind(("127.0.0.1", 0))

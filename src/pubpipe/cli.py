@@ -155,6 +155,20 @@ def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask:
                                    force=force, dask=dask)
 
 
+def _folder(given: Optional[Path], option: Path, name: str, fail=None) -> Path:
+    """The folder named as a plain argument (as staff name one to cp or ls) or by its option: one of
+    the two; both, and different, is a one-line error (`fail`'s; default: "pubpipe: …", exit 2)."""
+    if given is None:
+        return option
+    if option != Path(name) and option != given:
+        message = f"two {name} folders given ({given} and --{name} {option}); give one"
+        if fail is not None:
+            fail(message)
+        err.print(f"[red]pubpipe: {escape(message)}[/red]")
+        raise typer.Exit(2)
+    return given
+
+
 @app.command()
 def build(
     folder: Optional[Path] = typer.Argument(None, metavar="SOURCES", show_default=False,
@@ -191,10 +205,7 @@ def build(
         dates.source_date_epoch()
     except PubpipeError as exc:
         _fail(str(exc))
-    if folder is not None:  # `pubpipe build my-articles`: staff name the folder as they would to cp or ls
-        if sources != Path("sources") and sources != folder:
-            _fail(f"two sources folders given ({folder} and --sources {sources}); give one")
-        sources = folder
+    sources = _folder(folder, sources, "sources", _fail)
     if sources.is_file():  # one article given: the build reads a folder of them
         _fail(f"{sources} is a file, not a folder; pass --sources the folder that holds it "
               f"({sources.parent}), or put it in a folder of its own")
@@ -317,9 +328,13 @@ def server_stop(force: bool = typer.Option(False, "--force", help="Stop it even 
 
 
 @app.command()
-def check(output: Path = typer.Option(Path("output"), help="Output folder to validate.")) -> None:
+def check(folder: Optional[Path] = typer.Argument(None, metavar="OUTPUT", show_default=False,
+                                                  help="Output folder to validate (the same as --output)."),
+          output: Path = typer.Option(Path("output"), help="Output folder to validate.")) -> None:
     """Validate an existing output folder: anthology.json, PDFs, EPUB (EPUBCheck) and web."""
     from pubpipe.publish.validate import check_output
+
+    output = _folder(folder, output, "output")
 
     if not output.is_dir():
         err.print(f"[red]pubpipe: {escape(str(output))} is not a folder[/red]")
@@ -334,6 +349,8 @@ def check(output: Path = typer.Option(Path("output"), help="Output folder to val
 
 @app.command()
 def preview(
+    folder: Optional[Path] = typer.Argument(None, metavar="OUTPUT", show_default=False,
+                                            help="Output folder (or its web/ folder) to serve (the same as --output)."),
     output: Path = typer.Option(Path("output"), help="Output folder (or its web/ folder) to serve."),
     port: int = typer.Option(8000, help="Port on 127.0.0.1 (0 picks a free one)."),
     open_browser: bool = typer.Option(True, "--open/--no-open", help="Open the readers' page in a browser."),
@@ -342,6 +359,7 @@ def preview(
     from pubpipe.errors import PubpipeError
     from pubpipe.publish.preview import serve_folder
 
+    output = _folder(folder, output, "output")
     try:
         serve_folder(output, port, open_browser)
     except PubpipeError as exc:
