@@ -78,3 +78,60 @@ def test_above_its_headline_a_first_showing_of_it_and_a_byline_not_taken_are_dro
     # the "By" goes as the model's: with its confidence that the line is a byline (not its body
     # probability: every drop of the model carries the probability of the label that made it go)
     assert tagged.removed[1].code.endswith("model") and tagged.removed[1].confidence == 0.7
+
+
+class _Reader:
+    """Stands in for the line model in `read_again`: reads a text (a page of its own) as an article
+    at each line that says "Headline" (the first from the text's start), every line but "Menu"
+    kept; remembers what it read."""
+
+    def __init__(self):
+        self.read = []
+
+    def read_all(self, texts, repeated=(None, 0)):
+        out = []
+        for lines in texts:
+            self.read.append(lines)
+            titles = [i for i, t in enumerate(lines) if t.startswith("Headline")]
+            decisions = [None if not t.strip() else TITLE if i in titles else DROPPED if t == "Menu" else KEPT
+                         for i, t in enumerate(lines)]
+            starts = [0] + titles[1:]
+            out.append((decisions, [Article(a, b - 1, t, None)
+                                    for a, b, t in zip(starts, starts[1:] + [len(lines)], titles or [None])]))
+        return out
+
+
+def _pasted(menus: int, second: str, words: int) -> tuple:
+    """A file as the whole-file reading saw it: two articles found; the second page's headline
+    (`second`), after `menus` lines of furniture, read as furniture too, and its text (`words`
+    words) as more of the first article."""
+    from pubpipe.recover.apply import read_again
+
+    text = " ".join(["word"] * words)
+    lines = (["Headline one", "First page text. " * 20, "The end of it."] + ["Menu"] * menus
+             + [second, text, "Menu", "Headline three", "Third page text. " * 20])
+    late = len(lines) - 2
+    decisions = [TITLE, KEPT, KEPT] + [DROPPED] * (menus + 1) + [KEPT, DROPPED, TITLE, KEPT]
+    articles = [Article(0, late - 1, 0, None), Article(late, late + 1, late, None)]
+    reader = _Reader()
+    return lines, reader, read_again(reader, lines, (None, 0), decisions, articles)
+
+
+def test_after_a_long_run_of_furniture_a_pasted_files_text_is_read_again_as_a_page_of_its_own():
+    """Three pages pasted into one file: the whole-file reading finds the first and the third, and
+    reads the second page's headline (after the first's footer and its own menus) as furniture and
+    its text as the first article's. Read again from the run of furniture on, it is an article:
+    the first ends at the run."""
+    lines, reader, (decisions, articles) = _pasted(29, "Headline two", 120)
+    assert reader.read[0] == lines[3:]  # from the run's first line to the end of the file
+    assert [(a.first, a.last, a.title) for a in articles] == [(0, 2, 0), (3, 34, 32), (35, 36, 35)]
+    assert decisions[32] == TITLE and decisions[33].keep and not decisions[3].keep
+    # the fresh reading is itself read again (here: nothing more to find), then stands for the rest
+    assert all(d is None or d.keep or lines[i] == "Menu" for i, d in enumerate(decisions))
+
+
+def test_a_short_run_a_short_article_or_the_same_headline_again_is_no_new_article():
+    for menus, second, words in ((28, "Headline two", 120), (29, "Headline two", 80), (29, "Headline  ONE", 120)):
+        lines, _, (decisions, articles) = _pasted(menus, second, words)
+        assert [(a.first, a.title) for a in articles] == [(0, 0), (len(lines) - 2, len(lines) - 2)], (menus, second, words)
+        assert decisions[len(lines) - 5] == DROPPED  # the whole-file reading stands

@@ -344,6 +344,10 @@ class HeldOut:
     """Stands in for the shipped LineModel in recover.apply: each text's decisions and articles
     decoded (linemodel.decide, as the build decodes) from the held-out probabilities of its page."""
 
+    reads_again = False
+    """recover.apply.read_again reads a pasted file's later part again with the model; held-out
+    probabilities are of whole files only (measured across corpora instead: benchmarks/RESULTS.md)."""
+
     def __init__(self, members: list, reading: DEC.Settings):
         from pubpipe.recover.linemodel import LABELS
 

@@ -102,6 +102,62 @@ def _opens(article, decisions: list, lines: list) -> bool:
     return words < OPENING_WORDS
 
 
+AGAIN_AFTER = 30
+"""`read_again` reads a text again after a run of at least this many lines of furniture (non-blank lines
+the model does not keep) inside an article, after some of its text. Pasted pages: one page's footer
+and the next one's menus run 30 lines and more (realweb concat: GAP 25-50 all split 28-30 of 37
+files right, 15 only 24; benchmarks/RESULTS.md, "Reading again after a long run of furniture")."""
+AGAIN_WORDS = 100
+"""Words the article read there must keep under its headline to be one (60-150: the same, but for one file)."""
+
+
+def _said(text: str) -> str:
+    """A headline as two showings of it are compared: its words, casefolded."""
+    return " ".join(text.split()).casefold()
+
+
+def read_again(model, lines: list, repeated: tuple, decisions: list, articles: list, depth: int = 0) -> tuple:
+    """(decisions, articles) of a text the model reads as several articles (pasted pages), with each
+    long run of furniture inside an article looked at again: the text from there on read by the
+    model as a page of its own. Read with the whole file, a later page's article often looks like
+    the end of a page (prose after a long footer: related links, comments), its headline no title,
+    its text furniture. When the fresh reading opens an article there (a headline, AGAIN_WORDS words
+    kept under it, not the current article's headline shown again), the article before ends at the
+    run and the fresh reading stands for the rest of the text (itself read again the same way).
+    Single pages (one article) are left as read: their related blocks after a footer read as
+    articles just as well (modern copy: 8 pages split in two; benchmarks/RESULTS.md)."""
+    from .linemodel import Article
+
+    decisions = list(decisions)
+    for k, a in enumerate(articles):
+        seen, run = False, []
+        for i in range(a.first, a.last + 1):
+            d = decisions[i]
+            if d is None:
+                continue
+            if not d.keep:
+                run.append(i)
+                continue
+            if seen and len(run) >= AGAIN_AFTER and depth < 8 and (a.title is None or run[0] > a.title):
+                start = run[0]
+                rest = lines[start:]
+                fresh, found = model.read_all([rest], repeated)[0]
+                opened = next((x for x in found if x.title is not None), None)
+                if opened is not None and _said(rest[opened.title]) != (_said(lines[a.title]) if a.title is not None else None) \
+                        and sum(len(rest[j].split()) for j in range(opened.first, opened.last + 1)
+                                if fresh[j] is not None and fresh[j].keep
+                                and fresh[j].label not in ("residue", "byline", "dateline")) >= AGAIN_WORDS:
+                    fresh, found = read_again(model, rest, repeated, fresh, found, depth + 1)
+                    decisions[start:] = fresh
+
+                    def moved(j):
+                        return None if j is None else j + start
+                    return decisions, articles[:k] + [Article(a.first, start - 1, a.title, a.byline)] + [
+                        Article(x.first + start, x.last + start, moved(x.title), moved(x.byline)) for x in found]
+            seen, run = True, []
+    return decisions, articles
+
+
 REPEATED_HEADLINE, EMPTY_ARTICLE = "repeated-headline", "headline-alone"
 """The rules of `one_article_each`'s drops (in `removed`, beside the model's)."""
 
@@ -126,7 +182,7 @@ def one_article_each(decisions: list, articles: list, lines: list, alive: Option
     from .linemodel import Article
 
     def said(i: Optional[int]) -> str:
-        return " ".join(lines[i].split()).casefold() if i is not None else ""
+        return _said(lines[i]) if i is not None else ""
 
     out, why, decisions = [], {}, list(decisions)
     for a in articles:
@@ -310,6 +366,8 @@ def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()
             out.append(src)
             continue
         decisions, articles = next(read)
+        if len(articles) > 1 and getattr(model, "reads_again", True):
+            decisions, articles = read_again(model, lines, repeated, decisions, articles)
         # (training/evaluate.py's stand-in model carries the decoding it is scored with)
         decisions = decode.keep_runs(decisions, lines, getattr(model, "reading", decode.DEFAULT))
         decisions, articles, why = one_article_each(decisions, articles, lines,
