@@ -114,6 +114,8 @@ _WORD = re.compile(r"\w+")
 _SEPARATOR_AFTER = re.compile(r"\s+[-|–—:»·/~]+\s+")
 _SEPARATOR_BEFORE = re.compile(r"\s+[-|–—:»·/~]+\s+$")
 _QUOTES = "\"'“”„‟«»‘’‚‹›"
+"""Quotation marks: a row quoted whole has one right before it and one right after it, no space
+between ("“Headline”"; a breadcrumb's "» Section »" is no quote)."""
 
 
 def _words(text: str) -> str:
@@ -125,7 +127,9 @@ def echoed(texts: list, probs: np.ndarray, settings: Settings = DEFAULT) -> np.n
 
     - the first row (a scraper's dump opens with the page's `<title>`) is the row, word for word,
       or the row and a separator and more ("Headline – Site", "Site | Headline");
-    - another row is the row, a separator and fewer words than the row's ("Headline | Site");
+    - another row ends with a separator and the row (a breadcrumb's last item, "Home / Guides /
+      Headline"; "Site | Headline"). Not a row followed by a separator and more: a shop's list
+      names an item, then "Item – Matte Black";
     - another row quotes the row whole ("6 thoughts on “Headline”", "34 responses to …");
     - another row holds the row's words joined by hyphens (a link's URL slug).
 
@@ -162,9 +166,8 @@ def echoed(texts: list, probs: np.ndarray, settings: Settings = DEFAULT) -> np.n
                 break
             if probs[r, TITLE] < settings.echo_min or words[q] == w:
                 continue
-            rest = len(_WORD.findall(before + " " + after))
-            quoted = at >= 0 and before.rstrip()[-1:] in _QUOTES and after.lstrip()[:1] in _QUOTES
-            if framed and rest < count or quoted or "-".join(w.split()) in low[q]:
+            quoted = at > 0 and before[-1] in _QUOTES and after[:1] != "" and after[0] in _QUOTES
+            if framed and not after.strip() or quoted or "-".join(w.split()) in low[q]:
                 out[r] = True
                 break
     return out
