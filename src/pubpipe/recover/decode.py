@@ -135,7 +135,8 @@ def echoed(texts: list, probs: np.ndarray, settings: Settings = DEFAULT) -> np.n
     - another row ends with a separator and the row (a breadcrumb's last item, "Home / Guides /
       Headline"; "Site | Headline"). Not a row followed by a separator and more: a shop's list
       names an item, then "Item – Matte Black";
-    - another row quotes the row whole ("6 thoughts on “Headline”", "34 responses to …");
+    - another row ends quoting the row whole ("6 thoughts on “Headline”", "34 responses to …"; not
+      a headline quoting a show's name in its middle);
     - another row holds the row's words joined by hyphens (a link's URL slug).
 
     Only rows of at least `echo_words` words, of title probability at least `echo_first_min` (the
@@ -171,7 +172,8 @@ def echoed(texts: list, probs: np.ndarray, settings: Settings = DEFAULT) -> np.n
                 break
             if probs[r, TITLE] < settings.echo_min or words[q] == w:
                 continue
-            quoted = at > 0 and before[-1] in _QUOTES and after[:1] != "" and after[0] in _QUOTES
+            quoted = at > 0 and before[-1] in _QUOTES and after[:1] != "" and after[0] in _QUOTES \
+                and _WORD.search(after) is None
             if framed and not after.strip() or quoted or "-".join(w.split()) in low[q]:
                 out[r] = True
                 break
