@@ -85,6 +85,7 @@ def test_a_line_the_page_echoes_is_its_headline(line, where):
     ("Cats Learn To Open Doors", 11),                  # a repeat alone (a teaser repeats as often)
     ("Home » Cats Learn To Open Doors »", 11),         # guillemets as separators are no quotes
     ("Star of “Cats Learn To Open Doors” leaves the show", 11),  # quoted mid-line: a show's name
+    ("Big Star Is Eliminated From “Cats Learn To Open Doors”", 11),  # a teaser quoting it at its end
     ("Cats Learn To Open Doors Today", 0),             # on top but more words without a separator
 ])
 def test_what_is_no_echo(line, where):

@@ -135,8 +135,9 @@ def echoed(texts: list, probs: np.ndarray, settings: Settings = DEFAULT) -> np.n
     - another row ends with a separator and the row (a breadcrumb's last item, "Home / Guides /
       Headline"; "Site | Headline"). Not a row followed by a separator and more: a shop's list
       names an item, then "Item – Matte Black";
-    - another row ends quoting the row whole ("6 thoughts on “Headline”", "34 responses to …"; not
-      a headline quoting a show's name in its middle);
+    - another row ends quoting the row whole, in fewer words before it than the row's ("6 thoughts
+      on “Headline”", "34 responses to …"; not a teaser quoting a show's name, in its middle or at
+      its end: "Star eliminated from 'Show Name'");
     - another row holds the row's words joined by hyphens (a link's URL slug).
 
     Only rows of at least `echo_words` words, of title probability at least `echo_first_min` (the
@@ -173,7 +174,7 @@ def echoed(texts: list, probs: np.ndarray, settings: Settings = DEFAULT) -> np.n
             if probs[r, TITLE] < settings.echo_min or words[q] == w:
                 continue
             quoted = at > 0 and before[-1] in _QUOTES and after[:1] != "" and after[0] in _QUOTES \
-                and _WORD.search(after) is None
+                and _WORD.search(after) is None and len(_WORD.findall(before)) < count
             if framed and not after.strip() or quoted or "-".join(w.split()) in low[q]:
                 out[r] = True
                 break
