@@ -47,8 +47,9 @@ class Settings:
     candidates: float = 0.3
     """Title candidates: lines whose title probability is at least this share of the likeliest's
     (0.5 before the echoes: a promotion's "Subscribe to …" with nothing after it, likeliest a
-    title, kept the headline out at 0.5; held out, line level, 0.3 gains 1 title on realweb copy,
-    modern copy and modern scrape each, none lost; 0.2 gains 5 and loses 1)."""
+    title, kept the headline out at 0.5; held out, line level, with the echoes and paths 0.3 gains
+    1 title on realweb copy, modern copy and modern scrape each, none lost — alone it would lose 3
+    that the echoes win back; 0.2 gains 5 and loses 1)."""
     meta_floor: float = 0.5
     """Weight of a title candidate with no byline or dateline under it (1 + this with a sure one):
     the lower, the more a byline or date under a line counts for it being the headline."""
@@ -146,7 +147,7 @@ def echoed(texts: list, probs: np.ndarray, settings: Settings = DEFAULT) -> np.n
     words a headline). A repeat of the row alone, word for word, is no echo: a teaser shown in two
     lists repeats as often as a headline. Chosen on the held-out probabilities
     (training/evaluate.py --cache): line-level titles realweb copy 92 -> 95/110, scrape 94 -> 105,
-    modern copy 163 -> 166/198, scrape 163 -> 181/200, none lost; see benchmarks/RESULTS.md, "The
+    modern copy 163 -> 165/198, scrape 163 -> 181/200, none lost; see benchmarks/RESULTS.md, "The
     headline as title"."""
     n = len(texts)
     out = np.zeros(n, dtype=bool)
