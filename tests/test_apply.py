@@ -1,4 +1,4 @@
-"""pubpipe.recover.apply: the splitter's false starts undone (`one_article_each`)."""
+"""pubpipe.recover.apply: the splitter's false starts undone (`one_article_each`), the tagged source (`_tagged`)."""
 from pubpipe.recover.apply import EMPTY_ARTICLE, REPEATED_HEADLINE, one_article_each
 from pubpipe.recover.linemodel import Article, Decision
 
@@ -135,3 +135,26 @@ def test_a_short_run_a_short_article_or_the_same_headline_again_is_no_new_articl
         lines, _, (decisions, articles) = _pasted(menus, second, words)
         assert [(a.first, a.title) for a in articles] == [(0, 0), (len(lines) - 2, len(lines) - 2)], (menus, second, words)
         assert decisions[len(lines) - 5] == DROPPED  # the whole-file reading stands
+
+
+def test_a_few_lines_kept_above_the_first_headline_are_furniture_not_a_story():
+    """A newsletter box the model keeps over the page's headline: dropped (in `removed`), so the page
+    is one story; a date there still goes under the headline; 30 words or more above it stay (the
+    headline may be a wrong one, the text above it the article's); staff's `keep` wins."""
+    from pubpipe.clean import CleanSource
+    from pubpipe.read.lines import Line
+    from pubpipe.recover.apply import ABOVE_HEADLINE, _tagged
+
+    lines = ["Get our news in your inbox", "Sign up now.", "November 18, 2019", "The headline",
+             "Text of the article.", "More of it."]
+    src = CleanSource("page.txt", tuple(Line(n + 1, t) for n, t in enumerate(lines)), ())
+    decisions = [KEPT, KEPT, DATE, TITLE, KEPT, KEPT]
+    tagged = _tagged(src, lines, decisions, [Article(0, 5, 3, None)], 0.4)
+    assert [(l.number, l.tag) for l in tagged.lines] == [(4, "title"), (3, "dateline"), (5, "p"), (6, "p")]
+    assert [(r.line, r.code.endswith(ABOVE_HEADLINE)) for r in tagged.removed] == [(1, True), (2, True)]
+    kept = _tagged(src, lines, decisions, [Article(0, 5, 3, None)], 0.4, keep=frozenset({"Sign up now."}))
+    assert [l.number for l in kept.lines if l.tag == "p"] == [2, 5, 6]
+    long = ["A paragraph of the article that the decoding left above a wrong headline, " * 3] + lines[1:]
+    src = CleanSource("page.txt", tuple(Line(n + 1, t) for n, t in enumerate(long)), ())
+    tagged = _tagged(src, long, decisions, [Article(0, 5, 3, None)], 0.4)
+    assert [l.number for l in tagged.lines if l.tag == "p"] == [1, 2, 5, 6] and not tagged.removed

@@ -47,6 +47,101 @@ def test_no_line_after_any_title_candidate_falls_back_to_the_likeliest():
     assert decode.title_row(np.zeros((0, len(LABELS)))) == -1
 
 
+def _echo_page(echo_line: str, where: int = 0):
+    """A made-up page: a teaser likelier a title than the headline (prose follows both), and a line
+    `echo_line` at row `where` (0: on top, as a scraper's dump opens with the page's <title>)."""
+    texts = ["Menu", "Garden Tools For Every Spring", "Tools we like.", "More tools.", "Even more.",
+             "Cats Learn To Open Doors", "By Ann Example", "Cats can open doors.", "They learn it fast.",
+             "Owners are surprised.", "Share this"]
+    probs = rows(FURNITURE, {"title": 0.9}, PROSE, PROSE, PROSE,
+                 {"title": 0.1}, {"byline": 0.8}, PROSE, PROSE, PROSE, FURNITURE)
+    texts.insert(where, echo_line)
+    probs = np.insert(probs, where, rows(FURNITURE)[0], axis=0)
+    return probs, texts
+
+
+@pytest.mark.parametrize("line, where", [
+    ("Cats Learn To Open Doors – The Daily Example", 0),    # the <title> on top, with the site
+    ("Cats learn to open doors", 0),                         # the <title> alone
+    ("The Daily Example | Cats Learn To Open Doors", 0),
+    ("Home / Pets / Cats Learn To Open Doors", 1),           # a breadcrumb's last item
+    ("12 thoughts on “Cats Learn To Open Doors”", 11),      # a comments header
+    ("https://example.org/pets/cats-learn-to-open-doors-123", 11),  # a link's URL
+])
+def test_a_line_the_page_echoes_is_its_headline(line, where):
+    probs, texts = _echo_page(line, where)
+    headline = texts.index("Cats Learn To Open Doors")
+    assert decode.title_row(probs, decode.DEFAULT, texts) == headline
+    assert decode.read_article(probs, texts).title == headline
+    # without the echo (or without the lines' texts) the teaser wins, as before
+    teaser = texts.index("Garden Tools For Every Spring")
+    assert decode.title_row(probs) == teaser
+    assert decode.title_row(probs, decode.Settings(echo=False), texts) == teaser
+    assert decode.title_row(probs, decode.LEGACY, texts) == teaser
+
+
+@pytest.mark.parametrize("line, where", [
+    ("Cats Learn To Open Doors – Matte Black", 11),   # the row, a separator and more: a shop's item
+    ("Cats Learn To Open Doors", 11),                  # a repeat alone (a teaser repeats as often)
+    ("Home » Cats Learn To Open Doors »", 11),         # guillemets as separators are no quotes
+    ("Star of “Cats Learn To Open Doors” leaves the show", 11),  # quoted mid-line: a show's name
+    ("Big Star Is Eliminated From “Cats Learn To Open Doors”", 11),  # a teaser quoting it at its end
+    ("Cats Learn To Open Doors Today", 0),             # on top but more words without a separator
+])
+def test_what_is_no_echo(line, where):
+    probs, texts = _echo_page(line, where)
+    assert not decode.echoed(texts, probs)[texts.index("Cats Learn To Open Doors")]
+    assert decode.title_row(probs, decode.DEFAULT, texts) == texts.index("Garden Tools For Every Spring")
+
+
+def test_an_echo_needs_words_title_probability_and_a_less_title_like_echo():
+    probs, texts = _echo_page("Cats Learn – The Daily Example", 0)
+    texts[texts.index("Cats Learn To Open Doors")] = "Cats Learn"     # two words: echoed by chance
+    assert not decode.echoed(texts, probs).any()
+    probs, texts = _echo_page("12 thoughts on “Cats Learn To Open Doors”", 11)
+    probs[5, K["title"]], probs[5, K["residue"]] = 0.005, 0.995     # under echo_min (0.01)
+    assert not decode.echoed(texts, probs)[5]
+    assert decode.echoed(texts, probs, decode.Settings(echo_min=0.001))[5]
+    # the <title> on top needs only echo_first_min
+    probs, texts = _echo_page("Cats Learn To Open Doors – The Daily Example", 0)
+    probs[6, K["title"]], probs[6, K["residue"]] = 0.005, 0.995
+    assert decode.echoed(texts, probs)[6] and decode.title_row(probs, decode.DEFAULT, texts) == 6
+    # a line likelier a title than the row does not echo it ("Headline – Report" over "Headline")
+    probs, texts = _echo_page("Cats Learn To Open Doors – The Daily Example", 11)
+    probs[11, K["title"]], probs[11, K["residue"]] = 0.5, 0.5
+    assert not decode.echoed(texts, probs)[6]
+
+
+def test_an_echoed_line_with_nothing_after_it_is_not_the_headline():
+    # a site's name on top of a browser copy, repeated in its footer: echoed, but no article follows it
+    probs, texts = _echo_page("Example Garden Weekly Magazine", 0)
+    texts[-1] = "Example Garden Weekly Magazine"
+    probs[-1, K["title"]], probs[-1, K["residue"]] = 0.05, 0.95
+    assert decode.echoed(texts, probs)[-1]
+    assert decode.title_row(probs, decode.DEFAULT, texts) == texts.index("Garden Tools For Every Spring")
+
+
+def test_a_breadcrumb_is_no_headline():
+    assert decode.path_like("Blog > Weight Loss > Weight Loss Tips")
+    assert decode.path_like("HOME / Home Renovations / Loans")
+    assert not decode.path_like("Dare to Play 3 / October pack")           # one separator
+    assert not decode.path_like("Movers in NYC 2025 | Top 19 Companies | Supermove")  # a <title>'s bars
+    probs = rows(FURNITURE, {"title": 0.7}, {"title": 0.9}, {"byline": 0.8}, PROSE, PROSE, PROSE)
+    texts = ["Menu", "Cats Learn To Open Doors", "Home > Pets > Cats", "By Ann Example", "Text.", "Text.", "Text."]
+    assert decode.title_row(probs) == 2
+    assert decode.title_row(probs, decode.DEFAULT, texts) == 1
+    assert decode.title_row(probs, decode.Settings(paths=False), texts) == 2
+
+
+def test_a_promotion_likeliest_a_title_does_not_bar_the_headline():
+    """"Subscribe to …" in a side box, likeliest a title with nothing after it: the headline, at a
+    third of its title probability but with the article under it, is still a candidate."""
+    probs = rows(FURNITURE, {"title": 0.4}, FURNITURE, FURNITURE, FURNITURE,
+                 {"title": 0.15}, {"byline": 0.8}, PROSE, PROSE, PROSE)
+    assert decode.title_row(probs) == 5
+    assert decode.title_row(probs, decode.Settings(candidates=0.5)) == 1
+
+
 def test_the_byline_is_the_likeliest_one_under_the_headline_that_reads_as_one():
     probs = rows({"title": 0.9}, {"byline": 0.3}, {"byline": 0.6}, PROSE, {"byline": 0.9})
     texts = ["Headline", "Jane Doe", "Home > News", "Text.", "By John Roe"]

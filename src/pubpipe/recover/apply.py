@@ -160,6 +160,8 @@ def read_again(model, lines: list, repeated: tuple, decisions: list, articles: l
 
 REPEATED_HEADLINE, EMPTY_ARTICLE = "repeated-headline", "headline-alone"
 """The rules of `one_article_each`'s drops (in `removed`, beside the model's)."""
+ABOVE_HEADLINE = "above-headline"
+"""The rule of `_tagged`'s drop of the few lines the model keeps above a text's first headline."""
 
 
 def one_article_each(decisions: list, articles: list, lines: list, alive: Optional[set] = None) -> tuple:
@@ -253,6 +255,16 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
     where = {i: r for r, i in enumerate(rows)}
     above = {i: a.title for a in articles if a.title in headline
              for i in rows[max(where[a.title] - decode.DEFAULT.byline_above, 0):where[a.title]] if i >= a.first}
+    # above the text's first headline: fewer than OPENING_WORDS words the model keeps (a newsletter
+    # box, a teaser, a section's name; not a byline or a date, which go under the headline) are the
+    # page's furniture, not a story of their own before the article (structure starts a story at a
+    # tagged page's first line). Held out: see benchmarks/RESULTS.md, "The headline as title".
+    first = articles[0].title if articles and articles[0].title in headline else None
+    front = [i for i in range(first or 0) if i in alive and decisions[i] is not None and decisions[i].keep
+             and i not in bylines and decisions[i].kept_as not in ("byline", "dateline")]
+    if sum(len(lines[i].split()) for i in front) >= OPENING_WORDS:
+        front = []
+    front = set(front)
     kept, removed = [], list(src.removed)
     previous = ""
     for line in src.lines:
@@ -269,6 +281,9 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
             rule = REPEATED_HEADLINE if kept_text(text) == headline[above[i]] else RULE
             removed.append(dropped(src.file, line.number, lines[i].strip(), rule,
                                    0.9 if rule != RULE else round(d.confidence, 3)))
+            continue
+        if i in front and kept_text(text) not in keep:
+            removed.append(dropped(src.file, line.number, lines[i].strip(), ABOVE_HEADLINE, 0.6))
             continue
         if i in titles:
             tag = "title"

@@ -9,7 +9,10 @@ are the article's (a one-line paragraph, a sentence split by a link in a scraper
 article's too. So, per article (segment.py says where each starts):
 
 - its **title** is the line maximising P(title) × (article text in the lines after it) ×
-  (a byline or dateline likely just under it), not the likeliest title line alone;
+  (a byline or dateline likely just under it), not the likeliest title line alone — and when
+  another line of the page *echoes* a line (`echoed`: the page's `<title>` on top of a scraper's
+  dump, "Headline | Site"; a comments header quoting it, "6 thoughts on “Headline”"; a link's URL
+  slug), the best of the echoed lines: a page names its own headline elsewhere, not a teaser's;
 - its **byline** is the likeliest byline among the few lines under that title that read as one
   (`detect.labelled_byline`: a name, not a breadcrumb or a date), else a sure one a few lines above
   it (a page showing the byline over a repeat of its headline);
@@ -41,8 +44,12 @@ class Settings:
     """Lines after a title candidate whose mean article probability says article text follows."""
     meta_window: int = 3
     """Lines after a title candidate where a byline or dateline is looked for."""
-    candidates: float = 0.5
-    """Title candidates: lines whose title probability is at least this share of the likeliest's."""
+    candidates: float = 0.3
+    """Title candidates: lines whose title probability is at least this share of the likeliest's
+    (0.5 before the echoes: a promotion's "Subscribe to …" with nothing after it, likeliest a
+    title, kept the headline out at 0.5; held out, line level, with the echoes and paths 0.3 gains
+    1 title on realweb copy, modern copy and modern scrape each, none lost — alone it would lose 3
+    that the echoes win back; 0.2 gains 5 and loses 1)."""
     meta_floor: float = 0.5
     """Weight of a title candidate with no byline or dateline under it (1 + this with a sure one):
     the lower, the more a byline or date under a line counts for it being the headline."""
@@ -77,11 +84,26 @@ class Settings:
     """Least body probability of a line kept because its run is."""
     run_chars: int = 100
     """Longest line (characters) taken as one of a run of parallel lines."""
+    echo: bool = True
+    """Prefer an echoed line (`echoed`) as the headline."""
+    echo_weight: float = 1000.0
+    """How much more an echoed line's score counts: it is the headline unless it has next to no
+    article text after it (a site's name on top of a browser copy, repeated in its footer)."""
+    echo_words: int = 3
+    """Fewest words of a line taken as echoed (shorter lines are echoed by chance: a name, a section)."""
+    echo_first_min: float = 0.001
+    """Least title probability of a line the article's first line echoes (a scraper's dump opens
+    with the page's `<title>`: the model reads that line as furniture, and its headline too when
+    the page's furniture is around it)."""
+    echo_min: float = 0.01
+    """Least title probability of a line another line echoes (with a separator, in quotes, as a slug)."""
+    paths: bool = True
+    """A line shaped as a path (`path_like`: a breadcrumb) is no headline, unless echoed."""
 
 
 DEFAULT = Settings()
 LEGACY = Settings(after=0, meta_window=0, candidates=1.0, byline_window=0, byline_far=0, byline_above=0, gap_lines=0,
-                  run_lines=0)
+                  run_lines=0, echo=False, paths=False)
 """The decoding before this module (for comparison): the likeliest title line, no byline sought
 under it, no gap kept."""
 
@@ -94,10 +116,90 @@ class Reading:
     byline: Optional[int]
 
 
-def title_row(probs: np.ndarray, settings: Settings = DEFAULT) -> int:
+_WORD = re.compile(r"\w+")
+_SEPARATOR_AFTER = re.compile(r"\s+[-|–—:»·/~]+\s+")
+_SEPARATOR_BEFORE = re.compile(r"\s+[-|–—:»·/~]+\s+$")
+_QUOTES = "\"'“”„‟«»‘’‚‹›"
+"""Quotation marks: a row quoted whole has one right before it and one right after it, no space
+between ("“Headline”"; a breadcrumb's "» Section »" is no quote)."""
+
+
+def _words(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def echoed(texts: list, probs: np.ndarray, settings: Settings = DEFAULT) -> np.ndarray:
+    """Rows another row echoes, the way a page names its own headline elsewhere, whatever its words:
+
+    - the first row (a scraper's dump opens with the page's `<title>`) is the row, word for word,
+      or the row and a separator and more ("Headline – Site", "Site | Headline");
+    - another row ends with a separator and the row (a breadcrumb's last item, "Home / Guides /
+      Headline"; "Site | Headline"). Not a row followed by a separator and more: a shop's list
+      names an item, then "Item – Matte Black";
+    - another row ends quoting the row whole, in fewer words before it than the row's ("6 thoughts
+      on “Headline”", "34 responses to …"; not a teaser quoting a show's name, in its middle or at
+      its end: "Star eliminated from 'Show Name'");
+    - another row holds the row's words joined by hyphens (a link's URL slug).
+
+    Only rows of at least `echo_words` words, of title probability at least `echo_first_min` (the
+    first row's echo) or `echo_min` (the others), echoed by a row the model holds less likely a
+    title than the row itself (a headline "Costs & Prices – Report" does not make its own first
+    words a headline). A repeat of the row alone, word for word, is no echo: a teaser shown in two
+    lists repeats as often as a headline. Chosen on the held-out probabilities
+    (training/evaluate.py --cache): line-level titles realweb copy 92 -> 95/110, scrape 94 -> 105,
+    modern copy 163 -> 165/198, scrape 163 -> 181/200, none lost; see benchmarks/RESULTS.md, "The
+    headline as title"."""
+    n = len(texts)
+    out = np.zeros(n, dtype=bool)
+    if not settings.echo or n < 2:
+        return out
+    words = [_words(t) for t in texts]
+    low = [" ".join(t.split()).casefold() for t in texts]
+    every = "\n".join(f" {w} " for w in words)
+    for r in range(n):
+        w = words[r]
+        count = w.count(" ") + 1 if w else 0
+        if count < settings.echo_words or probs[r, TITLE] < settings.echo_first_min or every.count(f" {w} ") < 2:
+            continue
+        line = low[r]
+        for q in range(n):
+            if q == r or f" {w} " not in f" {words[q]} " or probs[q, TITLE] >= probs[r, TITLE]:
+                continue
+            at = low[q].find(line)
+            before, after = (low[q][:at], low[q][at + len(line):]) if at >= 0 else ("", "")
+            framed = at >= 0 and (not before.strip() and _SEPARATOR_AFTER.match(after) is not None
+                                  or not after.strip() and _SEPARATOR_BEFORE.search(before) is not None)
+            if q == 0 and (words[q] == w or framed):
+                out[r] = True
+                break
+            if probs[r, TITLE] < settings.echo_min or words[q] == w:
+                continue
+            quoted = at > 0 and before[-1] in _QUOTES and after[:1] != "" and after[0] in _QUOTES \
+                and _WORD.search(after) is None and len(_WORD.findall(before)) < count
+            if framed and not after.strip() or quoted or "-".join(w.split()) in low[q]:
+                out[r] = True
+                break
+    return out
+
+
+_PATH = re.compile(r"\s([>/»›])\s.*\s\1\s")
+
+
+def path_like(text: str) -> bool:
+    """Is the line a path of three parts or more, one separator between them ("Blog > Weight Loss >
+    Tips", "HOME / Renovations / Loans")? A breadcrumb is set like a headline, over it or under it,
+    and the model takes one for it now and then (realweb copy, modern copy: 1 page each held out);
+    no page headline of realweb's or modern's is shaped so ("Headline | Site | Section" is a
+    `<title>`, and "|" is no path separator here)."""
+    return _PATH.search(" ".join(text.split())) is not None
+
+
+def title_row(probs: np.ndarray, settings: Settings = DEFAULT, texts: Optional[list] = None) -> int:
     """Row of an article's headline among its rows' probabilities (-1 when there are no rows): the
     line maximising P(title) x mean article probability of the next `after` lines x (meta_floor +
-    the likeliest byline or dateline among the next `meta_window` lines)."""
+    the likeliest byline or dateline among the next `meta_window` lines); with `texts` (the rows'
+    lines), a row another row echoes (`echoed`) counts `echo_weight` times as much, whatever its
+    title probability, and a path (`path_like`, a breadcrumb) not at all."""
     n = len(probs)
     if not n:
         return -1
@@ -113,7 +215,13 @@ def title_row(probs: np.ndarray, settings: Settings = DEFAULT) -> int:
     for k in range(1, min(settings.meta_window, n - 1) + 1):
         near[:n - k] = np.maximum(near[:n - k], meta[k:])
     score = title * after * (settings.meta_floor + np.minimum(1.0, near))
-    score[title < settings.candidates * title.max()] = 0.0
+    echo = echoed(texts, probs, settings) if texts is not None else np.zeros(n, dtype=bool)
+    if texts is not None and settings.paths:
+        path = np.array([path_like(t) for t in texts], dtype=bool) & ~echo
+        title = np.where(path, 0.0, title)
+        score[path] = 0.0
+    score[(title < settings.candidates * title.max()) & ~echo] = 0.0
+    score[echo] *= settings.echo_weight
     best = int(np.argmax(score))
     # nothing after any candidate (a one-line "article"): the likeliest title line
     return best if score[best] > 0 else int(np.argmax(title))
@@ -217,7 +325,7 @@ def read_article(probs: np.ndarray, texts: list, settings: Settings = DEFAULT,
     """An article's title and byline rows (rows of `probs`, the article's lines)."""
     if not len(probs):
         return Reading(None, None)
-    t = title_row(probs, settings)
+    t = title_row(probs, settings, texts)
     if probs[t, TITLE] <= 0:
         return Reading(None, None)
     return Reading(t, byline_row(probs, texts, t, settings, reads))
