@@ -47,6 +47,17 @@ class _Detector(Detector):
         text = NGram.normalize_vi(self.MAIL_RE.sub(" ", self.URL_RE.sub(" ", text)))
         self.text += self._spaces.sub(" ", text[:self.max_text_length])
 
+    _latin = re.compile("[A-z]")  # 'A' <= ch <= 'z', as langdetect's test (with [ \\ ] ^ _ `)
+    _non_latin = re.compile("[\u0300-\U0010ffff]")
+
+    def cleaning_text(self):
+        # Detector.cleaning_text, its two loops per character as regular expressions. Its test for a
+        # character that is not Latin, ch >= U+0300 and unicode_block(ch) != 'Latin Extended
+        # Additional', compares the block's number (langdetect 1.0.9's unicode_block returns one)
+        # with a name: it is always true, so the test is ch >= U+0300 alone.
+        if len(self._latin.findall(self.text)) * 2 < len(self._non_latin.findall(self.text)):
+            self.text = self._latin.sub("", self.text)
+
     def _extract_ngrams(self):
         # NGram.add_char's buffer after character i is the last (up to) three characters of the
         # normalised text since the last space; the capital-word flag is "this character and the one
