@@ -346,6 +346,80 @@ def test_char_counts_of_a_whole_text_are_each_lines_own(texts):
     assert F._char_counts(texts).tolist() == [list(F._line_counts(t)) for t in texts]
 
 
+def _overlaps_by_sliding(texts: list, prose, stoplist: frozenset, window: int = 50) -> np.ndarray:
+    """features._overlaps as it was first written: a Counter of the prose lines' words slid over the
+    text each way (the reference the vectorised one must equal, float for float)."""
+    import math
+    from collections import Counter
+    n = len(texts)
+    words = [F._content(t, stoplist) for t in texts]
+    out = np.zeros((n, 4))
+    total = Counter()
+    for i in np.flatnonzero(prose):
+        total.update(words[i])
+    for direction, col in ((1, 0), (-1, 1)):
+        seen = Counter()
+        for i in (range(n - 1, -1, -1) if direction == 1 else range(n)):
+            if words[i]:
+                out[i, col] = sum(1 for w in words[i] if seen[w] > 0) / len(words[i])
+            j = i + direction * window
+            if prose[i]:
+                seen.update(words[i])
+            if 0 <= j < n and prose[j]:
+                seen.subtract(words[j])
+    for i in range(n):
+        if words[i]:
+            own = 1 if prose[i] else 0
+            out[i, 2] = sum(1 for w in words[i] if total[w] - own > 0) / len(words[i])
+            out[i, 3] = math.log1p(len(words[i]))
+    return out
+
+
+@pytest.mark.parametrize("window", [1, 2, 50])
+def test_overlaps_are_those_of_a_sliding_counter(window):
+    """features._overlaps (all line-word pairs at once, numpy) gives what sliding a Counter over the
+    lines gives: words at the window's edge, in no prose line, in the line itself only, no words."""
+    import random
+    rng = random.Random(window)
+    vocab = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "한국어", "the", "and", "2024"]
+    texts = [" ".join(rng.choice(vocab) for _ in range(rng.randint(0, 6))) or "x" for _ in range(140)]
+    texts += PAGE + OTHER
+    _, stoplist = best_stoplist([w for t in texts for w in F._words(t)])
+    for prose in (np.array([rng.random() < 0.4 for _ in texts]), np.zeros(len(texts), dtype=bool),
+                  np.ones(len(texts), dtype=bool)):
+        assert F._overlaps(texts, prose, stoplist, window).tolist() == \
+            _overlaps_by_sliding(texts, prose, stoplist, window).tolist()
+    assert F._overlaps(["a b", "1 2"], np.array([True, True]), stoplist).tolist() == [[0.0] * 4] * 2
+
+
+@pytest.mark.parametrize("line", ["Ends here.", "Ends here.\u201d", "Ends here?)]", "\u00bb", "No end", "Quote \u201d x",
+                                  "\"", "Wow!'\"", "a\u3002", "\u2026", ")", "x.\u201d.", "end\u00bb"])
+def test_sentence_and_quote_ends_are_the_patterns(line):
+    """_base tests a line's end with str methods: what SENT_END.search and QUOTE_END.search say."""
+    row = dict(zip(F.BASE, F._base(line, frozenset())))
+    assert row["end_sentence"] == float(bool(F.SENT_END.search(line)))
+    assert row["end_quote"] == float(bool(F.QUOTE_END.search(line)))
+
+
+def test_decisions_are_each_rows_argmax():
+    """linemodel.decide reads each row's likeliest label, its probability, the body's and the
+    likeliest label but residue (all rows at once) as np.argmax of each row gives them (ties: the first)."""
+    rng = np.random.default_rng(0)
+    p = rng.random((40, len(linemodel.LABELS)))
+    p[3] = 0.1  # a tie: the first label
+    p[5, 1:] = 0.3
+    p /= p.sum(axis=1, keepdims=True)
+    idx = list(range(0, 80, 2))
+    lines = ["a line of text"] * 80
+    decisions, _ = linemodel.decide(lines, idx, p, np.zeros(0, dtype=np.int64), np.zeros(0), linemodel.segment.Settings())
+    for row, i in enumerate(idx):
+        k = int(np.argmax(p[row]))
+        d = decisions[i]
+        assert (d.label, d.confidence, d.body, d.kept_as) == (
+            linemodel.LABELS[k], float(p[row, k]), float(1.0 - p[row, 0]), linemodel.LABELS[1 + int(np.argmax(p[row, 1:]))])
+    assert all(decisions[i] is None for i in range(1, 80, 2))
+
+
 def _decisions(n: int, title: int, byline: int = None) -> list:
     """Decisions as the model gives them for a text of n lines: `title` likeliest a title, `byline`
     a byline, the rest paragraphs, all kept."""

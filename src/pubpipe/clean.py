@@ -451,7 +451,10 @@ def _drop(file: str, line: Line, rule: Rule, removed: list, marks: list) -> None
         marks.append(Mark(line.number, text, rule.ends_story, rule.afterword, rule.contents))
 
 
-def _one_pass(file: str, lines: list, ctx: Context) -> tuple:
+def _one_pass(file: str, lines: list, ctx: Context, settled: frozenset = frozenset()) -> tuple:
+    """(lines kept, their drops, marks, lines staff kept) after every file rule, then every line rule.
+    `settled`: ids of lines (of `lines`) that an earlier pass ran through the line rules and left as
+    they were; the line rules are not run on them again (see clean_source)."""
     removed: list[Diagnostic] = []
     marks: list[Mark] = []
     kept_by_staff: list[Decision] = []
@@ -478,8 +481,8 @@ def _one_pass(file: str, lines: list, ctx: Context) -> tuple:
     out: list[Line] = []
     plan = _plan(tuple(LINE_RULES))
     for line in lines:
-        if line.tag in META_TAGS:  # a saved page's headline, author, date: metadata, not page text
-            out.append(line)
+        if line.tag in META_TAGS or id(line) in settled:  # (META_TAGS: a saved page's headline,
+            out.append(line)                                  # author, date: metadata, not page text)
             continue
         text = line.text
         # A page's emphasis marks (pubpipe.inline) stay in its line, but the rules judge its words:
@@ -522,14 +525,22 @@ def clean_source(src: RawSource, ctx: Context = Context()) -> CleanSource:
     marks: list[Mark] = []
     kept: dict = {}
     lines = list(src.lines)
+    # A line rule is a function of the line's text (and the shared context) alone: a line the line
+    # rules left as it was in one pass (the same object out as in) gets the same answer from them in
+    # the next, which only the file rules can change. So only the lines they changed (a line's
+    # spaces normalised) go through them again. The passes after the first ran every rule on every
+    # line of a page again for nothing: a third of cleaning's time on realweb's 110 copies.
+    settled: frozenset = frozenset()
     for _ in range(8):
-        out, dropped, marked, kept_now = _one_pass(src.file, lines, ctx)
+        out, dropped, marked, kept_now = _one_pass(src.file, lines, ctx, settled)
         removed += dropped
         marks += marked
         for k in kept_now:
             kept.setdefault(k.line, k)  # the first rule that would have dropped it
         if out == lines:
             break
+        before = {id(l) for l in lines}
+        settled = frozenset(id(l) for l in out if id(l) in before)
         lines = out
     return CleanSource(src.file, tuple(lines), tuple(sorted(removed, key=lambda r: r.line)), src.kind,
                        tuple(sorted(marks, key=lambda m: m.line)), tuple(sorted(kept.values(), key=lambda k: k.line)))

@@ -98,6 +98,9 @@ def parse(text: str) -> tuple:
     """(plain text, spans) of a text that may carry emphasis marks of either kind."""
     if not text:
         return text, ()
+    if "_" not in text and "*" not in text and not MARKS.search(text):
+        # no mark of either kind (most blocks): what the steps below give, without a flag per character
+        return text, ()
     base, flags = _html_marks(text) if MARKS.search(text) else (text, [frozenset()] * len(text))
     if "_" in base or "*" in base:
         drop: set = set()
@@ -116,6 +119,8 @@ def parse(text: str) -> tuple:
 
 def _spans(text: str, flags: list) -> tuple:
     """Maximal runs of each kind, without the white space at their ends."""
+    if not any(flags):  # no character in any kind (a "_" or "*" that is no mark): no run to look for
+        return ()
     out = []
     for kind in KINDS:
         i = 0

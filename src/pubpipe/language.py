@@ -47,19 +47,41 @@ class _Detector(Detector):
         text = NGram.normalize_vi(self.MAIL_RE.sub(" ", self.URL_RE.sub(" ", text)))
         self.text += self._spaces.sub(" ", text[:self.max_text_length])
 
+    _latin = re.compile("[A-z]")  # 'A' <= ch <= 'z', as langdetect's test (with [ \\ ] ^ _ `)
+    _non_latin = re.compile("[\u0300-\U0010ffff]")
+
+    def cleaning_text(self):
+        # Detector.cleaning_text, its two loops per character as regular expressions. Its test for a
+        # character that is not Latin, ch >= U+0300 and unicode_block(ch) != 'Latin Extended
+        # Additional', compares the block's number (langdetect 1.0.9's unicode_block returns one)
+        # with a name: it is always true, so the test is ch >= U+0300 alone.
+        if len(self._latin.findall(self.text)) * 2 < len(self._non_latin.findall(self.text)):
+            self.text = self._latin.sub("", self.text)
+
     def _extract_ngrams(self):
         # NGram.add_char's buffer after character i is the last (up to) three characters of the
         # normalised text since the last space; the capital-word flag is "this character and the one
         # before are upper case". So the n-grams Detector._extract_ngrams keeps depend on each word
         # (with the space after it) alone: they are read off each word once, in the text's order.
-        known, words = self.word_lang_prob_map, {}
-        # a _Profiles map is filled as n-grams are met: one not in it yet may be in the profiles
-        fill = known.fill if isinstance(known, _Profiles) else _never
+        known = self.word_lang_prob_map
+        # a _Profiles map is filled as n-grams are met: one not in it yet may be in the profiles.
+        # Its `words` keeps each word's n-grams for the next text (a word's n-grams depend on the
+        # word and on which n-grams the profiles hold, nothing else): a build's stories share most
+        # of their words, and reading them off character by character was most of detection's time.
+        fill, seen = (known.fill, known.words) if isinstance(known, _Profiles) else (_never, {})
+        if len(seen) > _Profiles.MAX_WORDS:
+            seen.clear()
         text = self.text.translate(self._normal).split(" ")
         # each word with the space after it (the last has none); the words are looked up once each,
-        # then their n-grams chained in the text's order
+        # then their n-grams chained in the text's order (from this text's own `words`: `seen` is
+        # shared, a list goes into it only once complete)
         keys = [word + " " for word in text[:-1] if word] + [word for word in text[-1:] if word]
+        words = {}
         for key in dict.fromkeys(keys):
+            found = seen.get(key)
+            if found is not None:
+                words[key] = found
+                continue
             found = words[key] = []
             t = "  " + key
             for a, b, c in zip(t, t[1:], t[2:]):
@@ -73,6 +95,7 @@ class _Detector(Detector):
                     found.append(b + c)
                 if b != " " and (a + b + c in known or fill(a + b + c)):
                     found.append(a + b + c)
+            seen[key] = found
         return list(chain.from_iterable(map(words.__getitem__, keys)))
 
     def _update_lang_prob(self, prob, word, alpha):
@@ -154,6 +177,11 @@ class _Profiles(dict):
         """(index, freq, n_words) of each profile, as DetectorFactory.load_profile numbers them."""
         self.langsize = langsize
         self.unknown = set()
+        self.words: dict = {}
+        """word (with the space after it) -> its n-grams that a profile holds, in _Detector._extract_ngrams's order."""
+
+    MAX_WORDS = 200_000
+    """`words` is emptied when it holds more (a long-running process: memory stays bounded)."""
 
     def fill(self, gram) -> bool:
         """Make `gram`'s entry if a profile holds it; False when none does."""

@@ -21,12 +21,18 @@ RULES = [
     (re.compile(r'(?:(?<=^)|(?<=[\s(\[{‘—–=-]))"'), "“"),
     (re.compile(r'"'), "”"),
 ]
+NEEDS = ("...", "---", "--", "--", "-", "-", "'", "'", "'", "'", '"', '"')
+"""A string each rule of RULES (same order) can only match a text holding: most lines have no quote,
+dash or "...", and a rule's expression (look-behinds, scanned at every position) costs more than
+`in`; a text without it is left to the next rule unchanged, as the expression would leave it."""
+assert len(NEEDS) == len(RULES)
 
 
 def typeset(text: str) -> str:
     """Curly quotes, dashes and ellipses for plain text; words are left exactly as they were."""
     if not text:
         return text
-    for pattern, repl in RULES:
-        text = pattern.sub(repl, text)
+    for (pattern, repl), needed in zip(RULES, NEEDS):
+        if needed in text:
+            text = pattern.sub(repl, text)
     return text

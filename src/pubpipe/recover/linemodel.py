@@ -175,10 +175,15 @@ def decide(lines: list, idx: list, p: np.ndarray, rows: np.ndarray, start: np.nd
     if not idx:
         return decisions, []
     keep = decode.kept(p, settings.threshold, reading)
-    for row, i in enumerate(idx):
-        k = int(np.argmax(p[row]))
-        decisions[i] = Decision(labels[k], float(p[row, k]), float(1.0 - p[row, 0]),
-                                labels[1 + int(np.argmax(p[row, 1:]))], bool(keep[row]))
+    # each row's likeliest label (and the likeliest but residue), its probability and the body's,
+    # for all rows at once (argmax along rows gives each row's np.argmax; the same floats): two
+    # argmax calls and two conversions a line were most of this function's time on a page
+    best = p.argmax(axis=1)
+    confidence = p[np.arange(len(idx)), best].tolist()
+    body = (1.0 - p[:, 0]).tolist()
+    kept_as = (1 + p[:, 1:].argmax(axis=1)).tolist()
+    for row, (i, k, b) in enumerate(zip(idx, best.tolist(), kept_as)):
+        decisions[i] = Decision(labels[k], confidence[row], body[row], labels[b], bool(keep[row]))
     row_texts = [lines[i] for i in idx]
     cuts = segment.choose(row_texts, p, rows, start, settings)
     articles = []
