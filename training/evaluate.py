@@ -19,6 +19,7 @@ Baselines on the same pages: publishing everything, and today's pubpipe (clean +
 from __future__ import annotations
 
 import argparse
+import gzip
 import importlib.util
 import json
 import sys
@@ -152,6 +153,9 @@ def main(argv=None) -> int:
     ap.add_argument("--save", type=Path, help="keep the held-out probabilities here (npz) for later analysis")
     ap.add_argument("--json", type=Path, help="write the figures here")
     ap.add_argument("--cache", type=Path, help="held-out probabilities of every fold (npz): read when it exists, else written")
+    ap.add_argument("--models", type=Path, help="each fold's model (DIR/fold-J.json.gz, the shipped file's format): written "
+                    "when trained; with --build and --cache, read, so that the build reads a pasted file's later part "
+                    "again (recover.apply.read_again) with the model that held its pages out")
     ap.add_argument("--reading", type=json.loads, help='decoding settings (pubpipe.recover.decode.Settings), e.g. {"gap_lines": 3}')
     ap.add_argument("--legacy", action="store_true", help="decode as before pubpipe.recover.decode (for comparison)")
     ap.add_argument("--build", action="store_true", help="also score the held-out pages through the build's own stages")
@@ -194,6 +198,9 @@ def main(argv=None) -> int:
         keep = {} if args.dump else None
         model = C.train_model(train, inner=args.inner, rounds=tuple(args.rounds), two_stages=not args.one_stage,
                                paste=args.paste, keep=keep)
+        if args.models:
+            args.models.mkdir(parents=True, exist_ok=True)
+            (args.models / f"fold-{j}.json.gz").write_bytes(model_file(model))
         if args.dump:
             import pickle
             args.dump.mkdir(parents=True, exist_ok=True)
@@ -217,6 +224,20 @@ def main(argv=None) -> int:
     results = {} if args.build_only else report(docs, concat_docs, gold, concat, args.threshold, pasted_docs,
                                                 pasted_entries, reading)
     results["reading"] = reading.__dict__
+    if args.models and (args.build or args.build_only):
+        from pubpipe.recover.linemodel import LineModel
+
+        by_fold = {}
+        for d in every:
+            if "p" in d and "fold" not in d:
+                d["fold"] = fold[groups[d["doc"]]]
+        for j in sorted({d["fold"] for d in every if "p" in d}):
+            with gzip.open(args.models / f"fold-{j}.json.gz", "rt", encoding="utf-8") as f:
+                by_fold[j] = LineModel(json.load(f))
+        for d in every:
+            if "p" in d:
+                d["model"] = by_fold[d["fold"]]
+        print(f"fold models read from {args.models}: the build reads pasted files again", file=sys.stderr)
     if args.build or args.build_only:
         results["build"] = {} if args.concat_only else through_build(docs, gold, reading, args.pages)
         results["build"]["realweb/concat"] = concat_through_build(concat_docs, gold, concat, reading, args.show_splits)
@@ -225,6 +246,15 @@ def main(argv=None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     return 0
+
+
+def model_file(model: dict) -> bytes:
+    """A fold's model as the shipped file holds one (train.py's format; no digests: it is no build's)."""
+    import train
+
+    return train.pack({"format": "pubpipe/linemodel@1", "labels": list(C.LABELS), "features": list(C.F.NAMES),
+                       "stages": [s.model_to_string(num_iteration=-1) for s in model["stages"]],
+                       "start": model["start"].model_to_string(num_iteration=-1), "settings": dict(C.SETTINGS)})
 
 
 def cache_meta(args) -> str:
@@ -342,22 +372,32 @@ def report(docs, concat_docs, gold, concat, thresholds, pasted_docs=(), pasted_e
 
 class HeldOut:
     """Stands in for the shipped LineModel in recover.apply: each text's decisions and articles
-    decoded (linemodel.decide, as the build decodes) from the held-out probabilities of its page."""
-
-    reads_again = False
-    """recover.apply.read_again reads a pasted file's later part again with the model; held-out
-    probabilities are of whole files only (measured across corpora instead: benchmarks/RESULTS.md)."""
+    decoded (linemodel.decide, as the build decodes) from the held-out probabilities of its page.
+    recover.apply.read_again reads a pasted file's later part again with the model: only when each
+    member has its fold's model (`--models`); the cache holds probabilities of whole files only."""
 
     def __init__(self, members: list, reading: DEC.Settings):
         from pubpipe.recover.linemodel import LABELS
 
         self.settings = SEG.Settings(**C.SETTINGS)
         self.members, self.reading, self.labels = members, reading, LABELS
+        self.reads_again = all("model" in d for d in members)
+        self.read_once = False
 
     def read_all(self, texts: list, repeated=None) -> list:
         from pubpipe.recover.linemodel import decide
 
+        if self.read_once:
+            # recover reads every text once (this call's first), then read_again the later part of
+            # some: each read by the model that held out the member it is part of
+            out = []
+            for rest in texts:
+                owner = [d for d, whole in zip(self.members, self.texts) if whole[len(whole) - len(rest):] == rest]
+                assert owner, "a text read again that is no part of a text read first"
+                out += owner[0]["model"].read_all([rest], repeated)
+            return out
         assert len(texts) == len(self.members)
+        self.read_once, self.texts = self.reads_again, texts
         out = []
         for lines, d in zip(texts, self.members):
             # ingest's lines, numbered as the page's (it only normalises characters: invisible ones go)
