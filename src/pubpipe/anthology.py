@@ -2,12 +2,14 @@
 
 from bisect import bisect_right
 from dataclasses import replace
+from functools import partial
 
 from slugify import slugify
 
 from .config import Config, DEFAULT_TITLE
 from .credits import credits_for
-from .language import detect_language, main_language
+from .language import detect_language, language_profiles, main_language
+from .orchestrate.processes import on_both_cores
 from . import inline
 from .clean import kept_text, rule_named
 from .model import WARNING, Anthology, Block, Byline, Decision, Series, SourceSpan, Story, dropped, problem
@@ -48,17 +50,26 @@ def unique_id(title: str, taken: set, fallback: str) -> str:
     return candidate
 
 
-def _story(draft: Draft, blocks: tuple, story_id: str, title: str) -> Story:
-    text = " ".join(b.words() for b in blocks)
+def _story(draft: Draft, blocks: tuple, story_id: str, title: str, typeset_blocks: tuple = None,
+           language: str = None) -> Story:
+    """The story of `draft`; `typeset_blocks`, `language`: `_typeset_story`'s, when computed already."""
+    if typeset_blocks is None:
+        typeset_blocks, language = _typeset_story(blocks)
     series = draft.series
     return Story(
-        id=story_id, title=_plain(title), blocks=tuple(_typeset_block(b) for b in blocks),
-        source=SourceSpan(draft.file, draft.first, draft.last), language=detect_language(text),
+        id=story_id, title=_plain(title), blocks=typeset_blocks,
+        source=SourceSpan(draft.file, draft.first, draft.last), language=language,
         subtitle=_plain(draft.subtitle) if draft.subtitle else None,
         series=Series(_plain(series.name), series.part, _plain(draft.series_label or "")) if series else None,
         byline=Byline(inline.plain(draft.byline.name), _plain(draft.byline.role) if draft.byline.role else None) if draft.byline else None,
         dateline=draft.dateline,
     )
+
+
+def _typeset_story(blocks: tuple) -> tuple:
+    """(the blocks typeset, the language of their words): the costly part of a story (language
+    detection, typography), independent of its title and id."""
+    return tuple(_typeset_block(b) for b in blocks), detect_language(" ".join(b.words() for b in blocks))
 
 
 def _with_author(story: Story, credit) -> Story:
@@ -127,6 +138,18 @@ def _kept_lines(src, draft: Draft, keep: frozenset) -> bool:
     return bool(keep) and any(kept_text(l.text) in keep for l in src.lines if draft.first <= l.number <= draft.last)
 
 
+def _source_parts(src, split_before: tuple, keep: frozenset) -> tuple:
+    """(lines removed, [(draft, blocks)], [`_typeset_story` of each]) of one cleaned source: its
+    stories but for their titles and ids (which depend on the sources before it)."""
+    drafts, front = split_file(src, split_before, keep=keep)
+    removed = list(front)
+    built = [(draft, build_blocks(draft)) for draft in drafts]
+    removed += [r for draft in drafts for r in draft.removed]
+    while len(built) > 1 and not built[0][1] and not _kept_lines(src, built[0][0], keep):
+        removed += _title_page(src, built.pop(0)[0])
+    return removed, built, [_typeset_story(blocks) for _, blocks in built]
+
+
 def _select(key: str, story: Story) -> bool:
     return key == story.id or key.casefold() == story.title.casefold()
 
@@ -140,15 +163,14 @@ def build_anthology(cleaned: list, config: Config, removed: tuple = (), warnings
     extra_removed: list = []
     decisions: list = []
     keep = frozenset(kept_text(k) for k in config.keep)
-    for src in cleaned:
-        drafts, front = split_file(src, config.split_before, keep=keep)
-        extra_removed += front
+    # each source's drafts, blocks and typeset stories on both cores: no source's depends on another's
+    # (langdetect's profiles read before the fork, once)
+    parts = on_both_cores("recovering the stories", partial(_source_parts, split_before=config.split_before, keep=keep),
+                          list(cleaned), [len(src.lines) for src in cleaned], prepare=language_profiles)
+    for src, (removed_here, built, typeset_stories) in zip(cleaned, parts):
+        extra_removed += removed_here
         decisions += src.kept
-        built = [(draft, build_blocks(draft)) for draft in drafts]
-        extra_removed += [r for draft in drafts for r in draft.removed]
-        while len(built) > 1 and not built[0][1] and not _kept_lines(src, built[0][0], keep):
-            extra_removed += _title_page(src, built.pop(0)[0])
-        for draft, blocks in built:
+        for (draft, blocks), (typeset_blocks, story_language) in zip(built, typeset_stories):
             if not blocks and draft.title:
                 warnings.append(problem(src.file, f"{draft.title!r} has no body; kept as a title only",
                                         "structure.empty-story", WARNING, draft.first))
@@ -159,7 +181,7 @@ def build_anthology(cleaned: list, config: Config, removed: tuple = (), warnings
                                         draft.first))
             story_id = unique_id(title, taken, src.file)
             title = config.titles.get(story_id, title)
-            stories.append(_story(draft, blocks, story_id, title))
+            stories.append(_story(draft, blocks, story_id, title, typeset_blocks, story_language))
             decisions += draft.decisions
     removed = tuple(sorted((*removed, *extra_removed), key=lambda r: (r.file, r.line)))
     review = _review(stories, decisions, removed)

@@ -546,10 +546,15 @@ def clean_source(src: RawSource, ctx: Context = Context()) -> CleanSource:
                        tuple(sorted(marks, key=lambda m: m.line)), tuple(sorted(kept.values(), key=lambda k: k.line)))
 
 
+def shared_context(sources: list, extra_patterns: tuple = (), keep: tuple = ()) -> Context:
+    """The context every source is cleaned with: lines repeated across sources, extra patterns,
+    and the lines staff said to keep."""
+    return Context(repeated=repeated_lines(sources),
+                   extra=tuple(re.compile(p, re.I) for p in extra_patterns),
+                   keep=frozenset(kept_text(k) for k in keep))
+
+
 def clean_all(sources: list, extra_patterns: tuple = (), keep: tuple = ()) -> list:
-    """Clean every source with a shared context (lines repeated across sources, extra patterns, and
-    the lines staff said to keep)."""
-    ctx = Context(repeated=repeated_lines(sources),
-                  extra=tuple(re.compile(p, re.I) for p in extra_patterns),
-                  keep=frozenset(kept_text(k) for k in keep))
+    """Clean every source with a shared context (`shared_context`)."""
+    ctx = shared_context(sources, extra_patterns, keep)
     return [clean_source(src, ctx) for src in sources]

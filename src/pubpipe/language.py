@@ -230,6 +230,11 @@ def _factory():
                            seed=DetectorFactory.seed)
 
 
+def language_profiles() -> None:
+    """Read langdetect's profiles now (once a process)."""
+    _factory()
+
+
 def _detector(text: str) -> _Detector:
     """A _Detector holding `text` (langdetect.detect_langs's first steps)."""
     factory = _factory()

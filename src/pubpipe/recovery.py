@@ -6,19 +6,41 @@ tested without Prefect (the flow runs each as its task).
 """
 
 from pubpipe.anthology import build_anthology
-from pubpipe.clean import clean_all
+from pubpipe.clean import clean_source, shared_context
 from pubpipe.config import Config
 from pubpipe.errors import NothingToPublish
 from pubpipe.model import Anthology
+from pubpipe.orchestrate.processes import on_both_cores
 from pubpipe.read.intake import Ingested
 
 
 def clean(ingested: Ingested, config: Config) -> list:
     """Run the cleaning registry over every source, then the learned line model over text sources
-    that are a web page's text (pubpipe.recover.apply: it drops furniture and tags what it keeps)."""
-    from pubpipe.recover.apply import recover  # issue 16: the line model (loads LightGBM only here)
-    cleaned = clean_all(list(ingested.sources), config.residue, config.keep)
-    return recover(list(ingested.sources), cleaned, keep=config.keep)
+    that are a web page's text (pubpipe.recover.apply: it drops furniture and tags what it keeps).
+
+    The work of each source — its cleaning, the model's features of its lines — is independent of
+    the others' once what they share is known (the lines repeated across sources): it is done on
+    both cores (`processes.on_both_cores`; the same results as one after the other)."""
+    from pubpipe.recover import apply  # issue 16: the line model (loads LightGBM only here)
+    from pubpipe.recover import features as F
+    from pubpipe.recover.stopwords import _lists as stoplists  # read once a process (cached)
+    sources = list(ingested.sources)
+    ctx = shared_context(sources, config.residue, config.keep)
+    model = apply.shipped()
+    texts = apply.text_lines(sources) if model is not None else {}
+    repeated = F.repeated_across(list(texts.values())) if texts else None
+
+    def one(src):
+        lines = texts.get(src.file)
+        return clean_source(src, ctx), (F.features(lines, repeated) if lines is not None else None)
+
+    done = on_both_cores("recovering the stories", one, sources, [len(s.lines) for s in sources],
+                         prepare=stoplists if texts else None)  # the stop lists read once, before the fork
+    cleaned = [c for c, _ in done]
+    if model is None:
+        return cleaned
+    features = {src.file: f for src, (_, f) in zip(sources, done) if src.file in texts}
+    return apply.recover(sources, cleaned, model, keep=config.keep, features=features, repeated=repeated)
 
 
 def structure(cleaned: list, ingested: Ingested, config: Config) -> Anthology:

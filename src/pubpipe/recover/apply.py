@@ -29,6 +29,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Optional
 
+import numpy as np
+
 from .. import detect
 from ..clean import CleanSource, kept_text
 from ..model import dropped
@@ -356,40 +358,108 @@ def headline_below_top(src: CleanSource, decisions: list, articles: list) -> boo
     return words >= MIN_ARTICLE_WORDS
 
 
-def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()) -> list:
-    """The cleaned sources, web-page text sources read by the line model (see the module docstring).
-    `raw`: the ingested sources, in the same order as `cleaned`; `model`: the shipped one if None;
-    `keep`: lines staff said to keep (anthology.toml's `keep`): never dropped by the model."""
-    keep = frozenset(kept_text(k) for k in keep)
-    model = model if model is not None else shipped()
-    if model is None:
-        return list(cleaned)
-    texts, numbered = {}, {}
+def read_all(model: LineModel, texts: list, feats: list) -> list:
+    """``model.read_all(texts, repeated)`` from the texts' features `feats` (``features.features(lines,
+    repeated)`` of each, computed already), with each text's article-start candidates and its
+    decisions computed on both cores (`processes.on_both_cores`); LightGBM's predictions stay in
+    this process (a forked child must not use OpenMP once its parent has). The steps of
+    `LineModel.read_all`, in the same order on the same values (tests/test_both_cores.py compares
+    the two): written here, not there, because linemodel.py is one of the model file's inputs
+    (training/train.py's digests) and the orchestration is not."""
+    from ..orchestrate.processes import on_both_cores
+    from . import segment
+    from .linemodel import _predict, context_features, decide
+
+    labels = len(model.labels)
+    xs = [x for _, x in feats]
+    first = _predict(model.stages[0], xs, labels)
+    probs = first
+    if len(model.stages) > 1:
+        probs = _predict(model.stages[1], [np.hstack([x, context_features(f)]) if len(x) else x
+                                           for x, f in zip(xs, first)], labels)
+    weights = [len(idx) for idx, _ in feats]
+
+    def candidates(k: int) -> tuple:  # the start model's candidates, as segment.start_probabilities finds them
+        idx, x = feats[k]
+        if model.start is None or len(idx) < 3:
+            return np.zeros(0, dtype=np.int64), None
+        return segment.candidates([texts[k][i] for i in idx], first[k], x)
+
+    found = on_both_cores("reading the sources", candidates, list(range(len(texts))), weights)
+    start = iter(_predict(model.start, [c for _, c in found if c is not None], 0) if model.start is not None else [])
+    starts = [next(start) if c is not None else np.zeros(0) for _, c in found]
+
+    def decided(k: int) -> tuple:
+        return decide(texts[k], feats[k][0], probs[k], found[k][0], starts[k], model.settings, model.labels)
+
+    return on_both_cores("reading the sources", decided, list(range(len(texts))), weights)
+
+
+def text_lines(raw: list) -> dict:
+    """{file: its lines as decoded, by line number (a blank line where the source has none)} of
+    the text sources among `raw` (the ingested sources): what the model reads."""
+    texts = {}
     for src in raw:
         if src.kind == "text" and src.lines:
             lines = [""] * max(l.number for l in src.lines)
             for l in src.lines:
                 lines[l.number - 1] = l.text
             texts[src.file] = lines
-            numbered[src.file] = {l.number: l for l in src.lines}
+    return texts
+
+
+def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=(), features: Optional[dict] = None,
+            repeated: Optional[tuple] = None) -> list:
+    """The cleaned sources, web-page text sources read by the line model (see the module docstring).
+    `raw`: the ingested sources, in the same order as `cleaned`; `model`: the shipped one if None;
+    `keep`: lines staff said to keep (anthology.toml's `keep`): never dropped by the model;
+    `features`, `repeated`: {file: features.features() of its text_lines()} and
+    features.repeated_across() of them all, when computed already (the build computes the features
+    beside the cleaning, on both cores: `pubpipe.recovery.clean`)."""
+    keep = frozenset(kept_text(k) for k in keep)
+    model = model if model is not None else shipped()
+    if model is None:
+        return list(cleaned)
+    texts = text_lines(raw)
     if not texts:
         return list(cleaned)
-    repeated = F.repeated_across(list(texts.values()))
+    numbered = {src.file: {l.number: l for l in src.lines} for src in raw if src.file in texts}
+    repeated = repeated if repeated is not None else F.repeated_across(list(texts.values()))
     threshold = model.settings.threshold
-    read = iter(model.read_all([texts[src.file] for src in cleaned if src.file in texts], repeated))
-    out = []
-    for src in cleaned:
-        lines = texts.get(src.file)
-        if lines is None:
-            out.append(src)
-            continue
-        decisions, articles = next(read)
-        if len(articles) > 1 and getattr(model, "reads_again", True):
-            decisions, articles = read_again(model, lines, repeated, decisions, articles)
+    read = [src for src in cleaned if src.file in texts]
+    read_texts = [texts[src.file] for src in read]
+    if features is None:  # (training/evaluate.py's stand-in model reads texts only)
+        found = model.read_all(read_texts, repeated)
+    else:  # each text's candidates and decisions on both cores (its features were computed so too)
+        found = read_all(model, read_texts, [features[src.file] for src in read])
+    # a text read as several articles is read again after a long run of furniture, in this process:
+    # reading again predicts (LightGBM), which a forked helper must not do
+    if getattr(model, "reads_again", True):
+        found = [read_again(model, lines, repeated, decisions, articles) if len(articles) > 1 else (decisions, articles)
+                 for lines, (decisions, articles) in zip(read_texts, found)]
+
+    def finish(k: int) -> Optional[CleanSource]:
+        """The model's reading of the k-th text source; None when it is left to the rules."""
+        src, lines = read[k], read_texts[k]
+        decisions, articles = found[k]
         # (training/evaluate.py's stand-in model carries the decoding it is scored with)
         decisions = decode.keep_runs(decisions, lines, getattr(model, "reading", decode.DEFAULT))
         decisions, articles, why = one_article_each(decisions, articles, lines,
                                                     {l.number - 1 for l in src.lines if l.text.strip()})
         by_model = web_dump(decisions, threshold) or headline_below_top(src, decisions, articles)
-        out.append(_tagged(src, lines, decisions, articles, threshold, keep, numbered[src.file], why) if by_model else src)
+        return _tagged(src, lines, decisions, articles, threshold, keep, numbered[src.file], why) if by_model else None
+
+    if features is None:
+        done = [finish(k) for k in range(len(read))]
+    else:  # each text's decoding and tagging on both cores
+        from ..orchestrate.processes import on_both_cores
+        done = on_both_cores("reading the sources", finish, list(range(len(read))), [len(l) for l in read_texts])
+    done = iter(done)
+    out = []
+    for src in cleaned:
+        if src.file in texts:
+            tagged = next(done)
+            out.append(tagged if tagged is not None else src)
+        else:
+            out.append(src)
     return out
