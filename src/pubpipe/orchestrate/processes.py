@@ -365,7 +365,7 @@ def on_both_cores(what: str, function, items: list, weights: list, prepare=None)
     build's is touched), sends its results back pickled and leaves with ``os._exit`` (no exit
     handler of the build's runs in it). Sequential, in this process, when the items weigh less than
     HELPER_MIN_LINES, on one core, or with ``PUBPIPE_RECOVERY_PROCESSES=1``: the results are the
-    same either way (tests/test_processes.py compares them).
+    same either way (tests/test_both_cores.py compares them).
 
     The helper ignores Ctrl-C (the build stops it: `kill_children`, or the ``finally`` below on a
     KeyboardInterrupt), dies with the thread that forked it (`die_with_parent`), and never outlives
