@@ -89,10 +89,14 @@ through, progress events, and the child processes (the layout processes, EPUBChe
 ORCHESTRATION = tuple(sorted({_module(p) for p in (PACKAGE / "orchestrate").glob("*.py")}
                              - {"pubpipe.orchestrate", *FLOW_SUPPORT}))
 """The rest of `pubpipe.orchestrate` (the servers, serve, Ctrl-C, the terminal…): a later stage."""
+NOT_FOR_STAGES = tuple(m for m in (*FLOW_SUPPORT, *ORCHESTRATION) if m != "pubpipe.orchestrate.processes")
+"""All of `pubpipe.orchestrate` but its child processes, which reading and recovery use for the
+helper that does half of a big build's per-source work (`processes.on_both_cores`; processes.py
+imports no Prefect and nothing of a stage)."""
 LAYERS = {
     # a stage: what it must not import (a later stage, or the stage beside it)
-    "pubpipe.read": ("pubpipe.render", "pubpipe.publish", "pubpipe.orchestrate", *RECOVERY, *LATER),
-    **{m: ("pubpipe.render", "pubpipe.publish", "pubpipe.orchestrate", *LATER) for m in RECOVERY},
+    "pubpipe.read": ("pubpipe.render", "pubpipe.publish", *NOT_FOR_STAGES, *RECOVERY, *LATER),
+    **{m: ("pubpipe.render", "pubpipe.publish", *NOT_FOR_STAGES, *LATER) for m in RECOVERY},
     "pubpipe.render": ("pubpipe.read", "pubpipe.publish", *ORCHESTRATION, *RECOVERY, *LATER),
     "pubpipe.publish": (*ORCHESTRATION, *LATER),
 }
@@ -121,3 +125,10 @@ def test_the_layer_check_lets_a_renderer_use_only_flow_support():
     assert "pubpipe.orchestrate.interrupts" in ORCHESTRATION and "pubpipe.orchestrate.runner" not in ORCHESTRATION
     graph = {"pubpipe.render.pdf.parts": {"pubpipe.orchestrate.interrupts", "pubpipe.orchestrate.runner"}}
     assert _misplaced(graph) == ["pubpipe.render.pdf.parts imports pubpipe.orchestrate.interrupts"]
+
+
+def test_the_layer_check_lets_reading_and_recovery_use_only_the_child_processes():
+    graph = {"pubpipe.recovery": {"pubpipe.orchestrate.processes", "pubpipe.orchestrate.runner"},
+             "pubpipe.read.intake": {"pubpipe.orchestrate.processes", "pubpipe.orchestrate.tempserver"}}
+    assert _misplaced(graph) == ["pubpipe.read.intake imports pubpipe.orchestrate.tempserver",
+                                 "pubpipe.recovery imports pubpipe.orchestrate.runner"]
