@@ -30,9 +30,24 @@ from pubpipe.recover import decode as DEC  # noqa: E402
 RS = E.RS
 
 
-def load(form: str, cache: Path) -> tuple:
-    docs = [d for d in C.load_docs() if d["doc"].startswith(f"realweb/{form}/")]
+def load(form: str, cache: Path, models: Path = None, folds: int = 5) -> tuple:
+    every = C.load_docs()
+    docs = [d for d in every if d["doc"].startswith(f"realweb/{form}/")]
     C.featurize(docs)
+    if models is not None:  # each page's fold model, to read a page again as the build does (evaluate.py --models)
+        import gzip
+
+        from pubpipe.recover.linemodel import LineModel
+
+        groups = E.cv_groups(every)
+        fold = C.folds_of([g for g in groups.values() if g is not None], folds)
+        by_fold = {}
+        for d in docs:
+            j = fold[groups[d["doc"]]]
+            if j not in by_fold:
+                with gzip.open(models / f"fold-{j}.json.gz", "rt", encoding="utf-8") as f:
+                    by_fold[j] = LineModel(json.load(f))
+            d["model"] = by_fold[j]
     with np.load(cache) as z:
         for d in docs:
             d["p"], d["p1"] = z["p:" + d["doc"]], z["p1:" + d["doc"]]
@@ -136,17 +151,18 @@ def causes(d: dict, page: dict, stories: list, src, read: bool) -> tuple:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cache", type=Path, required=True)
+    ap.add_argument("--models", type=Path, help="each fold's model (evaluate.py --models): pages read again as the build does")
     ap.add_argument("--form", default="copy")
     ap.add_argument("--reading", type=json.loads)
     ap.add_argument("--lines", action="store_true", help="list each lost line with its cause")
     args = ap.parse_args(argv)
     reading = DEC.Settings(**{**DEC.DEFAULT.__dict__, **(args.reading or {})})
-    docs, gold = load(args.form, args.cache)
+    docs, gold = load(args.form, args.cache, args.models)
     anthology, recovered, read = build(docs, gold, reading)
     pages = [gold[E.page_of(d)[2]] for d in docs]
     per_page = RS.stories_by_page(anthology, pages)
     s = RS.score_pages(pages, anthology)["summary"]
-    print(f"build realweb {args.form}: P {s['P']:.3f} R {s['R']:.3f} F1 {s['F1']:.3f}")
+    print(f"build realweb {args.form}: P {s['P']:.4f} R {s['R']:.4f} F1 {s['F1']:.4f} title {s['title']} one-story {s['one_story']}")
     shingles, recall = Counter(), Counter()
     pages_hit = defaultdict(set)
     for d, page in zip(docs, pages):
