@@ -386,10 +386,13 @@ def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()
         decisions, articles = next(read)
         if len(articles) > 1 and getattr(model, "reads_again", True):
             decisions, articles = read_again(model, lines, repeated, decisions, articles)
+        # the gate (web_dump) reads the furniture the model sees, before runs and blocks keep some of it
+        furniture = web_dump(decisions, threshold)
         # (training/evaluate.py's stand-in model carries the decoding it is scored with)
-        decisions = decode.keep_runs(decisions, lines, getattr(model, "reading", decode.DEFAULT))
+        first = next((a.title for a in articles if a.title is not None), len(lines))
+        decisions = decode.keep_runs(decisions, lines, getattr(model, "reading", decode.DEFAULT), first)
         decisions, articles, why = one_article_each(decisions, articles, lines,
                                                     {l.number - 1 for l in src.lines if l.text.strip()})
-        by_model = web_dump(decisions, threshold) or headline_below_top(src, decisions, articles)
+        by_model = furniture or headline_below_top(src, decisions, articles)
         out.append(_tagged(src, lines, decisions, articles, threshold, keep, numbered[src.file], why) if by_model else src)
     return out

@@ -75,6 +75,21 @@ class Settings:
     """Longest such gap, in lines."""
     gap_sure: float = 0.7
     """Body probability both lines around a gap need."""
+    hold_threshold: float = 1.0
+    """Least body probability of a line kept because it is joined to sure article text: a run of
+    consecutive lines each at least this likely article text, one of them at least `hold_sure`, is
+    kept whole (hysteresis; 1.0: off)."""
+    hold_sure: float = 0.7
+    """Body probability one line of such a run needs."""
+    block_lines: int = 0
+    """Fewest lines of a block (consecutive lines, no blank line between, a blank line or the
+    text's edge on each side: a list's or a table's lines in a browser copy, whose paragraphs a
+    blank line parts) read as one: when at least `block_share` of it is kept, all of its lines of
+    body probability at least `block_floor` are (0: blocks are not looked for)."""
+    block_share: float = 0.5
+    block_floor: float = 0.1
+    block_max: int = 40
+    """Most lines of such a block (a text without blank lines, a scraper's dump, is one block: no list)."""
     run_lines: int = 4
     """Shortest run of parallel lines (`runs`) read as one: when most of its lines are kept, all
     of them are (0: runs are not looked for)."""
@@ -263,18 +278,32 @@ def kept(probs: np.ndarray, threshold: float, settings: Settings = DEFAULT) -> n
         if 1 < b - a <= settings.gap_lines + 1:
             gap = slice(a + 1, b)
             keep[gap] |= body[gap] >= settings.gap_threshold
+    if settings.hold_threshold < threshold:
+        held = body >= settings.hold_threshold
+        start = None
+        for r in range(len(body) + 1):
+            if r < len(body) and held[r]:
+                start = r if start is None else start
+                continue
+            if start is not None and (body[start:r] >= settings.hold_sure).any():
+                keep[start:r] = True
+            start = None
     return keep
 
 
-def keep_runs(decisions: list, lines: list, settings: Settings = DEFAULT) -> list:
+def keep_runs(decisions: list, lines: list, settings: Settings = DEFAULT, below: int = -1) -> list:
     """`decisions` (a line model's Decision per line, None for blank lines) with every line of a run
     of parallel lines (`runs`, blank lines aside) kept when at least `run_share` of the run is and
     the line's body probability reaches `run_floor`, and set alike (items, or paragraphs, as most of
     them are): the items of one list are one thing, though the model, reading each line with its
     neighbours, keeps some and drops others (a list of twenty teams lost four of them, and came out
     as three lists between paragraphs)."""
+    out = list(decisions)
+    if settings.block_lines:
+        out = _keep_blocks(out, lines, settings, below)
     if not settings.run_lines:
-        return decisions
+        return out
+    decisions = out
     rows = [i for i, d in enumerate(decisions) if d is not None]
     out = list(decisions)
     for a, b in runs([lines[i] for i in rows], settings.run_lines, settings.run_chars):
@@ -288,6 +317,29 @@ def keep_runs(decisions: list, lines: list, settings: Settings = DEFAULT) -> lis
         for i, d in zip(rows[a:b], members):
             if d.keep or d.body >= settings.run_floor:
                 out[i] = replace(d, keep=True, kept_as=alike if d.kept_as in ("item", "paragraph") else d.kept_as)
+    return out
+
+
+def _keep_blocks(decisions: list, lines: list, settings: Settings, below: int = -1) -> list:
+    out = list(decisions)
+    n = len(decisions)
+    i = 0
+    while i < n:
+        if decisions[i] is None or not lines[i].strip():
+            i += 1
+            continue
+        j = i
+        while j < n and decisions[j] is not None and lines[j].strip():
+            j += 1
+        members = list(range(i, j))
+        bounded = (i == 0 or not lines[i - 1].strip()) and (j == n or not lines[j].strip())
+        if bounded and i > below and settings.block_lines <= len(members) <= settings.block_max \
+                and sum(decisions[k].keep for k in members) >= settings.block_share * len(members):
+            for k in members:
+                d = decisions[k]
+                if not d.keep and d.body >= settings.block_floor:
+                    out[k] = replace(d, keep=True, kept_as="item" if d.kept_as == "residue" else d.kept_as)
+        i = j
     return out
 
 
