@@ -207,6 +207,20 @@ def echoed(texts: list, probs: np.ndarray, settings: Settings = DEFAULT) -> np.n
     return out
 
 
+def quotes_whole(text: str, row: str, least: int = DEFAULT.echo_words) -> bool:
+    """Does `text` end quoting `row` (of `least` words or more) whole, after fewer words than the
+    row's — a comments section's header naming the article ("34 responses to “Headline”", "6
+    thoughts on “Headline”"), as `echoed` reads one (not a teaser quoting a show's name)?"""
+    low, line = " ".join(text.split()).casefold(), " ".join(row.split()).casefold()
+    count = len(_WORD.findall(line))
+    at = low.find(line) if count >= least else -1
+    if at <= 0:
+        return False
+    before, after = low[:at], low[at + len(line):]
+    return before[-1] in _QUOTES and after[:1] != "" and after[0] in _QUOTES and _WORD.search(after) is None \
+        and len(_WORD.findall(before)) < count
+
+
 _PATH = re.compile(r"\s([>/»›])\s.*\s\1\s")
 
 
