@@ -212,4 +212,63 @@ def test_a_list_most_of_whose_items_are_kept_is_kept_whole_and_set_alike():
     assert decode.runs(["Home", "News", "Local", "Weather"], 4, 100) == []
     assert decode.runs(["a (b)"] * 3, 4, 100) == []
     assert decode.runs(["x" * 101 + " (b)"] * 5, 4, 100) == []
-    assert decode.keep_runs(d, lines, decode.Settings(run_lines=0)) == d
+    assert decode.keep_runs(d, lines, decode.Settings(run_lines=0, block_lines=0)) == d
+
+
+def _d(body: float, keep: bool = None, label: str = "paragraph"):
+    from pubpipe.recover.linemodel import Decision
+
+    keep = body >= 0.4 if keep is None else keep
+    return Decision(label if keep else "residue", max(body, 1 - body), body, label, keep)
+
+
+def test_a_tour_list_a_third_of_whose_dates_are_kept_is_kept_whole():
+    """Thirty dates of a tour, one a line: the model kept a third of them (run_share 0.5 left the
+    rest out, the article lost a quarter of its words)."""
+    lines = [f"June {n} – City {n}, ST @ Amphitheatre {n}" for n in range(1, 11)]
+    d = [_d(0.5, label="item") if n % 3 == 0 else _d(0.3, label="item") for n in range(10)]
+    assert sum(x.keep for x in d) == 4
+    out = decode.keep_runs(d, lines)
+    assert all(x.keep for x in out)
+    assert not any(x.keep for x in decode.keep_runs(d, lines, decode.Settings(run_share=0.5))[1:3])
+
+
+def test_a_list_the_article_ends_with_is_kept_under_its_heading():
+    """Twenty qualified teams under "Qualified teams" after the last paragraph: each line read as
+    furniture (body 0.1-0.3), none kept; a list that follows sure article text is the article's."""
+    lines = ["And earlier in the week, Turkey drew Iceland 0-0 in Istanbul to book its spot.", "",
+             "Qualified teams"] + [f"Team {n} (Group {n}): {n}th appearance" for n in range(6)] + ["", "Related stories"]
+    bodies = [0.25, 0.21, 0.14, 0.26, 0.1, 0.3]
+    d = [_d(0.97), None, _d(0.25, label="heading")] + [_d(b, label="item") for b in bodies] + [None, _d(0.05)]
+    out = decode.keep_runs(d, lines)
+    assert [x.keep for x in out[2:9]] == [True] * 7
+    assert out[2].kept_as == "heading" and out[-1].keep is False
+    # off, or after text the model is not sure of, or a list the model reads as furniture: dropped
+    assert not any(x.keep for x in decode.keep_runs(d, lines, decode.Settings(follow_mean=1.0))[2:9])
+    unsure = [_d(0.6)] + d[1:]
+    assert not any(x.keep for x in decode.keep_runs(unsure, lines)[2:9])
+    menu = d[:3] + [_d(0.05, label="item")] * 6 + d[9:]
+    assert not any(x.keep for x in decode.keep_runs(menu, lines)[2:9])
+
+
+def test_a_block_of_lines_with_no_blank_line_between_is_read_as_one():
+    """A browser copy parts paragraphs with a blank line, not a list's items: a product's features,
+    most of them kept, the others dropped at 0.24-0.38, come out whole."""
+    lines = ["Headline", "", "Intro paragraph of the article, long enough.", "",
+             "Apple iPad Pro (11-inch)", "11-inch Liquid Retina display", "A12X Bionic chip",
+             "Face ID for secure authentication", "12MP back camera", "Up to 10 hours of battery life", "",
+             "$674.00", "Buy Now", "Available from Amazon", ""]
+    d = [_d(0.9, label="title"), None, _d(0.95), None,
+         _d(0.75), _d(0.49), _d(0.31), _d(0.24), _d(0.12), _d(0.55), None,
+         _d(0.25), _d(0.41), _d(0.1), None]
+    out = decode.keep_runs(d, lines, below=0)
+    assert [x.keep for x in out[4:10]] == [True, True, True, True, False, True]  # 0.12: under block_floor
+    assert [x.keep for x in out[11:14]] == [False, True, False]  # a block mostly dropped stays so
+    # off; or above the first headline (the page's top: its furniture, not a list of the article)
+    assert [x.keep for x in decode.keep_runs(d, lines, decode.Settings(block_lines=0), below=0)[4:10]] == \
+        [True, True, False, False, False, True]
+    assert [x.keep for x in decode.keep_runs(d, lines, below=12)[4:10]] == [True, True, False, False, False, True]
+    # a text with few blank lines (a scraper's dump) is long blocks, not lists
+    long = lines[:4] + lines[4:10] * 4 + lines[10:]
+    dl = d[:4] + d[4:10] * 4 + d[10:]
+    assert sum(x.keep for x in decode.keep_runs(dl, long, below=0)[4:28]) == sum(x.keep for x in dl[4:28])
