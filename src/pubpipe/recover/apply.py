@@ -161,6 +161,9 @@ def read_again(model, lines: list, repeated: tuple, decisions: list, articles: l
     return decisions, articles
 
 
+TEASER_WORDS = 100
+"""Words of text an article must keep under its headline (up to the next headline) to stand as an
+article when another follows it in the same text; with fewer, the headline is a teaser's."""
 REPEATED_HEADLINE, EMPTY_ARTICLE = "repeated-headline", "headline-alone"
 """The rules of `one_article_each`'s drops (in `removed`, beside the model's)."""
 ABOVE_HEADLINE = "above-headline"
@@ -211,9 +214,10 @@ def one_article_each(decisions: list, articles: list, lines: list, alive: Option
         end = after.title if after.title is not None else after.first
         under = [i for i in range(a.title + 1, end) if decisions[i] is not None and decisions[i].keep
                  and (alive is None or i in alive)]
-        if any(i != a.byline and decisions[i].kept_as not in ("byline", "dateline") for i in under):
+        text = [i for i in under if i != a.byline and decisions[i].kept_as not in ("byline", "dateline")]
+        if sum(len(lines[i].split()) for i in text) >= TEASER_WORDS:
             kept.append(a)
-        elif under or a.byline is not None:
+        elif not text and (under or a.byline is not None):
             # a headline with its byline or date, then the splitter cut: one article, this headline's
             # (the next headline stays, as a heading)
             out[n] = Article(a.first, after.last, a.title, a.byline if a.byline is not None else after.byline)
