@@ -394,11 +394,11 @@ class HeldOut:
         from pubpipe.recover.linemodel import decide
 
         if self.read_once:
-            # recover reads every text once (this call's first), then read_again the later part of
-            # some: each read by the model that held out the member it is part of
+            # recover reads every text once (this call's first), then read_again parts of some (a
+            # later part, a run within): each read by the model that held out the member it is part of
             out = []
             for rest in texts:
-                owner = [d for d, whole in zip(self.members, self.texts) if whole[len(whole) - len(rest):] == rest]
+                owner = [d for d, whole in zip(self.members, self.texts) if _part_of(rest, whole)]
                 assert owner, "a text read again that is no part of a text read first"
                 out += owner[0]["model"].read_all([rest], repeated)
             return out
@@ -417,6 +417,12 @@ class HeldOut:
                                          self.reading)
             out.append((decisions + [None] * (len(lines) - len(decisions)), articles))
         return out
+
+
+def _part_of(part: list, whole: list) -> bool:
+    """Are the lines of `part` lines of `whole`, one after another (its end, or a run within it)?"""
+    n = len(part)
+    return any(whole[k:k + n] == part for k in range(len(whole) - n, -1, -1))
 
 
 def byline_matches(name: str, gold_lines: list) -> bool:
