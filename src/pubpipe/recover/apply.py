@@ -135,9 +135,9 @@ def read_again(model, lines: list, repeated: tuple, decisions: list, articles: l
     before the next article: the fresh reading must open its article before the next one starts);
     and a run above the article's headline with AGAIN_WORDS words of text above it (another page's
     text, its headline missed, that the splitter put above this article's headline): then the text
-    above the run is read again as a page of its own too, for its headline. In every case the fresh
-    headline comes after at least AGAIN_AFTER lines of furniture from the run's start (a page's
-    footer and the next one's menus): a headline close under the article's last text is a related
+    above the run is read again as a page of its own too, for its headline. In every case the run
+    up to the fresh headline holds at least AGAIN_AFTER lines (a page's footer and the next one's
+    menus): a headline close under the article's last text is a related
     block's, a cookie notice's, a list's next item (benchmarks/RESULTS.md, "Pasted files split
     into their pages").
 
@@ -165,7 +165,7 @@ def read_again(model, lines: list, repeated: tuple, decisions: list, articles: l
                 fresh, found = model.read_all([rest], repeated)[0]
                 opened = next((x for x in found if x.title is not None), None)
                 if opened is not None and (above or a.title is None or _said(rest[opened.title]) != _said(lines[a.title])) \
-                        and sum(1 for j in range(start, start + opened.title) if decisions[j] is not None) >= AGAIN_AFTER \
+                        and sum(1 for j in range(start, start + opened.title + 1) if decisions[j] is not None) >= AGAIN_AFTER \
                         and (i is not None or k + 1 == len(articles) or start + opened.title < articles[k + 1].first) \
                         and _kept_words(rest, fresh, range(opened.first, opened.last + 1), text_only=True) >= AGAIN_WORDS:
                     fresh, found = read_again(model, rest, repeated, fresh, found, depth + 1)
