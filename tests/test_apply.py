@@ -52,6 +52,11 @@ def test_a_headline_with_a_few_lines_under_it_before_another_article_is_a_teaser
     # a whole article's words under it: an article of its own
     lines[n + 3] = blurb + " more"
     assert one_article_each(decisions, articles, lines)[1] == articles
+    # a text's first article, however short, stands: there is no article before it to join, and a
+    # page's headline and first lines are not dropped as a teaser's
+    first = one_article_each(decisions[n + 2:], [Article(0, 41, 0, None), Article(42, 43, 42, None)],
+                             [lines[n + 2], blurb] + lines[n + 4:])
+    assert first == (decisions[n + 2:], [Article(0, 41, 0, None), Article(42, 43, 42, None)], {})
 
 
 def test_a_headline_with_no_page_break_above_it_goes_on_the_article_before():

@@ -237,7 +237,7 @@ def one_article_each(decisions: list, articles: list, lines: list, alive: Option
       the article before;
     - an article that keeps fewer than TEASER_WORDS words of text under its headline, with another
       after it: a "Related" teaser, a page's short last section — it joins the article before,
-      nothing dropped (a text's first article so: its headline dropped, as above);
+      nothing dropped (a text's first article stands);
     - an article whose headline follows the one before with fewer than PAGE_BREAK lines of
       furniture in a row between (no page's footer and next page's menus): a list article's item,
       a section — one article, under the first headline (the second stays as a heading).
@@ -272,7 +272,9 @@ def one_article_each(decisions: list, articles: list, lines: list, alive: Option
         under = [i for i in range(a.title + 1, end) if decisions[i] is not None and decisions[i].keep
                  and (alive is None or i in alive)]
         text = [i for i in under if i != a.byline and decisions[i].kept_as not in ("byline", "dateline")]
-        if sum(len(lines[i].split()) for i in text) >= TEASER_WORDS:
+        # (a text's first article with text under its headline stands, however short: with no
+        # article before it to join, a teaser rule would drop a page's headline and first lines)
+        if sum(len(lines[i].split()) for i in text) >= TEASER_WORDS or text and not kept:
             if after.title is not None and _furniture_run(decisions, a.title, after.title, alive) < PAGE_BREAK:
                 # no page's footer and next page's menus between the two headlines: one page's text,
                 # the second headline one of its own (a list's item, a section): one article
