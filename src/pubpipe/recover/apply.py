@@ -274,8 +274,12 @@ def one_article_each(decisions: list, articles: list, lines: list, alive: Option
         text = [i for i in under if i != a.byline and decisions[i].kept_as not in ("byline", "dateline")]
         # (a text's first article with text under its headline stands, however short: with no
         # article before it to join, a teaser rule would drop a page's headline and first lines)
-        if sum(len(lines[i].split()) for i in text) >= TEASER_WORDS or text and not kept:
-            if after.title is not None and _furniture_run(decisions, a.title, after.title, alive) < PAGE_BREAK:
+        words = sum(len(lines[i].split()) for i in text)
+        if words >= TEASER_WORDS or text and not kept:
+            # (a short first article takes no article after it: a ticker's title over the page's
+            # headline would title the page's story)
+            if words >= TEASER_WORDS and after.title is not None \
+                    and _furniture_run(decisions, a.title, after.title, alive) < PAGE_BREAK:
                 # no page's footer and next page's menus between the two headlines: one page's text,
                 # the second headline one of its own (a list's item, a section): one article
                 out[n] = Article(a.first, after.last, a.title, a.byline if a.byline is not None else after.byline)
