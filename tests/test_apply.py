@@ -1,5 +1,5 @@
 """pubpipe.recover.apply: the splitter's false starts undone (`one_article_each`), the tagged source (`_tagged`)."""
-from pubpipe.recover.apply import EMPTY_ARTICLE, REPEATED_HEADLINE, one_article_each
+from pubpipe.recover.apply import EMPTY_ARTICLE, PAGE_BREAK, REPEATED_HEADLINE, TEASER_WORDS, one_article_each
 from pubpipe.recover.linemodel import Article, Decision
 
 KEPT = Decision("paragraph", 0.9, 0.9, "paragraph", True)
@@ -27,12 +27,52 @@ def test_a_headline_with_nothing_under_it_before_another_article_is_no_article()
         articles = [Article(0, 1, 0, None), Article(2, 5, 2, 3)]
         d, a, why = one_article_each(decisions, articles, lines)
         assert a == [Article(2, 5, 2, 3)] and why == {0: EMPTY_ARTICLE} and not d[0].keep
-    # the last article of a text, or one with text under its headline, stands
-    decisions = [TITLE, KEPT, TITLE, DROPPED]
-    articles = [Article(0, 1, 0, None), Article(2, 3, 2, None)]
-    assert one_article_each(decisions, articles, ["A", "text", "B", "menu"]) == (decisions, articles, {})
+    # the last article of a text, or one with an article's text under its headline, stands
+    text = " ".join(["word"] * TEASER_WORDS)
+    decisions = [TITLE, KEPT] + [DROPPED] * PAGE_BREAK + [TITLE, DROPPED]
+    articles = [Article(0, PAGE_BREAK + 1, 0, None), Article(PAGE_BREAK + 2, PAGE_BREAK + 3, PAGE_BREAK + 2, None)]
+    lines = ["A", text] + ["menu"] * PAGE_BREAK + ["B", "menu"]
+    assert one_article_each(decisions, articles, lines) == (decisions, articles, {})
     # text under the headline that the cleaning rules dropped is no text
-    assert one_article_each(decisions, articles, ["A", "text", "B", "menu"], alive={0, 2})[2] == {0: EMPTY_ARTICLE}
+    assert one_article_each(decisions, articles, lines, alive={0, PAGE_BREAK + 2})[2] == {0: EMPTY_ARTICLE}
+
+
+def test_a_headline_with_a_few_lines_under_it_before_another_article_is_a_teaser():
+    """A "Related" block after a page's article: a teaser's title and its blurb (under TEASER_WORDS
+    words kept), then the next page's menus and article. The teaser starts no story: it joins the
+    story before, its lines as the model read them (nothing dropped)."""
+    blurb = " ".join(["word"] * (TEASER_WORDS - 1))
+    n = PAGE_BREAK  # "Related": a page break's worth of lines after the article
+    lines = ["Page one", "Text. " * 120] + ["menu"] * n + ["A teaser's title", blurb] + ["menu"] * 40 + ["Page two", "Text. " * 120]
+    decisions = [TITLE, KEPT] + [DROPPED] * n + [TITLE, KEPT] + [DROPPED] * 40 + [TITLE, KEPT]
+    articles = [Article(0, n + 1, 0, None), Article(n + 2, n + 43, n + 2, None), Article(n + 44, n + 45, n + 44, None)]
+    d, a, why = one_article_each(decisions, articles, lines)
+    assert a == [Article(0, n + 43, 0, None), Article(n + 44, n + 45, n + 44, None)]
+    assert why == {} and d == decisions
+    # a whole article's words under it: an article of its own
+    lines[n + 3] = blurb + " more"
+    assert one_article_each(decisions, articles, lines)[1] == articles
+    # a text's first article, however short, stands: there is no article before it to join, and a
+    # page's headline and first lines are not dropped as a teaser's
+    first = one_article_each(decisions[n + 2:], [Article(0, 41, 0, None), Article(42, 43, 42, None)],
+                             [lines[n + 2], blurb] + lines[n + 4:])
+    assert first == (decisions[n + 2:], [Article(0, 41, 0, None), Article(42, 43, 42, None)], {})
+
+
+def test_a_headline_with_no_page_break_above_it_goes_on_the_article_before():
+    """A list article ("the best gadgets of the year"): the splitter starts an article at one of its
+    items. With fewer than PAGE_BREAK lines of furniture since the article's headline (no page's
+    footer and next page's menus), it is the same page's: one article, the item's headline a heading."""
+    item = "Text of the item. " * 30
+    lines = ["Best gadgets", item, "Photo credit", "A phone for $999", item, "See it now", "A watch for $195", item]
+    decisions = [TITLE, KEPT, DROPPED, TITLE, KEPT, DROPPED, TITLE, KEPT]
+    articles = [Article(0, 2, 0, None), Article(3, 5, 3, None), Article(6, 7, 6, None)]
+    assert one_article_each(decisions, articles, lines) == (decisions, [Article(0, 7, 0, None)], {})
+    # the next page's menus between: two articles
+    lines = lines[:3] + ["menu"] * PAGE_BREAK + lines[3:5]
+    decisions = decisions[:3] + [DROPPED] * PAGE_BREAK + decisions[3:5]
+    articles = [Article(0, PAGE_BREAK + 2, 0, None), Article(PAGE_BREAK + 3, PAGE_BREAK + 4, PAGE_BREAK + 3, None)]
+    assert one_article_each(decisions, articles, lines)[1] == articles
 
 
 
@@ -177,3 +217,64 @@ def test_the_comments_under_a_header_quoting_the_headline_are_no_article_text():
     for header in ("Read “Anthony Lynn: “We needed to win this game”” and more", "34 responses to “Lynn”"):
         assert comments_dropped(decisions, articles, lines[:2] + [header] + lines[3:])[1] == {}
     assert comments_dropped(decisions, articles, ["Lynn"] + lines[1:2] + ["3 responses to “Lynn”"] + lines[3:])[1] == {}
+
+
+def test_a_page_read_wholly_as_furniture_at_an_articles_end_is_read_again():
+    """A pasted file whose second page the whole-file reading took wholly for furniture (its
+    headline, its text, its footer), between the first page's article and the third's: the run of
+    furniture that ends the first article is read again, and the second page's article found."""
+    from pubpipe.recover.apply import read_again
+
+    text = " ".join(["word"] * 120)
+    lines = (["Headline one", text, "The end of it."] + ["Menu"] * 29 + ["Headline two", text] + ["Menu"] * 5
+             + ["Headline three", text])
+    third = len(lines) - 2
+    decisions = [TITLE, KEPT, KEPT] + [DROPPED] * (29 + 2 + 5) + [TITLE, KEPT]
+    articles = [Article(0, third - 1, 0, None), Article(third, third + 1, third, None)]
+    reader = _Reader()
+    decisions, found = read_again(reader, lines, (None, 0), decisions, articles)
+    assert reader.read[0] == lines[3:]
+    assert [(a.first, a.title) for a in found] == [(0, 0), (3, 32), (third, third)]
+    assert decisions[32] == TITLE and decisions[33].keep
+    # a fresh reading that opens no article before the next one's start changes nothing
+    lines[32] = "Not a headline"
+    reader = _Reader()
+    assert read_again(reader, lines, (None, 0), [TITLE, KEPT, KEPT] + [DROPPED] * 36 + [TITLE, KEPT], articles)[1] == articles
+
+
+def test_text_above_an_articles_headline_across_a_long_run_is_another_pages():
+    """The splitter put a page's text (its headline read as furniture) above the next page's
+    headline, a long run of furniture between: the article ends at the run, and the text above it
+    is read again as a page of its own, for its headline."""
+    from pubpipe.recover.apply import read_again
+
+    text = " ".join(["word"] * 120)
+    lines = ["Headline one", text] + ["Menu"] * 30 + ["Headline two", text] + ["Menu"] * 30 + ["Headline three", text]
+    two, three = 32, 64
+    decisions = [TITLE, KEPT] + [DROPPED] * 30 + [DROPPED, KEPT] + [DROPPED] * 30 + [TITLE, KEPT]
+    # whole-file reading: page one, then one article from page two's text to page three's headline
+    articles = [Article(0, 31, 0, None), Article(two, three + 1, three, None)]
+    reader = _Reader()
+    decisions, found = read_again(reader, lines, (None, 0), decisions, articles)
+    assert [(a.first, a.last, a.title) for a in found] == [(0, 31, 0), (two, two + 1, two), (two + 2, three + 1, three)]
+    assert decisions[two] == TITLE  # read again on its own, page two's headline is one
+    # with less than an article's text above the run, the article stands as read
+    lines[two + 1] = "A caption."
+    reader = _Reader()
+    assert read_again(reader, lines, (None, 0), [TITLE, KEPT] + [DROPPED] * 31 + [KEPT] + [DROPPED] * 30 + [TITLE, KEPT],
+                      articles)[1] == articles
+
+
+def test_a_headline_close_under_the_articles_text_is_no_page_of_its_own():
+    """After an article, a related story's title and blurb (or a cookie notice), then a footer and
+    the next page's menus: read again from the run, the fresh reading opens an article right under
+    the article's text — no page's footer and menus before it — and it is not taken."""
+    from pubpipe.recover.apply import read_again
+
+    text = " ".join(["word"] * 120)
+    lines = ["Headline one", text, "Headline related", text] + ["Menu"] * 30 + ["More of page one."]
+    decisions = [TITLE, KEPT, DROPPED, DROPPED] + [DROPPED] * 30 + [KEPT]
+    articles = [Article(0, len(lines) - 1, 0, None), Article(len(lines), len(lines), None, None)]
+    reader = _Reader()
+    assert read_again(reader, lines + [""], (None, 0), decisions + [None], articles) == (decisions + [None], articles)
+    assert reader.read  # it was read again, and left as it was

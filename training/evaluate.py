@@ -40,6 +40,8 @@ spec = importlib.util.spec_from_file_location("realweb_score", render.SHARED / "
 RS = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(RS)
 TITLE_MIN = 0.0
+ANTHOLOGIES = None
+"""--anthologies: the folder where `built` keeps each held-out anthology (None: none kept)."""
 BODY_ROWS = [C.LABEL_INDEX[x] for x in ("heading", "paragraph", "quote", "attribution", "item", "caption")]
 
 
@@ -162,6 +164,8 @@ def main(argv=None) -> int:
     ap.add_argument("--build-only", action="store_true", help="only that (needs --cache)")
     ap.add_argument("--concat-only", action="store_true", help="with --build-only: only realweb's pasted files")
     ap.add_argument("--show-splits", action="store_true", help="with --build: list the pasted files split wrong")
+    ap.add_argument("--anthologies", type=Path, help="with --build: keep each held-out anthology (DIR/WHAT.json, "
+                    "the build's anthology.json of those files) to inspect")
     ap.add_argument("--pages", type=Path, help="with --build: write each held-out page's figures here (JSON lines: "
                     "the build's title and byline against the page's, its stories, whether the model read it)")
     args = ap.parse_args(argv)
@@ -238,6 +242,8 @@ def main(argv=None) -> int:
             if "p" in d:
                 d["model"] = by_fold[d["fold"]]
         print(f"fold models read from {args.models}: the build reads pasted files again", file=sys.stderr)
+    global ANTHOLOGIES
+    ANTHOLOGIES = args.anthologies
     if args.build or args.build_only:
         results["build"] = {} if args.concat_only else through_build(docs, gold, reading, args.pages)
         results["build"]["realweb/concat"] = concat_through_build(concat_docs, gold, concat, reading, args.show_splits)
@@ -388,11 +394,11 @@ class HeldOut:
         from pubpipe.recover.linemodel import decide
 
         if self.read_once:
-            # recover reads every text once (this call's first), then read_again the later part of
-            # some: each read by the model that held out the member it is part of
+            # recover reads every text once (this call's first), then read_again parts of some (a
+            # later part, a run within): each read by the model that held out the member it is part of
             out = []
             for rest in texts:
-                owner = [d for d, whole in zip(self.members, self.texts) if whole[len(whole) - len(rest):] == rest]
+                owner = [d for d, whole in zip(self.members, self.texts) if _part_of(rest, whole)]
                 assert owner, "a text read again that is no part of a text read first"
                 out += owner[0]["model"].read_all([rest], repeated)
             return out
@@ -411,6 +417,12 @@ class HeldOut:
                                          self.reading)
             out.append((decisions + [None] * (len(lines) - len(decisions)), articles))
         return out
+
+
+def _part_of(part: list, whole: list) -> bool:
+    """Are the lines of `part` lines of `whole`, one after another (its end, or a run within it)?"""
+    n = len(part)
+    return any(whole[k:k + n] == part for k in range(len(whole) - n, -1, -1))
 
 
 def byline_matches(name: str, gold_lines: list) -> bool:
@@ -447,6 +459,9 @@ def built(named: list, reading: DEC.Settings, what: str) -> tuple:
                             keep=config.keep)
         read_by_model = [r is not c for r, c in zip(recovered, cleaned)]
         anthology = recovery.structure(recovered, ingested, config).to_dict()
+        if ANTHOLOGIES is not None:
+            ANTHOLOGIES.mkdir(parents=True, exist_ok=True)
+            (ANTHOLOGIES / f"{what}.json").write_text(json.dumps(anthology, indent=1, ensure_ascii=False), encoding="utf-8")
         return anthology, read_by_model, time.process_time() - t0
     finally:
         shutil.rmtree(folder)

@@ -133,6 +133,18 @@ def read_again(model, lines: list, repeated: tuple, decisions: list, articles: l
     its text furniture. When the fresh reading opens an article there (a headline, AGAIN_WORDS words
     kept under it, not the current article's headline shown again), the article before ends at the
     run and the fresh reading stands for the rest of the text (itself read again the same way).
+
+    The runs looked at: a run followed by more of the article's text; a run that ends the article
+    (a page the whole-file reading took wholly for furniture, after the last article's text or
+    before the next article: the fresh reading must open its article before the next one starts);
+    and a run above the article's headline with AGAIN_WORDS words of text above it (another page's
+    text, its headline missed, that the splitter put above this article's headline): then the text
+    above the run is read again as a page of its own too, for its headline. In every case the run
+    up to the fresh headline holds at least AGAIN_AFTER lines (a page's footer and the next one's
+    menus): a headline close under the article's last text is a related
+    block's, a cookie notice's, a list's next item (benchmarks/RESULTS.md, "Pasted files split
+    into their pages").
+
     Single pages (one article) are left as read: their related blocks after a footer read as
     articles just as well (modern copy: 8 pages split in two; benchmarks/RESULTS.md)."""
     from .linemodel import Article
@@ -140,29 +152,71 @@ def read_again(model, lines: list, repeated: tuple, decisions: list, articles: l
     decisions = list(decisions)
     for k, a in enumerate(articles):
         seen, run = False, []
-        for i in range(a.first, a.last + 1):
-            d = decisions[i]
-            if d is None:
+        for i in list(range(a.first, a.last + 1)) + [None]:  # None: the article's end closes its last run
+            d = decisions[i] if i is not None else None
+            if i is not None and d is None:
                 continue
-            if not d.keep:
+            if i is not None and not d.keep:
                 run.append(i)
                 continue
-            if seen and len(run) >= AGAIN_AFTER and depth < 8 and (a.title is None or run[0] > a.title):
+            if seen and len(run) >= AGAIN_AFTER and depth < 8:
+                above = a.title is not None and run[0] < a.title
+                if above and _kept_words(lines, decisions, range(a.first, run[0]), text_only=True) < AGAIN_WORDS:
+                    seen, run = True, []
+                    continue
                 start = run[0]
                 rest = lines[start:]
                 fresh, found = model.read_all([rest], repeated)[0]
                 opened = next((x for x in found if x.title is not None), None)
-                if opened is not None and _said(rest[opened.title]) != (_said(lines[a.title]) if a.title is not None else None) \
+                if opened is not None and (above or a.title is None or _said(rest[opened.title]) != _said(lines[a.title])) \
+                        and sum(1 for j in range(start, start + opened.title + 1) if decisions[j] is not None) >= AGAIN_AFTER \
+                        and (i is not None or k + 1 == len(articles) or start + opened.title < articles[k + 1].first) \
                         and _kept_words(rest, fresh, range(opened.first, opened.last + 1), text_only=True) >= AGAIN_WORDS:
                     fresh, found = read_again(model, rest, repeated, fresh, found, depth + 1)
                     decisions[start:] = fresh
 
-                    def moved(j):
-                        return None if j is None else j + start
-                    return decisions, articles[:k] + [Article(a.first, start - 1, a.title, a.byline)] + [
+                    def moved(j, by=start):
+                        return None if j is None else j + by
+                    head = Article(a.first, start - 1, a.title, a.byline)
+                    if above:  # the text above the run, a page of its own: its headline, its lines
+                        part, heads = model.read_all([lines[a.first:start]], repeated)[0]
+                        decisions[a.first:start] = part
+                        titled = next((x for x in heads if x.title is not None), None)
+                        head = Article(a.first, start - 1, moved(titled.title, a.first) if titled else None,
+                                       moved(titled.byline, a.first) if titled else None)
+                    return decisions, articles[:k] + [head] + [
                         Article(x.first + start, x.last + start, moved(x.title), moved(x.byline)) for x in found]
             seen, run = True, []
     return decisions, articles
+
+
+TEASER_WORDS = 100
+"""Words of text an article must keep under its headline (up to the next headline) to stand as an
+article when another follows it in the same text (AGAIN_WORDS, as `read_again` asks of an article
+it finds); with fewer, the headline is a teaser's or a section's and joins the article before
+(realweb concat held out: a "Related" teaser with 18 and one with about 70 words kept under it
+split two files; the pages' own articles keep 154 words or more; 150 lost a file)."""
+PAGE_BREAK = 8
+"""Fewest lines of furniture in a row (non-blank lines not kept) between two headlines for the
+second to open another page's article: a page's footer and the next page's menus (realweb concat
+held out: 11 lines at the fewest between two pages' headlines; a list article cut at an item: 3).
+5 to 11 split the same files (realweb concat 32/37, modern pasted 44/64), 14 loses one."""
+
+
+def _furniture_run(decisions: list, first: int, last: int, alive: Optional[set] = None) -> int:
+    """The longest run of furniture (non-blank lines not kept, by the model or, `alive`, the rules)
+    strictly between the lines `first` and `last`."""
+    longest = run = 0
+    for i in range(first + 1, last):
+        d = decisions[i]
+        if d is None:
+            continue
+        if d.keep and (alive is None or i in alive):
+            run = 0
+        else:
+            run += 1
+            longest = max(longest, run)
+    return longest
 
 
 REPEATED_HEADLINE, EMPTY_ARTICLE = "repeated-headline", "headline-alone"
@@ -172,7 +226,7 @@ ABOVE_HEADLINE = "above-headline"
 
 
 def one_article_each(decisions: list, articles: list, lines: list, alive: Optional[set] = None) -> tuple:
-    """(decisions, articles, {line: rule} of the lines dropped here) with three false starts the
+    """(decisions, articles, {line: rule} of the lines dropped here) with five false starts the
     splitter makes on a page's text undone:
 
     - an article whose headline is the one before it, word for word: a page shows its headline
@@ -184,7 +238,13 @@ def one_article_each(decisions: list, articles: list, lines: list, alive: Option
     - an article that keeps nothing at all under its headline, with another after it in the same
       text: a ticker's or teaser's title, not an article — its headline dropped (even one the model
       itself would not keep: the story would start there), its lines above the headline joined to
-      the article before.
+      the article before;
+    - an article that keeps fewer than TEASER_WORDS words of text under its headline, with another
+      after it: a "Related" teaser, a page's short last section — it joins the article before,
+      nothing dropped (a text's first article stands);
+    - an article whose headline follows the one before with fewer than PAGE_BREAK lines of
+      furniture in a row between (no page's footer and next page's menus): a list article's item,
+      a section — one article, under the first headline (the second stays as a heading).
 
     `alive`: the lines the cleaning rules left (default: all); a line they dropped is not kept.
     """
@@ -215,12 +275,29 @@ def one_article_each(decisions: list, articles: list, lines: list, alive: Option
         end = after.title if after.title is not None else after.first
         under = [i for i in range(a.title + 1, end) if decisions[i] is not None and decisions[i].keep
                  and (alive is None or i in alive)]
-        if any(i != a.byline and decisions[i].kept_as not in ("byline", "dateline") for i in under):
+        text = [i for i in under if i != a.byline and decisions[i].kept_as not in ("byline", "dateline")]
+        # (a text's first article with text under its headline stands, however short: with no
+        # article before it to join, a teaser rule would drop a page's headline and first lines)
+        words = sum(len(lines[i].split()) for i in text)
+        if words >= TEASER_WORDS or text and not kept:
+            # (a short first article takes no article after it: a ticker's title over the page's
+            # headline would title the page's story)
+            if words >= TEASER_WORDS and after.title is not None \
+                    and _furniture_run(decisions, a.title, after.title, alive) < PAGE_BREAK:
+                # no page's footer and next page's menus between the two headlines: one page's text,
+                # the second headline one of its own (a list's item, a section): one article
+                out[n] = Article(a.first, after.last, a.title, a.byline if a.byline is not None else after.byline)
+                continue
             kept.append(a)
-        elif under or a.byline is not None:
+        elif not text and (under or a.byline is not None):
             # a headline with its byline or date, then the splitter cut: one article, this headline's
             # (the next headline stays, as a heading)
             out[n] = Article(a.first, after.last, a.title, a.byline if a.byline is not None else after.byline)
+        elif text and kept:
+            # fewer than TEASER_WORDS words under it: a teaser's or a section's headline (a "Related"
+            # block after the article, a page's last short section), no article of its own: it joins
+            # the one before, its lines kept as the model read them (the headline a heading)
+            kept[-1] = Article(kept[-1].first, a.last, kept[-1].title, kept[-1].byline)
         else:
             for i in range(a.title, end):
                 if decisions[i] is not None and (decisions[i].keep and (alive is None or i in alive) or i == a.title):
