@@ -199,8 +199,7 @@ def echoed(texts: list, probs: np.ndarray, settings: Settings = DEFAULT) -> np.n
                 break
             if probs[r, TITLE] < settings.echo_min or words[q] == w:
                 continue
-            quoted = at > 0 and before[-1] in _QUOTES and after[:1] != "" and after[0] in _QUOTES \
-                and _WORD.search(after) is None and len(_WORD.findall(before)) < count
+            quoted = at > 0 and _quoting(before, after, count)
             if framed and not after.strip() or quoted or "-".join(w.split()) in low[q]:
                 out[r] = True
                 break
@@ -214,9 +213,13 @@ def quotes_whole(text: str, row: str, least: int = DEFAULT.echo_words) -> bool:
     low, line = " ".join(text.split()).casefold(), " ".join(row.split()).casefold()
     count = len(_WORD.findall(line))
     at = low.find(line) if count >= least else -1
-    if at <= 0:
-        return False
-    before, after = low[:at], low[at + len(line):]
+    return at > 0 and _quoting(low[:at], low[at + len(line):], count)
+
+
+def _quoting(before: str, after: str, count: int) -> bool:
+    """Is a row of `count` words quoted whole where a line holds it with `before` (not empty) and
+    `after` around it: a quotation mark on each side, no word after it, fewer words before it than
+    the row's own (`echoed` and `quotes_whole`)."""
     return before[-1] in _QUOTES and after[:1] != "" and after[0] in _QUOTES and _WORD.search(after) is None \
         and len(_WORD.findall(before)) < count
 
