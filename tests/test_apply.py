@@ -278,3 +278,30 @@ def test_a_headline_close_under_the_articles_text_is_no_page_of_its_own():
     reader = _Reader()
     assert read_again(reader, lines + [""], (None, 0), decisions + [None], articles) == (decisions + [None], articles)
     assert reader.read  # it was read again, and left as it was
+
+
+def test_a_comments_header_read_as_a_headline_gives_the_line_it_quotes_the_article():
+    """The model titled an article with its comments section's header ("10 thoughts on
+    “Headline”"): the line it quotes whole, above it, is the page's headline. In the header's own
+    article the headline moves there; in the article before, that article ends above it and the
+    quoted line opens one reaching to the header's article's end; the article before's own
+    headline quoted, the header is its comments and joins it (comments_dropped drops them)."""
+    from pubpipe.recover.apply import quoted_headlines
+
+    head = "Business Focus: Why Some Triumph Online"
+    header = "10 thoughts on “Business Focus: Why Some Triumph Online”"
+    lines = ["Other page's headline", "Its text.", head, "Its text.", "More.", header, "A comment."]
+    decisions = [TITLE, KEPT, KEPT, KEPT, KEPT, TITLE, KEPT]
+    # the quoted line in the header's own article: the headline moves to it
+    assert quoted_headlines(decisions, [Article(0, 1, 0, None), Article(2, 6, 5, None)], lines) == \
+        [Article(0, 1, 0, None), Article(2, 6, 2, None)]
+    # in the article before (the splitter did not cut at it): the article before ends above it
+    assert quoted_headlines(decisions, [Article(0, 4, 0, 1), Article(5, 6, 5, None)], lines) == \
+        [Article(0, 1, 0, 1), Article(2, 6, 2, None)]
+    # the article before's own headline: the header and what follows are its comments
+    assert quoted_headlines(decisions, [Article(0, 4, 2, None), Article(5, 6, 5, None)], lines) == \
+        [Article(0, 6, 2, None)]
+    # a header quoting nothing above it, or a headline quoting a line in words around it, changes nothing
+    for other in ("10 thoughts on “Another Headline Entirely Here”", "Read “Business Focus: Why Some Triumph Online” now"):
+        articles = [Article(0, 4, 0, None), Article(5, 6, 5, None)]
+        assert quoted_headlines(decisions, articles, lines[:5] + [other, lines[6]]) == articles

@@ -314,6 +314,48 @@ COMMENTS = "comments"
 """The rule of `comments_dropped`'s drops (in `removed`, beside the model's)."""
 
 
+def quoted_headlines(decisions: list, articles: list, lines: list) -> list:
+    """`articles` with each article whose headline is a comments section's header quoting a line
+    above it whole ("10 thoughts on “Headline”", `decode.quotes_whole`) read as that line's: the
+    quoted line is the page's headline and the article starts there (the article before ends above
+    it; when the line is already an article's headline, the header and what follows are that
+    article's comments and join it; the articles the splitter found between the two join it too).
+    The model takes such a header for a headline now and then
+    (a title-like line, prose under it) while the page's own headline, in a pasted file's later
+    page, went unread (realweb concat held out: a page's article ran into the one before it)."""
+    from .linemodel import Article
+
+    out = list(articles)
+    k = 0
+    while k < len(out):
+        a = out[k]
+        if a.title is None:
+            k += 1
+            continue
+        quoted = next((i for i in range(a.title - 1, -1, -1) if decisions[i] is not None
+                       and decode.quotes_whole(lines[a.title], lines[i])), None)
+        owner = next((j for j in range(k + 1) if out[j].first <= (quoted if quoted is not None else -1) <= out[j].last), None)
+        if quoted is None or owner is None:
+            k += 1
+            continue
+        if owner == k:  # in the article above the header: the article's headline
+            out[k] = Article(a.first, a.last, quoted, None)
+            k += 1
+            continue
+        before = out[owner]
+        if before.title == quoted:  # the header under its own headline: the article's comments
+            out[owner:k + 1] = [Article(before.first, a.last, before.title, before.byline)]
+            k = owner + 1
+            continue
+        if before.title is not None and before.title > quoted:  # above the owner's headline: not its article
+            k += 1
+            continue
+        out[owner:k + 1] = [Article(before.first, quoted - 1, before.title, before.byline),
+                            Article(quoted, a.last, quoted, None)]
+        k = owner + 2
+    return out
+
+
 def comments_dropped(decisions: list, articles: list, lines: list) -> tuple:
     """(decisions, {line: rule}) with an article's comments dropped: from a line under its headline
     that quotes the headline whole, as a comments section's header does ("34 responses to
@@ -551,6 +593,7 @@ def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()
         # (training/evaluate.py's stand-in model carries the decoding it is scored with)
         first = next((a.title for a in articles if a.title is not None), len(lines))
         decisions = decode.keep_runs(decisions, lines, getattr(model, "reading", decode.DEFAULT), first)
+        articles = quoted_headlines(decisions, articles, lines)
         decisions, articles, why = one_article_each(decisions, articles, lines,
                                                     {l.number - 1 for l in src.lines if l.text.strip()})
         decisions, after = comments_dropped(decisions, articles, lines)
