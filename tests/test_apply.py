@@ -305,3 +305,22 @@ def test_a_comments_header_read_as_a_headline_gives_the_line_it_quotes_the_artic
     for other in ("10 thoughts on “Another Headline Entirely Here”", "Read “Business Focus: Why Some Triumph Online” now"):
         articles = [Article(0, 4, 0, None), Article(5, 6, 5, None)]
         assert quoted_headlines(decisions, articles, lines[:5] + [other, lines[6]]) == articles
+
+
+def test_a_byline_made_of_the_pages_common_words_is_no_byline():
+    """A line read as a byline whose every word the page also writes in lower case is a label, a
+    button or a section's name, not a person or a newsroom; a name written in lower case only inside
+    an address or a handle is still a name."""
+    from pubpipe.recover.apply import _common_phrase, _lower_words
+
+    lines = ["Our recent posts on customer care, and the table of contents below: share them.",
+             "Write to jane.doe@example.com or @janedoe; see /author/jane-doe.", "Share this with your friends."]
+    # (the line read as a byline is one of the page's lines: its own words are not counted)
+    for label in ("Recent Posts", "Customer Care", "Table of Contents", "Share"):
+        assert _common_phrase(label, _lower_words(lines + [label])), label
+    for name in ("Jane Doe", "By Jane Doe", "Associated Press", "Recent Doe"):
+        assert not _common_phrase(name, _lower_words(lines + [name])), name
+    # a line no byline is read in (a label alone, a sentence) is left as the model read it
+    assert not _common_phrase("Share this with your friends.", _lower_words(lines))
+    # its own line does not count: "customer care" written only in the line itself is no common word
+    assert not _common_phrase("Customer Care", _lower_words(["Customer Care", "Nothing else here."]))

@@ -17,6 +17,8 @@ headline the model reads under a few lines of furniture at its top, see `headlin
   "heading", "p", "quote"/"cite", "ul", "caption", "dateline". Structure already reads a
   saved page's lines by these tags, so a pasted page becomes one story titled by its headline with
   its byline in the story's byline field;
+- drops a line read as a byline whose name the page also writes in lower case, word for word
+  (`_common_phrase`: "Table of Contents", "Recent Posts", "Share": a label, no person);
 - drops an article's comments: from a line under its headline that quotes it whole ("34 responses
   to “Headline”") to the article's end (`comments_dropped`);
 - in the few lines just above a headline (a page showing its byline and date over a repeat of the
@@ -28,6 +30,7 @@ to the rules, untouched.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Optional
 
@@ -377,6 +380,39 @@ def comments_dropped(decisions: list, articles: list, lines: list) -> tuple:
     return decisions, why
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _lower_words(lines: list) -> dict:
+    """{word: how many times the text writes it in lower case, as a word of its own} of a text's
+    lines (not inside an address, a handle or a file name: "jane.doe@site.com", "@janedoe",
+    "/author/jane-doe" write a name in lower case)."""
+    out: dict = {}
+    for line in lines:
+        for token in line.split():
+            w = token.strip(_EDGES)
+            if w.isalpha() and w.islower():
+                out[w] = out.get(w, 0) + 1
+    return out
+
+
+_EDGES = "\"'“”‘’«»()[]{}.,;:!?…-–—*"
+
+
+def _common_phrase(text: str, lower: dict) -> bool:
+    """Is a line read as a byline made of the text's own common words: every word of the name
+    `detect.labelled_byline` reads in it written in lower case elsewhere in the text? A person's or a
+    newsroom's name is written capitalised wherever it appears; a label, a button or a section
+    name ("Table of Contents", "Recent Posts", "Share", "Posted on") is made of words the page
+    writes in lower case too. (Its own line is not counted: a line in lower case is no byline.)"""
+    found = detect.labelled_byline(text)
+    if found is None:  # no byline to read there (a label alone, a sentence): left as the model read it
+        return False
+    words = _WORD.findall(found.name)
+    own = {w.lower() for w in _WORD.findall(text) if w.islower()}
+    return bool(words) and all(lower.get(w.lower(), 0) > (w.lower() in own) for w in words)
+
+
 def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, threshold: float,
             keep: frozenset = frozenset(), raw: dict = None, why: Optional[dict] = None) -> CleanSource:
     """The cleaned source with the model's drops and tags (see the module's docstring); `raw`: the
@@ -388,6 +424,10 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
         src = _restored(src, raw, {a.title for a in opening} | {a.byline for a in opening if a.byline is not None})
     alive = {l.number - 1 for l in src.lines if l.text.strip()}
     titles, bylines = set(), {a.byline for a in articles if a.byline is not None and a.byline in alive}
+    lower = _lower_words(lines)
+    common = {i for i, d in enumerate(decisions) if d is not None and (i in bylines or d.kept_as == "byline")
+              and _common_phrase(lines[i], lower)}
+    bylines -= common
     for a in articles:
         if a.title is not None and a.title in alive:
             titles.add(a.title)
@@ -440,6 +480,11 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
             tag = "title"
         elif i in bylines:
             tag = "byline"
+        elif i in common and kept_text(text) not in keep:
+            # read as a byline, but its words are the page's own common words: a label, a button,
+            # a section ("Table of Contents", "Recent Posts", "Share"), no person or newsroom
+            removed.append(dropped(src.file, line.number, lines[i].strip(), RULE, round(d.confidence, 3)))
+            continue
         elif not d.keep and kept_text(text) not in keep:
             rule, sure = (why[i], 0.9) if i in why else (RULE, round(1.0 - d.body, 3))
             removed.append(dropped(src.file, line.number, lines[i].strip(), rule, sure))
