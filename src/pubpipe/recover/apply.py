@@ -323,9 +323,10 @@ def quoted_headlines(decisions: list, articles: list, lines: list) -> list:
     quoted line is the page's headline and the article starts there (the article before ends above
     it; when the line is already an article's headline, the header and what follows are that
     article's comments and join it; the articles the splitter found between the two join it too).
-    The model takes such a header for a headline now and then
-    (a title-like line, prose under it) while the page's own headline, in a pasted file's later
-    page, went unread (realweb concat held out: a page's article ran into the one before it)."""
+    The model takes such a header for a headline now and then (a title-like line, prose under it)
+    while the page's own headline, in a pasted file's later page, went unread (realweb concat held
+    out: a page's article ran into the one before it; benchmarks/RESULTS.md, "A comments header
+    read as a headline")."""
     from .linemodel import Article
 
     out = list(articles)
@@ -337,8 +338,8 @@ def quoted_headlines(decisions: list, articles: list, lines: list) -> list:
             continue
         quoted = next((i for i in range(a.title - 1, -1, -1) if decisions[i] is not None
                        and decode.quotes_whole(lines[a.title], lines[i])), None)
-        owner = next((j for j in range(k + 1) if out[j].first <= (quoted if quoted is not None else -1) <= out[j].last), None)
-        if quoted is None or owner is None:
+        owner = None if quoted is None else next((j for j in range(k + 1) if out[j].first <= quoted <= out[j].last), None)
+        if owner is None:
             k += 1
             continue
         if owner == k:  # in the article above the header: the article's headline
@@ -425,7 +426,8 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
     alive = {l.number - 1 for l in src.lines if l.text.strip()}
     titles, bylines = set(), {a.byline for a in articles if a.byline is not None and a.byline in alive}
     lower = _lower_words(lines)
-    common = {i for i, d in enumerate(decisions) if d is not None and (i in bylines or d.kept_as == "byline")
+    # (kept lines only: a line dropped anyway keeps the rule that drops it in `removed`)
+    common = {i for i, d in enumerate(decisions) if d is not None and (i in bylines or d.keep and d.kept_as == "byline")
               and _common_phrase(lines[i], lower)}
     bylines -= common
     for a in articles:
