@@ -75,6 +75,19 @@ def test_a_headline_with_no_page_break_above_it_goes_on_the_article_before():
     assert one_article_each(decisions, articles, lines)[1] == articles
 
 
+def test_a_short_first_article_takes_a_next_headline_the_model_reads_as_no_title():
+    """A page's headline with a short dek under it, then a line the model reads as a heading (a
+    link, "Also: see …") where the splitter started an article, no page break between: one article.
+    Under a short first article, a next headline the model reads as a title stays an article of its
+    own (a ticker's title over the page's headline)."""
+    heading = Decision("heading", 0.6, 0.7, "heading", True)
+    text = "Text of the article. " * 30
+    lines = ["Best gadgets of the year", "A short dek.", "Also: see our other coverage", text]
+    articles = [Article(0, 1, 0, None), Article(2, 3, 2, None)]
+    assert one_article_each([TITLE, KEPT, heading, KEPT], articles, lines)[1] == [Article(0, 3, 0, None)]
+    assert one_article_each([TITLE, KEPT, TITLE, KEPT], articles, lines)[1] == articles
+
+
 
 def test_a_headline_with_only_its_byline_or_date_under_it_opens_the_article_after():
     """The splitter cut a page's text under its byline: one article, under the page's headline."""

@@ -247,7 +247,9 @@ def one_article_each(decisions: list, articles: list, lines: list, alive: Option
       nothing dropped (a text's first article stands);
     - an article whose headline follows the one before with fewer than PAGE_BREAK lines of
       furniture in a row between (no page's footer and next page's menus): a list article's item,
-      a section — one article, under the first headline (the second stays as a heading).
+      a section — one article, under the first headline (the second stays as a heading). Under a
+      short first article (a headline and its dek) only when the model reads the second headline
+      as no title (a link, "Also: see …"): a ticker's title over a page's headline stays apart.
 
     `alive`: the lines the cleaning rules left (default: all); a line they dropped is not kept.
     """
@@ -285,7 +287,7 @@ def one_article_each(decisions: list, articles: list, lines: list, alive: Option
         if words >= TEASER_WORDS or text and not kept:
             # (a short first article takes no article after it: a ticker's title over the page's
             # headline would title the page's story)
-            if words >= TEASER_WORDS and after.title is not None \
+            if after.title is not None and (words >= TEASER_WORDS or decisions[after.title].kept_as != "title") \
                     and _furniture_run(decisions, a.title, after.title, alive) < PAGE_BREAK:
                 # no page's footer and next page's menus between the two headlines: one page's text,
                 # the second headline one of its own (a list's item, a section): one article
