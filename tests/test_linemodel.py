@@ -501,6 +501,12 @@ def test_a_short_page_with_its_headline_under_other_lines_is_read_by_the_model()
     heading = _furniture_on_top(len(lines), 2)
     heading[2] = linemodel.Decision("heading", 0.9, 0.9, "heading", True)
     assert not apply.headline_below_top(cleaned, heading, [linemodel.Article(0, len(lines) - 1, 2)])
+    # a photo's caption the model keeps above the headline: a sentence, no headline (its credit in brackets)
+    caption = lines[:1] + ["The harbour at dusk, seen from the old fish market on the north quay. (Photo: A. Person)"] + lines[2:]
+    _, with_caption = _source(caption)
+    kept_caption = _furniture_on_top(len(caption), 2)
+    kept_caption[1] = linemodel.Decision("title", 0.9, 0.9, "title", True)
+    assert apply.headline_below_top(with_caption, kept_caption, [linemodel.Article(0, len(caption) - 1, 2)])
     deep = ["A line of front matter"] * apply.HEAD_LINES + lines
     _, cleaned = _source(deep)
     t = apply.HEAD_LINES + 2

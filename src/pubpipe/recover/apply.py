@@ -525,6 +525,16 @@ headline is within their first 5 kept lines); deeper in, the rules' reading of t
 book's front matter, a collection's contents)."""
 
 
+def _sentence(text: str) -> bool:
+    """A line shaped as a sentence, not a headline: SENTENCE_WORDS words or more, ending with a
+    sentence's mark or a closing parenthesis (a photo's caption and its credit)."""
+    t = text.strip()
+    return len(t.split()) >= SENTENCE_WORDS and t[-1:] in ".!?)…"
+
+
+SENTENCE_WORDS = 12
+
+
 def headline_below_top(src: CleanSource, decisions: list, articles: list) -> bool:
     """Is this text, which `web_dump` leaves to the rules (too little furniture: a short page, an
     article pasted with a few lines around it), one whose headline the model reads under other
@@ -532,9 +542,10 @@ def headline_below_top(src: CleanSource, decisions: list, articles: list) -> boo
     name)? Then the rules would title its story with the line on top, or start a second story at
     its dateline, and it is read as a web page's text instead (`_tagged`). Only the first article's
     headline among the first HEAD_LINES lines the rules kept, likeliest a title by the model, with
-    nothing but furniture (by the model) above it: our corpora open with their headline and stay
-    the rules' (realweb's short pages: 8 of 110 copies under the gate, 7 of them so;
-    benchmarks/RESULTS.md, "Text sources (issue 16)")."""
+    nothing but furniture (by the model) above it, or a sentence (`_sentence`: a photo's caption
+    and its credit): our corpora open with their headline and stay the rules' (realweb's short
+    pages: 8 of 110 copies under the gate, 7 of them so; benchmarks/RESULTS.md, "Text sources
+    (issue 16)", "A caption over a short page's headline")."""
     first = articles[0] if articles else None
     if first is None or first.title is None or decisions[first.title] is None \
             or decisions[first.title].kept_as != "title":
@@ -544,7 +555,10 @@ def headline_below_top(src: CleanSource, decisions: list, articles: list) -> boo
         return False
     # only furniture above it (by the model): a title-like line on top that the model keeps (a
     # headline over a subtitle it took for the headline, a caption) stays the rules' to read
-    if not all(decisions[i] is not None and not decisions[i].keep for i in alive[:alive.index(first.title)]):
+    # (or a sentence the model keeps: a photo's caption and its credit over the headline)
+    text = {l.number - 1: l.text for l in src.lines}
+    if not all(decisions[i] is not None and (not decisions[i].keep or _sentence(text[i]))
+               for i in alive[:alive.index(first.title)]):
         return False
     # and an article under it: on a few lines (a snippet, a test's case) the model is no judge of
     # what is furniture (it was trained on whole pages)
