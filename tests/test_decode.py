@@ -133,6 +133,22 @@ def test_a_breadcrumb_is_no_headline():
     assert decode.title_row(probs, decode.Settings(paths=False), texts) == 2
 
 
+def test_a_line_ending_with_a_full_stop_counts_less_as_the_headline():
+    """A dek or a quoted claim under or over the headline, as title-like by the model and with as
+    much under it, ends with a full stop; the headline does not."""
+    assert decode.sentence_like("Practical Horseman's top picks for events, competitions and fun.")
+    assert decode.sentence_like("“$53 million a week is coming across the border in drugs.”")
+    for line in ("What is the value of drugs that come to the U.S. border?", "Plague cases found in the U.S.",
+                 "The best deals…", "More to come...", "Seeking a bigger role for a big rocket"):
+        assert not decode.sentence_like(line), line
+    probs = rows(FURNITURE, {"title": 0.5}, {"title": 0.6}, {"byline": 0.5}, PROSE, PROSE, PROSE)
+    texts = ["Menu", "4 Things to Do in October", "Our top picks for the month's events and fun.", "By Ann Example",
+             "Text.", "Text.", "Text."]
+    assert decode.title_row(probs) == 2
+    assert decode.title_row(probs, decode.DEFAULT, texts) == 1
+    assert decode.title_row(probs, decode.Settings(sentence_weight=1.0), texts) == 2
+
+
 def test_a_promotion_likeliest_a_title_does_not_bar_the_headline():
     """"Subscribe to …" in a side box, likeliest a title with nothing after it: the headline, at a
     third of its title probability but with the article under it, is still a candidate."""
