@@ -527,7 +527,9 @@ book's front matter, a collection's contents)."""
 
 def _sentence(text: str) -> bool:
     """A line shaped as a sentence, not a headline: SENTENCE_WORDS words or more, ending with a
-    sentence's mark or a closing parenthesis (a photo's caption and its credit)."""
+    sentence's mark or a closing parenthesis (a photo's caption and its credit). Wider than
+    `decode.sentence_like` (a full stop only), which weighs every title candidate: a question is a
+    headline often enough, but not one of twelve words over another headline."""
     t = text.strip()
     return len(t.split()) >= SENTENCE_WORDS and t[-1:] in ".!?)…"
 
