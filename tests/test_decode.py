@@ -175,6 +175,15 @@ def test_the_byline_is_the_likeliest_one_under_the_headline_that_reads_as_one():
     assert (found.title, found.byline) == (0, 1)
 
 
+def test_a_byline_that_says_so_comes_before_a_likelier_label():
+    """Under the headline, a share button's label or a photo's credit the model holds likelier a
+    byline than the line that says "By …": the line that says so is the byline."""
+    probs = rows({"title": 0.9}, {"byline": 0.8}, {"byline": 0.6}, PROSE, PROSE, PROSE)
+    texts = ["Headline", "Share Follow", "By Jane Example", "Text.", "Text.", "Text."]
+    assert decode.byline_row(probs, texts, 0) == 2
+    assert decode.byline_row(probs, ["Headline", "Share Follow", "Jane Example", "Text.", "Text.", "Text."], 0) == 1
+
+
 def test_a_byline_above_a_repeat_of_the_headline_is_its_byline():
     # a page shows the headline, "By", the name, then the headline again over the article: the
     # decoder takes the repeat (text follows it), and its byline from above when none is under it

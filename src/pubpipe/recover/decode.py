@@ -21,8 +21,9 @@ article's too. So, per article (segment.py says where each starts):
 
 The settings were chosen by cross-validation over pages by site (training/evaluate.py --cache:
 the held-out probabilities of each fold, decoded without retraining) and checked on the other
-corpus (`modern`); see benchmarks/RESULTS.md, "Text sources (issue 16)". Plain numpy and one
-function of `detect`: nothing here is learned, so nothing here needs retraining.
+corpus (`modern`); see benchmarks/RESULTS.md, "Text sources (issue 16)". Plain numpy, one
+function of `detect` and one pattern of `features` (`BY`): nothing here is learned, so nothing here
+needs retraining.
 """
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
 import numpy as np
+
+from .features import BY
 
 RESIDUE, TITLE, BYLINE, DATELINE = 0, 1, 2, 3
 
@@ -296,7 +299,8 @@ def byline_row(probs: np.ndarray, texts: list, title: int, settings: Settings = 
     """Row of the byline under the title row `title`: the likeliest byline of the next
     `byline_window` lines with at least `byline_min`, else of the next `byline_far` lines with at
     least `byline_far_min`, else of the `byline_above` lines above it with at least
-    `byline_far_min`, that reads as one (`reads`: text -> a byline or None); None when none.
+    `byline_far_min`, that reads as one (`reads`: text -> a byline or None), a line saying "By …"
+    before any other in its window (`_by_key`); None when none.
     (The wider look was chosen on the held-out probabilities, training/evaluate.py --cache: bylines
     taken right 225 -> 239 of the 4 sets' pages, none worse, as many taken on pages without one.)"""
     if reads is None:
@@ -309,11 +313,20 @@ def byline_row(probs: np.ndarray, texts: list, title: int, settings: Settings = 
         best = None
         for r in rows:
             p = probs[r, BYLINE]
-            if p >= least and (best is None or p > probs[best, BYLINE]) and reads(texts[r]) is not None:
+            if p >= least and (best is None or _by_key(texts[r], p) > _by_key(texts[best], probs[best, BYLINE])) \
+                    and reads(texts[r]) is not None:
                 best = r
         if best is not None:
             return best
     return None
+
+
+def _by_key(text: str, p: float) -> tuple:
+    """How a byline candidate ranks in its window: one that says so ("By …", "Posted by …",
+    `features.BY`) before one that does not (a photo's credit, a share button's label), then by
+    its byline probability (held out: two pages' bylines a share label before, a name now; none
+    changed for the worse; benchmarks/RESULTS.md, "A byline that says so")."""
+    return (BY.match(text.strip()) is not None, p)
 
 
 def kept(probs: np.ndarray, threshold: float, settings: Settings = DEFAULT) -> np.ndarray:
