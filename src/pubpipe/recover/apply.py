@@ -384,6 +384,8 @@ def comments_dropped(decisions: list, articles: list, lines: list) -> tuple:
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+_EDGES = "\"'“”‘’«»()[]{}.,;:!?…-–—*"
+"""Marks a word is stripped of before `_lower_words` counts it."""
 
 
 def _lower_words(lines: list) -> dict:
@@ -399,9 +401,6 @@ def _lower_words(lines: list) -> dict:
     return out
 
 
-_EDGES = "\"'“”‘’«»()[]{}.,;:!?…-–—*"
-
-
 def _common_phrase(text: str, lower: dict) -> bool:
     """Is a line read as a byline made of the text's own common words: every word of the name
     `detect.labelled_byline` reads in it written in lower case elsewhere in the text? A person's or a
@@ -411,9 +410,9 @@ def _common_phrase(text: str, lower: dict) -> bool:
     found = detect.labelled_byline(text)
     if found is None:  # no byline to read there (a label alone, a sentence): left as the model read it
         return False
-    words = _WORD.findall(found.name)
-    own = {w.lower() for w in _WORD.findall(text) if w.islower()}
-    return bool(words) and all(lower.get(w.lower(), 0) > (w.lower() in own) for w in words)
+    words = [w.lower() for w in _WORD.findall(found.name)]
+    own = _lower_words([text])  # counted as the page's are, then taken off them
+    return bool(words) and all(lower.get(w, 0) > own.get(w, 0) for w in words)
 
 
 def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, threshold: float,

@@ -324,8 +324,8 @@ def byline_row(probs: np.ndarray, texts: list, title: int, settings: Settings = 
 def _by_key(text: str, p: float) -> tuple:
     """How a byline candidate ranks in its window: one that says so ("By …", "Posted by …",
     `features.BY`) before one that does not (a photo's credit, a share button's label), then by
-    its byline probability (held out: two pages' bylines a share label before, a name now; none
-    changed for the worse; benchmarks/RESULTS.md, "A byline that says so")."""
+    its byline probability (held out: one page's byline a share label before, a name now, nothing
+    else changed; benchmarks/RESULTS.md, "A byline that says so")."""
     return (BY.match(text.strip()) is not None, p)
 
 
