@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/saved_pages.py                      # realweb and modern, stages only
     .venv/bin/python benchmarks/saved_pages.py --corpus realweb --build   # through `pubpipe build`
     .venv/bin/python benchmarks/saved_pages.py --append            # also append the table to RESULTS.md
+    .venv/bin/python benchmarks/saved_pages.py --held-out /tmp/base/models   # each page read by a model
+                                                                   # that never saw its site
 
 For each corpus of ``../shared/corpus`` (``html/<id>.html.gz`` and ``gold.json``) it decompresses the
 pages into ``--work`` (default ``/tmp/pubpipe-saved-pages``), then writes two anthology files:
@@ -63,6 +65,51 @@ def pubpipe_stages(pages: Path, out: Path, options: dict = None) -> float:
     return time.perf_counter() - started
 
 
+def held_out_stages(pages: Path, out: Path, models: Path, corpus: str) -> float:
+    """`pubpipe_stages`, each page read by the line model that never saw its site: the fold models
+    `training/evaluate.py --models DIR` writes (DIR/fold-J.json.gz), the folds as it makes them (by
+    site, over the copy and scrape forms of the same pages). Returns the seconds taken."""
+    import gzip
+    import shutil
+    import tempfile
+    sys.path.insert(0, str(ROOT / "training"))
+    sys.path.insert(0, str(ROOT / "src"))
+    import common as C
+    import evaluate as E
+    from pubpipe import pipeline
+    from pubpipe.publish import summary
+    from pubpipe.recover import linemodel
+    docs = C.load_docs()
+    groups = E.cv_groups(docs)
+    fold = C.folds_of([g for g in groups.values() if g is not None], len(list(models.glob("fold-*.json.gz"))))
+    page_fold = {d["doc"].split("/")[2]: fold[groups[d["doc"]]] for d in docs
+                 if d["doc"].startswith((f"{corpus}/copy/", f"{corpus}/scrape/"))}
+    stories, seconds = [], 0.0
+    for path in sorted(models.glob("fold-*.json.gz")):
+        j = int(path.name.split("-")[1].split(".")[0])
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            model = linemodel.LineModel(json.load(f))
+        folder = Path(tempfile.mkdtemp(prefix=f"pubpipe-held-out-{j}-"))
+        try:
+            for page in sorted(pages.glob("*.html")):
+                if page_fold.get(page.stem) == j:
+                    shutil.copy(page, folder / page.name)
+            linemodel.shipped = lambda: model
+            started = time.perf_counter()
+            anthology = pipeline.recover(folder)
+            seconds += time.perf_counter() - started
+            summary.write_anthology(anthology, folder)
+            stories += json.loads((folder / "anthology.json").read_text(encoding="utf-8"))["stories"]
+        finally:
+            shutil.rmtree(folder)
+    missing = [p.stem for p in pages.glob("*.html") if p.stem not in page_fold]
+    if missing:
+        raise SystemExit(f"{len(missing)} pages are in no fold (e.g. {missing[0]}): no held-out model reads them")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "anthology.json").write_text(json.dumps({"stories": stories}, ensure_ascii=False), encoding="utf-8")
+    return seconds
+
+
 def pubpipe_build(pages: Path, out: Path) -> float:
     """A real `pubpipe build --force` of the folder; returns its wall time."""
     started = time.perf_counter()
@@ -113,6 +160,9 @@ def main() -> None:
     parser.add_argument("--options", type=json.loads, default={},
                         help='trafilatura options over pubpipe\'s, as JSON: \'{"favor_recall": true}\' (stages only)')
     parser.add_argument("--no-alone", action="store_true", help="skip trafilatura alone")
+    parser.add_argument("--held-out", type=Path, metavar="DIR",
+                        help="read each page with the fold model that never saw its site (DIR: the fold models of "
+                        "`training/evaluate.py --models DIR`; realweb and modern only; stages only)")
     args = parser.parse_args()
     rows = []
     for name in args.corpus or ["realweb", "modern"]:
@@ -121,7 +171,10 @@ def main() -> None:
         pages = unpack(corpus, args.work / label / "html")
         gold = corpus / "gold.json"
         ours = args.work / label / "pubpipe"
-        seconds = pubpipe_build(pages, ours) if args.build else pubpipe_stages(pages, ours, args.options)
+        if args.held_out:
+            seconds = held_out_stages(pages, ours, args.held_out, label)
+        else:
+            seconds = pubpipe_build(pages, ours) if args.build else pubpipe_stages(pages, ours, args.options)
         runs = [("pubpipe", ours, seconds)]
         if not args.no_alone:
             theirs = args.work / label / "trafilatura"

@@ -8,7 +8,7 @@ import html
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
@@ -53,6 +53,16 @@ class RawSource:
     """For a saved page: its own address, as the page states it (`pubpipe.read.webpage.Page.url`)."""
     site: Optional[str] = None
     """For a saved page: the name of the site it comes from (`pubpipe.read.webpage.Page.site`)."""
+    spans: tuple = ()
+    """For a saved page trafilatura read: per line, the blocks of the page's text it came from
+    (`pubpipe.read.webpage.Page.spans`)."""
+    page_text: tuple = ()
+    """For a saved page trafilatura read: the page's whole text, a block a line
+    (`pubpipe.read.webpage.Page.text`), and the block of each of those lines (`page_blocks`)."""
+    page_blocks: tuple = ()
+    other: Optional["RawSource"] = None
+    """For a saved page: trafilatura's other reading of it (`pubpipe.read.webpage.Page.other`), for
+    `pubpipe.recover.pages` to choose from; None once chosen."""
 
 
 def _too_large(name: str, size: int, limits: Limits) -> SourceError:
@@ -236,19 +246,32 @@ def _parse_page(name: str, markup: str, encoding: str, repairs: list, limits: Li
     markup (a minified page is one long line); repairs are made to that text, not to the markup."""
     from pubpipe.read.webpage import read_page
     page = read_page(markup)
+    source = _page_source(name, page, encoding, repairs, limits)
+    other = None
+    if page.other is not None:
+        try:
+            other = _page_source(name, page.other, encoding, repairs, limits)
+        except SourceError:  # the other reading is only an alternative: the first one stands
+            pass
+    return replace(source, page_text=page.text, page_blocks=page.text_blocks, other=other)
+
+
+def _page_source(name: str, page, encoding: str, repairs: list, limits: Limits) -> RawSource:
+    """One reading of a saved page (`pubpipe.read.webpage.Page`) as a RawSource."""
     longest = max((len(line.text) for line in page.lines), default=0)
     if longest > limits.max_line_chars:
         raise SourceError(name, f"a paragraph of the page's text is {longest:,} characters long, over the limit "
                           f"of {limits.max_line_chars:,} (raise limits.max_line_chars in anthology.toml)",
                           "source.line-too-long")
     notes: list = []
-    lines = []
-    for line in page.lines:
+    lines, spans = [], []
+    for line, span in zip(page.lines, page.spans or [None] * len(page.lines)):
         # the reader's emphasis marks (pubpipe.inline) are kept: each piece between them is normalised
         text = " ".join("".join(p if MARKS.fullmatch(p) else normalise(p, notes)
                                 for p in MARKS_SPLIT.split(line.text)).split())
         if text:
             lines.append(Line(line.number, text, line.tag))
+            spans.append(span)
     if not any(line.tag not in META_TAGS for line in lines):
         raise SourceError(name, "the page holds no article text: neither trafilatura nor pubpipe's own reader "
                           "found one (save the article's own page, not a home page or a list of articles)",
@@ -257,7 +280,8 @@ def _parse_page(name: str, markup: str, encoding: str, repairs: list, limits: Li
            "read as an HTML page by pubpipe's own reader (trafilatura found no article in it)")
     repairs = repairs + list(dict.fromkeys(notes)) + [how]
     removed = tuple(dropped(name, number, text, page.reader) for number, text in page.left_out)
-    return RawSource(name, tuple(lines), encoding, tuple(repairs), "html", removed, page.url, page.site)
+    return RawSource(name, tuple(lines), encoding, tuple(repairs), "html", removed, page.url, page.site,
+                     tuple(spans) if page.spans else ())
 
 
 def _parse_markdown(name: str, text: str, encoding: str, repairs: list) -> RawSource:

@@ -128,6 +128,30 @@ class PageText:
         cut()
         return blocks
 
+    def fresh(self) -> "PageText":
+        """The same page's text with nothing placed in it yet: a second reading of the page marks its
+        own pieces (`place`) and lists its own left-out blocks."""
+        other = PageText.__new__(PageText)
+        other.__dict__.update(self.__dict__)
+        other.used = bytearray(len(self.flat))
+        return other
+
+    def as_lines(self) -> tuple:
+        """(lines, blocks): the page's text as a scraper dump has it (one block a line, a blank line
+        after each: the form `pubpipe.recover`'s line model was trained on), and the index in
+        `blocks` of each of those lines (None for the blank ones)."""
+        lines, where = [], []
+        for k, block in enumerate(self.blocks):
+            text = " ".join(block.text.split())
+            if text:
+                lines += [text, ""]
+                where += [k, None]
+        return lines, where
+
+    def blocks_of(self, start: int, end: int) -> tuple:
+        """(first, last) index of the blocks [start, end) of the flat text runs over."""
+        return self.block_at(start), self.block_at(max(start, end - 1))
+
     def block_at(self, offset: int) -> int:
         """Index of the block holding `offset` of the flat text."""
         return max(0, min(len(self.blocks) - 1, bisect_right(self.starts, offset) - 1))

@@ -16,7 +16,7 @@ the words that were left out of it, never as "the whole line".
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 from urllib.parse import urlsplit
 
@@ -58,6 +58,18 @@ class Page:
     ``og:url``…): an absolute http(s) URL, else None."""
     site: Optional[str] = None
     """The name of the site it was saved from (its ``og:site_name``…, else its host), else None."""
+    spans: tuple = ()
+    """For a page trafilatura read: per line of `lines`, the (first, last) index of the blocks of
+    `text` it was found in; None for the metadata lines and for text found only in parts."""
+    text: tuple = ()
+    """For a page trafilatura read: the page's whole text as a scraper dump has it
+    (`PageText.as_lines`): what `pubpipe.recover.pages` gives the line model."""
+    text_blocks: tuple = ()
+    """The block index of each line of `text` (None for its blank lines)."""
+    other: Optional["Page"] = None
+    """The page read by trafilatura with its balanced settings (`favor_recall` off), when that
+    reading's article differs from this one's: `pubpipe.recover.pages` keeps the one the line
+    model reads as more of an article."""
 
 
 def page_url(value: Optional[str]) -> Optional[str]:
@@ -278,34 +290,51 @@ def _mark_attributions(blocks: list, cites: set) -> list:
     return out
 
 
-def _extract(tree):
+def _extract(tree, options: dict = EXTRACT_OPTIONS):
     """trafilatura's Document for the page, or None: its metadata, and as `body` the XML tree that
     `extract(..., output_format="xml")` would serialise (walked as it is: no string and parse back)."""
     from trafilatura import bare_extraction
-    return bare_extraction(tree, **EXTRACT_OPTIONS)
+    return bare_extraction(tree, **options)
 
 
 def read_page(markup: str) -> Page:
-    """The article of a saved page as tagged, numbered Lines, with what the page shows that was left out."""
+    """The article of a saved page as tagged, numbered Lines, with what the page shows that was left
+    out; with the page's text and trafilatura's balanced reading beside it (`Page.other`) for the
+    line model to choose from (`pubpipe.recover.pages`)."""
     from trafilatura import load_html
     tree = load_html(markup)
     if tree is None:
         return _own_reader(markup)
     text = PageText(tree.find("body") if tree.find("body") is not None else tree)
     cites = _attributions(tree)
-    doc = _extract(tree)
+    page = _reading(tree, text, cites, EXTRACT_OPTIONS)
+    if page is None:
+        return _own_reader(markup, text)
+    # trafilatura's extraction changes the tree it is given: the second reading gets its own
+    other = _reading(load_html(markup), text.fresh(), cites, {**EXTRACT_OPTIONS, "favor_recall": False})
+    if other is not None and [l.text for l in other.lines] == [l.text for l in page.lines]:
+        other = None
+    lines, blocks = text.as_lines()
+    return replace(page, text=tuple(lines), text_blocks=tuple(blocks), other=other)
+
+
+def _reading(tree, text: PageText, cites: set, options: dict) -> Optional[Page]:
+    """The page as trafilatura reads it with `options` (None when it finds no article)."""
+    doc = _extract(tree, options)
     blocks = _container_lines(doc.body) if doc is not None and doc.body is not None else []
     if not blocks:
-        return _own_reader(markup, text)
+        return None
     site = _one_line(doc.sitename or doc.hostname or "")  # the page's own name for its site, else its host
     title, blocks = _headline(_without_site(_one_line(doc.title or ""), site), blocks)
     title = title or _without_site(_one_line(tree.findtext(".//head/title") or ""), site)
     head = [Line(_title_place(text, title, _meta_line(tree)), title, "title")] if title else []
-    body = _body_lines(text, _mark_attributions(blocks, cites))
+    body, spans = _body_lines(text, _mark_attributions(blocks, cites))
+    head_spans = [None] * len(head)
     if not head:  # no headline anywhere: the first block opens the story (structure titles it)
-        head, body = body[:1], body[1:]
-    return Page(tuple(head + _meta_lines(text, doc, site, head[0].number if head else 1) + body),
-                tuple(text.left_out()), "trafilatura", page_url(doc.url), site or None)
+        head, body, head_spans, spans = body[:1], body[1:], spans[:1], spans[1:]
+    meta = _meta_lines(text, doc, site, head[0].number if head else 1)
+    return Page(tuple(head + meta + body), tuple(text.left_out()), "trafilatura", page_url(doc.url), site or None,
+                tuple(head_spans + [None] * len(meta) + spans))
 
 
 def _meta_lines(text: PageText, doc, site: str, near: int) -> list:
@@ -321,26 +350,31 @@ def _meta_lines(text: PageText, doc, site: str, near: int) -> list:
     return out
 
 
-def _body_lines(text: PageText, blocks: list) -> list:
-    """The article's blocks as Lines, each numbered by where the page shows it (see PageText.place)."""
-    out, cursor = [], 0
+def _body_lines(text: PageText, blocks: list) -> tuple:
+    """(the article's blocks as Lines, each numbered by where the page shows it (see PageText.place);
+    the (first, last) blocks of `text` each was found in, None when found only in parts)."""
+    out, spans, cursor = [], [], 0
     sure = anchors(text, [body for _, body in blocks])
     for k, (tag, body) in enumerate(blocks):
         hi = next((a for j, a in sure if j > k), None)
         if tag == "row":  # a table row: its cells, one after the other
-            found = []
+            found, first = [], None
             for cell in body.split(CELL_SEPARATOR):
-                line, _, cursor = text.place(cell, cursor, hi)
+                line, start, cursor = text.place(cell, cursor, hi)
                 found.append(line)
+                first = start if first is None else first
             line, tag = next((n for n in found if n is not None), None), "p"
+            span = text.blocks_of(first, cursor) if first is not None else None
         else:
             line, start, cursor = text.place(body, cursor, hi)
+            span = text.blocks_of(start, cursor) if start is not None else None
             if tag == "p" and _subheading(text, start, cursor, body):
                 tag = "heading"
             elif tag in ("p", "quote", "ul", "ol") and start is not None:
                 body = _with_emphasis(text, body, start, cursor)
         out.append(Line(line or text.line_at(cursor), body, tag))
-    return out
+        spans.append(span)
+    return out, spans
 
 
 def _with_emphasis(text: PageText, body: str, start: int, end: int) -> str:
