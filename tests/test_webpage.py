@@ -172,7 +172,7 @@ def test_lines_are_those_of_the_elements_the_text_came_from():
 
 
 def test_our_own_reader_reads_a_page_trafilatura_finds_nothing_in(monkeypatch):
-    monkeypatch.setattr(webpage, "_extract", lambda tree: None)
+    monkeypatch.setattr(webpage, "_extract", lambda tree, options=None: None)
     page = f"<html><body>{menu()}<article><h1>Storm delays island ferry</h1>{paragraphs()}</article></body></html>"
     source = parse_source("ferry.html", page.encode())
     assert [line.text for line in source.lines] == ["Storm delays island ferry", *ARTICLE]

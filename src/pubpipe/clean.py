@@ -9,7 +9,7 @@ line becomes a Diagnostic (``model.dropped``) naming its rule. When unsure, a ru
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, Optional
 
 from .contents import HEADING as HEADING_LINE, find_contents
 from pubpipe.read.ingest import META_TAGS, Line, RawSource
@@ -49,6 +49,11 @@ class CleanSource:
     """A Mark for each dropped line that tells structure something (a story ends, an afterword, a contents entry)."""
     kept: tuple = ()
     """A Decision ("kept") for each line a rule would have dropped but `keep` kept."""
+    reading: Optional[object] = None
+    """For a saved page whose reading recovery changed (`pubpipe.recover.pages`: trafilatura's other
+    reading chosen, or furniture at the article's edges dropped): that reading, a RawSource, in
+    place of ingest's: its lines are what was cleaned, its `removed` what the page shows that it
+    left out, its `repairs` say what was chosen."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ from pubpipe.read.intake import Ingested
 
 
 def clean(ingested: Ingested, config: Config) -> list:
-    """Run the cleaning registry over every source, then the learned line model over text sources
+    """Let the learned line model choose each saved page's reading (pubpipe.recover.pages: one of
+    trafilatura's two, trimmed at the article's edges; a CleanSource's `reading` when it is not
+    ingest's), run the cleaning registry over every source, then the line model over text sources
     that are a web page's text (pubpipe.recover.apply: it drops furniture and tags what it keeps).
 
     The work of each source — its cleaning, the model's features of its lines — is independent of
@@ -24,9 +26,13 @@ def clean(ingested: Ingested, config: Config) -> list:
     from pubpipe.recover import apply  # issue 16: the line model (loads LightGBM only here)
     from pubpipe.recover import features as F
     from pubpipe.recover.stopwords import _lists as stoplists  # read once a process (cached)
-    sources = list(ingested.sources)
-    ctx = shared_context(sources, config.residue, config.keep)
+    from dataclasses import replace
+    from pubpipe.recover import pages
     model = apply.shipped()
+    # saved pages: the reading of trafilatura's two the model prefers, trimmed at its edges
+    # (pubpipe.recover.pages); in this process: a forked helper must not predict
+    sources = pages.choose(list(ingested.sources), model, config.keep)
+    ctx = shared_context(sources, config.residue, config.keep)
     texts = apply.text_lines(sources) if model is not None else {}
     repeated = F.repeated_across(list(texts.values())) if texts else None
 
@@ -36,7 +42,8 @@ def clean(ingested: Ingested, config: Config) -> list:
 
     done = on_both_cores("recovering the stories", one, sources, [len(s.lines) for s in sources],
                          prepare=stoplists if texts else None)  # the stop lists read once, before the fork
-    cleaned = [c for c, _ in done]
+    cleaned = [replace(c, reading=src) if pages.changed(src, before) else c
+               for (c, _), src, before in zip(done, sources, ingested.sources)]
     if model is None:
         return cleaned
     features = {src.file: f for src, (_, f) in zip(sources, done) if src.file in texts}
@@ -45,12 +52,15 @@ def clean(ingested: Ingested, config: Config) -> list:
 
 def structure(cleaned: list, ingested: Ingested, config: Config) -> Anthology:
     """Recover the stories; raise NothingToPublish when there are none."""
-    # what ingest left out of saved pages (pubpipe.read.webpage), then what cleaning dropped
-    removed = tuple(r for s in ingested.sources for r in s.removed) + tuple(r for c in cleaned for r in c.removed)
+    # what ingest left out of saved pages (pubpipe.read.webpage; the reading recovery chose, where it
+    # chose another: pubpipe.recover.pages), then what cleaning dropped
+    readings = {c.file: c.reading for c in cleaned if c.reading is not None}
+    sources = [readings.get(s.file, s) for s in ingested.sources]
+    removed = tuple(r for s in sources for r in s.removed) + tuple(r for c in cleaned for r in c.removed)
     facts = tuple({"file": s.file, "encoding": s.encoding, "repairs": list(s.repairs), "kind": s.kind,
                    "lines": max((l.number for l in s.lines), default=0),
                    **{k: v for k, v in (("url", s.url), ("site", s.site)) if v}}  # a saved page's origin
-                  for s in ingested.sources)
+                  for s in sources)
     anthology = build_anthology(cleaned, config, removed, list(ingested.problems), facts)
     if not anthology.stories:
         reasons = "; ".join(f"{p.file}: {p.message}" for p in ingested.problems) or "no source files"

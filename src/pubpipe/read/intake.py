@@ -83,9 +83,6 @@ def ingest(snap: Snapshot, config: Config) -> Ingested:
     # line's bytes a line, for the cut-off of processes.on_both_cores)
     for done in on_both_cores("reading the sources", one, list(snap.files), [len(d) // 40 for _, d in snap.files]):
         (problems if isinstance(done, Diagnostic) else read).append(done)
-    if any(s.page_text for s in read):  # saved pages: the line model chooses trafilatura's reading
-        from pubpipe.recover import linemodel, pages  # loads LightGBM only here
-        read = pages.choose(tuple(read), linemodel.shipped())
     return Ingested(tuple(read), tuple(sorted(problems, key=lambda p: p.file)))
 
 

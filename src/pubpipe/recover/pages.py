@@ -24,6 +24,7 @@ Only the two readings' metadata lines (headline, byline, dateline) are left out 
 
 from dataclasses import replace
 
+from ..clean import kept_text
 from ..model import dropped
 from ..read.lines import META_TAGS
 
@@ -66,13 +67,15 @@ def worth(src, bodies: list) -> float:
     return sum(len(line.text.split()) * (p - CHOICE_MIDDLE) for line, p in zip(src.lines, bodies) if p is not None)
 
 
-def edges(src, bodies: list):
-    """`src` without the lines at the start and end of its article the model is sure are furniture."""
+def edges(src, bodies: list, keep: frozenset = frozenset()):
+    """`src` without the lines at the start and end of its article the model is sure are furniture
+    (none that staff said to keep: `keep`, lines as `kept_text` gives them)."""
     sure = [i for i, p in enumerate(bodies) if p is not None and p >= EDGE]
     if not sure:  # the model reads nothing as article: trafilatura's reading stands whole
         return src
     first, last = sure[0], sure[-1]
-    gone = [i for i, p in enumerate(bodies) if p is not None and p < EDGE and (i < first or i > last)]
+    gone = [i for i, p in enumerate(bodies) if p is not None and p < EDGE and (i < first or i > last)
+            and kept_text(src.lines[i].text) not in keep]
     if not gone:
         return src
     removed = tuple(dropped(src.file, src.lines[i].number, src.lines[i].text, RULE, round(1.0 - bodies[i], 3))
@@ -82,17 +85,18 @@ def edges(src, bodies: list):
                    removed=src.removed + removed)
 
 
-def choose(sources: tuple, model) -> tuple:
-    """Each saved page's reading the model prefers, trimmed at its edges; other sources as they are.
-    The model reads every page's text in one call (`LineModel.read_all`)."""
+def choose(sources: list, model, keep=()) -> list:
+    """Each saved page's reading the model prefers, trimmed at its edges, without what only the
+    choice needed (`_bare`); every other source as it is. `keep`: lines staff said to keep
+    (anthology.toml), never dropped here. The model reads every page's text in one call
+    (`LineModel.read_all`)."""
+    keep = frozenset(kept_text(k) for k in keep)
     pages = [s for s in sources if s.page_text]
-    if model is None or not pages:
-        return tuple(_bare(s) if s.page_text or s.other is not None else s for s in sources)
-    read = dict(zip((s.file for s in pages), model.read_all([list(s.page_text) for s in pages])))
+    read = dict(zip((s.file for s in pages), model.read_all([list(s.page_text) for s in pages]))) if model and pages else {}
     out = []
     for src in sources:
-        if src.file not in read or not src.page_text:
-            out.append(_bare(src) if src.other is not None else src)
+        if src.file not in read:
+            out.append(_bare(src) if src.page_text or src.other is not None else src)
             continue
         bodies = body_of_blocks(src, read[src.file][0])
         chosen, chosen_bodies = src, line_bodies(src, bodies)
@@ -102,5 +106,10 @@ def choose(sources: tuple, model) -> tuple:
                 note = "trafilatura's balanced reading kept: the line model reads more of it as the article"
                 chosen = replace(src.other, repairs=src.other.repairs + (note,))
                 chosen_bodies = other_bodies
-        out.append(_bare(edges(chosen, chosen_bodies)))
-    return tuple(out)
+        out.append(_bare(edges(chosen, chosen_bodies, keep)))
+    return out
+
+
+def changed(chosen, ingested) -> bool:
+    """Is `chosen` (from `choose`) another reading of the page than ingest's?"""
+    return (chosen.lines, chosen.removed, chosen.repairs) != (ingested.lines, ingested.removed, ingested.repairs)
