@@ -12,7 +12,6 @@ from pubpipe.config import Config
 from pubpipe.read.ingest import RawSource, parse_source
 from pubpipe.read.lines import Line
 from pubpipe.recover import pages
-from pubpipe.recover.linemodel import Decision
 
 REALWEB = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "realweb"
 
@@ -28,17 +27,14 @@ class Model:
         self.bodies = bodies
         self.read = []
 
-    def read_all(self, texts: list) -> list:
+    def __call__(self, model, texts: list) -> list:  # pages.choose's `bodies`
+        assert model is self
         self.read.append(texts)
-        out = []
-        for lines in texts:
-            decisions = []
-            for text in lines:
-                p = self.bodies.get(text, 0.9)
-                decisions.append(None if not text else Decision("paragraph" if p >= 0.5 else "residue",
-                                                                max(p, 1 - p), p))
-            out.append((decisions, []))
-        return out
+        return [[None if not t else self.bodies.get(t, 0.9) for t in lines] for lines in texts]
+
+
+def choose(sources, model, keep=()):
+    return pages.choose(sources, model, keep, bodies=model)
 
 
 def page_source(body: list, other: list = None, title: str = "Storm delays island ferry", removed=()) -> RawSource:
@@ -71,7 +67,7 @@ def texts(src) -> list:
 def test_sure_furniture_at_the_articles_edges_is_dropped_and_listed():
     src = page_source(["Share this story", *ARTICLE[:2], "Advertisement", ARTICLE[2], "Sign up", "Comments"])
     model = Model({"Share this story": 0.01, "Advertisement": 0.01, "Comments": 0.02, "Sign up": 0.3})
-    (out,) = pages.choose([src], model)
+    (out,) = choose([src], model)
     # "Advertisement" is inside the article: never dropped here; "Sign up" is not sure enough (0.3),
     # and the article's end is the last line the model does not rule out
     assert texts(out) == [*ARTICLE[:2], "Advertisement", ARTICLE[2], "Sign up"]
@@ -84,7 +80,7 @@ def test_sure_furniture_at_the_articles_edges_is_dropped_and_listed():
 
 def test_a_line_staff_said_to_keep_stays():
     src = page_source([*ARTICLE, "Comments"])
-    (out,) = pages.choose([src], Model({"Comments": 0.01}), keep=["  Comments "])
+    (out,) = choose([src], Model({"Comments": 0.01}), keep=["  Comments "])
     assert texts(out) == [*ARTICLE, "Comments"] and out.removed == ()
 
 
@@ -92,7 +88,7 @@ def test_the_reading_the_model_reads_as_more_of_an_article_is_kept():
     gallery = ["Image 1 of 8", "Back to Gallery", "Caption", "Close"]
     src = page_source([*gallery, *ARTICLE], other=ARTICLE, removed=["left out by the recall reading"])
     model = Model({t: 0.02 for t in gallery})
-    (out,) = pages.choose([src], model)
+    (out,) = choose([src], model)
     assert texts(out) == ARTICLE
     assert out.repairs[-1] == "trafilatura's balanced reading kept: the line model reads more of it as the article"
     assert out.removed == ()  # the other reading's own list of what it left out
@@ -101,7 +97,7 @@ def test_the_reading_the_model_reads_as_more_of_an_article_is_kept():
 
 def test_the_favor_recall_reading_stays_when_the_other_loses_article_text():
     src = page_source([*ARTICLE, "The council will meet again on Friday to decide on a second boat."], other=ARTICLE)
-    (out,) = pages.choose([src], Model({}))
+    (out,) = choose([src], Model({}))
     assert texts(out)[-1].startswith("The council will meet") and not pages.changed(out, src)
 
 
@@ -110,7 +106,7 @@ def test_without_a_model_or_a_page_text_sources_are_as_read():
     (out,) = pages.choose([src], None)
     assert out.lines == src.lines and out.other is None and not pages.changed(out, src)
     plain = RawSource("notes.txt", (Line(1, "A note"),), "utf-8")
-    assert pages.choose([plain], Model({})) == [plain]
+    assert choose([plain], Model({})) == [plain]
 
 
 def test_a_saved_page_carries_its_text_and_where_each_line_came_from():

@@ -24,6 +24,8 @@ Only the two readings' metadata lines (headline, byline, dateline) are left out 
 
 from dataclasses import replace
 
+import numpy as np
+
 from ..clean import kept_text
 from ..model import dropped
 from ..read.lines import META_TAGS
@@ -42,10 +44,33 @@ def _bare(src):
     return replace(src, other=None, page_text=(), page_blocks=(), spans=())
 
 
-def body_of_blocks(src, decisions: list) -> dict:
+def page_bodies(model, texts: list) -> list:
+    """Per text (a page's text, a block a line): the model's body probability of each line (None for
+    a blank one). The lines' features are computed on both cores (`processes.on_both_cores`, as the
+    cleaning's are); LightGBM predicts in this process (a forked child must not use OpenMP once its
+    parent has), every page's lines in one call a stage (`linemodel._predict`)."""
+    from ..orchestrate.processes import on_both_cores
+    from . import features as F
+    from .linemodel import _predict, context_features
+    from .stopwords import _lists as stoplists  # read once a process (cached): before the fork
+    feats = on_both_cores("reading the saved pages", F.features, texts, [len(t) for t in texts], prepare=stoplists)
+    xs = [x for _, x in feats]
+    first = probs = _predict(model.stages[0], xs, len(model.labels))
+    if len(model.stages) > 1:
+        probs = _predict(model.stages[1], [np.hstack([x, context_features(f)]) if len(x) else x
+                                           for x, f in zip(xs, first)], len(model.labels))
+    out = []
+    for text, (idx, _), p in zip(texts, feats, probs):
+        bodies = [None] * len(text)
+        for i, residue in zip(idx, p[:, 0] if len(idx) else []):
+            bodies[i] = 1.0 - float(residue)
+        out.append(bodies)
+    return out
+
+
+def body_of_blocks(src, bodies: list) -> dict:
     """Block index -> the model's body probability of that block of the page's text."""
-    return {block: (d.body if d is not None else 1.0)
-            for block, d in zip(src.page_blocks, decisions) if block is not None}
+    return {block: (b if b is not None else 1.0) for block, b in zip(src.page_blocks, bodies) if block is not None}
 
 
 def line_bodies(src, bodies: dict) -> list:
@@ -85,23 +110,23 @@ def edges(src, bodies: list, keep: frozenset = frozenset()):
                    removed=src.removed + removed)
 
 
-def choose(sources: list, model, keep=()) -> list:
+def choose(sources: list, model, keep=(), bodies=page_bodies) -> list:
     """Each saved page's reading the model prefers, trimmed at its edges, without what only the
     choice needed (`_bare`); every other source as it is. `keep`: lines staff said to keep
-    (anthology.toml), never dropped here. The model reads every page's text in one call
-    (`LineModel.read_all`)."""
+    (anthology.toml), never dropped here. `bodies(model, texts)`: the body probabilities of every
+    line of every page's text (`page_bodies`; tests give a stand-in)."""
     keep = frozenset(kept_text(k) for k in keep)
     pages = [s for s in sources if s.page_text]
-    read = dict(zip((s.file for s in pages), model.read_all([list(s.page_text) for s in pages]))) if model and pages else {}
+    read = dict(zip((s.file for s in pages), bodies(model, [list(s.page_text) for s in pages]))) if model and pages else {}
     out = []
     for src in sources:
         if src.file not in read:
             out.append(_bare(src) if src.page_text or src.other is not None else src)
             continue
-        bodies = body_of_blocks(src, read[src.file][0])
-        chosen, chosen_bodies = src, line_bodies(src, bodies)
+        blocks = body_of_blocks(src, read[src.file])
+        chosen, chosen_bodies = src, line_bodies(src, blocks)
         if src.other is not None:
-            other_bodies = line_bodies(src.other, bodies)
+            other_bodies = line_bodies(src.other, blocks)
             if worth(src.other, other_bodies) > worth(src, chosen_bodies):
                 note = "trafilatura's balanced reading kept: the line model reads more of it as the article"
                 chosen = replace(src.other, repairs=src.other.repairs + (note,))
