@@ -30,6 +30,7 @@ from pubpipe.read.pagetext import HEADINGS, SPACE, PageText, anchors, squeeze
 # headings, lists, quotes and tables are kept either way, and bold subheadings are read from the
 # page itself (`_subheading`). favor_recall: 0.001 better F1 on both sets (balanced and favor_precision
 # lost more words of the article than they kept menus out). deduplicate: never (its cache spans pages).
+# The balanced reading is made too, beside this one: the line model chooses per page (recover/pages.py).
 EXTRACT_OPTIONS = {"output_format": "xml", "include_formatting": False, "with_metadata": True,
                    "include_comments": False, "include_tables": True, "include_images": False,
                    "include_links": False, "favor_recall": True,
