@@ -141,3 +141,28 @@ def test_a_photo_gallery_trafilatura_took_with_the_article_is_not_published(tmp_
     assert any(r.text == "Back to Gallery" for r in anthology.removed)
     (facts,) = anthology.sources
     assert "balanced reading kept" in facts["repairs"][-1]
+
+
+# ---------------------------------------------------------------- fragments of stories (pubpipe.anthology)
+
+def _tagged_text(by_model: bool):
+    from pubpipe.clean import CleanSource
+    prose = " ".join(ARTICLE)
+    lines = [("Storm delays island ferry", "title"), (prose, "p"), (prose, "p"),
+             ("05 Oct", "title"), ("Leave a comment below", "p")]
+    return CleanSource("page.txt", tuple(Line(n + 1, t, tag) for n, (t, tag) in enumerate(lines)), (),
+                       by_model=by_model)
+
+
+def test_a_fragment_beside_the_article_of_a_text_the_model_read_is_dropped():
+    from pubpipe.anthology import FRAGMENT, build_anthology
+    anthology = build_anthology([_tagged_text(True)], Config())
+    assert [s.title for s in anthology.stories] == ["Storm delays island ferry"]
+    assert [(r.line, r.text, r.rule) for r in anthology.removed] == [(4, "05 Oct", FRAGMENT),
+                                                                      (5, "Leave a comment below", FRAGMENT)]
+
+
+def test_a_short_story_is_kept_where_the_model_did_not_read_the_text_or_staff_keep_it():
+    from pubpipe.anthology import build_anthology
+    assert len(build_anthology([_tagged_text(False)], Config()).stories) == 2
+    assert len(build_anthology([_tagged_text(True)], Config(keep=["Leave a comment below"])).stories) == 2

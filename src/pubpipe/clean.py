@@ -49,6 +49,10 @@ class CleanSource:
     """A Mark for each dropped line that tells structure something (a story ends, an afterword, a contents entry)."""
     kept: tuple = ()
     """A Decision ("kept") for each line a rule would have dropped but `keep` kept."""
+    by_model: bool = False
+    """A text source the learned line model read as a web page's text (`pubpipe.recover.apply`):
+    its tags are the model's, and structure drops a fragment of a story beside its article
+    (`pubpipe.anthology.FRAGMENT_WORDS`)."""
     reading: Optional[object] = None
     """For a saved page whose reading recovery changed (`pubpipe.recover.pages`: trafilatura's other
     reading chosen, or furniture at the article's edges dropped): that reading, a RawSource, in

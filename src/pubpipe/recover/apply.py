@@ -512,7 +512,7 @@ def _tagged(src: CleanSource, lines: list, decisions: list, articles: list, thre
         if at is not None:
             kept.remove(line)
             kept.insert(at, line)  # (the title is one place earlier once the line is out from above it)
-    return replace(src, lines=tuple(kept), removed=tuple(sorted(removed, key=lambda r: r.line)))
+    return replace(src, lines=tuple(kept), removed=tuple(sorted(removed, key=lambda r: r.line)), by_model=True)
 
 
 MIN_ARTICLE_WORDS = 150
