@@ -382,6 +382,9 @@ COMMENTS = _whole(r"(?:leave|post|add|write) a (?:comment|reply)\W*", r"comments
 COPYRIGHT = _whole(r"(?:©|ⓒ|\(c\)|copyright\b).{0,160}", r".{0,120}\ball rights reserved\.?",
                    r".{0,80}(?:무단\s*전재|재배포\s*금지|저작권자).{0,80}",
                    r"(?:we use cookies|this (?:site|website) uses cookies).{0,160}")
+COOKIES = _whole(r"(?:we use cookies|this (?:site|website) uses cookies)\b.*")
+"""A cookie notice: a paragraph opening with what every such banner says, however long it runs on
+(a consent plugin's runs 100 words; `COPYRIGHT`'s 30-word rule missed it on realweb's pasted files)."""
 BREADCRUMB = re.compile(r"^(?:home|홈|main|start)\s*(?:»|›|>|/|\|)\s*\S.{0,150}$", re.I)
 EMAIL_FOOTER = _whole(r"view (?:this (?:e-?mail|newsletter|message) )?(?:in|on) (?:your|a|the) (?:browser|web).{0,20}",
                       r"(?:you (?:are|were) receiving|you received) this (?:e-?mail|newsletter|message)\b.{0,200}",
@@ -416,6 +419,8 @@ for _name, _doc, _patterns, _options in (
      (COMMENTS,), dict(max_words=MAX_RESIDUE_WORDS, ends_story=True, confidence=0.85)),
     ("copyright-footer", "Site footers: '© 2020 Org. All rights reserved.', Korean 무단 전재 및 재배포 금지, cookie banners.",
      (COPYRIGHT,), dict(max_words=30, ends_story=True)),
+    ("cookie-notice", "Cookie banners however long: 'This website uses cookies to improve your experience …'.",
+     (COOKIES,), dict(max_words=150, ends_story=True)),
     ("breadcrumbs", "'Home » Blog » Title' trails.", (BREADCRUMB,), dict(max_words=MAX_RESIDUE_WORDS)),
     ("email-footer", "Newsletter e-mail chrome: 'View this email in your browser', 'Unsubscribe | Update preferences'.",
      (EMAIL_FOOTER,), dict(max_words=40, ends_story=True)),
