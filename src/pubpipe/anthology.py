@@ -12,7 +12,7 @@ from .language import detect_language, language_profiles, main_language
 from .orchestrate.processes import on_both_cores
 from . import inline
 from .clean import kept_text, rule_named
-from .model import WARNING, Anthology, Block, Byline, Decision, Series, SourceSpan, Story, dropped, problem
+from .model import WARNING, Anthology, Block, Byline, Decision, Series, SourceSpan, Story, dropped, problem, words_in
 from .structure import Draft, build_blocks, split_file
 from .typography import typeset
 
@@ -149,17 +149,13 @@ ARTICLE_WORDS = 50
 FRAGMENT = "model-fragment"
 
 
-def _words(blocks: tuple) -> int:
-    return sum(len(b.words().split()) for b in blocks)
-
-
 def _fragments(src, built: list, keep: frozenset) -> tuple:
     """(built without the fragments of stories of a text the model read, the lines dropped with them)."""
-    if not src.by_model or len(built) < 2 or max(_words(blocks) for _, blocks in built) < ARTICLE_WORDS:
+    if not src.by_model or len(built) < 2 or max(words_in(blocks) for _, blocks in built) < ARTICLE_WORDS:
         return built, []
     kept, removed = [], []
     for draft, blocks in built:
-        if _words(blocks) < FRAGMENT_WORDS and not _kept_lines(src, draft, keep):
+        if words_in(blocks) < FRAGMENT_WORDS and not _kept_lines(src, draft, keep):
             removed += [dropped(src.file, l.number, l.text, FRAGMENT, 0.8)
                         for l in src.lines if draft.first <= l.number <= draft.last and l.text.strip()]
         else:

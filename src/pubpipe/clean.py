@@ -379,10 +379,12 @@ NAV = _whole(r"(?:←|→|<<)\s*.{0,100}", r"(?:catch up|previously|also in this
 RELATED = _whole(*RELATED_HEADERS, r"(?:read|see) also:?.{0,80}", r"advertisement|sponsored(?: content)?|ad")
 COMMENTS = _whole(r"(?:leave|post|add|write) a (?:comment|reply)\W*", r"comments are (?:closed|off|disabled)\.?", r"\d+ (?:comments?|responses?|replies)",
                   r"(?:no )?comments?(?: \(\d+\))?:?", r"print friendly.{0,30}", r"댓글.{0,20}")
+COOKIE_NOTICE = r"(?:we use cookies|this (?:site|website) uses cookies)"
+"""What a cookie banner opens with (`COPYRIGHT`'s short ones, `COOKIES` however long)."""
 COPYRIGHT = _whole(r"(?:©|ⓒ|\(c\)|copyright\b).{0,160}", r".{0,120}\ball rights reserved\.?",
                    r".{0,80}(?:무단\s*전재|재배포\s*금지|저작권자).{0,80}",
-                   r"(?:we use cookies|this (?:site|website) uses cookies).{0,160}")
-COOKIES = _whole(r"(?:we use cookies|this (?:site|website) uses cookies)\b.*")
+                   COOKIE_NOTICE + r".{0,160}")
+COOKIES = _whole(COOKIE_NOTICE + r"\b.*")
 """A cookie notice: a paragraph opening with what every such banner says, however long it runs on
 (a consent plugin's runs 100 words; `COPYRIGHT`'s 30-word rule missed it on realweb's pasted files)."""
 BREADCRUMB = re.compile(r"^(?:home|홈|main|start)\s*(?:»|›|>|/|\|)\s*\S.{0,150}$", re.I)

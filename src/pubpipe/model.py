@@ -80,6 +80,11 @@ class Block:
         return " ".join([self.text, *self.items, self.attribution or ""]).strip()
 
 
+def words_in(blocks) -> int:
+    """The words the blocks carry (`Block.words`): a story's word count."""
+    return sum(len(b.words().split()) for b in blocks)
+
+
 @dataclass(frozen=True)
 class Byline:
     """Who wrote the story."""
@@ -277,7 +282,7 @@ class Story:
         return [b for b in self.blocks if b.type == "heading"]
 
     def word_count(self) -> int:
-        return sum(len(b.words().split()) for b in self.blocks)
+        return words_in(self.blocks)
 
     def to_dict(self) -> dict:
         return {

@@ -5,6 +5,8 @@ Each step takes and returns plain values (the ingested sources, the model), so i
 tested without Prefect (the flow runs each as its task).
 """
 
+from dataclasses import replace
+
 from pubpipe.anthology import build_anthology
 from pubpipe.clean import clean_source, shared_context
 from pubpipe.config import Config
@@ -26,7 +28,6 @@ def clean(ingested: Ingested, config: Config) -> list:
     from pubpipe.recover import apply  # issue 16: the line model (loads LightGBM only here)
     from pubpipe.recover import features as F
     from pubpipe.recover.stopwords import _lists as stoplists  # read once a process (cached)
-    from dataclasses import replace
     from pubpipe.recover import pages
     model = apply.shipped()
     # saved pages: the reading of trafilatura's two the model prefers, trimmed at its edges

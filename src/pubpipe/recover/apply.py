@@ -568,6 +568,21 @@ def headline_below_top(src: CleanSource, decisions: list, articles: list) -> boo
     return words >= MIN_ARTICLE_WORDS
 
 
+def label_probabilities(model: LineModel, xs: list) -> tuple:
+    """(the first stage's, the last stage's) label probabilities of each of the feature matrices
+    `xs`, every text's rows in one LightGBM call a stage, in this process: the steps of
+    `LineModel.read_all` (linemodel.py is one of the model file's digested inputs: not changed
+    for this)."""
+    from .linemodel import _predict, context_features
+
+    labels = len(model.labels)
+    first = probs = _predict(model.stages[0], xs, labels)
+    if len(model.stages) > 1:
+        probs = _predict(model.stages[1], [np.hstack([x, context_features(f)]) if len(x) else x
+                                           for x, f in zip(xs, first)], labels)
+    return first, probs
+
+
 def read_all(model: LineModel, texts: list, feats: list) -> list:
     """``model.read_all(texts, repeated)`` from the texts' features `feats` (``features.features(lines,
     repeated)`` of each, computed already), with each text's article-start candidates and its
@@ -578,15 +593,9 @@ def read_all(model: LineModel, texts: list, feats: list) -> list:
     (training/train.py's digests) and the orchestration is not."""
     from ..orchestrate.processes import on_both_cores
     from . import segment
-    from .linemodel import _predict, context_features, decide
+    from .linemodel import _predict, decide
 
-    labels = len(model.labels)
-    xs = [x for _, x in feats]
-    first = _predict(model.stages[0], xs, labels)
-    probs = first
-    if len(model.stages) > 1:
-        probs = _predict(model.stages[1], [np.hstack([x, context_features(f)]) if len(x) else x
-                                           for x, f in zip(xs, first)], labels)
+    first, probs = label_probabilities(model, [x for _, x in feats])
     weights = [len(idx) for idx, _ in feats]
 
     def candidates(k: int) -> tuple:  # the start model's candidates, as segment.start_probabilities finds them

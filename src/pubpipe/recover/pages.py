@@ -17,20 +17,18 @@ reads the page's whole text, and
   line inside the article is never dropped here (trafilatura found the article; the model only
   trims what it took around it).
 
-Measured held out by site (benchmarks/RESULTS.md, "Saved pages: the line model chooses and trims"):
-realweb F1 0.958 -> 0.963 (trafilatura alone 0.962), modern 0.937 -> 0.943 (trafilatura alone 0.936).
+Measured held out by site (benchmarks/RESULTS.md, "Saved pages: the line model chooses trafilatura's
+reading and trims its edges"): realweb F1 0.958 -> 0.963 (trafilatura alone 0.962), modern 0.936 ->
+0.944 (trafilatura alone 0.936).
 Only the two readings' metadata lines (headline, byline, dateline) are left out of the sums.
 """
 
 from dataclasses import replace
 
-import numpy as np
-
 from ..clean import kept_text
 from ..model import dropped
 from ..read.lines import META_TAGS
-
-RULE = "model"
+from .apply import RULE
 CHOICE_MIDDLE = 0.5
 """A line counts words × (body probability − this): what the model expects to be article text
 counts for a reading, what it expects to be furniture against it."""
@@ -48,17 +46,13 @@ def page_bodies(model, texts: list) -> list:
     """Per text (a page's text, a block a line): the model's body probability of each line (None for
     a blank one). The lines' features are computed on both cores (`processes.on_both_cores`, as the
     cleaning's are); LightGBM predicts in this process (a forked child must not use OpenMP once its
-    parent has), every page's lines in one call a stage (`linemodel._predict`)."""
+    parent has), every page's lines in one call a stage (`apply.label_probabilities`)."""
     from ..orchestrate.processes import on_both_cores
     from . import features as F
-    from .linemodel import _predict, context_features
+    from .apply import label_probabilities
     from .stopwords import _lists as stoplists  # read once a process (cached): before the fork
     feats = on_both_cores("reading the saved pages", F.features, texts, [len(t) for t in texts], prepare=stoplists)
-    xs = [x for _, x in feats]
-    first = probs = _predict(model.stages[0], xs, len(model.labels))
-    if len(model.stages) > 1:
-        probs = _predict(model.stages[1], [np.hstack([x, context_features(f)]) if len(x) else x
-                                           for x, f in zip(xs, first)], len(model.labels))
+    _, probs = label_probabilities(model, [x for _, x in feats])
     out = []
     for text, (idx, _), p in zip(texts, feats, probs):
         bodies = [None] * len(text)
