@@ -278,6 +278,21 @@ def test_text_above_an_articles_headline_across_a_long_run_is_another_pages():
                       articles)[1] == articles
 
 
+def test_a_short_pages_few_sentences_above_the_next_pages_menus_are_a_page_of_their_own():
+    """A page the model reads mostly as furniture keeps a few sentences (ABOVE_WORDS words, fewer
+    than an article's AGAIN_WORDS) above its footer and the next page's menus: they are split off
+    as a page of their own, not left in the next page's story; a caption's words are not."""
+    from pubpipe.recover.apply import ABOVE_WORDS, AGAIN_WORDS, read_again
+
+    text = " ".join(["word"] * 120)
+    for words, split in ((ABOVE_WORDS, True), ((ABOVE_WORDS + AGAIN_WORDS) // 2, True), (ABOVE_WORDS - 1, False)):
+        lines = ["A line of page one", " ".join(["word"] * words)] + ["Menu"] * 30 + ["Headline two", text]
+        decisions = [DROPPED, KEPT] + [DROPPED] * 30 + [TITLE, KEPT]
+        articles = [Article(0, 33, 32, None)]
+        found = read_again(_Reader(), lines, (None, 0), decisions, articles)[1]
+        assert [(a.first, a.last) for a in found] == ([(0, 1), (2, 33)] if split else [(0, 33)]), words
+
+
 def test_a_headline_close_under_the_articles_text_is_no_page_of_its_own():
     """After an article, a related story's title and blurb (or a cookie notice), then a footer and
     the next page's menus: read again from the run, the fresh reading opens an article right under

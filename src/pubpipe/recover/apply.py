@@ -121,6 +121,13 @@ and the next one's menus run 30 lines and more (realweb concat: GAP 25-50 all sp
 files right, 15 only 24; benchmarks/RESULTS.md, "Reading again after a long run of furniture")."""
 AGAIN_WORDS = 100
 """Words the article read there must keep under its headline to be one (60-150: the same, but for one file)."""
+ABOVE_WORDS = 30
+"""Words of text the article must keep above a run above its headline for that run to be read again
+(the text above: another page's, its headline missed). Fewer than AGAIN_WORDS: a page whose text
+the model reads mostly as furniture keeps a few sentences above the next page's footer and menus
+(realweb concat held out: 100 left such a page's 80 words in the next page's story, publishing
+nothing of its own; 20-40 all split it off, 50-100 not; benchmarks/RESULTS.md, "A short page
+above the next page's menus")."""
 
 
 def _said(text: str) -> str:
@@ -140,7 +147,7 @@ def read_again(model, lines: list, repeated: tuple, decisions: list, articles: l
     The runs looked at: a run followed by more of the article's text; a run that ends the article
     (a page the whole-file reading took wholly for furniture, after the last article's text or
     before the next article: the fresh reading must open its article before the next one starts);
-    and a run above the article's headline with AGAIN_WORDS words of text above it (another page's
+    and a run above the article's headline with ABOVE_WORDS words of text above it (another page's
     text, its headline missed, that the splitter put above this article's headline): then the text
     above the run is read again as a page of its own too, for its headline. In every case the run
     up to the fresh headline holds at least AGAIN_AFTER lines (a page's footer and the next one's
@@ -164,7 +171,7 @@ def read_again(model, lines: list, repeated: tuple, decisions: list, articles: l
                 continue
             if seen and len(run) >= AGAIN_AFTER and depth < 8:
                 above = a.title is not None and run[0] < a.title
-                if above and _kept_words(lines, decisions, range(a.first, run[0]), text_only=True) < AGAIN_WORDS:
+                if above and _kept_words(lines, decisions, range(a.first, run[0]), text_only=True) < ABOVE_WORDS:
                     seen, run = True, []
                     continue
                 start = run[0]
