@@ -166,3 +166,31 @@ def test_a_short_story_is_kept_where_the_model_did_not_read_the_text_or_staff_ke
     from pubpipe.anthology import build_anthology
     assert len(build_anthology([_tagged_text(False)], Config()).stories) == 2
     assert len(build_anthology([_tagged_text(True)], Config(keep=["Leave a comment below"])).stories) == 2
+
+
+def test_a_list_of_excerpts_beside_the_article_of_a_text_the_model_read_is_dropped():
+    """A page's "Deals" block after its article, read as a story of its own: headlines, each over
+    its article's first lines cut off with an ellipsis. Dropped (rule EXCERPT) beside an article;
+    kept where the model did not read the text, where staff keep a line of it, where a few of an
+    article's paragraphs trail off, and where every story of the text is such a list."""
+    from pubpipe.anthology import EXCERPT, build_anthology
+    from pubpipe.clean import CleanSource
+
+    prose = " ".join(ARTICLE)
+    teaser = "Shoppers can now pick up the newest tablet at a discount before the holiday sales start and the…"
+    article = [("Storm delays island ferry", "title"), (prose, "p"), (prose, "p")]
+    deals = [("Tablet discounted already", "title"), (teaser, "p"), ("Laptops for less", "h2"), (teaser, "p"),
+             ("Headphones on sale", "h2"), (teaser.replace("…", "..."), "p")]
+
+    def text(lines, by_model=True):
+        return CleanSource("page.txt", tuple(Line(n + 1, t, tag) for n, (t, tag) in enumerate(lines)), (),
+                           by_model=by_model)
+
+    anthology = build_anthology([text(article + deals)], Config())
+    assert [s.title for s in anthology.stories] == ["Storm delays island ferry"]
+    assert [(r.line, r.rule) for r in anthology.removed] == [(n, EXCERPT) for n in range(4, 10)]
+    assert len(build_anthology([text(article + deals, by_model=False)], Config()).stories) == 2
+    assert len(build_anthology([text(article + deals)], Config(keep=["Laptops for less"])).stories) == 2
+    trailing = deals[:4] + [(prose, "p"), (prose, "p"), (prose, "p")]  # two of five paragraphs trail off
+    assert len(build_anthology([text(article + trailing)], Config()).stories) == 2
+    assert len(build_anthology([text(deals + deals)], Config()).stories) == 2

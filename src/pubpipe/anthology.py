@@ -1,5 +1,6 @@
 """From cleaned sources to the Anthology: stories typed, typeset, identified and ordered."""
 
+import re
 from bisect import bisect_right
 from dataclasses import replace
 from functools import partial
@@ -149,14 +150,39 @@ ARTICLE_WORDS = 50
 FRAGMENT = "model-fragment"
 
 
+EXCERPTS = 3
+"""In a text the line model read, a story with at least this many paragraphs cut off with an
+ellipsis, two thirds of its paragraphs of EXCERPT_WORDS words or more, beside an article that is
+none, is a list of other articles' excerpts ("Deals", "More from us": each a headline and the first
+two lines of its article, cut at a fixed length "…"), not an article: its lines are dropped (rule
+EXCERPT). Held out by site (benchmarks/RESULTS.md, "A list of excerpts beside the article"):
+realweb pasted files, a page's "Deals" block after its article read as a story of its own."""
+EXCERPT_WORDS = 10
+EXCERPT = "model-excerpts"
+_CUT_OFF = re.compile(r"(?:\.\.\.|…)[\W]*$")
+
+
+def _excerpts(blocks) -> bool:
+    """Are the blocks a list of excerpts (see EXCERPTS)?"""
+    long = [b for b in blocks if b.type == "paragraph" and len(b.text.split()) >= EXCERPT_WORDS]
+    cut = sum(1 for b in long if _CUT_OFF.search(b.text))
+    return cut >= EXCERPTS and 3 * cut >= 2 * len(long)
+
+
 def _fragments(src, built: list, keep: frozenset) -> tuple:
-    """(built without the fragments of stories of a text the model read, the lines dropped with them)."""
-    if not src.by_model or len(built) < 2 or max(words_in(blocks) for _, blocks in built) < ARTICLE_WORDS:
+    """(built without the fragments of stories and the lists of excerpts of a text the model read,
+    the lines dropped with them)."""
+    if not src.by_model or len(built) < 2:
+        return built, []
+    lists = [_excerpts(blocks) for _, blocks in built]
+    articles = [words_in(blocks) for (_, blocks), listed in zip(built, lists) if not listed]
+    if not articles or max(articles) < ARTICLE_WORDS:
         return built, []
     kept, removed = [], []
-    for draft, blocks in built:
-        if words_in(blocks) < FRAGMENT_WORDS and not _kept_lines(src, draft, keep):
-            removed += [dropped(src.file, l.number, l.text, FRAGMENT, 0.8)
+    for (draft, blocks), listed in zip(built, lists):
+        rule = FRAGMENT if words_in(blocks) < FRAGMENT_WORDS else EXCERPT if listed else None
+        if rule and not _kept_lines(src, draft, keep):
+            removed += [dropped(src.file, l.number, l.text, rule, 0.8)
                         for l in src.lines if draft.first <= l.number <= draft.last and l.text.strip()]
         else:
             kept.append((draft, blocks))
