@@ -194,3 +194,27 @@ def test_a_list_of_excerpts_beside_the_article_of_a_text_the_model_read_is_dropp
     trailing = deals[:4] + [(prose, "p"), (prose, "p"), (prose, "p")]  # two of five paragraphs trail off
     assert len(build_anthology([text(article + trailing)], Config()).stories) == 2
     assert len(build_anthology([text(deals + deals)], Config()).stories) == 2
+
+
+def test_the_next_pages_breadcrumb_at_a_storys_end_is_dropped():
+    """Pasted pages: the second page's breadcrumb, ending with its headline, read as the first
+    story's last heading: the second article's words in the first story. Dropped (rule
+    NEXT_HEADLINE); a heading that only shares words with the next headline stays, as does one staff keep."""
+    from pubpipe.anthology import NEXT_HEADLINE, build_anthology
+    from pubpipe.clean import CleanSource
+
+    prose = " ".join(ARTICLE)
+    breadcrumb = "Home › News › Ferry company names a new captain"
+
+    def text(last_heading, keep=()):
+        lines = [("Storm delays island ferry", "title"), (prose, "p"), (last_heading, "heading"),
+                 ("Ferry company names a new captain", "title"), (prose, "p")]
+        src = CleanSource("pasted.txt", tuple(Line(n + 1, t, tag) for n, (t, tag) in enumerate(lines)), (),
+                          by_model=True)
+        return build_anthology([src], Config(keep=list(keep)))
+
+    anthology = text(breadcrumb)
+    assert [(r.line, r.rule) for r in anthology.removed] == [(3, NEXT_HEADLINE)]
+    assert [b.type for b in anthology.stories[0].blocks] == ["paragraph"]
+    assert not text("Why the company names a new captain now").removed
+    assert not text(breadcrumb, keep=[breadcrumb]).removed

@@ -189,6 +189,34 @@ def _fragments(src, built: list, keep: frozenset) -> tuple:
     return kept, removed
 
 
+NEXT_HEADLINE = "next-headline"
+"""The rule of `_next_headlines`' drops."""
+
+
+def _words_of(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def _next_headlines(src, built: list, keep: frozenset) -> tuple:
+    """(built, the lines dropped): in a text the model read, a story's last block, a heading that
+    ends with the next story's headline word for word (of three words or more), is the next page's
+    breadcrumb ("Home News Business News <headline>") left at the end of the page before: the next
+    article's words in the story before it (realweb concat held out: one page of 110). Dropped
+    (rule NEXT_HEADLINE), unless staff keep it."""
+    if not src.by_model or len(built) < 2:
+        return built, []
+    out, removed = [], []
+    for (draft, blocks), (after, _) in zip(built, built[1:] + [(None, None)]):
+        last = blocks[-1] if blocks else None
+        headline = _words_of(after.title) if after is not None and after.title else ""
+        if last is not None and last.type == "heading" and len(headline.split()) >= 3 \
+                and (" " + _words_of(last.text)).endswith(" " + headline) and kept_text(last.text) not in keep:
+            removed.append(dropped(src.file, last.line, last.text, NEXT_HEADLINE, 0.9))
+            blocks = blocks[:-1]
+        out.append((draft, blocks))
+    return out, removed
+
+
 def _source_parts(src, split_before: tuple, keep: frozenset) -> tuple:
     """(lines removed, [(draft, blocks)], [`_typeset_story` of each]) of one cleaned source: its
     stories but for their titles and ids (which depend on the sources before it)."""
@@ -200,6 +228,8 @@ def _source_parts(src, split_before: tuple, keep: frozenset) -> tuple:
         removed += _title_page(src, built.pop(0)[0])
     built, fragments = _fragments(src, built, keep)
     removed += fragments
+    built, echoes = _next_headlines(src, built, keep)
+    removed += echoes
     return removed, built, [_typeset_story(blocks) for _, blocks in built]
 
 
