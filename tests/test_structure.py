@@ -87,6 +87,8 @@ def test_score_on_samples(anthology, tmp_path):
 @pytest.mark.parametrize("text, expected", [
     ("By Jane Doe", ("Jane Doe", None)),
     ("By JANE DOE, Staff Writer", ("Jane Doe", "Staff Writer")),
+    ("By Michael HiltzikBusiness Columnist", ("Michael Hiltzik", "Business Columnist")),  # glued by a page's copy
+    ("By Sandee LaMotte", ("Sandee LaMotte", None)),  # a capital inside a name is no glued role
     ("By the river we sat down and wept.", None),
 ])
 def test_top_byline(text, expected):

@@ -426,9 +426,18 @@ def _part_of(part: list, whole: list) -> bool:
 
 
 def byline_matches(name: str, gold_lines: list) -> bool:
-    """The byline's name is in a line the page marked as its byline (word tokens, in order)."""
+    """The byline's name is in a line the page marked as its byline (word tokens, in order; the last
+    may run into the next element where the page's copy glued them: "Michael HiltzikBusiness
+    Columnist" holds "Michael Hiltzik")."""
     words = " ".join(RS.tokenize(name))
-    return bool(words) and any(f" {words} " in f" {' '.join(RS.tokenize(g))} " for g in gold_lines)
+    return bool(words) and any(f" {words} " in f" {' '.join(RS.tokenize(g))} " or _glued_in(name, g)
+                               for g in gold_lines)
+
+
+def _glued_in(name: str, line: str) -> bool:
+    """`name` in `line` with its last word glued to a capitalised next word (no space between)."""
+    import re
+    return re.search(r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"(?=[A-Z])", line) is not None
 
 
 def built(named: list, reading: DEC.Settings, what: str) -> tuple:

@@ -107,7 +107,10 @@ def top_byline(text: str) -> Optional[Byline]:
     if not m or len(text.split()) > 16:
         return None
     credit = re.sub(r"(?:\s+by|\s*:)$", "", m.group("credit") or "", flags=re.I)  # "Story and photos" is a role
-    return Byline(normal_case(m.group("name").strip(" ,")), (m.group("role") or "").strip() or credit or None)
+    name, role = m.group("name").strip(" ,"), (m.group("role") or "").strip() or credit
+    if not role:
+        name, role = _glued_role(name)
+    return Byline(normal_case(name), role or None)
 
 
 LABEL_ONLY = re.compile(r"^(?:by|written by|reported by|posted by|words by|authors?|byline)\s*:?$", re.I)
@@ -147,6 +150,15 @@ def _name_before_the_rest(text: str) -> Optional[str]:
 GLUED_ROLE = re.compile(r"^(?P<name>.*[a-z’'])(?P<role>[A-Z][\w’'-]*(?:\s+[\w’'&,-]+){0,5})$")
 
 
+def _glued_role(name: str) -> tuple:
+    """(name, role) of a name a page's copy glued to its role (`Jane DoeStaff Writer`, two elements
+    with no space between: the tail names a role); (name, "") otherwise (`Sandee LaMotte`)."""
+    glued = GLUED_ROLE.match(name)
+    if glued and ROLE_WORDS.search(glued.group("role")) and " " in glued.group("name").strip():
+        return glued.group("name"), glued.group("role")
+    return name, ""
+
+
 def labelled_byline(text: str) -> Optional[Byline]:
     """A line a learned model labelled as a byline, read with care: `By Jane Doe, Reuters` as
     `top_byline` reads it; a bare name, its role split off where a page's copy glued them
@@ -165,9 +177,8 @@ def labelled_byline(text: str) -> Optional[Byline]:
             or any(ch.isdigit() for ch in text) or text.endswith((".", "?", "!", ":")):
         return None
     name, role = _name_and_role(text)
-    glued = GLUED_ROLE.match(name) if not role else None
-    if glued and ROLE_WORDS.search(glued.group("role")) and " " in glued.group("name").strip():
-        name, role = glued.group("name"), glued.group("role")
+    if not role:
+        name, role = _glued_role(name)
     if not 1 <= len(name.split()) <= 5 or not all(w[:1].isupper() for w in name.split() if w.isalpha() and len(w) > 3):
         return None
     return Byline(normal_case(name.strip()), role.strip() or None)
