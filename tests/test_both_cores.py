@@ -209,6 +209,29 @@ def test_ctrl_c_leaves_no_helper_and_no_traceback_from_it(tmp_path):
     assert not psutil.pid_exists(helper) or psutil.Process(helper).status() == psutil.STATUS_ZOMBIE
 
 
+def test_ctrl_c_pressed_as_the_helper_is_forked_stops_the_helper(tmp_path):
+    """Ctrl-C while the build forks (its signals blocked, so the interrupt waits): raised once they
+    are unblocked, it stops the helper before it leaves on_both_cores, which then has no child."""
+    run = textwrap.dedent("""
+        import signal, psutil
+        real_fork = os.fork
+        def fork():
+            pid = real_fork()
+            if pid:
+                os.kill(os.getpid(), signal.SIGINT)  # pending: the parent blocks it around the fork
+            return pid
+        os.fork = fork
+        try:
+            processes.on_both_cores("slow", slow, [1, 2], [1, 1])
+        except KeyboardInterrupt:
+            print("interrupted", len(psutil.Process().children()), flush=True)
+    """)
+    script = tmp_path / "slow.py"
+    script.write_text(SLOW.format(src=str(REPO / "src"), run=run), encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60).stdout
+    assert "interrupted 0" in out, out
+
+
 def test_the_helper_dies_with_the_build(tmp_path):
     script = tmp_path / "slow.py"
     script.write_text(SLOW.format(src=str(REPO / "src"), run='processes.on_both_cores("slow", slow, [1, 2], [1, 1])'),

@@ -417,10 +417,12 @@ def on_both_cores(what: str, function, items: list, weights: list, prepare=None)
             os._exit(0)
         finally:
             os._exit(1)
-    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     os.close(write)
     helper = track(_Helper(pid))
     try:
+        # Ctrl-C unblocked only here: one pressed since the fork (pending till now) raises inside
+        # the try, and the finally below stops the helper
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         results = {i: function(items[i]) for i in mine}
         with os.fdopen(read, "rb") as pipe:
             read = None
