@@ -126,8 +126,13 @@ def run_ace(path: Path, *, report_dir: Path | None = None, ace: Path | None = No
         cmd = [str(ace), "--silent", "--force", "--outdir", str(out),
                "--tempdir", str(Path(tmp) / "work"), "--lang", "en", str(path)]
         env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": str(browser)}
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
         report = out / "report.json"
+        # twice at most: on a loaded machine Ace's headless browser can fail to start in its own
+        # time limit, and Ace exits with no report (a failure of the tool, not of the book)
+        for _ in range(2):
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+            if report.is_file():
+                break
         if not report.is_file():
             raise RuntimeError(f"DAISY Ace wrote no report (exit {done.returncode}): "
                                f"{(done.stderr or done.stdout).strip()[-2000:]}")
