@@ -37,7 +37,7 @@ def pubpipe_stages(folder: Path, out: Path, model: bool = True) -> dict:
     clock, and CPU time as `*_cpu`: this process's and its helpers', `processes.on_both_cores`; on a
     shared machine the wall clock says little)."""
     sys.path.insert(0, str(ROOT / "src"))
-    from pubpipe import recovery
+    from pubpipe.recover import steps
     from pubpipe.publish import summary
     from pubpipe.read import intake
     from pubpipe.recover import apply
@@ -48,9 +48,9 @@ def pubpipe_stages(folder: Path, out: Path, model: bool = True) -> dict:
     marks = [(time.perf_counter(), _cpu())]
     ingested = intake.ingest(intake.snapshot(str(folder), config), config)
     marks.append((time.perf_counter(), _cpu()))
-    cleaned = recovery.clean(ingested, config)
+    cleaned = steps.clean(ingested, config)
     marks.append((time.perf_counter(), _cpu()))
-    anthology = recovery.structure(cleaned, ingested, config)
+    anthology = steps.structure(cleaned, ingested, config)
     marks.append((time.perf_counter(), _cpu()))
     out.mkdir(parents=True, exist_ok=True)
     summary.write_anthology(anthology, out)

@@ -20,7 +20,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.utilities.annotations import opaque
 
-from pubpipe import pipeline, recovery, render
+from pubpipe import pipeline, render
+from pubpipe.recover import steps
 from pubpipe.read import intake
 from pubpipe.publish.result import BuildResult
 from pubpipe.orchestrate import artifacts
@@ -88,8 +89,8 @@ TASKS = {
     manifest.build_key: step(manifest.build_key, name="build key"),
     manifest.already_published: step(manifest.already_published, name="already published?"),
     intake.ingest: cached(intake.ingest, name="ingest"),
-    recovery.clean: cached(recovery.clean, name="clean"),
-    recovery.structure: cached(recovery.structure, name="structure"),
+    steps.clean: cached(steps.clean, name="clean"),
+    steps.structure: cached(steps.structure, name="structure"),
     pdf.lay_out_part: cached(pdf.lay_out_part, name="PDF: lay out part", on_completion=[_part_done]),
     pdf.lay_out_back: cached(pdf.lay_out_back, name="PDF: back matter"),
     pdf.bind: cached(_bind_pdf, name="render PDF"),

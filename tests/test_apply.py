@@ -101,7 +101,7 @@ def test_a_headline_with_only_its_byline_or_date_under_it_opens_the_article_afte
 def test_a_byline_read_above_its_headline_is_set_under_it():
     """decode.byline_row takes a byline from above the headline (a page showing it over a repeat of
     the headline): the tagged source puts it under the headline, where structure reads a byline."""
-    from pubpipe.clean import CleanSource
+    from pubpipe.recover.clean import CleanSource
     from pubpipe.read.lines import Line
     from pubpipe.recover.apply import _tagged
 
@@ -115,7 +115,7 @@ def test_a_byline_read_above_its_headline_is_set_under_it():
 def test_above_its_headline_a_first_showing_of_it_and_a_byline_not_taken_are_dropped():
     """A page shows its headline, "By" and the name over a repeat of the headline: the article is the
     repeat with its byline; the first showing and the "By" alone make no story of their own."""
-    from pubpipe.clean import CleanSource
+    from pubpipe.recover.clean import CleanSource
     from pubpipe.read.lines import Line
     from pubpipe.recover.apply import _tagged
 
@@ -194,7 +194,7 @@ def test_a_few_lines_kept_above_the_first_headline_are_furniture_not_a_story():
     """A newsletter box the model keeps over the page's headline: dropped (in `removed`), so the page
     is one story; a date there still goes under the headline; 30 words or more above it stay (the
     headline may be a wrong one, the text above it the article's); staff's `keep` wins."""
-    from pubpipe.clean import CleanSource
+    from pubpipe.recover.clean import CleanSource
     from pubpipe.read.lines import Line
     from pubpipe.recover.apply import ABOVE_HEADLINE, _tagged
 

@@ -113,12 +113,12 @@ def test_from_a_task_thread_while_another_thread_holds_a_lock(always_fork):
 
 def _stages(folder: Path) -> dict:
     """anthology.json's content for `folder` through the build's stages (ingest, clean, structure)."""
-    from pubpipe import recovery
+    from pubpipe.recover import steps
     from pubpipe.read import intake
     config = intake.load_settings(str(folder), None)
     ingested = intake.ingest(intake.snapshot(str(folder), config), config)
-    cleaned = recovery.clean(ingested, config)
-    return recovery.structure(cleaned, ingested, config).to_dict()
+    cleaned = steps.clean(ingested, config)
+    return steps.structure(cleaned, ingested, config).to_dict()
 
 
 @pytest.mark.parametrize("folder", [REPO / "sources", REPO / "tests" / "corpus" / "sources",

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from pubpipe import clean
-from pubpipe.clean import DROP, LINE_RULES, FILE_RULES, clean_all, clean_source, repeated_lines
+from pubpipe.recover import clean
+from pubpipe.recover.clean import DROP, LINE_RULES, FILE_RULES, clean_all, clean_source, repeated_lines
 from pubpipe.read.ingest import Line, RawSource
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clean"
@@ -70,8 +70,8 @@ def test_every_rule_has_a_fixture_case():
 def test_a_rule_tells_structure_what_its_drops_mean_through_typed_marks(monkeypatch):
     """Structure reads Rule.ends_story / afterword as marks, never rule names: a new rule that ends
     stories splits them without structure.py knowing its name."""
-    from pubpipe import clean
-    from pubpipe.structure import split_file
+    from pubpipe.recover import clean
+    from pubpipe.recover.structure import split_file
     given = ["First Story", "The story is told in one long sentence here.", "~~ END ~~", "Second Story", "Told too."]
     src = RawSource("case.txt", _lines(given), "utf-8")
     assert [d.title for d in split_file(clean_source(src))[0]] == ["First Story"]

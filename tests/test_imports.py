@@ -78,10 +78,10 @@ def test_the_checker_sees_a_cycle_inside_a_function():
 
 
 
-RECOVERY = ("pubpipe.clean", "pubpipe.structure", "pubpipe.paragraphs", "pubpipe.detect", "pubpipe.contents",
-            "pubpipe.credits", "pubpipe.language", "pubpipe.anthology", "pubpipe.recovery", "pubpipe.recover")
-"""The recovery stage's modules (flat in the package until issue 16's rework of them is done).
-`pubpipe.inline` is not among them for the renderers: its marks are the model's vocabulary."""
+RECOVERY = ("pubpipe.recover",)
+"""The recovery stage: cleaning, the line model, structure, the anthology (`pubpipe.recover`).
+`pubpipe.inline` and `pubpipe.typography` are not in it, for the readers and renderers use them:
+the marks of emphasis and the typeset text are the model's vocabulary."""
 LATER = ("pubpipe.pipeline", "pubpipe.cli")
 FLOW_SUPPORT = ("pubpipe.orchestrate.runner", "pubpipe.orchestrate.progress", "pubpipe.orchestrate.processes")
 """What of `pubpipe.orchestrate` the renderers and publishing may use: the runner their steps go
@@ -128,7 +128,7 @@ def test_the_layer_check_lets_a_renderer_use_only_flow_support():
 
 
 def test_the_layer_check_lets_reading_and_recovery_use_only_the_child_processes():
-    graph = {"pubpipe.recovery": {"pubpipe.orchestrate.processes", "pubpipe.orchestrate.runner"},
+    graph = {"pubpipe.recover.steps": {"pubpipe.orchestrate.processes", "pubpipe.orchestrate.runner"},
              "pubpipe.read.intake": {"pubpipe.orchestrate.processes", "pubpipe.orchestrate.tempserver"}}
     assert _misplaced(graph) == ["pubpipe.read.intake imports pubpipe.orchestrate.tempserver",
-                                 "pubpipe.recovery imports pubpipe.orchestrate.runner"]
+                                 "pubpipe.recover.steps imports pubpipe.orchestrate.runner"]

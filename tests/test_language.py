@@ -1,10 +1,10 @@
-"""pubpipe.language's langdetect detector gives langdetect's own probabilities, to the last bit."""
+"""pubpipe.recover.language's langdetect detector gives langdetect's own probabilities, to the last bit."""
 from pathlib import Path
 
 import langdetect
 import pytest
 
-from pubpipe import language
+from pubpipe.recover import language
 
 HERE = Path(__file__).resolve().parent
 TEXTS = ["The committee met on Tuesday and agreed the new budget for the coming year, after a long debate.",

@@ -213,7 +213,7 @@ def test_training_rebuilds_the_shipped_model_byte_for_byte():
 
 def _build(files: dict, tmp_path):
     """`files` (name -> text) through the build's stages up to the anthology, as the flow calls them."""
-    from pubpipe import recovery
+    from pubpipe.recover import steps
     from pubpipe.read import intake
     from pubpipe.config import Config
 
@@ -223,7 +223,7 @@ def _build(files: dict, tmp_path):
         (folder / name).write_text(text, encoding="utf-8")
     config = Config()
     ingested = intake.ingest(intake.snapshot(str(folder), config), config)
-    return recovery.structure(recovery.clean(ingested, config), ingested, config)
+    return steps.structure(steps.clean(ingested, config), ingested, config)
 
 
 def _text(story) -> str:
@@ -279,7 +279,7 @@ def test_our_own_samples_are_left_to_the_rules():
     leaves them as cleaning made them."""
     from pubpipe.read import intake
     from pubpipe.config import Config
-    from pubpipe.clean import clean_all
+    from pubpipe.recover.clean import clean_all
     from pubpipe.recover import apply
 
     config = Config()
@@ -299,7 +299,7 @@ def test_report_shows_the_models_confidence():
 
 @needs_model
 def test_lines_staff_keep_are_never_dropped_by_the_model():
-    from pubpipe.clean import clean_all
+    from pubpipe.recover.clean import clean_all
     from pubpipe.read.ingest import parse_source
     from pubpipe.recover import apply
 
@@ -438,7 +438,7 @@ def _furniture_on_top(n: int, title: int) -> list:
 
 def _source(lines: list, dropped_rules: dict = None):
     """(ingested source, cleaned source) of `lines`, the lines of `dropped_rules` (index -> rule) dropped."""
-    from pubpipe.clean import CleanSource
+    from pubpipe.recover.clean import CleanSource
     from pubpipe.model import dropped
     from pubpipe.read.ingest import parse_source
 

@@ -79,27 +79,27 @@ def test_cache_keys_come_from_the_content_never_from_how_it_was_made(tmp_path):
 
     import pytest
 
-    from pubpipe import recovery
+    from pubpipe.recover import steps
     from pubpipe.read import intake
     from pubpipe.render.web import site as web
     from pubpipe.cache import canonical, digest
     from pubpipe.config import Config
     text = "The Long Winter\n\nBy Ann Lee\n\nThe snow came early that year.\n\nShare this article\n"
-    steps = []
+    built = []
     for folder in ("one", "two"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "a.txt").write_text(text, encoding="utf-8")
         snap = intake.snapshot(str(tmp_path / folder), Config())
         ingested = intake.ingest(snap, Config())
-        cleaned = recovery.clean(ingested, Config())
-        anthology = recovery.structure(cleaned, ingested, Config())
+        cleaned = steps.clean(ingested, Config())
+        anthology = steps.structure(cleaned, ingested, Config())
         batch = web.StoryBatch(((anthology.stories[0], None, None),))
-        steps.append([snap, ingested, cleaned, anthology, batch])
-    assert steps[0][3].removed and steps[0][1].sources[0].kind == "text"
-    for made, again in zip(*steps):
+        built.append([snap, ingested, cleaned, anthology, batch])
+    assert built[0][3].removed and built[0][1].sources[0].kind == "text"
+    for made, again in zip(*built):
         assert digest(made) == digest(again) == digest(pickle.loads(pickle.dumps(made)))
-    assert canonical(steps[0][0]).startswith(b"[1,") and str(tmp_path).encode() not in canonical(steps[0][0])
+    assert canonical(built[0][0]).startswith(b"[1,") and str(tmp_path).encode() not in canonical(built[0][0])
     (tmp_path / "one" / "a.txt").write_text(text.replace("early", "late"), encoding="utf-8")
-    assert digest(intake.snapshot(str(tmp_path / "one"), Config())) != digest(steps[0][0])
+    assert digest(intake.snapshot(str(tmp_path / "one"), Config())) != digest(built[0][0])
     with pytest.raises(TypeError, match="no canonical form for a object"):
         digest([object()])

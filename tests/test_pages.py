@@ -143,10 +143,10 @@ def test_a_photo_gallery_trafilatura_took_with_the_article_is_not_published(tmp_
     assert "balanced reading kept" in facts["repairs"][-1]
 
 
-# ---------------------------------------------------------------- fragments of stories (pubpipe.anthology)
+# ---------------------------------------------------------------- fragments of stories (pubpipe.recover.anthology)
 
 def _tagged_text(by_model: bool):
-    from pubpipe.clean import CleanSource
+    from pubpipe.recover.clean import CleanSource
     prose = " ".join(ARTICLE)
     lines = [("Storm delays island ferry", "title"), (prose, "p"), (prose, "p"),
              ("05 Oct", "title"), ("Leave a comment below", "p")]
@@ -155,7 +155,7 @@ def _tagged_text(by_model: bool):
 
 
 def test_a_fragment_beside_the_article_of_a_text_the_model_read_is_dropped():
-    from pubpipe.anthology import FRAGMENT, build_anthology
+    from pubpipe.recover.anthology import FRAGMENT, build_anthology
     anthology = build_anthology([_tagged_text(True)], Config())
     assert [s.title for s in anthology.stories] == ["Storm delays island ferry"]
     assert [(r.line, r.text, r.rule) for r in anthology.removed] == [(4, "05 Oct", FRAGMENT),
@@ -163,7 +163,7 @@ def test_a_fragment_beside_the_article_of_a_text_the_model_read_is_dropped():
 
 
 def test_a_short_story_is_kept_where_the_model_did_not_read_the_text_or_staff_keep_it():
-    from pubpipe.anthology import build_anthology
+    from pubpipe.recover.anthology import build_anthology
     assert len(build_anthology([_tagged_text(False)], Config()).stories) == 2
     assert len(build_anthology([_tagged_text(True)], Config(keep=["Leave a comment below"])).stories) == 2
 
@@ -173,8 +173,8 @@ def test_a_list_of_excerpts_beside_the_article_of_a_text_the_model_read_is_dropp
     its article's first lines cut off with an ellipsis. Dropped (rule EXCERPT) beside an article;
     kept where the model did not read the text, where staff keep a line of it, where a few of an
     article's paragraphs trail off, and where every story of the text is such a list."""
-    from pubpipe.anthology import EXCERPT, build_anthology
-    from pubpipe.clean import CleanSource
+    from pubpipe.recover.anthology import EXCERPT, build_anthology
+    from pubpipe.recover.clean import CleanSource
 
     prose = " ".join(ARTICLE)
     teaser = "Shoppers can now pick up the newest tablet at a discount before the holiday sales start and the…"
@@ -200,8 +200,8 @@ def test_the_next_pages_breadcrumb_at_a_storys_end_is_dropped():
     """Pasted pages: the second page's breadcrumb, ending with its headline, read as the first
     story's last heading: the second article's words in the first story. Dropped (rule
     NEXT_HEADLINE); a heading that only shares words with the next headline stays, as does one staff keep."""
-    from pubpipe.anthology import NEXT_HEADLINE, build_anthology
-    from pubpipe.clean import CleanSource
+    from pubpipe.recover.anthology import NEXT_HEADLINE, build_anthology
+    from pubpipe.recover.clean import CleanSource
 
     prose = " ".join(ARTICLE)
     breadcrumb = "Home › News › Ferry company names a new captain"

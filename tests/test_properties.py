@@ -5,8 +5,8 @@ import string
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from pubpipe.anthology import build_anthology
-from pubpipe.clean import Context, clean_all, clean_source
+from pubpipe.recover.anthology import build_anthology
+from pubpipe.recover.clean import Context, clean_all, clean_source
 from pubpipe.config import Config
 from pubpipe.errors import SourceError
 from pubpipe.read.ingest import RawSource, decode, normalise, text_lines

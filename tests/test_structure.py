@@ -11,7 +11,7 @@ import pytest
 
 from pubpipe import pipeline
 from pubpipe.config import Config
-from pubpipe.detect import bottom_byline, dateline, heading_like, series_title, top_byline
+from pubpipe.recover.detect import bottom_byline, dateline, heading_like, series_title, top_byline
 from pubpipe.model import Byline
 from pubpipe.typography import typeset
 
@@ -153,7 +153,7 @@ def test_typeset_quotes_and_dashes(raw, set_):
     ("By Jane Doe, Reuters", "Jane Doe", "Reuters"),
 ])
 def test_a_line_the_model_calls_a_byline_gives_the_name(line, name, role):
-    from pubpipe.detect import labelled_byline
+    from pubpipe.recover.detect import labelled_byline
     assert labelled_byline(line) == Byline(name, role)
 
 
@@ -162,5 +162,5 @@ def test_a_line_the_model_calls_a_byline_gives_the_name(line, name, role):
 def test_what_no_byline_is_stays_out_of_the_byline(line):
     """Before, a line the model labelled byline was the byline whatever it said: a breadcrumb, or
     the label "Author:" above the name."""
-    from pubpipe.detect import labelled_byline
+    from pubpipe.recover.detect import labelled_byline
     assert labelled_byline(line) is None

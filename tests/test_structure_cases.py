@@ -144,9 +144,9 @@ def test_dask_setting_from_toml_and_the_command_line(tmp_path, monkeypatch):
 
 def test_a_learned_model_starts_stories_and_labels_headings_where_it_labelled_units():
     """Units carry a model's label, confidence and article start; a signal and a block rule use them."""
-    from pubpipe.clean import clean_source
+    from pubpipe.recover.clean import clean_source
     from pubpipe.read.ingest import Line, RawSource
-    from pubpipe.structure import build_blocks, split_file
+    from pubpipe.recover.structure import build_blocks, split_file
     texts = ["Harvest Time", "The grain came in early this year, and the barns were full.",
              "what the model calls a heading", "More of the same story, told in a long sentence here.",
              "a plain line the model says starts an article", "Its body, one sentence long and plain."]
@@ -209,7 +209,7 @@ def test_keep_is_validated_with_a_message_naming_the_file(tmp_path, toml, messag
 
 
 def test_report_lists_the_least_certain_decisions_of_each_story(tmp_path):
-    from pubpipe.anthology import REVIEW_PER_STORY
+    from pubpipe.recover.anthology import REVIEW_PER_STORY
     from pubpipe.publish.report import render_report
     headings = "".join(f"Part Number {n}\nA paragraph of the story, number {n}, in a sentence.\n" for n in range(8))
     a = build(tmp_path, "A Long Story\nIt opens here.\n" + headings + "Share this article\n")

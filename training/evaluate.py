@@ -129,13 +129,13 @@ def page_of(doc: dict) -> tuple:
 def pubpipe_today(folder: Path, names: list) -> dict:
     """Today's pubpipe (ingest, clean, structure; no rendering) over `folder`: anthology dict."""
     from pubpipe.config import Config
-    from pubpipe import recovery
+    from pubpipe.recover import steps
     from pubpipe.read import intake
 
     snap = intake.snapshot(str(folder), Config())
     ing = intake.ingest(snap, Config())
-    cleaned = recovery.clean(ing, Config())
-    anthology = recovery.structure(cleaned, ing, Config())
+    cleaned = steps.clean(ing, Config())
+    anthology = steps.structure(cleaned, ing, Config())
     return anthology.to_dict()
 
 
@@ -448,9 +448,9 @@ def built(named: list, reading: DEC.Settings, what: str) -> tuple:
     import shutil
     import tempfile
 
-    from pubpipe import recovery
+    from pubpipe.recover import steps
     from pubpipe.read import intake
-    from pubpipe.clean import clean_all
+    from pubpipe.recover.clean import clean_all
     from pubpipe.config import Config
     from pubpipe.recover.apply import recover
 
@@ -467,7 +467,7 @@ def built(named: list, reading: DEC.Settings, what: str) -> tuple:
         recovered = recover(list(ingested.sources), cleaned, model=HeldOut([d for _, d in named], reading),
                             keep=config.keep)
         read_by_model = [r is not c for r, c in zip(recovered, cleaned)]
-        anthology = recovery.structure(recovered, ingested, config).to_dict()
+        anthology = steps.structure(recovered, ingested, config).to_dict()
         if ANTHOLOGIES is not None:
             ANTHOLOGIES.mkdir(parents=True, exist_ok=True)
             (ANTHOLOGIES / f"{what}.json").write_text(json.dumps(anthology, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -61,8 +61,8 @@ def build(docs: list, gold: dict, reading: DEC.Settings) -> tuple:
     import shutil
     import tempfile
 
-    from pubpipe import recovery
-    from pubpipe.clean import clean_all
+    from pubpipe.recover import steps
+    from pubpipe.recover.clean import clean_all
     from pubpipe.config import Config
     from pubpipe.read import intake
     from pubpipe.recover.apply import recover
@@ -78,7 +78,7 @@ def build(docs: list, gold: dict, reading: DEC.Settings) -> tuple:
         recovered = recover(list(ingested.sources), cleaned, model=E.HeldOut([d for _, d in named], reading),
                             keep=config.keep)
         read = {c.file: r is not c for r, c in zip(recovered, cleaned)}
-        anthology = recovery.structure(recovered, ingested, config).to_dict()
+        anthology = steps.structure(recovered, ingested, config).to_dict()
         return anthology, {r.file: r for r in recovered}, read
     finally:
         shutil.rmtree(folder)

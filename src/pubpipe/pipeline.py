@@ -10,7 +10,8 @@ Prefect UI — the flow adds nothing else.
 from dataclasses import replace
 from typing import Optional
 
-from pubpipe import recovery, render
+from pubpipe import render
+from pubpipe.recover import steps
 from pubpipe.read import intake
 from pubpipe.render.epub import book as epub
 from pubpipe.render.pdf import imposition as impose
@@ -80,12 +81,12 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
     return result
 
 
-def _all_then_first_failure(steps) -> None:
-    """Wait for every one of ``steps``, then raise the first failure among them (a full disk…), not
+def _all_then_first_failure(pending) -> None:
+    """Wait for every one of ``pending``, then raise the first failure among them (a full disk…), not
     a step skipped because of it: a writer still at work when the staging folder is removed would
     make it anew (seen under two test workers)."""
     failure = None
-    for step in steps:
+    for step in pending:
         try:
             step.result()
         except Exception as exc:  # kept until every writer has ended
@@ -115,8 +116,8 @@ def _recover(run, snapshot, settings: Config) -> tuple:
     progress.emit("sources", files=len(ingested.sources), problems=len(ingested.problems))
     summary.say_problems(ingested.problems)
     progress.emit("stage", name="recovering stories")
-    cleaned = run.call(recovery.clean, ingested, settings)
-    anthology = run.call(recovery.structure, cleaned, ingested, settings)
+    cleaned = run.call(steps.clean, ingested, settings)
+    anthology = run.call(steps.structure, cleaned, ingested, settings)
     progress.emit("stories", count=len(anthology.stories))
     return ingested, anthology
 

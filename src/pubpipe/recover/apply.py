@@ -36,8 +36,8 @@ from typing import Optional
 
 import numpy as np
 
-from .. import detect
-from ..clean import CleanSource, kept_text
+from . import detect
+from .clean import CleanSource, kept_text
 from ..model import dropped
 from . import decode
 from . import features as F
@@ -641,7 +641,7 @@ def recover(raw: list, cleaned: list, model: Optional[LineModel] = None, keep=()
     `keep`: lines staff said to keep (anthology.toml's `keep`): never dropped by the model;
     `features`, `repeated`: {file: features.features() of its text_lines()} and
     features.repeated_across() of them all, when computed already (the build computes the features
-    beside the cleaning, on both cores: `pubpipe.recovery.clean`)."""
+    beside the cleaning, on both cores: `pubpipe.recover.steps.clean`)."""
     keep = frozenset(kept_text(k) for k in keep)
     model = model if model is not None else shipped()
     if model is None:

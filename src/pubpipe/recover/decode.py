@@ -304,7 +304,7 @@ def byline_row(probs: np.ndarray, texts: list, title: int, settings: Settings = 
     (The wider look was chosen on the held-out probabilities, training/evaluate.py --cache: bylines
     taken right 225 -> 239 of the 4 sets' pages, none worse, as many taken on pages without one.)"""
     if reads is None:
-        from ..detect import labelled_byline as reads
+        from .detect import labelled_byline as reads
     below = title + 1
     for rows, least in ((range(below, min(len(probs), below + settings.byline_window)), settings.byline_min),
                         (range(below, min(len(probs), below + max(settings.byline_window, settings.byline_far))),

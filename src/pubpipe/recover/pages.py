@@ -25,7 +25,7 @@ Only the two readings' metadata lines (headline, byline, dateline) are left out 
 
 from dataclasses import replace
 
-from ..clean import kept_text
+from .clean import kept_text
 from ..model import dropped
 from ..read.lines import META_TAGS
 from .apply import RULE

@@ -24,7 +24,7 @@ from . import detect
 from .clean import CleanSource, kept_text
 from .contents import HEADING, entry_key
 from pubpipe.read.ingest import META_TAGS
-from .model import Block, Byline, Dateline, Decision, Series, dropped
+from ..model import Block, Byline, Dateline, Decision, Series, dropped
 from .paragraphs import Unit, units as paragraph_units
 
 MAX_TITLE_WORDS = 40

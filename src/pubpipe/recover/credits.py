@@ -14,9 +14,9 @@ Only what a source states is recorded; a field nothing states stays None.
 import re
 from typing import Optional
 
-from . import dates
-from .model import Credit, Story
-from .typography import typeset
+from .. import dates
+from ..model import Credit, Story
+from ..typography import typeset
 
 FIELD = re.compile(r"^(?P<key>title|author|authors|editor|editors|translator|translators|release date|"
                    r"posting date|first posted|original publication|language)\s*:\s*(?P<value>.*)$", re.I)

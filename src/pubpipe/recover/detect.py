@@ -7,8 +7,8 @@ import re
 from datetime import date
 from typing import Optional
 
-from .dates import MONTH_NUMBERS
-from .model import Byline, Dateline, Series
+from ..dates import MONTH_NUMBERS
+from ..model import Byline, Dateline, Series
 
 OPEN_QUOTES = "“\"«„‘'「『"
 LIST_ITEM = re.compile(r"^\s*(?:(?P<bullet>[-*•▪◦‣●])|(?P<number>\d{1,3})[.)]|(?P<letter>[a-z])\))\s+(?P<text>\S.*)$")

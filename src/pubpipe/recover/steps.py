@@ -7,8 +7,8 @@ tested without Prefect (the flow runs each as its task).
 
 from dataclasses import replace
 
-from pubpipe.anthology import build_anthology
-from pubpipe.clean import clean_source, shared_context
+from pubpipe.recover.anthology import build_anthology
+from pubpipe.recover.clean import clean_source, shared_context
 from pubpipe.config import Config
 from pubpipe.errors import NothingToPublish
 from pubpipe.model import Anthology

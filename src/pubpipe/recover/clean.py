@@ -13,8 +13,8 @@ from typing import Callable, Optional
 
 from .contents import HEADING as HEADING_LINE, find_contents
 from pubpipe.read.ingest import META_TAGS, Line, RawSource
-from .inline import MARKS
-from .model import Decision, Diagnostic, dropped
+from ..inline import MARKS
+from ..model import Decision, Diagnostic, dropped
 
 DROP = object()
 MAX_RESIDUE_WORDS = 16
@@ -52,7 +52,7 @@ class CleanSource:
     by_model: bool = False
     """A text source the learned line model read as a web page's text (`pubpipe.recover.apply`):
     its tags are the model's, and structure drops a fragment of a story beside its article
-    (`pubpipe.anthology.FRAGMENT_WORDS`)."""
+    (`pubpipe.recover.anthology.FRAGMENT_WORDS`)."""
     reading: Optional[object] = None
     """For a saved page whose reading recovery changed (`pubpipe.recover.pages`: trafilatura's other
     reading chosen, or furniture at the article's edges dropped): that reading, a RawSource, in

@@ -7,15 +7,15 @@ from functools import partial
 
 from slugify import slugify
 
-from .config import Config, DEFAULT_TITLE
+from ..config import Config, DEFAULT_TITLE
 from .credits import credits_for
 from .language import detect_language, language_profiles, main_language
-from .orchestrate.processes import on_both_cores
-from . import inline
+from ..orchestrate.processes import on_both_cores
+from .. import inline
 from .clean import kept_text, rule_named
-from .model import WARNING, Anthology, Block, Byline, Decision, Series, SourceSpan, Story, dropped, problem, words_in
+from ..model import WARNING, Anthology, Block, Byline, Decision, Series, SourceSpan, Story, dropped, problem, words_in
 from .structure import Draft, build_blocks, split_file
-from .typography import typeset
+from ..typography import typeset
 
 
 def _typeset_block(block: Block) -> Block:
