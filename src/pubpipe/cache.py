@@ -91,7 +91,9 @@ def digest(value) -> str:
 
 
 def content_key(context, parameters: dict) -> str:
-    """Cache key of a stage from its inputs' content (paths and folders excluded) and the code version."""
-    parts = [digest(v) for k, v in sorted(parameters.items()) if k not in ("staging", "folder", "sources", "output")]
+    """Cache key of a stage from its inputs' content and the code version. A cached step takes no
+    folder or path (`canonical` refuses one: where a file lies is a field declared
+    `config.NO_OUTPUT`, left out of its dataclass's form)."""
+    parts = [digest(v) for _, v in sorted(parameters.items())]
     parts.append(dates.epoch_text())
     return f"{context.task.name}-{code_version()}-{system_fonts()}-{hashlib.sha256(''.join(parts).encode()).hexdigest()}"
