@@ -212,18 +212,15 @@ def test_training_rebuilds_the_shipped_model_byte_for_byte():
 # ---------------------------------------------------------------- the model in the build
 
 def _build(files: dict, tmp_path):
-    """`files` (name -> text) through the build's stages up to the anthology, as the flow calls them."""
-    from pubpipe.recover import steps
-    from pubpipe.read import intake
+    """`files` (name -> text) through the build's stages up to the anthology (`pipeline.recover`)."""
+    from pubpipe import pipeline
     from pubpipe.config import Config
 
     folder = tmp_path / "sources"
     folder.mkdir()
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
-    config = Config()
-    ingested = intake.ingest(intake.snapshot(str(folder), config), config)
-    return steps.structure(steps.clean(ingested, config), ingested, config)
+    return pipeline.recover(folder, Config())
 
 
 def _text(story) -> str:

@@ -128,15 +128,10 @@ def page_of(doc: dict) -> tuple:
 
 def pubpipe_today(folder: Path, names: list) -> dict:
     """Today's pubpipe (ingest, clean, structure; no rendering) over `folder`: anthology dict."""
+    from pubpipe import pipeline
     from pubpipe.config import Config
-    from pubpipe.recover import steps
-    from pubpipe.read import intake
 
-    snap = intake.snapshot(str(folder), Config())
-    ing = intake.ingest(snap, Config())
-    cleaned = steps.clean(ing, Config())
-    anthology = steps.structure(cleaned, ing, Config())
-    return anthology.to_dict()
+    return pipeline.recover(folder, Config()).to_dict()
 
 
 # ---------------------------------------------------------------- the run
