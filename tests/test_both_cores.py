@@ -184,6 +184,13 @@ SLOW = textwrap.dedent("""
 """)
 
 
+def _as_a_terminal_starts_it() -> None:
+    """A child's Ctrl-C as a shell in a terminal leaves it: SIGINT not ignored. (A suite started as a
+    background job by a shell without job control inherits SIGINT ignored, and so would every
+    Python child: no KeyboardInterrupt at all.)"""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _children_of(pid: int) -> list:
     try:
         return psutil.Process(pid).children(recursive=True)
@@ -201,7 +208,7 @@ def test_ctrl_c_leaves_no_helper_and_no_traceback_from_it(tmp_path):
     script = tmp_path / "slow.py"
     script.write_text(SLOW.format(src=str(REPO / "src"), run=run), encoding="utf-8")
     child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             start_new_session=True)
+                             start_new_session=True, preexec_fn=_as_a_terminal_starts_it)
     helper = int(child.stdout.readline().split()[1])
     os.killpg(child.pid, signal.SIGINT)  # the terminal's Ctrl-C: the whole process group
     out, err = child.communicate(timeout=30)
@@ -228,7 +235,8 @@ def test_ctrl_c_pressed_as_the_helper_is_forked_stops_the_helper(tmp_path):
     """)
     script = tmp_path / "slow.py"
     script.write_text(SLOW.format(src=str(REPO / "src"), run=run), encoding="utf-8")
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60).stdout
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                         preexec_fn=_as_a_terminal_starts_it).stdout
     assert "interrupted 0" in out, out
 
 
