@@ -22,6 +22,7 @@ import argparse
 import gzip
 import importlib.util
 import json
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -431,7 +432,6 @@ def byline_matches(name: str, gold_lines: list) -> bool:
 
 def _glued_in(name: str, line: str) -> bool:
     """`name` in `line` with its last word glued to a capitalised next word (no space between)."""
-    import re
     return re.search(r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"(?=[A-Z])", line) is not None
 
 

@@ -194,6 +194,7 @@ NEXT_HEADLINE = "next-headline"
 
 
 def _words_of(text: str) -> str:
+    """A line's words, casefolded, its punctuation and separators ("›", "|") left out."""
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
