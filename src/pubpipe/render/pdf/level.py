@@ -50,6 +50,16 @@ GIVE_UP = 3
 realweb copy: 65 layouts instead of 81 for 30 of the 32 improvements, see benchmarks/RESULTS.md)."""
 
 
+SPACED = ("heading", "note", "quote", "list", "setapart", "figure")
+"""Blocks of a story (their class in the story's HTML) set off by space above and below: where the
+extra space of a filled page goes first (`fill`)."""
+FILL_SPACED_LINES = 2.0
+"""Most space `fill` adds at one spaced break (above a heading, around a note, quote or list), in lines."""
+FILL_PLAIN_LINES = 0.25
+"""Most space `fill` adds between two plain paragraphs, in lines: a quarter of a line (3.6 pt of
+body text) is not read as a break in the text."""
+
+
 @dataclasses.dataclass
 class Shape:
     """A story's pages as laid out: each page's deepest line bottom (CSS px from the page's top,
@@ -141,6 +151,110 @@ def _candidates(shape: Shape, verso_first: bool, caps: dict, grid: float) -> lis
     return out
 
 
+def _story_body(page):
+    """The box of the story's body (``div.story-body``) on a laid-out page, or None: its children are
+    the story's blocks on this page, in order."""
+    stack = [page._page_box]
+    while stack:
+        box = stack.pop()
+        if getattr(box, "at_keyword", None):
+            continue
+        element = getattr(box, "element", None)
+        if element is not None and "story-body" in (element.get("class") or "").split():
+            return box
+        stack.extend(getattr(box, "children", ()))
+    return None
+
+
+def _kind(box) -> str:
+    element = getattr(box, "element", None)
+    classes = (element.get("class") or "").split() if element is not None else ()
+    return next((c for c in classes if c in SPACED), "plain")
+
+
+def _move_backgrounds(box, dy: float) -> None:
+    """Move the backgrounds of ``box`` and its descendants down by ``dy`` (WeasyPrint places them,
+    absolutely, once after layout; ``Box.translate`` does not move them)."""
+    def down(area):
+        return area if not isinstance(area, (tuple, list)) else type(area)((area[0], area[1] + dy, *area[2:]))
+    for b in box.descendants():
+        background = getattr(b, "background", None)
+        if background is None:
+            continue
+        b.background = background._replace(layers=[
+            layer._replace(painting_area=down(layer.painting_area), positioning_area=down(layer.positioning_area),
+                           clipped_boxes=[down(c) for c in layer.clipped_boxes])
+            for layer in background.layers])
+
+
+def _fill_plan(kids: list, need: float, grid: float, whole: bool) -> dict | None:
+    """Extra space (px) before block index -> amount, adding up to ``need``, or None if the limits
+    do not allow it. Whole lines at spaced breaks first (every line stays on the grid); unless
+    ``whole``, then as much as the spaced breaks take, the rest shared by the plain ones."""
+    spaced, plain = [], []
+    for k in range(1, len(kids)):
+        above, below = _kind(kids[k - 1]), _kind(kids[k])
+        if above == "heading":
+            continue  # a heading stays with what it heads
+        (spaced if above in SPACED or below in SPACED else plain).append(k)
+    lines = round(need / grid)
+    if lines >= 1 and abs(need - lines * grid) < 1.5 and lines <= len(spaced) * FILL_SPACED_LINES:
+        # One line at each of ``lines`` spaced breaks, spread down the page.
+        chosen = [spaced[int((j + 0.5) * len(spaced) / lines)] for j in range(lines)]
+        return {k: need / lines for k in chosen}
+    if whole:
+        return None
+    plan, left = {}, need
+    for group, most in ((spaced, FILL_SPACED_LINES * grid), (plain, FILL_PLAIN_LINES * grid)):
+        if not group or left <= 0.5:
+            continue
+        each = min(most, left / len(group))
+        plan.update({k: plan.get(k, 0) + each for k in group})
+        left -= each * len(group)
+    return plan if left <= 0.5 else None
+
+
+def fill(page, depth: float, grid: float, whole: bool = False):
+    """``page`` with its story's blocks moved apart so that its last line ends at ``depth`` (CSS px
+    from the page's top, the facing page's depth), as a new WeasyPrint page; None when the page's
+    breaks cannot take the space (`_fill_plan`; ``whole``: only whole lines at spaced breaks, so
+    that every line stays on the story's grid).
+
+    This is the compositor's vertical justification, done on the laid-out page (nothing is laid out
+    again): WeasyPrint has no vertical justification, and a second layout of the story (`level`'s
+    trials) cannot always run a spread short (a heading kept with its lines, a note kept whole).
+    The moved boxes keep their lines; their backgrounds are placed again (WeasyPrint places them
+    once, after layout) and the page's links and anchors gathered again (a new ``Page``)."""
+    body = _story_body(page)
+    bottom = page_shape(page)[0]
+    if body is None or bottom is None or depth - bottom <= 0.5:
+        return None
+    kids = list(body.children)
+    plan = _fill_plan(kids, depth - bottom, grid, whole)
+    if not plan:
+        return None
+    shift = 0.0
+    for k, kid in enumerate(kids):
+        shift += plan.get(k, 0.0)
+        if shift:
+            kid.translate(0, shift)
+            _move_backgrounds(kid, shift)
+    body.height += shift
+    return type(page)(page._page_box)
+
+
+def _filled(pages: list, verso_first: bool, grid: float, whole: bool) -> tuple:
+    """(a story's pages with the short page of each uneven spread `fill`-ed, how many were)."""
+    shape, out, done = shape_of(pages), list(pages), 0
+    for v, r in _uneven(shape, verso_first):
+        a, b = shape.bottoms[v], shape.bottoms[r]
+        short = v if a < b else r
+        new = fill(out[short], max(a, b), grid, whole)
+        if new is not None:
+            out[short], done = new, done + 1
+    return out, done
+
+
 def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tuple:
     """The pages of a story part with its spreads levelled: (pages, story ids laid out again).
 
@@ -157,7 +271,7 @@ def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tu
         return pages, []
     full = max(set(round(b) for b in running), key=[round(b) for b in running].count)
     out, changed, at = [], [], 0
-    spent, laid = 0.0, 0
+    spent, laid, filled = 0.0, 0, 0
     for i, (story, start) in enumerate(stories):
         if recto:
             while at < start:  # the blank page before a recto opening
@@ -171,6 +285,12 @@ def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tu
         verso_first = len(out) % 2 == 1  # page index 1 of a part is page 2: a verso
         shape = shape_of(own) if recto else shapes[i]
         n = len(own)
+        first_layout = own
+        if _uneven(shape, verso_first):
+            # Whole lines above headings first: no layout, and every line stays on the grid.
+            own, done = _filled(own, verso_first, grid_of(i), whole=True)
+            if done:
+                shape, filled = shape_of(own), filled + done
         best, best_pages, caps = _score(shape, verso_first, full, n), own, {}
         if best[:2] != (0, 0):
             log.debug("story %s: %s, bottoms %s, lines %s", story, best,
@@ -204,10 +324,14 @@ def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tu
             if found is None:
                 break
             best, best_pages, shape, caps = found
-        if best_pages is not own:
+        if _uneven(shape_of(best_pages), verso_first):
+            # What a second layout could not level: the short page's breaks take the difference.
+            best_pages, done = _filled(best_pages, verso_first, grid_of(i), whole=False)
+            filled += done
+        if best_pages is not first_layout:
             changed.append(story)
         out += best_pages + blank_tail
         at = starts[i + 1]
-    log.info("levelled %d of %d stories: %d stories' layouts tried, %.1f s CPU", len(changed), len(stories),
-             laid, spent)
+    log.info("levelled %d of %d stories: %d stories' layouts tried, %.1f s CPU; %d pages filled", len(changed),
+             len(stories), laid, spent, filled)
     return out, changed
