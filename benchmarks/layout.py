@@ -71,8 +71,10 @@ def measure(pdf: Path) -> dict:
     blank = [i for i, lines in enumerate(pages) if not lines]
     last_pages, story_pages = set(), set()
     matter = story_openings(pdf, others=True)  # a colophon after the last story ends it
+    # So does the back cover: a last page with no folio (below the text area).
+    book_end = len(pages) - (1 if pages and not any(ln[0] > BODY_BOTTOM for ln in pages[-1]) else 0)
     for n, first in enumerate(openings):
-        end = min([p for p in openings[n + 1:] + matter if p > first] or [len(pages)])
+        end = min([p for p in openings[n + 1:] + matter if p > first] or [book_end])
         filled = [i for i in range(first, end) if body[i]]
         story_pages.update(filled)
         if filled:

@@ -240,3 +240,96 @@ def test_facing_pages_end_level_and_a_last_page_holds_four_lines(tmp_path, monke
     assert text.count(f"Closing line {after - 1}.") == 1
     residues = [(y - pages[0][0]) % GRID for page in pages for y in page]
     assert all(min(r, GRID - r) < 0.8 for r in residues), residues
+
+
+def test_a_page_a_heading_left_short_takes_whole_lines_above_its_own_heading(tmp_path, monkeypatch):
+    """A heading is kept with its first lines: one that would stand on a page's last line goes over,
+    and its page ends two lines short, facing a full page. The short page now takes the two lines
+    above the heading it holds (the compositor's vertical justification, `level.fill`, on the laid-out
+    page): the spread ends level, every line is still on the grid, nothing is laid out again."""
+    base = Anthology.from_dict(json.loads(FIXTURE.read_text(encoding="utf-8")))
+    story = next(s for s in base.stories if s.language == "en")
+
+    def book(before: int, between: int) -> Anthology:
+        blocks = tuple(Block(type="paragraph", text=f"Line {n} of the story.") for n in range(before))
+        blocks += (Block(type="heading", text="The middle heading"),)
+        blocks += tuple(Block(type="paragraph", text=f"Middle line {n}.") for n in range(between))
+        blocks += (Block(type="heading", text="The heading at the foot"),)
+        blocks += tuple(Block(type="paragraph", text=f"Closing line {n}.") for n in range(60))
+        one = dataclasses.replace(story, id="heads-story", blocks=blocks)
+        return dataclasses.replace(base, stories=(one,), credits=())
+
+    def build(name: str, anthology: Anthology, level: bool):
+        return _render(anthology, tmp_path / name, monkeypatch, level)
+
+    def heading_at(name: str, info, words: str) -> tuple:
+        """(story page index, line of the grid from the page's first body line, from 1) of a heading
+        (set in Inter: pdftotext's line box is not a body line's)."""
+        pages = _lines(tmp_path / name)
+        first = min(info.story_pages.values()) - 1
+        for index, page in enumerate(pages[first:]):
+            top = min(y1 for y0, y1, _ in page if abs(y1 - y0 - GRID) < 0.6 and 50 < y1 < 545)
+            for y0, y1, text in page:
+                if words in text:
+                    return index, round((y1 - top) / GRID) + 1
+        raise AssertionError(f"{words!r} not found")
+
+    # The opening page and the next page of 33 lines; the middle heading on the next page's 10th line.
+    before, between = 40, 10
+    info = build("a.pdf", book(before, between), False)
+    index, line = heading_at("a.pdf", info, "The middle heading")
+    assert index >= 1
+    before += (10 - line) % 33
+    info = build("b.pdf", book(before, between), False)
+    index, line = heading_at("b.pdf", info, "The middle heading")
+    assert line == 10
+    # The foot heading's line would be the page's last (its margin the line before it).
+    between += 33 - (line + between + 2)
+    anthology = book(before, between)
+    info = build("before.pdf", anthology, False)
+    pages = _story_pages(tmp_path / "before.pdf", info)
+    assert heading_at("before.pdf", info, "The heading at the foot")[0] == index + 1
+    on_recto = min(info.story_pages.values()) % 2 == 1
+    short = [(v, r) for v, r in _spreads(pages, on_recto) if abs(max(v) - max(r)) > 2]
+    assert len(short) == 1 and round(abs(max(short[0][0]) - max(short[0][1])) / GRID) == 2  # the premise
+
+    info = build("after.pdf", anthology, True)
+    pages = _story_pages(tmp_path / "after.pdf", info)
+    assert [(max(v), max(r)) for v, r in _spreads(pages, on_recto) if abs(max(v) - max(r)) > 2] == []
+    assert len(pages[index]) == len(_story_pages(tmp_path / "before.pdf", info)[index])  # no line came over
+    assert heading_at("after.pdf", info, "The middle heading") == (index, 12)  # two lines lower
+    assert _line_of(tmp_path / "after.pdf", info, "Middle line 0.")[0] == index
+    residues = [(y - pages[0][0]) % GRID for page in pages for y in page]
+    assert all(min(r, GRID - r) < 0.8 for r in residues), residues
+    text = subprocess.run(["pdftotext", str(tmp_path / "after.pdf"), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    for n in range(before):
+        assert text.count(f"Line {n} of the story.") == 1
+    assert text.count("Closing line 59.") == 1
+
+
+class _Kid:
+    """A block of a laid-out page as `level._fill_plan` reads it: its element's class."""
+
+    def __init__(self, kind: str):
+        self.element = {"class": kind}
+
+
+def test_fill_plans_space_where_a_reader_expects_a_break():
+    from pubpipe.render.pdf import level
+
+    grid = 19.33
+    plain = [_Kid("p") for _ in range(4)]
+    # Four paragraphs: three breaks of a quarter line at most cannot take a line.
+    assert level._fill_plan(plain, grid, grid, whole=False) is None
+    assert level._fill_plan(plain, grid / 2, grid, whole=False) == {k: grid / 6 for k in (1, 2, 3)}
+    # Whole lines go above headings, never between a heading and what it heads.
+    kids = [_Kid("p"), _Kid("heading"), _Kid("p"), _Kid("p"), _Kid("heading"), _Kid("heading"), _Kid("p")]
+    assert level._fill_plan(kids, 2 * grid, grid, whole=True) == {1: grid, 4: grid}
+    assert level._fill_plan(kids, 3 * grid, grid, whole=True) == {1: grid, 4: 2 * grid}
+    assert level._fill_plan(kids, 5 * grid, grid, whole=True) is None
+    # Space that is no whole number of lines: the spaced breaks first, then the plain ones.
+    plan = level._fill_plan(kids, 4.2 * grid, grid, whole=False)
+    assert plan[1] == plan[4] == 2 * grid and abs(plan[3] - 0.2 * grid) < 1e-9 and set(plan) == {1, 3, 4}
+    assert level._fill_plan(kids, 4.2 * grid, grid, whole=True) is None
+    assert level._fill_plan(kids, 4.5 * grid, grid, whole=False) is None  # a plain break takes a quarter line

@@ -20,6 +20,14 @@ combines documents: the fonts are the same `FontConfiguration`'s). Only stories 
 laid out again, a few times each (`TRIALS`). A story whose page count changes moves the hand every
 later story opens on; their spreads are judged on the hand they then have.
 
+What no second layout levels — a heading kept with its lines, a quote kept whole, a page of
+headings — the short page takes at its breaks (`fill`, the compositor's vertical justification,
+done on the laid-out page): whole lines above its headings where that is the difference (every
+line stays on the grid; this is tried first, as it lays out nothing), else space shared by its
+spaced breaks (above a heading, around a quote, note or list; two lines each at most) and a little
+at its plain paragraph breaks (a quarter line each at most). A page that cannot take it so, such
+as a page of a few long paragraphs a line short, is left as it is.
+
 (The folios are drawn afterwards from the folio sheet, not from these pages, so a deeper bottom
 margin moves no folio.)
 """
@@ -54,7 +62,9 @@ SPACED = ("heading", "note", "quote", "list", "setapart", "figure")
 """Blocks of a story (their class in the story's HTML) set off by space above and below: where the
 extra space of a filled page goes first (`fill`)."""
 FILL_SPACED_LINES = 2.0
-"""Most space `fill` adds at one spaced break (above a heading, around a note, quote or list), in lines."""
+"""Most space `fill` adds at one spaced break (above a heading, around a note, quote or list), in
+lines: with the line the break has already, three lines, as a section break; more would read as a
+page left unfinished (the realweb copy book: 10 uneven spreads left with one line, 7 with two)."""
 FILL_PLAIN_LINES = 0.25
 """Most space `fill` adds between two plain paragraphs, in lines: a quarter of a line (3.6 pt of
 body text) is not read as a break in the text."""
@@ -199,9 +209,12 @@ def _fill_plan(kids: list, need: float, grid: float, whole: bool) -> dict | None
         (spaced if above in SPACED or below in SPACED else plain).append(k)
     lines = round(need / grid)
     if lines >= 1 and abs(need - lines * grid) < 1.5 and lines <= len(spaced) * FILL_SPACED_LINES:
-        # One line at each of ``lines`` spaced breaks, spread down the page.
-        chosen = [spaced[int((j + 0.5) * len(spaced) / lines)] for j in range(lines)]
-        return {k: need / lines for k in chosen}
+        # A line at each of ``lines`` spaced breaks spread down the page (two at some, if fewer).
+        plan = {}
+        for j in range(lines):
+            k = spaced[int((j + 0.5) * len(spaced) / lines)]
+            plan[k] = plan.get(k, 0.0) + need / lines
+        return plan
     if whole:
         return None
     plan, left = {}, need
@@ -256,7 +269,7 @@ def _filled(pages: list, verso_first: bool, grid: float, whole: bool) -> tuple:
 
 
 def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tuple:
-    """The pages of a story part with its spreads levelled: (pages, story ids laid out again).
+    """The pages of a story part with its spreads levelled: (pages, story ids laid out again or filled).
 
     ``pages``: the part as laid out (each story opens on a new page; the part's first page is a
     recto); ``stories``: per story, its id and the index of its first page in ``pages``, in order;
