@@ -54,8 +54,12 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
         if done is not None:  # the output already holds exactly what this build would publish
             return done
         if not layout.here:  # the layout processes start on the other core while the stories are recovered
+            processes.start_recovery_process(steps.__name__)  # its memory goes when they are (issue 19)
             processes.warm_up(pdf.__name__)
-        ingested, anthology = _recover(run, snapshot, settings)
+        try:
+            ingested, anthology = _recover(run, snapshot, settings)
+        finally:
+            processes.retire_recovery_process()
         with swap.staging(output) as folder:
             progress.emit("stage", name="rendering")
             reading = run.spawn(pdf.render, anthology, run, recto=settings.stories_open == "recto", layout=layout)

@@ -1,8 +1,8 @@
 """Child processes of a build: the temporary Prefect server (`pubpipe.orchestrate.tempserver`), the PDF
 layout (`pubpipe.render.pdf.reading`'s parts, front matter and folio sheet, `in_layout`), the steps after
-it that need no WeasyPrint (the assembly, `pubpipe.render.pdf.imposition`: `in_fresh`) and the helper
-that recovers half of the sources' stories (`on_both_cores`) — none may outlive a build that is killed
-outright."""
+it that need no WeasyPrint (the assembly, `pubpipe.render.pdf.imposition`: `in_fresh`), the process
+that recovers the stories (`in_recovery`) and its helper that recovers half of the sources'
+(`on_both_cores`) — none may outlive a build that is killed outright."""
 
 import atexit
 import ctypes
@@ -112,7 +112,7 @@ _AT_EXIT: list = []
 def _shut_down() -> None:
     """Stop the workers while the interpreter is whole (left to the executor's own hook at exit,
     its callbacks run after module teardown and print an ignored AttributeError)."""
-    for pool in [*_POOL, *_ENDING]:
+    for pool in [*_POOL, *_RECOVERY, *_ENDING]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -208,6 +208,76 @@ def _import_layout(layout: str) -> None:
     time.sleep(0.2)  # held a moment, so that each warm-up call lands on a process of its own
 
 
+# ---- the stories recovered in a process of their own -----------------------------------------------
+
+_RECOVERY: list = []
+"""The pool of the one process that recovers a build's stories, from `start_recovery_process` to
+`retire_recovery_process`."""
+
+
+def start_recovery_process(module: str) -> None:
+    """Start the process that will recover this build's stories (`in_recovery`), and have it import
+    ``module`` and call its ``prepare()`` (the line model read, LightGBM loaded) without waiting:
+    called as a build starts, beside the layout processes' start. Its memory — the sources' lines,
+    the model's features of every line, at 1,000 stories ~200 MB that the build process would hold
+    to its end — goes when it is retired (issue 19's memory, benchmarks/RESULTS.md). Does nothing
+    while a build stops or while one is started."""
+    if _STOPPING.is_set():
+        return
+    try:
+        with _POOL_LOCK:
+            if _RECOVERY:
+                return
+            pool = _executor(1)
+            _RECOVERY.append(pool)
+        pool.submit(_prepare_recovery, module)
+    except Exception:  # the stories are then recovered in this process: it costs only memory
+        pass
+
+
+def _prepare_recovery(module: str) -> None:
+    import importlib
+    from pubpipe.orchestrate import timeline
+    with timeline.span("recovery process: import the recovery"):
+        importlib.import_module(module).prepare()
+
+
+def in_recovery(what: str, function, *args):
+    """``function(*args)`` in the build's recovery process if one is started (`start_recovery_process`),
+    else here (as tests, the training and a layout ``here`` call the recovery steps). Errors as
+    `in_pool`'s: exceptions come back as they are; a process that dies is a `PubpipeError` naming
+    ``what``."""
+    from concurrent.futures.process import BrokenProcessPool
+    with _POOL_LOCK:
+        pool = _RECOVERY[0] if _RECOVERY else None
+    if pool is None:
+        return function(*args)
+    try:
+        future = pool.submit(_dated, os.environ.get(EPOCH), function, *args, kind="recovery")
+    except RuntimeError:  # retired meanwhile (another build in this process recovered its stories first)
+        return function(*args)
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise PubpipeError(f"{what}: the process recovering the stories died before it finished (out of memory? "
+                           "see the system log); nothing was published") from None
+
+
+def retire_recovery_process() -> None:
+    """End the recovery process (its memory given back): once the stories are recovered. Work already
+    given to it (another build's, in a long-lived process) is finished first."""
+    with _POOL_LOCK:
+        if not _RECOVERY:
+            return
+        pool = _RECOVERY.pop()
+        _ENDING.append(pool)
+    try:
+        pool.shutdown(wait=True)
+    finally:
+        with _POOL_LOCK:
+            _ENDING.remove(pool)
+
+
 _STOPPING = threading.Event()
 """Set by `kill_children`: no layout process is started any more."""
 
@@ -231,10 +301,10 @@ _HERE = threading.Lock()
 EPOCH = dates.ENV
 
 
-def _dated(epoch, function, *args):
-    """``function(*args)`` in a layout process under the caller's SOURCE_DATE_EPOCH (``epoch``; None:
-    unset): the process lives on from build to build (and a test session's builds set it or not),
-    while the dates it stamps must be this one's."""
+def _dated(epoch, function, *args, kind: str = "layout"):
+    """``function(*args)`` in a layout process (or the recovery process: ``kind``) under the caller's
+    SOURCE_DATE_EPOCH (``epoch``; None: unset): the process lives on from build to build (and a test
+    session's builds set it or not), while the dates it stamps must be this one's."""
     if epoch is None:
         os.environ.pop(EPOCH, None)
     else:
@@ -243,9 +313,9 @@ def _dated(epoch, function, *args):
     if not _STARTED_NOTED and os.environ.get(timeline.ENV):  # this process's spawn and imports, once
         import psutil
         _STARTED_NOTED.append(True)
-        timeline.record(os.environ[timeline.ENV], "layout process: start and imports",
+        timeline.record(os.environ[timeline.ENV], f"{kind} process: start and imports",
                         psutil.Process().create_time(), __import__("time").time())
-    with timeline.span(f"layout: {getattr(function, '__name__', 'step')}"):
+    with timeline.span(f"{kind}: {getattr(function, '__name__', 'step').lstrip('_')}"):
         return function(*args)
 
 
@@ -275,7 +345,7 @@ def kill_children() -> None:
             process.kill()
         except OSError:
             pass
-    for pool in [*_POOL, *_ENDING]:
+    for pool in [*_POOL, *_RECOVERY, *_ENDING]:
         # ProcessPoolExecutor has no public way to kill its workers without waiting on them.
         for worker in list(getattr(pool, "_processes", {}).values()):
             try:

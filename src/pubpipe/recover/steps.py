@@ -2,7 +2,9 @@
 from what `pubpipe.read.intake` read (`pubpipe.pipeline.recover` runs both).
 
 Each step takes and returns plain values (the ingested sources, the model), so it can be called and
-tested without Prefect (the flow runs each as its task).
+tested without Prefect (the flow runs each as its task). In a build, both run in the build's recovery
+process (`pubpipe.orchestrate.processes.in_recovery`: what they hold while they work is given back
+when it ends); called elsewhere, here.
 """
 
 from dataclasses import replace
@@ -12,11 +14,30 @@ from pubpipe.recover.clean import clean_source, shared_context
 from pubpipe.config import Config
 from pubpipe.errors import NothingToPublish
 from pubpipe.model import Anthology
-from pubpipe.orchestrate.processes import on_both_cores
+from pubpipe.orchestrate.processes import in_recovery, on_both_cores
 from pubpipe.read.intake import Ingested
 
 
+def prepare() -> None:
+    """What the recovery process loads as it starts (`processes.start_recovery_process`), while the
+    build does other things: the line model (LightGBM with it) and the stop lists."""
+    from pubpipe.recover import apply
+    from pubpipe.recover.stopwords import _lists as stoplists
+    apply.shipped()
+    stoplists()
+
+
 def clean(ingested: Ingested, config: Config) -> list:
+    """`_clean`, in the build's recovery process if it has one (`processes.in_recovery`)."""
+    return in_recovery("recovering the stories", _clean, ingested, config)
+
+
+def structure(cleaned: list, ingested: Ingested, config: Config) -> Anthology:
+    """`_structure`, in the build's recovery process if it has one (`processes.in_recovery`)."""
+    return in_recovery("recovering the stories", _structure, cleaned, ingested, config)
+
+
+def _clean(ingested: Ingested, config: Config) -> list:
     """Let the learned line model choose each saved page's reading (pubpipe.recover.pages: one of
     trafilatura's two, trimmed at the article's edges; a CleanSource's `reading` when it is not
     ingest's), run the cleaning registry over every source, then the line model over text sources
@@ -51,7 +72,7 @@ def clean(ingested: Ingested, config: Config) -> list:
     return apply.recover(sources, cleaned, model, keep=config.keep, features=features, repeated=repeated)
 
 
-def structure(cleaned: list, ingested: Ingested, config: Config) -> Anthology:
+def _structure(cleaned: list, ingested: Ingested, config: Config) -> Anthology:
     """Recover the stories; raise NothingToPublish when there are none."""
     # what ingest left out of saved pages (pubpipe.read.webpage; the reading recovery chose, where it
     # chose another: pubpipe.recover.pages), then what cleaning dropped
