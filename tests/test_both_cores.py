@@ -283,3 +283,19 @@ def test_a_builds_stories_are_recovered_in_a_process_of_their_own_that_ends_with
     assert processes.in_recovery("test", os.getpid) == os.getpid()
     assert {c.pid for c in psutil.Process().children(recursive=True)} - before <= {
         c.pid for c in psutil.Process().children(recursive=True) if "resource_tracker" in " ".join(c.cmdline())}
+
+
+def test_the_steps_after_a_short_books_layout_use_the_warm_layout_processes():
+    """processes.in_fresh: a process started for the call (a long book's assembly and imposition,
+    whose memory goes with it), or, with ``warm`` (a book shorter than FRESH_FROM_PAGES), one of the
+    layout processes already running (no spawn and imports on the build's critical path)."""
+    assert processes.fresh_processes(processes.FRESH_FROM_PAGES)
+    assert not processes.fresh_processes(processes.FRESH_FROM_PAGES - 1)
+    try:
+        fresh = [processes.in_fresh("test", os.getpid) for _ in range(2)]
+        assert len(set(fresh)) == 2 and os.getpid() not in fresh  # a new process each time
+        warm = {processes.in_fresh("test", os.getpid, warm=True) for _ in range(4)}
+        pool = {p.pid for p in processes._pool()._processes.values()}
+        assert warm <= pool and not warm & set(fresh)
+    finally:
+        processes.retire_layout_processes()

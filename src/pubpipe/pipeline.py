@@ -65,7 +65,10 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
             reading = run.spawn(pdf.render, anthology, run, recto=settings.stories_open == "recto", layout=layout)
             book = run.submit(epub.render, anthology)
             checked = run.submit(validate.check_rendered_epub, book, settings.limits.epubcheck_seconds)
-            printed = run.submit(impose.render, reading, layout)
+            # Imposed once the reading edition is laid out, on a thread of its own: a task submitted
+            # here would wait for the PDF first (Prefect resolves a task's inputs as it is submitted),
+            # and the web pages below, which need neither, would start only after it.
+            printed = run.spawn(_impose, run, reading, layout)
             site = run.spawn(web.render, anthology, [reading, printed, book], base_url=settings.base_url,
                              dask=settings.dask, run=run)
             ingested = run.call(summary.note_placeholders, anthology, ingested, reading, settings.path)
@@ -83,6 +86,11 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
             progress.emit("stage", name="publishing")
             run.call(swap.swap_in, folder, output)
     return result
+
+
+def _impose(run, reading, layout):
+    """The print edition (`impose.render`) of the reading edition ``reading`` (a future)."""
+    return run.call(impose.render, reading, layout)
 
 
 def _all_then_first_failure(pending) -> None:

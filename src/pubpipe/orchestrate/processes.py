@@ -159,16 +159,35 @@ def retire_layout_processes() -> None:
             _ENDING.remove(pool)
 
 
-def in_fresh(what: str, function, *args, here: bool = False):
+FRESH_FROM_PAGES = 1000
+"""A book of this many pages or more has its steps after the parts' layout (front matter, folio
+sheet, assembly, imposition) done in processes started for them (`retire_layout_processes`,
+`in_fresh`), so that what WeasyPrint and pypdf leave a process is given back (issue 19's memory:
+at 1,000 stories, 3,400 pages, the tree's peak fell from 2.1 to 1.3 GB). A shorter book's steps use
+the layout processes already warm: each fresh process costs a spawn and its imports (0.7–1.0 s, three
+of them on the critical path of a 350-page book, about a tenth of its cold build) to give back
+memory it does not need (benchmarks/RESULTS.md)."""
+
+
+def fresh_processes(pages: int) -> bool:
+    """Whether the steps after the layout of a book of ``pages`` pages run in fresh processes
+    (`FRESH_FROM_PAGES`)."""
+    return pages >= FRESH_FROM_PAGES
+
+
+def in_fresh(what: str, function, *args, here: bool = False, warm: bool = False):
     """``function(*args)`` in a process started for this call alone and ended after it (or, with
     ``here``, in this process), under this build's SOURCE_DATE_EPOCH as `in_layout`: for the steps
     after the layout that need pikepdf or pypdf but no WeasyPrint (the assembly, the imposition),
     so that their memory — a whole book's PDF objects — is given back as soon as they end, and is
     not added to a layout process's (issue 19). The spawn and imports cost about a second of CPU.
-    Errors as `in_pool`'s; it exits if this process dies, and `kill_children` kills it."""
+    Errors as `in_pool`'s; it exits if this process dies, and `kill_children` kills it. With ``warm``,
+    in a layout process instead (`in_pool`: no spawn, for a book that is not `fresh_processes`)."""
     if here:
         with _HERE:
             return function(*args)
+    if warm:
+        return in_pool(what, _dated, os.environ.get(EPOCH), function, *args)
     from concurrent.futures.process import BrokenProcessPool
     with _POOL_LOCK:
         pool = _executor(1)

@@ -25,7 +25,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject,
                            NameObject, StreamObject)
 
-from pubpipe.orchestrate.processes import in_fresh
+from pubpipe.orchestrate.processes import fresh_processes, in_fresh
 from pubpipe.render import Rendered
 
 A4_LANDSCAPE = (841.8898, 595.2756)
@@ -158,8 +158,11 @@ def render(reading: Rendered, layout=None) -> Rendered:
     `pubpipe.render.pdf.reading.Layout`): pypdf parses the whole book into Python objects, memory
     and interpreter time neither the long-lived build process nor a layout process (which holds
     what WeasyPrint left it) should add them to (issue 19's memory). This module imports no
-    WeasyPrint, so that process does not either."""
-    return in_fresh("the print edition", _render, reading, here=bool(layout is not None and layout.here))
+    WeasyPrint, so that process does not either. A book shorter than
+    `pubpipe.orchestrate.processes.FRESH_FROM_PAGES` is imposed in a layout process, already warm."""
+    pages = getattr(reading.info, "pages", 0) or 0
+    return in_fresh("the print edition", _render, reading, here=bool(layout is not None and layout.here),
+                    warm=not fresh_processes(pages))
 
 
 def _render(reading: Rendered) -> Rendered:

@@ -55,7 +55,7 @@ from pubpipe.model import Anthology
 from pubpipe.render.pdf import glyphs as pdfglyphs
 from pubpipe.render.pdf.parts import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: F401 (PdfInfo: the info `render` returns)
 from pubpipe.render.pdf.tags import VARIANT, speed_up_page_references
-from pubpipe.orchestrate.processes import in_fresh, in_layout, retire_layout_processes
+from pubpipe.orchestrate.processes import fresh_processes, in_fresh, in_layout, retire_layout_processes
 from pubpipe.render import Rendered
 from pubpipe.orchestrate.runner import Local
 
@@ -480,11 +480,13 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layo
     missing = pdfglyphs.unshowable(contents)
     colophon = colophon_at_back(contents)
     back = back if back is not None else lay_out_back(contents, missing, layout)
-    if not layout.here:
+    fresh = fresh_processes(sum(part.pages for part in laid_out))
+    if not layout.here and fresh:
         # The parts are laid out: the processes that did it hold what WeasyPrint left them (at 1,000
         # stories ~200 MB each, and the front matter and the folio sheet added 150 more to one);
         # the front matter and the sheet start from fresh ones (a WeasyPrint import, ~1.5 s, on the
-        # path). Issue 19's memory, benchmarks/RESULTS.md.
+        # path). Issue 19's memory, benchmarks/RESULTS.md. (A shorter book keeps them: its steps
+        # need little memory and would pay each spawn on the path: `processes.FRESH_FROM_PAGES`.)
         retire_layout_processes()
 
     def front_with_back(_, pages):
@@ -493,20 +495,21 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layo
                                    replaced=tuple(sorted(set(laid.replaced) | set(back.replaced))))
     data, info = pdfbook.book_from_parts(anthology, laid_out, front_with_back,
                                          lambda pages: sheet(anthology.language, pages, layout),
-                                         run=functools.partial(_assemble_apart, here=layout.here),
+                                         run=functools.partial(_assemble_apart, here=layout.here, fresh=fresh),
                                          colophon=colophon, guess=frontguess.front_pages(contents, colophon))
     return Rendered({f"{anthology.slug}.pdf": data}, info)
 
 
-def _assemble_apart(function, *args, here: bool = False):
+def _assemble_apart(function, *args, here: bool = False, fresh: bool = True):
     """The assembly (``function(*args)``, `pubpipe.render.pdf.parts.assemble`), called once the book's
     layouts are done (front matter, folio sheet: `bind` retired the processes of the parts): the
     layout processes are retired again — each holds what WeasyPrint left it — and the assembly, which needs
     pikepdf alone, runs in a fresh process whose memory goes when it ends (issue 19's memory,
-    benchmarks/RESULTS.md). With ``here``, both in this process, as every layout."""
-    if not here:
+    benchmarks/RESULTS.md). With ``here``, both in this process, as every layout; unless ``fresh``
+    (a book shorter than `processes.FRESH_FROM_PAGES`), in a layout process as it is."""
+    if not here and fresh:
         retire_layout_processes()
-    return in_fresh("the PDF's assembly", function, *args, here=here)
+    return in_fresh("the PDF's assembly", function, *args, here=here, warm=not fresh)
 
 
 _GC_LOCK = threading.Lock()
