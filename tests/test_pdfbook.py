@@ -1,6 +1,7 @@
 """pubpipe.render.pdf.parts: where the book is cut into parts, and where the parts land."""
 
 import dataclasses
+import threading
 
 from hypothesis import given, settings, strategies as st
 
@@ -152,3 +153,32 @@ def test_an_interrupted_build_removes_its_work_folders():
         (folder / "part.pdf").write_bytes(b"x")
         workfolders.remove_work_folders()
         assert not folder.exists()
+
+
+def test_the_folio_sheet_is_laid_out_beside_the_front_matter_when_the_length_is_guessed():
+    """book_from_parts' ``sheet_guess``: the sheet of the length the guessed front matter gives is
+    laid out while the front matter is, and used when the front matter comes out that long; a wrong
+    guess lays the sheet out again at the book's real length (the early one is not used)."""
+    anthology = book([10, 10])
+    parts = [LaidOut(b"", (False,) * 3, {"story-0": 1}), LaidOut(b"", (False,) * 2, {"story-1": 1})]
+    assemble = lambda step, docs, placed, sheet, out: out.write_bytes(b"%PDF")  # noqa: E731
+    for front_pages, guess in ((5, 5), (5, 7)):
+        front = LaidOut(b"", (False,) * front_pages, {})
+        asked, both = [], threading.Event()
+
+        def front_matter(_, pages):
+            asked.append(("front", both.wait(3)))  # the sheet asked for before the front matter is done
+            return front
+
+        def sheet(pages):
+            asked.append(("sheet", pages))
+            both.set()
+            return []
+
+        real = pdfbook.plan(front_pages, parts).pages
+        guessed = pdfbook.plan(guess, parts).pages
+        _, info = pdfbook.book_from_parts(anthology, parts, front_matter, sheet, run=assemble, guess=guess,
+                                          sheet_guess=guessed)
+        assert [a for a in asked if a[0] == "front"][0] == ("front", True) and info.pages == real
+        sheets = [a for a in asked if a[0] == "sheet"]
+        assert sheets == ([("sheet", real)] if guessed == real else [("sheet", guessed), ("sheet", real)]), asked

@@ -174,17 +174,23 @@ def sheet_pieces(pages: int, piece: int = SHEET_PIECE) -> list:
 
 
 def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_sheet, run=None,
-                    colophon: bool = False, guess: int | None = None) -> tuple:
+                    colophon: bool = False, guess: int | None = None, sheet_guess: int | None = None) -> tuple:
     """(PDF bytes, PdfInfo) of the book from its story parts, laid out in book order (each a
     `LaidOut`): the front matter (`front_matter`; ``colophon``: with the colophon at the back, as
     its ``colophon``), the folio sheet (``render_sheet(pages)``: its pieces, `sheet_pieces`) and
     ``run(assemble, …)`` (default: here); ``guess``: the front matter's length, as `front_matter`
-    takes it. The PdfInfo names every character some part showed as a placeholder."""
+    takes it. The PdfInfo names every character some part showed as a placeholder.
+
+    ``sheet_guess``: the book's length if the front matter comes out ``guess`` pages long: the folio
+    sheet of that length is laid out meanwhile (on the other layout process; it needs only the
+    length), and used when the guess is right — else laid out again at the real length."""
+    from pubpipe.orchestrate.runner import in_thread
+    early = in_thread(render_sheet, sheet_guess) if sheet_guess else None
     front, placed = front_matter(anthology, laid_out, render_front, colophon, guess)
     back = [front.back] if getattr(front, "back", None) is not None else []
     after = [front.colophon] if getattr(front, "colophon", None) is not None else []
     placed = plan(front.pages, laid_out, sum(b.pages for b in back), sum(c.pages for c in after))
-    sheet = render_sheet(placed.pages)
+    sheet = early.result() if early is not None and placed.pages == sheet_guess else render_sheet(placed.pages)
     # The contents' link to the colophon resolves like a story's (to its first page).
     linked = dataclasses.replace(placed, story_pages={**placed.story_pages, COLOPHON: placed.firsts[-1 - len(back)]}) \
         if after else placed

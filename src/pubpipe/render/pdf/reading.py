@@ -493,10 +493,13 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layo
         laid = front(contents, pages, missing, layout)
         return dataclasses.replace(laid, back=back.back, colophon=back.colophon,
                                    replaced=tuple(sorted(set(laid.replaced) | set(back.replaced))))
+    guess = frontguess.front_pages(contents, colophon)
+    ends = (back.back.pages if back.back is not None else 0, back.colophon.pages if back.colophon is not None else 0)
     data, info = pdfbook.book_from_parts(anthology, laid_out, front_with_back,
                                          lambda pages: sheet(anthology.language, pages, layout),
                                          run=functools.partial(_assemble_apart, here=layout.here, fresh=fresh),
-                                         colophon=colophon, guess=frontguess.front_pages(contents, colophon))
+                                         colophon=colophon, guess=guess,
+                                         sheet_guess=pdfbook.plan(guess, laid_out, *ends).pages)
     return Rendered({f"{anthology.slug}.pdf": data}, info)
 
 
