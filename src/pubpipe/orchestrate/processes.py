@@ -147,10 +147,16 @@ def retire_layout_processes() -> None:
     ~200 MB per process after its parts; its front matter alone takes a fresh one to ~280 MB:
     benchmarks/RESULTS.md, issue 19's memory), which the rest of the build does not need. Work
     already given to them (another build's, in a long-lived process) is finished first."""
+    _retire(_POOL)
+
+
+def _retire(pools: list) -> None:
+    """Shut down the pool kept in ``pools`` (`_POOL` or `_RECOVERY`), if any, once its work is done;
+    meanwhile it is among `_ENDING`, where `kill_children` finds it."""
     with _POOL_LOCK:
-        if not _POOL:
+        if not pools:
             return
-        pool = _POOL.pop()
+        pool = pools.pop()
         _ENDING.append(pool)
     try:
         pool.shutdown(wait=True)
@@ -285,16 +291,7 @@ def in_recovery(what: str, function, *args):
 def retire_recovery_process() -> None:
     """End the recovery process (its memory given back): once the stories are recovered. Work already
     given to it (another build's, in a long-lived process) is finished first."""
-    with _POOL_LOCK:
-        if not _RECOVERY:
-            return
-        pool = _RECOVERY.pop()
-        _ENDING.append(pool)
-    try:
-        pool.shutdown(wait=True)
-    finally:
-        with _POOL_LOCK:
-            _ENDING.remove(pool)
+    _retire(_RECOVERY)
 
 
 _STOPPING = threading.Event()
