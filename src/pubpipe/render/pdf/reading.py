@@ -499,7 +499,10 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layo
                                          lambda pages: sheet(anthology.language, pages, layout),
                                          run=functools.partial(_assemble_apart, here=layout.here, fresh=fresh),
                                          colophon=colophon, guess=guess,
-                                         sheet_guess=pdfbook.plan(guess, laid_out, *ends).pages)
+                                         # beside the front matter in a short book (one piece, ~1 s);
+                                         # a long book's sheet would hold a second process's memory
+                                         # beside the front matter's, and a wrong guess wastes it all
+                                         sheet_guess=None if fresh else pdfbook.plan(guess, laid_out, *ends).pages)
     return Rendered({f"{anthology.slug}.pdf": data}, info)
 
 
