@@ -256,10 +256,14 @@ def fill(page, depth: float, grid: float, whole: bool = False):
     return type(page)(page._page_box)
 
 
-def _filled(pages: list, verso_first: bool, grid: float, whole: bool) -> tuple:
+def _filled(pages: list, verso_first: bool, grid: float, whole: bool, shape: Shape | None = None) -> tuple:
     """(a story's pages with the short page of each uneven spread `fill`-ed, how many were)."""
-    shape, out, done = shape_of(pages), list(pages), 0
-    for v, r in _uneven(shape, verso_first):
+    shape = shape or shape_of(pages)
+    uneven = _uneven(shape, verso_first)
+    if not uneven:
+        return pages, 0
+    out, done = list(pages), 0
+    for v, r in uneven:
         a, b = shape.bottoms[v], shape.bottoms[r]
         short = v if a < b else r
         new = fill(out[short], max(a, b), grid, whole)
@@ -299,11 +303,10 @@ def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tu
         shape = shape_of(own) if recto else shapes[i]
         n = len(own)
         first_layout = own
-        if _uneven(shape, verso_first):
-            # Whole lines above headings first: no layout, and every line stays on the grid.
-            own, done = _filled(own, verso_first, grid_of(i), whole=True)
-            if done:
-                shape, filled = shape_of(own), filled + done
+        # Whole lines above headings first: no layout, and every line stays on the grid.
+        own, done = _filled(own, verso_first, grid_of(i), whole=True, shape=shape)
+        if done:
+            shape, filled = shape_of(own), filled + done
         best, best_pages, caps = _score(shape, verso_first, full, n), own, {}
         if best[:2] != (0, 0):
             log.debug("story %s: %s, bottoms %s, lines %s", story, best,
@@ -337,10 +340,9 @@ def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tu
             if found is None:
                 break
             best, best_pages, shape, caps = found
-        if _uneven(shape_of(best_pages), verso_first):
-            # What a second layout could not level: the short page's breaks take the difference.
-            best_pages, done = _filled(best_pages, verso_first, grid_of(i), whole=False)
-            filled += done
+        # What a second layout could not level: the short page's breaks take the difference.
+        best_pages, done = _filled(best_pages, verso_first, grid_of(i), whole=False, shape=shape)
+        filled += done
         if best_pages is not first_layout:
             changed.append(story)
         out += best_pages + blank_tail
