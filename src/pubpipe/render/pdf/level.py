@@ -12,13 +12,14 @@ run a line short so that lines come over.
 
 A story always opens on a new page, and both hands of the book have the same measure, so a story's
 line and page breaks depend only on its own text and on the depth of its own pages: a change is
-tried by laying out that story alone (its first page on the hand it has in the part) and kept when
-it makes the story better (`_score`: fewer final pages of two lines or fewer, then fewer uneven
-spreads, then no page more, then fewer short pages); its pages then replace the story's pages of
-the first pass (``Document.copy`` of pages from several documents, as WeasyPrint's documentation
-combines documents: the fonts are the same `FontConfiguration`'s). Only stories with a problem are
-laid out again, a few times each (`TRIALS`). A story whose page count changes moves the hand every
-later story opens on; their spreads are judged on the hand they then have.
+tried by laying the story out again from the first page it shortens, in the part's own layout
+(`pubpipe.render.pdf.relayout`; over another WeasyPrint, the story alone, its first page on the
+hand it has in the part, in a document of its own), and kept when it makes the story better
+(`_score`: fewer final pages of two lines or fewer, then fewer uneven spreads, then no page more,
+then fewer short pages); its pages then replace the story's pages of the first pass
+(``Document.copy``). Only stories with a problem are laid out again, a few times each (`TRIALS`).
+A story whose page count changes moves every later story by as many pages; each is laid out again
+at its new place (by `relayout`; its hand, folio and running head follow) and judged there.
 
 What no second layout levels — a heading kept with its lines, a quote kept whole, a page of
 headings — the short page takes at its breaks (`fill`, the compositor's vertical justification,
@@ -277,10 +278,14 @@ def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tu
 
     ``pages``: the part as laid out (each story opens on a new page; the part's first page is a
     recto); ``stories``: per story, its id and the index of its first page in ``pages``, in order;
-    ``relay(story_index, verso_first, caps)``: that story laid out alone, its first page a verso if
-    ``verso_first``, each page index of ``caps`` no deeper than its value (CSS px from the page's
-    top): its pages; ``grid_of(story_index)``: the story's line (px). ``recto``: every story opens
-    on a recto (a page count that changes would move the blank pages: such a change is not kept)."""
+    ``relay``: lays a story out again (`pubpipe.render.pdf.relayout.Part`, or a story laid out
+    alone, `pubpipe.render.pdf.reading`), story by story in order: ``relay.begin(index, start,
+    first, end, own)``: story ``index``, whose first layout ``own`` is ``pages[first:end]``, now
+    starts at page index ``start``: its pages there; ``relay.trial(caps, own)``: its pages with each
+    page index of ``caps`` no deeper than its value (CSS px from the page's top), or None;
+    ``relay.finish(kept)``: the pages kept, finished. ``grid_of(story_index)``: the story's line
+    (px). ``recto``: every story opens on a recto (a page count that changes would move the blank
+    pages: such a change is not kept)."""
     starts = [start for _, start in stories] + [len(pages)]
     shapes = [shape_of(pages[starts[i]:starts[i + 1]]) for i in range(len(stories))]
     running = [b for s in shapes for b in s.bottoms[:-1] if b is not None]
@@ -300,9 +305,10 @@ def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tu
             while len(own) > 1 and own[-1]._page_box.page_type.blank:
                 blank_tail.insert(0, own.pop())
         verso_first = len(out) % 2 == 1  # page index 1 of a part is page 2: a verso
-        shape = shape_of(own) if recto else shapes[i]
+        placed = relay.begin(i, len(out), starts[i], starts[i] + len(own), own)
+        shape = shape_of(placed) if recto or placed is not own else shapes[i]
+        own = first_layout = placed
         n = len(own)
-        first_layout = own
         # Whole lines above headings first: no layout, and every line stays on the grid.
         own, done = _filled(own, verso_first, grid_of(i), whole=True, shape=shape)
         if done:
@@ -324,9 +330,9 @@ def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tu
                 trials += 1
                 skipped.add(repr(sorted(option.items())))
                 clock = time.process_time()
-                tried = relay(i, verso_first, option)
+                tried = relay.trial(option, own)
                 spent, laid = spent + time.process_time() - clock, laid + 1
-                if recto and len(tried) != n:
+                if tried is None or (recto and len(tried) != n):
                     continue
                 tried_shape = shape_of(tried)
                 score = _score(tried_shape, verso_first, full, n)
@@ -340,6 +346,7 @@ def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tu
             if found is None:
                 break
             best, best_pages, shape, caps = found
+        best_pages = relay.finish(best_pages)
         # What a second layout could not level: the short page's breaks take the difference.
         best_pages, done = _filled(best_pages, verso_first, grid_of(i), whole=False, shape=shape)
         filled += done

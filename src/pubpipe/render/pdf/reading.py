@@ -47,6 +47,7 @@ from pubpipe.render.pdf import fontcache
 from pubpipe.render.pdf import frontguess
 from pubpipe.render import labels
 from pubpipe.render.pdf import layoutspeed
+from pubpipe.render.pdf import relayout
 from pubpipe.render.pdf import level as pdflevel
 from pubpipe.render.pdf import parts as pdfbook
 from pubpipe.orchestrate import progress
@@ -348,9 +349,14 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
     source, replaced = pdfglyphs.substitute(book_html(anthology, created_date(), **part), missing)
     html = HTML(string=source, base_url=base, url_fetcher=fetcher)
     faces = CSS(string=font_faces_css(), base_url=base, url_fetcher=fetcher, font_config=fonts)
-    document = html.render(font_config=fonts, stylesheets=[faces])
-    if level and part.get("stories"):
-        document = _levelled(document, anthology, part, fetcher, fonts, faces, base, missing)
+    levelled = level and part.get("stories")
+    if levelled and relayout.usable():
+        # The layout kept, so that levelling lays stories out again from the page it changes.
+        document, kept = relayout.render(html, fonts, [faces])
+    else:
+        document, kept = html.render(font_config=fonts, stylesheets=[faces]), None
+    if levelled:
+        document = _levelled(document, kept, anthology, part, fetcher, fonts, faces, base, missing)
     folios = tuple(take_folio(page) if strip_folios else False for page in document.pages)
     starts = {}
     for number, page in enumerate(document.pages, start=1):
@@ -364,11 +370,12 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
     return LaidOut(data, folios, starts, tuple(sorted(set(replaced) | notdef)))
 
 
-def _levelled(document, anthology: Anthology, part: dict, fetcher, fonts, faces, base: str, missing):
+def _levelled(document, kept, anthology: Anthology, part: dict, fetcher, fonts, faces, base: str, missing):
     """The story part ``document`` with its uneven spreads and two-line last pages mended
-    (`pubpipe.render.pdf.level`): each story with such a page laid out again alone, its first page
-    on its hand in the part, the pages it needs shorter given a deeper bottom margin
-    (``@page :nth(N)``); its pages replace the first layout's."""
+    (`pubpipe.render.pdf.level`): each story with such a page laid out again with the pages it
+    needs shorter given a deeper bottom margin, from the first of them on, in the part's own layout
+    (``kept``, a `pubpipe.render.pdf.relayout.Part`), or, without it, the story alone (`_Alone`); its
+    pages replace the first layout's."""
     stories = list(part["stories"])
     starts = {}
     for index, page in enumerate(document.pages):
@@ -378,23 +385,46 @@ def _levelled(document, anthology: Anthology, part: dict, fetcher, fonts, faces,
     placed = [(story.id, starts[story.id]) for story in stories if story.id in starts]
     if len(placed) != len(stories):
         return document
-    by_index = {i: story for i, story in enumerate(stories)}
-    # The page's height and each story's line, as the first layout measured them: book.css alone says them.
-    height = document.pages[0].height
+    # Each story's line, as the first layout measured it: book.css alone says it.
     lines = {i: story_line(document.pages[start], story) for i, (story, start) in enumerate(placed)}
-
-    def relay(index: int, verso_first: bool, caps: dict) -> list:
-        one = dict(part, stories=(by_index[index],))
-        css = ["html { break-before: left; }"] if verso_first else []
-        css += [f"@page :nth({p + 1}) {{ margin-bottom: {height - cap:.3f}px; }}"
-                for p, cap in sorted(caps.items())]
-        source, _ = pdfglyphs.substitute(book_html(anthology, created_date(), **one), missing)
-        source = source.replace("</head>", "<style>" + "\n".join(css) + "</style>\n</head>", 1)
-        html = HTML(string=source, base_url=base, url_fetcher=fetcher)
-        return html.render(font_config=fonts, stylesheets=[faces]).pages
-
-    pages, changed = pdflevel.level(document.pages, placed, relay, lines.__getitem__, recto=part.get("recto", False))
+    relay = kept or _Alone(document, anthology, part, fetcher, fonts, faces, base, missing)
+    try:
+        pages, changed = pdflevel.level(document.pages, placed, relay, lines.__getitem__,
+                                        recto=part.get("recto", False))
+    finally:
+        if kept is not None:
+            kept.close()
     return document.copy(pages) if changed else document
+
+
+class _Alone:
+    """A story of a part laid out again alone, in a document of its own, its first page on its hand
+    in the part (`pubpipe.render.pdf.level`'s ``relay``, where `pubpipe.render.pdf.relayout` cannot
+    be used: another WeasyPrint release). A story always opens on a new page and both hands have the
+    same measure, so its line and page breaks are those it has in the part."""
+
+    def __init__(self, document, anthology, part, fetcher, fonts, faces, base, missing):
+        self.anthology, self.part, self.fetcher, self.fonts, self.faces = anthology, part, fetcher, fonts, faces
+        self.base, self.missing = base, missing
+        self.height = document.pages[0].height
+        self.story, self.verso_first = None, False
+
+    def begin(self, index: int, start: int, first: int, end: int, pages: list) -> list:
+        self.story, self.verso_first = self.part["stories"][index], start % 2 == 1
+        return pages
+
+    def trial(self, caps: dict, pages: list) -> list:
+        one = dict(self.part, stories=(self.story,))
+        css = ["html { break-before: left; }"] if self.verso_first else []
+        css += [f"@page :nth({p + 1}) {{ margin-bottom: {self.height - cap:.3f}px; }}"
+                for p, cap in sorted(caps.items())]
+        source, _ = pdfglyphs.substitute(book_html(self.anthology, created_date(), **one), self.missing)
+        source = source.replace("</head>", "<style>" + "\n".join(css) + "</style>\n</head>", 1)
+        html = HTML(string=source, base_url=self.base, url_fetcher=self.fetcher)
+        return html.render(font_config=self.fonts, stylesheets=[self.faces]).pages
+
+    def finish(self, pages: list) -> list:
+        return pages
 
 
 def story_line(page, story_id: str) -> float:
