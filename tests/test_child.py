@@ -238,3 +238,22 @@ def test_ctrl_c_during_a_fresh_process_leaves_none_behind(tmp_path):
         _gone(children, 5, "the stopped build")
     finally:
         _clean_up(parent, ready)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="glibc's malloc arenas")
+def test_the_command_caps_malloc_arenas_for_itself_and_its_children_unless_the_user_did():
+    """issue 19's memory: a build process's freed memory stayed in a dozen per-thread arenas. The
+    cap is set by `pubpipe` itself and passed to every process it starts; a user's own is kept."""
+    code = ("import os, subprocess, sys\n"
+            "from pubpipe import cli\n"
+            "sys.argv = ['pubpipe', '--version']\n"
+            "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+            "child = subprocess.run([sys.executable, '-c', 'import os; print(os.environ.get(\"MALLOC_ARENA_MAX\"))'],"
+            " capture_output=True, text=True).stdout.strip()\n"
+            "print('here', os.environ.get('MALLOC_ARENA_MAX'), 'child', child)\n")
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == f"here {processes.MALLOC_ARENAS} child {processes.MALLOC_ARENAS}"
+    out = subprocess.run([sys.executable, "-c", code], env={**env, "MALLOC_ARENA_MAX": "4"}, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.splitlines()[-1] == "here 4 child 4"
