@@ -534,7 +534,7 @@ def test_a_piece_of_the_folio_sheet_starts_at_its_page(tmp_path):
     (tmp_path / "sheet.pdf").write_bytes(sheet)
     assert [page_text(tmp_path / "sheet.pdf", n).strip() for n in (1, 2, 3)] == ["401", "402", "403"]
     assert pdfbook.sheet_pieces(801, LAYOUT.sheet_piece) == [(1, 4), (5, 4)] + [(n, 4) for n in range(9, 801, 4)] + [(801, 1)]
-    assert pdfbook.sheet_pieces(801) == [(1, 400), (401, 400), (801, 1)]
+    assert pdfbook.sheet_pieces(801) == [(1, 200), (201, 200), (401, 200), (601, 200), (801, 1)]
     with pytest.raises(ValueError, match="must be even"):
         pdfbook.sheet_pieces(801, 5)
     with pytest.raises(ValueError, match="must be odd"):

@@ -70,10 +70,12 @@ FRONT_PAGES, CONTENTS_PER_PAGE = 4, 12
 """A rough first guess at the front matter's length when no better one is given (the reading
 edition gives `pubpipe.render.pdf.frontguess`'s): when right, the front matter is laid out once,
 else again with the page numbers its real length gives."""
-SHEET_PIECE = 400
+SHEET_PIECE = 200
 """Pages of the folio sheet laid out as one document (the default of
-`pubpipe.render.pdf.reading.Layout.sheet_piece`; even, so that every piece opens on a recto): pieces are laid out side by side (one
-empty page costs WeasyPrint about 4 ms; 3,800 of them in one document, 17 s)."""
+`pubpipe.render.pdf.reading.Layout.sheet_piece`; even, so that every piece opens on a recto): pieces
+are laid out side by side (one empty page costs WeasyPrint about 5 ms; 3,800 of them in one document,
+17 s). 2,400 pages in pieces of 400 took a process from 73 to 273 MB, in pieces of 200 to 99 MB, for
+the same CPU (11.4 and 12.8 s, within the noise; issue 19's memory)."""
 FOLIO = "/pubpipeFolio"
 """Resource name of a page's folio Form XObject."""
 
