@@ -31,6 +31,10 @@ class Measured:
     """Peak RSS per kind of process (main, prefect-server, java, weasyprint, pandoc…), sampled."""
     stdout: str = ""
     stderr: str = ""
+    tree_peak_pss_mb: float = 0.0
+    """With ``pss``: peak of the PSS summed over the tree (each page shared by n processes counted
+    1/n in each: the physical memory the tree holds; the RSS sum counts a page shared by a forked
+    child, or a shared library, once per process)."""
 
 
 def _children_map() -> dict:
@@ -54,6 +58,17 @@ def _rss(pid: int) -> int:
             return int(f.read().split()[1]) * PAGE
     except (OSError, IndexError, ValueError):
         return 0
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
 
 
 def _kind(pid: int) -> str:
@@ -82,12 +97,13 @@ def _tree(root: int) -> list:
 
 
 def run(cmd: list, env: dict | None = None, cwd: str | None = None, interval: float = 0.2,
-        timeout: float | None = None, series: list | None = None) -> Measured:
+        timeout: float | None = None, series: list | None = None, pss: bool = False) -> Measured:
     """Run `cmd` to completion and measure it (see Measured). ``series``: if given, every sample is
-    appended to it as (seconds since the start, {kind: MB}) (benchmarks/peak_memory.py)."""
+    appended to it as (seconds since the start, {kind: MB}) (benchmarks/peak_memory.py); ``pss``:
+    the tree's PSS sampled too (slower: /proc/PID/smaps_rollup walks the process's mappings)."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    peak = {"tree": 0}
+    peak = {"tree": 0, "pss": 0}
     parts: dict = {}
     kinds: dict = {}
     done = threading.Event()
@@ -102,6 +118,8 @@ def run(cmd: list, env: dict | None = None, cwd: str | None = None, interval: fl
                 total += rss
                 now[kinds[pid]] = now.get(kinds[pid], 0) + rss
             peak["tree"] = max(peak["tree"], total)
+            if pss:
+                peak["pss"] = max(peak["pss"], sum(_pss(pid) for pid in _tree(proc.pid)))
             if series is not None:
                 series.append((time.perf_counter() - started, {k: v / 2**20 for k, v in now.items()}))
             for k, v in now.items():
@@ -133,7 +151,8 @@ def run(cmd: list, env: dict | None = None, cwd: str | None = None, interval: fl
     mb = 1024 * 1024
     return Measured(seconds, proc.returncode, usage.ru_maxrss / 1024, peak["tree"] / mb,
                     {k: v / mb for k, v in sorted(parts.items())},
-                    b"".join(out).decode(errors="replace"), b"".join(err).decode(errors="replace"))
+                    b"".join(out).decode(errors="replace"), b"".join(err).decode(errors="replace"),
+                    peak["pss"] / mb)
 
 
 def busy_cores(seconds: float = 1.0) -> float:

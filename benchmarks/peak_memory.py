@@ -5,7 +5,9 @@ so it is in the tree while the build runs).
     nice -n 5 .venv/bin/python benchmarks/peak_memory.py --stories 1000 --out /tmp/pubpipe-mem
 
 The tree's RSS (the build, its layout processes, the Prefect server, EPUBCheck's JVM) is sampled
-every 0.2 s (benchmarks/measure.py); prints the peak, the peak per kind of process, what was running
+every 0.2 s (benchmarks/measure.py); prints the peak (and the peak of the tree's PSS, which counts
+a page shared by several processes — a forked helper's, a shared library's — once in all, not once
+in each), the peak per kind of process, what was running
 at the moment of the peak, and the CPU seconds of the tree; writes the samples to OUT/series.json.
 Not a test: nothing here is timed by CI.
 """
@@ -48,13 +50,14 @@ def main() -> None:
     load = os.getloadavg()
     cpu0 = os.times()
     m = measure.run([str(BIN / "pubpipe"), "build", "--sources", str(out / "sources"), "--output",
-                     str(out / "output")], env=env, interval=args.interval, series=series)
+                     str(out / "output")], env=env, interval=args.interval, series=series, pss=True)
     cpu1 = os.times()
     cpu = (cpu1.children_user - cpu0.children_user) + (cpu1.children_system - cpu0.children_system)
     subprocess.run([str(BIN / "pubpipe"), "server", "stop", "--force"], env=env, capture_output=True)
     at, kinds = max(series, key=lambda s: sum(s[1].values())) if series else (0, {})
     result = {"stories": args.stories, "exit": m.returncode, "wall_s": round(m.seconds, 1), "cpu_s": round(cpu, 1),
               "load_before": load, "load_after": os.getloadavg(), "tree_peak_mb": round(m.tree_peak_mb),
+              "tree_peak_pss_mb": round(m.tree_peak_pss_mb),
               "largest_process_mb": round(m.max_process_mb), "peak_per_kind_mb": {k: round(v) for k, v in m.parts_peak_mb.items()},
               "at_peak": {"seconds": round(at, 1), "mb": {k: round(v) for k, v in kinds.items()}}}
     (out / "series.json").write_text(json.dumps({"result": result, "series": series}) + "\n", encoding="utf-8")
