@@ -240,20 +240,25 @@ def test_ctrl_c_during_a_fresh_process_leaves_none_behind(tmp_path):
         _clean_up(parent, ready)
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="glibc's malloc arenas")
-def test_the_command_caps_malloc_arenas_for_itself_and_its_children_unless_the_user_did():
-    """issue 19's memory: a build process's freed memory stayed in a dozen per-thread arenas. The
-    cap is set by `pubpipe` itself and passed to every process it starts; a user's own is kept."""
+@pytest.mark.skipif(sys.platform != "linux", reason="glibc's malloc")
+def test_the_command_tunes_malloc_for_itself_and_its_children_unless_the_user_did():
+    """issue 19's memory: a build process's freed memory stayed in a dozen per-thread arenas and
+    big blocks in the heap. `pubpipe` sets glibc's malloc for itself and passes it to every process
+    it starts; a setting the user made is kept."""
+    names = [name for name, _, _ in processes.MALLOC]
     code = ("import os, subprocess, sys\n"
             "from pubpipe import cli\n"
             "sys.argv = ['pubpipe', '--version']\n"
             "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
-            "child = subprocess.run([sys.executable, '-c', 'import os; print(os.environ.get(\"MALLOC_ARENA_MAX\"))'],"
-            " capture_output=True, text=True).stdout.strip()\n"
-            "print('here', os.environ.get('MALLOC_ARENA_MAX'), 'child', child)\n")
-    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+            f"names = {names!r}\n"
+            "child = subprocess.run([sys.executable, '-c', 'import os; print(\" \".join(os.environ.get(n, \"-\") '"
+            "f'for n in {names!r}))'], capture_output=True, text=True).stdout.strip()\n"
+            "print(' '.join(os.environ.get(n, '-') for n in names), '|', child)\n")
+    env = {k: v for k, v in os.environ.items() if k not in names}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
-    assert out.splitlines()[-1] == f"here {processes.MALLOC_ARENAS} child {processes.MALLOC_ARENAS}"
+    values = " ".join(str(value) for _, _, value in processes.MALLOC)
+    assert out.splitlines()[-1] == f"{values} | {values}"
     out = subprocess.run([sys.executable, "-c", code], env={**env, "MALLOC_ARENA_MAX": "4"}, capture_output=True,
                          text=True, check=True).stdout
-    assert out.splitlines()[-1] == "here 4 child 4"
+    mine = " ".join(["4"] + [str(value) for _, _, value in processes.MALLOC[1:]])
+    assert out.splitlines()[-1] == f"{mine} | {mine}"

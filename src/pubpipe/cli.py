@@ -384,7 +384,7 @@ def _options(version: bool = typer.Option(False, "--version", callback=_version,
 def main() -> None:
     """Console-script entry point."""
     from pubpipe.orchestrate import processes
-    processes.fewer_malloc_arenas()  # before any thread: the build's memory (issue 19)
+    processes.tune_malloc()  # before any thread: the build's memory (issue 19)
     app(prog_name="pubpipe")
 
 

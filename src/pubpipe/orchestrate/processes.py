@@ -52,30 +52,55 @@ def exit_with_parent(parent: int = 0, interval: float = 0.5) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-MALLOC_ARENAS = 2
-"""glibc malloc arenas a pubpipe process and its children keep at most (`fewer_malloc_arenas`)."""
+MALLOC = (("MALLOC_ARENA_MAX", -8, 2), ("MALLOC_MMAP_THRESHOLD_", -3, 128 * 1024),
+          ("MALLOC_TRIM_THRESHOLD_", -1, 128 * 1024))
+"""glibc malloc settings of a pubpipe process and the processes it starts (`tune_malloc`): the
+environment variable, its ``mallopt`` parameter (M_ARENA_MAX, M_MMAP_THRESHOLD, M_TRIM_THRESHOLD),
+the value."""
 
 
-def fewer_malloc_arenas() -> bool:
-    """Cap glibc's malloc arenas at `MALLOC_ARENAS`, in this process and every process it starts
-    (``MALLOC_ARENA_MAX``, read by glibc as a process starts: the Prefect server, the layout and
-    recovery processes, EPUBCheck's JVM). True if the cap was set here.
+def tune_malloc() -> list:
+    """Set glibc's malloc, in this process and every process it starts (the variables are read by
+    glibc as a process starts: the Prefect server, the layout and recovery processes, EPUBCheck's
+    JVM), to give memory back: at most two arenas, and blocks of 128 KB or more mapped apart and
+    returned when freed, the heap's free top returned above 128 KB. The names of the settings set
+    here (one the user set is left as it is; elsewhere than glibc — musl, macOS — nothing is set).
 
     glibc gives each thread that allocates an arena of its own, up to eight per core, and keeps what
-    is freed in it for that thread; the build process runs its steps on Prefect's task threads, so
-    memory the anthology's steps freed stayed mapped in a dozen arenas. Measured at 1,000 stories
-    (benchmarks/RESULTS.md, issue 19): the build process 450 -> 316 MB during the parts' layout, the
-    tree's peak 1,274 -> 1,129 MB, no time lost (Python's threads take turns under the GIL, so they
-    hardly contend for an arena). A value the user set is left as it is; elsewhere than glibc
-    (musl, macOS) this does nothing."""
-    if sys.platform != "linux" or "MALLOC_ARENA_MAX" in os.environ:
-        return False
-    os.environ["MALLOC_ARENA_MAX"] = str(MALLOC_ARENAS)
+    is freed in it; it also raises its mapping threshold after each large block freed, up to 32 MB,
+    so that the big buffers of a build (a PDF's bytes, a pickled result) end up in those arenas and
+    stay there. The build process runs its steps on Prefect's task threads. Measured at 1,000
+    stories (benchmarks/RESULTS.md, issue 19): the arenas capped, the build process 450 -> 316 MB
+    during the parts' layout; the thresholds fixed as well, 297-308 MB; no time lost (the
+    benchmark book's layout in one process 17.2-18.0 s of CPU either way)."""
+    if sys.platform != "linux":
+        return []
     try:
         mallopt = ctypes.CDLL(ctypes.util.find_library("c") or None).mallopt
-    except (OSError, AttributeError):  # no glibc: the variable is harmless
+    except (OSError, AttributeError):  # no glibc
+        return []
+    done = []
+    for name, parameter, value in MALLOC:
+        if name in os.environ:
+            continue
+        os.environ[name] = str(value)
+        mallopt(parameter, value)  # for this process, from now on
+        done.append(name)
+    return done
+
+
+def give_back_memory() -> bool:
+    """Collect garbage and hand the free memory of this process's malloc heaps back to the system
+    (glibc's ``malloc_trim``; elsewhere only the collection): for the long-lived build process after
+    a stage that made and dropped much (the recovery's results, the parts' layout). True if trimmed."""
+    gc.collect()
+    if sys.platform != "linux":
         return False
-    return bool(mallopt(-8, MALLOC_ARENAS))  # M_ARENA_MAX: for arenas made from now on in this process
+    try:
+        trim = ctypes.CDLL(ctypes.util.find_library("c") or None).malloc_trim
+    except (OSError, AttributeError):
+        return False
+    return bool(trim(0))
 
 
 QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
@@ -176,19 +201,32 @@ def retire_layout_processes() -> None:
     _retire(_POOL)
 
 
-def _retire(pools: list) -> None:
-    """Shut down the pool kept in ``pools`` (`_POOL` or `_RECOVERY`), if any, once its work is done;
-    meanwhile it is among `_ENDING`, where `kill_children` finds it."""
+def retire_layout_processes_soon() -> None:
+    """`retire_layout_processes` without waiting here for the work they have (a warm-up's imports):
+    the next layout starts new ones at once; these end on a thread of their own once that work is done."""
+    _retire(_POOL, wait=False)
+
+
+def _retire(pools: list, wait: bool = True) -> None:
+    """Shut down the pool kept in ``pools`` (`_POOL` or `_RECOVERY`), if any, once its work is done
+    (unless ``wait``, on a thread of its own); meanwhile it is among `_ENDING`, where
+    `kill_children` finds it."""
     with _POOL_LOCK:
         if not pools:
             return
         pool = pools.pop()
         _ENDING.append(pool)
-    try:
-        pool.shutdown(wait=True)
-    finally:
-        with _POOL_LOCK:
-            _ENDING.remove(pool)
+
+    def shut_down():
+        try:
+            pool.shutdown(wait=True)
+        finally:
+            with _POOL_LOCK:
+                _ENDING.remove(pool)
+    if wait:
+        shut_down()
+    else:
+        threading.Thread(target=shut_down, name="retire-processes", daemon=True).start()
 
 
 FRESH_FROM_PAGES = 1000

@@ -56,7 +56,7 @@ from pubpipe.model import Anthology
 from pubpipe.render.pdf import glyphs as pdfglyphs
 from pubpipe.render.pdf.parts import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: F401 (PdfInfo: the info `render` returns)
 from pubpipe.render.pdf.tags import VARIANT, speed_up_page_references
-from pubpipe.orchestrate.processes import fresh_processes, in_fresh, in_layout, retire_layout_processes
+from pubpipe.orchestrate.processes import fresh_processes, give_back_memory, in_fresh, in_layout, retire_layout_processes
 from pubpipe.render import Rendered
 from pubpipe.orchestrate.runner import Local
 
@@ -512,6 +512,7 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layo
     back = back if back is not None else lay_out_back(contents, missing, layout)
     fresh = fresh_processes(sum(part.pages for part in laid_out))
     if not layout.here and fresh:
+        give_back_memory()  # this process's too, before the assembly's
         # The parts are laid out: the processes that did it hold what WeasyPrint left them (at 1,000
         # stories ~200 MB each, and the front matter and the folio sheet added 150 more to one);
         # the front matter and the sheet start from fresh ones (a WeasyPrint import, ~1.5 s, on the
