@@ -262,3 +262,18 @@ def test_the_command_tunes_malloc_for_itself_and_its_children_unless_the_user_di
                          text=True, check=True).stdout
     mine = " ".join(["4"] + [str(value) for _, _, value in processes.MALLOC[1:]])
     assert out.splitlines()[-1] == f"{mine} | {mine}"
+
+
+def test_layout_processes_retired_soon_make_way_for_new_ones_at_once():
+    """A long book's layout processes are retired while its stories are recovered (issue 19's
+    memory) without the build waiting for their warm-up: the next layout starts new ones at once,
+    and the old ones end on their own."""
+    assert processes.in_pool("adder", operator.add, 1, 2) == 3
+    old = processes._POOL[0]
+    processes.retire_layout_processes_soon()
+    assert processes.in_pool("adder", operator.add, 2, 2) == 4
+    assert processes._POOL and processes._POOL[0] is not old
+    deadline = time.monotonic() + 30
+    while old in processes._ENDING and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert old not in processes._ENDING

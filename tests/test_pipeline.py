@@ -113,3 +113,17 @@ def test_without_base_url_the_report_warns_and_web_stands_alone(built):
     for name in pdfs:
         assert (out / "web" / "downloads" / name).read_bytes() == (out / name).read_bytes()
     assert broken_links(out / "web") == []
+
+
+def test_a_long_book_is_told_from_its_sources_text_before_its_stories_are_recovered():
+    """`pipeline._long`: enough text for `processes.FRESH_FROM_PAGES` pages at `CHARS_PER_PAGE`."""
+    from types import SimpleNamespace
+    from pubpipe import pipeline
+    from pubpipe.orchestrate import processes
+
+    def read(chars: int):
+        line = SimpleNamespace(text="x" * 1000)
+        return SimpleNamespace(sources=(SimpleNamespace(lines=(line,) * (chars // 1000)),))
+    enough = processes.FRESH_FROM_PAGES * pipeline.CHARS_PER_PAGE
+    assert pipeline._long(read(enough))
+    assert not pipeline._long(read(enough - 1000))
