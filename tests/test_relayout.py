@@ -146,3 +146,21 @@ def test_a_story_moved_by_an_earlier_one_takes_the_hand_and_head_of_its_new_plac
             assert head == pdf.running_title(expected).lower() or head == expected.lower(), (index, head)
     # The moved story's lines are those it had (its breaks depend on its own text alone).
     assert [r for p in _lines(moved) for r in p] == [r for p in _lines(pages[second:]) for r in p]
+
+
+def test_over_another_weasyprint_each_try_lays_the_story_out_alone(monkeypatch):
+    """Where `relayout` cannot be used, levelling lays each try out alone, as it did before: the
+    part is levelled all the same, its stories opening on the pages the part's own layout gives."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    anthology = _part(6)
+    alone = []
+    trial = pdf._Alone.trial
+    monkeypatch.setattr(pdf._Alone, "trial", lambda self, caps, pages: alone.append(caps) or trial(self, caps, pages))
+    monkeypatch.setattr(relayout, "usable", lambda: False)
+    before = pdf.render_stories(anthology)
+    assert len(alone) >= 3
+    monkeypatch.setattr(relayout, "usable", lambda: True)
+    alone.clear()
+    after = pdf.render_stories(anthology)
+    assert alone == []
+    assert before.starts == after.starts and before.pages == after.pages

@@ -383,12 +383,12 @@ def _levelled(document, kept, anthology: Anthology, part: dict, fetcher, fonts, 
             if anchor.startswith(STORY_ANCHOR):
                 starts.setdefault(anchor[len(STORY_ANCHOR):], index)
     placed = [(story.id, starts[story.id]) for story in stories if story.id in starts]
-    if len(placed) != len(stories):
-        return document
-    # Each story's line, as the first layout measured it: book.css alone says it.
-    lines = {i: story_line(document.pages[start], story) for i, (story, start) in enumerate(placed)}
-    relay = kept or _Alone(document, anthology, part, fetcher, fonts, faces, base, missing)
     try:
+        if len(placed) != len(stories):
+            return document
+        # Each story's line, as the first layout measured it: book.css alone says it.
+        lines = {i: story_line(document.pages[start], story) for i, (story, start) in enumerate(placed)}
+        relay = kept or _Alone(document, anthology, part, fetcher, fonts, faces, base, missing)
         pages, changed = pdflevel.level(document.pages, placed, relay, lines.__getitem__,
                                         recto=part.get("recto", False))
     finally:
