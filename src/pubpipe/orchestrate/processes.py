@@ -18,14 +18,18 @@ from pubpipe import dates
 from pubpipe.errors import PubpipeError
 
 
+def _libc():
+    """The C library (Linux: glibc's prctl, mallopt, malloc_trim)."""
+    return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+
+
 def die_with_parent() -> None:
     """In a child: receive SIGTERM when the parent (strictly: the thread that started the child) dies.
 
     Linux only (prctl PR_SET_PDEATHSIG); elsewhere it does nothing."""
     if sys.platform != "linux":
         return
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    _libc().prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def exit_with_parent(parent: int = 0, interval: float = 0.5) -> None:
@@ -76,7 +80,7 @@ def tune_malloc() -> list:
     if sys.platform != "linux":
         return []
     try:
-        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or None).mallopt
+        mallopt = _libc().mallopt
     except (OSError, AttributeError):  # no glibc
         return []
     done = []
@@ -97,7 +101,7 @@ def give_back_memory() -> bool:
     if sys.platform != "linux":
         return False
     try:
-        trim = ctypes.CDLL(ctypes.util.find_library("c") or None).malloc_trim
+        trim = _libc().malloc_trim
     except (OSError, AttributeError):
         return False
     return bool(trim(0))
