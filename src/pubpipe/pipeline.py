@@ -15,6 +15,7 @@ from pubpipe.recover import steps
 from pubpipe.read import intake
 from pubpipe.render.epub import book as epub
 from pubpipe.render.pdf import imposition as impose
+from pubpipe.publish import checkservice
 from pubpipe.publish import manifest
 from pubpipe.render.pdf import reading as pdf
 from pubpipe.orchestrate import processes
@@ -63,8 +64,10 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
                 processes.retire_layout_processes_soon()
                 cooled.append(True)
         if not layout.here:  # the layout processes start on the other core while the stories are recovered
-            processes.start_recovery_process(steps.__name__)  # its memory goes when they are (issue 19)
-            processes.warm_up(pdf.__name__)
+            # (started already by `pubpipe build`: a run of a deployment starts them here). The
+            # recovery process's memory goes when the stories are recovered (issue 19).
+            processes.start_helpers()
+            checkservice.warm()  # EPUBCheck's JVM too, kept between builds
         try:
             ingested, anthology = _recover(run, snapshot, settings, None if layout.here else cool_down)
         finally:

@@ -277,15 +277,38 @@ def in_fresh(what: str, function, *args, here: bool = False, warm: bool = False)
             _ENDING.remove(pool)
 
 
+LAYOUT_MODULE, RECOVERY_MODULE = "pubpipe.render.pdf.reading", "pubpipe.recover.steps"
+"""What the layout processes and the recovery process import as they start (named, not imported:
+both import this module)."""
+
+
+def start_helpers() -> None:
+    """Start the build's helper processes now — the recovery process and the layout processes, each
+    importing its module (`start_recovery_process`, `warm_up`) — without waiting: `pubpipe build`
+    calls it as soon as it knows it builds, before it imports Prefect and the flow (about 2 s on one
+    core; the helpers' imports take the other), and `pubpipe.pipeline.build` again (a no-op then;
+    the start, for a run of a deployment)."""
+    start_recovery_process(RECOVERY_MODULE)
+    warm_up(LAYOUT_MODULE)
+
+
+_WARMED: list = []
+"""The layout pool `warm_up` last warmed (a pool is warmed once)."""
+
+
 def warm_up(layout: str) -> None:
     """Start the layout processes now and have each import the layout module `layout` (WeasyPrint,
     1–1.5 s; named, not imported here: the renderer imports this module), without
     waiting: called as a build starts recovering its stories (one core busy), so the first part's
-    layout does not wait for them. Does nothing while a build stops."""
+    layout does not wait for them. Does nothing while a build stops, or for a pool already warmed."""
     if _STOPPING.is_set():
         return
     try:
         pool = _pool()
+        with _POOL_LOCK:
+            if _WARMED and _WARMED[0] is pool:
+                return
+            _WARMED[:] = [pool]
         for _ in range(layout_processes()):
             pool.submit(_import_layout, layout)
     except Exception:  # a warm-up that fails costs only the time: the first layout says what is wrong

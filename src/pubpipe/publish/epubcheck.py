@@ -6,12 +6,16 @@ One run starts a JVM (about 5 s): validate once per built file, not per test.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from pubpipe.publish import checkservice
 from pubpipe.workfolders import work_folder
+
+log = logging.getLogger(__name__)
 
 BLOCKING = ("FATAL", "ERROR", "WARNING")
 """Severities that make a file unpublishable."""
@@ -99,30 +103,52 @@ OUT_OF_HEAP = "Terminating due to java.lang.OutOfMemoryError"
 
 
 def _run(path: Path, usage: bool, timeout: float, heap: int | None) -> list:
-    from pubpipe.orchestrate.processes import track, untrack
     with work_folder("epubcheck-report") as tmp:  # removed even if the build is stopped meanwhile
         report = tmp / "report.json"
-        cmd = [*_java(heap), str(path), "--json", str(report), "--locale", "en"]
-        if usage:
-            cmd.append("--usage")
-        # Its own session, and tracked: Ctrl-C stops the build, which kills the JVM itself.
-        process = track(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                         stdin=subprocess.DEVNULL, start_new_session=True))
-        try:
-            out, err = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-            raise EpubcheckTimeout(path, timeout) from None
-        finally:
-            untrack(process)
-        if process.returncode and OUT_OF_HEAP in f"{out}{err}":  # the JVM says it on stdout
-            raise _HeapTooSmall()
-        if not report.is_file() or report.stat().st_size == 0:
-            raise RuntimeError(f"EPUBCheck wrote no report (exit {process.returncode}): "
-                               f"{(err or out).strip()[-2000:]}")
-        data = json.loads(report.read_text(encoding="utf-8"))
-    return _messages(data)
+        if checkservice.fits(heap):  # the JVM kept warm between builds, when it can take the book
+            try:
+                checkservice.check(path, report, usage, timeout)
+                return _read(report, "the EPUBCheck service")
+            except checkservice.TimedOut:
+                raise EpubcheckTimeout(path, timeout) from None
+            except (checkservice.Unavailable, RuntimeError) as exc:
+                log.info("%s: EPUBCheck in a JVM of its own (%s)", path.name, exc)
+                report.unlink(missing_ok=True)
+        return _once(path, usage, timeout, heap, report)
+
+
+def _read(report: Path, what: str) -> list:
+    if not report.is_file() or report.stat().st_size == 0:
+        raise RuntimeError(f"{what} wrote no report")
+    try:
+        return _messages(json.loads(report.read_text(encoding="utf-8")))
+    except ValueError as exc:
+        raise RuntimeError(f"{what} wrote a report that is not JSON ({exc})") from None
+
+
+def _once(path: Path, usage: bool, timeout: float, heap: int | None, report: Path) -> list:
+    """EPUBCheck in a JVM of its own."""
+    from pubpipe.orchestrate.processes import track, untrack
+    cmd = [*_java(heap), str(path), "--json", str(report), "--locale", "en"]
+    if usage:
+        cmd.append("--usage")
+    # Its own session, and tracked: Ctrl-C stops the build, which kills the JVM itself.
+    process = track(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     stdin=subprocess.DEVNULL, start_new_session=True))
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise EpubcheckTimeout(path, timeout) from None
+    finally:
+        untrack(process)
+    if process.returncode and OUT_OF_HEAP in f"{out}{err}":  # the JVM says it on stdout
+        raise _HeapTooSmall()
+    if not report.is_file() or report.stat().st_size == 0:
+        raise RuntimeError(f"EPUBCheck wrote no report (exit {process.returncode}): "
+                           f"{(err or out).strip()[-2000:]}")
+    return _messages(json.loads(report.read_text(encoding="utf-8")))
 
 
 def assert_publishable(path: Path) -> None:
