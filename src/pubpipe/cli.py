@@ -143,8 +143,7 @@ def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask:
         # while this one imports Prefect and the flow; the flow uses them (issue 19).
         from pubpipe.orchestrate import processes
         from pubpipe.publish import checkservice
-        if not os.environ.get("TMP_NO_EARLY"):
-            processes.start_helpers()
+        processes.start_helpers()
         checkservice.warm()
         _check_server()
         with cli_progress.showing(err, quiet) as display:
