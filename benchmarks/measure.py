@@ -78,6 +78,8 @@ def _kind(pid: int) -> str:
         return "?"
     if "uvicorn" in cmd and "prefect" in cmd:
         return "prefect-server"
+    if "pubpipe.publish.checkservice" in cmd:  # EPUBCheck's JVM, hosted by the service kept between builds
+        return "java"
     if "spawn_main" in cmd:  # a multiprocessing child: pubpipe lays the PDF out in one
         return "pdf-render"
     for name in ("java", "weasyprint", "pandoc"):

@@ -46,6 +46,8 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", SOURCE_DATE_EPOCH="1700000000",
                PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    # No EPUBCheck service left warm by another build: this build starts its own (in its tree).
+    subprocess.run([str(BIN / "pubpipe"), "server", "stop", "--force"], env=env, capture_output=True)
     series: list = []
     load = os.getloadavg()
     cpu0 = os.times()

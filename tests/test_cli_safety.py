@@ -26,7 +26,9 @@ pytestmark = pytest.mark.usefixtures("session_prefect_home")  # its builds use t
 def _env(tmp_path: Path, **extra) -> dict:
     # PREFECT_HOME: the session's (tests/conftest.py), whose database is made once: a new one costs
     # every build 20 s of migrations.
-    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"), COLUMNS="400")
+    # PUBPIPE_EPUBCHECK=once: each test's state folder is its own, so an EPUBCheck service would be
+    # started for every test and left running (tests that want one ask for it).
+    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"), COLUMNS="400", PUBPIPE_EPUBCHECK="once")
     env.pop("PREFECT_API_URL", None)
     return {**env, **extra}
 
@@ -155,7 +157,8 @@ def test_an_interrupted_build_stops_at_once_and_leaves_everything_as_it_was(tmp_
     folder, no lock, no process left behind, the previous output exactly as it was."""
     project = _project(tmp_path)
     before = previous_output(project / "output", {"anthology.json": '{"previous": true}'})
-    process = subprocess.Popen(CLI + ["build"], cwd=project, env=_env(tmp_path), stdout=subprocess.PIPE,
+    env = _env(tmp_path, PUBPIPE_EPUBCHECK="service")
+    process = subprocess.Popen(CLI + ["build"], cwd=project, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, start_new_session=True)
     _wait_for_staging(project, process)
     children = psutil.Process(process.pid).children(recursive=True)
@@ -168,11 +171,48 @@ def test_an_interrupted_build_stops_at_once_and_leaves_everything_as_it_was(tmp_
     assert {p.name: p.read_bytes() for p in (project / "output").iterdir()} == before
     assert not list(project.glob(".output.*")), list(project.glob(".output.*"))
     time.sleep(1)
-    # The local Prefect server kept between builds is the one meant to outlive it (in a session of
-    # its own, out of Ctrl-C's reach: the next build uses it); nothing else may.
-    kept = localserver.read_state(Path(os.environ["PREFECT_HOME"]))
+    # The local Prefect server and the EPUBCheck service, kept between builds, are meant to outlive
+    # it (in sessions of their own, out of Ctrl-C's reach: the next build uses them); nothing else may.
+    kept = {state["pid"] for state in (localserver.read_state(Path(os.environ["PREFECT_HOME"])), _service(env))
+            if state}
     left = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
-    assert not [c for c in left if not kept or c.pid != kept["pid"]], left
+    assert not [c for c in left if c.pid not in kept], left
+    subprocess.run(CLI + ["server", "stop", "--force"], env=env, capture_output=True, timeout=60)
+
+
+def _service(env: dict):
+    """The EPUBCheck service's record under ``env``'s state folder, or None."""
+    code = "import json; from pubpipe.publish import checkservice as c; print(json.dumps(c.read_state(c.folder())))"
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    return __import__("json").loads(run.stdout)
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="EPUBCheck needs Java")
+def test_builds_share_the_epubcheck_service_and_server_stop_stops_it(tmp_path):
+    """The first build starts the EPUBCheck service and leaves it running; the next build's new EPUB
+    is checked by it (its log says so); `pubpipe server status` names it and `pubpipe server stop`
+    stops it."""
+    project = _project(tmp_path)
+    env = _env(tmp_path, PUBPIPE_EPUBCHECK="service")
+    first = subprocess.run(CLI + ["build"], cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    state = _service(env)
+    assert state and psutil.pid_exists(state["pid"])
+    folder = Path(subprocess.run([sys.executable, "-c", "from pubpipe.publish import checkservice as c; print(c.folder())"],
+                                 env=env, capture_output=True, text=True).stdout.strip())
+    checked = (folder / "service.log").read_text().count("checked ")  # (0: the first build's EPUB was in the task cache)
+    (project / "sources" / "extra.txt").write_text("A Late Addition\n\nA short story added later, with a "
+                                                   "paragraph or two of its own.\n", encoding="utf-8")
+    again = subprocess.run(CLI + ["build"], cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert _service(env)["pid"] == state["pid"]
+    assert (folder / "service.log").read_text().count("checked ") == checked + 1
+    status = subprocess.run(CLI + ["server", "status"], env=env, capture_output=True, text=True, timeout=60)
+    assert f"EPUBCheck service running (pid {state['pid']}" in status.stdout, status.stdout
+    stop = subprocess.run(CLI + ["server", "stop"], env=env, capture_output=True, text=True, timeout=60)
+    assert f"stopped the EPUBCheck service (pid {state['pid']})" in stop.stdout, stop.stdout + stop.stderr
+    assert not psutil.pid_exists(state["pid"]) or psutil.Process(state["pid"]).status() == psutil.STATUS_ZOMBIE
+    assert _service(env) is None
 
 
 def test_failures_past_the_start_are_one_line_with_a_log(tmp_path):

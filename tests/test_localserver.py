@@ -20,7 +20,9 @@ ACQUIRE = ("import sys, time; from pubpipe.orchestrate import localserver; s = l
 
 def _env(home: Path, **more) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env.update(PREFECT_HOME=str(home), **more)
+    # (Its own state folder: `pubpipe server stop` stops the EPUBCheck service recorded there too,
+    # not the one the rest of the suite's builds share.)
+    env.update(PREFECT_HOME=str(home), XDG_STATE_HOME=str(home / "state"), **more)
     return env
 
 

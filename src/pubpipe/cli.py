@@ -329,13 +329,13 @@ def server_stop(force: bool = typer.Option(False, "--force", help="Stop it even 
     from pubpipe.orchestrate import localserver
     from pubpipe.errors import PubpipeError
     from pubpipe.publish import checkservice
+    # The EPUBCheck service in any case: a build checking its EPUB meanwhile checks it in a JVM of its own.
+    out.print(escape(checkservice.stop_service() or "no EPUBCheck service"))
     try:
         out.print(escape(localserver.stop(force)))
     except PubpipeError as exc:
         err.print(f"[red]pubpipe: {escape(str(exc))}[/red]")
         raise typer.Exit(1)
-    # (A build checking its EPUB meanwhile checks it in a JVM of its own.)
-    out.print(escape(checkservice.stop_service() or "no EPUBCheck service"))
 
 
 @app.command()
