@@ -126,9 +126,11 @@ def measured(cmd: list, env: dict, args, what: str, cwd: str | None = None, time
     if timeline:
         spans_file = Path(tempfile.mkstemp(prefix="pubpipe-timeline-", suffix=".jsonl")[1])
         env = {**env, "PUBPIPE_TIMELINE": str(spans_file)}
-    t0, cpu0, kept0 = time.time(), os.times(), kept_cpu()
+    measure.reap_children(zombies_only=True)  # (a kept process stopped since: its CPU is not this command's)
+    t0, cpu0, kept0 = time.time(), os.times(), measure.kept_cpu()
     m = measure.run(cmd, env=env, cwd=cwd)
-    t1, cpu1, kept1 = time.time(), os.times(), kept_cpu()
+    measure.reap_children()
+    t1, cpu1, kept1 = time.time(), os.times(), measure.kept_cpu()
     if m.returncode not in (0, 1):
         raise RuntimeError(f"{what} failed (exit {m.returncode}):\n{m.stderr[-3000:]}")
     # CPU of the command's whole process tree (children that were waited for), and what the
@@ -145,25 +147,6 @@ def measured(cmd: list, env: dict, args, what: str, cwd: str | None = None, time
         result["timeline"] = {"t0": t0, "end": t1, "spans": gantt.load(spans_file)}
         spans_file.unlink()
     return result
-
-
-KEPT = ("pubpipe.orchestrate.localserver", "pubpipe.publish.checkservice")
-
-
-def kept_cpu() -> dict:
-    """CPU seconds so far of each process pubpipe keeps between builds (by pid)."""
-    out = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmd = (entry / "cmdline").read_bytes()
-            if any(k.encode() in cmd for k in KEPT):
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                out[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
-            pass
-    return out
 
 
 def median_of(runs: list) -> dict:
@@ -463,6 +446,7 @@ def report(results: list, runs: int) -> str:
 
 
 def main() -> None:
+    measure.subreaper()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10,100,book", help="comma-separated: numbers of stories, or book")
     parser.add_argument("--runs", type=int, default=1)

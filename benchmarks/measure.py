@@ -76,7 +76,7 @@ def _kind(pid: int) -> str:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return "?"
-    if "uvicorn" in cmd and "prefect" in cmd:
+    if ("uvicorn" in cmd and "prefect" in cmd) or "pubpipe.orchestrate.localserver" in cmd:
         return "prefect-server"
     if "pubpipe.publish.checkservice" in cmd:  # EPUBCheck's JVM, hosted by the service kept between builds
         return "java"
@@ -181,3 +181,58 @@ def wait_until_quiet(limit: float = 0.3, patience: float = 600, say=print) -> fl
         time.sleep(4)
         load = busy_cores()
     return load
+
+
+KEPT = ("pubpipe.orchestrate.localserver", "pubpipe.publish.checkservice")
+
+
+def subreaper() -> None:
+    """Make this process the child subreaper of what it runs (Linux): a build leaves with os._exit,
+    without waiting for its layout processes (they exit within a second of it); reparented here,
+    they are waited for by `reap_children`, so that their CPU is in os.times() as before."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+
+
+def reap_children(zombies_only: bool = False, timeout: float = 10.0) -> None:
+    """Wait for this process's children other than the processes pubpipe keeps between builds
+    (``zombies_only``: reap only those that have already exited, kept ones included)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        waiting = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) != os.getpid():
+                    continue
+                kept = any(k.encode() in (entry / "cmdline").read_bytes() for k in KEPT)
+            except (OSError, IndexError, ValueError):
+                continue
+            if fields[0] == "Z" or not (zombies_only or kept):
+                waiting.append(int(entry.name))
+        for pid in waiting:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+        if zombies_only or not waiting or time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+
+
+def kept_cpu() -> dict:
+    """CPU seconds so far of each process pubpipe keeps between builds (by pid)."""
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes()
+            if any(k.encode() in cmd for k in KEPT):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                out[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+    return out

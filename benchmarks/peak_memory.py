@@ -50,11 +50,14 @@ def main() -> None:
     subprocess.run([str(BIN / "pubpipe"), "server", "stop", "--force"], env=env, capture_output=True)
     series: list = []
     load = os.getloadavg()
-    cpu0 = os.times()
+    measure.subreaper()
+    cpu0, kept0 = os.times(), measure.kept_cpu()
     m = measure.run([str(BIN / "pubpipe"), "build", "--sources", str(out / "sources"), "--output",
                      str(out / "output")], env=env, interval=args.interval, series=series, pss=True)
-    cpu1 = os.times()
+    measure.reap_children()
+    cpu1, kept1 = os.times(), measure.kept_cpu()
     cpu = (cpu1.children_user - cpu0.children_user) + (cpu1.children_system - cpu0.children_system)
+    cpu += sum(c - kept0.get(pid, 0.0) for pid, c in kept1.items())  # the local server, the EPUBCheck service
     subprocess.run([str(BIN / "pubpipe"), "server", "stop", "--force"], env=env, capture_output=True)
     at, kinds = max(series, key=lambda s: sum(s[1].values())) if series else (0, {})
     result = {"stories": args.stories, "exit": m.returncode, "wall_s": round(m.seconds, 1), "cpu_s": round(cpu, 1),
