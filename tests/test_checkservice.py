@@ -149,7 +149,24 @@ def test_checks_run_in_a_jvm_of_their_own_when_asked_or_too_big(state_home, monk
     assert not checkservice.fits(None)
     big = tmp_path / "big.epub"
     big.write_bytes(b"x" * int((checkservice.HEAP_MB / epubcheck.HEAP_PER_EPUB_MB + 1) * 1e6))
-    assert not checkservice.fits(epubcheck.heap_mb(big))
+    assert not checkservice.fits(epubcheck.heap_mb(big)) and not checkservice.takes(big, epubcheck.heap_mb(big))
+    # A long book's EPUB too (its build starts no service: no JVM stays beside its assembly).
+    long = tmp_path / "long.epub"
+    long.write_bytes(b"x" * int(checkservice.MAX_EPUB_MB * 1e6 + 1))
+    short = tmp_path / "short.epub"
+    short.write_bytes(b"x" * 300_000)
+    assert checkservice.fits(epubcheck.heap_mb(long)) and not checkservice.takes(long, epubcheck.heap_mb(long))
+    assert checkservice.takes(short, epubcheck.heap_mb(short))
+
+
+def test_pubpipe_build_guesses_a_long_book_from_its_files(tmp_path):
+    """`processes.may_be_long`: the sources' bytes, at `CHARS_PER_PAGE`, against `FRESH_FROM_PAGES`."""
+    from pubpipe.orchestrate import processes
+    (tmp_path / "a.txt").write_text("x" * 1000)
+    assert not processes.may_be_long(tmp_path)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.html").write_bytes(b"y" * processes.FRESH_FROM_PAGES * processes.CHARS_PER_PAGE)
+    assert processes.may_be_long(tmp_path)
 
 
 def test_no_service_where_its_folder_cannot_be_made(tmp_path, monkeypatch):

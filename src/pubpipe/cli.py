@@ -144,7 +144,8 @@ def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask:
         from pubpipe.orchestrate import processes
         from pubpipe.publish import checkservice
         processes.start_helpers()
-        checkservice.warm()
+        if not processes.may_be_long(sources):  # (a long book checks its EPUB in a JVM of its own)
+            checkservice.warm()
         _check_server()
         with cli_progress.showing(err, quiet) as display:
             _DISPLAY[:] = [display] if display else []

@@ -59,15 +59,18 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
         def cool_down(ingested):
             """A book of `processes.FRESH_FROM_PAGES` pages or more: its layout processes retired
             while the stories are recovered (the recovery process and its helper hold the most
-            then; issue 19's memory) and warmed again after."""
+            then; issue 19's memory) and warmed again after. A shorter one: the EPUBCheck service
+            started, or found warm (a long book's EPUB is checked in a JVM of its own, which ends
+            with the check: `checkservice.takes`)."""
             if _long(ingested):
                 processes.retire_layout_processes_soon()
                 cooled.append(True)
+            else:
+                checkservice.warm()
         if not layout.here:  # the layout processes start on the other core while the stories are recovered
             # (started already by `pubpipe build`: a run of a deployment starts them here). The
             # recovery process's memory goes when the stories are recovered (issue 19).
             processes.start_helpers()
-            checkservice.warm()  # EPUBCheck's JVM too, kept between builds
         try:
             ingested, anthology = _recover(run, snapshot, settings, None if layout.here else cool_down)
         finally:
@@ -103,10 +106,7 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
     return result
 
 
-CHARS_PER_PAGE = 1_250
-"""Characters of source text to a page of the reading edition, at fewest (measured: 100 generated
-stories 1,240, 1,000 of them 1,242, the benchmark book 1,493, the realweb copy pages 1,992): what
-`_long` guesses a book's length from before its stories are recovered."""
+CHARS_PER_PAGE = processes.CHARS_PER_PAGE
 
 
 def _long(ingested) -> bool:

@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 import warnings
+from pathlib import Path
 
 from pubpipe import dates
 from pubpipe.errors import PubpipeError
@@ -241,6 +242,28 @@ at 1,000 stories, 3,400 pages, the tree's peak fell from 2.1 to 1.3 GB). A short
 the layout processes already warm: each fresh process costs a spawn and its imports (0.7–1.0 s, three
 of them on the critical path of a 350-page book, about a tenth of its cold build) to give back
 memory it does not need (benchmarks/RESULTS.md)."""
+
+
+CHARS_PER_PAGE = 1_250
+"""Characters of source text to a page of the reading edition, at fewest (measured: 100 generated
+stories 1,240, 1,000 of them 1,242, the benchmark book 1,493, the realweb copy pages 1,992): what
+`pubpipe.pipeline._long` guesses a book's length from before its stories are recovered."""
+
+
+def may_be_long(sources) -> bool:
+    """Whether the files of the folder ``sources`` may make a book of `FRESH_FROM_PAGES` pages or
+    more, by their bytes (more than their text: markup, encodings): `pubpipe build`'s guess before
+    it reads them, for what it starts early."""
+    total = 0
+    for path in Path(sources).rglob("*"):
+        try:
+            if path.is_file():
+                total += path.stat().st_size
+        except OSError:
+            continue
+        if total // CHARS_PER_PAGE >= FRESH_FROM_PAGES:
+            return True
+    return False
 
 
 def fresh_processes(pages: int) -> bool:

@@ -170,9 +170,25 @@ class _Locked:
 
 # ---- the client: a build -------------------------------------------------------------------
 
+MAX_EPUB_MB = 1.0
+"""A bigger EPUB is checked in a JVM of its own, which ends with its check: a long book's build
+(`pubpipe.orchestrate.processes.FRESH_FROM_PAGES`, 1,000 pages: about 0.75 MB of EPUB) starts no
+service, so that no JVM stays beside its assembly. At 1,000 stories the service (190 MB) held the
+build's tree over 1 GB at its peak (benchmarks/RESULTS.md); its start (4-5 s of CPU) is little
+beside such a build's 170 s."""
+
+
 def fits(heap_mb: int | None) -> bool:
     """Whether a check needing ``heap_mb`` (`pubpipe.publish.epubcheck.heap_mb`; None: no cap) fits the service."""
     return heap_mb is not None and heap_mb <= HEAP_MB
+
+
+def takes(epub: Path, heap_mb: int | None) -> bool:
+    """Whether the service checks the EPUB at ``epub`` (its heap fits, and it is not a long book's: `MAX_EPUB_MB`)."""
+    try:
+        return fits(heap_mb) and Path(epub).stat().st_size <= MAX_EPUB_MB * 1e6
+    except OSError:
+        return False
 
 
 def usable() -> bool:

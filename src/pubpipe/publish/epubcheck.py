@@ -105,7 +105,7 @@ OUT_OF_HEAP = "Terminating due to java.lang.OutOfMemoryError"
 def _run(path: Path, usage: bool, timeout: float, heap: int | None) -> list:
     with work_folder("epubcheck-report") as tmp:  # removed even if the build is stopped meanwhile
         report = tmp / "report.json"
-        if checkservice.fits(heap):  # the JVM kept warm between builds, when it can take the book
+        if checkservice.takes(path, heap):  # the JVM kept warm between builds, when it takes the book
             try:
                 checkservice.check(path, report, usage, timeout)
                 return _read(report, "the EPUBCheck service")
