@@ -127,3 +127,11 @@ def test_a_long_book_is_told_from_its_sources_text_before_its_stories_are_recove
     enough = processes.FRESH_FROM_PAGES * pipeline.CHARS_PER_PAGE
     assert pipeline._long(read(enough))
     assert not pipeline._long(read(enough - 1000))
+
+
+def test_the_helpers_import_what_the_build_runs_in_them():
+    """`processes.start_helpers` names the modules (it cannot import them): the names must be theirs."""
+    from pubpipe.orchestrate import processes
+    from pubpipe.recover import steps
+    from pubpipe.render.pdf import reading
+    assert (processes.RECOVERY_MODULE, processes.LAYOUT_MODULE) == (steps.__name__, reading.__name__)
