@@ -135,3 +135,37 @@ def test_the_helpers_import_what_the_build_runs_in_them():
     from pubpipe.recover import steps
     from pubpipe.render.pdf import reading
     assert (processes.RECOVERY_MODULE, processes.LAYOUT_MODULE) == (steps.__name__, reading.__name__)
+
+
+def test_the_stories_recovered_ahead_are_the_flows_and_taken_only_for_its_inputs(tmp_path, monkeypatch):
+    """`steps.ahead` (what `pubpipe build` asks the recovery process for while it imports Prefect)
+    keeps the results of clean and structure; the flow's steps take them only for equal inputs
+    (equal digests), once, and they are what the steps would have made."""
+    import shutil
+
+    from pubpipe.read import intake
+    from pubpipe.recover import steps
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    sources = tmp_path / "sources"
+    shutil.copytree(ROOT / "sources", sources)
+    steps.ahead(str(sources), None)
+    assert len(steps._AHEAD) == 2
+    settings = intake.load_settings(str(sources), None)
+    ingested = intake.ingest(intake.snapshot(str(sources), settings), settings)
+    kept = dict(steps._AHEAD)
+    cleaned = steps._clean_or_ahead(ingested, settings)
+    assert any(cleaned is v for v in kept.values()) and cleaned == steps._clean(ingested, settings)
+    anthology = steps._structure_or_ahead(cleaned, ingested, settings)
+    assert any(anthology is v for v in kept.values()) and not steps._AHEAD
+    assert anthology == steps._structure(cleaned, ingested, settings)
+    # A source edited since: the flow's inputs differ, its steps work them out themselves.
+    steps.ahead(str(sources), None)
+    first = sorted(sources.iterdir())[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\nOne more line, written after.\n", encoding="utf-8")
+    edited = intake.ingest(intake.snapshot(str(sources), settings), settings)
+    again = steps._clean_or_ahead(edited, settings)
+    assert not any(again is v for v in kept.values()) and len(steps._AHEAD) == 2
+    steps._AHEAD.clear()
+    # Nothing to read: nothing kept, no error (the flow says what is wrong).
+    steps.ahead(str(tmp_path / "missing"), None)
+    assert not steps._AHEAD

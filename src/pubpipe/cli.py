@@ -144,6 +144,8 @@ def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask:
         from pubpipe.orchestrate import processes
         from pubpipe.publish import checkservice
         processes.start_helpers()
+        # The stories recovered meanwhile too, as the flow will (its recovery steps find them).
+        processes.recover_ahead(str(sources), str(config) if config else None)
         if not processes.may_be_long(sources):  # (a long book checks its EPUB in a JVM of its own)
             checkservice.warm()
         _check_server()

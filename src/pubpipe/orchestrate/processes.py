@@ -374,6 +374,27 @@ def start_recovery_process(module: str) -> None:
         pass
 
 
+def recover_ahead(*args) -> None:
+    """Have the recovery process (if one is started) recover the stories ahead of the flow
+    (`RECOVERY_MODULE`'s ``ahead(*args)``), without waiting: the flow's recovery steps then find
+    their results there."""
+    if _STOPPING.is_set():
+        return
+    with _POOL_LOCK:
+        pool = _RECOVERY[0] if _RECOVERY else None
+    if pool is None:
+        return
+    try:
+        pool.submit(_dated, os.environ.get(EPOCH), _ahead, *args, kind="recovery")
+    except Exception:  # (retired meanwhile: the flow recovers the stories itself)
+        pass
+
+
+def _ahead(*args) -> None:
+    import importlib
+    importlib.import_module(RECOVERY_MODULE).ahead(*args)
+
+
 def _prepare_recovery(module: str) -> None:
     import importlib
     from pubpipe.orchestrate import timeline

@@ -28,13 +28,61 @@ def prepare() -> None:
 
 
 def clean(ingested: Ingested, config: Config) -> list:
-    """`_clean`, in the build's recovery process if it has one (`processes.in_recovery`)."""
-    return in_recovery("recovering the stories", _clean, ingested, config)
+    """`_clean`, in the build's recovery process if it has one (`processes.in_recovery`); there,
+    the result worked out `ahead` if it was."""
+    return in_recovery("recovering the stories", _clean_or_ahead, ingested, config)
 
 
 def structure(cleaned: list, ingested: Ingested, config: Config) -> Anthology:
-    """`_structure`, in the build's recovery process if it has one (`processes.in_recovery`)."""
-    return in_recovery("recovering the stories", _structure, cleaned, ingested, config)
+    """`_structure`, in the build's recovery process if it has one (`processes.in_recovery`); there,
+    the result worked out `ahead` if it was."""
+    return in_recovery("recovering the stories", _structure_or_ahead, cleaned, ingested, config)
+
+
+_AHEAD: dict = {}
+"""Results `ahead` worked out in this process, by `_key` of their step and inputs (each taken once)."""
+
+
+def _key(step: str, *inputs) -> str:
+    """The step and the digests of its inputs (`pubpipe.cache.digest`, as the flow's task cache keys
+    them: equal digests, equal results) under this build's SOURCE_DATE_EPOCH."""
+    from pubpipe import cache, dates
+    return "|".join([step, dates.epoch_text(), *(cache.digest(value) for value in inputs)])
+
+
+def ahead(sources: str, config: str | None) -> None:
+    """Recover the stories of the folder ``sources`` (with ``config``, anthology.toml or None) as the
+    build's flow will — the same steps, the same inputs read from the same files — and keep the
+    results for its `clean` and `structure` (issue 19): `pubpipe build` asks the recovery process
+    for this as it starts, and the stories are recovered while it imports Prefect (about 2 s on the
+    other core). Should a file change meanwhile, the flow's inputs differ and it recovers them
+    itself; anything that goes wrong here is left for the flow to meet."""
+    from pubpipe.read import intake
+    try:
+        settings = intake.load_settings(sources, config)
+        ingested = intake.ingest(intake.snapshot(sources, settings), settings)
+        cleaned = _clean(ingested, settings)
+        _AHEAD.clear()
+        _AHEAD[_key("clean", ingested, settings)] = cleaned
+        _AHEAD[_key("structure", cleaned, ingested, settings)] = _structure(cleaned, ingested, settings)
+    except Exception:  # (a bad anthology.toml, an unreadable file: the flow says so)
+        _AHEAD.clear()
+
+
+def _clean_or_ahead(ingested: Ingested, config: Config) -> list:
+    if _AHEAD:
+        found = _AHEAD.pop(_key("clean", ingested, config), None)
+        if found is not None:
+            return found
+    return _clean(ingested, config)
+
+
+def _structure_or_ahead(cleaned: list, ingested: Ingested, config: Config) -> Anthology:
+    if _AHEAD:
+        found = _AHEAD.pop(_key("structure", cleaned, ingested, config), None)
+        if found is not None:
+            return found
+    return _structure(cleaned, ingested, config)
 
 
 def _clean(ingested: Ingested, config: Config) -> list:
