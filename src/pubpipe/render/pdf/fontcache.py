@@ -52,9 +52,13 @@ _LOCK = threading.Lock()
 _HB_DECLARED: list = []
 
 
+def user_cache() -> Path:
+    """pubpipe's folder in the user's cache folder (``$XDG_CACHE_HOME``, by default ``~/.cache``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "pubpipe"
+
+
 def cache_folder() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pubpipe" / "font-instances"
+    return user_cache() / "font-instances"
 
 
 def fill_variations(font, axes: dict) -> None:

@@ -251,7 +251,7 @@ def assemble(docs: list, placed: Plan, sheet: list, out: Path | None = None) -> 
     """One tagged PDF from the laid-out parts (the front matter first; each a `LaidOut`, its ``data``
     bytes or a file's path), placed as ``placed`` says, with the
     folios drawn from the folio ``sheet``, a list of PDFs (bytes or paths; `sheet_pieces`: page n of
-    the sheet is page n of the book); written to ``out`` if given (then None is returned), else
+    the sheet is page n of the book; pages past the book's last are not used); written to ``out`` if given (then None is returned), else
     returned.
 
     With pikepdf (qpdf): it copies the objects between PDFs a hundred times faster than pypdf
@@ -422,8 +422,9 @@ def _link_contents(book: Pdf, named: dict, story_pages: dict, link: str, anchor:
 def _stamp_folios(book: Pdf, sheet: list, folios: list) -> None:
     """Draw page n of the folio sheet on every page n of the book that has a folio: a Form XObject,
     drawn after the page's own content (wrapped in q/Q: WeasyPrint's content leaves its flipped
-    coordinates in place), as a pagination artifact."""
-    if len(sheet) != len(folios):
+    coordinates in place), as a pagination artifact. (The sheet may run on past the book's last
+    page: its pieces are kept whole, `pubpipe.render.pdf.keptsheet`.)"""
+    if len(sheet) < len(folios):
         raise PubpipeError(f"the folio sheet has {len(sheet)} pages for a book of {len(folios)}")
     opening = book.make_stream(b"q\n")
     closing = book.make_stream(b"Q\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"

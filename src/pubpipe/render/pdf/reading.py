@@ -45,6 +45,7 @@ from pubpipe.errors import PubpipeError
 from pubpipe import dates
 from pubpipe.render.pdf import fontcache
 from pubpipe.render.pdf import frontguess
+from pubpipe.render.pdf import keptsheet
 from pubpipe.render import labels
 from pubpipe.render.pdf import layoutspeed
 from pubpipe.render.pdf import relayout
@@ -489,12 +490,16 @@ def lay_out_back(contents: Anthology, missing: tuple, layout: Layout = Layout())
 
 def lay_out_sheet(language: str, pages: int, layout: Layout = Layout()) -> list:
     """The folio sheet of a book of ``pages`` pages (`render_folio_sheet`), its pieces
-    (`pubpipe.render.pdf.parts.sheet_pieces`) laid out side by side in the layout processes."""
+    (`pubpipe.render.pdf.parts.sheet_pieces`, their lengths rounded up: `keptsheet.rounded`; the
+    assembly uses the sheet's first ``pages`` pages) each taken from the user's cache
+    (`pubpipe.render.pdf.keptsheet`), else laid out side by side in the layout processes and kept."""
     book = Anthology(title="", stories=(), language=language)
-    pieces = pdfbook.sheet_pieces(pages, layout.sheet_piece)
+    pieces = keptsheet.rounded(pdfbook.sheet_pieces(pages, layout.sheet_piece), layout.sheet_piece)
+
+    def lay_out_piece(first, count):
+        return in_layout(render_folio_sheet, book, count, first, here=layout.here)
     with ThreadPoolExecutor(max(1, min(len(pieces), 16))) as threads:  # each waits on a layout process
-        return list(threads.map(lambda piece: in_layout(render_folio_sheet, book, piece[1], piece[0], here=layout.here),
-                                pieces))
+        return list(threads.map(lambda piece: keptsheet.piece(language, *piece, lay_out_piece), pieces))
 
 
 def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layout: Layout = Layout(),
