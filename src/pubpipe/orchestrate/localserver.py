@@ -38,13 +38,13 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 
+from pubpipe import background
 from pubpipe.errors import PubpipeError
 
-IDLE_SECONDS = 30 * 60
+IDLE_SECONDS = background.IDLE_SECONDS
 """How long the server waits with no build and no request before it stops itself (``PUBPIPE_SERVER_IDLE``)."""
 STARTUP_SECONDS = 90
 """How long a build waits for a server it started to answer (a new PREFECT_HOME migrates its database first)."""
@@ -62,13 +62,7 @@ def home() -> Path:
     return Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
 
 
-def idle_seconds() -> float:
-    value = os.environ.get("PUBPIPE_SERVER_IDLE", "")
-    try:
-        return float(value) if value else IDLE_SECONDS
-    except ValueError:
-        raise PubpipeError(f"PUBPIPE_SERVER_IDLE={value!r} is not a number of seconds; unset it or give one "
-                           f"(default {IDLE_SECONDS})") from None
+idle_seconds = background.idle_seconds
 
 
 def read_state(where: Path | None = None) -> dict | None:
@@ -112,14 +106,6 @@ def _stop_process(pid: int, timeout: float = 10.0) -> None:
         pass
 
 
-@contextmanager
-def _locked(path: Path, mode: int):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
-        fcntl.flock(handle, mode)
-        yield handle
-
-
 class LocalServer:
     """The server a build uses: `acquire` it (reused or started), then `wait_ready`."""
 
@@ -155,7 +141,7 @@ def acquire() -> LocalServer:
         handle = open(_prepared(where) / USERS, "a")
         fcntl.flock(handle, fcntl.LOCK_SH)
         _USER.append(handle)
-    with _locked(where / LOCK, fcntl.LOCK_EX):
+    with background.locked(where / LOCK, fcntl.LOCK_EX):
         state = read_state(where)
         if state and state.get("prefect") == version("prefect") and _answers(state):
             return LocalServer(state["url"])
@@ -237,7 +223,7 @@ def _in_use(where: Path) -> bool:
 def stop(force: bool = False) -> str:
     """Stop the local server of this PREFECT_HOME; refused while a build uses it unless ``force``."""
     where = home()
-    with _locked(where / LOCK, fcntl.LOCK_EX):
+    with background.locked(where / LOCK, fcntl.LOCK_EX):
         state = read_state(where)
         if not state:
             return f"no local Prefect server for {where}"

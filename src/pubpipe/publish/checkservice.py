@@ -32,7 +32,6 @@ Safe, as a check must be whatever happens to the service:
 - ``pubpipe server stop`` stops it with the local Prefect server; ``pubpipe server status`` names it.
 """
 
-import fcntl
 import hashlib
 import json
 import os
@@ -45,12 +44,15 @@ import time
 import zipfile
 from pathlib import Path
 
+from pubpipe import background
+from pubpipe.errors import PubpipeError
+
 PROTOCOL = 1
 """Bumped when the request or reply changes: a service of another protocol is another service."""
 MODULE = "pubpipe.publish.checkservice"
 ENV = "PUBPIPE_EPUBCHECK"
 """``service`` (the default) or ``once`` (a JVM for each check, as before the service)."""
-IDLE_ENV, IDLE_SECONDS = "PUBPIPE_SERVER_IDLE", 30 * 60
+IDLE_ENV, IDLE_SECONDS = background.IDLE_ENV, background.IDLE_SECONDS
 """How long the service waits with no check before it stops itself (the local Prefect server's setting)."""
 HEAP_MB = 256
 """The service's Java heap cap. EPUBCheck needs about 25 MB of heap per MB of EPUB, and a check in a
@@ -88,8 +90,8 @@ def enabled() -> bool:
 
 def idle_seconds() -> float:
     try:
-        return float(os.environ.get(IDLE_ENV) or IDLE_SECONDS)
-    except ValueError:
+        return background.idle_seconds()
+    except PubpipeError:
         return IDLE_SECONDS  # (the build reports a bad PUBPIPE_SERVER_IDLE through the local server)
 
 
@@ -161,19 +163,6 @@ def ours(pid: int) -> bool:
     return False
 
 
-class _Locked:
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self):
-        self.handle = open(self.path, "a")
-        fcntl.flock(self.handle, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        self.handle.close()
-
-
 # ---- the client: a build -------------------------------------------------------------------
 
 MAX_EPUB_MB = 1.0
@@ -215,7 +204,7 @@ def warm() -> dict | None:
         if where is None:
             return None
         _prepared(where)
-        with _Locked(where / LOCK):
+        with background.locked(where / LOCK):
             state = read_state(where)
             if state and ours(int(state["pid"])):
                 return state
@@ -469,7 +458,7 @@ def serve(where: Path, path: Path, idle: float) -> None:
     finally:
         # Under the lock builds start a service under: the socket and the record go together, and
         # only this service's (a newer one, recorded since, may listen at the same path).
-        with _Locked(where / LOCK):
+        with background.locked(where / LOCK):
             listener.close()
             state = read_state(where)
             if not state or int(state["pid"]) == os.getpid():
