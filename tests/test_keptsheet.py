@@ -2,6 +2,8 @@
 cache folder (pubpipe.render.pdf.keptsheet): a book of another length in the same language uses them."""
 import dataclasses
 
+import pytest
+
 from pypdf import PdfReader
 
 from pubpipe.render.pdf import keptsheet
@@ -9,6 +11,12 @@ from pubpipe.render.pdf import parts as pdfbook
 from pubpipe.render.pdf import reading as pdf
 
 HERE = pdf.Layout(here=True, sheet_piece=100)
+
+
+@pytest.fixture(autouse=True)
+def dated(monkeypatch):
+    """The same bytes from layout to layout (the sheet's document date)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
 
 
 def _counting(monkeypatch):
