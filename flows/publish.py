@@ -11,9 +11,7 @@ records which task made them, but does not walk every block of every story looki
 
 import errno
 import inspect
-import threading
 from concurrent.futures import Future
-from types import SimpleNamespace
 from pathlib import Path
 from typing import Optional
 
@@ -159,43 +157,6 @@ class Tasks:
 
     def spawn(self, compose, *args, **options) -> Future:
         return in_thread(compose, *args, **options)
-
-
-def lay_out_ahead(recovered: Optional[Future]) -> None:
-    """Once the stories recovered ahead of the flow (``recovered``: the future of
-    `pubpipe.recover.steps.ahead`, from `pubpipe build`) are there, start laying out the parts of the
-    book whose layout this flow will not find in its task cache (`pubpipe.render.pdf.reading.lay_out_ahead`),
-    on a thread of its own: the layout starts while the flow is at its first steps, not after them
-    (issue 19). Nothing is started for a recovery that failed or found no story: the flow says why."""
-    if recovered is not None:
-        threading.Thread(target=_lay_out_ahead, args=(recovered,), name="layout-ahead", daemon=True).start()
-
-
-def _lay_out_ahead(recovered: Future) -> None:
-    try:
-        got = recovered.result()
-    except BaseException:  # (the flow meets it again)
-        return
-    if got is not None:
-        anthology, recto = got
-        pdf.lay_out_ahead(anthology, recto, pdf.Layout(), skip=_cached_part(recto, pdf.Layout()))
-
-
-def _cached_part(recto: bool, layout):
-    """Whether the flow's task *PDF: lay out part* will find the layout of a part in its cache: a
-    result under the task's cache key (`content_key`, as the task computes it) in the local result
-    storage (PREFECT_LOCAL_STORAGE_PATH; with a storage block configured, nothing is known: None)."""
-    from prefect.settings import get_current_settings
-    results = get_current_settings().results
-    if results.default_storage_block is not None:
-        return None
-    folder = Path(results.local_storage_path).expanduser()
-    named = SimpleNamespace(task=TASKS[pdf.lay_out_part])
-
-    def cached(part, missing) -> bool:
-        key = content_key(named, {"part": part, "missing": missing, "recto": recto, "layout": layout})
-        return (folder / key).exists()
-    return cached
 
 
 @flow(name="pubpipe-publish", log_prints=True)

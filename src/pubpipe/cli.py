@@ -145,9 +145,8 @@ def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask:
         from pubpipe.publish import checkservice
         processes.start_helpers()
         # The stories recovered meanwhile too, as the flow will (its recovery steps find them).
-        recovered = processes.recover_ahead(str(sources), str(config) if config else None)
-        long = processes.may_be_long(sources)
-        if not long:  # (a long book checks its EPUB in a JVM of its own)
+        processes.recover_ahead(str(sources), str(config) if config else None)
+        if not processes.may_be_long(sources):  # (a long book checks its EPUB in a JVM of its own)
             checkservice.warm()
         _check_server()
         with cli_progress.showing(err, quiet) as display:
@@ -156,9 +155,7 @@ def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask:
             _STARTED.append(True)
             with _server() as server, ExitStack() as stack:
                 with timeline.span("import Prefect and the flow"):
-                    from pubpipe_flows.publish import lay_out_ahead, publish
-                if not long:  # (a long book's layout processes are retired while it is recovered)
-                    lay_out_ahead(recovered)  # its parts, as soon as the stories are recovered
+                    from pubpipe_flows.publish import publish
                 logfile.quiet_console()
                 with timeline.span("wait for the Prefect server"):
                     stack.enter_context(_embedded(server))

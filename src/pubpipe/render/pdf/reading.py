@@ -57,8 +57,7 @@ from pubpipe.model import Anthology
 from pubpipe.render.pdf import glyphs as pdfglyphs
 from pubpipe.render.pdf.parts import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: F401 (PdfInfo: the info `render` returns)
 from pubpipe.render.pdf.tags import VARIANT, speed_up_page_references
-from pubpipe.orchestrate.processes import (fresh_processes, give_back_memory, in_fresh, in_layout, in_layout_soon,
-                                          retire_layout_processes)
+from pubpipe.orchestrate.processes import fresh_processes, give_back_memory, in_fresh, in_layout, retire_layout_processes
 from pubpipe.render import Rendered
 from pubpipe.orchestrate.runner import Local
 
@@ -467,75 +466,8 @@ def lay_out_part(part: Anthology, missing: tuple, recto: bool = False, layout: L
     """One part of the book (`pubpipe.render.pdf.parts.parts`) laid out, in a layout process (`Layout.here`:
     here), its characters of ``missing`` — found before layout, from the fonts' cmaps (`pubpipe.render.pdf.glyphs.unshowable`)
     — shown as placeholders and named in its ``replaced``. (The flow caches the layout on the part
-    and ``missing``: a font installed since lays the part out again.) A layout of the same part
-    started ahead of the flow (`lay_out_ahead`) is taken instead; should it have failed, the part is
-    laid out here as ever."""
-    missing = tuple(missing)
-    if not layout.here:
-        started = _take_ahead(part, missing, recto, layout)
-        if started is not None:
-            try:
-                return started.result()
-            except Exception:  # (a process that died, a layout that failed: met again below, and said)
-                pass
-    return in_layout(render_stories, part, missing, recto, layout.level, here=layout.here)
-
-
-_AHEAD: dict = {}
-"""Layouts `lay_out_ahead` started in the layout processes, by `_ahead_key` (each taken once)."""
-_AHEAD_LOCK = threading.Lock()
-
-
-def _ahead_key(part: Anthology, missing: tuple, recto: bool, layout: Layout) -> str:
-    from pubpipe import cache
-    return "|".join([dates.epoch_text(), cache.digest(part), cache.digest(tuple(missing)), str(recto),
-                     cache.digest(layout)])
-
-
-def lay_out_ahead(anthology: Anthology, recto: bool, layout: Layout = Layout(), skip=None) -> int:
-    """Start laying out the parts of ``anthology`` in the layout processes now, as `render` will ask
-    for them (`lay_out_part` then takes each): `pubpipe build` calls it with the stories recovered
-    ahead of the flow (`pubpipe.recover.steps.ahead`), so that the layout starts while the flow is
-    still at its first steps (issue 19). ``skip(part, missing)``: true for a part the flow will not
-    lay out (its layout cached). Parts `lay_out_part` never takes are dropped (`drop_ahead`).
-    Returns how many were started."""
-    if layout.here:
-        return 0
-    started = 0
-    for part in pdfbook.parts(anthology, layout.part_words):
-        missing = tuple(pdfglyphs.unshowable(part))
-        if skip is not None and skip(part, missing):
-            continue
-        future = in_layout_soon(render_stories, part, missing, recto, layout.level)
-        if future is None:
-            break
-        with _AHEAD_LOCK:
-            _AHEAD[_ahead_key(part, missing, recto, layout)] = future
-        started += 1
-    return started
-
-
-def _take_ahead(part: Anthology, missing: tuple, recto: bool, layout: Layout):
-    """The layout of this part started ahead, if there is one (taken: it is not found again). A part
-    asked for that was not started ahead means the book is not the one laid out ahead (a source
-    changed meanwhile): what waits of the others is dropped, not to hold up the flow's own."""
-    with _AHEAD_LOCK:
-        if not _AHEAD:
-            return None
-        found = _AHEAD.pop(_ahead_key(part, missing, recto, layout), None)
-    if found is None:
-        drop_ahead()
-    return found
-
-
-def drop_ahead() -> None:
-    """Forget the layouts started ahead that no part took; those still waiting for a layout process
-    are cancelled (one already laid out finishes, and is not used)."""
-    with _AHEAD_LOCK:
-        left = list(_AHEAD.values())
-        _AHEAD.clear()
-    for future in left:
-        future.cancel()
+    and ``missing``: a font installed since lays the part out again.)"""
+    return in_layout(render_stories, part, tuple(missing), recto, layout.level, here=layout.here)
 
 
 def contents_of(anthology: Anthology) -> Anthology:
@@ -579,7 +511,6 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layo
     (`pubpipe.render.pdf.parts.book_from_parts`), in layout processes (``layout`` as `render` takes
     it). The flow passes cached tasks as ``front`` and ``sheet``: a changed story that moves no page
     number lays out neither again."""
-    drop_ahead()  # every part is laid out: a layout started ahead that none took is not this book's
     contents = contents_of(anthology)
     missing = pdfglyphs.unshowable(contents)
     colophon = colophon_at_back(contents)
