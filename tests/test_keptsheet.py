@@ -80,6 +80,10 @@ def test_a_cache_that_cannot_be_written_costs_only_the_time(tmp_path, monkeypatc
 def test_the_key_follows_the_code_and_the_piece(monkeypatch):
     one = keptsheet.key("en", 1, 50)
     assert one != keptsheet.key("en", 1, 100) != keptsheet.key("en", 51, 50) and one != keptsheet.key("ko", 1, 50)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")  # (the fonts in a piece are stamped with it)
+    assert keptsheet.key("en", 1, 50) != one
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert keptsheet.key("en", 1, 50) == one
     monkeypatch.setattr(keptsheet, "code_version", lambda: "another")
     assert keptsheet.key("en", 1, 50) != one
 

@@ -6,8 +6,8 @@ cost WeasyPrint ~4–5 ms a page (350 pages: 1.4 s of CPU, on the critical path 
 the front matter waited for it). Like the fonts' static instances (`fontcache`), a piece is now laid
 out once and kept in the user's cache folder (``$XDG_CACHE_HOME/pubpipe/folio-sheets``, by default
 ``~/.cache``), named by a digest of what its bytes depend on: pubpipe's code, styles and fonts
-(`pubpipe.cache.code_version`), the system's fonts, WeasyPrint's version, the book's language and
-the piece's first page and length.
+(`pubpipe.cache.code_version`), the system's fonts, WeasyPrint's version, SOURCE_DATE_EPOCH, the
+book's language and the piece's first page and length.
 
 So that a piece can be used by books of different lengths, its length is rounded up to `ROUND`
 pages (the assembly draws folios from the sheet's first pages and ignores the rest). A file is
@@ -25,6 +25,7 @@ from pathlib import Path
 import weasyprint
 from pikepdf import Pdf, PdfError
 
+from pubpipe import dates
 from pubpipe.cache import code_version, system_fonts
 from pubpipe.render.pdf.fontcache import user_cache
 
@@ -47,7 +48,10 @@ def rounded(pieces: list, size: int) -> list:
 
 
 def key(language: str, first: int, pages: int) -> str:
-    spec = f"{FORMAT}|{code_version()}|{system_fonts()}|{weasyprint.__version__}|{language}|{first}|{pages}"
+    # SOURCE_DATE_EPOCH too: the fonts' static instances embedded in a piece are stamped with it
+    # (`fontcache`), and a reproducible book must not depend on when its pieces were kept.
+    spec = (f"{FORMAT}|{code_version()}|{system_fonts()}|{weasyprint.__version__}|{dates.epoch_text()}|{language}|"
+            f"{first}|{pages}")
     return hashlib.sha256(spec.encode()).hexdigest()[:32]
 
 
