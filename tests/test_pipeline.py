@@ -169,3 +169,35 @@ def test_the_stories_recovered_ahead_are_the_flows_and_taken_only_for_its_inputs
     # Nothing to read: nothing kept, no error (the flow says what is wrong).
     steps.ahead(str(tmp_path / "missing"), None)
     assert not steps._AHEAD
+
+
+def test_a_book_that_may_be_long_starts_its_layout_processes_after_its_stories(tmp_path, monkeypatch):
+    """A book whose sources' bytes may make `FRESH_FROM_PAGES` pages starts no layout process before
+    its stories are recovered (the recovery holds the most memory then: issue 19), and they start
+    after; a short book starts them at once."""
+    import shutil
+
+    from pubpipe import pipeline
+    from pubpipe.orchestrate import processes
+    from pubpipe.render.pdf import reading as pdf
+    shutil.copytree(ROOT / "sources", tmp_path / "sources")
+    events = []
+    monkeypatch.setattr(processes, "start_recovery_process", lambda module: events.append("recovery"))
+    monkeypatch.setattr(processes, "warm_up", lambda module: events.append("layout"))
+    processes.start_helpers(layout=False)
+    assert events == ["recovery"]
+    events.clear()
+    processes.start_helpers()
+    assert events == ["recovery", "layout"]
+
+    def recover(*args, **kwargs):
+        events.append("stories")
+        return real(*args, **kwargs)
+    real = pipeline._recover
+    monkeypatch.setattr(pipeline, "_recover", recover)
+    monkeypatch.setattr(pipeline, "_long", lambda ingested: True)
+    for long in (True, False):
+        events.clear()
+        monkeypatch.setattr(processes, "may_be_long", lambda sources: long)
+        pipeline.build(tmp_path / "sources", tmp_path / f"out-{long}", layout=pdf.Layout(level=False), force=True)
+        assert events[:3] == (["recovery", "stories", "layout"] if long else ["recovery", "layout", "stories"]), events

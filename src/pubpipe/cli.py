@@ -143,10 +143,11 @@ def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask:
         # while this one imports Prefect and the flow; the flow uses them (issue 19).
         from pubpipe.orchestrate import processes
         from pubpipe.publish import checkservice
-        processes.start_helpers()
+        long = processes.may_be_long(sources)  # (its layout processes start after its stories are recovered)
+        processes.start_helpers(layout=not long)
         # The stories recovered meanwhile too, as the flow will (its recovery steps find them).
         processes.recover_ahead(str(sources), str(config) if config else None)
-        if not processes.may_be_long(sources):  # (a long book checks its EPUB in a JVM of its own)
+        if not long:  # (a long book checks its EPUB in a JVM of its own)
             checkservice.warm()
         _check_server()
         with cli_progress.showing(err, quiet) as display:

@@ -67,10 +67,12 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
                 cooled.append(True)
             else:
                 checkservice.warm()
+                processes.warm_up(pdf.__name__)  # (not started yet if the sources' bytes looked long)
         if not layout.here:  # the layout processes start on the other core while the stories are recovered
-            # (started already by `pubpipe build`: a run of a deployment starts them here). The
+            # (started already by `pubpipe build`: a run of a deployment starts them here), unless
+            # the sources' bytes say the book may be long: its recovery holds the most memory. The
             # recovery process's memory goes when the stories are recovered (issue 19).
-            processes.start_helpers()
+            processes.start_helpers(layout=not processes.may_be_long(sources))
         try:
             ingested, anthology = _recover(run, snapshot, settings, None if layout.here else cool_down)
         finally:

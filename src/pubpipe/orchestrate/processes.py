@@ -305,14 +305,18 @@ LAYOUT_MODULE, RECOVERY_MODULE = "pubpipe.render.pdf.reading", "pubpipe.recover.
 both import this module)."""
 
 
-def start_helpers() -> None:
-    """Start the build's helper processes now — the recovery process and the layout processes, each
-    importing its module (`start_recovery_process`, `warm_up`) — without waiting: `pubpipe build`
-    calls it as soon as it knows it builds, before it imports Prefect and the flow (about 2 s on one
-    core; the helpers' imports take the other), and `pubpipe.pipeline.build` again (a no-op then;
-    the start, for a run of a deployment)."""
+def start_helpers(layout: bool = True) -> None:
+    """Start the build's helper processes now — the recovery process and (with ``layout``) the layout
+    processes, each importing its module (`start_recovery_process`, `warm_up`) — without waiting:
+    `pubpipe build` calls it as soon as it knows it builds, before it imports Prefect and the flow
+    (about 2 s on one core; the helpers' imports take the other), and `pubpipe.pipeline.build` again
+    (a no-op then; the start, for a run of a deployment). A book that `may_be_long` starts no layout
+    process before its stories are recovered: the recovery (ahead of the flow, in `pubpipe build`)
+    then holds the most memory of the build, and two warm layout processes beside it took the
+    1,000-story tree to 1,091 MB (benchmarks/RESULTS.md, section 10)."""
     start_recovery_process(RECOVERY_MODULE)
-    warm_up(LAYOUT_MODULE)
+    if layout:
+        warm_up(LAYOUT_MODULE)
 
 
 _WARMED: list = []
