@@ -66,11 +66,7 @@ idle_seconds = background.idle_seconds
 
 
 def read_state(where: Path | None = None) -> dict | None:
-    try:
-        state = json.loads(((where or home()) / STATE).read_text(encoding="utf-8"))
-        return state if isinstance(state, dict) and {"pid", "url"} <= state.keys() else None
-    except (OSError, ValueError):
-        return None
+    return background.read_record((where or home()) / STATE, {"pid", "url"})
 
 
 def healthy(url: str, timeout: float = 2.0) -> bool:
@@ -83,27 +79,11 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
 
 def ours(pid: int) -> bool:
     """Whether process ``pid`` is a server this module started (never stop someone else's process)."""
-    import psutil
-    try:
-        return MODULE in " ".join(psutil.Process(pid).cmdline())
-    except (psutil.Error, OSError):
-        return False
+    return background.runs(pid, MODULE)
 
 
 def _stop_process(pid: int, timeout: float = 10.0) -> None:
-    if not ours(pid):
-        return
-    import psutil
-    try:
-        process = psutil.Process(pid)
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except psutil.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-    except psutil.Error:
-        pass
+    background.stop(pid, MODULE, timeout)
 
 
 class LocalServer:

@@ -137,30 +137,12 @@ def _prepared(where: Path) -> Path:
 
 
 def read_state(where: Path) -> dict | None:
-    try:
-        state = json.loads((where / STATE).read_text(encoding="utf-8"))
-        return state if isinstance(state, dict) and {"pid", "socket"} <= state.keys() else None
-    except (OSError, ValueError):
-        return None
+    return background.read_record(where / STATE, {"pid", "socket"})
 
 
 def ours(pid: int) -> bool:
     """Whether ``pid`` is a check service (never signal someone else's process)."""
-    for _ in range(100):
-        try:
-            with open(f"/proc/{int(pid)}/cmdline", "rb") as handle:
-                line = handle.read()
-            if line:
-                return MODULE.encode() in line
-            # Empty: a zombie, or a process a moment after its exec (the kernel sets the new
-            # command line after the exec is past the point where the parent's Popen returns).
-            with open(f"/proc/{int(pid)}/stat", "rb") as handle:
-                if handle.read().rsplit(b")", 1)[-1].split()[0] in (b"Z", b"X"):
-                    return False
-        except (OSError, ValueError, IndexError):
-            return False
-        time.sleep(0.005)
-    return False
+    return background.runs(pid, MODULE)
 
 
 # ---- the client: a build -------------------------------------------------------------------
@@ -304,19 +286,7 @@ def stop_service(state: dict | None = None, where: Path | None = None) -> str | 
     if not state:
         return None
     pid = int(state["pid"])
-    stopped = None
-    if ours(pid):
-        try:
-            os.kill(pid, signal.SIGTERM)
-            for _ in range(100):
-                if not ours(pid):
-                    break
-                time.sleep(0.05)
-            else:
-                os.kill(pid, signal.SIGKILL)
-            stopped = f"stopped the EPUBCheck service (pid {pid})"
-        except ProcessLookupError:
-            pass
+    stopped = f"stopped the EPUBCheck service (pid {pid})" if background.stop(pid, MODULE, 5.0) else None
     if where is not None:
         current = read_state(where)
         if current and int(current["pid"]) == pid:

@@ -117,9 +117,11 @@ def _run(path: Path, usage: bool, timeout: float, heap: int | None) -> list:
         return _once(path, usage, timeout, heap, report)
 
 
-def _read(report: Path, what: str) -> list:
+def _read(report: Path, what: str, detail: str = "") -> list:
+    """The messages of EPUBCheck's JSON ``report``; RuntimeError naming ``what`` (and ``detail``) if
+    there is none."""
     if not report.is_file() or report.stat().st_size == 0:
-        raise RuntimeError(f"{what} wrote no report")
+        raise RuntimeError(f"{what} wrote no report{detail}")
     try:
         return _messages(json.loads(report.read_text(encoding="utf-8")))
     except ValueError as exc:
@@ -145,10 +147,7 @@ def _once(path: Path, usage: bool, timeout: float, heap: int | None, report: Pat
         untrack(process)
     if process.returncode and OUT_OF_HEAP in f"{out}{err}":  # the JVM says it on stdout
         raise _HeapTooSmall()
-    if not report.is_file() or report.stat().st_size == 0:
-        raise RuntimeError(f"EPUBCheck wrote no report (exit {process.returncode}): "
-                           f"{(err or out).strip()[-2000:]}")
-    return _messages(json.loads(report.read_text(encoding="utf-8")))
+    return _read(report, "EPUBCheck", f" (exit {process.returncode}): {(err or out).strip()[-2000:]}")
 
 
 def assert_publishable(path: Path) -> None:

@@ -69,20 +69,21 @@ def ahead(sources: str, config: str | None) -> None:
         _AHEAD.clear()
 
 
-def _clean_or_ahead(ingested: Ingested, config: Config) -> list:
+def _or_ahead(step: str, work, *inputs):
+    """What `ahead` worked out for ``step`` of these ``inputs`` (taken: once), else ``work(*inputs)``."""
     if _AHEAD:
-        found = _AHEAD.pop(_key("clean", ingested, config), None)
+        found = _AHEAD.pop(_key(step, *inputs), None)
         if found is not None:
             return found
-    return _clean(ingested, config)
+    return work(*inputs)
+
+
+def _clean_or_ahead(ingested: Ingested, config: Config) -> list:
+    return _or_ahead("clean", _clean, ingested, config)
 
 
 def _structure_or_ahead(cleaned: list, ingested: Ingested, config: Config) -> Anthology:
-    if _AHEAD:
-        found = _AHEAD.pop(_key("structure", cleaned, ingested, config), None)
-        if found is not None:
-            return found
-    return _structure(cleaned, ingested, config)
+    return _or_ahead("structure", _structure, cleaned, ingested, config)
 
 
 def _clean(ingested: Ingested, config: Config) -> list:
