@@ -203,6 +203,51 @@ def test_one_changed_story_re_renders_only_its_web_page(prefect_harness, tmp_pat
     assert "\x00" not in first and human_size(pdf_size) in first  # the cached page got today's sizes
 
 
+def test_one_changed_story_lays_out_only_its_piece(prefect_harness, tmp_path, monkeypatch):
+    """A book of one part in three pieces (a story each, running on from one another): a word changed
+    in the middle story lays out its piece alone; the last piece, on the hand it had, comes from the
+    cache. A middle story made longer by an odd number of pages moves the last story to the other
+    hand: it is laid out again, from that hand."""
+    from pubpipe_flows.publish import publish
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    body = ("The {0} story opens on a quiet street in spring. Neighbours talk about the {0} news for a "
+            "long time, and the baker on the corner keeps a loaf back for whoever asks about it.")
+    for n, name in enumerate(("First", "Middle", "Last")):
+        (sources / f"{n}-{name.lower()}.txt").write_text(f"The {name} Story\n\n{body.format(name.lower())}\n",
+                                                         encoding="utf-8")
+    middle = sources / "1-middle.txt"
+    text = middle.read_text(encoding="utf-8")
+    in_pieces = pdf.Layout(part_words=(10**9, 10**9), piece_words=(1, 1), here=True)
+    laid, render = [], pdf.render_stories
+
+    def recorded(part, *args):
+        done = render(part, *args)
+        laid.append(([s.id for s in part.stories], args[-1], done.pages))  # ids, verso, pages
+        return done
+    monkeypatch.setattr(pdf, "render_stories", recorded)
+
+    def build(middle_text):
+        middle.write_text(middle_text, encoding="utf-8")
+        laid.clear()
+        assert publish(sources=str(sources), output=str(tmp_path / "out"), config="", layout=in_pieces).exit_code == 0
+        return list(laid)
+    first = build(text)
+    assert [ids for ids, _, _ in first] == [["the-first-story"], ["the-middle-story"], ["the-last-story"]]
+    middle_pages = first[1][2]
+    assert build(text.replace("middle news", "middle rumours")) == [(["the-middle-story"], first[1][1], middle_pages)]
+    for paragraphs in range(6, 90, 6):  # a middle story longer by an odd number of pages
+        more = [f"On day {n} of the spring the middle story went on, as the neighbours told it to "
+                f"{paragraphs + n} others by the river and the mill." for n in range(paragraphs)]
+        again = build(text + "\n" + "\n\n".join(more) + "\n")
+        if (again[0][2] - middle_pages) % 2:
+            break
+    else:
+        pytest.fail("no middle story an odd number of pages longer")
+    assert [(ids, verso) for ids, verso, _ in again] == [(["the-middle-story"], first[1][1]),
+                                                         (["the-last-story"], not first[2][1])]
+
+
 def test_story_pages_fan_out_to_a_dask_cluster(prefect_harness, tmp_path, monkeypatch):
     """With the flow's ``dask`` a scheduler's address, each batch of story pages (here one story a
     batch: up to `WEB_TASKS` stories) is a task on that Dask cluster (a LocalCluster of two worker

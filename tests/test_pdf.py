@@ -541,6 +541,28 @@ def test_a_piece_of_the_folio_sheet_starts_at_its_page(tmp_path):
         pdf.render_folio_sheet(Anthology(title="", stories=()), 3, 402)
 
 
+@pytest.mark.parametrize("recto", [False, True])
+def test_a_book_laid_out_in_pieces_is_the_book_laid_out_whole(recto, monkeypatch):
+    """Each story its own piece (`pubpipe.render.pdf.parts.pieces`), the pieces of a part running on
+    from one another — on a verso where the one before ends on a recto — against the same part laid
+    out as one document: the same pages, each with the same text where it was, the stories opening on
+    the same pages (with ``recto``, each piece on a recto, as each story)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    anthology = hostile_anthology()
+    short = dataclasses.replace(anthology.stories[0], blocks=(Block(type="paragraph", text="A story of one page."),))
+    anthology = dataclasses.replace(anthology, stories=(short,) + anthology.stories[1:])
+    whole = pdf.render(anthology, recto=recto, layout=pdf.Layout(part_words=(10**9, 10**9), piece_words=(10**9, 10**9)))
+    pieces = pdf.render(anthology, recto=recto, layout=pdf.Layout(part_words=(10**9, 10**9), piece_words=(1, 1)))
+    assert whole.info.pages == pieces.info.pages and whole.info.story_pages == pieces.info.story_pages
+    if not recto:  # the second story opens on a verso: its piece was laid out from a left-hand page
+        assert pieces.info.story_pages[anthology.stories[1].id] % 2 == 0
+    texts = []
+    for rendered in (whole, pieces):
+        data = next(iter(rendered.files.values()))
+        texts.append(subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout)
+    assert texts[0] == texts[1]
+
+
 def test_stories_run_on_unless_anthology_toml_asks_for_rectos(tmp_path):
     """Before (issue 18): every story opened on a right-hand page, a blank page before half of them.
     Now each opens on the page after the one before ends; ``stories_open = "recto"`` puts them back

@@ -64,6 +64,44 @@ def test_plan_opens_every_part_on_a_recto():
     assert all(first % 2 == 1 for first in placed.firsts)
 
 
+def test_a_piece_runs_on_from_the_one_before():
+    """A part's pieces after its first open on the page after the one before ends, on either hand;
+    the next part on a recto again."""
+    parts = [LaidOut(b"", (False,) * 3, {"s0": 1}), LaidOut(b"", (False,) * 4, {"s1": 1}, runs_on=True),
+             LaidOut(b"", (False,) * 1, {"s2": 1}, runs_on=True), LaidOut(b"", (False,) * 2, {"s3": 1})]
+    placed = pdfbook.plan(7, parts)
+    assert placed.firsts == (1, 9, 12, 16, 17) and placed.pages == 18
+    assert placed.story_pages == {"s0": 9, "s1": 12, "s2": 16, "s3": 17}
+
+
+def test_pieces_keep_every_story_in_order_and_a_changed_story_changes_few():
+    """A part's pieces: every story once, in order, within their bounds; their cuts follow the
+    stories' ids (another byte of the digest than the parts'), so a story made longer or shorter
+    moves the cuts of its own piece and seldom more (more only where it moves its part's cuts)."""
+    import random
+    rng = random.Random(7)
+    sizes = [rng.randint(300, 3000) for _ in range(200)]
+
+    def pieces(anthology):
+        return [piece for part in pdfbook.parts(anthology) for piece in pdfbook.pieces(part)]
+    before = ids(pieces(book(sizes)))
+    low, high = pdfbook.PIECE_WORDS
+    for part in pdfbook.parts(book(sizes)):
+        cut = pdfbook.pieces(part)
+        assert [s for p in cut for s in p.stories] == list(part.stories)
+        for piece in cut[:-1]:
+            words = [s.word_count() for s in piece.stories]
+            assert sum(words) >= low and sum(words[:-1]) < high
+    changed_pieces = []
+    for at in range(0, 200, 7):
+        changed = list(sizes)
+        changed[at] = rng.choice((300, 3000))
+        after = ids(pieces(book(changed)))
+        changed_pieces.append(sum(p not in before for p in after))
+    assert len(before) > 30 and sorted(changed_pieces)[len(changed_pieces) // 2] == 0, changed_pieces
+    assert sum(changed_pieces) / len(changed_pieces) <= 1.5, changed_pieces
+
+
 def test_the_book_names_every_parts_placeholders():
     """Each part (and the front matter) names the characters it showed as placeholders; the book's
     PdfInfo names them all, once."""

@@ -273,11 +273,11 @@ def _filled(pages: list, verso_first: bool, grid: float, whole: bool, shape: Sha
     return out, done
 
 
-def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tuple:
+def level(pages: list, stories: list, relay, grid_of, recto: bool = False, verso: bool = False) -> tuple:
     """The pages of a story part with its spreads levelled: (pages, story ids laid out again or filled).
 
     ``pages``: the part as laid out (each story opens on a new page; the part's first page is a
-    recto); ``stories``: per story, its id and the index of its first page in ``pages``, in order;
+    recto, unless ``verso``); ``stories``: per story, its id and the index of its first page in ``pages``, in order;
     ``relay``: lays a story out again (`pubpipe.render.pdf.relayout.Part`, or a story laid out
     alone, `pubpipe.render.pdf.reading`), story by story in order: ``relay.begin(index, start,
     first, end, own)``: story ``index``, whose first layout ``own`` is ``pages[first:end]``, now
@@ -285,7 +285,8 @@ def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tu
     page index of ``caps`` no deeper than its value (CSS px from the page's top), or None;
     ``relay.finish(kept)``: the pages kept, finished. ``grid_of(story_index)``: the story's line
     (px). ``recto``: every story opens on a recto (a page count that changes would move the blank
-    pages: such a change is not kept)."""
+    pages: such a change is not kept). ``verso``: the part's first page is a verso (a piece that runs
+    on from one that ends on a recto: `pubpipe.render.pdf.parts.pieces`)."""
     starts = [start for _, start in stories] + [len(pages)]
     shapes = [shape_of(pages[starts[i]:starts[i + 1]]) for i in range(len(stories))]
     running = [b for s in shapes for b in s.bottoms[:-1] if b is not None]
@@ -304,7 +305,7 @@ def level(pages: list, stories: list, relay, grid_of, recto: bool = False) -> tu
         if recto:
             while len(own) > 1 and own[-1]._page_box.page_type.blank:
                 blank_tail.insert(0, own.pop())
-        verso_first = len(out) % 2 == 1  # page index 1 of a part is page 2: a verso
+        verso_first = (len(out) + verso) % 2 == 1  # page index 1 of a part is page 2: a verso
         placed = relay.begin(i, len(out), starts[i], starts[i] + len(own), own)
         shape = shape_of(placed) if recto or placed is not own else shapes[i]
         own = first_layout = placed

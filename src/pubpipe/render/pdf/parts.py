@@ -66,6 +66,18 @@ PART_WORDS = (16_000, 48_000)
 re-lay less when a story changes and hold less memory; longer ones repeat the fonts' static
 instances (about 0.7 s of work a part) and subsets less often."""
 CUT_EVERY = 3
+PIECE_WORDS = (8_000, 20_000)
+"""The pieces' bounds in words (the default of `pubpipe.render.pdf.reading.Layout.piece_words`): a
+part is laid out in pieces, each a document of its own that runs on from the one before (its first
+page on the hand the pages before it leave: `pieces`), one after the other, each cached on its own
+stories and hand. A piece closes after a story once it holds the first number of words and the
+story's id says so (one id in `PIECE_CUT_EVERY`, another byte of the digest than the parts'), and
+always once it holds the second: about 30-90 pages. A changed story lays out its piece again (and the
+pieces after it in its part only should its piece's page count change parity), not its part: the
+parts are what the two cores share, the pieces what a change costs (issue 19: one story changed
+laid out a whole part, 4-5 s, on one core). Each piece costs a document's start and its own
+subsets of the fonts (a few KB each in the PDF)."""
+PIECE_CUT_EVERY = 2
 FRONT_PAGES, CONTENTS_PER_PAGE = 4, 12
 """A rough first guess at the front matter's length when no better one is given (the reading
 edition gives `pubpipe.render.pdf.frontguess`'s): when right, the front matter is laid out once,
@@ -88,21 +100,36 @@ def _cut_after(story) -> bool:
     return hashlib.sha256(story.id.encode()).digest()[0] % CUT_EVERY == 0
 
 
-def parts(anthology: Anthology, bounds: tuple = PART_WORDS) -> list:
+def _piece_cut_after(story) -> bool:
+    """`_cut_after` for pieces: another byte of the id's digest, one id in `PIECE_CUT_EVERY`."""
+    return hashlib.sha256(story.id.encode()).digest()[1] % PIECE_CUT_EVERY == 0
+
+
+def parts(anthology: Anthology, bounds: tuple = PART_WORDS, cut=_cut_after) -> list:
     """The book's stories in runs, each as an Anthology (the book's title, publisher and language,
     with only that run's stories): what each part's layout — and its cache key — depends on.
-    ``bounds``: (low, high) in words, as `PART_WORDS`."""
+    ``bounds``: (low, high) in words, as `PART_WORDS`; ``cut``: the content-defined rule."""
     low, high = bounds
     runs, run, words = [], [], 0
     for story in anthology.stories:
         run.append(story)
         words += story.word_count()
-        if words >= high or (words >= low and _cut_after(story)):
+        if words >= high or (words >= low and cut(story)):
             runs.append(run)
             run, words = [], 0
     if run:
         runs.append(run)
-    return [dataclasses.replace(anthology, stories=tuple(r)) for r in runs]
+    # Without what only the report reads (per-source facts, what was removed, the review): a part's
+    # cache key is its stories and the book's facts, so that a line added to another story's source
+    # leaves it cached (a source's line count is among those facts).
+    return [dataclasses.replace(anthology, stories=tuple(r), sources=(), removed=(), warnings=(), review=())
+            for r in runs]
+
+
+def pieces(part: Anthology, bounds: tuple = PIECE_WORDS) -> list:
+    """A part (`parts`) cut into the pieces it is laid out in (`PIECE_WORDS`), each an Anthology as a
+    part is: the first opens the part on a recto, each other runs on from the one before."""
+    return parts(part, bounds, _piece_cut_after)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,12 +147,14 @@ class Plan:
 def plan(front_pages: int, laid_out: list, back_pages: int = 0, colophon_pages: int = 0) -> Plan:
     """Place the front matter, the story parts, the colophon (``colophon_pages``, if any: on the
     page after the last story's) and the back cover (``back_pages``, if any): every part opens on a
-    recto (odd) page, after a blank verso when the one before ends on a recto; the back cover is
+    recto (odd) page, after a blank verso when the one before ends on a recto (a piece that
+    ``runs_on`` from the one before opens on the next page); the back cover is
     last, on a verso (even), after a blank recto when what comes before ends on a verso."""
     firsts, story_pages = [1], {}
     page = front_pages + 1
     for part in laid_out:
-        page += page % 2 == 0  # the blank verso before a recto opening
+        if not getattr(part, "runs_on", False):  # (a piece after a part's first runs on)
+            page += page % 2 == 0  # the blank verso before a recto opening
         firsts.append(page)
         story_pages.update({story: page + at - 1 for story, at in part.starts.items()})
         page += part.pages

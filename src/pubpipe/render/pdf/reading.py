@@ -93,6 +93,8 @@ class Layout:
 
     part_words: tuple = pdfbook.PART_WORDS
     """Where the book is cut into parts (`pubpipe.render.pdf.parts.parts`)."""
+    piece_words: tuple = pdfbook.PIECE_WORDS
+    """Where a part is cut into the pieces it is laid out in (`pubpipe.render.pdf.parts.pieces`)."""
     sheet_piece: int = pdfbook.SHEET_PIECE
     """Pages of the folio sheet laid out as one document (`pubpipe.render.pdf.parts.sheet_pieces`)."""
     level: bool = True
@@ -254,6 +256,9 @@ class LaidOut:
     colophon: "LaidOut | None" = None
     """With the front matter of a book whose colophon is at the back (`colophon_at_back`): the
     colophon, placed after the last story (pubpipe.render.pdf.parts)."""
+    runs_on: bool = False
+    """A piece of a part after its first (`pubpipe.render.pdf.parts.pieces`): it opens on the page
+    after the one before ends, not on a recto."""
 
     @property
     def pages(self) -> int:
@@ -265,13 +270,17 @@ def created_date() -> str:
     return dates.w3c(dates.stamp())
 
 
-def render_stories(anthology: Anthology, missing=None, recto: bool = False, level: bool = True) -> LaidOut:
+def render_stories(anthology: Anthology, missing=None, recto: bool = False, level: bool = True,
+                   runs_on: bool = False, verso: bool = False) -> LaidOut:
     """Lay out every story of ``anthology`` (a run of the book's stories, with the book's title,
     publisher and language) as one part, opening on a recto, each story on the next page (``recto``:
     on a right-hand page). ``missing``: the characters to show as
     placeholders (default: `pubpipe.render.pdf.glyphs.unshowable` of these stories, worked out here);
-    ``level``: its spreads levelled (`Layout.level`)."""
-    return lay_out(anthology, missing=missing, level=level, stories=anthology.stories, recto=recto)
+    ``level``: its spreads levelled (`Layout.level`). ``runs_on``: a piece that runs on from the one
+    before (`pubpipe.render.pdf.parts.pieces`), its first page a verso if ``verso``."""
+    laid = lay_out(anthology, missing=missing, level=level, stories=anthology.stories, recto=recto,
+                   verso=runs_on and verso)
+    return dataclasses.replace(laid, runs_on=True) if runs_on else laid
 
 
 def render_front(anthology: Anthology, toc_pages: dict, missing=None) -> LaidOut:
@@ -347,7 +356,11 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
     """lay_out's work, under fewer_collections."""
     # The placeholders go into the HTML itself: found before layout from the fonts' cmaps, so
     # WeasyPrint never meets a character it cannot draw.
+    part = dict(part)
+    verso = part.pop("verso", False)
     source, replaced = pdfglyphs.substitute(book_html(anthology, created_date(), **part), missing)
+    if verso:  # the document's first page a left-hand one (as `_Alone` lays a story out on a verso)
+        source = source.replace("</head>", "<style>html { break-before: left; }</style>\n</head>", 1)
     html = HTML(string=source, base_url=base, url_fetcher=fetcher)
     faces = CSS(string=font_faces_css(), base_url=base, url_fetcher=fetcher, font_config=fonts)
     levelled = level and part.get("stories")
@@ -357,7 +370,7 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
     else:
         document, kept = html.render(font_config=fonts, stylesheets=[faces]), None
     if levelled:
-        document = _levelled(document, kept, anthology, part, fetcher, fonts, faces, base, missing)
+        document = _levelled(document, kept, anthology, part, fetcher, fonts, faces, base, missing, verso)
     folios = tuple(take_folio(page) if strip_folios else False for page in document.pages)
     starts = {}
     for number, page in enumerate(document.pages, start=1):
@@ -371,7 +384,8 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
     return LaidOut(data, folios, starts, tuple(sorted(set(replaced) | notdef)))
 
 
-def _levelled(document, kept, anthology: Anthology, part: dict, fetcher, fonts, faces, base: str, missing):
+def _levelled(document, kept, anthology: Anthology, part: dict, fetcher, fonts, faces, base: str, missing,
+              verso: bool = False):
     """The story part ``document`` with its uneven spreads and two-line last pages mended
     (`pubpipe.render.pdf.level`): each story with such a page laid out again with the pages it
     needs shorter given a deeper bottom margin, from the first of them on, in the part's own layout
@@ -389,9 +403,9 @@ def _levelled(document, kept, anthology: Anthology, part: dict, fetcher, fonts, 
             return document
         # Each story's line, as the first layout measured it: book.css alone says it.
         lines = {i: story_line(document.pages[start], story) for i, (story, start) in enumerate(placed)}
-        relay = kept or _Alone(document, anthology, part, fetcher, fonts, faces, base, missing)
+        relay = kept or _Alone(document, anthology, part, fetcher, fonts, faces, base, missing, verso)
         pages, changed = pdflevel.level(document.pages, placed, relay, lines.__getitem__,
-                                        recto=part.get("recto", False))
+                                        recto=part.get("recto", False), verso=verso)
     finally:
         if kept is not None:
             kept.close()
@@ -404,14 +418,14 @@ class _Alone:
     be used: another WeasyPrint release). A story always opens on a new page and both hands have the
     same measure, so its line and page breaks are those it has in the part."""
 
-    def __init__(self, document, anthology, part, fetcher, fonts, faces, base, missing):
+    def __init__(self, document, anthology, part, fetcher, fonts, faces, base, missing, verso: bool = False):
         self.anthology, self.part, self.fetcher, self.fonts, self.faces = anthology, part, fetcher, fonts, faces
-        self.base, self.missing = base, missing
+        self.base, self.missing, self.verso = base, missing, verso
         self.height = document.pages[0].height
         self.story, self.verso_first = None, False
 
     def begin(self, index: int, start: int, first: int, end: int, pages: list) -> list:
-        self.story, self.verso_first = self.part["stories"][index], start % 2 == 1
+        self.story, self.verso_first = self.part["stories"][index], (start + self.verso) % 2 == 1
         return pages
 
     def trial(self, caps: dict, pages: list) -> list:
@@ -454,26 +468,48 @@ def render(anthology: Anthology, run=None, recto: bool = False, layout: Layout =
     in the `PdfInfo`'s ``placeholders``. Stories run on, each on the page after the one before ends;
     with ``recto``, each opens on a right-hand page."""
     run = run or Local()
-    parts = [run.submit(lay_out_part, part, pdfglyphs.unshowable(part), recto, layout)
-             for part in pdfbook.parts(anthology, layout.part_words)]
-    progress.emit("pdf-parts", count=len(parts))
+    parts = [pdfbook.pieces(part, layout.piece_words) for part in pdfbook.parts(anthology, layout.part_words)]
+    progress.emit("pdf-parts", count=sum(len(pieces) for pieces in parts))
+    # The characters no font has, per piece, here: the fonts' coverage is read once, not by each part's thread at once.
+    parts = [[(piece, pdfglyphs.unshowable(piece)) for piece in pieces] for pieces in parts]
+    laid = [run.spawn(_lay_out_pieces, run, pieces, recto, layout) for pieces in parts]
     contents = contents_of(anthology)
     back = run.submit(lay_out_back, contents, pdfglyphs.unshowable(contents), layout)
-    return run.call(bind, anthology, parts, back, layout)
+    return run.call(bind, anthology, [piece for part in laid for piece in part.result()], back, layout)
 
 
-def lay_out_part(part: Anthology, missing: tuple, recto: bool = False, layout: Layout = Layout()) -> LaidOut:
-    """One part of the book (`pubpipe.render.pdf.parts.parts`) laid out, in a layout process (`Layout.here`:
+def _lay_out_pieces(run, pieces: list, recto: bool, layout: Layout) -> list:
+    """The pieces of one part (`pubpipe.render.pdf.parts.pieces`) laid out one after the other
+    (`lay_out_part`, a step of ``run``), each opening on the hand the ones before leave it (with
+    ``recto``, every piece opens on a recto, as every story does). The parts' pieces are laid out
+    side by side, so the cores are shared as the parts were; a piece whose stories and hand are
+    those of the last build is not laid out again (the flow's task cache)."""
+    out, pages = [], 0
+    for n, (piece, missing) in enumerate(pieces):
+        runs_on = n > 0 and not recto
+        done = run.call(lay_out_part, piece, missing, recto, layout, runs_on, runs_on and pages % 2 == 1)
+        pages += done.pages
+        out.append(done)
+    return out
+
+
+def lay_out_part(part: Anthology, missing: tuple, recto: bool = False, layout: Layout = Layout(),
+                 runs_on: bool = False, verso: bool = False) -> LaidOut:
+    """One part of the book (`pubpipe.render.pdf.parts.parts`), or a piece of one
+    (`pubpipe.render.pdf.parts.pieces`: ``runs_on`` from the piece before, its first page a verso if
+    ``verso``), laid out in a layout process (`Layout.here`:
     here), its characters of ``missing`` — found before layout, from the fonts' cmaps (`pubpipe.render.pdf.glyphs.unshowable`)
     — shown as placeholders and named in its ``replaced``. (The flow caches the layout on the part
     and ``missing``: a font installed since lays the part out again.)"""
-    return in_layout(render_stories, part, tuple(missing), recto, layout.level, here=layout.here)
+    return in_layout(render_stories, part, tuple(missing), recto, layout.level, runs_on, verso, here=layout.here)
 
 
 def contents_of(anthology: Anthology) -> Anthology:
     """What the front matter shows: the book and its stories' titles, series and bylines, without
-    their text (so the front matter's cache key holds only that)."""
-    return dataclasses.replace(anthology, stories=tuple(dataclasses.replace(s, blocks=()) for s in anthology.stories))
+    their text, nor what only the report reads (per-source facts, what was removed, the review): so
+    the front matter's cache key holds only that."""
+    return dataclasses.replace(anthology, stories=tuple(dataclasses.replace(s, blocks=()) for s in anthology.stories),
+                               sources=(), removed=(), warnings=(), review=())
 
 
 def lay_out_front(contents: Anthology, story_pages: dict, missing: tuple, layout: Layout = Layout()) -> LaidOut:
