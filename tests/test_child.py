@@ -277,3 +277,21 @@ def test_layout_processes_retired_soon_make_way_for_new_ones_at_once():
     while old in processes._ENDING and time.monotonic() < deadline:
         time.sleep(0.05)
     assert old not in processes._ENDING
+
+
+def test_a_layout_process_over_its_memory_mark_gives_memory_back(monkeypatch):
+    """After each layout, a layout process holding more than LAYOUT_TRIM_MB collects its garbage and
+    trims its heap (a long book's pieces left it growing); one under it, and the recovery process, do not."""
+    given = []
+    monkeypatch.setattr(processes, "give_back_memory", lambda: given.append(True))
+    for resident, kind, expected in ((processes.LAYOUT_TRIM_MB + 1, "layout", 1), (processes.LAYOUT_TRIM_MB - 1, "layout", 0),
+                                     (processes.LAYOUT_TRIM_MB + 1, "recovery", 0)):
+        given.clear()
+        monkeypatch.setattr(processes, "_resident_mb", lambda: resident)
+        assert processes._dated(os.environ.get("SOURCE_DATE_EPOCH"), operator.add, 2, 3, kind=kind) == 5
+        assert len(given) == expected, (resident, kind)
+    with pytest.raises(ValueError):  # also after a layout that failed
+        monkeypatch.setattr(processes, "_resident_mb", lambda: processes.LAYOUT_TRIM_MB + 1)
+        processes._dated(os.environ.get("SOURCE_DATE_EPOCH"), int, "twelve")
+    assert given == [True]
+    assert 50 < processes._resident_mb() < 10_000

@@ -190,7 +190,11 @@ def _java(heap: int | None = None) -> list:
     # collector: the default (G1, heap sized from the machine's memory) reserves and touches far more
     # than EPUBCheck needs (about 450 MB resident for a small book, half that with the serial one),
     # and its GC threads compete with the PDF render that runs beside EPUBCheck in a build.
-    cap = [f"-Xmx{heap}m", "-XX:+ExitOnOutOfMemoryError"] if heap else []
+    # A capped heap also starts small and is given back as it empties (the EPUBCheck service's
+    # settings, pubpipe.publish.checkservice): the 1,000-story benchmark EPUB alone, 183 MB resident
+    # with -Xmx128m, 160 MB so, for 1-2 s more of its ~21 s of CPU (more collections); issue 19's memory.
+    cap = [f"-Xmx{heap}m", "-Xms16m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30",
+           "-XX:+ExitOnOutOfMemoryError"] if heap else []
     return [java, "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-XX:+UseSerialGC", *cap, "-jar", const.EPUBCHECK]
 
 
