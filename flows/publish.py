@@ -11,7 +11,9 @@ records which task made them, but does not walk every block of every story looki
 
 import errno
 import inspect
+import threading
 from concurrent.futures import Future
+from types import SimpleNamespace
 from pathlib import Path
 from typing import Optional
 
@@ -157,6 +159,52 @@ class Tasks:
 
     def spawn(self, compose, *args, **options) -> Future:
         return in_thread(compose, *args, **options)
+
+
+def lay_out_ahead(recovered: Optional[Future]) -> None:
+    """Once the stories recovered ahead of the flow (``recovered``: the future of
+    `pubpipe.recover.steps.ahead`, from `pubpipe build`) are there, start laying out the pieces of
+    the book whose layout this flow will not find in its task cache (`pubpipe.render.pdf.reading.lay_out_ahead`:
+    only when they are few, a story or two changed), on a thread of its own: the layout starts while
+    the flow is at its first steps, not after them (issue 19). Nothing is started for a recovery that
+    failed or found no story (the flow says why), nor where the task cache is not a local folder."""
+    if recovered is not None:
+        threading.Thread(target=_lay_out_ahead, args=(recovered,), name="layout-ahead", daemon=True).start()
+
+
+def _lay_out_ahead(recovered: Future) -> None:
+    try:
+        got = recovered.result()
+    except BaseException:  # (the flow meets it again)
+        return
+    if got is not None:
+        anthology, recto = got
+        cached = _cached_piece(recto, pdf.Layout())
+        if cached is not None:
+            pdf.lay_out_ahead(anthology, recto, pdf.Layout(), cached)
+
+
+def _cached_piece(recto: bool, layout):
+    """``cached(piece, missing, runs_on, verso)``: the pages of a piece whose layout the flow's task
+    *PDF: lay out part* will find in its cache (a result under the task's cache key, `content_key` as
+    the task computes it, in the local result storage, PREFECT_LOCAL_STORAGE_PATH), else None; None
+    itself where the results are kept elsewhere (a storage block: nothing is known)."""
+    from prefect.results import ResultRecord
+    from prefect.settings import get_current_settings
+    results = get_current_settings().results
+    if results.default_storage_block is not None:
+        return None
+    folder = Path(results.local_storage_path).expanduser()
+    named = SimpleNamespace(task=TASKS[pdf.lay_out_part])
+
+    def cached(piece, missing, runs_on: bool, verso: bool):
+        key = content_key(named, {"part": piece, "missing": missing, "recto": recto, "layout": layout,
+                                  "runs_on": runs_on, "verso": verso})
+        try:
+            return ResultRecord.deserialize((folder / key).read_bytes()).result.pages
+        except Exception:  # none, or one the flow cannot read either: laid out again
+            return None
+    return cached
 
 
 @flow(name="pubpipe-publish", log_prints=True)

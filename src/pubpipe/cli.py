@@ -146,7 +146,7 @@ def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask:
         long = processes.may_be_long(sources)  # (its layout processes start after its stories are recovered)
         processes.start_helpers(layout=not long)
         # The stories recovered meanwhile too, as the flow will (its recovery steps find them).
-        processes.recover_ahead(str(sources), str(config) if config else None)
+        recovered = processes.recover_ahead(str(sources), str(config) if config else None)
         if not long:  # (a long book checks its EPUB in a JVM of its own)
             checkservice.warm()
         _check_server()
@@ -156,7 +156,9 @@ def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask:
             _STARTED.append(True)
             with _server() as server, ExitStack() as stack:
                 with timeline.span("import Prefect and the flow"):
-                    from pubpipe_flows.publish import publish
+                    from pubpipe_flows.publish import lay_out_ahead, publish
+                if not long:  # (a long book's layout processes are retired while it is recovered)
+                    lay_out_ahead(recovered)  # a changed piece or two, as soon as the stories are recovered
                 logfile.quiet_console()
                 with timeline.span("wait for the Prefect server"):
                     stack.enter_context(_embedded(server))

@@ -378,25 +378,26 @@ def start_recovery_process(module: str) -> None:
         pass
 
 
-def recover_ahead(*args) -> None:
+def recover_ahead(*args):
     """Have the recovery process (if one is started) recover the stories ahead of the flow
     (`RECOVERY_MODULE`'s ``ahead(*args)``), without waiting: the flow's recovery steps then find
-    their results there."""
+    their results there. Returns the future of what ``ahead`` returns, or None (no recovery
+    process)."""
     if _STOPPING.is_set():
-        return
+        return None
     with _POOL_LOCK:
         pool = _RECOVERY[0] if _RECOVERY else None
     if pool is None:
-        return
+        return None
     try:
-        pool.submit(_dated, os.environ.get(EPOCH), _ahead, *args, kind="recovery")
+        return pool.submit(_dated, os.environ.get(EPOCH), _ahead, *args, kind="recovery")
     except Exception:  # (retired meanwhile: the flow recovers the stories itself)
-        pass
+        return None
 
 
-def _ahead(*args) -> None:
+def _ahead(*args):
     import importlib
-    importlib.import_module(RECOVERY_MODULE).ahead(*args)
+    return importlib.import_module(RECOVERY_MODULE).ahead(*args)
 
 
 def _prepare_recovery(module: str) -> None:
@@ -435,6 +436,18 @@ def retire_recovery_process() -> None:
 
 _STOPPING = threading.Event()
 """Set by `kill_children`: no layout process is started any more."""
+
+
+def in_layout_soon(function, *args):
+    """``function(*args)`` submitted to the layout processes (as `in_layout` calls it) without
+    waiting: its future (`concurrent.futures`: cancel it to drop it while it waits), or None if no
+    layout process can take it now (a build that stops, a pool that broke)."""
+    if _STOPPING.is_set():
+        return None
+    try:
+        return _pool().submit(_dated, os.environ.get(EPOCH), function, *args)
+    except Exception:
+        return None
 
 
 def in_layout(function, *args, here: bool = False):

@@ -50,13 +50,16 @@ def _key(step: str, *inputs) -> str:
     return "|".join([step, dates.epoch_text(), *(cache.digest(value) for value in inputs)])
 
 
-def ahead(sources: str, config: str | None) -> None:
+def ahead(sources: str, config: str | None) -> tuple | None:
     """Recover the stories of the folder ``sources`` (with ``config``, anthology.toml or None) as the
     build's flow will — the same steps, the same inputs read from the same files — and keep the
     results for its `clean` and `structure` (issue 19): `pubpipe build` asks the recovery process
     for this as it starts, and the stories are recovered while it imports Prefect (about 2 s on the
     other core). Should a file change meanwhile, the flow's inputs differ and it recovers them
-    itself; anything that goes wrong here is left for the flow to meet."""
+    itself; anything that goes wrong here is left for the flow to meet (None is returned).
+
+    Returns (the anthology, whether its stories open on rectos): what `pubpipe build` lays out
+    ahead of the flow too (`pubpipe.render.pdf.reading.lay_out_ahead`)."""
     from pubpipe.read import intake
     try:
         settings = intake.load_settings(sources, config)
@@ -64,9 +67,12 @@ def ahead(sources: str, config: str | None) -> None:
         cleaned = _clean(ingested, settings)
         _AHEAD.clear()
         _AHEAD[_key("clean", ingested, settings)] = cleaned
-        _AHEAD[_key("structure", cleaned, ingested, settings)] = _structure(cleaned, ingested, settings)
+        anthology = _structure(cleaned, ingested, settings)
+        _AHEAD[_key("structure", cleaned, ingested, settings)] = anthology
+        return anthology, settings.stories_open == "recto"
     except Exception:  # (a bad anthology.toml, an unreadable file: the flow says so)
         _AHEAD.clear()
+        return None
 
 
 def _or_ahead(step: str, work, *inputs):

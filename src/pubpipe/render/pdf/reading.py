@@ -57,7 +57,8 @@ from pubpipe.model import Anthology
 from pubpipe.render.pdf import glyphs as pdfglyphs
 from pubpipe.render.pdf.parts import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: F401 (PdfInfo: the info `render` returns)
 from pubpipe.render.pdf.tags import VARIANT, speed_up_page_references
-from pubpipe.orchestrate.processes import fresh_processes, give_back_memory, in_fresh, in_layout, retire_layout_processes
+from pubpipe.orchestrate.processes import (fresh_processes, give_back_memory, in_fresh, in_layout, in_layout_soon,
+                                          layout_processes, retire_layout_processes)
 from pubpipe.render import Rendered
 from pubpipe.orchestrate.runner import Local
 
@@ -500,8 +501,88 @@ def lay_out_part(part: Anthology, missing: tuple, recto: bool = False, layout: L
     ``verso``), laid out in a layout process (`Layout.here`:
     here), its characters of ``missing`` — found before layout, from the fonts' cmaps (`pubpipe.render.pdf.glyphs.unshowable`)
     — shown as placeholders and named in its ``replaced``. (The flow caches the layout on the part
-    and ``missing``: a font installed since lays the part out again.)"""
-    return in_layout(render_stories, part, tuple(missing), recto, layout.level, runs_on, verso, here=layout.here)
+    and ``missing``: a font installed since lays the part out again.) A layout of the same piece
+    started ahead of the flow (`lay_out_ahead`) is taken instead; should it have failed, it is laid
+    out here as ever."""
+    missing = tuple(missing)
+    key = _ahead_key(part, missing, recto, layout, runs_on, verso)
+    if not layout.here:
+        started = _take_ahead(key)
+        if started is not None:
+            try:
+                return started.result()
+            except Exception:  # (a process that died, a layout that failed: met again below, and said)
+                pass
+    return in_layout(render_stories, part, missing, recto, layout.level, runs_on, verso, here=layout.here)
+
+
+_AHEAD: dict = {}
+"""Layouts `lay_out_ahead` started in the layout processes, by `_ahead_key` (each taken once)."""
+_AHEAD_LOCK = threading.Lock()
+
+
+def _ahead_key(part: Anthology, missing: tuple, recto: bool, layout: Layout, runs_on: bool, verso: bool) -> str:
+    from pubpipe import cache
+    return "|".join([dates.epoch_text(), cache.digest(part), cache.digest(tuple(missing)), str(recto),
+                     cache.digest(layout), str(runs_on), str(verso)])
+
+
+def lay_out_ahead(anthology: Anthology, recto: bool, layout: Layout = Layout(), cached=None) -> int:
+    """Start laying out, in the layout processes now, the pieces of ``anthology`` that `render` will
+    ask for (`lay_out_part` then takes each): `pubpipe build` calls it with the stories recovered
+    ahead of the flow (`pubpipe.recover.steps.ahead`), so that the layout starts while the flow is
+    still at its first steps (issue 19). ``cached(piece, missing, runs_on, verso)``: the number of
+    pages of a piece whose layout the flow will find in its task cache, else None. In each part, the
+    first piece not cached is started (the hand of those after it waits for its length); pieces
+    `lay_out_part` never takes are dropped (`drop_ahead`).
+
+    Only a build with no more such pieces than there are layout processes (a story or two changed
+    since the last build) starts them: there a piece is the build's critical path. A cold build's
+    start is CPU-bound (the interpreter, Prefect's import, the recovery), and its parts laid out
+    ahead only took the CPU from the flow's first steps (16 builds alternated: 15.03 s with, 14.79 s
+    without; benchmarks/RESULTS.md). Returns how many were started."""
+    if layout.here:
+        return 0
+    todo = []
+    for part in pdfbook.parts(anthology, layout.part_words):
+        pages = 0
+        for n, piece in enumerate(pdfbook.pieces(part, layout.piece_words)):
+            runs_on = n > 0 and not recto
+            verso = runs_on and pages % 2 == 1
+            missing = tuple(pdfglyphs.unshowable(piece))
+            laid = cached(piece, missing, runs_on, verso) if cached is not None else None
+            if laid is None:
+                todo.append((piece, missing, runs_on, verso))
+                break
+            pages += laid
+        if len(todo) > layout_processes():
+            return 0
+    started = 0
+    for piece, missing, runs_on, verso in todo:
+        future = in_layout_soon(render_stories, piece, missing, recto, layout.level, runs_on, verso)
+        if future is None:
+            break
+        with _AHEAD_LOCK:
+            _AHEAD[_ahead_key(piece, missing, recto, layout, runs_on, verso)] = future
+        started += 1
+    return started
+
+
+def _take_ahead(key: str):
+    """The layout started ahead under ``key`` (`_ahead_key`), if there is one (taken: it is not found again)."""
+    with _AHEAD_LOCK:
+        return _AHEAD.pop(key, None) if _AHEAD else None
+
+
+def drop_ahead() -> None:
+    """Forget the layouts started ahead that no piece took (a source edited between the recovery
+    ahead and the flow); those still waiting for a layout process are cancelled (one already laid
+    out finishes, and is not used)."""
+    with _AHEAD_LOCK:
+        left = list(_AHEAD.values())
+        _AHEAD.clear()
+    for future in left:
+        future.cancel()
 
 
 def contents_of(anthology: Anthology) -> Anthology:
@@ -547,6 +628,7 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layo
     (`pubpipe.render.pdf.parts.book_from_parts`), in layout processes (``layout`` as `render` takes
     it). The flow passes cached tasks as ``front`` and ``sheet``: a changed story that moves no page
     number lays out neither again."""
+    drop_ahead()  # every part is laid out: a layout started ahead that none took is not this book's
     contents = contents_of(anthology)
     missing = pdfglyphs.unshowable(contents)
     colophon = colophon_at_back(contents)
