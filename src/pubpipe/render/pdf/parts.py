@@ -76,7 +76,7 @@ always once it holds the second: about 30-90 pages. A changed story lays out its
 pieces after it in its part only should its piece's page count change parity), not its part: the
 parts are what the two cores share, the pieces what a change costs (issue 19: one story changed
 laid out a whole part, 4-5 s, on one core). Each piece costs a document's start and its own
-subsets of the fonts (a few KB each in the PDF)."""
+subsets of the fonts (~30 KB in the PDF: 1.78 MB in 10 pieces, 1.62 MB in 5 parts at 100 stories)."""
 PIECE_CUT_EVERY = 2
 FRONT_PAGES, CONTENTS_PER_PAGE = 4, 12
 """A rough first guess at the front matter's length when no better one is given (the reading
