@@ -460,8 +460,8 @@ def story_line(page, story_id: str) -> float:
 
 def render(anthology: Anthology, run=None, recto: bool = False, layout: Layout = Layout()) -> Rendered:
     """The A5 reading edition of ``anthology``, ``<slug>.pdf`` (tagged, PDF/UA-1), with its
-    `PdfInfo`: its stories laid out in parts (`pubpipe.render.pdf.parts.parts`) side by side, then bound
-    into one book (`bind`). ``run``: the runner of these steps (`pubpipe.orchestrate.runner`; default:
+    `PdfInfo`: its stories laid out in parts (`pubpipe.render.pdf.parts.parts`) side by side, each
+    in pieces one after the other (`_lay_out_pieces`), then bound into one book (`bind`). ``run``: the runner of these steps (`pubpipe.orchestrate.runner`; default:
     here); ``layout``: how and where they lay the book out (`Layout`).
 
     Deterministic under SOURCE_DATE_EPOCH. Raises FetchRefused if anything asks for a resource
@@ -505,9 +505,8 @@ def lay_out_part(part: Anthology, missing: tuple, recto: bool = False, layout: L
     started ahead of the flow (`lay_out_ahead`) is taken instead; should it have failed, it is laid
     out here as ever."""
     missing = tuple(missing)
-    key = _ahead_key(part, missing, recto, layout, runs_on, verso)
-    if not layout.here:
-        started = _take_ahead(key)
+    if not layout.here and _AHEAD:
+        started = _take_ahead(_ahead_key(part, missing, recto, layout, runs_on, verso))
         if started is not None:
             try:
                 return started.result()
