@@ -130,3 +130,44 @@ def test_the_flows_cache_key_of_a_piece_is_known_ahead(prefect_harness, tmp_path
     edited = dataclasses.replace(_firsts(anthology)[0], title="Another title")
     assert cached(edited, tuple(glyphs.unshowable(edited)), False, False) is None
     assert _cached_piece(not recto, LAYOUT)(_firsts(anthology)[0], (), False, False) is None
+
+
+@pytest.mark.usefixtures("session_prefect_home")
+def test_pubpipe_build_lays_a_changed_piece_out_before_the_flow_asks(tmp_path):
+    """End to end: after a word changed in one story, `pubpipe build` starts laying out its piece
+    (the only one the task cache lacks) before the flow's task for it runs, and publishes the same
+    PDF as a build that laid it out in the flow (the previous output, rebuilt with the word back)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "sources", project / "sources")
+    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"), PUBPIPE_EPUBCHECK="once",
+               SOURCE_DATE_EPOCH="1700000000")
+    env.pop("PREFECT_API_URL", None)
+    spans = tmp_path / "timeline.jsonl"
+
+    def build(timeline: bool = False):
+        run = subprocess.run([sys.executable, "-m", "pubpipe.cli", "build", "--force"], cwd=project,
+                             env={**env, "PUBPIPE_TIMELINE": str(spans)} if timeline else env,
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr
+        return next((project / "output").glob("*.pdf")).read_bytes()
+    source = sorted((project / "sources").glob("*.txt"))[0]
+    text = source.read_text(encoding="utf-8")
+    word = next(w for w in (" the ", " a ", " and ") if w in text)
+    source.write_text(text.replace(word, " one ", 1) + f"\nA line of {tmp_path.name}.\n", encoding="utf-8")
+    first = build()
+    source.write_text(text + f"\nA line of {tmp_path.name}.\n", encoding="utf-8")
+    changed = build(timeline=True)
+    recorded = [json.loads(line) for line in spans.read_text(encoding="utf-8").splitlines()]
+    layouts = [s for s in recorded if s["what"] == "layout: render_stories"]
+    tasks = [s for s in recorded if s["what"] == "PDF: lay out part"]
+    assert len(layouts) == 1 and len(tasks) == 1, [s["what"] for s in recorded]
+    assert layouts[0]["start"] < tasks[0]["start"]
+    assert changed != first
+    source.write_text(text.replace(word, " one ", 1) + f"\nA line of {tmp_path.name}.\n", encoding="utf-8")
+    assert build() == first  # the word back: the first build's PDF again
+    subprocess.run([sys.executable, "-m", "pubpipe.cli", "server", "stop", "--force"], env=env, capture_output=True,
+                   timeout=60)
