@@ -198,8 +198,9 @@ def _cached_piece(recto: bool, layout):
     named = SimpleNamespace(task=TASKS[pdf.lay_out_part])
 
     def cached(piece, missing, runs_on: bool, verso: bool):
-        key = content_key(named, {"part": piece, "missing": missing, "recto": recto, "layout": layout,
-                                  "runs_on": runs_on, "verso": verso})
+        # The parameters as the task's run binds them (their names from the step's signature).
+        bound = inspect.signature(pdf.lay_out_part).bind(piece, missing, recto, layout, runs_on, verso)
+        key = content_key(named, dict(bound.arguments))
         try:
             return ResultRecord.deserialize((folder / key).read_bytes()).result.pages
         except Exception:  # none, or one the flow cannot read either: laid out again

@@ -119,11 +119,23 @@ def parts(anthology: Anthology, bounds: tuple = PART_WORDS, cut=_cut_after) -> l
             run, words = [], 0
     if run:
         runs.append(run)
-    # Without what only the report reads (per-source facts, what was removed, the review): a part's
-    # cache key is its stories and the book's facts, so that a line added to another story's source
-    # leaves it cached (a source's line count is among those facts).
-    return [dataclasses.replace(anthology, stories=tuple(r), sources=(), removed=(), warnings=(), review=())
-            for r in runs]
+    return [laid_out_facts(anthology, stories=tuple(r)) for r in runs]
+
+
+def laid_out_facts(anthology: Anthology, **changes) -> Anthology:
+    """``anthology`` (with ``changes``) without what only the report reads (per-source facts, what was
+    removed, warnings, the review): what a layout's cache key should hold, so that a line added to
+    one story's source (a source's line count is among those facts) leaves the other parts and the
+    front matter cached."""
+    return dataclasses.replace(anthology, sources=(), removed=(), warnings=(), review=(), **changes)
+
+
+def opening(n: int, pages_before: int, recto: bool) -> tuple:
+    """(runs_on, verso) of the ``n``-th piece of a part (`pieces`, from 0) after ``pages_before`` pages
+    of the part: the first opens the part; the others run on, on a verso after an odd count, unless
+    every story opens on a recto (``recto``: each piece then opens a page of its own, as a part)."""
+    runs_on = n > 0 and not recto
+    return runs_on, runs_on and pages_before % 2 == 1
 
 
 def pieces(part: Anthology, bounds: tuple = PIECE_WORDS) -> list:

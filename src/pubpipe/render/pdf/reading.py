@@ -487,8 +487,7 @@ def _lay_out_pieces(run, pieces: list, recto: bool, layout: Layout) -> list:
     those of the last build is not laid out again (the flow's task cache)."""
     out, pages = [], 0
     for n, (piece, missing) in enumerate(pieces):
-        runs_on = n > 0 and not recto
-        done = run.call(lay_out_part, piece, missing, recto, layout, runs_on, runs_on and pages % 2 == 1)
+        done = run.call(lay_out_part, piece, missing, recto, layout, *pdfbook.opening(n, pages, recto))
         pages += done.pages
         out.append(done)
     return out
@@ -546,8 +545,7 @@ def lay_out_ahead(anthology: Anthology, recto: bool, layout: Layout = Layout(), 
     for part in pdfbook.parts(anthology, layout.part_words):
         pages = 0
         for n, piece in enumerate(pdfbook.pieces(part, layout.piece_words)):
-            runs_on = n > 0 and not recto
-            verso = runs_on and pages % 2 == 1
+            runs_on, verso = pdfbook.opening(n, pages, recto)
             missing = tuple(pdfglyphs.unshowable(piece))
             laid = cached(piece, missing, runs_on, verso) if cached is not None else None
             if laid is None:
@@ -588,8 +586,7 @@ def contents_of(anthology: Anthology) -> Anthology:
     """What the front matter shows: the book and its stories' titles, series and bylines, without
     their text, nor what only the report reads (per-source facts, what was removed, the review): so
     the front matter's cache key holds only that."""
-    return dataclasses.replace(anthology, stories=tuple(dataclasses.replace(s, blocks=()) for s in anthology.stories),
-                               sources=(), removed=(), warnings=(), review=())
+    return pdfbook.laid_out_facts(anthology, stories=tuple(dataclasses.replace(s, blocks=()) for s in anthology.stories))
 
 
 def lay_out_front(contents: Anthology, story_pages: dict, missing: tuple, layout: Layout = Layout()) -> LaidOut:
