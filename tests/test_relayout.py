@@ -164,3 +164,31 @@ def test_over_another_weasyprint_each_try_lays_the_story_out_alone(monkeypatch):
     after = pdf.render_stories(anthology)
     assert alone == []
     assert before.starts == after.starts and before.pages == after.pages
+
+
+def test_a_try_takes_the_lines_the_first_layout_broke_and_the_pages_are_the_same(monkeypatch):
+    """While a part is kept, the lines it breaks are remembered (`relayout._remembered_split`), so a
+    try that lays a story out again breaks few lines anew; the PDF is the same, byte for byte, as
+    one whose tries break every line again; and once the part is done nothing is remembered."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    anthology = _part(6)
+    import weasyprint.text.line_break as line_break
+    broken = []  # the lines WeasyPrint broke (a Pango layout made for each)
+    through = line_break.create_layout
+    monkeypatch.setattr(line_break, "create_layout", lambda *a: broken.append(a[0]) or through(*a))
+    tries = []
+    trial = relayout.Part.trial
+    monkeypatch.setattr(relayout.Part, "trial", lambda self, caps, pages: tries.append(caps) or trial(self, caps, pages))
+    remembered = pdf.render_stories(anthology)
+    with_memo = len(broken)
+    assert relayout._lines.memo is None
+    assert len(tries) >= 3  # the premise: levelling had spreads to try
+    monkeypatch.setattr(relayout, "MEMO_CHARS", 0)
+    broken.clear()
+    tries.clear()
+    again = pdf.render_stories(anthology)
+    assert len(tries) >= 3
+    # The tries broke their lines anew: many more lines broken.
+    assert len(broken) > with_memo * 1.2, (len(broken), with_memo)
+    assert remembered.data == again.data
+    assert remembered.starts == again.starts

@@ -21,12 +21,23 @@ A story whose place in the part moved (a story before it kept a different number
 out again at its new place, so that its pages take the hand, page number and running head they now
 have.
 
+A try lays out again lines the first layout broke: the same text, in the same style, at the same
+width (both hands have the same measure). Breaking a line is WeasyPrint's costliest step (Pango
+shapes the paragraph's text to find its first line, line by line), so while a part is kept, the
+lines it breaks are remembered (`_remembered_split`: WeasyPrint's ``split_first_line``, by its
+arguments) and a try takes them from there: on the benchmark book, 16 % less CPU for its story
+pages, the same bytes (benchmarks/RESULTS.md).
+
 This reads WeasyPrint's internals, so it is used only over the release it was written against
 (`KNOWN_VERSION`); over any other, `pubpipe.render.pdf.reading` lays each try out alone, as before
 (slower, the same pages: the tests lay out the same stories both ways and compare them).
 """
 
+import copy
+import threading
+
 import weasyprint
+import weasyprint.layout.inline
 from weasyprint import DEFAULT_OPTIONS
 from weasyprint.css.counters import CounterStyle
 from weasyprint.css.properties import Dimension
@@ -40,6 +51,41 @@ from weasyprint.layout.page import make_margin_boxes, remake_page
 KNOWN_VERSION = "70.0"
 _TOP = (10 ** 9, None, (10 ** 9,) * 3)
 """A cascade weight above any stylesheet's (WeasyPrint's (precedence, layer, specificity))."""
+_split_first_line = weasyprint.layout.inline.split_first_line
+_lines = threading.local()
+"""This thread's remembered lines (``memo``: a dict, while a part is kept; else None) and how many
+characters of text they hold (``held``)."""
+MEMO_CHARS = 8_000_000
+"""Text the remembered lines of one part may hold at most (each holds its paragraph's rest: a part's
+lines hold a few hundred thousand characters; a paragraph of 100,000 characters, many times more)."""
+
+
+def _remembered_split(text, style, context, max_width, justification_spacing, is_line_start=True,
+                      minimum=False):
+    """WeasyPrint's ``split_first_line`` (the first line of ``text`` in ``style`` at ``max_width``),
+    the same result again for the same arguments while a part is kept. The Pango layout it returns
+    is WeasyPrint's deactivated one (its text and metrics; drawing makes it again from the box's
+    style): each caller gets a copy of its own, as each gets a new one from WeasyPrint."""
+    memo = getattr(_lines, "memo", None)
+    if memo is None:
+        return _split_first_line(text, style, context, max_width, justification_spacing, is_line_start, minimum)
+    key = (text, id(style), max_width, justification_spacing, is_line_start, minimum)
+    kept = memo.get(key)
+    if kept is not None and kept[0] is style:  # (the style itself: an id may be a freed style's)
+        layout, *rest = kept[1]
+        return (copy.copy(layout), *rest)
+    found = _split_first_line(text, style, context, max_width, justification_spacing, is_line_start, minimum)
+    if _lines.held + len(text) <= MEMO_CHARS:
+        _lines.held += len(text)
+        memo[key] = (style, (copy.copy(found[0]), *found[1:]))
+    return found
+
+
+def _remember_lines(on: bool) -> None:
+    """Start (a new, empty memo) or stop remembering this thread's lines (`_remembered_split`)."""
+    if weasyprint.layout.inline.split_first_line is _split_first_line:
+        weasyprint.layout.inline.split_first_line = _remembered_split
+    _lines.memo, _lines.held = ({} if on else None), 0
 
 
 def usable() -> bool:
@@ -53,6 +99,16 @@ def render(html, font_config, stylesheets):
     uses here."""
     options = dict(DEFAULT_OPTIONS, stylesheets=stylesheets)
     counter_style, color_profiles = CounterStyle(), {}
+    _remember_lines(True)
+    try:
+        return _render(html, font_config, options, counter_style, color_profiles)
+    except BaseException:
+        _remember_lines(False)
+        raise
+
+
+def _render(html, font_config, options, counter_style, color_profiles):
+    """`render`'s layout, its lines remembered (until the `Part` is closed)."""
     context = Document._build_layout_context(html, font_config, counter_style, color_profiles, options)
     root_box = build_formatting_structure(
         html.etree_element, context.style_for, context.get_image_from_uri, html.base_url,
@@ -64,6 +120,7 @@ def render(html, font_config, stylesheets):
     # Pages with ``position: fixed`` boxes take them from every other page (WeasyPrint's
     # layout_fixed_boxes); `Part` does not lay those out again: such a part is levelled as before.
     if not boxes or any(box.fixed_boxes for box in boxes):
+        _remember_lines(False)
         return document, None
     return document, Part(html, context, root_box, document.pages[0].height)
 
@@ -111,8 +168,9 @@ class Part:
         context.style_for.add_page_declarations = self._page_declarations
 
     def close(self) -> None:
-        """WeasyPrint's own page cascade back (the layout is done)."""
+        """WeasyPrint's own page cascade back, its lines forgotten (the layout is done)."""
         self.context.style_for.__dict__.pop("add_page_declarations", None)
+        _remember_lines(False)
 
     def _page_declarations(self, page_type):
         """The page's cascade as the stylesheets give it (built again each time: the same page type
