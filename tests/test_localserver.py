@@ -59,6 +59,45 @@ def test_started_once_then_reused_by_the_next_build(home):
     assert psutil.pid_exists(pid)  # it outlived both builds
 
 
+FLOW = """
+import asyncio
+from prefect import flow, task, get_client
+
+@task
+def one(x):
+    return x + 1
+
+@flow
+def two():
+    return one(1) + one.with_options(name="other")(2)
+
+state = two(return_state=True)
+
+async def runs():  # (recorded from the events as they arrive: wait a little for them)
+    async with get_client() as client:
+        for _ in range(100):
+            found = [r for r in await client.read_task_runs() if r.flow_run_id == state.state_details.flow_run_id]
+            if len(found) >= 2 and all(r.state_type.value == "COMPLETED" for r in found):
+                break
+            await asyncio.sleep(0.2)
+        return found
+print(sorted(r.name.split("-")[0] for r in asyncio.run(runs())))
+"""
+
+
+def test_runs_without_the_event_persister_and_triggers_and_still_records_task_runs(home):
+    """The local server leaves out the services nothing of a build reads (`localserver.QUIET_SERVICES`):
+    its process runs with them off, and a flow run through it still has its task runs recorded."""
+    url = acquire(home)
+    environ = psutil.Process(state(home)["pid"]).environ()
+    for name in localserver.QUIET_SERVICES:
+        assert environ.get(f"PREFECT_SERVER_SERVICES_{name}_ENABLED") == "false", name
+    done = subprocess.run([sys.executable, "-c", FLOW], env=_env(home, PREFECT_API_URL=url), capture_output=True,
+                          text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "['one', 'other']"
+
+
 def test_out_of_the_terminals_reach_and_not_a_child_a_stopped_build_kills(home):
     acquire(home)
     pid = state(home)["pid"]
