@@ -28,8 +28,9 @@ sys.path.insert(0, str(HERE))
 from results import append, machine  # noqa: E402 (after the path is set)
 MODES = {
     "shipped": "",
-    "uncached": "pdf.speed_up_page_references = lambda: False",
-    "untagged": "pdf.VARIANT = None",
+    # (reading takes both from pubpipe.render.pdf.tags as it lays out: patched there)
+    "uncached": "from pubpipe.render.pdf import tags; tags.speed_up_page_references = lambda: False",
+    "untagged": "from pubpipe.render.pdf import tags; tags.VARIANT = None",
 }
 WORKER = """
 import json, sys, time

@@ -132,3 +132,18 @@ def test_the_layer_check_lets_reading_and_recovery_use_only_the_child_processes(
              "pubpipe.read.intake": {"pubpipe.orchestrate.processes", "pubpipe.orchestrate.tempserver"}}
     assert _misplaced(graph) == ["pubpipe.read.intake imports pubpipe.orchestrate.tempserver",
                                  "pubpipe.recover.steps imports pubpipe.orchestrate.runner"]
+
+
+def test_the_build_process_does_not_import_weasyprint():
+    """The build process imports the flow and its steps but lays nothing out: WeasyPrint (~0.5 s of
+    CPU at the start of every build) is imported by the layout processes alone
+    (`pubpipe.render.pdf.engine`); the names tests and benchmarks read from reading still work."""
+    import subprocess
+    import sys
+    code = ("import sys; import pubpipe.cli, pubpipe_flows.publish, pubpipe.pipeline; "
+            "from pubpipe.render.pdf import reading, keptsheet; keptsheet.key('en', 1, 50); "
+            "assert not [m for m in sys.modules if m.split('.')[0] == 'weasyprint'], 'imported'; "
+            "assert reading.SafeFetcher and reading.HTML and reading.CSS and reading.FontConfiguration; "
+            "assert 'weasyprint' in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -17,6 +17,7 @@ from weasyprint.urls import FatalURLFetchingError
 
 from helpers import write_as
 from pubpipe.render.pdf import reading as pdf
+from pubpipe.render.pdf import fetcher as fetcher_module
 from pubpipe.render.pdf import parts as pdfbook
 from pubpipe.render.templates import styles_dir
 from pubpipe.render.pdf.imposition import imposition_order, impose, padded_pages, reading_page, saddle_order, signatures
@@ -74,7 +75,7 @@ def book(tmp_path_factory):
     anthology = hostile_anthology()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        mp.setattr(pdf, "SafeFetcher", RecordingFetcher)
+        mp.setattr(fetcher_module, "SafeFetcher", RecordingFetcher)  # (what the layout takes it from)
         info = write_as(pdf.render(anthology, layout=HERE), out / "book.pdf")  # the recording fetcher lays out here
     printed = impose(out / "book.pdf", out / "print.pdf", back_cover=info.back_cover)
     requested = [url for f in fetchers for url in f.requested]

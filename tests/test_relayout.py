@@ -13,7 +13,7 @@ import pytest
 from pubpipe.model import Anthology, Block
 from pubpipe.render.pdf import level as pdflevel
 from pubpipe.render.pdf import reading as pdf
-from pubpipe.render.pdf import relayout
+from pubpipe.render.pdf import fontcache, layoutspeed, relayout
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology.json"
 
@@ -118,8 +118,8 @@ def test_a_story_moved_by_an_earlier_one_takes_the_hand_and_head_of_its_new_plac
                         url_fetcher=pdf.SafeFetcher(), font_config=fonts)
         return relayout.render(html, fonts, [faces])
 
-    pdf.layoutspeed.install()
-    pdf.fontcache.install()
+    layoutspeed.install()
+    fontcache.install()
     document, part = documents()
     pages = document.pages
     second = next(i for i, p in enumerate(pages) if "story-story-1" in " ".join(p.anchors))

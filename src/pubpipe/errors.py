@@ -51,3 +51,8 @@ class ServerUnreachable(PubpipeError):
 
 class Interrupted(PubpipeError):
     """The build was stopped (Ctrl-C, SIGTERM) before it published."""
+
+
+class FetchRefused(PubpipeError):
+    """WeasyPrint asked for a resource outside the project's styles and fonts
+    (`pubpipe.render.pdf.fetcher.SafeFetcher`)."""

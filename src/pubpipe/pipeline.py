@@ -67,7 +67,7 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
                 cooled.append(True)
             else:
                 checkservice.warm()
-                processes.warm_up(pdf.__name__)  # (not started yet if the sources' bytes looked long)
+                processes.warm_up(processes.LAYOUT_MODULE)  # (not started yet if the sources' bytes looked long)
         if not layout.here:  # the layout processes start on the other core while the stories are recovered
             # (started already by `pubpipe build`: a run of a deployment starts them here), unless
             # the sources' bytes say the book may be long: its recovery holds the most memory. The
@@ -78,7 +78,7 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
         finally:
             processes.retire_recovery_process()
         if cooled:
-            processes.warm_up(pdf.__name__)
+            processes.warm_up(processes.LAYOUT_MODULE)
             processes.give_back_memory()
         with swap.staging(output) as folder:
             progress.emit("stage", name="rendering")

@@ -300,7 +300,7 @@ def in_fresh(what: str, function, *args, here: bool = False, warm: bool = False)
             _ENDING.remove(pool)
 
 
-LAYOUT_MODULE, RECOVERY_MODULE = "pubpipe.render.pdf.reading", "pubpipe.recover.steps"
+LAYOUT_MODULE, RECOVERY_MODULE = "pubpipe.render.pdf.engine", "pubpipe.recover.steps"
 """What the layout processes and the recovery process import as they start (named, not imported:
 both import this module)."""
 

@@ -40,6 +40,8 @@ from fontTools.varLib.instancer import instantiateVariableFont
 from weasyprint.pdf import fonts as weasyprint_fonts
 from weasyprint.text.ffi import ffi, harfbuzz
 
+from pubpipe.cache import user_cache
+
 KNOWN_VERSION = "70.0"
 FORMAT = 1
 """Raise when what is kept changes shape (the tables left out…): old files are then never read."""
@@ -50,11 +52,6 @@ _MEMORY: dict = {}
 _MAKING: dict = {}
 _LOCK = threading.Lock()
 _HB_DECLARED: list = []
-
-
-def user_cache() -> Path:
-    """pubpipe's folder in the user's cache folder (``$XDG_CACHE_HOME``, by default ``~/.cache``)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "pubpipe"
 
 
 def cache_folder() -> Path:

@@ -22,12 +22,11 @@ import tempfile
 from io import BytesIO
 from pathlib import Path
 
-import weasyprint
 from pikepdf import Pdf, PdfError
 
 from pubpipe import dates
 from pubpipe.cache import code_version, system_fonts
-from pubpipe.render.pdf.fontcache import user_cache
+from pubpipe.cache import user_cache, weasyprint_version
 
 FORMAT = 1
 """Raise when what is kept changes shape: old files are then never read."""
@@ -50,7 +49,7 @@ def rounded(pieces: list, size: int) -> list:
 def key(language: str, first: int, pages: int) -> str:
     # SOURCE_DATE_EPOCH too: the fonts' static instances embedded in a piece are stamped with it
     # (`fontcache`), and a reproducible book must not depend on when its pieces were kept.
-    spec = (f"{FORMAT}|{code_version()}|{system_fonts()}|{weasyprint.__version__}|{dates.epoch_text()}|{language}|"
+    spec = (f"{FORMAT}|{code_version()}|{system_fonts()}|{weasyprint_version()}|{dates.epoch_text()}|{language}|"
             f"{first}|{pages}")
     return hashlib.sha256(spec.encode()).hexdigest()[:32]
 

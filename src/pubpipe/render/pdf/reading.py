@@ -17,38 +17,28 @@ parts — runs of stories (`render_stories`), the front matter (`render_front`) 
 runner (`pubpipe.orchestrate.runner`): here by default, as cached Prefect tasks in the publish flow.
 
 WeasyPrint would happily read any ``file://`` URL and attach local files named by
-``<link rel=attachment>``; every load goes through `SafeFetcher`, which only opens files
-under the styles folder and the two font folders.
+``<link rel=attachment>``; every load goes through `pubpipe.render.pdf.fetcher.SafeFetcher`, which
+only opens files under the styles folder and the two font folders.
 """
 
 import dataclasses
 import functools
 import gc
-import mimetypes
 import threading
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 import fontpkg_inter
 import fontpkg_literata
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from pubpipe.config import NO_OUTPUT
-from pubpipe.errors import PubpipeError
+from pubpipe.errors import FetchRefused, PubpipeError  # noqa: F401 (FetchRefused: what a refused load raises)
 from pubpipe import dates
-from pubpipe.render.pdf import fontcache
 from pubpipe.render.pdf import frontguess
 from pubpipe.render.pdf import keptsheet
 from pubpipe.render import labels
-from pubpipe.render.pdf import layoutspeed
-from pubpipe.render.pdf import relayout
 from pubpipe.render.pdf import level as pdflevel
 from pubpipe.render.pdf import parts as pdfbook
 from pubpipe.orchestrate import progress
@@ -56,7 +46,6 @@ from pubpipe.render.templates import render_template, styles_dir
 from pubpipe.model import Anthology
 from pubpipe.render.pdf import glyphs as pdfglyphs
 from pubpipe.render.pdf.parts import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: F401 (PdfInfo: the info `render` returns)
-from pubpipe.render.pdf.tags import VARIANT, speed_up_page_references
 from pubpipe.orchestrate.processes import (fresh_processes, give_back_memory, in_fresh, in_layout, in_layout_soon,
                                           layout_processes, retire_layout_processes)
 from pubpipe.render import Rendered
@@ -107,53 +96,19 @@ class Layout:
     process. Shapes no output, so no cache key holds it."""
 
 
-class FetchRefused(PubpipeError):
-    """WeasyPrint asked for a resource outside the project's styles and fonts."""
+_WEASYPRINT_NAMES = {"HTML": "weasyprint", "CSS": "weasyprint", "FontConfiguration": "weasyprint.text.fonts",
+                    "SafeFetcher": "pubpipe.render.pdf.fetcher", "allowed_roots": "pubpipe.render.pdf.fetcher"}
 
 
-def allowed_roots() -> tuple:
-    """The folders WeasyPrint may read from: the styles and the two font packages."""
-    return (styles_dir().resolve(), (fontpkg_literata.ROOT / "files").resolve(),
-            (fontpkg_inter.ROOT / "files").resolve())
-
-
-class SafeFetcher(URLFetcher):
-    """A URL fetcher that opens only local files under `allowed_roots` and refuses the rest.
-
-    Refusals raise `FetchRefused`; with ``fail_on_errors`` WeasyPrint turns that into a
-    fatal error instead of a warning, so a render never silently skips a resource.
-    Every URL asked for is recorded in ``requested`` (for tests and reports).
-    """
-
-    def __init__(self, roots=None, **kwargs):
-        kwargs.setdefault("fail_on_errors", True)
-        super().__init__(allowed_protocols=("file",), allow_redirects=False, **kwargs)
-        self.roots = tuple(Path(r).resolve() for r in (roots or allowed_roots()))
-        self.requested: list = []
-
-    def fetch(self, url, headers=None):
-        """Return the file behind a ``file:`` URL under an allowed root, or raise FetchRefused."""
-        self.requested.append(url)
-        path = self.local_path(url)
-        mime, _ = mimetypes.guess_type(path.name)
-        # Read the checked path ourselves rather than handing the URL back to urllib,
-        # so what is opened is exactly what was checked.
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(),
-                                  {"Content-Type": mime or "application/octet-stream"})
-
-    def local_path(self, url: str) -> Path:
-        """The resolved file a URL names, if it is an existing file under an allowed root."""
-        parts = urlsplit(url)
-        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
-            raise FetchRefused(f"refused to fetch {url!r}: only the project's own files are loaded")
-        path = Path(url2pathname(unquote(parts.path)))
-        try:
-            path = path.resolve(strict=True)  # follows symlinks and '..' before the check
-        except OSError as error:
-            raise FetchRefused(f"refused to fetch {url!r}: {error.strerror}") from None
-        if not path.is_file() or not any(path.is_relative_to(root) for root in self.roots):
-            raise FetchRefused(f"refused to fetch {url!r}: not under the styles or font folders")
-        return path
+def __getattr__(name: str):
+    """WeasyPrint's ``HTML``, ``CSS`` and ``FontConfiguration`` and `pubpipe.render.pdf.fetcher`'s
+    ``SafeFetcher`` and ``allowed_roots``, imported when first asked for: the build process imports this module (the flow's steps) but
+    lays nothing out, and WeasyPrint's import (~0.5 s of CPU) was on its start's critical path
+    (issue 19); the layout processes import it when they lay out."""
+    if name in _WEASYPRINT_NAMES:
+        import importlib
+        return getattr(importlib.import_module(_WEASYPRINT_NAMES[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def font_faces_css() -> str:
@@ -323,6 +278,12 @@ def lay_out(anthology: Anthology, strip_folios: bool = True, missing=None, level
     of the variable fonts with it too). The characters of ``missing`` (default: those of
     ``anthology`` no installed font has, `pubpipe.render.pdf.glyphs.unshowable`) are shown as placeholders.
     """
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import FatalURLFetchingError
+
+    from pubpipe.render.pdf import fontcache, layoutspeed
+    from pubpipe.render.pdf.fetcher import SafeFetcher
+    from pubpipe.render.pdf.tags import speed_up_page_references
     speed_up_page_references()
     layoutspeed.install()
     fontcache.install()
@@ -355,6 +316,10 @@ def take_folio(page) -> bool:
 def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, fonts, base: str, missing,
              level: bool) -> LaidOut:
     """lay_out's work, under fewer_collections."""
+    from weasyprint import CSS, HTML
+
+    from pubpipe.render.pdf import relayout
+    from pubpipe.render.pdf.tags import VARIANT
     # The placeholders go into the HTML itself: found before layout from the fonts' cmaps, so
     # WeasyPrint never meets a character it cannot draw.
     part = dict(part)
@@ -436,6 +401,7 @@ class _Alone:
                 for p, cap in sorted(caps.items())]
         source, _ = pdfglyphs.substitute(book_html(self.anthology, created_date(), **one), self.missing)
         source = source.replace("</head>", "<style>" + "\n".join(css) + "</style>\n</head>", 1)
+        from weasyprint import HTML
         html = HTML(string=source, base_url=self.base, url_fetcher=self.fetcher)
         return html.render(font_config=self.fonts, stylesheets=[self.faces]).pages
 
