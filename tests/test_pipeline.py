@@ -130,11 +130,24 @@ def test_a_long_book_is_told_from_its_sources_text_before_its_stories_are_recove
 
 
 def test_the_helpers_import_what_the_build_runs_in_them():
-    """`processes.start_helpers` names the modules (it cannot import them): the names must be theirs."""
+    """`processes.start_helpers` names the modules (it cannot import them): the names must be theirs —
+    the layout processes' is `pubpipe.render.pdf.engine`, which imports the layout's modules and
+    WeasyPrint (reading itself imports WeasyPrint only as it lays out: the build process imports it)."""
+    import importlib
+    import subprocess
+    import sys
+
     from pubpipe.orchestrate import processes
     from pubpipe.recover import steps
-    from pubpipe.render.pdf import reading
-    assert (processes.RECOVERY_MODULE, processes.LAYOUT_MODULE) == (steps.__name__, reading.__name__)
+    from pubpipe.render.pdf import engine
+    assert (processes.RECOVERY_MODULE, processes.LAYOUT_MODULE) == (steps.__name__, engine.__name__)
+    code = (f"import sys, importlib; importlib.import_module({processes.LAYOUT_MODULE!r}); "
+            "print(sorted(m for m in ('weasyprint.layout', 'weasyprint.pdf', 'pubpipe.render.pdf.reading', "
+            "'pubpipe.render.pdf.relayout', 'pubpipe.render.pdf.fontcache', 'pubpipe.render.pdf.fetcher') "
+            "if m not in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", (done.stdout, done.stderr[-1000:])
+    importlib.import_module(processes.RECOVERY_MODULE)
 
 
 def test_the_stories_recovered_ahead_are_the_flows_and_taken_only_for_its_inputs(tmp_path, monkeypatch):

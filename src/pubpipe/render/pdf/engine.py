@@ -9,4 +9,4 @@ nothing out, and WeasyPrint's import was on its start's critical path (issue 19)
 import weasyprint  # noqa: F401
 import weasyprint.pdf  # noqa: F401 (the writer, which write_pdf imports on first use)
 
-from pubpipe.render.pdf import fetcher, fontcache, layoutspeed, relayout, tags  # noqa: F401
+from pubpipe.render.pdf import fetcher, fontcache, layoutspeed, reading, relayout, tags  # noqa: F401
