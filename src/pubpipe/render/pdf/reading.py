@@ -102,9 +102,10 @@ _WEASYPRINT_NAMES = {"HTML": "weasyprint", "CSS": "weasyprint", "FontConfigurati
 
 def __getattr__(name: str):
     """WeasyPrint's ``HTML``, ``CSS`` and ``FontConfiguration`` and `pubpipe.render.pdf.fetcher`'s
-    ``SafeFetcher`` and ``allowed_roots``, imported when first asked for: the build process imports this module (the flow's steps) but
-    lays nothing out, and WeasyPrint's import (~0.5 s of CPU) was on its start's critical path
-    (issue 19); the layout processes import it when they lay out."""
+    ``SafeFetcher`` and ``allowed_roots``, imported when first asked for: the build process imports
+    this module (the flow's steps) but lays nothing out, and WeasyPrint's import (~0.5 s of CPU) was
+    on its start's critical path (issue 19); the layout processes import it as they start
+    (`pubpipe.render.pdf.engine`)."""
     if name in _WEASYPRINT_NAMES:
         import importlib
         return getattr(importlib.import_module(_WEASYPRINT_NAMES[name]), name)
