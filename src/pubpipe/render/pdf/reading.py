@@ -327,7 +327,7 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
     verso = part.pop("verso", False)
     source, replaced = pdfglyphs.substitute(book_html(anthology, created_date(), **part), missing)
     if verso:  # the document's first page a left-hand one (as `_Alone` lays a story out on a verso)
-        source = source.replace("</head>", "<style>html { break-before: left; }</style>\n</head>", 1)
+        source = _styled(source, [VERSO_FIRST])
     html = HTML(string=source, base_url=base, url_fetcher=fetcher)
     faces = CSS(string=font_faces_css(), base_url=base, url_fetcher=fetcher, font_config=fonts)
     levelled = level and part.get("stories")
@@ -349,6 +349,16 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
     with pdfglyphs.watch_missing_glyphs() as notdef:
         data = document.write_pdf(pdf_variant=VARIANT)
     return LaidOut(data, folios, starts, tuple(sorted(set(replaced) | notdef)))
+
+
+VERSO_FIRST = "html { break-before: left; }"
+"""The rule that opens a document on a left-hand page (a piece that runs on from a recto, a story
+laid out alone on a verso)."""
+
+
+def _styled(source: str, rules: list) -> str:
+    """The book HTML ``source`` with ``rules`` (CSS, one a line) in a style element of its own, last in its head."""
+    return source.replace("</head>", "<style>" + "\n".join(rules) + "</style>\n</head>", 1)
 
 
 def _levelled(document, kept, anthology: Anthology, part: dict, fetcher, fonts, faces, base: str, missing,
@@ -396,14 +406,13 @@ class _Alone:
         return pages
 
     def trial(self, caps: dict, pages: list) -> list:
+        from weasyprint import HTML
         one = dict(self.part, stories=(self.story,))
-        css = ["html { break-before: left; }"] if self.verso_first else []
+        css = [VERSO_FIRST] if self.verso_first else []
         css += [f"@page :nth({p + 1}) {{ margin-bottom: {self.height - cap:.3f}px; }}"
                 for p, cap in sorted(caps.items())]
         source, _ = pdfglyphs.substitute(book_html(self.anthology, created_date(), **one), self.missing)
-        source = source.replace("</head>", "<style>" + "\n".join(css) + "</style>\n</head>", 1)
-        from weasyprint import HTML
-        html = HTML(string=source, base_url=self.base, url_fetcher=self.fetcher)
+        html = HTML(string=_styled(source, css), base_url=self.base, url_fetcher=self.fetcher)
         return html.render(font_config=self.fonts, stylesheets=[self.faces]).pages
 
     def finish(self, pages: list) -> list:
@@ -428,8 +437,9 @@ def story_line(page, story_id: str) -> float:
 def render(anthology: Anthology, run=None, recto: bool = False, layout: Layout = Layout()) -> Rendered:
     """The A5 reading edition of ``anthology``, ``<slug>.pdf`` (tagged, PDF/UA-1), with its
     `PdfInfo`: its stories laid out in parts (`pubpipe.render.pdf.parts.parts`) side by side, each
-    in pieces one after the other (`_lay_out_pieces`), then bound into one book (`bind`). ``run``: the runner of these steps (`pubpipe.orchestrate.runner`; default:
-    here); ``layout``: how and where they lay the book out (`Layout`).
+    in pieces one after the other (`_lay_out_pieces`), then bound into one book (`bind`). ``run``:
+    the runner of these steps (`pubpipe.orchestrate.runner`; default: here); ``layout``: how and
+    where they lay the book out (`Layout`).
 
     Deterministic under SOURCE_DATE_EPOCH. Raises FetchRefused if anything asks for a resource
     outside styles and fonts. Characters no installed font has are shown as placeholders and named
@@ -505,7 +515,8 @@ def lay_out_ahead(anthology: Anthology, recto: bool, layout: Layout = Layout(), 
     since the last build) starts them: there a piece is the build's critical path. A cold build's
     start is CPU-bound (the interpreter, Prefect's import, the recovery), and its parts laid out
     ahead only took the CPU from the flow's first steps (16 builds alternated: 15.03 s with, 14.79 s
-    without; benchmarks/RESULTS.md). Returns how many were started."""
+    without; again on 2026-12-05, the first two pieces only, with WeasyPrint out of the build
+    process: 14.41 s both ways; benchmarks/RESULTS.md). Returns how many were started."""
     if layout.here:
         return 0
     todo = []
