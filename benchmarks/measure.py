@@ -88,9 +88,24 @@ def _kind(pid: int) -> str:
     return "main"
 
 
+WARM = "pubpipe.orchestrate.warmserver"
+
+
+def _warm_builds(kids: dict) -> list:
+    """The builds forked from a warm build process (`pubpipe.orchestrate.warm`): the command hands its
+    build to one, and the build runs there, not under the command."""
+    def warm(pid: int) -> bool:
+        try:
+            return WARM.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+    return [child for pid, children in kids.items() if warm(pid) for child in children if warm(child)]
+
+
 def _tree(root: int) -> list:
+    """``root`` and its descendants, and the builds a warm build process forked meanwhile and theirs."""
     kids = _children_map()
-    out, todo = [], [root]
+    out, todo = [], [root, *_warm_builds(kids)]
     while todo:
         pid = todo.pop()
         out.append(pid)
@@ -183,7 +198,7 @@ def wait_until_quiet(limit: float = 0.3, patience: float = 600, say=print) -> fl
     return load
 
 
-KEPT = ("pubpipe.orchestrate.localserver", "pubpipe.publish.checkservice")
+KEPT = ("pubpipe.orchestrate.localserver", "pubpipe.publish.checkservice", WARM)
 
 
 def subreaper() -> None:
@@ -223,7 +238,8 @@ def reap_children(zombies_only: bool = False, timeout: float = 10.0) -> None:
 
 
 def kept_cpu() -> dict:
-    """CPU seconds so far of each process pubpipe keeps between builds (by pid)."""
+    """CPU seconds so far of each process pubpipe keeps between builds (by pid), with that of its
+    children it has waited for (a warm build process's: the builds it forked)."""
     out = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -232,7 +248,7 @@ def kept_cpu() -> dict:
             cmd = (entry / "cmdline").read_bytes()
             if any(k.encode() in cmd for k in KEPT):
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                out[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                out[int(entry.name)] = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
         except (OSError, IndexError, ValueError):
             pass
     return out

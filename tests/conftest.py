@@ -26,6 +26,9 @@ if os.environ.get("PYTEST_XDIST_WORKER"):  # set by xdist before it loads this f
 # test started under a PREFECT_HOME of its own stops itself after PUBPIPE_SERVER_IDLE seconds idle.
 # Tests of the temporary server set PUBPIPE_SERVER=temporary themselves.
 os.environ.setdefault("PUBPIPE_SERVER_IDLE", "60")
+# No warm build process for the suite's builds (each test's environment is another key, so each
+# build would start one for nothing); tests/test_warm.py switches it on for its own.
+os.environ.setdefault("PUBPIPE_WARM", "0")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")

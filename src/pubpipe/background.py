@@ -14,6 +14,8 @@ from pathlib import Path
 
 from pubpipe.errors import PubpipeError
 
+WARM_CHILD = "PUBPIPE_WARM_CHILD"
+"""Set in the environment of a build forked from the warm build process (`pubpipe.orchestrate.warm`)."""
 IDLE_ENV, IDLE_SECONDS = "PUBPIPE_SERVER_IDLE", 30 * 60
 """How long a kept process waits with no build and no request before it stops itself (seconds)."""
 

@@ -26,13 +26,6 @@ DASK_ENV, FORCE_ENV = "PUBPIPE_DASK", "PUBPIPE_FORCE"
 options' values, and passed on as parameters; no stage reads the environment for them."""
 
 
-def _quiet_prefect() -> None:
-    """Keep Prefect's console to warnings and its server free of analytics noise, unless the user chose."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
-
-
 def _up_to_date(sources: Path, output: Path, config: Optional[Path]):
     """The stored result when `output` already holds what this build would publish (see
     pubpipe.publish.manifest), checked before Prefect is even imported; else None."""
@@ -136,25 +129,29 @@ def _run(sources: Path, output: Path, config: Optional[Path], force: bool, dask:
     # The lock at once, before Prefect starts (the flow takes it again: re-entrant); then the
     # temporary Prefect server boots in a child process while this one imports the flow.
     with build_lock(output):
-        result = None if force else _up_to_date(sources, output, config)
+        with timeline.span("already published? (before Prefect)"):
+            result = None if force else _up_to_date(sources, output, config)
         if result is not None:
             return result
         # The helper processes and EPUBCheck's JVM (kept between builds) start on the other core
         # while this one imports Prefect and the flow; the flow uses them (issue 19).
         from pubpipe.orchestrate import processes
         from pubpipe.publish import checkservice
-        long = processes.may_be_long(sources)  # (its layout processes start after its stories are recovered)
-        processes.start_helpers(layout=not long)
-        # The stories recovered meanwhile too, as the flow will (its recovery steps find them).
-        recovered = processes.recover_ahead(str(sources), str(config) if config else None)
-        if not long:  # (a long book checks its EPUB in a JVM of its own)
-            checkservice.warm()
+        with timeline.span("start the helpers"):
+            long = processes.may_be_long(sources)  # (its layout processes start after its stories are recovered)
+            processes.start_helpers(layout=not long)
+            # The stories recovered meanwhile too, as the flow will (its recovery steps find them).
+            recovered = processes.recover_ahead(str(sources), str(config) if config else None)
+            if not long:  # (a long book checks its EPUB in a JVM of its own)
+                checkservice.warm()
         _check_server()
         with cli_progress.showing(err, quiet) as display:
             _DISPLAY[:] = [display] if display else []
             progress.emit("stage", name="starting Prefect")
             _STARTED.append(True)
-            with _server() as server, ExitStack() as stack:
+            with ExitStack() as stack:
+                with timeline.span("the Prefect server"):
+                    server = stack.enter_context(_server())
                 with timeline.span("import Prefect and the flow"):
                     from pubpipe_flows.publish import lay_out_ahead, publish
                 if not long:  # (a long book's layout processes are retired while it is recovered)
@@ -199,11 +196,10 @@ def build(
 
     Exit code 0: published; 1: published, but some sources had problems; 2: nothing published
     (the output folder is as it was); 130: stopped with Ctrl-C."""
-    _quiet_prefect()
-    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # no cluster chatter unless asked
+    from pubpipe.orchestrate import logfile
+    logfile.quiet_defaults()  # (before Prefect is imported, as the warm process does: its settings)
     from pubpipe import dates
     from pubpipe.orchestrate import interrupts
-    from pubpipe.orchestrate import logfile
     from pubpipe.config import default_config_path
     from pubpipe.errors import PubpipeError
     from pubpipe.publish.swap import refuse_unsafe_output, unwritable
@@ -212,6 +208,10 @@ def build(
         logfile.start("build")
     except OSError:
         pass  # no log file: messages still reach the terminal
+    if "prefect.logging" in sys.modules:  # (forked from the warm process: Prefect configured its logging there)
+        logfile.quiet_console()
+        import logging
+        logging.getLogger("pubpipe").info("build forked from the warm build process (pid %d)", os.getppid())
     interrupts.install(output, lambda line: (_stop_display(), err.print(escape(line))))
     try:
         dates.source_date_epoch()
@@ -316,7 +316,7 @@ def serve(
     raise typer.Exit(stopped.exit_code)
 
 
-server_app = typer.Typer(no_args_is_help=True, help="The local Prefect server and EPUBCheck service builds keep between them.")
+server_app = typer.Typer(no_args_is_help=True, help="The processes builds keep between them: the local Prefect server, the EPUBCheck service, the warm build process.")
 app.add_typer(server_app, name="server")
 
 
@@ -325,17 +325,25 @@ def server_status() -> None:
     """Say whether a local Prefect server runs (for this PREFECT_HOME), and where."""
     from pubpipe.orchestrate import localserver
     from pubpipe.publish import checkservice
+    from pubpipe.orchestrate import warm
     out.print(escape(localserver.status()))
     out.print(escape(checkservice.status()))
+    for line in warm.status() or ["no warm build process"]:
+        out.print(escape(line))
 
 
 @server_app.command("stop")
 def server_stop(force: bool = typer.Option(False, "--force", help="Stop it even while a build uses it (that build fails).")) -> None:
-    """Stop the local Prefect server and the EPUBCheck service now (each also stops itself after 30 idle minutes)."""
+    """Stop the local Prefect server, the EPUBCheck service and the warm build process now (each also
+    stops itself after 30 idle minutes)."""
     from pubpipe.orchestrate import localserver
+    from pubpipe.orchestrate import warm
     from pubpipe.errors import PubpipeError
     from pubpipe.publish import checkservice
-    # The EPUBCheck service in any case: a build checking its EPUB meanwhile checks it in a JVM of its own.
+    # The warm process and the EPUBCheck service in any case: builds forked from the one go on to
+    # their end; a build checking its EPUB meanwhile checks it in a JVM of its own.
+    for line in warm.stop_all() or ["no warm build process"]:
+        out.print(escape(line))
     out.print(escape(checkservice.stop_service() or "no EPUBCheck service"))
     try:
         out.print(escape(localserver.stop(force)))
@@ -398,8 +406,15 @@ def _options(version: bool = typer.Option(False, "--version", callback=_version,
     """pubpipe: raw article text in; a PDF booklet, an EPUB and web snippets out."""
 
 
-def main() -> None:
-    """Console-script entry point."""
+_ENVIRONMENT: dict = {}
+"""The command's environment as it started (before this module set Prefect's defaults in it): what
+the warm build process it may start as it ends is started with (`pubpipe.orchestrate.warm`)."""
+
+
+def main(environment: Optional[dict] = None) -> None:
+    """The command line, run in this process (`pubpipe.launch` hands a build to the warm build
+    process first, when one runs). ``environment``: the command's environment as it started."""
+    _ENVIRONMENT.update(os.environ if environment is None else environment)
     from pubpipe.orchestrate import processes
     processes.tune_malloc()  # before any thread: the build's memory (issue 19)
     try:
@@ -427,6 +442,9 @@ def _leave(code) -> None:
             pass
     logfile.flush()
     logging.shutdown()
+    if _ENVIRONMENT:  # the next build of the session forked from a warm process (issue 19)
+        from pubpipe.orchestrate import warm
+        warm.start(_ENVIRONMENT)
     os._exit(code if isinstance(code, int) else (0 if code is None else 1))
 
 

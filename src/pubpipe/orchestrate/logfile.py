@@ -16,6 +16,17 @@ from pathlib import Path
 
 KEEP = 20
 """How many log files to keep; older ones are removed when a new one starts."""
+QUIET = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
+         "PREFECT_SERVER_LOGGING_LEVEL": "WARNING", "DASK_LOGGING__DISTRIBUTED": "warning"}
+"""What `pubpipe build` sets in its environment before Prefect is imported, unless the user did
+(`quiet_defaults`): Prefect's console at warnings, its server without analytics, no Dask cluster chatter."""
+
+
+def quiet_defaults() -> None:
+    """`QUIET` in the environment, where the user has not set its variables. Before Prefect is imported
+    (its settings are read then): by `pubpipe build`, and by the warm build process it forks from."""
+    for name, value in QUIET.items():
+        os.environ.setdefault(name, value)
 
 _open: dict = {}
 

@@ -314,7 +314,13 @@ def start_helpers(layout: bool = True) -> None:
     process before its stories are recovered: the recovery (ahead of the flow, in `pubpipe build`)
     then holds the most memory of the build, and two warm layout processes beside it took the
     1,000-story tree to 1,091 MB (benchmarks/RESULTS.md, section 10)."""
-    start_recovery_process(RECOVERY_MODULE)
+    from pubpipe import background
+    if not (layout and os.environ.get(background.WARM_CHILD)):
+        # (a build forked from the warm process recovers its stories in its flow, at once: it has the
+        # recovery imported and Prefect too. Measured, alternated: a thread recovering them ahead
+        # of the flow was no faster, cold or with one story changed. A long book's recovery keeps
+        # a process of its own, for its memory.)
+        start_recovery_process(RECOVERY_MODULE)
     if layout:
         warm_up(LAYOUT_MODULE)
 
