@@ -208,8 +208,9 @@ def build(
         logfile.start("build")
     except OSError:
         pass  # no log file: messages still reach the terminal
-    if "prefect.logging" in sys.modules:  # (forked from the warm process: Prefect configured its logging there)
-        logfile.quiet_console()
+    from pubpipe import background
+    if os.environ.get(background.WARM_CHILD):  # forked from the warm build process (pubpipe.orchestrate.warm)
+        logfile.quiet_console()  # (Prefect configured its logging there, as it was imported)
         import logging
         logging.getLogger("pubpipe").info("build forked from the warm build process (pid %d)", os.getppid())
     interrupts.install(output, lambda line: (_stop_display(), err.print(escape(line))))
@@ -443,8 +444,11 @@ def _leave(code) -> None:
     logfile.flush()
     logging.shutdown()
     if _ENVIRONMENT:  # the next build of the session forked from a warm process (issue 19)
-        from pubpipe.orchestrate import warm
-        warm.start(_ENVIRONMENT)
+        try:
+            from pubpipe.orchestrate import warm
+            warm.start(_ENVIRONMENT)
+        except Exception:  # (it only saves the next build a second: never this one's exit)
+            pass
     os._exit(code if isinstance(code, int) else (0 if code is None else 1))
 
 

@@ -160,6 +160,10 @@ def _exactly(sock: socket.socket, size: int) -> bytes:
     return data
 
 
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+"""What the command passes on to its build (Ctrl-C, a kill, the terminal closed, Ctrl-\\)."""
+
+
 def run(argv: list, env: dict):
     """Hand the command ``argv`` to the warm process of its `key`, wait for its build and return its
     exit code; None when there is none ready to take it (then the command runs here)."""
@@ -172,42 +176,46 @@ def run(argv: list, env: dict):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     except OSError:
         return None
+    build, pending = [], []
+
+    def forward(signum, _frame):
+        if build:
+            try:
+                os.kill(build[0], signum)
+            except OSError:
+                pass
+        else:  # (before the build's pid came: passed on when it comes)
+            pending.append(signum)
+    before = {signum: signal.signal(signum, forward) for signum in FORWARDED}
     try:
         sock.settimeout(READY_SECONDS)
         sock.connect(str(path))
         _send(sock, {"argv": argv, "cwd": os.getcwd(), "env": env}, [0, 1, 2])
         got = _receive(sock)  # sent by the build's own process, once forked: it runs from now on
-    except OSError:  # (none, not answering, still importing after READY_SECONDS: the build runs here)
-        sock.close()
-        return None
+    except (OSError, ValueError):  # (none, not answering, still importing after READY_SECONDS)
+        got = None
     if not got or "pid" not in got[0]:
         sock.close()
-        return None
-    pid = int(got[0]["pid"])
+        if pending:  # stopped before anything started
+            os.write(2, b"pubpipe: stopped before the build started; nothing published\n")
+            return 128 + pending[0]
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+        return None  # the build runs here
+    build.append(int(got[0]["pid"]))
+    for signum in pending:
+        forward(signum, None)
     sock.settimeout(None)
-
-    def forward(signum, _frame):
-        try:
-            os.kill(pid, signum)
-        except OSError:
-            pass
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
-        signal.signal(signum, forward)
-    while True:
-        try:
-            got = _receive(sock)
-            break
-        except InterruptedError:
-            continue
-        except OSError:
-            got = None
-            break
+    try:
+        got = _receive(sock)
+    except (OSError, ValueError):
+        got = None
     if got and "status" in got[0]:
         return int(got[0]["status"])
     # The warm process went (killed) before the build did: wait for the build, its code unknown.
-    while _alive(pid):
+    while _alive(build[0]):
         time.sleep(0.2)
-    os.write(2, f"pubpipe: the warm process that ran this build (pid {pid}) stopped before it; "
+    os.write(2, f"pubpipe: the warm process that ran this build (pid {build[0]}) stopped before it; "
                 f"see the build's log for what was published\n".encode())
     return 2
 
