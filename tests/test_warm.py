@@ -172,10 +172,16 @@ def test_a_stopped_command_stops_its_build_and_leaves_the_output(home, how):
     assert not list(home.glob(".out1*")) or all(p.name.endswith(".lock") for p in home.glob(".out1*"))
 
 
-def test_server_stop_stops_it(home):
+def test_server_stop_stops_it_and_lets_a_build_forked_from_it_finish(home):
     pid = _wait_ready(home)
-    done = cli(home, "server", "stop")
-    assert done.returncode == 0
+    subprocess.run(["rm", "-rf", str(home / "storage")], check=True)
+    client, build = _start(home, "out1")
+    done = cli(home, "server", "stop")  # (the local Prefect server it refuses to stop: a build uses it)
     assert f"stopped the warm build process (pid {pid})" in done.stdout
-    assert _gone(pid) and not _records(home)
-    assert "no warm build process" in cli(home, "server", "status").stdout
+    assert done.returncode == 1 and "a build is using the local Prefect server" in done.stderr
+    assert not _records(home) and "no warm build process" in cli(home, "server", "status").stdout
+    out, err = client.communicate(timeout=120)  # the build went on to its end, its exit code the command's
+    assert client.returncode == 0, err[-2000:]
+    assert "Published into" in out
+    assert _gone(pid) and _gone(build)
+    cli(home, "server", "stop")

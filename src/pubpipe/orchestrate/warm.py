@@ -11,16 +11,17 @@ its command line, its working folder, its environment and its terminal (the file
 standard input, output and error, passed over a Unix socket), and the warm process forks a child
 that runs the build exactly as ``pubpipe build`` would — the same `pubpipe.cli` code, its messages on
 the same terminal, its exit code returned to the command, which waits and passes Ctrl-C (and
-SIGTERM, SIGHUP, SIGQUIT) on to it. The child recovers the stories itself, at once (nothing to
+SIGTERM, SIGHUP, SIGQUIT) on to it. The child recovers the stories in its flow, at once (nothing to
 import, no process to start); the layout processes start as before. Measured on the 100-story
-benchmark, a second cold build of a session: 13.9 -> 12.2 s (benchmarks/RESULTS.md).
+benchmark, a second cold build of a session, four rounds alternated: 14.17 -> 12.89 s median
+(benchmarks/RESULTS.md). It holds ~145 MB while it waits.
 
 Safe to keep:
 
 - **Only the same environment and code.** `key` is a digest of the command's environment (all of
-  it but the shell's own bookkeeping: `VOLATILE`), the interpreter, its import path, and the size and
-  time of every module of pubpipe and of the flows and of each folder on the import path (an upgraded
-  package changes its folder): a build whose key differs is not handed to that process (it runs
+  it but `VOLATILE`), the interpreter, its import path, and the size and time of every module of
+  pubpipe and of the flows, of every file of its styles, and of each folder on the import path (an
+  upgraded package changes its folder): a build whose key differs is not handed to that process (it runs
   here, and starts a warm process of its own key as it ends). One warm process a user at a time: a new
   one stops the others.
 - **Nothing runs in it.** It only imports; every build runs in a child forked from it, in a process
@@ -84,8 +85,8 @@ def wanted(argv: list, env: dict) -> bool:
             and HERE not in env)
 
 
-def _stamp(folder: Path, h) -> None:
-    for path in sorted(folder.rglob("*.py")):
+def _stamp(folder: Path, h, pattern: str = "*.py") -> None:
+    for path in sorted(p for p in folder.rglob(pattern) if "__pycache__" not in p.parts):
         try:
             stat = path.stat()
         except OSError:
@@ -104,11 +105,11 @@ def key(env: dict) -> str:
             h.update(f"{entry}:{os.stat(entry or '.').st_mtime_ns}\n".encode())
         except OSError:
             pass
-    for name in ("pubpipe", "pubpipe_flows"):
+    for name, pattern in (("pubpipe", "*.py"), ("pubpipe_flows", "*.py"), ("pubpipe.styles", "*")):
         spec = find_spec(name)
         if spec is not None and spec.submodule_search_locations:
             for folder in spec.submodule_search_locations:
-                _stamp(Path(folder), h)
+                _stamp(Path(folder), h, pattern)
     return h.hexdigest()[:16]
 
 
