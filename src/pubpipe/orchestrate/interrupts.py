@@ -79,6 +79,7 @@ def stop(signum: int, published: bool = False) -> None:
     if staging is not None:
         _remove_staging(staging)
     _cancel_run()
+    progress.hush()  # (the line below the last on the terminal: a task thread's step may end meanwhile)
     say = _state["say"] or (lambda line: print(line, file=sys.stderr))
     what = NAMES.get(signum, f"signal {signum}")
     if published:

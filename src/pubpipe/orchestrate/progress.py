@@ -10,7 +10,8 @@ import logging
 import threading
 
 _listeners: list = []
-_lock = threading.Lock()
+_lock = threading.RLock()  # (held while the listeners are called: `hush` waits for one that is)
+_hushed: list = []
 log = logging.getLogger("pubpipe.orchestrate.progress")
 
 
@@ -30,12 +31,21 @@ def emit(event: str, **data) -> None:
     """Tell the listeners that `event` happened (see `EVENTS`); also written to the log."""
     log.info("%s %s", event, " ".join(f"{k}={v}" for k, v in data.items()))
     with _lock:
-        listeners = list(_listeners)
-    for listener in listeners:
-        try:
-            listener(event, data)
-        except Exception:  # a display must never stop a build
-            log.exception("progress listener failed on %s", event)
+        if _hushed:
+            return
+        for listener in list(_listeners):
+            try:
+                listener(event, data)
+            except Exception:  # a display must never stop a build
+                log.exception("progress listener failed on %s", event)
+
+
+def hush() -> None:
+    """Call no listener from now on, once one being called has returned: a build that stops says
+    its last line (`pubpipe.orchestrate.interrupts`), and no step its threads finish meanwhile is
+    shown after it."""
+    with _lock:
+        _hushed.append(True)
 
 
 EVENTS = {

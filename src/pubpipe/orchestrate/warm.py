@@ -339,6 +339,8 @@ def serve(name: str, idle: float, command) -> None:
     logfile.quiet_defaults()  # as `pubpipe build` does before it imports Prefect (its settings)
     for module in IMPORTS:
         importlib.import_module(module)
+    import gc
+    gc.freeze()  # what it imported out of the collector's sight: a child's collections copy no page of it
     stopping = []
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
