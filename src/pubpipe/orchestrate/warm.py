@@ -11,7 +11,9 @@ its command line, its working folder, its environment and its terminal (the file
 standard input, output and error, passed over a Unix socket), and the warm process forks a child
 that runs the build exactly as ``pubpipe build`` would — the same `pubpipe.cli` code, its messages on
 the same terminal, its exit code returned to the command, which waits and passes Ctrl-C (and
-SIGTERM, SIGHUP, SIGQUIT) on to it. The child recovers the stories in its flow, at once (nothing to
+SIGTERM, SIGHUP, SIGQUIT) on to it (not Ctrl-Z: the command is suspended, the build goes on — a
+suspending handler cannot stop itself in an orphaned process group, where the kernel drops the
+terminal's stop signals, and would leave the build stopped for good). The child recovers the stories in its flow, at once (nothing to
 import, no process to start); the layout processes start as before. Measured on the 100-story
 benchmark, a second cold build of a session, four rounds alternated: 14.17 -> 12.89 s median
 (benchmarks/RESULTS.md). It holds ~145 MB while it waits.
