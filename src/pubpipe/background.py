@@ -20,6 +20,12 @@ IDLE_ENV, IDLE_SECONDS = "PUBPIPE_SERVER_IDLE", 30 * 60
 """How long a kept process waits with no build and no request before it stops itself (seconds)."""
 
 
+def state_folder() -> Path:
+    """pubpipe's folder in the user's state folder (``$XDG_STATE_HOME``, by default
+    ``~/.local/state``): the logs, the EPUBCheck service's folders, the warm build process's records."""
+    return Path(os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")) / "pubpipe"
+
+
 def idle_seconds() -> float:
     """`IDLE_SECONDS`, or ``PUBPIPE_SERVER_IDLE`` if set; a value that is not a number is an error."""
     value = os.environ.get(IDLE_ENV, "")

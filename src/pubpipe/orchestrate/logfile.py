@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from pubpipe import background
+
 KEEP = 20
 """How many log files to keep; older ones are removed when a new one starts."""
 QUIET = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
@@ -33,8 +35,7 @@ _open: dict = {}
 
 def log_dir() -> Path:
     """``$XDG_STATE_HOME/pubpipe/logs`` (default ``~/.local/state/pubpipe/logs``)."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "pubpipe" / "logs"
+    return background.state_folder() / "logs"
 
 
 def _make(command: str) -> Path:

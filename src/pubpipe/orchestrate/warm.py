@@ -75,15 +75,14 @@ HERE = background.WARM_CHILD
 
 
 def _state_root() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "pubpipe" / "warm"
+    return background.state_folder() / "warm"
 
 
 def wanted(argv: list, env: dict) -> bool:
     """Whether this command may be handed to a warm process: ``build`` on Linux with fork, not
     switched off (``PUBPIPE_WARM=0``, a temporary Prefect server of its own), not inside one."""
     return (len(argv) > 1 and argv[1] == "build" and sys.platform == "linux" and hasattr(os, "fork")
-            and env.get(ENV, "1").strip() != "0" and env.get("PUBPIPE_SERVER", "local") in ("", "local")
+            and env.get(ENV, "1").strip() != "0" and env.get("PUBPIPE_SERVER", "").strip().lower() in ("", "local")
             and HERE not in env)
 
 

@@ -126,8 +126,7 @@ def folder() -> Path | None:
         return None
     key = hashlib.sha256(json.dumps([sys.executable, str(jar), stat.st_size, stat.st_mtime_ns, java, PROTOCOL])
                          .encode()).hexdigest()[:12]
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "pubpipe" / "epubcheck" / key
+    return background.state_folder() / "epubcheck" / key
 
 
 def _prepared(where: Path) -> Path:
