@@ -26,7 +26,7 @@ from pubpipe import pipeline, render
 from pubpipe.recover import steps
 from pubpipe.read import intake
 from pubpipe.publish.result import BuildResult
-from pubpipe.orchestrate import artifacts
+from pubpipe.orchestrate import artifacts, framestack
 from pubpipe.render.epub import book as epub
 from pubpipe.render.pdf import imposition as impose
 from pubpipe.publish import manifest
@@ -68,7 +68,7 @@ def _part_done(task, run, state) -> None:
 def _kind(**options):
     """A kind of task: ``kind(fn, name=…)`` makes ``fn`` a task with ``options``, its runs recorded on
     the build's timeline (`pubpipe.orchestrate.timeline`: only when a benchmark asks for one)."""
-    return lambda fn, name, **more: task(timeline.traced(fn, name), name=name, **options, **more)
+    return lambda fn, name, **more: task(timeline.traced(framestack.roomy(fn), name), name=name, **options, **more)
 
 
 cached = _kind(cache_key_fn=content_key, persist_result=True)

@@ -185,3 +185,31 @@ def test_server_stop_stops_it_and_lets_a_build_forked_from_it_finish(home):
     assert "Published into" in out
     assert _gone(pid) and _gone(build)
     cli(home, "server", "stop")
+
+
+def test_the_fonts_coverage_is_read_once_by_the_warm_process(tmp_path, migrated):
+    """The warm process reads what the fonts can show (fc-list) once, for every build it forks."""
+    folder = migrated(tmp_path / "fonts-home")
+    (folder / "sources").mkdir()
+    source = next(p for p in sorted((ROOT / "sources").iterdir()) if p.is_file())
+    (folder / "sources" / source.name).write_bytes(source.read_bytes())
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    calls = tmp_path / "fc-list-calls"
+    real = subprocess.run(["sh", "-c", "command -v fc-list"], capture_output=True, text=True).stdout.strip()
+    (bin_ / "fc-list").write_text(f'#!/bin/sh\necho "$PPID" >> {calls}\nexec {real} "$@"\n')
+    (bin_ / "fc-list").chmod(0o755)
+    path = f"{bin_}{os.pathsep}{os.environ['PATH']}"
+    try:
+        first = cli(folder, "build", "--output", "out1", PATH=path)
+        assert first.returncode == 0, first.stderr[-2000:]
+        pid = _wait_ready(folder)
+        for output in ("out2", "out3"):
+            done = cli(folder, "build", "--output", output, PATH=path)
+            assert done.returncode == 0, done.stderr[-2000:]
+            assert _forked(_logs(folder)[-1])
+        callers = [int(line) for line in calls.read_text().split()]
+        # the first build's own process, then the warm process: neither forked build ran fc-list
+        assert len(callers) == 2 and callers[1] == pid, (callers, pid)
+    finally:
+        cli(folder, "server", "stop", "--force", PATH=path)

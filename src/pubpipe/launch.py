@@ -15,7 +15,8 @@ def main() -> None:
     if code is not None:
         sys.exit(code)
     from pubpipe import cli
-    cli.main(environment)
+    from pubpipe.orchestrate import framestack
+    framestack.call(cli.main, environment)
 
 
 if __name__ == "__main__":

@@ -279,7 +279,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--idle", type=float, default=IDLE_SECONDS)
     args = parser.parse_args()
-    run_api(args.port, args.idle)
+    from pubpipe.orchestrate import framestack
+    framestack.call(run_api, args.port, args.idle)  # the event loop's calls given room
 
 
 if __name__ == "__main__":

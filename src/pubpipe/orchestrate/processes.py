@@ -16,6 +16,7 @@ import warnings
 from pathlib import Path
 
 from pubpipe import dates
+from pubpipe.orchestrate import framestack
 from pubpipe.errors import PubpipeError
 
 
@@ -468,7 +469,7 @@ def in_layout(function, *args, here: bool = False):
     if not here:
         return in_pool("the PDF renderer", _dated, os.environ.get(EPOCH), function, *args)
     with _HERE:  # one at a time, in order of asking, as the pool's workers do each
-        return function(*args)
+        return framestack.call(function, *args)
 
 
 _HERE = threading.Lock()
@@ -491,7 +492,7 @@ def _dated(epoch, function, *args, kind: str = "layout"):
                         psutil.Process().create_time(), __import__("time").time())
     with timeline.span(f"{kind}: {getattr(function, '__name__', 'step').lstrip('_')}"):
         try:
-            return function(*args)
+            return framestack.call(function, *args)
         finally:
             if kind == "layout" and _resident_mb() > LAYOUT_TRIM_MB:
                 give_back_memory()

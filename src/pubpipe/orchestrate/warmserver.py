@@ -13,7 +13,8 @@ def _command() -> None:
     # Imported in the build's own process, not in the warm one: the command line's consoles decide
     # as they are made whether they write to a terminal (colours, a live display).
     from pubpipe import cli
-    cli.main()
+    from pubpipe.orchestrate import framestack
+    framestack.call(cli.main)
 
 
 def main() -> None:
