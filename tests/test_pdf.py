@@ -215,6 +215,32 @@ def test_linear_layout_loops_with_fixed_boxes(tmp_path):
     assert len(PdfReader(io.BytesIO(outputs[1])).pages) >= 4
 
 
+@pytest.mark.parametrize("kept", [512, 2])
+def test_font_descriptions_kept_change_no_byte(kept, monkeypatch):
+    """Fonts that differ in each property WeasyPrint's description reads (family, style, stretch,
+    weight, size, small caps, variation settings) are each laid out as WeasyPrint lays them out, with
+    the descriptions kept (and with a cache so small it is forgotten over and over)."""
+    from pubpipe.render.pdf import layoutspeed
+    monkeypatch.setattr(layoutspeed, "DESCRIPTIONS_KEPT", kept)
+    spans = ["<span style='font-family: serif'>serif</span>", "<span style='font-family: monospace'>mono</span>",
+             "<i>italic</i>", "<span style='font-stretch: condensed'>condensed</span>", "<b>bold</b>",
+             "<span style='font-weight: 300'>light</span>", "<span style='font-size: 9.01pt'>a hair larger</span>",
+             "<span style='font-variant: small-caps'>Small Caps</span>",
+             "<span style='font-variation-settings: \"wght\" 650'>varied</span>", "<u>underlined</u>"]
+    html = ("<style>@page { size: A6 } p { font: 9pt sans-serif; hyphens: auto }</style>"
+            + "".join(f"<p lang=en>{' and '.join(spans[i:] + spans[:i])} words to fill a line or two</p>"
+                      for i in range(len(spans))) * 3)
+    outputs = []
+    try:
+        for setup in (layoutspeed.uninstall, layoutspeed.install):
+            setup()
+            outputs.append(HTML(string=html).write_pdf())
+        assert 0 < len(layoutspeed._descriptions) <= kept
+    finally:
+        layoutspeed.install()
+    assert outputs[0] == outputs[1]
+
+
 def test_saddle_order():
     assert saddle_order(8) == [(8, 1), (2, 7), (6, 3), (4, 5)]
     assert sorted(p for pair in saddle_order(16) for p in pair) == list(range(1, 17))

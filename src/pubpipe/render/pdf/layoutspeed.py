@@ -1,4 +1,5 @@
-"""Two loops in WeasyPrint 70's page layout that grow with pages × document, made linear.
+"""Two loops in WeasyPrint 70's page layout that grow with pages × document, made linear, and a
+font description made once per font rather than once per line.
 
 Profiling the reading edition of a 300-story collection (1,152 pages; benchmarks/RESULTS.md)
 against a 100-story one (409 pages) showed the layout time per page rising, and two functions
@@ -14,7 +15,15 @@ whose own time grows with the square of the book:
   `layout_fixed_boxes` first checks the pages' ``fixed_boxes`` lists in C (``map``/``any``)
   and only then runs WeasyPrint's loop.
 
-Both replacements compute exactly what the originals compute (the test suite renders a book
+And, found profiling the 100-story benchmark's pieces (benchmarks/RESULTS.md, stop 37): every text
+box and every try at a line (``weasyprint.text.line_break.Layout.setup``) builds a new Pango font
+description from the box's style — six Pango calls and the family list joined and encoded — about
+2 % of the layout's CPU, while a booklet uses a dozen distinct fonts. `get_font_description` keeps
+the description made for each distinct combination of the properties WeasyPrint's function reads
+(family, style, stretch, weight, size in Pango units, small caps, variation settings). Pango only
+reads it: ``pango_layout_set_font_description`` copies it, ``pango_context_get_metrics`` reads it.
+
+The three replacements compute exactly what the originals compute (the test suite renders a book
 with and without them and compares the PDFs byte for byte). They are installed only over the
 WeasyPrint release they were written against (`KNOWN_VERSION`) and only over the functions as
 released; any other WeasyPrint is left as it is, slower on long books but correct.
@@ -25,12 +34,18 @@ from operator import attrgetter
 import weasyprint
 import weasyprint.layout
 import weasyprint.layout.page
+import weasyprint.text.line_break
+from weasyprint.text.ffi import TO_UNITS
 
 KNOWN_VERSION = "70.0"
 _original_styles = weasyprint.layout.page.set_page_type_computed_styles
 _original_fixed = weasyprint.layout.layout_fixed_boxes
 _fixed_boxes = attrgetter("fixed_boxes")
 _PSEUDO_TYPES = "_pubpipe_page_pseudo_types"
+_original_description = weasyprint.text.line_break.get_font_description
+_descriptions: dict = {}
+DESCRIPTIONS_KEPT = 512
+"""At most this many font descriptions kept (a booklet uses a dozen); past it they are forgotten at once."""
 
 
 def page_pseudo_types(style_for) -> tuple:
@@ -72,18 +87,40 @@ def layout_fixed_boxes(context, pages, containing_page):
         yield from _original_fixed(context, pages, containing_page)
 
 
+def get_font_description(style):
+    """WeasyPrint's ``get_font_description(style)``, made once for each distinct font (see the module's
+    docstring); the Pango description returned is shared, to be read only, as WeasyPrint uses it."""
+    try:
+        key = (tuple(style['font_family']), style['font_style'], style['font_stretch'],
+               style['font_weight'], int(style['font_size'] * TO_UNITS), style['font_variant_caps'],
+               style['font_variation_settings'])
+        description = _descriptions.get(key)
+    except TypeError:  # a value that cannot be a key: made afresh, as WeasyPrint does
+        return _original_description(style)
+    if description is None:
+        description = _original_description(style)
+        if len(_descriptions) >= DESCRIPTIONS_KEPT:
+            _descriptions.clear()
+        _descriptions[key] = description
+    return description
+
+
 def install() -> bool:
-    """Put both replacements in place (idempotent); False, changing nothing, on another WeasyPrint."""
+    """Put the replacements in place (idempotent); False, changing nothing, on another WeasyPrint."""
     page_module, layout_module = weasyprint.layout.page, weasyprint.layout
+    line_break = weasyprint.text.line_break
     if (page_module.set_page_type_computed_styles is set_page_type_computed_styles
-            and layout_module.layout_fixed_boxes is layout_fixed_boxes):
+            and layout_module.layout_fixed_boxes is layout_fixed_boxes
+            and line_break.get_font_description is get_font_description):
         return True
     if (weasyprint.__version__ != KNOWN_VERSION
             or page_module.set_page_type_computed_styles is not _original_styles
-            or layout_module.layout_fixed_boxes is not _original_fixed):
+            or layout_module.layout_fixed_boxes is not _original_fixed
+            or line_break.get_font_description is not _original_description):
         return False
     page_module.set_page_type_computed_styles = set_page_type_computed_styles
     layout_module.layout_fixed_boxes = layout_fixed_boxes
+    line_break.get_font_description = get_font_description
     return True
 
 
@@ -91,3 +128,5 @@ def uninstall() -> None:
     """Put WeasyPrint's own functions back (for tests and benchmarks that compare)."""
     weasyprint.layout.page.set_page_type_computed_styles = _original_styles
     weasyprint.layout.layout_fixed_boxes = _original_fixed
+    weasyprint.text.line_break.get_font_description = _original_description
+    _descriptions.clear()
