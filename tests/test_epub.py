@@ -236,6 +236,30 @@ def test_cover_image(files):
     assert cover.get("src") == "images/cover.png" and "Stories of Courage" in cover.get("alt")
 
 
+def test_the_cover_is_drawn_once_for_what_it_shows(anthology, monkeypatch):
+    """The EPUB and the web pages ask for the same cover from two tasks at once: it is drawn once;
+    a book that shows anything else on its cover gets its own."""
+    import threading
+    from pubpipe.render.epub import cover
+    drawn = []
+    real = cover._draw
+    monkeypatch.setattr(cover, "_draw", lambda a: drawn.append(a.title) or real(a))
+    monkeypatch.setattr(cover, "_DRAWN", {})
+    fewer = dataclasses.replace(anthology, stories=anthology.stories[:1])  # the same cover
+    got = []
+    threads = [threading.Thread(target=lambda a=a: got.append(cover.cover_png(a))) for a in (anthology, fewer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert drawn == [anthology.title] and got[0] is got[1]
+    for change in ({"title": "Another Title"}, {"subtitle": "Another"}, {"author": "Someone Else"},
+                   {"editor": "An Editor"}, {"publisher": "Another Press"}):
+        other = cover.cover_png(dataclasses.replace(anthology, **change))
+        assert other != got[0], change
+    assert len(drawn) == 6 and len(cover._DRAWN) <= 4  # (a long-lived process keeps a few)
+
+
 def test_empty_anthology_is_refused(anthology, tmp_path):
     with pytest.raises(ValueError):
         write_epub(dataclasses.replace(anthology, stories=()), tmp_path / "empty.epub")

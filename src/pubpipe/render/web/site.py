@@ -172,8 +172,7 @@ def neighbour(site: Site, story: Story | None) -> dict | None:
     """What a page's previous/next link shows of another story."""
     if story is None:
         return None
-    card = _card(site, story)
-    return {"id": story.id, "title": story.title, "own_lang": card["own_lang"]}
+    return {"id": story.id, "title": story.title, "own_lang": _langs(site, story)[1]}
 
 
 def story_web(site: Site, story: Story, prev: dict | None, next: dict | None,
@@ -313,10 +312,15 @@ def _check_ids(anthology: Anthology) -> None:
         seen.add(story.id)
 
 
+def _langs(anthology, story: Story) -> tuple:
+    """(the story's language, or ""; the same if it is not the book's, else "")."""
+    lang = story.language if story.language and story.language != "und" else ""
+    return lang, lang if lang and lang != anthology.language else ""
+
+
 def _card(anthology, story: Story, base_url: str = "") -> dict:
     """What the templates need to know about one story, computed once."""
-    lang = story.language if story.language and story.language != "und" else ""
-    own = lang if lang and lang != anthology.language else ""
+    lang, own = _langs(anthology, story)
     raw = story.dateline.date if story.dateline and story.dateline.date else ""
     url = f"stories/{story.id}.html"
     credit = anthology.credit(story) if isinstance(anthology, Site) else None
