@@ -241,6 +241,53 @@ def test_font_descriptions_kept_change_no_byte(kept, monkeypatch):
     assert outputs[0] == outputs[1]
 
 
+JUSTIFIED = ("<style>@page { size: A6 } p { text-align: justify; font: 9pt serif; hyphens: auto }"
+             ".ws { word-spacing: 2pt } .ls { letter-spacing: 0.5pt } .pre { white-space: pre-line }</style>"
+             + "<p lang=en>A plain justified paragraph, long enough to run over several lines of an A6 page, "
+               "with <i>italic words</i>, <b>bold ones</b>, <u>an underlined phrase that runs on</u>, "
+               "<s>struck words</s> and <span style='text-decoration: overline'>an overline</span>.</p>"
+             + "<p class=ws lang=en>Word spacing set, <span class=ws> </span> a lone spaced space, and more words "
+               "to fill the lines of the paragraph out to the measure.</p>"
+             + "<p class=ls lang=en>Letter spacing set on words that fill a justified line or two of the page.</p>"
+             + "<p class=pre lang=en>Lines kept as written\nwith a break in the middle of the paragraph and more "
+               "words after it, so that it is justified too.</p>"
+             + "<p dir=rtl lang=ar>نص عربي مضبوط على الجانبين يمتد على أكثر من سطر واحد في الصفحة ليختبر الاتجاه</p>") * 4
+
+
+def test_justified_lines_without_a_throwaway_layout_change_no_byte():
+    """pubpipe.render.pdf.layoutspeed.justified_layout leaves of a justified line's text boxes what
+    WeasyPrint's deactivated layout leaves (every attribute, for every box of a document with
+    decorations, spacing, breaks kept and right-to-left text), and the PDF is the same byte for byte."""
+    from pubpipe.render.pdf import layoutspeed
+    import weasyprint.layout.inline as inline
+    calls = []
+
+    def spy(*args, **kwargs):
+        calls.append((args, kwargs))
+        return layoutspeed._original_create_layout(*args, **kwargs)
+    outputs = []
+    try:
+        layoutspeed.uninstall()
+        inline.create_layout = spy
+        outputs.append(HTML(string=JUSTIFIED).write_pdf())
+        layoutspeed.uninstall()
+        assert len(calls) > 40
+        shells = 0
+        for args, kwargs in calls:
+            theirs = layoutspeed._original_create_layout(*args, **kwargs)
+            ours = layoutspeed.justified_layout(*args, **kwargs)
+            shells += ours.layout is None
+            theirs.deactivate()
+            ours.deactivate()
+            assert vars(ours) == vars(theirs), args[0]
+        assert 0 < shells < len(calls)  # both ways taken
+        layoutspeed.install()
+        outputs.append(HTML(string=JUSTIFIED).write_pdf())
+    finally:
+        layoutspeed.install()
+    assert outputs[0] == outputs[1]
+
+
 def test_saddle_order():
     assert saddle_order(8) == [(8, 1), (2, 7), (6, 3), (4, 5)]
     assert sorted(p for pair in saddle_order(16) for p in pair) == list(range(1, 17))

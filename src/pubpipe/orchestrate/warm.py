@@ -16,7 +16,7 @@ suspending handler cannot stop itself in an orphaned process group, where the ke
 terminal's stop signals, and would leave the build stopped for good). The child recovers the stories in its flow, at once (nothing to
 import, no process to start); the layout processes start as before. Measured on the 100-story
 benchmark, a second cold build of a session, four rounds alternated: 14.17 -> 12.89 s median
-(benchmarks/RESULTS.md). It holds ~145 MB while it waits.
+(benchmarks/RESULTS.md). It holds ~180 MB while it waits (155 before it imported `ON_THE_WAY`).
 
 Safe to keep:
 
