@@ -250,7 +250,7 @@ def test_one_changed_story_lays_out_only_its_piece(prefect_harness, tmp_path, mo
 
 def test_story_pages_fan_out_to_a_dask_cluster(prefect_harness, tmp_path, monkeypatch):
     """With the flow's ``dask`` a scheduler's address, each batch of story pages (here one story a
-    batch: up to `WEB_TASKS` stories) is a task on that Dask cluster (a LocalCluster of two worker
+    batch: up to `DASK_WEB_TASKS` stories) is a task on that Dask cluster (a LocalCluster of two worker
     processes); the output is the same as without."""
     from distributed import Client, LocalCluster, get_task_stream
     from pubpipe_flows.publish import publish

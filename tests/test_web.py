@@ -381,15 +381,18 @@ def test_base_url_from_anthology_toml_reaches_the_feed(anthology, tmp_path):
     assert hrefs and all(h.startswith("https://example.org/anthology/web/") for h in hrefs)
 
 
-def test_story_pages_are_batched_only_beyond_twenty_stories(anthology):
-    """Up to WEB_TASKS stories, one task per story; beyond, at most WEB_TASKS even batches, in order."""
+def test_story_pages_are_batched_only_beyond_four_stories_or_twenty_on_a_cluster(anthology):
+    """Up to WEB_TASKS stories, one task per story; beyond, at most WEB_TASKS even batches, in order
+    (DASK_WEB_TASKS on a Dask cluster)."""
     import dataclasses
-    from pubpipe.render.web.site import batches as web_batches, site_of
+    from pubpipe.render.web.site import DASK_WEB_TASKS, batches as web_batches, site_of
     site, _ = site_of(anthology)
     story = anthology.stories[0]
-    for count, sizes in ((3, [1, 1, 1]), (20, [1] * 20), (21, [2] * 10 + [1]), (100, [5] * 20), (1000, [50] * 20)):
+    for count, sizes, tasks in ((3, [1, 1, 1], None), (4, [1] * 4, None), (5, [2, 2, 1], None), (100, [25] * 4, None),
+                                (1000, [250] * 4, None), (20, [1] * 20, DASK_WEB_TASKS),
+                                (21, [2] * 10 + [1], DASK_WEB_TASKS), (100, [5] * 20, DASK_WEB_TASKS)):
         many = dataclasses.replace(anthology, stories=tuple(dataclasses.replace(story, id=f"s{i}") for i in range(count)))
-        batches = web_batches(site, many)
+        batches = web_batches(site, many) if tasks is None else web_batches(site, many, tasks)
         assert [len(b.items) for b in batches] == sizes
         assert [item[0].id for b in batches for item in b.items] == [f"s{i}" for i in range(count)]
 

@@ -210,22 +210,26 @@ def render(anthology: Anthology, downloads=(), *, base_url: str = "", cover: byt
     run = run or Local()
     site, cover = run.call(site_of, anthology, base_url, cover)
     files = tuple((d.kind, d.filename) for d in downloads if isinstance(d, Download))
-    pages = run.map(render_batch, [(site, batch, files) for batch in batches(site, anthology)], cluster=dask)
+    pages = run.map(render_batch, [(site, batch, files) for batch in batches(site, anthology, DASK_WEB_TASKS if dask else WEB_TASKS)],
+                    cluster=dask)
     return run.call(assemble, anthology, site, cover, pages, list(downloads))
 
 
-WEB_TASKS = 20
-"""At most this many batches of story pages: up to 20 stories, a batch (and a cached task of the
-flow) per story, so a changed story re-renders only its own page; beyond, the stories are shared
-out evenly, so that a large collection is not thousands of task runs (each costs more in
-orchestration than the milliseconds of its page)."""
+WEB_TASKS = 4
+"""At most this many batches of story pages (each a cached task of the flow): up to 4 stories, a
+batch per story; beyond, the stories shared out evenly. A task run costs 25-30 ms of CPU in Prefect's
+engine and the local server, a story's page about 1.5 ms: 20 batches (as before issue 19's stop 38)
+were 0.4-0.5 s of CPU more at 100 stories, taken from the layout beside them, for a story changed
+re-rendering 5 pages instead of 25 (0.03 s)."""
+DASK_WEB_TASKS = 20
+"""The same on a Dask cluster (``--dask``), where the batches run on its workers, side by side."""
 
 
-def batches(site: Site, anthology: Anthology) -> list:
+def batches(site: Site, anthology: Anthology, tasks: int = WEB_TASKS) -> list:
     """The stories' page inputs, (story, previous, next) each, in `StoryBatch`es of as many
-    stories as `WEB_TASKS` allows, in order: `render_batch`'s inputs."""
+    stories as ``tasks`` batches allow (`WEB_TASKS`), in order: `render_batch`'s inputs."""
     stories = anthology.stories
-    size = max(1, -(-len(stories) // WEB_TASKS))
+    size = max(1, -(-len(stories) // tasks))
     items = [(story, neighbour(site, stories[i - 1] if i else None),
               neighbour(site, stories[i + 1] if i + 1 < len(stories) else None)) for i, story in enumerate(stories)]
     return [StoryBatch(tuple(items[i:i + size])) for i in range(0, len(items), size)]
