@@ -284,6 +284,7 @@ def test_justified_lines_without_a_throwaway_layout_change_no_byte():
         layoutspeed.install()
         outputs.append(HTML(string=JUSTIFIED).write_pdf())
     finally:
+        layoutspeed.uninstall()  # (the spy too, should the render have failed: install() refuses a stranger)
         layoutspeed.install()
     assert outputs[0] == outputs[1]
 
