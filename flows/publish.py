@@ -79,9 +79,9 @@ pdf_front = cached(pdf.lay_out_front, name="PDF: front matter")
 pdf_sheet = cached(pdf.lay_out_sheet, name="PDF: folio sheet")
 
 
-def _bind_pdf(anthology, laid_out, back, layout):
+def _bind_pdf(anthology, laid_out, back, layout, guess=None):
     """pdf.bind with the front matter and the folio sheet as cached tasks of their own."""
-    return pdf.bind(anthology, laid_out, back, layout, pdf_front, pdf_sheet)
+    return pdf.bind(anthology, laid_out, back, layout, guess, front=pdf_front, sheet=pdf_sheet)
 
 
 TASKS = {

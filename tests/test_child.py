@@ -71,8 +71,10 @@ def _spawned_children(pid: int) -> list:
             cmd = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if int(stat[stat.rindex(b")") + 2:].split()[1]) == pid and b"spawn_main" in cmd:
+        if int(stat[stat.rindex(b")") + 2:].split()[1]) == pid and (b"spawn_main" in cmd or b"forkserver" in cmd):
             found.append(int(entry.name))
+            if b"forkserver" in cmd:  # the layout processes it forked
+                found += _spawned_children(int(entry.name))
     return found
 
 
@@ -115,22 +117,40 @@ def _clean_up(parent, ready) -> None:
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
-@pytest.mark.parametrize("runner", ["in_pool", "in_fresh"])
+@pytest.mark.parametrize("runner", ["in_pool", "in_fresh", "forked"])
 def test_the_child_dies_with_the_build(tmp_path, runner):
     """A build killed outright (SIGKILL: no cleanup runs) does not leave its renderer running: a
-    layout process (`in_pool`), or the process of its assembly or imposition (`in_fresh`)."""
+    layout process (`in_pool`; ``forked``: one of those `warm_up` forks from a fork server, and that
+    server), or the process of its assembly or imposition (`in_fresh`)."""
     ready = tmp_path / "ready"
     # The child's work: a shell that says it started (so the child's initializer has run) and waits.
     work = ["sh", "-c", f"echo $$ > {ready}.tmp && mv {ready}.tmp {ready} && exec sleep 120"]
+    first = "processes.warm_up('json')\n" if runner == "forked" else ""
+    runner = "in_pool" if runner == "forked" else runner
     parent = subprocess.Popen([sys.executable, "-c",
-                               f"from pubpipe.orchestrate import processes\nimport subprocess\nprocesses.{runner}('sleeper', subprocess.call, {work!r})"])
+                               f"from pubpipe.orchestrate import processes\nimport subprocess\n{first}"
+                               f"processes.{runner}('sleeper', subprocess.call, {work!r})"])
     try:
         children = _working_children(parent, ready)
+        if first:  # the server, and the layout process it forked
+            assert sum(b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in children) >= 2
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait()
         _gone(children, 15, "the killed build")
     finally:
         _clean_up(parent, ready)
+
+
+def test_processes_forked_from_the_fork_server_leave_with_a_build_not_yet_waited_for():
+    """`pubpipe build` leaves with ``os._exit`` (no pool shut down): a caller that reads its output
+    to the end before it waits for it (subprocess.run with capture_output, ``pubpipe build | tee``)
+    gets that end once the build has exited. The layout processes forked from the fork server (and
+    so the server, which lives while any of them holds its pipe) leave though the build, not yet
+    waited for, is still a zombie; before, they took it for alive and held its output open for good."""
+    code = ("import os\nfrom pubpipe.orchestrate import processes\nprocesses.warm_up('json')\n"
+            "print(processes.in_pool('pid', os.getpid), flush=True)\nos._exit(0)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and run.stdout.strip().isdigit(), run.stderr
 
 
 def test_workers_outlive_the_thread_that_started_them():

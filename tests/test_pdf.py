@@ -503,6 +503,57 @@ def test_print_edition_is_reproducible(book, tmp_path):
     assert (tmp_path / "again-print.pdf").read_bytes() == book["print_path"].read_bytes()
 
 
+def _drawn(path: Path, prefix: Path) -> list:
+    """Each page of the PDF ``path`` drawn (pdftoppm, 30 dpi), as PNG bytes."""
+    run("pdftoppm", "-png", "-r", "30", str(path), str(prefix))
+    return [p.read_bytes() for p in sorted(prefix.parent.glob(prefix.name + "-*.png"))]
+
+
+def test_the_print_edition_made_beside_the_assembly_is_the_book_imposed(book, monkeypatch, tmp_path):
+    """Laid out in the layout processes, a short book's print edition is imposed from its parts
+    while the reading edition is assembled from them (issue 19): its pages are drawn exactly as those
+    of the assembled book imposed, with the same document facts; laid out here, none is made beside."""
+    from pubpipe.render.pdf import imposition
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    rendered = pdf.render(book["anthology"], layout=LAYOUT)
+    assert rendered.data == book["path"].read_bytes()  # the reading edition as ever
+    made = imposition.made_beside(rendered)
+    assert made is not None and made.name == f"{book['anthology'].slug}-print.pdf"
+    assert imposition.render(rendered, LAYOUT) is made  # not imposed again
+    assert made.info == book["printed"]
+    (tmp_path / "beside.pdf").write_bytes(made.data)
+    beside = _drawn(tmp_path / "beside.pdf", tmp_path / "beside")
+    assert len(beside) == book["printed"].pages_padded // 2
+    assert beside == _drawn(book["print_path"], tmp_path / "after")
+
+    def facts(path):
+        return [line for line in run("pdfinfo", "-isodates", str(path)).splitlines() if not line.startswith("File size")]
+    assert facts(tmp_path / "beside.pdf") == facts(book["print_path"])
+    assert imposition.made_beside(pdf.render(book["anthology"], layout=HERE)) is None  # imposed after, as a step
+
+
+def test_a_failed_assembly_waits_for_the_imposition_beside_it():
+    """The print edition imposed beside writes into the assembly's work folder: an assembly that
+    fails leaves the folder only once the imposition has ended, and its own error is the one raised."""
+    import threading
+    import time
+    ended = threading.Event()
+    front = pdf.LaidOut(b"%PDF", (True,), {})
+    story = pdf.LaidOut(b"%PDF", (True, True), {"s": 1})
+
+    def imposing(function, *args):
+        time.sleep(0.5)
+        ended.set()
+
+    def failing(function, *args):
+        raise RuntimeError("the assembly failed")
+    anthology = Anthology(title="T", stories=(dataclasses.replace(hostile_anthology().stories[0], id="s"),))
+    with pytest.raises(RuntimeError, match="the assembly failed"):
+        pdfbook.book_from_parts(anthology, [story], lambda a, pages: front, lambda pages: [b"%PDF"],
+                                run=failing, guess=1, impose=imposing)
+    assert ended.is_set()
+
+
 def test_check_refuses_an_untagged_pdf_without_bookmarks(book, tmp_path):
     from pubpipe.publish.validate import Findings, check_pdf
     found = Findings()

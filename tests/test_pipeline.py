@@ -196,7 +196,7 @@ def test_a_book_that_may_be_long_starts_its_layout_processes_after_its_stories(t
     shutil.copytree(ROOT / "sources", tmp_path / "sources")
     events = []
     monkeypatch.setattr(processes, "start_recovery_process", lambda module: events.append("recovery"))
-    monkeypatch.setattr(processes, "warm_up", lambda module: events.append("layout"))
+    monkeypatch.setattr(processes, "warm_up", lambda module, **how: events.append("layout"))
     processes.start_helpers(layout=False)
     assert events == ["recovery"]
     events.clear()

@@ -77,8 +77,8 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
             ingested, anthology = _recover(run, snapshot, settings, None if layout.here else cool_down)
         finally:
             processes.retire_recovery_process()
-        if cooled:
-            processes.warm_up(processes.LAYOUT_MODULE)
+        if cooled:  # (spawned: a fork server would hold its imports beside the parts of a long book)
+            processes.warm_up(processes.LAYOUT_MODULE, fork_server=False)
             processes.give_back_memory()
         with swap.staging(output) as folder:
             progress.emit("stage", name="rendering")
@@ -91,11 +91,14 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
             printed = run.spawn(_impose, run, reading, layout)
             site = run.spawn(web.render, anthology, [reading, printed, book], base_url=settings.base_url,
                              dask=settings.dask, run=run)
+            described = run.submit(summary.write_anthology, anthology, folder)
             ingested = run.call(summary.note_placeholders, anthology, ingested, reading, settings.path)
             summary.say_problems(tuple(p for p in ingested.problems if p.code == MISSING_GLYPH))
             progress.emit("pdf", pages=reading.result().info.pages)
-            written = [run.submit(render.write, rendered, folder) for rendered in (site, reading, book, printed)]
-            written.append(run.submit(summary.write_anthology, anthology, folder))
+            # each written as soon as it is made (a submit waits for a future argument: the web
+            # pages, which wait for the print edition's size, last)
+            written = [run.submit(render.write, rendered, folder) for rendered in (reading, book, printed, site)]
+            written.append(described)
             meanwhile = run.call(intake.changed_since, snapshot)
             _all_then_first_failure((*written, checked))
             progress.emit("stage", name="validating")
@@ -119,8 +122,10 @@ def _long(ingested) -> bool:
 
 
 def _impose(run, reading, layout):
-    """The print edition (`impose.render`) of the reading edition ``reading`` (a future)."""
-    return run.call(impose.render, reading, layout)
+    """The print edition (`impose.render`) of the reading edition ``reading`` (a future): the one
+    made beside its assembly, if it was (`impose.made_beside`: no step of its own then), else imposed now."""
+    made = impose.made_beside(reading.result())
+    return made if made is not None else run.call(impose.render, reading, layout)
 
 
 def _all_then_first_failure(pending) -> None:

@@ -46,16 +46,38 @@ def exit_with_parent(parent: int = 0, interval: float = 0.5) -> None:
 
     `parent`: the pid of the process that made the pool, passed in, never read here: a worker that
     is still starting (its imports take seconds on a busy machine) when the build is stopped finds
-    itself already adopted by init, and must leave too."""
+    itself already adopted by init, and must leave too. A layout process forked from the pool's fork
+    server (`_executor`'s ``preload``) has that server for its parent, not the build: it leaves when
+    either is gone (the server ends when the build does)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = parent or os.getppid()
+    first = os.getppid()
 
     def watch():
         import time
-        while os.getppid() == parent:
+        while os.getppid() == first and _alive(parent):
             time.sleep(interval)
         os._exit(1)
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process ``pid`` still runs: not gone, nor a zombie (a build that has exited, whose
+    parent has not yet waited for it: the parent may be waiting for the end of the build's output,
+    which the layout processes hold open until they leave)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: the kernel says whether it exists
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
+    return stat[stat.rindex(b")") + 2:][:1] != b"Z"
 
 
 MALLOC = (("MALLOC_ARENA_MAX", -8, 2), ("MALLOC_MMAP_THRESHOLD_", -3, 128 * 1024),
@@ -136,17 +158,28 @@ def layout_processes() -> int:
     return os.cpu_count() or 2
 
 
-def _pool():
+def _pool(preload: str = ""):
+    """The layout processes (started if there are none; forked from a server that imported
+    ``preload``, if given: `_executor`)."""
     with _POOL_LOCK:
         if not _POOL:
             workers = layout_processes()
-            _POOL.append(_executor(workers))
+            _POOL.append(_executor(workers, preload))
         return _POOL[0]
 
 
-def _executor(workers: int):
+def _executor(workers: int, preload: str = ""):
     """A pool of ``workers`` spawned processes that exit with this one (`exit_with_parent`); call
-    with `_POOL_LOCK` held."""
+    with `_POOL_LOCK` held.
+
+    With ``preload`` (a module), the processes are forked from a server that imported it
+    (multiprocessing's fork server: started at once, single-threaded, it forks each process on
+    request): the layout processes `warm_up` starts import WeasyPrint once a build, not once each —
+    about 0.7 s of CPU (WeasyPrint's C declarations parsed, fontTools, pikepdf) that a build's start
+    spent twice, beside the recovery of its stories, the critical path then (issue 19). The server
+    holds its imports until the build ends (~70 MB resident, ~30 MB proportional: the layout processes
+    share its pages); a book that may be long does not use it (its
+    layout processes start after its recovery, spawned: issue 19's memory at 1,000 stories)."""
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
     # multiprocessing's resource tracker (a process the pool starts) cleans up after a build
@@ -159,7 +192,10 @@ def _executor(workers: int):
     if not _AT_EXIT:
         _AT_EXIT.append(True)
         atexit.register(_shut_down)
-    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=exit_with_parent,
+    context = get_context("forkserver" if preload else "spawn")
+    if preload:
+        context.set_forkserver_preload([preload])
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=exit_with_parent,
                                initargs=(os.getpid(),))
 
 
@@ -330,15 +366,23 @@ _WARMED: list = []
 """The layout pool `warm_up` last warmed (a pool is warmed once)."""
 
 
-def warm_up(layout: str) -> None:
+def warm_up(layout: str, fork_server: bool = True) -> None:
     """Start the layout processes now and have each import the layout module `layout` (WeasyPrint,
     1–1.5 s; named, not imported here: the renderer imports this module), without
     waiting: called as a build starts recovering its stories (one core busy), so the first part's
-    layout does not wait for them. Does nothing while a build stops, or for a pool already warmed."""
+    layout does not wait for them. Does nothing while a build stops, or for a pool already warmed.
+    ``fork_server``: the processes forked from a server that imported `layout` (`_executor`'s
+    ``preload``), unless they are started already; else each spawned, importing it. On a thread
+    of its own: a process's start waits for the fork server's imports (~0.5 s), which the build's
+    own steps do not."""
     if _STOPPING.is_set():
         return
+    threading.Thread(target=_warm_up, args=(layout, fork_server), name="warm-up-layout", daemon=True).start()
+
+
+def _warm_up(layout: str, fork_server: bool) -> None:
     try:
-        pool = _pool()
+        pool = _pool(layout if fork_server else "")
         with _POOL_LOCK:
             if _WARMED and _WARMED[0] is pool:
                 return

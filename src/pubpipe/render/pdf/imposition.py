@@ -175,9 +175,19 @@ def render(reading: Rendered, layout=None) -> Rendered:
     long-lived build process or a layout process (which holds what WeasyPrint left it; issue 19's
     memory). This module imports no WeasyPrint, so that process does not either. A book shorter than
     `pubpipe.orchestrate.processes.FRESH_FROM_PAGES` is imposed in a layout process, already warm."""
+    made = made_beside(reading)
+    if made is not None:
+        return made
     pages = getattr(reading.info, "pages", 0) or 0
     return in_fresh("the print edition", _render, reading, here=bool(layout is not None and layout.here),
                     warm=not fresh_processes(pages))
+
+
+def made_beside(reading: Rendered) -> Rendered | None:
+    """The print edition made with the reading edition ``reading``, beside its assembly
+    (`pubpipe.render.pdf.parts.impose_parts`: a book shorter than
+    `pubpipe.orchestrate.processes.FRESH_FROM_PAGES`, laid out in the layout processes), else None."""
+    return getattr(reading.info, "print_edition", None)
 
 
 def _render(reading: Rendered) -> Rendered:
@@ -194,16 +204,30 @@ def impose(reading_pdf, out_path, back_cover: bool = False) -> ImposeInfo:
     cover (``back_cover``), else at the end. Output: pages_padded / 2 landscape pages,
     front and back of each sheet in turn, for duplex printing flipped on the short edge.
     """
-    with pikepdf.open(reading_pdf) as reading, pikepdf.new() as printed:
-        count = len(reading.pages)
+    with pikepdf.open(reading_pdf) as reading:
+        pages = reading.pages
+        return imposed(len(pages), lambda printed, number: page_form(printed, pages[number - 1]), reading,
+                       out_path, back_cover)
+
+
+def page_form(printed: pikepdf.Pdf, page: pikepdf.Page) -> tuple:
+    """(media box, `page_xobject`) of ``page`` (a `pikepdf.Page` of another PDF) for ``printed``."""
+    box = tuple(float(v) for v in page.mediabox)
+    return box, page_xobject(printed, page.obj, box)
+
+
+def imposed(count: int, form_of, facts: pikepdf.Pdf, out_path, back_cover: bool = False) -> ImposeInfo:
+    """`impose`'s work on a book of ``count`` pages, page n (1-based) of which ``form_of(printed, n)``
+    draws ((media box, Form XObject in ``printed``), as `page_form` gives them), the document facts
+    from ``facts`` (`copy_document_facts`): `impose` draws the reading edition's pages,
+    `pubpipe.render.pdf.parts.impose_parts` those of the parts it is assembled from."""
+    with pikepdf.new() as printed:
         padded = padded_pages(count, back_cover)
         forms = {}
 
         def form_for(number: int):
             if number not in forms:
-                page = reading.pages[number - 1]
-                box = tuple(float(v) for v in page.mediabox)
-                forms[number] = (box, page_xobject(printed, page.obj, box))
+                forms[number] = form_of(printed, number)
             return forms[number]
 
         for pair in imposition_order(padded):
@@ -218,7 +242,7 @@ def impose(reading_pdf, out_path, back_cover: bool = False) -> ImposeInfo:
             sheet = printed.add_blank_page(page_size=A4_LANDSCAPE)
             sheet.obj.Contents = printed.make_stream(content)
             sheet.obj.Resources = Dictionary(XObject=xobjects)
-        copy_document_facts(reading, printed)
+        copy_document_facts(facts, printed)
         if hasattr(out_path, "write"):
             _save(printed, out_path)
         else:

@@ -26,6 +26,7 @@ merge of the trees is done here, on pikepdf's objects.)
 
 import dataclasses
 import hashlib
+from concurrent.futures import wait
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -58,6 +59,9 @@ class PdfInfo:
     """The characters no installed font could draw, shown as placeholders (sorted)."""
     back_cover: bool = False
     """The last page is the back cover (the print edition pads before it, not after)."""
+    print_edition: object = dataclasses.field(default=None, repr=False, compare=False)
+    """The print edition (a `pubpipe.render.Rendered`, `pubpipe.render.pdf.imposition.render`'s),
+    when it was imposed beside the assembly (`book_from_parts`' ``impose``), else None."""
 
 
 PART_WORDS = (16_000, 48_000)
@@ -217,7 +221,8 @@ def sheet_pieces(pages: int, piece: int = SHEET_PIECE) -> list:
 
 
 def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_sheet, run=None,
-                    colophon: bool = False, guess: int | None = None, sheet_guess: int | None = None) -> tuple:
+                    colophon: bool = False, guess: int | None = None, sheet_guess: int | None = None,
+                    impose=None) -> tuple:
     """(PDF bytes, PdfInfo) of the book from its story parts, laid out in book order (each a
     `LaidOut`): the front matter (`front_matter`; ``colophon``: with the colophon at the back, as
     its ``colophon``), the folio sheet (``render_sheet(pages)``: its pieces, `sheet_pieces`) and
@@ -226,7 +231,10 @@ def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_s
 
     ``sheet_guess``: the book's length if the front matter comes out ``guess`` pages long: the folio
     sheet of that length is laid out meanwhile (on the other layout process; it needs only the
-    length), and used when the guess is right — else laid out again at the real length."""
+    length), and used when the guess is right — else laid out again at the real length.
+
+    ``impose``: a runner like ``run``: the print edition is made with it from the same parts
+    (`impose_parts`), beside the assembly, and given as the PdfInfo's ``print_edition``."""
     from pubpipe.orchestrate.runner import in_thread
     early = in_thread(render_sheet, sheet_guess) if sheet_guess else None
     front, placed = front_matter(anthology, laid_out, render_front, colophon, guess)
@@ -245,12 +253,27 @@ def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_s
         staged = [dataclasses.replace(doc, data=_staged(folder / f"part-{n:03}.pdf", doc.data)) for n, doc in enumerate(docs)]
         pieces = [_staged(folder / f"sheet-{n:03}.pdf", piece) for n, piece in enumerate(sheet)]
         del sheet
-        out = folder / "book.pdf"
-        (run or _call)(assemble, staged, linked, pieces, out)
+        out, printed = folder / "book.pdf", folder / "print.pdf"
+        beside = in_thread(impose, impose_parts, staged, placed, pieces, printed, bool(back)) if impose else None
+        try:
+            (run or _call)(assemble, staged, linked, pieces, out)
+        finally:
+            if beside is not None:
+                wait([beside])  # (it writes into the folder removed below)
         data = out.read_bytes()
+        print_edition = None
+        if beside is not None:
+            from pubpipe.render import Rendered
+            print_edition = Rendered({f"{anthology.slug}-print.pdf": _read_after(beside, printed)}, beside.result())
     replaced = tuple(sorted({c for part in [front, *laid_out] for c in part.replaced}))
     return data, PdfInfo(pages=placed.pages, story_pages=placed.story_pages, placeholders=replaced,
-                         back_cover=bool(back))
+                         back_cover=bool(back), print_edition=print_edition)
+
+
+def _read_after(future, path: Path) -> bytes:
+    """The bytes of ``path`` once ``future`` (the step writing it) is done (its error, if it failed)."""
+    future.result()
+    return path.read_bytes()
 
 
 def _call(function, *args):
@@ -467,9 +490,8 @@ def _stamp_folios(book: Pdf, sheet: list, folios: list) -> None:
     page: its pieces are kept whole, `pubpipe.render.pdf.keptsheet`.)"""
     if len(sheet) < len(folios):
         raise PubpipeError(f"the folio sheet has {len(sheet)} pages for a book of {len(folios)}")
-    opening = book.make_stream(b"q\n")
-    closing = book.make_stream(b"Q\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
-                               b"q " + FOLIO.encode() + b" Do Q\nEMC\n")
+    opening = book.make_stream(_FOLIO_OPENING)
+    closing = book.make_stream(_FOLIO_CLOSING)
     for number, (page, folio) in enumerate(zip(book.pages, folios)):
         if not folio:
             continue
@@ -482,3 +504,62 @@ def _stamp_folios(book: Pdf, sheet: list, folios: list) -> None:
         contents = page.obj.Contents
         own = list(contents) if isinstance(contents, Array) else [contents]
         page.obj.Contents = Array([opening, *own, closing])
+
+
+_FOLIO_OPENING = b"q\n"
+_FOLIO_CLOSING = b"Q\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\nq " + FOLIO.encode() + b" Do Q\nEMC\n"
+"""What `_stamp_folios` puts before and after a page's own content."""
+
+
+def impose_parts(docs: list, placed: Plan, sheet: list, out: Path, back_cover: bool) -> "ImposeInfo":
+    """The print edition (`pubpipe.render.pdf.imposition.impose`, written to ``out``) of the book
+    `assemble` makes of the same ``docs``, ``placed`` and folio ``sheet``, made from them, not from
+    the book: each page of a part with its folio drawn as `assemble` draws it (`_folio_form`), a
+    blank page where it adds one, the front matter's document facts (which `assemble` gives the
+    book). So the print edition is imposed beside the assembly, on the other core, instead of after
+    it (issue 19: the imposition was 0.3 s of the build's tail, one step at a time on one core).
+    Its pages are drawn as those of the book imposed (tests/test_pdf.py compares them drawn); the
+    print edition holds no structure tree, link or bookmark either way (`impose` draws pages)."""
+    from pubpipe.render.pdf.imposition import imposed, page_form
+    opened = [_open(doc.data) for doc in docs]  # open until the print edition is written: copied lazily
+    sheets = [_open(piece) for piece in sheet]
+    blank = Pdf.new()
+    try:
+        sheet_pages = [page for piece in sheets for page in piece.pages]
+        size = opened[0].pages[0].mediabox
+        book = []  # per page of the book: (its page, whether it has a folio)
+        for doc, part, first in zip(docs, opened, placed.firsts):
+            while len(book) < first - 1:
+                book.append((blank.add_blank_page(page_size=(float(size[2]), float(size[3]))), False))
+            book += zip(part.pages, doc.folios)
+        if len(sheet_pages) < len(book):
+            raise PubpipeError(f"the folio sheet has {len(sheet_pages)} pages for a book of {len(book)}")
+
+        def form_of(printed: Pdf, number: int) -> tuple:
+            page, folio = book[number - 1]
+            return _folio_form(printed, page, sheet_pages[number - 1]) if folio else page_form(printed, page)
+        return imposed(len(book), form_of, opened[0], out, back_cover)
+    finally:
+        for pdf in [*opened, *sheets, blank]:
+            pdf.close()
+
+
+def _folio_form(printed: Pdf, page, sheet_page) -> tuple:
+    """`pubpipe.render.pdf.imposition.page_form` of ``page`` with the folio of ``sheet_page``
+    stamped as `_stamp_folios` stamps it: the same content, joined into one stream as `page_xobject`
+    joins a page's, and the same resources (the folio's Form XObject copied once for the print edition)."""
+    from pubpipe.render.pdf.imposition import _copied
+    box = tuple(float(v) for v in page.mediabox)
+    contents = page.obj.get("/Contents")
+    own = list(contents) if isinstance(contents, Array) else [contents] if contents is not None else []
+    joined = b"\n".join([_FOLIO_OPENING, *(part.read_bytes() for part in own), _FOLIO_CLOSING])
+    form = printed.make_indirect(Stream(printed, joined))
+    form.Type, form.Subtype, form.BBox = Name.XObject, Name.Form, Array(box)
+    resources = Dictionary({key: _copied(printed, value) for key, value in page.obj.get("/Resources", Dictionary()).items()})
+    xobjects = Dictionary(resources.get("/XObject", Dictionary()))
+    xobjects[FOLIO] = printed.copy_foreign(sheet_page.as_form_xobject())
+    resources.XObject = xobjects
+    form.Resources = resources
+    if "/Group" in page.obj:
+        form.Group = _copied(printed, page.obj.Group)
+    return box, form
