@@ -214,3 +214,23 @@ def test_a_book_that_may_be_long_starts_its_layout_processes_after_its_stories(t
         monkeypatch.setattr(processes, "may_be_long", lambda sources: long)
         pipeline.build(tmp_path / "sources", tmp_path / f"out-{long}", layout=pdf.Layout(level=False), force=True)
         assert events[:3] == (["recovery", "stories", "layout"] if long else ["recovery", "layout", "stories"]), events
+
+
+def test_the_print_edition_made_beside_the_assembly_is_taken_as_it_is():
+    """The pipeline takes the print edition the reading edition's assembly made beside it, and runs
+    no imposition step: from the reading edition's future (the flow's runner) or from the reading
+    edition itself (a runner that resolves what it hands over, as benchmarks/stage_times.py's does)."""
+    from concurrent.futures import Future
+    from pubpipe import pipeline
+    from pubpipe.render import Rendered
+    from pubpipe.render.pdf.parts import PdfInfo
+    printed = Rendered({"b-print.pdf": b"%PDF"})
+    reading = Rendered({"b.pdf": b"%PDF"}, PdfInfo(pages=4, story_pages={}, print_edition=printed))
+    future = Future()
+    future.set_result(reading)
+
+    class NoStep:
+        def call(self, *args):
+            raise AssertionError("imposed again")
+    assert pipeline._impose(NoStep(), future, None) is printed
+    assert pipeline._impose(NoStep(), reading, None) is printed

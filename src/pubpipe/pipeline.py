@@ -27,7 +27,7 @@ from pubpipe.render.web import site as web
 from .config import Config
 from .model import Anthology
 from pubpipe.render.pdf.glyphs import CODE as MISSING_GLYPH
-from pubpipe.orchestrate.runner import Local
+from pubpipe.orchestrate.runner import Local, resolve
 from pubpipe.publish.result import BuildResult
 
 
@@ -124,7 +124,7 @@ def _long(ingested) -> bool:
 def _impose(run, reading, layout):
     """The print edition (`impose.render`) of the reading edition ``reading`` (a future): the one
     made beside its assembly, if it was (`impose.made_beside`: no step of its own then), else imposed now."""
-    made = impose.made_beside(reading.result())
+    made = impose.made_beside(resolve(reading))  # (a runner may hand it over resolved)
     return made if made is not None else run.call(impose.render, reading, layout)
 
 
