@@ -495,15 +495,19 @@ def _stamp_folios(book: Pdf, sheet: list, folios: list) -> None:
     for number, (page, folio) in enumerate(zip(book.pages, folios)):
         if not folio:
             continue
-        form = book.copy_foreign(sheet[number].as_form_xobject())
-        resources = Dictionary(page.obj.get("/Resources", Dictionary()))
-        xobjects = Dictionary(resources.get("/XObject", Dictionary()))
-        xobjects[FOLIO] = form
-        resources.XObject = xobjects
-        page.obj.Resources = resources
+        page.obj.Resources = _with_folio(Dictionary(page.obj.get("/Resources", Dictionary())),
+                                         book.copy_foreign(sheet[number].as_form_xobject()))
         contents = page.obj.Contents
         own = list(contents) if isinstance(contents, Array) else [contents]
         page.obj.Contents = Array([opening, *own, closing])
+
+
+def _with_folio(resources: Dictionary, folio) -> Dictionary:
+    """``resources`` (a page's, as a direct dictionary) with the folio's Form XObject among its XObjects, as `FOLIO`."""
+    xobjects = Dictionary(resources.get("/XObject", Dictionary()))
+    xobjects[FOLIO] = folio
+    resources.XObject = xobjects
+    return resources
 
 
 _FOLIO_OPENING = b"q\n"
@@ -556,10 +560,7 @@ def _folio_form(printed: Pdf, page, sheet_page) -> tuple:
     form = printed.make_indirect(Stream(printed, joined))
     form.Type, form.Subtype, form.BBox = Name.XObject, Name.Form, Array(box)
     resources = Dictionary({key: _copied(printed, value) for key, value in page.obj.get("/Resources", Dictionary()).items()})
-    xobjects = Dictionary(resources.get("/XObject", Dictionary()))
-    xobjects[FOLIO] = printed.copy_foreign(sheet_page.as_form_xobject())
-    resources.XObject = xobjects
-    form.Resources = resources
+    form.Resources = _with_folio(resources, printed.copy_foreign(sheet_page.as_form_xobject()))
     if "/Group" in page.obj:
         form.Group = _copied(printed, page.obj.Group)
     return box, form

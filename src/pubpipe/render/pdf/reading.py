@@ -628,7 +628,7 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layo
         laid = front(contents, pages, missing, layout)
         return dataclasses.replace(laid, back=back.back, colophon=back.colophon,
                                    replaced=tuple(sorted(set(laid.replaced) | set(back.replaced))))
-    guess = guess if guess is not None else frontguess.front_pages(contents, colophon)
+    guess = guess if guess is not None else front_guess(contents)
     ends = (back.back.pages if back.back is not None else 0, back.colophon.pages if back.colophon is not None else 0)
     data, info = pdfbook.book_from_parts(anthology, laid_out, front_with_back,
                                          lambda pages: sheet(anthology.language, pages, layout),
