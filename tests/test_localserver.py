@@ -86,12 +86,15 @@ print(sorted(r.name.split("-")[0] for r in asyncio.run(runs())))
 
 
 def test_runs_without_the_event_persister_and_triggers_and_still_records_task_runs(home):
-    """The local server leaves out the services nothing of a build reads (`localserver.QUIET_SERVICES`):
-    its process runs with them off, and a flow run through it still has its task runs recorded."""
+    """The local server leaves out the services nothing of a build reads (`localserver.QUIET_SERVICES`)
+    and records task runs in batches (`localserver.RECORDER_BATCHES`): its process runs so, and a flow
+    run through it still has its task runs recorded."""
     url = acquire(home)
     environ = psutil.Process(state(home)["pid"]).environ()
     for name in localserver.QUIET_SERVICES:
         assert environ.get(f"PREFECT_SERVER_SERVICES_{name}_ENABLED") == "false", name
+    for name, value in localserver.RECORDER_BATCHES.items():  # task runs recorded in batches
+        assert environ.get(name) == value, name
     done = subprocess.run([sys.executable, "-c", FLOW], env=_env(home, PREFECT_API_URL=url), capture_output=True,
                           text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -172,3 +175,20 @@ def test_a_wrong_idle_setting_is_named(monkeypatch):
     monkeypatch.setenv("PUBPIPE_SERVER_IDLE", "soon")
     with pytest.raises(localserver.PubpipeError, match="PUBPIPE_SERVER_IDLE"):
         localserver.idle_seconds()
+
+
+def test_a_prefect_server_started_in_the_project_folder_records_task_runs_as_the_local_one():
+    """pyproject.toml's ``[tool.prefect…]`` gives `prefect server start`, run in the project's folder as
+    the README says, the local server's batches (`localserver.RECORDER_BATCHES`)."""
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_SERVER_SERVICES_")}
+    read = ("from prefect.settings import get_current_settings; r = get_current_settings().server.services"
+            ".task_run_recorder; print(r.batch_size, r.flush_interval)")
+    done = subprocess.run([sys.executable, "-c", read], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    batch, flush = done.stdout.split()
+    assert (int(batch), float(flush)) == (int(localserver.RECORDER_BATCHES["PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE"]),
+                                          float(localserver.RECORDER_BATCHES["PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL"]))
+    elsewhere = subprocess.run([sys.executable, "-c", read], cwd=root.parent, env=env, capture_output=True, text=True,
+                               timeout=120)
+    assert elsewhere.stdout.split()[0] == "1"  # (Prefect's default, outside the project's folder)
