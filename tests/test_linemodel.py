@@ -1,5 +1,6 @@
 """The learned line model (pubpipe.recover): features, the shipped model's behaviour on a page
 written for this test, and that training/train.py rebuilds the shipped file byte for byte."""
+import gzip
 import hashlib
 import json
 import os
@@ -511,3 +512,20 @@ def test_a_short_page_with_its_headline_under_other_lines_is_read_by_the_model()
     # the line on top dropped by a cleaning rule: the headline opens what the rules kept
     _, cleaned = _source(lines, {0: "related-block", 1: "related-block"})
     assert not apply.headline_below_top(cleaned, _furniture_on_top(len(lines), 2), [linemodel.Article(0, len(lines) - 1, 2)])
+
+
+def test_the_model_file_is_read_once_while_it_stays_as_it_is(tmp_path):
+    """`linemodel.read_spec` (what the warm build process reads for the builds it forks) gives the same
+    contents again without reading the file, and reads a file that changed since."""
+    import shutil
+    copy = tmp_path / "linemodel.json.gz"
+    shutil.copyfile(linemodel.MODEL_FILE, copy)
+    first = linemodel.read_spec(copy)
+    assert linemodel.read_spec(copy) is first
+    assert first["labels"] == list(linemodel.LineModel(first).labels)
+    with gzip.open(copy, "wt", encoding="utf-8") as f:
+        json.dump({**first, "labels": ["changed"]}, f)
+    stat = copy.stat()
+    os.utime(copy, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # (a coarse clock: a later time)
+    again = linemodel.read_spec(copy)
+    assert again is not first and again["labels"] == ["changed"]

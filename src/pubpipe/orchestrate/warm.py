@@ -16,7 +16,7 @@ suspending handler cannot stop itself in an orphaned process group, where the ke
 terminal's stop signals, and would leave the build stopped for good). The child recovers the stories in its flow, at once (nothing to
 import, no process to start); the layout processes start as before (forked from a fork server the build starts, which imports WeasyPrint once for both: `processes._executor`). Measured on the 100-story
 benchmark, a second cold build of a session, four rounds alternated: 14.17 -> 12.89 s median
-(benchmarks/RESULTS.md). It holds ~180 MB while it waits (155 before it imported `ON_THE_WAY`).
+(benchmarks/RESULTS.md). It holds ~220 MB while it waits (155 before it imported `ON_THE_WAY`, ~180 before `PREPARED` held the stop lists and the line model's file).
 
 Safe to keep:
 
@@ -89,12 +89,16 @@ ON_THE_WAY = (
 the warm process too, so that a forked build finds them: about 0.3 s of CPU, most of it on the
 build's path (the flow run's creation, the recovery). Each is tried: one a newer library no longer
 has is left for the build to import as it does."""
-PREPARED = (("pubpipe.render.pdf.glyphs", "coverage"), ("PIL.Image", "init"))
+PREPARED = (("pubpipe.render.pdf.glyphs", "coverage"), ("PIL.Image", "init"),
+            ("pubpipe.recover.stopwords", "_lists"), ("pubpipe.recover.linemodel", "read_spec"))
 """What the warm process computes once its imports are done, (module, function) each, for every build
 it forks: the characters the fonts can show (fc-list and the packaged fonts' cmaps: 0.1 s of CPU,
 0.3-0.4 s of a forked build's time before its first layout, which waits for them), cached on what it
 reads (the font folders' times: a build after fonts changed reads them again); Pillow's image
-plugins (0.05 s, at the covers' first image)."""
+plugins (0.05 s, at the covers' first image); jusText's stop lists (0.15 s) and the line model's file
+read (0.04 s, cached on its time and size; its boosters are made in the build: making one starts
+OpenMP's threads), both on the recovery's path, the start's critical path: 38 MB more in the warm
+process, shared with the builds it forks, which would otherwise each read them."""
 HERE = background.WARM_CHILD
 """Set in the environment of a build forked from a warm process (its helpers see it too)."""
 

@@ -116,8 +116,7 @@ class LineModel:
 
     @classmethod
     def from_file(cls, path: Path = MODEL_FILE) -> "LineModel":
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            return cls(json.load(f))
+        return cls(read_spec(path))
 
     def probabilities(self, lines: list, repeated: tuple = (None, 0)) -> tuple:
         """(indexes of the non-blank lines, their label probabilities (rows in LABELS order),
@@ -202,6 +201,23 @@ def _predict(booster, matrices: list, classes: int) -> list:
         return [np.zeros((0, classes) if classes else 0) for _ in matrices]
     predicted = booster.predict(np.vstack([m for m in matrices if len(m)]), num_threads=THREADS)
     return np.split(predicted, np.cumsum(rows)[:-1])
+
+
+def read_spec(path: Path = MODEL_FILE) -> dict:
+    """The model file's contents (its JSON: labels, features, the stages as LightGBM model strings),
+    read once a process while the file stays as it is, and shared: read-only. The warm build process
+    reads it (`pubpipe.orchestrate.warm.PREPARED`), so every build forked from it finds it (40 ms of
+    CPU on the recovery's path); the boosters are made in the build (making one starts OpenMP's
+    threads, which a process that forks must not have)."""
+    path = Path(path)
+    stat = path.stat()
+    return _spec(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=2)
+def _spec(path: str, mtime_ns: int, size: int) -> dict:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return json.load(f)
 
 
 @lru_cache(maxsize=1)
