@@ -431,6 +431,36 @@ def test_every_link_resolves_inside_web_alone(anthology, tmp_path):
     assert "index.html: downloads/stories-of-courage.epub" in broken_links(web)
 
 
+def test_links_are_followed_as_the_file_system_follows_them(tmp_path):
+    """`broken_links` takes the links it can without asking the file system (no symbolic link on the
+    way), and follows the others as the file system does: a link out of web/ by a symbolic link, to a
+    folder, above web/, or through a folder that is a link, is judged as Path.resolve judges it."""
+    from pubpipe.publish.validate import broken_links
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "secret.txt").write_text("x")
+    (outside / "deep" / "x.css").write_text("x")
+    web = tmp_path / "web"
+    (web / "a" / "b").mkdir(parents=True)
+    (web / "a" / "b" / "c.css").write_text("x")
+    (web / "real.css").write_text("x")
+    (web / "escape.css").symlink_to(outside / "secret.txt")  # a file inside that is a link out
+    (web / "inside-link.css").symlink_to(web / "real.css")  # a link to a file inside
+    (web / "door").symlink_to(outside / "deep")  # a folder that is a link out
+    links = ["real.css", "./real.css", "a/b/c.css", "a/b/../b/c.css", "a/../real.css", "a/b/", "a", "../outside/secret.txt",
+             "escape.css", "inside-link.css", "door/x.css", "door/../real.css", "missing.css", "a/missing/../b/c.css"]
+    (web / "a" / "page.html").write_text("".join(f'<a href="../{link}">' for link in links))
+    got = {line.split(": ", 1)[1] for line in broken_links(web)}
+    expected = set()
+    for link in links:
+        target = (web / "a" / ".." / link).resolve()
+        if not target.is_relative_to(web.resolve()) or not target.is_file():
+            expected.add("../" + link)
+    assert got == expected
+    assert {"../escape.css", "../door/x.css", "../a/b/", "../../outside/secret.txt", "../missing.css"} <= got
+    assert not {"../real.css", "../a/b/c.css", "../inside-link.css", "../a/b/../b/c.css"} & got
+
+
 def test_both_pdfs_and_the_epub_are_offered_with_honest_labels(anthology, tmp_path):
     """Before: the reading PDF was labelled "Printable booklet" and the print edition not offered."""
     write_web(anthology, tmp_path, _rendered_downloads())

@@ -4,6 +4,7 @@ Used by the build before it publishes, and by ``pubpipe check`` on an existing o
 """
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -147,16 +148,56 @@ def broken_links(web: Path) -> list:
     published). Absolute addresses (``base_url``) and in-page anchors are not followed."""
     web = Path(web).resolve()
     broken = []
+    folders, files = _real_tree(web)
     for page in sorted(p for p in web.rglob("*") if p.suffix in (".html", ".css") and p.is_file()):
+        here = page.parent.relative_to(web).parts
         for match in LINK.finditer(page.read_text(encoding="utf-8")):
             link = match.group(1) if match.group(1) is not None else match.group(2)
             if not link or link.startswith(("#", "//")) or re.match(r"[a-z][a-z0-9+.-]*:", link, re.I):
                 continue
-            path = link.split("#", 1)[0].split("?", 1)[0]
-            target = (page.parent / unquote(path)).resolve()
+            path = unquote(link.split("#", 1)[0].split("?", 1)[0])
+            if _within(here, path, folders, files):
+                continue
+            target = (page.parent / path).resolve()  # (a symbolic link on the way, or nothing there)
             if not target.is_relative_to(web) or not target.is_file():
                 broken.append(f"{page.relative_to(web).as_posix()}: {link}")
     return broken
+
+
+def _real_tree(root: Path) -> tuple:
+    """(folders, files) under ``root`` that are no symbolic link and lie under none, as tuples of
+    path parts: the links of `broken_links` that lead to one are resolved without asking the file
+    system (a Path.resolve per link, 1,400 at 100 stories, was 0.2 s of the build's last step)."""
+    folders, files = {()}, set()
+    for top, dirs, names in os.walk(root):
+        base = Path(top).relative_to(root).parts
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(top, d))]
+        folders.update(base + (d,) for d in dirs)
+        files.update(base + (n,) for n in names if not os.path.islink(os.path.join(top, n))
+                     and os.path.isfile(os.path.join(top, n)))
+    return folders, files
+
+
+def _within(here: tuple, link: str, folders: set, files: set) -> bool:
+    """Whether the relative ``link`` from the folder ``here`` (parts under the root) leads to one of
+    ``files`` through ``folders`` only (`_real_tree`: no symbolic link on the way, so "…/.." is the
+    folder above, as the file system takes it). False means: ask the file system."""
+    at = list(here)
+    parts = link.split("/")
+    for n, part in enumerate(parts):
+        if part in ("", "."):
+            if n == len(parts) - 1:
+                return False  # a folder, not a file
+            continue
+        if part == "..":
+            if not at:
+                return False
+            at.pop()
+            continue
+        at.append(part)
+        if n < len(parts) - 1 and tuple(at) not in folders:
+            return False
+    return tuple(at) in files
 
 
 def check_output(folder: Path, run_epubcheck: bool = True) -> Findings:
