@@ -494,3 +494,19 @@ def test_the_books_fonts_are_served_from_web_as_woff2(anthology, tmp_path):
     font = TTFont(io.BytesIO((tmp_path / "fonts" / "literata.woff2").read_bytes()))
     assert "fvar" in font and {a.axisTag for a in font["fvar"].axes} == {"wght", "opsz"}  # still variable
     assert {ord(c) for c in "Kim’s “Seoul” café — Đà Nẵng €"} <= set(font.getBestCmap())
+
+
+def test_reading_time_counts_the_words_that_hold_a_letter_or_digit(anthology):
+    """Words of punctuation alone (dashes, ellipses, bullets) are not read; a word with a letter or a
+    digit anywhere is (also when it starts with punctuation: quotes, brackets); Chinese and
+    Japanese characters count apart (`reading_minutes`)."""
+    from pubpipe.model import Block
+    words = ["word"] * 200 + ["—", "…", "•", "--"] * 100 + ["«quoted»", "(1987)", "“said”", "'tis", "-x-"] * 10
+    story = dataclasses.replace(anthology.stories[0], blocks=(Block(type="paragraph", text=" ".join(words)),))
+    assert reading_minutes(story) == round(250 / 230)
+    story = dataclasses.replace(story, blocks=(Block(type="paragraph", text=" ".join(["«a»"] * 690)),))
+    assert reading_minutes(story) == 3
+    story = dataclasses.replace(story, blocks=(Block(type="paragraph", text=" ".join(["…"] * 690)),))
+    assert reading_minutes(story) == 1  # (at least a minute)
+    story = dataclasses.replace(story, blocks=(Block(type="paragraph", text="漢" * 1200 + " " + " ".join(["»a"] * 460)),))
+    assert reading_minutes(story) == round(460 / 230 + 1200 / 400)

@@ -83,7 +83,9 @@ def reading_minutes(story: Story) -> int:
     minute of Chinese or Japanese script, which has no spaces between words."""
     text = " ".join(b.words() for b in story.blocks)
     cjk = len(_CJK.findall(text))
-    words = sum(1 for w in _CJK.sub(" ", text).split() if any(c.isalnum() for c in w))
+    # (a word that starts with a letter or digit is one without looking further: most are; every
+    # character of every word looked at was 0.04-0.08 s of the web's assembly at 100 stories)
+    words = sum(1 for w in _CJK.sub(" ", text).split() if w[0].isalnum() or any(c.isalnum() for c in w))
     return max(1, round(words / WORDS_PER_MINUTE + cjk / CJK_CHARS_PER_MINUTE))
 
 
