@@ -182,6 +182,8 @@ def _within(here: tuple, link: str, folders: set, files: set) -> bool:
     """Whether the relative ``link`` from the folder ``here`` (parts under the root) leads to one of
     ``files`` through ``folders`` only (`_real_tree`: no symbolic link on the way, so "…/.." is the
     folder above, as the file system takes it). False means: ask the file system."""
+    if link.startswith("/"):
+        return False  # (the file system's root)
     at = list(here)
     parts = link.split("/")
     for n, part in enumerate(parts):
