@@ -548,8 +548,8 @@ def _dated(epoch, function, *args, kind: str = "layout"):
 
 
 LAYOUT_THRESHOLDS = (100_000, 50, 100)
-"""The garbage collector's thresholds in a layout process, between layouts too (each layout's own are
-`pubpipe.render.pdf.reading.fewer_collections`'s, the same). With Python's (700, 10, 10) restored as
+"""The garbage collector's thresholds while a book is laid out (`pubpipe.render.pdf.reading.fewer_collections`
+sets them), and in a layout process between layouts too. With Python's (700, 10, 10) restored as
 a layout ended, its young garbage (~54,000 objects after the front matter of 100 stories) was
 collected then, 54 ms before its result went back, on the critical path after the last piece and
 after the front matter; now it is collected just after (`_collect_soon`)."""

@@ -46,8 +46,8 @@ from pubpipe.render.templates import render_template, styles_dir
 from pubpipe.model import Anthology
 from pubpipe.render.pdf import glyphs as pdfglyphs
 from pubpipe.render.pdf.parts import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: F401 (PdfInfo: the info `render` returns)
-from pubpipe.orchestrate.processes import (fresh_processes, give_back_memory, in_fresh, in_layout, in_layout_soon,
-                                          layout_processes, retire_layout_processes)
+from pubpipe.orchestrate.processes import (LAYOUT_THRESHOLDS, fresh_processes, give_back_memory, in_fresh, in_layout,
+                                          in_layout_soon, layout_processes, retire_layout_processes)
 from pubpipe.render import Rendered
 from pubpipe.orchestrate.runner import Local
 
@@ -680,7 +680,7 @@ def fewer_collections():
         if _GC_USERS[0] == 0:
             _GC_USERS[1] = gc.get_threshold()
             gc.freeze()
-            gc.set_threshold(100_000, 50, 100)
+            gc.set_threshold(*LAYOUT_THRESHOLDS)
         _GC_USERS[0] += 1
     try:
         yield
