@@ -26,7 +26,7 @@ from pubpipe import pipeline, render
 from pubpipe.recover import steps
 from pubpipe.read import intake
 from pubpipe.publish.result import BuildResult
-from pubpipe.orchestrate import artifacts, framestack
+from pubpipe.orchestrate import artifacts, framestack, heartbeat
 from pubpipe.render.epub import book as epub
 from pubpipe.render.pdf import imposition as impose
 from pubpipe.publish import manifest
@@ -216,6 +216,7 @@ def publish(sources: str = "sources", output: str = "output", config: str = "", 
     the story pages, in place of anthology.toml's (see `pubpipe.config.Config.dask`); `layout`: how
     and where the PDF is laid out (`pubpipe.render.pdf.reading.Layout`; default: as every build)."""
     progress.emit("flow-run", id=runtime.flow_run.id)
-    result = pipeline.build(sources, output, config or None, force=force, dask=dask, layout=layout, run=Tasks())
-    leave_artifacts(output, result.outputs)
+    with heartbeat.beating():  # (only when `pubpipe build` turned Prefect's own off: pubpipe.orchestrate.heartbeat)
+        result = pipeline.build(sources, output, config or None, force=force, dask=dask, layout=layout, run=Tasks())
+        leave_artifacts(output, result.outputs)
     return result

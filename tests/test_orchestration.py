@@ -107,6 +107,45 @@ def test_process_work_pool_from_prefect_yaml(server, tmp_path):
     assert (out / "anthology.json").is_file() and (out / "web" / "index.html").is_file()
 
 
+def test_a_build_from_the_terminal_through_a_running_server_sends_one_heartbeat_of_its_own(server, tmp_path):
+    """`pubpipe build` against a server the user runs: Prefect's heartbeats (whose thread the engine
+    waits for at the flow's end) are off, and the flow's run sends its own (pubpipe.orchestrate.heartbeat):
+    the same event, for the run and its flow, as often as the settings ask (here: once an hour, so once)."""
+    env = {**server, "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "3600", "XDG_STATE_HOME": str(tmp_path / "state")}
+    try:
+        built = subprocess.run([str(BIN / "pubpipe"), "build", "--sources", str(ROOT / "sources"), "--output",
+                                str(tmp_path / "out"), "--quiet"], env=env, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    finally:  # (the warm build process and the EPUBCheck service it left for the next build)
+        subprocess.run([str(BIN / "pubpipe"), "server", "stop", "--force"], env=env, capture_output=True, timeout=120, cwd=ROOT)
+    assert built.returncode == 0, built.stderr[-3000:]
+    runs = api(server, "POST", "/flow_runs/filter", {})
+    run = next(r for r in runs if r["parameters"].get("output") == str(tmp_path / "out"))
+    assert run["state_type"] == "COMPLETED"
+    asked = {"filter": {"event": {"name": ["prefect.flow-run.heartbeat"]}, "resource": {"id": [f"prefect.flow-run.{run['id']}"]}}}
+    for _ in range(30):  # (the server writes events a moment after they come)
+        if api(server, "POST", "/events/filter", asked)["events"]:
+            break
+        time.sleep(1)
+    time.sleep(3)  # (a second one, were Prefect's sent too, has come by now)
+    beats = api(server, "POST", "/events/filter", asked)["events"]
+    assert len(beats) == 1, beats  # one: not Prefect's beside it
+    assert beats[0]["resource"]["prefect.resource.name"] == run["name"]
+    assert {"role": "flow", "id": f"prefect.flow.{run['flow_id']}"} in [
+        {"role": r["prefect.resource.role"], "id": r["prefect.resource.id"]} for r in beats[0]["related"]]
+
+
+def test_through_a_users_server_the_flow_sends_the_heartbeats_prefect_would_have():
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
+    from pubpipe import cli
+    from pubpipe.orchestrate import heartbeat
+    for asked, sent in ((45, [45]), (None, [])):
+        with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: asked}):
+            with cli._embedded(None):  # (None: a server the user runs)
+                assert get_current_settings().flows.heartbeat_frequency is None  # Prefect's off
+                assert heartbeat._EVERY == sent  # the flow's own, as often as asked
+            assert get_current_settings().flows.heartbeat_frequency == asked and heartbeat._EVERY == []
+
+
 def test_two_builds_at_once_the_second_says_so(tmp_path, migrated):
     env = {**os.environ, "PREFECT_HOME": str(migrated(tmp_path / "home")), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)

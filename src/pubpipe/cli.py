@@ -42,8 +42,10 @@ def _embedded(server):
 
     Heartbeats let a watched server notice a crashed run; these servers have no UI and nobody
     watches them, so heartbeats would only cost the wait for their thread at the end (up to 1 s)."""
-    if server is None:
-        yield
+    if server is None:  # (its heartbeats sent by the flow: they end with it, Prefect's a second later)
+        from pubpipe.orchestrate import heartbeat
+        with heartbeat.instead_of_prefects():
+            yield
         return
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, PREFECT_LOGGING_TO_API_ENABLED, temporary_settings
     server.wait_ready()
