@@ -146,6 +146,17 @@ def test_through_a_users_server_the_flow_sends_the_heartbeats_prefect_would_have
             assert get_current_settings().flows.heartbeat_frequency == asked and heartbeat._EVERY == []
 
 
+def test_outside_a_flow_run_the_flow_sends_no_heartbeat():
+    import threading
+    from pubpipe.orchestrate import heartbeat
+    heartbeat._EVERY[:] = [30]
+    try:
+        with heartbeat.beating():  # (no flow run: nothing to beat for, and no error)
+            assert not any(thread.name == "flow-heartbeat" for thread in threading.enumerate())
+    finally:
+        heartbeat._EVERY.clear()
+
+
 def test_two_builds_at_once_the_second_says_so(tmp_path, migrated):
     env = {**os.environ, "PREFECT_HOME": str(migrated(tmp_path / "home")), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)

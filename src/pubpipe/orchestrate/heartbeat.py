@@ -44,11 +44,13 @@ def beating():
     """In the body of a flow: its run's heartbeats, the first at once, then every `_EVERY` seconds,
     until the body's work is done (the thread is stopped and joined at once); nothing unless
     `instead_of_prefects` asked for them."""
-    if not _EVERY:
+    from prefect.context import FlowRunContext
+    context = FlowRunContext.get()
+    if not _EVERY or context is None or context.flow_run is None:
         yield
         return
     every = _EVERY[0]
-    resource, related = _template()
+    resource, related = _template(context)
     stop = threading.Event()
 
     def beat() -> None:
@@ -66,16 +68,14 @@ def beating():
         yield
     finally:
         stop.set()
-        thread.join()
+        thread.join(timeout=2)  # (as Prefect's: a heartbeat stuck on its way to the server is left, a daemon)
 
 
-def _template() -> tuple:
-    """(resource, related) of the current flow run's heartbeat, as Prefect's engine makes them
-    (``FlowRunEngine._build_heartbeat_event_template``)."""
+def _template(context) -> tuple:
+    """(resource, related) of the heartbeat of the flow run of ``context`` (a FlowRunContext), as
+    Prefect's engine makes them (``FlowRunEngine._build_heartbeat_event_template``)."""
     from prefect import __version__
-    from prefect.context import FlowRunContext
     from prefect.events.related import RelatedResource, tags_as_related_resources
-    context = FlowRunContext.get()
     run = context.flow_run
     resource = {"prefect.resource.id": f"prefect.flow-run.{run.id}", "prefect.resource.name": run.name or "",
                 "prefect.version": __version__}
