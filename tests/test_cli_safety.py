@@ -140,6 +140,36 @@ def test_empty_sources_and_a_server_that_is_down_are_one_line_each(tmp_path):
     assert not (project / "output").exists() and not list(project.glob(".output*"))
 
 
+def test_a_prefect_setting_prefect_refuses_is_named_with_what_to_do(tmp_path):
+    """A Prefect setting out of its bounds (heartbeats at least every 30 s): the build names the
+    setting, what is wrong and where to fix it, and publishes nothing (Prefect's own import prints
+    its validation error above it, which pubpipe cannot stop)."""
+    project = _project(tmp_path)
+    run = subprocess.run(CLI + ["build"], cwd=project, env=_env(tmp_path, PREFECT_FLOWS_HEARTBEAT_FREQUENCY="10"),
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2, run.stderr
+    assert "Prefect's setting PREFECT_FLOWS_HEARTBEAT_FREQUENCY='10' is refused: Input should be greater than or " \
+           "equal to 30; fix it or unset it" in run.stderr, run.stderr
+    assert "unexpected error" not in run.stderr
+    assert not (project / "output").exists()
+
+
+def test_only_prefects_settings_errors_are_named_as_settings():
+    import pydantic
+    from prefect.settings.models.flows import FlowsSettings
+
+    from pubpipe.cli import _bad_prefect_setting
+    with pytest.raises(pydantic.ValidationError) as refused:
+        FlowsSettings(heartbeat_frequency=10)
+    assert _bad_prefect_setting(refused.value).startswith("Prefect's setting PREFECT_FLOWS_HEARTBEAT_FREQUENCY=10 is refused")
+
+    class Other(pydantic.BaseModel):
+        n: int
+    with pytest.raises(pydantic.ValidationError) as other:
+        Other(n="x")
+    assert _bad_prefect_setting(other.value) is None and _bad_prefect_setting(ValueError("x")) is None
+
+
 def _wait_for_staging(project: Path, process, seconds: float = 240) -> None:
     """Until the build renders into its staging folder (made as the rendering starts: its files come
     only at the end, a window a loaded machine's polling can miss)."""

@@ -55,6 +55,34 @@ def _embedded(server):
         yield
 
 
+def _bad_prefect_setting(exc: BaseException) -> Optional[str]:
+    """A one-line message for a Prefect setting its settings refuse (pydantic's ValidationError from
+    one of Prefect's settings models, e.g. PREFECT_FLOWS_HEARTBEAT_FREQUENCY=10), naming the setting
+    and what is wrong with it; None for any other error."""
+    title = getattr(exc, "title", None)
+    errors = getattr(exc, "errors", None)
+    if type(exc).__name__ != "ValidationError" or not title or not callable(errors):
+        return None
+    try:
+        from prefect.settings.base import PrefectBaseSettings
+    except Exception:
+        return None
+    classes, prefix = list(PrefectBaseSettings.__subclasses__()), None
+    while classes:
+        model = classes.pop()
+        if model.__name__ == title:
+            prefix = model.model_config.get("env_prefix")
+            break
+        classes += model.__subclasses__()
+    if prefix is None:
+        return None
+    first = errors()[0]
+    name = prefix + "_".join(str(part) for part in first.get("loc", ())).upper()
+    return (f"Prefect's setting {name}={first.get('input')!r} is refused: {first.get('msg', 'invalid')}; fix it or "
+            "unset it (in the environment, the Prefect profile: `prefect config view --show-sources`, "
+            "or prefect.toml / pyproject.toml)")
+
+
 def _fail(message: str, output: Optional[Path] = None, code: int = 2) -> None:
     """Say what went wrong in one line (and where the detail is in a second) and exit with `code`."""
     from pubpipe.orchestrate import logfile
@@ -242,6 +270,9 @@ def build(
         _fail(str(known) if known else f"{exc.filename or output}: {exc.strerror or exc}", output)
     except Exception as exc:  # a bug: one line here, the traceback in the log
         logfile.exception("build failed")
+        setting = _bad_prefect_setting(exc)
+        if setting:
+            _fail(setting, output)
         _fail(f"unexpected error ({type(exc).__name__}: {str(exc)[:200]}); please report it with the log file", output)
     finally:
         _stop_display()
@@ -304,6 +335,10 @@ def serve(
         raise typer.Exit(2)
     except Exception as exc:  # Prefect failing (or a bug): one line here, the traceback in a log file
         import traceback
+        setting = _bad_prefect_setting(exc)
+        if setting:
+            err.print(f"[red]pubpipe: {escape(setting)}[/red]")
+            raise typer.Exit(2)
 
         from pubpipe.orchestrate import logfile
         try:
