@@ -40,9 +40,11 @@ def _embedded(server):
     """Settings for a flow run on the build's server — its temporary one, or the local one kept
     between builds (None: a server the user runs).
 
-    Heartbeats let a watched server notice a crashed run; these servers have no UI and nobody
-    watches them, so heartbeats would only cost the wait for their thread at the end (up to 1 s)."""
-    if server is None:  # (its heartbeats sent by the flow: they end with it, Prefect's a second later)
+    Heartbeats let a watched server notice a crashed run. The temporary and local servers have no UI
+    and nobody watches them: none are sent there (Prefect's would only cost the wait for their thread
+    at the end, up to 1 s). A server the user runs gets them from the flow itself
+    (`pubpipe.orchestrate.heartbeat`: the same events, without that wait)."""
+    if server is None:
         from pubpipe.orchestrate import heartbeat
         with heartbeat.instead_of_prefects():
             yield
@@ -270,10 +272,8 @@ def build(
         _fail(str(known) if known else f"{exc.filename or output}: {exc.strerror or exc}", output)
     except Exception as exc:  # a bug: one line here, the traceback in the log
         logfile.exception("build failed")
-        setting = _bad_prefect_setting(exc)
-        if setting:
-            _fail(setting, output)
-        _fail(f"unexpected error ({type(exc).__name__}: {str(exc)[:200]}); please report it with the log file", output)
+        _fail(_bad_prefect_setting(exc)
+              or f"unexpected error ({type(exc).__name__}: {str(exc)[:200]}); please report it with the log file", output)
     finally:
         _stop_display()
     _report(result, quiet)

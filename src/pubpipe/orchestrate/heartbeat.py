@@ -42,8 +42,8 @@ def instead_of_prefects():
 @contextmanager
 def beating():
     """In the body of a flow: its run's heartbeats, the first at once, then every `_EVERY` seconds,
-    until the body's work is done (the thread is stopped and joined at once); nothing unless
-    `instead_of_prefects` asked for them."""
+    until the body's work is done (the thread's wait ends at once, and it is joined for at most
+    2 s); nothing outside a flow run, nor unless `instead_of_prefects` asked for them."""
     from prefect.context import FlowRunContext
     context = FlowRunContext.get()
     if not _EVERY or context is None or context.flow_run is None:
