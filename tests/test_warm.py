@@ -95,6 +95,60 @@ def test_the_next_build_is_forked_from_it_and_publishes_the_same(home):
     assert f"warm build process running (pid {pid}" in status.stdout
 
 
+def _fork_servers(pid: int) -> list:
+    """The layout processes' fork servers the warm process ``pid`` started (`processes.start_fork_server`)."""
+    from pubpipe.orchestrate import processes
+    return [child for child in psutil.Process(pid).children()
+            if "multiprocessing.forkserver" in " ".join(child.cmdline()) and processes.LAYOUT_MODULE in " ".join(child.cmdline())]
+
+
+def _build_watching(home: Path, output: str, server, **more) -> tuple:
+    """(the finished command, the pids of ``server``'s children seen while it ran): a cold build
+    (the task cache removed), forked from the warm process."""
+    subprocess.run(["rm", "-rf", str(home / "storage")], check=True)
+    command = subprocess.Popen([str(BIN / "pubpipe"), "build", "--output", output], env=_env(home, **more),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(home))
+    seen = set()
+    while command.poll() is None:
+        try:
+            seen |= {child.pid for child in server.children()}
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    command.stdout_text, command.stderr_text = command.communicate()
+    return command, seen
+
+
+def test_its_fork_server_forks_the_layout_processes_with_the_builds_environment(home, tmp_path):
+    pid = _wait_ready(home)
+    servers = _fork_servers(pid)
+    assert len(servers) == 1  # started with the warm process, its imports done before any build
+    spans = tmp_path / "spans.jsonl"  # (the timeline's file: not in the key, so the warm process has none)
+    command, seen = _build_watching(home, "out-fs", servers[0], PUBPIPE_TIMELINE=str(spans))
+    assert command.returncode == 0, command.stderr_text[-2000:]
+    assert _forked(_logs(home)[-1])
+    assert len(seen) >= 2  # the build's layout processes were the server's children
+    laid = [json.loads(line) for line in spans.read_text().splitlines()]
+    # the layout processes had the build's environment, not the server's: they wrote the build's timeline
+    laying_out = {span["pid"] for span in laid if span["what"] == "layout: render_stories"}
+    assert laying_out and laying_out <= seen
+    assert _digest(home / "out1") == _digest(home / "out-fs")
+    assert servers[0].is_running() and _fork_servers(pid) == servers  # kept for the next build
+
+
+def test_a_build_whose_fork_server_is_gone_starts_its_own(home):
+    pid = _wait_ready(home)
+    for server in _fork_servers(pid):
+        server.kill()
+        deadline = time.monotonic() + 10
+        while server.is_running() and server.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
+            time.sleep(0.05)
+    command, _ = _build_watching(home, "out-own", psutil.Process(pid))
+    assert command.returncode == 0, command.stderr_text[-2000:]
+    assert _forked(_logs(home)[-1])
+    assert _digest(home / "out1") == _digest(home / "out-own")
+
+
 def test_a_bad_command_fails_as_it_would_here(home):
     _wait_ready(home)
     done = cli(home, "build", "--sources", "nowhere", "--output", "out3")

@@ -195,8 +195,94 @@ def _executor(workers: int, preload: str = ""):
     context = get_context("forkserver" if preload else "spawn")
     if preload:
         context.set_forkserver_preload([preload])
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=exit_with_parent,
-                               initargs=(os.getpid(),))
+        _adopt_fork_server(preload)
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start,
+                               initargs=(os.getpid(), dict(os.environ) if preload else None))
+
+
+def _worker_start(parent: int, environ: dict | None) -> None:
+    """A pool worker's start: `exit_with_parent`; ``environ``, if given, made its environment — a
+    worker forked from a fork server the warm build process started (`start_fork_server`) has that
+    process's, which may differ from the build's in what the warm process's key leaves out
+    (`pubpipe.orchestrate.warm.VOLATILE`: the timeline's file, the shell's PWD…)."""
+    if environ is not None and environ != os.environ:
+        os.environ.clear()
+        os.environ.update(environ)
+    exit_with_parent(parent)
+
+
+def start_fork_server(preload: str) -> None:
+    """Start now, in this process, multiprocessing's fork server for the layout processes, importing
+    ``preload`` (`_executor`'s): for the warm build process (`pubpipe.orchestrate.warm.serve`), so
+    that each build forked from it finds the server started, its imports done (WeasyPrint's: ~0.6 s
+    of CPU a build paid beside its stories' recovery, its start's critical path; issue 19). The
+    server is a process of its own (started, not forked: no thread of this one's is in it); it ends
+    once every process holding its "alive" pipe has — this one, the builds forked from it and their
+    layout processes. Does nothing where there is no fork server (not Linux)."""
+    from multiprocessing import forkserver, get_context
+    if sys.platform != "linux":
+        return
+    get_context("forkserver").set_forkserver_preload([preload])
+    forkserver.ensure_running()
+    _FORK_SERVER[:] = [preload]
+
+
+def forget_inherited_tracker() -> None:
+    """In a build forked from the warm build process: forget the resource tracker that process
+    started with its fork server (`start_fork_server`), so that this build's pools start their own,
+    as a build always did. multiprocessing's tracker removes what a process left (the pools'
+    semaphores, when a build ends with ``os._exit`` or is killed) once every process holding it has
+    ended; shared with the warm process, that would be only when it stops."""
+    from multiprocessing import resource_tracker
+    tracker = resource_tracker._resource_tracker
+    if tracker._fd is not None:
+        try:
+            os.close(tracker._fd)
+        except OSError:
+            pass
+        tracker._fd = tracker._pid = None
+
+
+_FORK_SERVER: list = []
+"""The module the fork server `start_fork_server` started imports (a forked build inherits it)."""
+
+
+def _adopt_fork_server(preload: str) -> None:
+    """In a build forked from the warm build process, the fork server that process started
+    (`start_fork_server`), if it runs and imported ``preload``: multiprocessing's own check of a
+    running server (``ForkServer.ensure_running``) waits on its pid, which only the process that
+    started it may do, so the server's object is given a check of its own here, for this build. A
+    server that is gone, or that imported another module, is forgotten: the build starts its own
+    (multiprocessing's check), as it did before."""
+    from multiprocessing import forkserver, resource_tracker
+    from pubpipe import background
+    server = forkserver._forkserver
+    pid = server._forkserver_pid
+    if pid is None or not os.environ.get(background.WARM_CHILD) or "ensure_running" in vars(server):
+        return
+    started = type(server).ensure_running
+
+    def forget() -> None:
+        # (the "alive" pipe's end is the warm process's too: closed here, it stays open there)
+        if server._forkserver_alive_fd is not None:
+            try:
+                os.close(server._forkserver_alive_fd)
+            except OSError:
+                pass
+        server._forkserver_address = server._forkserver_alive_fd = server._forkserver_pid = None
+
+    def ensure_running() -> None:
+        with server._lock:
+            if server._forkserver_pid == pid and _alive(pid):
+                resource_tracker.ensure_running()
+                return
+            if server._forkserver_pid == pid:
+                forget()
+        started(server)
+
+    if _FORK_SERVER != [preload] or not _alive(pid):
+        forget()
+    server.ensure_running = ensure_running
 
 
 _AT_EXIT: list = []
@@ -633,6 +719,21 @@ def kill_children() -> None:
         for worker in list(getattr(pool, "_processes", {}).values()):
             try:
                 worker.kill()
+            except (OSError, AttributeError):
+                pass
+
+
+def end_workers() -> None:
+    """Stop the pools' worker processes now (SIGTERM), without waiting: for a build that has said
+    what it published and leaves (`pubpipe.cli._leave`). They would leave by themselves within
+    `exit_with_parent`'s half second; until then they hold the build's standard output and error,
+    so that a command reading them (``pubpipe build | tee``, a script's ``capture_output``) waited
+    that long after the build ended (0.35 s of a first build's 0.52 s from the flow's end to the
+    end of its output, through a running server at 100 stories)."""
+    for pool in [*_POOL, *_RECOVERY, *_ENDING]:
+        for worker in list(getattr(pool, "_processes", {}).values()):
+            try:
+                worker.terminate()
             except (OSError, AttributeError):
                 pass
 

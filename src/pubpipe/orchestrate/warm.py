@@ -379,6 +379,11 @@ def serve(name: str, idle: float, command) -> None:
             getattr(importlib.import_module(module), function)()
         except Exception:  # (each build meets it again, and says what is wrong)
             pass
+    try:  # the layout processes' fork server, its imports done once for every build forked here
+        from pubpipe.orchestrate import processes
+        processes.start_fork_server(processes.LAYOUT_MODULE)
+    except Exception:  # (each build starts its own, as before)
+        pass
     import gc
     gc.freeze()  # what it imported out of the collector's sight: a child's collections copy no page of it
     stopping = []
@@ -533,6 +538,8 @@ def _child(connection, request: dict, fds: list, command) -> int:
     os.environ.update(request["env"])
     os.environ[HERE] = "1"
     time.tzset()
+    from pubpipe.orchestrate import processes
+    processes.forget_inherited_tracker()
     try:
         os.chdir(request["cwd"])
     except OSError as exc:
