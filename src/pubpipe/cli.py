@@ -480,6 +480,11 @@ def _leave(code) -> None:
             pass
     logfile.flush()
     logging.shutdown()
+    try:
+        from pubpipe.orchestrate import processes
+        processes.end_workers()  # (idle by now; they hold the command's output until they leave)
+    except Exception:
+        pass
     if _ENVIRONMENT:  # the next build of the session forked from a warm process (issue 19)
         try:
             from pubpipe.orchestrate import warm
