@@ -178,7 +178,12 @@ def _executor(workers: int, preload: str = ""):
     about 0.7 s of CPU (WeasyPrint's C declarations parsed, fontTools, pikepdf) that a build's start
     spent twice, beside the recovery of its stories, the critical path then (issue 19). The server
     holds its imports until the build ends (~70 MB resident, ~30 MB proportional: the layout processes
-    share its pages); a book that may be long does not use it (its
+    share its pages). A build forked from the warm build process finds one started and its imports
+    done (`start_fork_server`, `_adopt_fork_server`): the ~0.6 s of CPU of WeasyPrint's import, which
+    fell beside the build's recovery of its stories, is paid once a session (the forked builds
+    through a running server at 100 stories and on the book, five rounds alternated: 10.65 -> 10.28 s
+    and 11.16 -> 10.79 s median; benchmarks/RESULTS.md, stop 42). A book that may be long does not
+    use it (its
     layout processes start after its recovery, spawned: issue 19's memory at 1,000 stories)."""
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context

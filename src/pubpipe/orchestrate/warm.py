@@ -14,7 +14,11 @@ the same terminal, its exit code returned to the command, which waits and passes
 SIGTERM, SIGHUP, SIGQUIT) on to it (not Ctrl-Z: the command is suspended, the build goes on — a
 suspending handler cannot stop itself in an orphaned process group, where the kernel drops the
 terminal's stop signals, and would leave the build stopped for good). The child recovers the stories in its flow, at once (nothing to
-import, no process to start); the layout processes start as before (forked from a fork server the build starts, which imports WeasyPrint once for both: `processes._executor`). Measured on the 100-story
+import, no process to start); its layout processes are forked from the fork server the warm process started as it
+started (`processes.start_fork_server`), WeasyPrint already imported there (a build that is not forked starts a
+fork server of its own, which imports it once for both: `processes._executor`). The layout processes' own
+output, none in a build that goes well, goes to the warm process's log (the server's), not to the command's
+terminal. Measured on the 100-story
 benchmark, a second cold build of a session, four rounds alternated: 14.17 -> 12.89 s median
 (benchmarks/RESULTS.md). It holds ~220 MB while it waits (155 before it imported `ON_THE_WAY`, ~180 before `PREPARED` held the stop lists and the line model's file).
 
