@@ -198,7 +198,11 @@ def wait_until_quiet(limit: float = 0.3, patience: float = 600, say=print) -> fl
     return load
 
 
-KEPT = ("pubpipe.orchestrate.localserver", "pubpipe.publish.checkservice", WARM)
+KEPT = ("pubpipe.orchestrate.localserver", "pubpipe.publish.checkservice", WARM, "['pubpipe.render.pdf.engine']")
+"""What `kept_cpu` counts, by a piece of the command line: the local server, the EPUBCheck service, the
+warm build process (with the builds it forked and waited for), and the layout processes' fork server
+it started (with the layout processes of those builds, which it waits for: its command line names
+the module it imported, `pubpipe.orchestrate.processes.LAYOUT_MODULE`)."""
 
 
 def subreaper() -> None:

@@ -66,10 +66,10 @@ free ratios (``MinHeapFreeRatio`` 40, ``MaxHeapFreeRatio`` 70); after each check
 with `IDLE_FREE_RATIOS` gives back down to 16 MB (``MinHeapSize``) what is free, and the ratios
 are set back. With those ratios held during the checks as well, and a 16 MB start, the serial
 collector ran 186 collections (24 of them full) in the service's first check of the 100-story
-book, 1.1 s of pauses, where it now runs 32: the first build's JVM took 5.9 s of CPU for its
-start, warm-up and check, now 4.7 (`jpype` in one process, this machine, two runs each); a warm
-check is as before (0.8 s), and the idle service's heap and resident memory (61 MB, ~180 MB) about
-as before; the 1,000-story book's check peaks 10 MB higher (201 MB resident)."""
+book, 1.1 s of pauses, where it now runs 101 (5 full), 0.5 s: the warm-up check took 4.7-4.8 s of
+CPU, now 3.8-4.0 (JPype in one process, this machine, two runs each); a warm check is as before
+(0.8 s), the idle service's resident memory too (~180 MB); the 1,000-story book's check peaks 10 MB
+higher (201 MB resident; benchmarks/RESULTS.md, stop 42)."""
 NICE = 10
 """The service's CPU priority below the build's: its JVM's start and warm-up (4-5 s of CPU) fall in
 the build's busiest seconds (Prefect's import, the helpers' imports, the stories' recovery) and its
