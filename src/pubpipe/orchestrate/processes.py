@@ -719,13 +719,7 @@ def kill_children() -> None:
             process.kill()
         except OSError:
             pass
-    for pool in [*_POOL, *_RECOVERY, *_ENDING]:
-        # ProcessPoolExecutor has no public way to kill its workers without waiting on them.
-        for worker in list(getattr(pool, "_processes", {}).values()):
-            try:
-                worker.kill()
-            except (OSError, AttributeError):
-                pass
+    _each_worker("kill")
 
 
 def end_workers() -> None:
@@ -735,10 +729,16 @@ def end_workers() -> None:
     so that a command reading them (``pubpipe build | tee``, a script's ``capture_output``) waited
     that long after the build ended (0.35 s of a first build's 0.52 s from the flow's end to the
     end of its output, through a running server at 100 stories)."""
+    _each_worker("terminate")
+
+
+def _each_worker(how: str) -> None:
+    """Send every pool's worker processes ``how`` (``kill``: SIGKILL, ``terminate``: SIGTERM), without
+    waiting on them: ProcessPoolExecutor has no public way to stop its workers but waiting."""
     for pool in [*_POOL, *_RECOVERY, *_ENDING]:
         for worker in list(getattr(pool, "_processes", {}).values()):
             try:
-                worker.terminate()
+                getattr(worker, how)()
             except (OSError, AttributeError):
                 pass
 

