@@ -179,7 +179,7 @@ def _executor(workers: int, preload: str = ""):
     spent twice, beside the recovery of its stories, the critical path then (issue 19). The server
     holds its imports until the build ends (~70 MB resident, ~30 MB proportional: the layout processes
     share its pages). A build forked from the warm build process finds one started and its imports
-    done (`start_fork_server`, `_adopt_fork_server`): the ~0.6 s of CPU of WeasyPrint's import, which
+    done (`start_fork_server`, `inherit_from_warm`): the ~0.6 s of CPU of WeasyPrint's import, which
     fell beside the build's recovery of its stories, is paid once a session (the forked builds
     through a running server at 100 stories and on the book, five rounds alternated: 10.65 -> 10.28 s
     and 11.16 -> 10.79 s median; benchmarks/RESULTS.md, stop 42). A book that may be long does not
@@ -200,7 +200,6 @@ def _executor(workers: int, preload: str = ""):
     context = get_context("forkserver" if preload else "spawn")
     if preload:
         context.set_forkserver_preload([preload])
-        _adopt_fork_server(preload)
     return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start,
                                initargs=(os.getpid(), dict(os.environ) if preload else None))
 
@@ -232,13 +231,24 @@ def start_fork_server(preload: str) -> None:
     _FORK_SERVER[:] = [preload]
 
 
-def forget_inherited_tracker() -> None:
-    """In a build forked from the warm build process: forget the resource tracker that process
-    started with its fork server (`start_fork_server`), so that this build's pools start their own,
-    as a build always did. multiprocessing's tracker removes what a process left (the pools'
-    semaphores, when a build ends with ``os._exit`` or is killed) once every process holding it has
-    ended; shared with the warm process, that would be only when it stops."""
-    from multiprocessing import resource_tracker
+_FORK_SERVER: list = []
+"""The module the fork server `start_fork_server` started imports (a forked build inherits it)."""
+
+
+def inherit_from_warm() -> None:
+    """In a build just forked from the warm build process: the multiprocessing state it inherited
+    from that process made this build's.
+
+    - The resource tracker the warm process started with its fork server is forgotten: this build's
+      pools start their own, as a build always did. multiprocessing's tracker removes what a process
+      left (the pools' semaphores, when a build ends with ``os._exit`` or is killed) once every
+      process holding it has ended; shared with the warm process, that would be only when it stops.
+    - The fork server (`start_fork_server`) is adopted: multiprocessing's own check of a running
+      server (``ForkServer.ensure_running``) waits on its pid, which only the process that started it
+      may do, so the server's object is given a check of its own. A server that is gone, or that
+      imported another module than the pool asks for, is forgotten when a pool starts: the build
+      starts its own (multiprocessing's check), as it did before."""
+    from multiprocessing import forkserver, resource_tracker
     tracker = resource_tracker._resource_tracker
     if tracker._fd is not None:
         try:
@@ -246,24 +256,9 @@ def forget_inherited_tracker() -> None:
         except OSError:
             pass
         tracker._fd = tracker._pid = None
-
-
-_FORK_SERVER: list = []
-"""The module the fork server `start_fork_server` started imports (a forked build inherits it)."""
-
-
-def _adopt_fork_server(preload: str) -> None:
-    """In a build forked from the warm build process, the fork server that process started
-    (`start_fork_server`), if it runs and imported ``preload``: multiprocessing's own check of a
-    running server (``ForkServer.ensure_running``) waits on its pid, which only the process that
-    started it may do, so the server's object is given a check of its own here, for this build. A
-    server that is gone, or that imported another module, is forgotten: the build starts its own
-    (multiprocessing's check), as it did before."""
-    from multiprocessing import forkserver, resource_tracker
-    from pubpipe import background
     server = forkserver._forkserver
     pid = server._forkserver_pid
-    if pid is None or not os.environ.get(background.WARM_CHILD) or "ensure_running" in vars(server):
+    if pid is None:
         return
     started = type(server).ensure_running
 
@@ -278,15 +273,12 @@ def _adopt_fork_server(preload: str) -> None:
 
     def ensure_running() -> None:
         with server._lock:
-            if server._forkserver_pid == pid and _alive(pid):
-                resource_tracker.ensure_running()
-                return
             if server._forkserver_pid == pid:
+                if server._preload_modules == _FORK_SERVER and _alive(pid):
+                    resource_tracker.ensure_running()
+                    return
                 forget()
         started(server)
-
-    if _FORK_SERVER != [preload] or not _alive(pid):
-        forget()
     server.ensure_running = ensure_running
 
 

@@ -543,7 +543,7 @@ def _child(connection, request: dict, fds: list, command) -> int:
     os.environ[HERE] = "1"
     time.tzset()
     from pubpipe.orchestrate import processes
-    processes.forget_inherited_tracker()
+    processes.inherit_from_warm()
     try:
         os.chdir(request["cwd"])
     except OSError as exc:
