@@ -220,3 +220,36 @@ def test_the_folio_sheet_is_laid_out_beside_the_front_matter_when_the_length_is_
         assert [a for a in asked if a[0] == "front"][0] == ("front", True) and info.pages == real
         sheets = [a for a in asked if a[0] == "sheet"]
         assert sheets == ([("sheet", real)] if guessed == real else [("sheet", guessed), ("sheet", real)]), asked
+
+
+def test_the_back_matter_is_laid_out_once_fewer_parts_are_left_than_layout_processes(monkeypatch):
+    """reading._back_when_free: with three parts' runs of pieces and two layout processes, the back
+    matter (which needs no part) is asked for only once two of the runs have ended, in the time a
+    process would wait for the last one; with the layout in this process, once every run has."""
+    from concurrent.futures import Future
+
+    from pubpipe.render.pdf import reading
+
+    class Runner:
+        def __init__(self):
+            self.called = threading.Event()
+
+        def call(self, step, *args):
+            assert step is reading.lay_out_back
+            self.called.set()
+            return "back"
+
+    monkeypatch.setenv("PUBPIPE_LAYOUT_PROCESSES", "2")
+    contents = book([10])
+    for layout, ends_before in ((reading.Layout(), 2), (reading.Layout(here=True), 3)):
+        runner, runs = Runner(), [Future() for _ in range(3)]
+        result = []
+        waiting = threading.Thread(target=lambda: result.append(reading._back_when_free(runner, runs, contents, layout)))
+        waiting.start()
+        for n, run in enumerate(runs, start=1):
+            assert not runner.called.wait(0.2), f"asked for with {n - 1} of 3 runs ended ({layout})"
+            run.set_result([])
+            if n == ends_before:
+                break
+        waiting.join(5)
+        assert runner.called.is_set() and result == ["back"]

@@ -26,7 +26,7 @@ import functools
 import gc
 import threading
 import unicodedata
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -452,10 +452,27 @@ def render(anthology: Anthology, run=None, recto: bool = False, layout: Layout =
     parts = [[(piece, pdfglyphs.unshowable(piece)) for piece in pieces] for pieces in parts]
     laid = [run.spawn(_lay_out_pieces, run, pieces, recto, layout) for pieces in parts]
     contents = contents_of(anthology)
-    back = run.submit(lay_out_back, contents, pdfglyphs.unshowable(contents), layout)
+    back = run.spawn(_back_when_free, run, laid, contents, layout)
     # the front matter's length guessed while the parts are laid out, not after them (0.1 s at 100 stories)
     guess = run.spawn(front_guess, contents)
     return run.call(bind, anthology, [piece for part in laid for piece in part.result()], back, layout, guess)
+
+
+def _back_when_free(run, laid: list, contents: Anthology, layout: Layout):
+    """The back matter (`lay_out_back`, a step of ``run``), laid out once fewer of the parts' runs of
+    pieces (``laid``: their futures) are left than there are layout processes: in the time a process
+    would otherwise wait for the last parts to end, not before a piece another part's run is ready
+    to hand it. It shows no page number, so it needs no part; the front matter needs every part.
+
+    Before, it was handed to the pool as the parts started and taken by the first process to come
+    free between two pieces, so that process's run ended later by its length, and the other waited
+    for it (the per-process ends of a forked build's timeline 0.4–0.75 s apart; issue 19,
+    benchmarks/RESULTS.md)."""
+    pending = set(laid)
+    slots = 1 if layout.here else layout_processes()
+    while len(pending) >= slots:
+        _, pending = wait(pending, return_when=FIRST_COMPLETED)
+    return run.call(lay_out_back, contents, pdfglyphs.unshowable(contents), layout)
 
 
 def front_guess(contents: Anthology) -> int:
