@@ -708,3 +708,87 @@ def test_stories_run_on_unless_anthology_toml_asks_for_rectos(tmp_path):
     (tmp_path / "anthology.toml").write_text('stories_open = "left"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="'stories_open' must be"):
         load_config(tmp_path / "anthology.toml")
+
+
+def _long_contents_book() -> Anthology:
+    """The fixture's stories told over as 45 short ones, their titles of one to three lines: a
+    contents of five pages."""
+    anthology = hostile_anthology()
+    stories = []
+    for n in range(45):
+        model = anthology.stories[n % len(anthology.stories)]
+        title = " ".join(["A story told over", *(["and over again, word by word"] * (n % 4))]) + f" {n}"
+        stories.append(dataclasses.replace(model, id=f"{model.id}-{n}", title=title,
+                                           blocks=(Block(type="paragraph", text=f"Story {n}, a page long."),)))
+    return dataclasses.replace(anthology, stories=tuple(stories))
+
+
+def test_a_long_contents_is_laid_out_in_two_documents_with_the_pages_it_has_whole(monkeypatch, tmp_path):
+    """reading.lay_out_front with ``split``: contents of three pages or more laid out as the front
+    matter's first pages and the rest, side by side in the two layout processes (issue 19), drawn
+    exactly as the front matter laid out whole, page for page; a cut where the contents do not
+    break (the model wrong) lays the front matter out whole."""
+    from pubpipe.render.pdf import frontguess
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    contents = pdf.contents_of(_long_contents_book())
+    numbers = {story.id: 10 + 2 * n for n, story in enumerate(contents.stories)}
+    numbers[pdfbook.COLOPHON] = 120
+    cut = frontguess.split(contents, pdf.colophon_at_back(contents))
+    assert cut is not None and 0 < cut[0] < len(contents.stories)
+    whole = pdf.lay_out_front(contents, numbers, ())
+    split = pdf.lay_out_front(contents, numbers, (), pdf.Layout(), True)
+    assert whole.continued is None and split.continued is not None
+    assert split.pages == whole.pages and split.folios + split.continued.folios == whole.folios
+    (tmp_path / "whole.pdf").write_bytes(whole.data)
+    (tmp_path / "first.pdf").write_bytes(split.data)
+    (tmp_path / "rest.pdf").write_bytes(split.continued.data)
+    drawn = _drawn(tmp_path / "whole.pdf", tmp_path / "w")
+    assert drawn == _drawn(tmp_path / "first.pdf", tmp_path / "f") + _drawn(tmp_path / "rest.pdf", tmp_path / "r")
+    assert len(_drawn(tmp_path / "first.pdf", tmp_path / "g")) == frontguess.LEADING_PAGES + cut[1]
+    # the model off by an entry: the first document says so, and the front matter is laid out whole
+    monkeypatch.setattr(frontguess, "split", lambda anthology, colophon: (cut[0] + 1, cut[1]))
+    fallen = pdf.lay_out_front(contents, numbers, (), pdf.Layout(), True)
+    assert fallen.continued is None and fallen.data == whole.data
+
+
+def test_a_book_whose_contents_are_split_is_the_book_laid_out_as_ever(monkeypatch, tmp_path):
+    """The reading edition of a book whose contents `bind` lays out in two documents, against the
+    same book with the front matter in one: the same pages drawn, the contents' links resolved to the
+    stories' openings, one bookmark for the contents, as many lists in the structure tree."""
+    from pikepdf import Array, Dictionary, Pdf
+    from pubpipe.render.pdf import frontguess
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    anthology = _long_contents_book()
+    asked = []
+    real = frontguess.split
+    monkeypatch.setattr(frontguess, "split", lambda *a: asked.append(real(*a)) or asked[-1])
+    split = pdf.render(anthology, layout=LAYOUT)
+    assert asked and asked[-1] is not None
+    monkeypatch.setattr(frontguess, "SPLIT_FROM", 10**6)
+    whole = pdf.render(anthology, layout=LAYOUT)
+    assert split.info.pages == whole.info.pages and split.info.story_pages == whole.info.story_pages
+    for name, rendered in (("split", split), ("whole", whole)):
+        (tmp_path / f"{name}.pdf").write_bytes(rendered.data)
+    assert _drawn(tmp_path / "split.pdf", tmp_path / "s") == _drawn(tmp_path / "whole.pdf", tmp_path / "w")
+
+    def facts(path):
+        with Pdf.open(path) as book:
+            dests = [(annot.Dest[0].objgen, book.pages.index(book.get_object(annot.Dest[0].objgen)))
+                     for page in book.pages for annot in page.obj.get("/Annots", ()) if "/Dest" in annot]
+            uris = [annot for page in book.pages for annot in page.obj.get("/Annots", ()) if "/A" in annot
+                    and str(annot.A.get("/URI", "")).startswith(pdfbook.STORY_LINK)]
+            kinds, todo = {}, [book.Root.StructTreeRoot]
+            while todo:
+                element = todo.pop()
+                kids = element.get("/K", ())
+                for kid in (kids if isinstance(kids, Array) else [kids]):
+                    if isinstance(kid, Dictionary) and "/S" in kid:
+                        kinds[str(kid.S)] = kinds.get(str(kid.S), 0) + 1
+                        todo.append(kid)
+            with book.open_outline() as outline:
+                titles = [item.title for item in outline.root]
+            return sorted(page for _, page in dests), len(uris), titles, kinds
+    assert facts(tmp_path / "split.pdf") == facts(tmp_path / "whole.pdf")
+    pages, uris, titles, kinds = facts(tmp_path / "split.pdf")
+    assert uris == 0 and len(pages) >= len(anthology.stories) and titles.count("Contents") == 1
+    assert kinds["/LI"] >= len(anthology.stories) and kinds["/L"] >= 5  # (a list a contents page, as whole)

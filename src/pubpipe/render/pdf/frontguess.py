@@ -111,12 +111,42 @@ def entry_heights(anthology: Anthology, colophon: bool) -> list:
 
 def contents_pages(heights: list) -> int:
     """Pages the entries fill, none split across two, the first page below the contents' title."""
-    pages, room, empty = 1, BODY - CONTENTS_HEAD, True
-    for height in heights:
+    return len(page_openings(heights))
+
+
+def page_openings(heights: list) -> list:
+    """The index of the entry that opens each page of the contents (`contents_pages`' breaks)."""
+    openings, room, empty = [0], BODY - CONTENTS_HEAD, True
+    for index, height in enumerate(heights):
         if height - ENTRY_GAP > room and not empty:  # the margin below may run past the page's end
-            pages, room = pages + 1, BODY
+            openings.append(index)
+            room = BODY
         room, empty = room - height, False
-    return pages
+    return openings
+
+
+LEADING_COST, DOCUMENT_COST = 22, 13
+"""What laying out the cover, imprint and title page costs, and a document's start, in contents
+entries' worth (WeasyPrint 70 on this machine, the 100-story book's contents split at each of its
+pages: ~0.11 s and ~0.06 s, an entry ~4.9 ms)."""
+SPLIT_FROM = 3
+"""Contents of this many pages or more are laid out in two documents side by side (`split`)."""
+
+
+def split(anthology: Anthology, colophon: bool) -> tuple | None:
+    """(story, contents pages before it): the contents entry at which the front matter of
+    ``anthology`` is best laid out as two documents side by side, its first pages and the rest of
+    the contents (`pubpipe.render.pdf.reading.lay_out_front`): the opening of a page, as the model
+    breaks the contents, where the two take about as long; None for contents shorter than
+    `SPLIT_FROM` pages. (Where the model breaks a page otherwise than WeasyPrint, the first
+    document says so, and the front matter is laid out whole.)"""
+    stories = len(anthology.stories)
+    openings = page_openings(entry_heights(anthology, colophon))
+    candidates = [(at, page) for page, at in enumerate(openings) if 0 < at < stories]  # (a story's entry)
+    if len(openings) < SPLIT_FROM or not candidates:
+        return None
+    entries = stories + bool(colophon)
+    return min(candidates, key=lambda c: max(LEADING_COST + c[0] + 1, DOCUMENT_COST + entries - c[0]))
 
 
 def front_pages(anthology: Anthology, colophon: bool) -> int:

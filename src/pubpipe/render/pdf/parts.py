@@ -248,7 +248,11 @@ def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_s
     # The parts go to the assembling process as files, and the book comes back as one: pikepdf
     # reads a part opened by path as it needs it (from bytes, every part's PDF sat in the process's
     # memory, and again in the pickled call), and nothing is pickled back. Issue 19's memory.
-    docs = [front, *laid_out, *after, *back]
+    # The front matter's contents may go on in a document of their own (`LaidOut.continued`).
+    fronts = [front] if getattr(front, "continued", None) is None else [dataclasses.replace(front, continued=None), front.continued]
+    docs = [*fronts, *laid_out, *after, *back]
+    if len(fronts) > 1:
+        placed, linked = (dataclasses.replace(p, firsts=(1, 1 + fronts[0].pages, *p.firsts[1:])) for p in (placed, linked))
     with work_folder("assembly") as folder:
         staged = [dataclasses.replace(doc, data=_staged(folder / f"part-{n:03}.pdf", doc.data)) for n, doc in enumerate(docs)]
         pieces = [_staged(folder / f"sheet-{n:03}.pdf", piece) for n, piece in enumerate(sheet)]

@@ -177,13 +177,16 @@ def colophon_at_back(anthology: Anthology) -> bool:
 
 def book_html(anthology: Anthology, created: str | None, *, front: bool = False, back: bool = False, stories=(),
               toc_pages=None, folio_pages: int = 0, folio_first: int = 1, recto: bool = False,
-              colophon: bool = False) -> str:
+              colophon: bool = False, toc_first: int = 0, toc_upto: int | None = None) -> str:
     """One part of the book as an HTML document: the front matter (cover, imprint, title page and
     contents, with the stories' page numbers ``toc_pages``, and the colophon's under
     `pdfbook.COLOPHON` when it is at the back), the back cover, the colophon at the back of the book
     (``colophon``, `colophon_at_back`; ``colophon_part`` in the template), the given ``stories``, or the folio sheet of ``folio_pages``
     pages from page ``folio_first`` (see styles/book.html.j2); ``recto``: every story opens on a
-    right-hand page (anthology.toml's ``stories_open = "recto"``)."""
+    right-hand page (anthology.toml's ``stories_open = "recto"``). ``toc_first``, ``toc_upto``: the
+    front matter's contents entries from story ``toc_first`` up to ``toc_upto`` (the colophon's only
+    when it runs to the end); from an entry past the first, only the rest of the contents
+    (`lay_out_front`)."""
     cjk = any(s.language.split("-")[0] in ("ko", "ja", "zh") for s in anthology.stories)
     return render_template(TEMPLATE, anthology=anthology, created=created, anchor=STORY_ANCHOR, cjk=cjk,
                   authors=book_authors(anthology), running_title=running_title, front=front, back=back,
@@ -191,7 +194,8 @@ def book_html(anthology: Anthology, created: str | None, *, front: bool = False,
                   colophon_key=pdfbook.COLOPHON,
                   back_titles=BACK_TITLES, typeset_language=typeset_language,
                   stories=stories, toc_pages=toc_pages or {}, folio_pages=folio_pages,
-                  folio_first=int(folio_first), link=STORY_LINK, recto=recto)
+                  folio_first=int(folio_first), link=STORY_LINK, recto=recto, toc_first=toc_first,
+                  toc_upto=toc_upto)
 
 
 @dataclass(frozen=True)
@@ -216,10 +220,14 @@ class LaidOut:
     runs_on: bool = False
     """A piece of a part after its first (`pubpipe.render.pdf.parts.pieces`): it opens on the page
     after the one before ends, not on a recto."""
+    continued: "LaidOut | None" = None
+    """With the front matter: the rest of its contents, laid out as a document of its own beside
+    the first pages (`lay_out_front`); its pages follow this document's (``folios`` are this
+    document's own; `pages` counts both)."""
 
     @property
     def pages(self) -> int:
-        return len(self.folios)
+        return len(self.folios) + (self.continued.pages if self.continued is not None else 0)
 
 
 def created_date() -> str:
@@ -247,6 +255,25 @@ def render_front(anthology: Anthology, toc_pages: dict, missing=None) -> LaidOut
     `pdfbook.COLOPHON`; ``missing`` as in `render_stories`. (The back matter, which shows no page
     number, is `render_back`'s.)"""
     return lay_out(anthology, missing=missing, front=True, toc_pages=toc_pages)
+
+
+def render_front_to(anthology: Anthology, toc_pages: dict, missing, upto: int) -> "LaidOut | None":
+    """The front matter's pages before the contents entry of story ``upto`` (`render_front`'s, as it
+    lays them out whole), or None if that entry does not open a page of it.
+
+    The entries up to ``upto``'s, that one included, are laid out: the pages before the last are
+    those of the whole front matter, and are written, if that entry is the only one on the last
+    (the rest of the contents then opens a page with it, `render_front_rest`); else the contents
+    break elsewhere than `pubpipe.render.pdf.frontguess` said, and `lay_out_front` lays the front
+    matter out whole."""
+    return lay_out(anthology, missing=missing, front=True, toc_pages=toc_pages, toc_upto=upto + 1)
+
+
+def render_front_rest(anthology: Anthology, toc_pages: dict, missing, first: int, verso: bool) -> LaidOut:
+    """The rest of the front matter's contents, from the entry of story ``first`` on (with the
+    colophon's), a document of its own opening at the top of a page (a verso if ``verso``): the
+    pages of the whole front matter from the one that entry opens (`render_front_to`)."""
+    return lay_out(anthology, missing=missing, front=True, toc_pages=toc_pages, toc_first=first, verso=verso)
 
 
 def render_back(anthology: Anthology, missing=None) -> LaidOut:
@@ -325,6 +352,7 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
     # WeasyPrint never meets a character it cannot draw.
     part = dict(part)
     verso = part.pop("verso", False)
+    upto = part.get("toc_upto")
     source, replaced = pdfglyphs.substitute(book_html(anthology, created_date(), **part), missing)
     if verso:  # the document's first page a left-hand one (as `_Alone` lays a story out on a verso)
         source = _styled(source, [VERSO_FIRST])
@@ -338,6 +366,13 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
         document, kept = html.render(font_config=fonts, stylesheets=[faces]), None
     if levelled:
         document = _levelled(document, kept, anthology, part, fetcher, fonts, faces, base, missing, verso)
+    if upto is not None:  # (render_front_to) the pages before the last, if the last holds only entry upto - 1
+        story = anthology.stories[upto - 1].id
+        entries = [[target[len(STORY_LINK):] for _, target, *_ in page.links if str(target).startswith(STORY_LINK)]
+                   for page in document.pages]
+        if len(document.pages) < 2 or set(entries[-1]) != {story} or story in entries[-2]:
+            return None
+        document = document.copy(document.pages[:-1])
     folios = tuple(take_folio(page) if strip_folios else False for page in document.pages)
     starts = {}
     for number, page in enumerate(document.pages, start=1):
@@ -591,10 +626,32 @@ def contents_of(anthology: Anthology) -> Anthology:
     return pdfbook.laid_out_facts(anthology, stories=tuple(dataclasses.replace(s, blocks=()) for s in anthology.stories))
 
 
-def lay_out_front(contents: Anthology, story_pages: dict, missing: tuple, layout: Layout = Layout()) -> LaidOut:
+def lay_out_front(contents: Anthology, story_pages: dict, missing: tuple, layout: Layout = Layout(),
+                  split: bool = False) -> LaidOut:
     """The front matter (`render_front`: cover, imprint, title page, the contents showing
-    ``story_pages``) laid out in a layout process (``missing`` and ``layout`` as in `lay_out_part`)."""
-    return in_layout(render_front, contents, story_pages, tuple(missing), here=layout.here)
+    ``story_pages``) laid out in a layout process (``missing`` and ``layout`` as in `lay_out_part`).
+
+    With ``split``, contents of `frontguess.SPLIT_FROM` pages or more are laid out in two documents
+    side by side, in two layout processes: the pages before the entry `frontguess.split` picks
+    (`render_front_to`) and the rest (`render_front_rest`, the first's ``continued``). They are the
+    pages of the front matter laid out whole — WeasyPrint tags each page's entries as a list of
+    their own either way — and take about half as long: the front matter needs every story's page
+    number, so it is laid out after the last piece, on one core while the other waited (0.58 s at
+    100 stories; issue 19). Should the contents break elsewhere than the model says, the front
+    matter is laid out whole after all."""
+    missing = tuple(missing)
+    cut = frontguess.split(contents, colophon_at_back(contents)) if split and not layout.here else None
+    if cut is None:
+        return in_layout(render_front, contents, story_pages, missing, here=layout.here)
+    at, before = cut
+    verso = (frontguess.LEADING_PAGES + before) % 2 == 1  # (the rest opens on page LEADING_PAGES + before + 1)
+    with ThreadPoolExecutor(2) as threads:  # each waits on a layout process
+        rest = threads.submit(in_layout, render_front_rest, contents, story_pages, missing, at, verso)
+        first = in_layout(render_front_to, contents, story_pages, missing, at)
+        rest = rest.result()
+    if first is None or first.pages != frontguess.LEADING_PAGES + before:
+        return in_layout(render_front, contents, story_pages, missing)
+    return dataclasses.replace(first, continued=rest, replaced=tuple(sorted(set(first.replaced) | set(rest.replaced))))
 
 
 def lay_out_back(contents: Anthology, missing: tuple, layout: Layout = Layout()) -> LaidOut:
@@ -642,7 +699,9 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layo
         retire_layout_processes()
 
     def front_with_back(_, pages):
-        laid = front(contents, pages, missing, layout)
+        # (in two documents side by side, but in a long book: `fresh` processes would each import
+        # WeasyPrint on the path, and hold their memory beside the other's)
+        laid = front(contents, pages, missing, layout, not fresh)
         return dataclasses.replace(laid, back=back.back, colophon=back.colophon,
                                    replaced=tuple(sorted(set(laid.replaced) | set(back.replaced))))
     guess = guess if guess is not None else front_guess(contents)
