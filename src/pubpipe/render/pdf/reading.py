@@ -645,7 +645,7 @@ def lay_out_front(contents: Anthology, story_pages: dict, missing: tuple, layout
         return in_layout(render_front, contents, story_pages, missing, here=layout.here)
     at, before = cut
     verso = (frontguess.LEADING_PAGES + before) % 2 == 1  # (the rest opens on page LEADING_PAGES + before + 1)
-    with ThreadPoolExecutor(2) as threads:  # each waits on a layout process
+    with ThreadPoolExecutor(1) as threads:  # (waits on a layout process, as this thread does)
         rest = threads.submit(in_layout, render_front_rest, contents, story_pages, missing, at, verso)
         first = in_layout(render_front_to, contents, story_pages, missing, at)
         rest = rest.result()
