@@ -495,16 +495,16 @@ def render(anthology: Anthology, run=None, recto: bool = False, layout: Layout =
 
 def _back_when_free(run, laid: list, contents: Anthology, layout: Layout):
     """The back matter (`lay_out_back`, a step of ``run``), laid out once fewer of the parts' runs of
-    pieces (``laid``: their futures, or their results from a runner that waited for them) are
-    left than there are layout processes: in the time a process
-    would otherwise wait for the last parts to end, not before a piece another part's run is ready
-    to hand it. It shows no page number, so it needs no part; the front matter needs every part.
+    pieces (``laid``: their futures, or their results from a runner that waited for them) are left
+    than there are layout processes: in the time a process would otherwise wait for the last parts
+    to end, not before a piece another part's run is ready to hand it. It shows no page number, so
+    it needs no part; the front matter needs every part.
 
     Before, it was handed to the pool as the parts started and taken by the first process to come
     free between two pieces, so that process's run ended later by its length, and the other waited
     for it (the per-process ends of a forked build's timeline 0.4–0.75 s apart; issue 19,
     benchmarks/RESULTS.md)."""
-    pending = {run for run in laid if isinstance(run, Future)}  # (a runner may hand them over resolved)
+    pending = {part for part in laid if isinstance(part, Future)}  # (a runner may hand them over resolved)
     slots = 1 if layout.here else layout_processes()
     while len(pending) >= slots:
         _, pending = wait(pending, return_when=FIRST_COMPLETED)
