@@ -9,7 +9,9 @@ stories' own ids say, so a changed story changes only its own part), each its ow
 document, laid out in parallel (`pubpipe.render.pdf.reading.render`); then `book_from_parts`:
 
 1. lays out the front matter (cover, title page, imprint, contents) with the stories' page numbers,
-   which are known once the parts' page counts are (again if its own length changed them);
+   which are known once the parts' page counts are (again if its own length changed them); a long
+   contents goes on in a document of its own, laid out beside the first (`LaidOut.continued`,
+   `pubpipe.render.pdf.reading.lay_out_front`), which the assembly places after it;
 2. lays out the *folio sheet*: one empty page per page of the book, each carrying only the folio
    book.css gives that page (parts are laid out without folios: none knows where it lands);
 3. `assemble`s one PDF with pikepdf (qpdf): the pages in order, with a blank verso after a part
