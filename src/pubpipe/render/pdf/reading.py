@@ -266,7 +266,16 @@ def render_front_to(anthology: Anthology, toc_pages: dict, missing, upto: int) -
     (the rest of the contents then opens a page with it, `render_front_rest`); else the contents
     break elsewhere than `pubpipe.render.pdf.frontguess` said, and `lay_out_front` lays the front
     matter out whole."""
-    return lay_out(anthology, missing=missing, front=True, toc_pages=toc_pages, toc_upto=upto + 1)
+    story = anthology.stories[upto].id
+
+    def before_the_last(document):
+        entries = [[target[len(STORY_LINK):] for _, target, *_ in page.links if str(target).startswith(STORY_LINK)]
+                   for page in document.pages]
+        if len(entries) < 2 or set(entries[-1]) != {story} or story in entries[-2]:
+            return None
+        return document.pages[:-1]
+    return lay_out(anthology, missing=missing, keep=before_the_last, front=True, toc_pages=toc_pages,
+                   toc_upto=upto + 1)
 
 
 def render_front_rest(anthology: Anthology, toc_pages: dict, missing, first: int, verso: bool) -> LaidOut:
@@ -296,7 +305,8 @@ def render_folio_sheet(anthology: Anthology, pages: int, first: int = 1) -> byte
                    folio_first=first, strip_folios=False).data
 
 
-def lay_out(anthology: Anthology, strip_folios: bool = True, missing=None, level: bool = True, **part) -> LaidOut:
+def lay_out(anthology: Anthology, strip_folios: bool = True, missing=None, level: bool = True, keep=None,
+            **part) -> LaidOut | None:
     """Lay out and write one part of the book (`book_html`'s keyword arguments ``part``; a part of
     stories with its spreads levelled, if ``level``).
 
@@ -305,6 +315,8 @@ def lay_out(anthology: Anthology, strip_folios: bool = True, missing=None, level
     document dates come from it, and fontTools stamps the static font instances WeasyPrint makes
     of the variable fonts with it too). The characters of ``missing`` (default: those of
     ``anthology`` no installed font has, `pubpipe.render.pdf.glyphs.unshowable`) are shown as placeholders.
+    ``keep``: a function of the laid-out WeasyPrint document giving the pages to write (None: the
+    layout is not wanted, and None is returned); default: every page.
     """
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
@@ -321,7 +333,7 @@ def lay_out(anthology: Anthology, strip_folios: bool = True, missing=None, level
     missing = pdfglyphs.unshowable(anthology) if missing is None else tuple(missing)
     try:
         with fewer_collections():
-            return _lay_out(anthology, part, strip_folios, fetcher, fonts, base, missing, level)
+            return _lay_out(anthology, part, strip_folios, fetcher, fonts, base, missing, level, keep)
     except FatalURLFetchingError as error:  # a BaseException: make it an ordinary error
         raise FetchRefused(str(error.__cause__ or error)) from error
 
@@ -342,7 +354,7 @@ def take_folio(page) -> bool:
 
 
 def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, fonts, base: str, missing,
-             level: bool) -> LaidOut:
+             level: bool, keep=None) -> LaidOut | None:
     """lay_out's work, under fewer_collections."""
     from weasyprint import CSS, HTML
 
@@ -352,7 +364,6 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
     # WeasyPrint never meets a character it cannot draw.
     part = dict(part)
     verso = part.pop("verso", False)
-    upto = part.get("toc_upto")
     source, replaced = pdfglyphs.substitute(book_html(anthology, created_date(), **part), missing)
     if verso:  # the document's first page a left-hand one (as `_Alone` lays a story out on a verso)
         source = _styled(source, [VERSO_FIRST])
@@ -366,13 +377,11 @@ def _lay_out(anthology: Anthology, part: dict, strip_folios: bool, fetcher, font
         document, kept = html.render(font_config=fonts, stylesheets=[faces]), None
     if levelled:
         document = _levelled(document, kept, anthology, part, fetcher, fonts, faces, base, missing, verso)
-    if upto is not None:  # (render_front_to) the pages before the last, if the last holds only entry upto - 1
-        story = anthology.stories[upto - 1].id
-        entries = [[target[len(STORY_LINK):] for _, target, *_ in page.links if str(target).startswith(STORY_LINK)]
-                   for page in document.pages]
-        if len(document.pages) < 2 or set(entries[-1]) != {story} or story in entries[-2]:
+    if keep is not None:  # only some pages written (render_front_to), or none
+        pages = keep(document)
+        if pages is None:
             return None
-        document = document.copy(document.pages[:-1])
+        document = document.copy(pages)
     folios = tuple(take_folio(page) if strip_folios else False for page in document.pages)
     starts = {}
     for number, page in enumerate(document.pages, start=1):
