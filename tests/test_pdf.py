@@ -289,6 +289,58 @@ def test_justified_lines_without_a_throwaway_layout_change_no_byte():
     assert outputs[0] == outputs[1]
 
 
+DRAWN = (JUSTIFIED
+         + "<style>.big { font-size: 14pt } .mono { font-family: monospace } .caps { font-variant: small-caps }</style>"
+         + "<p lang=en>Kerned pairs: AVATAR, Wave, Type, LTA, off-fit. <span class=big>Larger AV To</span> "
+           "<span class=mono>mono AV</span> <span class=caps>Small Caps Ta</span> and ligatures: office, ffl.</p>"
+         + "<p lang=fr>Accents composed: e\u0301te\u0301, a\u0300 la\u0302, n\u0303o; precomposed: été, à.</p>"
+         + "<p lang=vi>Marks the font stacks and raises: e\u0323\u0302\u0301, a\u0302\u0301\u0323.</p>"
+         + "<p lang=ar>بِسْمِ ٱللَّٰهِ في سطر عربي</p>"
+         + "<p lang=en>A character no font has: \ue000 between words, then more words.</p>"
+         + "<p lang=en style='text-overflow: ellipsis; overflow: hidden; white-space: nowrap; width: 3cm'>"
+           "A line cut short with an ellipsis at its end</p>") * 3
+
+
+def test_lines_drawn_from_kept_fragments_change_no_byte():
+    """pubpipe.render.pdf.layoutspeed.draw_first_line writes each line's TJ string, the fonts' widths
+    and ToUnicode maps as WeasyPrint's function does: a document with justified and spaced lines,
+    kerning, ligatures, several fonts and sizes, right-to-left text, marks raised by the font (composed
+    accents), a character no font has and an ellipsis (the last three left to WeasyPrint) is the same
+    PDF byte for byte, and both ways are taken."""
+    from pubpipe.render.pdf import layoutspeed
+    import weasyprint.draw.text as text
+    taken = {"ours": 0, "left": 0, "unusual": 0}
+    real, runs = layoutspeed._original_draw_first_line, layoutspeed._runs
+
+    def theirs(*args):
+        taken["left"] += 1
+        return real(*args)
+
+    def counted(*args):
+        try:
+            found = runs(*args)
+        except layoutspeed._Unusual:
+            taken["unusual"] += 1
+            raise
+        taken["ours"] += 1
+        return found
+    outputs = []
+    try:
+        layoutspeed.uninstall()
+        outputs.append(HTML(string=DRAWN).write_pdf())
+        text.draw_first_line = layoutspeed.draw_first_line
+        layoutspeed._original_draw_first_line, layoutspeed._runs = theirs, counted
+        outputs.append(HTML(string=DRAWN).write_pdf())
+    finally:
+        layoutspeed._original_draw_first_line, layoutspeed._runs = real, runs
+        layoutspeed.uninstall()
+        layoutspeed.install()
+    # raised marks (3 paragraphs' lines), a character no font has (3), each leave a line to WeasyPrint;
+    # so do the ellipsis' lines, before any glyph is looked at
+    assert taken["ours"] > 50 and taken["unusual"] >= 9 and taken["left"] > taken["unusual"], taken
+    assert outputs[0] == outputs[1]
+
+
 def test_saddle_order():
     assert saddle_order(8) == [(8, 1), (2, 7), (6, 3), (4, 5)]
     assert sorted(p for pair in saddle_order(16) for p in pair) == list(range(1, 17))
