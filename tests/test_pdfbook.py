@@ -256,3 +256,39 @@ def test_the_back_matter_is_laid_out_once_fewer_parts_are_left_than_layout_proce
     # a runner that waits for what it is handed (benchmarks/stage_times.py's) gives the runs' results
     runner = Runner()
     assert reading._back_when_free(runner, [[], [], []], contents, reading.Layout()) == "back"
+
+
+def test_the_renderers_wait_for_the_first_pieces_under_way_not_longer(monkeypatch):
+    """reading._wait_under_way returns once as many pieces more are under way as it is told (counted
+    from the parts' threads), at once when a part's run has ended (a failure, or pieces the cache held),
+    and after LEAD_SECONDS when none comes."""
+    import time
+    from concurrent.futures import Future
+
+    from pubpipe.render.pdf import reading
+
+    def counted_later(n, delay):
+        def count():
+            time.sleep(delay)
+            for _ in range(n):
+                reading._piece_under_way()
+        threading.Thread(target=count).start()
+
+    monkeypatch.setattr(reading, "LEAD_SECONDS", 5)
+    with reading._UNDER_WAY:
+        mark = reading._under_way[0]
+    counted_later(1, 0.1)
+    counted_later(1, 0.4)
+    start = time.monotonic()
+    reading._wait_under_way(mark, 2, [Future(), Future()])
+    assert 0.35 < time.monotonic() - start < 4
+    ended = Future()
+    ended.set_result([])
+    start = time.monotonic()
+    reading._wait_under_way(mark + 2, 2, [Future(), ended])
+    reading._wait_under_way(mark + 2, 2, [[], []])  # (a runner that hands over results)
+    assert time.monotonic() - start < 0.5
+    monkeypatch.setattr(reading, "LEAD_SECONDS", 0.3)
+    start = time.monotonic()
+    reading._wait_under_way(mark + 2, 2, [Future(), Future()])
+    assert 0.25 < time.monotonic() - start < 3

@@ -8,6 +8,8 @@ import pytest
 from pubpipe import pipeline
 from pubpipe.render import Rendered, write
 from pubpipe.orchestrate.runner import Local
+from pubpipe.render.epub import book as epub
+from pubpipe.render.pdf import reading as pdf
 from test_golden import EPOCH, GOLDEN, published
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +36,7 @@ def built(tmp_path_factory):
     run = Recording()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        mp.setattr(pdf, "LEAD_SECONDS", 60)  # (the order below, however slow the machine)
         result = pipeline.build(ROOT / "sources", out, run=run)
     return out, result, run.steps
 
@@ -58,6 +61,13 @@ def test_every_step_has_its_task_in_the_flow(built):
     from pubpipe_flows.publish import TASKS
     _, _, steps = built
     assert steps and [f"{s.__module__}.{s.__qualname__}" for s in steps if s not in TASKS] == []
+
+
+def test_the_other_renderers_start_once_the_pdfs_first_piece_is_under_way(built):
+    """The PDF's layout is the build's critical path: the EPUB (and after it the web pages) is asked
+    for only once the PDF's first piece has been handed to its layout (reading._wait_under_way)."""
+    _, _, steps = built
+    assert steps.index(pdf.lay_out_part) < steps.index(epub.render)
 
 
 def test_an_up_to_date_output_is_left_alone_unless_forced(built, monkeypatch):

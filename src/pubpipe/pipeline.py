@@ -7,6 +7,7 @@ runner (`pubpipe.orchestrate.runner`): `Local` calls them in this process; the P
 Prefect UI — the flow adds nothing else.
 """
 
+import threading
 from dataclasses import replace
 from typing import Optional
 
@@ -82,7 +83,12 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
             processes.give_back_memory()
         with swap.staging(output) as folder:
             progress.emit("stage", name="rendering")
-            reading = run.spawn(pdf.render, anthology, run, recto=settings.stories_open == "recto", layout=layout)
+            started = threading.Event()  # (set once the PDF's first pieces are in the layout processes)
+            reading = run.spawn(pdf.render, anthology, run, recto=settings.stories_open == "recto", layout=layout,
+                                started=started)
+            # The other renderers start once it is set: the PDF's layout is the critical path, and they
+            # shared this process's interpreter with the handing-over of its first pieces (pdf._wait_under_way).
+            started.wait()
             book = run.submit(epub.render, anthology)
             checked = run.submit(validate.check_rendered_epub, book, settings.limits.epubcheck_seconds)
             # Imposed once the reading edition is laid out, on a thread of its own: a task submitted

@@ -25,6 +25,7 @@ import dataclasses
 import functools
 import gc
 import threading
+import time
 import unicodedata
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -478,7 +479,8 @@ def story_line(page, story_id: str) -> float:
                        "line-height to its grid (--grid), which pubpipe.render.pdf.level levels pages by")
 
 
-def render(anthology: Anthology, run=None, recto: bool = False, layout: Layout = Layout()) -> Rendered:
+def render(anthology: Anthology, run=None, recto: bool = False, layout: Layout = Layout(),
+           started: threading.Event | None = None) -> Rendered:
     """The A5 reading edition of ``anthology``, ``<slug>.pdf`` (tagged, PDF/UA-1), with its
     `PdfInfo`: its stories laid out in parts (`pubpipe.render.pdf.parts.parts`) side by side, each
     in pieces one after the other (`_lay_out_pieces`), then bound into one book (`bind`). ``run``:
@@ -488,18 +490,66 @@ def render(anthology: Anthology, run=None, recto: bool = False, layout: Layout =
     Deterministic under SOURCE_DATE_EPOCH. Raises FetchRefused if anything asks for a resource
     outside styles and fonts. Characters no installed font has are shown as placeholders and named
     in the `PdfInfo`'s ``placeholders``. Stories run on, each on the page after the one before ends;
-    with ``recto``, each opens on a right-hand page."""
-    run = run or Local()
+    with ``recto``, each opens on a right-hand page.
+
+    ``started``, if given, is set once the first pieces are under way (`_wait_under_way`), or as
+    `render` ends, whichever is first: the build starts its other renderers then (`pubpipe.pipeline`)."""
+    try:
+        return _render(anthology, run or Local(), recto, layout, started)
+    finally:
+        if started is not None:
+            started.set()
+
+
+def _render(anthology: Anthology, run, recto: bool, layout: Layout, started: threading.Event | None) -> Rendered:
     parts = [pdfbook.pieces(part, layout.piece_words) for part in pdfbook.parts(anthology, layout.part_words)]
     progress.emit("pdf-parts", count=sum(len(pieces) for pieces in parts))
     # The characters no font has, per piece, here: the fonts' coverage is read once, not by each part's thread at once.
     parts = [[(piece, pdfglyphs.unshowable(piece)) for piece in pieces] for pieces in parts]
+    with _UNDER_WAY:
+        mark = _under_way[0]
     laid = [run.spawn(_lay_out_pieces, run, pieces, recto, layout) for pieces in parts]
+    if started is not None:
+        _wait_under_way(mark, min(len(parts), 1 if layout.here else layout_processes()), laid)
+        started.set()
     contents = contents_of(anthology)
     back = run.spawn(_back_when_free, run, laid, contents, layout)
     # the front matter's length guessed while the parts are laid out, not after them (0.1 s at 100 stories)
     guess = run.spawn(front_guess, contents)
     return run.call(bind, anthology, [piece for part in laid for piece in part.result()], back, layout, guess)
+
+
+_UNDER_WAY = threading.Condition()
+_under_way = [0]
+"""Pieces handed to a layout process, or found laid out (the flow's task cache), by this process so far."""
+LEAD_SECONDS = 0.5
+"""How long `render` waits at most for its first pieces to be under way before it sets ``started``."""
+
+
+def _piece_under_way() -> None:
+    with _UNDER_WAY:
+        _under_way[0] += 1
+        _UNDER_WAY.notify_all()
+
+
+def _wait_under_way(mark: int, count: int, laid: list) -> None:
+    """Wait until ``count`` pieces more than ``mark`` are under way (`_piece_under_way`), a part's run
+    of pieces (``laid``: futures, or results) has ended, or `LEAD_SECONDS` have passed.
+
+    What for: the build's other renderers (the EPUB, the web pages, EPUBCheck's request) start once
+    the PDF's first pieces are in the layout processes, not beside the steps that hand them over.
+    Started together, they shared this process's interpreter with the handing-over (Prefect's task
+    runs, the pieces' cache keys and pickling), and the layout processes — the critical path — began
+    0.1-0.15 s later (a forked build at 100 stories: its first piece at 1.68 s, 1.56 s waiting; issue
+    19, benchmarks/RESULTS.md, stop 44). Concurrent builds in one process count each other's pieces:
+    they then wait less, never more."""
+    deadline = time.monotonic() + LEAD_SECONDS
+    with _UNDER_WAY:
+        while _under_way[0] - mark < count:
+            left = deadline - time.monotonic()
+            if left <= 0 or any(not isinstance(part, Future) or part.done() for part in laid):
+                return
+            _UNDER_WAY.wait(min(left, 0.05))
 
 
 def _back_when_free(run, laid: list, contents: Anthology, layout: Layout):
@@ -534,6 +584,8 @@ def _lay_out_pieces(run, pieces: list, recto: bool, layout: Layout) -> list:
     out, pages = [], 0
     for n, (piece, missing) in enumerate(pieces):
         done = run.call(lay_out_part, piece, missing, recto, layout, *pdfbook.opening(n, pages, recto))
+        if n == 0:  # (one the cache held was never handed to a layout process)
+            _piece_under_way()
         pages += done.pages
         out.append(done)
     return out
@@ -550,6 +602,7 @@ def lay_out_part(part: Anthology, missing: tuple, recto: bool = False, layout: L
     started ahead of the flow (`lay_out_ahead`) is taken instead; should it have failed, it is laid
     out here as ever."""
     missing = tuple(missing)
+    _piece_under_way()  # (handed over in a moment, or under way since before the flow)
     if not layout.here and _AHEAD:
         started = _take_ahead(_ahead_key(part, missing, recto, layout, runs_on, verso))
         if started is not None:
