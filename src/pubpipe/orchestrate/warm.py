@@ -94,7 +94,8 @@ the warm process too, so that a forked build finds them: about 0.3 s of CPU, mos
 build's path (the flow run's creation, the recovery). Each is tried: one a newer library no longer
 has is left for the build to import as it does."""
 PREPARED = (("pubpipe.render.pdf.glyphs", "coverage"), ("PIL.Image", "init"),
-            ("pubpipe.recover.stopwords", "_lists"), ("pubpipe.recover.linemodel", "read_spec"))
+            ("pubpipe.recover.stopwords", "_lists"), ("pubpipe.recover.linemodel", "read_spec"),
+            ("pubpipe.recover.language", "language_profiles"), ("pubpipe.render.templates", "compile_all"))
 """What the warm process computes once its imports are done, (module, function) each, for every build
 it forks: the characters the fonts can show (fc-list and the packaged fonts' cmaps: 0.1 s of CPU,
 0.3-0.4 s of a forked build's time before its first layout, which waits for them), cached on what it
@@ -102,7 +103,9 @@ reads (the font folders' times: a build after fonts changed reads them again); P
 plugins (0.05 s, at the covers' first image); jusText's stop lists (0.15 s) and the line model's file
 read (0.04 s, cached on its time and size; its boosters are made in the build: making one starts
 OpenMP's threads), both on the recovery's path, the start's critical path: 38 MB more in the warm
-process, shared with the builds it forks, which would otherwise each read them."""
+process, shared with the builds it forks, which would otherwise each read them. And (stop 44)
+langdetect's profiles (0.07 s, on the recovery's path: its structure step) and the Jinja templates
+compiled (0.08 s of the EPUB's and the web pages' CPU, beside the layout)."""
 HERE = background.WARM_CHILD
 """Set in the environment of a build forked from a warm process (its helpers see it too)."""
 

@@ -54,6 +54,15 @@ def rich_stanzas(text: str, spans: tuple = ()) -> list:
             for group, spans_of in inline.paragraphs(text, spans)]
 
 
+def compile_all() -> None:
+    """Compile every template of ``styles/`` now, into the shared environment's cache (the warm build
+    process does, for the builds it forks: `pubpipe.orchestrate.warm.PREPARED`). Jinja checks a
+    cached template's file before each use: one edited since is compiled again."""
+    env = environment()
+    for name in env.list_templates(extensions=["j2"]):
+        env.get_template(name)
+
+
 def render_template(template: str, **context) -> str:
     """Render one template of ``styles/`` with the shared environment."""
     return environment().get_template(template).render(**context)
