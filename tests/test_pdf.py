@@ -341,6 +341,47 @@ def test_lines_drawn_from_kept_fragments_change_no_byte():
     assert outputs[0] == outputs[1]
 
 
+def test_the_front_matter_is_laid_out_while_the_back_matter_still_is(monkeypatch):
+    """reading.bind given the back matter as a runner.Later (as `render` gives it: it may still be in
+    a layout process as the last piece ends) lays the front matter out without waiting for it, and
+    binds the same book, byte for byte, as with the back matter given at once."""
+    import threading
+    from concurrent.futures import Future
+    from pubpipe.orchestrate.runner import Later, Local
+    from pubpipe.render.pdf import glyphs as pdfglyphs
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    anthology = hostile_anthology()
+    contents = pdf.contents_of(anthology)
+    laid_out = [laid for part in pdfbook.parts(anthology, HERE.part_words)
+                for laid in pdf._lay_out_pieces(Local(), [(piece, pdfglyphs.unshowable(piece))
+                                                          for piece in pdfbook.pieces(part, HERE.piece_words)], False, HERE)]
+    back = pdf.render_back(contents, pdfglyphs.unshowable(contents))
+    fronted, pending = threading.Event(), Future()
+
+    def front(*args):
+        fronted.set()
+        return pdf.lay_out_front(*args)
+
+    def give_back():
+        pending.set_result(back) if fronted.wait(10) else pending.set_exception(AssertionError("waited"))
+    threading.Thread(target=give_back).start()
+    later = pdf.bind(anthology, laid_out, Later(pending), HERE, front=front)
+    at_once = pdf.bind(anthology, laid_out, back, HERE)
+    assert later.data == at_once.data and later.info == at_once.info
+
+
+def test_a_later_input_is_left_out_of_a_steps_cache_key():
+    """runner.Later in a step's parameters: the step's cache key is its other inputs' (the later one
+    must be a function of them), and the same whatever the Later holds."""
+    from types import SimpleNamespace
+    from pubpipe.cache import content_key
+    from pubpipe.orchestrate.runner import Later, done
+    step = SimpleNamespace(task=SimpleNamespace(name="step"))
+    one = content_key(step, {"a": (1, 2), "later": Later(done("x"))})
+    assert one == content_key(step, {"a": (1, 2), "later": Later(done("y"))})
+    assert one != content_key(step, {"a": (1, 3), "later": Later(done("x"))})
+
+
 def test_saddle_order():
     assert saddle_order(8) == [(8, 1), (2, 7), (6, 3), (4, 5)]
     assert sorted(p for pair in saddle_order(16) for p in pair) == list(range(1, 17))

@@ -18,6 +18,7 @@ from . import __version__, dates
 from pubpipe.render.templates import styles_dir
 from .config import NO_OUTPUT, Config, shaping
 from pubpipe.render.pdf.glyphs import FONT_DIRS
+from pubpipe.orchestrate.runner import Later
 
 
 def _hash_files(paths, h) -> None:
@@ -92,6 +93,8 @@ def _plain(value):
         return {"sha256": hashlib.sha256(value).hexdigest()}
     if isinstance(value, (set, frozenset)):
         return sorted(value)
+    if isinstance(value, Later):  # (a function of the step's other inputs: left out)
+        return {"__class__": "Later"}
     raise TypeError(f"no canonical form for a {type(value).__qualname__} (pubpipe.cache.canonical)")
 
 

@@ -11,7 +11,8 @@ A runner has four methods, each given a step (a plain function of pubpipe) and i
   this runner itself) beside the caller; something with ``.result()``.
 
 Arguments may be what ``submit`` or ``spawn`` returned, or lists of them: the runner waits for
-them and passes their results. `Local` runs each step as a plain call in this process, submitted
+them and passes their results; or a `Later`, which it passes as it is (the step waits for it when
+it needs it). `Local` runs each step as a plain call in this process, submitted
 ones on threads of their own; the Prefect flow (flows/publish.py) runs each step as its task,
 cached, retried and shown in the Prefect UI.
 """
@@ -26,6 +27,19 @@ def resolve(value):
     if isinstance(value, list):
         return [resolve(item) for item in value]
     return value.result() if isinstance(value, Future) else value
+
+
+class Later:
+    """A step's input that the step waits for only when it needs it, not before it starts: a runner
+    hands it over as it is (``.result()`` waits), and the flow's cache keys leave it out
+    (`pubpipe.cache.canonical`), so it must be a function of the step's other inputs. The PDF's back
+    matter is one: `bind` starts on the front matter while it is laid out (issue 19)."""
+
+    def __init__(self, future):
+        self.future = future
+
+    def result(self):
+        return resolve(self.future)
 
 
 def done(value) -> Future:

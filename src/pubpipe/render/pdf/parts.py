@@ -231,19 +231,21 @@ def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_s
     ``run(assemble, …)`` (default: here); ``guess``: the front matter's length, as `front_matter`
     takes it. The PdfInfo names every character some part showed as a placeholder.
 
-    ``sheet_guess``: the book's length if the front matter comes out ``guess`` pages long: the folio
-    sheet of that length is laid out meanwhile (on the other layout process; it needs only the
-    length), and used when the guess is right — else laid out again at the real length.
+    ``sheet_guess``: the book's length if the front matter comes out ``guess`` pages long (or a
+    function giving it, called beside the front matter): the folio sheet of that length is laid out
+    meanwhile (on the other layout process; it needs only the length), and used when the guess is
+    right — else laid out again at the real length.
 
     ``impose``: a runner like ``run``: the print edition is made with it from the same parts
     (`impose_parts`), beside the assembly, and given as the PdfInfo's ``print_edition``."""
     from pubpipe.orchestrate.runner import in_thread
-    early = in_thread(render_sheet, sheet_guess) if sheet_guess else None
+    early = in_thread(_guessed_sheet, render_sheet, sheet_guess) if sheet_guess else None
     front, placed = front_matter(anthology, laid_out, render_front, colophon, guess)
     back = [front.back] if getattr(front, "back", None) is not None else []
     after = [front.colophon] if getattr(front, "colophon", None) is not None else []
     placed = plan(front.pages, laid_out, sum(b.pages for b in back), sum(c.pages for c in after))
-    sheet = early.result() if early is not None and placed.pages == sheet_guess else render_sheet(placed.pages)
+    guessed = early.result() if early is not None else None
+    sheet = guessed[1] if guessed is not None and placed.pages == guessed[0] else render_sheet(placed.pages)
     # The contents' link to the colophon resolves like a story's (to its first page).
     linked = dataclasses.replace(placed, story_pages={**placed.story_pages, COLOPHON: placed.firsts[-1 - len(back)]}) \
         if after else placed
@@ -274,6 +276,12 @@ def book_from_parts(anthology: Anthology, laid_out: list, render_front, render_s
     replaced = tuple(sorted({c for part in [front, *laid_out] for c in part.replaced}))
     return data, PdfInfo(pages=placed.pages, story_pages=placed.story_pages, placeholders=replaced,
                          back_cover=bool(back), print_edition=print_edition)
+
+
+def _guessed_sheet(render_sheet, guess) -> tuple:
+    """(length, the folio sheet of that length) for ``guess``, a length or a function giving it."""
+    pages = guess() if callable(guess) else guess
+    return pages, render_sheet(pages)
 
 
 def _read_after(future, path: Path) -> bytes:

@@ -50,7 +50,7 @@ from pubpipe.render.pdf.parts import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: 
 from pubpipe.orchestrate.processes import (LAYOUT_THRESHOLDS, fresh_processes, give_back_memory, in_fresh, in_layout,
                                           in_layout_soon, layout_processes, retire_layout_processes)
 from pubpipe.render import Rendered
-from pubpipe.orchestrate.runner import Local
+from pubpipe.orchestrate.runner import Later, Local
 
 TEMPLATE = "book.html.j2"
 BACK_TITLES = 8
@@ -513,7 +513,8 @@ def _render(anthology: Anthology, run, recto: bool, layout: Layout, started: thr
         _wait_under_way(mark, min(len(parts), 1 if layout.here else layout_processes()), laid)
         started.set()
     contents = contents_of(anthology)
-    back = run.spawn(_back_when_free, run, laid, contents, layout)
+    # (taken by `bind` when it needs it: the front matter need not wait for it)
+    back = Later(run.spawn(_back_when_free, run, laid, contents, layout))
     # the front matter's length guessed while the parts are laid out, not after them (0.1 s at 100 stories)
     guess = run.spawn(front_guess, contents)
     return run.call(bind, anthology, [piece for part in laid for piece in part.result()], back, layout, guess)
@@ -737,10 +738,12 @@ def lay_out_sheet(language: str, pages: int, layout: Layout = Layout()) -> list:
         return list(threads.map(lambda piece: keptsheet.piece(language, *piece, lay_out_piece), pieces))
 
 
-def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layout: Layout = Layout(),
+def bind(anthology: Anthology, laid_out: list, back: LaidOut | Later | None = None, layout: Layout = Layout(),
          guess: int | None = None, front=lay_out_front, sheet=lay_out_sheet) -> Rendered:
     """The reading edition bound from its laid-out parts (in book order) and its back matter
-    (``back``, `lay_out_back`; laid out here if not given): the front matter laid out (``front``)
+    (``back``, `lay_out_back`; laid out here if not given; a `Later` is waited for only once the
+    front matter is laid out: it may still be in a layout process as the last piece ends, and the
+    front matter needs no part of it): the front matter laid out (``front``)
     with the length `pubpipe.render.pdf.frontguess` guesses (``guess``, `front_guess`: guessed here if not given), again should its length move the page
     numbers, the folio sheet (``sheet``), and the parts assembled
     (`pubpipe.render.pdf.parts.book_from_parts`), in layout processes (``layout`` as `render` takes
@@ -750,6 +753,7 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layo
     contents = contents_of(anthology)
     missing = pdfglyphs.unshowable(contents)
     colophon = colophon_at_back(contents)
+    later = back if isinstance(back, Later) else None
     back = back if back is not None else lay_out_back(contents, missing, layout)
     fresh = fresh_processes(sum(part.pages for part in laid_out))
     if not layout.here and fresh:
@@ -765,10 +769,15 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layo
         # (in two documents side by side, but in a long book: `fresh` processes would each import
         # WeasyPrint on the path, and hold their memory beside the other's)
         laid = front(contents, pages, missing, layout, not fresh)
-        return dataclasses.replace(laid, back=back.back, colophon=back.colophon,
-                                   replaced=tuple(sorted(set(laid.replaced) | set(back.replaced))))
+        ended = back.result() if later is not None else back
+        return dataclasses.replace(laid, back=ended.back, colophon=ended.colophon,
+                                   replaced=tuple(sorted(set(laid.replaced) | set(ended.replaced))))
     guess = guess if guess is not None else front_guess(contents)
-    ends = (back.back.pages if back.back is not None else 0, back.colophon.pages if back.colophon is not None else 0)
+
+    def sheet_guess() -> int:  # (beside the front matter: the back matter's length, once it is laid out)
+        ended = back.result() if later is not None else back
+        return pdfbook.plan(guess, laid_out, ended.back.pages if ended.back is not None else 0,
+                            ended.colophon.pages if ended.colophon is not None else 0).pages
     data, info = pdfbook.book_from_parts(anthology, laid_out, front_with_back,
                                          lambda pages: sheet(anthology.language, pages, layout),
                                          run=functools.partial(_assemble_apart, here=layout.here, fresh=fresh),
@@ -776,7 +785,7 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | None = None, layo
                                          # beside the front matter in a short book (one piece, ~1 s);
                                          # a long book's sheet would hold a second process's memory
                                          # beside the front matter's, and a wrong guess wastes it all
-                                         sheet_guess=None if fresh else pdfbook.plan(guess, laid_out, *ends).pages,
+                                         sheet_guess=None if fresh else sheet_guess,
                                          # the print edition beside the assembly, in the other warm
                                          # layout process; a long book's after it, in a fresh process
                                          # (two books' objects at once would double the tail's memory)
