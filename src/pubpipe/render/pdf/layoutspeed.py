@@ -1,6 +1,6 @@
 """Two loops in WeasyPrint 70's page layout that grow with pages × document, made linear; a font
 description made once per font rather than once per line; no throwaway Pango layout for the text of
-a justified line.
+a justified line; a line's glyphs drawn from pieces of PDF text worked out once.
 
 Profiling the reading edition of a 300-story collection (1,152 pages; benchmarks/RESULTS.md)
 against a 100-story one (409 pages) showed the layout time per page rising, and two functions
@@ -31,7 +31,14 @@ the layout again when it draws the line); `justified_layout` makes the dropped l
 without it, when the remains are only that (no text decoration, whose metrics the drop keeps; no
 line break or lone spaced space, which ``set_text`` rewrites): the pieces' layout 3 % less CPU.
 
-The four replacements compute exactly what the originals compute (the test suite renders a book
+And drawing a line (``weasyprint.draw.text.draw_first_line``, when the PDF is written) formatted
+each glyph's part of the ``TJ`` operand — its code, the offset before it, the kerning after it —
+from Pango's glyph structs, one cffi attribute at a time: 14 % of a piece's CPU, Pango's own part
+with it. `draw_first_line`
+reads a run's glyphs from the structs' memory at once and looks each part up, by font, size, glyph,
+advance and offset (found in stop 44's profile of the 100-story pieces; benchmarks/RESULTS.md).
+
+The five replacements compute exactly what the originals compute (the test suite renders a book
 with and without them and compares the PDFs byte for byte). They are installed only over the
 WeasyPrint release they were written against (`KNOWN_VERSION`) and only over the functions as
 released; any other WeasyPrint is left as it is, slower on long books but correct.
