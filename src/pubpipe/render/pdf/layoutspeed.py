@@ -34,9 +34,9 @@ line break or lone spaced space, which ``set_text`` rewrites): the pieces' layou
 And drawing a line (``weasyprint.draw.text.draw_first_line``, when the PDF is written) formatted
 each glyph's part of the ``TJ`` operand — its code, the offset before it, the kerning after it —
 from Pango's glyph structs, one cffi attribute at a time: 14 % of a piece's CPU, Pango's own part
-with it. `draw_first_line`
-reads a run's glyphs from the structs' memory at once and looks each part up, by font, size, glyph,
-advance and offset (found in stop 44's profile of the 100-story pieces; benchmarks/RESULTS.md).
+with it. `draw_first_line` reads a run's glyphs from the structs' memory at once and looks each
+part up, by font, size, glyph, advance and offset (found in stop 44's profile of the 100-story
+pieces; benchmarks/RESULTS.md).
 
 The five replacements compute exactly what the originals compute (the test suite renders a book
 with and without them and compares the PDFs byte for byte). They are installed only over the
