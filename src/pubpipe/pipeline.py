@@ -88,7 +88,8 @@ def build(sources, output, config: Optional[str] = None, *, force: bool = False,
                                 started=started)
             # The other renderers start once it is set: the PDF's layout is the critical path, and they
             # shared this process's interpreter with the handing-over of its first pieces (pdf._wait_under_way).
-            started.wait()
+            while not started.wait(0.05) and not reading.done():  # (a runner that ran it already, or never will)
+                pass
             book = run.submit(epub.render, anthology)
             checked = run.submit(validate.check_rendered_epub, book, settings.limits.epubcheck_seconds)
             # Imposed once the reading edition is laid out, on a thread of its own: a task submitted
