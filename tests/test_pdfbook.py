@@ -287,7 +287,7 @@ def test_the_renderers_wait_for_the_first_pieces_under_way_not_longer(monkeypatc
     start = time.monotonic()
     reading._wait_under_way(mark + 2, 2, [Future(), ended])
     reading._wait_under_way(mark + 2, 2, [[], []])  # (a runner that hands over results)
-    assert time.monotonic() - start < 0.5
+    assert time.monotonic() - start < 2  # (not the 5 s a wait for pieces would take)
     monkeypatch.setattr(reading, "LEAD_SECONDS", 0.3)
     start = time.monotonic()
     reading._wait_under_way(mark + 2, 2, [Future(), Future()])
