@@ -50,7 +50,7 @@ from pubpipe.render.pdf.parts import STORY_ANCHOR, STORY_LINK, PdfInfo  # noqa: 
 from pubpipe.orchestrate.processes import (LAYOUT_THRESHOLDS, fresh_processes, give_back_memory, in_fresh, in_layout,
                                           in_layout_soon, layout_processes, retire_layout_processes)
 from pubpipe.render import Rendered
-from pubpipe.orchestrate.runner import Later, Local
+from pubpipe.orchestrate.runner import Later, Local, done
 
 TEMPLATE = "book.html.j2"
 BACK_TITLES = 8
@@ -584,11 +584,11 @@ def _lay_out_pieces(run, pieces: list, recto: bool, layout: Layout) -> list:
     those of the last build is not laid out again (the flow's task cache)."""
     out, pages = [], 0
     for n, (piece, missing) in enumerate(pieces):
-        done = run.call(lay_out_part, piece, missing, recto, layout, *pdfbook.opening(n, pages, recto))
+        laid = run.call(lay_out_part, piece, missing, recto, layout, *pdfbook.opening(n, pages, recto))
         if n == 0:  # (one the cache held was never handed to a layout process)
             _piece_under_way()
-        pages += done.pages
-        out.append(done)
+        pages += laid.pages
+        out.append(laid)
     return out
 
 
@@ -753,8 +753,8 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | Later | None = No
     contents = contents_of(anthology)
     missing = pdfglyphs.unshowable(contents)
     colophon = colophon_at_back(contents)
-    later = back if isinstance(back, Later) else None
-    back = back if back is not None else lay_out_back(contents, missing, layout)
+    if not isinstance(back, Later):  # (one way to take it below: given, or laid out here now)
+        back = Later(done(back if back is not None else lay_out_back(contents, missing, layout)))
     fresh = fresh_processes(sum(part.pages for part in laid_out))
     if not layout.here and fresh:
         give_back_memory()  # this process's too, before the assembly's
@@ -769,13 +769,13 @@ def bind(anthology: Anthology, laid_out: list, back: LaidOut | Later | None = No
         # (in two documents side by side, but in a long book: `fresh` processes would each import
         # WeasyPrint on the path, and hold their memory beside the other's)
         laid = front(contents, pages, missing, layout, not fresh)
-        ended = back.result() if later is not None else back
+        ended = back.result()
         return dataclasses.replace(laid, back=ended.back, colophon=ended.colophon,
                                    replaced=tuple(sorted(set(laid.replaced) | set(ended.replaced))))
     guess = guess if guess is not None else front_guess(contents)
 
     def sheet_guess() -> int:  # (beside the front matter: the back matter's length, once it is laid out)
-        ended = back.result() if later is not None else back
+        ended = back.result()
         return pdfbook.plan(guess, laid_out, ended.back.pages if ended.back is not None else 0,
                             ended.colophon.pages if ended.colophon is not None else 0).pages
     data, info = pdfbook.book_from_parts(anthology, laid_out, front_with_back,
